@@ -1,0 +1,34 @@
+package org.speclab.cli;
+
+import java.nio.file.Path;
+import org.speclab.engine.Transformer;
+import org.speclab.engine.cpu.CpuBackend;
+import org.speclab.format.ModelFiles;
+import org.speclab.model.ModelFile;
+import org.speclab.tokenizer.Tokenizer;
+import org.speclab.tokenizer.Tokenizers;
+
+/** A model file opened with its tokenizer and loaded on a device. */
+record LoadedModel(ModelFile file, Tokenizer tokenizer, Transformer transformer) implements AutoCloseable {
+    static LoadedModel open(Path model, Path tokenizer, int threads) {
+        ModelFile f = ModelFiles.open(model, tokenizer);
+        try {
+            Tokenizer tok = Tokenizers.fromMetadata(tokenizer != null ? tokenizer : model, f.metadata());
+            Transformer t = new CpuBackend().load(f, threads);
+            if (tok.vocabSize() > t.config().vocabSize()) {
+                throw new org.speclab.gguf.ModelFormatException(model, "tokenizer.ggml.tokens",
+                        "vocabulary has " + tok.vocabSize() + " tokens but the model's embedding only " + t.config().vocabSize());
+            }
+            return new LoadedModel(f, tok, t);
+        } catch (RuntimeException e) {
+            f.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        transformer.close();
+        file.close();
+    }
+}

@@ -1,0 +1,121 @@
+package org.speclab.decode;
+
+import java.util.Arrays;
+
+/**
+ * Picks the next token from logits: greedy at temperature 0; otherwise softmax(logits / T),
+ * restricted to the top-k tokens and then to the smallest set whose probability reaches top-p.
+ * The random stream is llama2.c's xorshift*, so a seed reproduces a run exactly.
+ */
+public final class Sampler {
+    private final float temperature;
+    private final int topK;
+    private final float topP;
+    private long state;
+
+    /**
+     * @param topK 0 (or ≥ vocab) disables top-k
+     * @param topP 1 (or ≤ 0) disables top-p
+     * @param seed any non-zero value
+     */
+    public Sampler(float temperature, int topK, float topP, long seed) {
+        if (temperature < 0 || Float.isNaN(temperature)) throw new IllegalArgumentException("temperature must be ≥ 0, found " + temperature);
+        if (topK < 0) throw new IllegalArgumentException("top-k must be ≥ 0, found " + topK);
+        if (!(topP >= 0 && topP <= 1)) throw new IllegalArgumentException("top-p must be in [0, 1], found " + topP);
+        this.temperature = temperature;
+        this.topK = topK;
+        this.topP = topP;
+        this.state = seed == 0 ? 0x9E3779B97F4A7C15L : seed;
+    }
+
+    public static Sampler greedy() {
+        return new Sampler(0f, 0, 1f, 1);
+    }
+
+    public boolean isGreedy() { return temperature == 0f; }
+
+    public int sample(float[] logits) {
+        if (isGreedy()) return argmax(logits);
+        float[] p = probabilities(logits);
+        return sampleFrom(p, nextFloat());
+    }
+
+    /** First index of the largest value. */
+    public static int argmax(float[] x) {
+        int best = 0;
+        for (int i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
+        return best;
+    }
+
+    /**
+     * The distribution this sampler draws from: temperature, then top-k and top-p applied
+     * (tokens outside get probability 0, the rest renormalised). Speculation warps target and draft
+     * the same way with it.
+     */
+    public float[] probabilities(float[] logits) {
+        int n = logits.length;
+        float[] p = new float[n];
+        float t = temperature == 0f ? 1f : temperature;
+        for (int i = 0; i < n; i++) p[i] = logits[i] / t;
+        if (topK > 0 && topK < n) {
+            float[] sorted = p.clone();
+            Arrays.sort(sorted);
+            float kth = sorted[n - topK];
+            for (int i = 0; i < n; i++) if (p[i] < kth) p[i] = Float.NEGATIVE_INFINITY;
+        }
+        softmax(p);
+        if (topP > 0 && topP < 1) keepTopP(p);
+        return p;
+    }
+
+    private void keepTopP(float[] p) {
+        Integer[] order = new Integer[p.length];
+        for (int i = 0; i < p.length; i++) order[i] = i;
+        Arrays.sort(order, (a, b) -> Float.compare(p[b], p[a]));
+        float cum = 0f;
+        int last = p.length - 1;
+        for (int i = 0; i < order.length; i++) {
+            cum += p[order[i]];
+            if (cum > topP) {
+                last = i;
+                break;
+            }
+        }
+        for (int i = last + 1; i < order.length; i++) p[order[i]] = 0f;
+        float sum = 0f;
+        for (float v : p) sum += v;
+        for (int i = 0; i < p.length; i++) p[i] /= sum;
+    }
+
+    static void softmax(float[] x) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (float v : x) max = Math.max(max, v);
+        float sum = 0f;
+        for (int i = 0; i < x.length; i++) {
+            x[i] = x[i] == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(x[i] - max);
+            sum += x[i];
+        }
+        for (int i = 0; i < x.length; i++) x[i] /= sum;
+    }
+
+    /** Inverse-CDF draw from a distribution summing to ~1. */
+    public static int sampleFrom(float[] p, float coin) {
+        float cdf = 0f;
+        int lastNonZero = 0;
+        for (int i = 0; i < p.length; i++) {
+            if (p[i] > 0) lastNonZero = i;
+            cdf += p[i];
+            if (coin < cdf) return i;
+        }
+        return lastNonZero; // rounding
+    }
+
+    /** Uniform in [0, 1), llama2.c's random_f32. */
+    public float nextFloat() {
+        state ^= state >>> 12;
+        state ^= state << 25;
+        state ^= state >>> 27;
+        int u32 = (int) ((state * 0x2545F4914F6CDD1DL) >>> 32);
+        return (u32 >>> 8) / 16777216.0f;
+    }
+}

@@ -1,0 +1,20 @@
+package org.speclab.engine.cpu;
+
+import org.speclab.engine.Backend;
+import org.speclab.engine.Transformer;
+import org.speclab.model.ModelFile;
+
+/** The CPU: always available. */
+public final class CpuBackend implements Backend {
+    @Override
+    public String name() { return "cpu"; }
+
+    @Override
+    public Transformer load(ModelFile model, int threads) {
+        return new CpuTransformer(model, threads);
+    }
+
+    public static int defaultThreads() {
+        return Runtime.getRuntime().availableProcessors();
+    }
+}

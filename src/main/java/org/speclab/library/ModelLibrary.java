@@ -1,0 +1,104 @@
+package org.speclab.library;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.speclab.format.Llama2cCheckpoint;
+import org.speclab.format.ModelFiles;
+import org.speclab.gguf.GgufFile;
+import org.speclab.model.ModelConfig;
+import org.speclab.model.ModelFile;
+
+/**
+ * Finds models under a folder: GGUF files, llama2.c checkpoints and Hugging Face folders
+ * ({@code config.json} beside {@code *.safetensors}). Reads only headers and metadata.
+ */
+public final class ModelLibrary {
+    /** How deep below a library folder models are looked for. */
+    public static final int MAX_DEPTH = 5;
+
+    private ModelLibrary() {}
+
+    /** The folder the lab opens by default: $SPECLAB_MODELS, else ~/SpecLab/models. */
+    public static Path defaultFolder() {
+        String env = System.getenv("SPECLAB_MODELS");
+        if (env != null && !env.isBlank()) return Path.of(env);
+        return Path.of(System.getProperty("user.home"), "SpecLab", "models");
+    }
+
+    public static List<ModelEntry> scan(Path folder) throws IOException {
+        List<ModelEntry> out = new ArrayList<>();
+        if (!Files.isDirectory(folder)) return out;
+        try (Stream<Path> s = Files.walk(folder, MAX_DEPTH)) {
+            for (Path p : s.sorted().toList()) {
+                if (Files.isDirectory(p)) {
+                    if (Files.isRegularFile(p.resolve("config.json"))) out.add(huggingFace(p));
+                } else if (isModelFile(p)) {
+                    out.add(identify(p));
+                }
+            }
+        }
+        out.sort(Comparator.comparing(e -> e.path().toString()));
+        return out;
+    }
+
+    private static boolean isModelFile(Path p) {
+        String n = p.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        if (n.endsWith(".gguf")) return true;
+        return n.endsWith(".bin") && Llama2cCheckpoint.looksLike(p);
+    }
+
+    /** Reads one model file's metadata; unreadable files are listed with the reason. */
+    public static ModelEntry identify(Path p) {
+        long size = sizeOf(p);
+        String format = GgufFile.hasMagic(p) ? "gguf" : "llama2c";
+        try (ModelFile f = ModelFiles.open(p, null)) {
+            String arch = f.architecture();
+            int ctx = 0, vocab = 0;
+            try {
+                ModelConfig c = ModelConfig.from(f);
+                ctx = c.contextLength();
+                vocab = c.vocabSize();
+            } catch (RuntimeException e) {
+                return new ModelEntry(p, format, f.name(), arch, f.parameterCount(), f.dominantType().name(), size, 0, 0, e.getMessage());
+            }
+            return new ModelEntry(p, format, f.name(), arch, f.parameterCount(), f.dominantType().name(), size, ctx, vocab, null);
+        } catch (RuntimeException e) {
+            return new ModelEntry(p, format, p.getFileName().toString(), "", 0, "", size, 0, 0, e.getMessage());
+        }
+    }
+
+    private static ModelEntry huggingFace(Path dir) {
+        long size = 0;
+        try (Stream<Path> s = Files.list(dir)) {
+            size = s.filter(q -> q.toString().endsWith(".safetensors")).mapToLong(ModelLibrary::sizeOf).sum();
+        } catch (IOException e) {
+            // size stays 0
+        }
+        try {
+            JsonNode c = new ObjectMapper().readTree(dir.resolve("config.json").toFile());
+            String arch = c.path("architectures").path(0).asText(c.path("model_type").asText(""));
+            String dtype = c.path("torch_dtype").asText(c.path("dtype").asText(""));
+            return new ModelEntry(dir, "huggingface", dir.getFileName().toString(), arch, 0, dtype.toUpperCase(java.util.Locale.ROOT),
+                    size, c.path("max_position_embeddings").asInt(0), c.path("vocab_size").asInt(0),
+                    size == 0 ? "no .safetensors weights beside config.json" : null);
+        } catch (IOException e) {
+            return new ModelEntry(dir, "huggingface", dir.getFileName().toString(), "", 0, "", size, 0, 0,
+                    dir.resolve("config.json") + ": " + e.getMessage().replace('\n', ' '));
+        }
+    }
+
+    private static long sizeOf(Path p) {
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+}

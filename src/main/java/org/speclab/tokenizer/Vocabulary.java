@@ -1,0 +1,86 @@
+package org.speclab.tokenizer;
+
+import java.nio.file.Path;
+import java.util.Map;
+import org.speclab.gguf.GgufValue;
+import org.speclab.gguf.GgufValueType;
+import org.speclab.gguf.ModelFormatException;
+
+/**
+ * A vocabulary as GGUF stores it ({@code tokenizer.ggml.*}): pieces, scores, token types and the
+ * special ids. Validated on load so the tokenizers can index without checks.
+ */
+public record Vocabulary(String model, String[] tokens, float[] scores, int[] types,
+                         int bos, int eos, int unk, boolean addBos, boolean addSpacePrefix) {
+    public static final int NORMAL = 1, UNKNOWN = 2, CONTROL = 3, USER_DEFINED = 4, UNUSED = 5, BYTE = 6;
+
+    public int size() { return tokens.length; }
+
+    public static Vocabulary from(Path file, Map<String, GgufValue> md) {
+        GgufValue model = md.get("tokenizer.ggml.model");
+        if (model == null) {
+            throw new ModelFormatException(file, "tokenizer.ggml.model",
+                    "the file carries no vocabulary; pass one with --tokenizer (llama2.c tokenizer .bin or SentencePiece .model)");
+        }
+        String kind = String.valueOf(model.value());
+        String[] tokens = stringArray(file, md, "tokenizer.ggml.tokens");
+        int n = tokens.length;
+        if (n == 0) throw new ModelFormatException(file, "tokenizer.ggml.tokens", "is empty");
+        float[] scores = md.containsKey("tokenizer.ggml.scores") ? floatArray(file, md, "tokenizer.ggml.scores", n) : new float[n];
+        int[] types;
+        if (md.containsKey("tokenizer.ggml.token_type")) {
+            types = intArray(file, md, "tokenizer.ggml.token_type", n);
+        } else {
+            types = new int[n];
+            java.util.Arrays.fill(types, NORMAL);
+        }
+        int bos = id(file, md, "tokenizer.ggml.bos_token_id", kind.equals("llama") ? 1 : -1, n);
+        int eos = id(file, md, "tokenizer.ggml.eos_token_id", kind.equals("llama") ? 2 : -1, n);
+        int unk = id(file, md, "tokenizer.ggml.unknown_token_id", kind.equals("llama") ? 0 : -1, n);
+        boolean addBos = bool(md, "tokenizer.ggml.add_bos_token", kind.equals("llama"));
+        boolean addSpacePrefix = bool(md, "tokenizer.ggml.add_space_prefix", kind.equals("llama"));
+        return new Vocabulary(kind, tokens, scores, types, bos, eos, unk, addBos, addSpacePrefix);
+    }
+
+    private static boolean bool(Map<String, GgufValue> md, String key, boolean fallback) {
+        GgufValue v = md.get(key);
+        return v == null ? fallback : v.type() == GgufValueType.BOOL ? (Boolean) v.value() : v.asLong() != 0;
+    }
+
+    private static int id(Path file, Map<String, GgufValue> md, String key, int fallback, int n) {
+        GgufValue v = md.get(key);
+        if (v == null) return fallback < n ? fallback : -1;
+        if (!v.type().isInteger()) throw new ModelFormatException(file, key, "expected an integer token id, found " + v.type());
+        long id = v.asLong();
+        if (id < 0 || id >= n) throw new ModelFormatException(file, key, "token id " + id + " is out of range (vocabulary has " + n + " tokens)");
+        return (int) id;
+    }
+
+    private static GgufValue array(Path file, Map<String, GgufValue> md, String key, GgufValueType et) {
+        GgufValue v = md.get(key);
+        if (v == null) throw new ModelFormatException(file, key, "missing");
+        if (!v.isArray() || v.elementType() != et) {
+            throw new ModelFormatException(file, key, "expected an array of " + et + ", found " + (v.isArray() ? "an array of " + v.elementType() : v.type()));
+        }
+        return v;
+    }
+
+    private static String[] stringArray(Path file, Map<String, GgufValue> md, String key) {
+        return (String[]) array(file, md, key, GgufValueType.STRING).value();
+    }
+
+    private static float[] floatArray(Path file, Map<String, GgufValue> md, String key, int n) {
+        float[] a = (float[]) array(file, md, key, GgufValueType.FLOAT32).value();
+        if (a.length != n) throw new ModelFormatException(file, key, "has " + a.length + " entries, the vocabulary " + n);
+        return a;
+    }
+
+    private static int[] intArray(Path file, Map<String, GgufValue> md, String key, int n) {
+        GgufValue v = md.get(key);
+        if (v == null || !v.isArray() || !(v.value() instanceof int[] a)) {
+            throw new ModelFormatException(file, key, "expected an array of INT32");
+        }
+        if (a.length != n) throw new ModelFormatException(file, key, "has " + a.length + " entries, the vocabulary " + n);
+        return a;
+    }
+}

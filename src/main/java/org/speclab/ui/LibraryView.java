@@ -1,0 +1,119 @@
+package org.speclab.ui;
+
+import java.nio.file.Path;
+import java.util.List;
+import javafx.application.Platform;
+import javafx.beans.property.ReadOnlyStringWrapper;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+import javafx.geometry.Insets;
+import javafx.geometry.Pos;
+import javafx.scene.control.Button;
+import javafx.scene.control.Label;
+import javafx.scene.control.TableColumn;
+import javafx.scene.control.TableView;
+import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.Region;
+import javafx.stage.DirectoryChooser;
+import javafx.stage.Window;
+import org.speclab.library.ModelEntry;
+import org.speclab.library.ModelLibrary;
+
+/** Models found in a folder, scanned off the JavaFX thread. */
+final class LibraryView {
+    private final BorderPane root = new BorderPane();
+    private final TableView<ModelEntry> table = new TableView<>();
+    private final ObservableList<ModelEntry> rows = FXCollections.observableArrayList();
+    private final Label folderLabel = new Label();
+    private final Label status = new Label();
+    private final Window owner;
+    private Path folder;
+
+    LibraryView(Path folder, Window owner) {
+        this.folder = folder;
+        this.owner = owner;
+        Button choose = new Button("Choose folder…");
+        choose.setId("chooseFolder");
+        choose.setOnAction(e -> chooseFolder());
+        Button rescan = new Button("Rescan");
+        rescan.setId("rescan");
+        rescan.setOnAction(e -> rescan());
+        Label title = new Label("Model library");
+        title.getStyleClass().add("title");
+        Region spacer = new Region();
+        HBox.setHgrow(spacer, Priority.ALWAYS);
+        HBox bar = new HBox(10, title, folderLabel, spacer, choose, rescan);
+        bar.setAlignment(Pos.CENTER_LEFT);
+        bar.setPadding(new Insets(10));
+        bar.getStyleClass().add("toolbar");
+
+        table.setId("models");
+        table.setItems(rows);
+        table.setPlaceholder(new Label("No models in this folder. Put GGUF files, llama2.c checkpoints or Hugging Face folders here, or choose another folder."));
+        table.getColumns().addAll(List.of(
+                text("Name", 200, ModelEntry::name),
+                text("Format", 90, ModelEntry::format),
+                text("Architecture", 110, ModelEntry::architecture),
+                text("Parameters", 100, e -> e.parameters() > 0 ? Formats.count(e.parameters()) : ""),
+                text("Weights", 80, ModelEntry::weightType),
+                text("Size", 90, e -> Formats.bytes(e.sizeBytes())),
+                text("Context", 80, e -> e.contextLength() > 0 ? Integer.toString(e.contextLength()) : ""),
+                text("Vocabulary", 90, e -> e.vocabSize() > 0 ? Integer.toString(e.vocabSize()) : ""),
+                text("Status", 260, e -> e.readable() ? "ready" : e.problem())));
+        table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
+
+        status.setId("status");
+        status.setPadding(new Insets(6, 10, 6, 10));
+        root.setTop(bar);
+        root.setCenter(table);
+        root.setBottom(status);
+        updateFolderLabel();
+    }
+
+    private static TableColumn<ModelEntry, String> text(String title, double width, java.util.function.Function<ModelEntry, String> f) {
+        TableColumn<ModelEntry, String> c = new TableColumn<>(title);
+        c.setPrefWidth(width);
+        c.setCellValueFactory(d -> new ReadOnlyStringWrapper(f.apply(d.getValue())));
+        return c;
+    }
+
+    BorderPane root() { return root; }
+
+    private void updateFolderLabel() {
+        folderLabel.setText(folder.toString());
+    }
+
+    private void chooseFolder() {
+        DirectoryChooser dc = new DirectoryChooser();
+        if (folder.toFile().isDirectory()) dc.setInitialDirectory(folder.toFile());
+        var chosen = dc.showDialog(owner);
+        if (chosen != null) {
+            folder = chosen.toPath();
+            updateFolderLabel();
+            rescan();
+        }
+    }
+
+    void rescan() {
+        Path f = folder;
+        status.setText("Scanning " + f + " …");
+        Thread t = new Thread(() -> {
+            try {
+                List<ModelEntry> found = ModelLibrary.scan(f);
+                Platform.runLater(() -> {
+                    rows.setAll(found);
+                    long bad = found.stream().filter(e -> !e.readable()).count();
+                    status.setText(found.size() + (found.size() == 1 ? " model" : " models") + " in " + f
+                            + (bad > 0 ? " (" + bad + " unreadable)" : "")
+                            + (f.toFile().isDirectory() ? "" : " — the folder does not exist"));
+                });
+            } catch (Exception ex) {
+                Platform.runLater(() -> status.setText("Cannot scan " + f + ": " + ex.getMessage()));
+            }
+        }, "library-scan");
+        t.setDaemon(true);
+        t.start();
+    }
+}
