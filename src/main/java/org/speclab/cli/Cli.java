@@ -16,28 +16,41 @@ import picocli.CommandLine.Command;
         subcommands = {GenerateCommand.class, InfoCommand.class, TokenizeCommand.class, DevicesCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Cli implements Runnable {
-    /** UTF-8 whatever the platform encoding: generated text must reach pipes byte for byte. */
-    static final PrintStream OUT = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
-    static final PrintStream ERR = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+    /** Where sub-commands print: stdout gets results only, stderr measurements and messages. */
+    final PrintStream out;
+    final PrintStream err;
+
+    private Cli(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
 
     @Override
     public void run() {
-        new CommandLine(this).usage(OUT);
-        OUT.flush();
+        new CommandLine(this).usage(out);
+        out.flush();
     }
 
+    /** Runs with the process's stdout and stderr, as UTF-8 whatever the platform encoding. */
     public static int run(String... args) {
-        return run(OUT, ERR, args);
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
+        PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+        return run(out, err, args);
     }
 
     public static int run(PrintStream out, PrintStream err, String... args) {
-        CommandLine cl = new CommandLine(new Cli());
+        CommandLine cl = new CommandLine(new Cli(out, err));
         cl.setOut(new java.io.PrintWriter(out, true));
         cl.setErr(new java.io.PrintWriter(err, true));
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
             err.println("speclab: error: " + oneLine(ex));
             err.flush();
             return 1;
+        });
+        cl.setParameterExceptionHandler((ex, a) -> {
+            err.println("speclab: error: " + oneLine(ex));
+            err.println("Try 'speclab " + (ex.getCommandLine().getCommandName().equals("speclab") ? "" : ex.getCommandLine().getCommandName() + " ") + "--help' for the options.");
+            return 2;
         });
         int rc = cl.execute(args);
         out.flush();

@@ -9,14 +9,17 @@ import picocli.CommandLine.Command;
 /** {@code speclab devices}: the CPU, and CUDA devices or why there are none. Always exits 0. */
 @Command(name = "devices", mixinStandardHelpOptions = true, description = "List compute devices.")
 final class DevicesCommand implements Callable<Integer> {
+    @picocli.CommandLine.ParentCommand
+    Cli cli;
+
     @Override
     public Integer call() {
-        Cli.OUT.println("cpu     " + cpuDescription());
+        cli.out.println("cpu     " + cpuDescription());
         CudaProbe.Result cuda = CudaProbe.probe();
         if (cuda.available()) {
-            for (String d : cuda.devices()) Cli.OUT.println(d);
+            for (String d : cuda.devices()) cli.out.println(d);
         } else {
-            Cli.OUT.println("cuda    not available: " + cuda.reason());
+            cli.out.println("cuda    not available: " + cuda.reason());
         }
         return 0;
     }

@@ -14,7 +14,6 @@ import org.speclab.engine.cpu.CpuBackend;
 import org.speclab.engine.cuda.CudaProbe;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code speclab generate}: stdout gets the prompt and the generated text exactly as llama2.c prints
@@ -23,8 +22,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Generate text from a prompt and report tokens/s, bandwidth and memory like gpt-fast.")
 final class GenerateCommand implements Callable<Integer> {
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    @picocli.CommandLine.ParentCommand
+    Cli cli;
 
     @Option(names = {"-m", "--model"}, required = true, description = "model file (GGUF or llama2.c .bin)")
     Path model;
@@ -69,7 +68,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintStream out = Cli.OUT, err = Cli.ERR;
+        PrintStream out = cli.out, err = cli.err;
         if (maxNew < 0) throw new IllegalArgumentException("-n must be ≥ 0, found " + maxNew);
         if (samples < 1) throw new IllegalArgumentException("--num-samples must be ≥ 1, found " + samples);
         if (device.startsWith("cuda")) {
@@ -82,7 +81,6 @@ final class GenerateCommand implements Callable<Integer> {
         int nThreads = threads != null ? threads : CpuBackend.defaultThreads();
         if (nThreads < 1) throw new IllegalArgumentException("--threads must be ≥ 1, found " + nThreads);
         long baseSeed = seed != null ? seed : System.nanoTime();
-        if (seed == null && temperature > 0) err.println("Seed: " + baseSeed);
 
         try (LoadedModel m = LoadedModel.open(model, tokenizer, nThreads)) {
             int[] promptTokens = m.tokenizer().encode(prompt, true);
@@ -97,6 +95,7 @@ final class GenerateCommand implements Callable<Integer> {
             if (ctx > declared) {
                 err.printf("speclab: warning: %d positions exceed the model's declared context length %d; going on (as llama.cpp does)%n", ctx, declared);
             }
+            if (seed == null && temperature > 0) err.println("Seed: " + baseSeed);
             Generator gen = new Generator(m.transformer(), m.tokenizer());
             double sumTps = 0;
             for (int s = 0; s < samples; s++) {

@@ -19,6 +19,9 @@ import picocli.CommandLine.Parameters;
 /** {@code speclab info MODEL}: what a model file holds. */
 @Command(name = "info", mixinStandardHelpOptions = true, description = "Show a model's architecture, shape, weight types and metadata.")
 final class InfoCommand implements Callable<Integer> {
+    @picocli.CommandLine.ParentCommand
+    Cli cli;
+
     @Parameters(index = "0", description = "model file (GGUF or llama2.c .bin)")
     Path model;
 
@@ -51,10 +54,10 @@ final class InfoCommand implements Callable<Integer> {
                 o.put("tensors", f.tensors().size());
                 ObjectNode md = o.putObject("metadata");
                 f.metadata().forEach((k, v) -> md.put(k, v.isArray() ? v.toString() : String.valueOf(v.value())));
-                Cli.OUT.println(om.writerWithDefaultPrettyPrinter().writeValueAsString(o));
+                cli.out.println(om.writerWithDefaultPrettyPrinter().writeValueAsString(o));
                 return 0;
             }
-            var out = Cli.OUT;
+            var out = cli.out;
             out.printf("file:          %s (%s, %s)%n", model, f.format(), human(f.fileSize()));
             out.printf("name:          %s%n", f.name());
             out.printf("architecture:  %s%n", c.architecture());

@@ -16,6 +16,9 @@ import picocli.CommandLine.Parameters;
 /** {@code speclab tokenize -m FILE TEXT}: token ids like {@code [1, 403, 407]}. */
 @Command(name = "tokenize", mixinStandardHelpOptions = true, description = "Print the token ids of a text.")
 final class TokenizeCommand implements Callable<Integer> {
+    @picocli.CommandLine.ParentCommand
+    Cli cli;
+
     @Option(names = {"-m", "--model"}, required = true, description = "model (GGUF) or tokenizer file (llama2.c .bin, SentencePiece .model)")
     Path model;
 
@@ -36,7 +39,7 @@ final class TokenizeCommand implements Callable<Integer> {
             tok = Tokenizers.fromMetadata(model, TokenizerFiles.read(model, -1));
         }
         int[] ids = tok.encode(text, !noBos && tok.addBosByDefault());
-        Cli.OUT.println(Arrays.toString(ids));
+        cli.out.println(Arrays.toString(ids));
         return 0;
     }
 }

@@ -62,7 +62,10 @@ final class SentencePieceModel {
             switch (wireType) {
                 case 0 -> varint(field);
                 case 1 -> { if (end - pos < 8) throw new ModelFormatException(path, field, "truncated"); pos += 8; }
-                case 2 -> pos += length(field);
+                case 2 -> {
+                    int n = length(field); // read before adding: pos moves past the length itself
+                    pos += n;
+                }
                 case 5 -> { if (end - pos < 4) throw new ModelFormatException(path, field, "truncated"); pos += 4; }
                 default -> throw new ModelFormatException(path, field, "unsupported protobuf wire type " + wireType + " (not a SentencePiece model?)");
             }

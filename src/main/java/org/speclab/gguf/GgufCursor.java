@@ -65,7 +65,7 @@ final class GgufCursor {
         long len = i64(field + " length");
         if (len < 0 || len > remaining()) {
             throw new ModelFormatException(path, field, "string length " + Long.toUnsignedString(len)
-                    + " exceeds the " + remaining() + " bytes left in the file");
+                    + " exceeds the " + remaining() + " bytes left in the file (truncated or corrupt)");
         }
         byte[] b = seg.asSlice(pos, len).toArray(ValueLayout.JAVA_BYTE);
         pos += len;

@@ -58,6 +58,8 @@ public final class ModelLibrary {
     public static ModelEntry identify(Path p) {
         long size = sizeOf(p);
         String format = GgufFile.hasMagic(p) ? "gguf" : "llama2c";
+        String fileName = p.getFileName().toString();
+        String stem = fileName.contains(".") ? fileName.substring(0, fileName.lastIndexOf('.')) : fileName;
         try (ModelFile f = ModelFiles.open(p, null)) {
             String arch = f.architecture();
             int ctx = 0, vocab = 0;
@@ -66,11 +68,12 @@ public final class ModelLibrary {
                 ctx = c.contextLength();
                 vocab = c.vocabSize();
             } catch (RuntimeException e) {
-                return new ModelEntry(p, format, f.name(), arch, f.parameterCount(), f.dominantType().name(), size, 0, 0, e.getMessage());
+                return new ModelEntry(p, format, stem, arch, f.parameterCount(), f.dominantType().name(), size, 0, 0, e.getMessage());
             }
-            return new ModelEntry(p, format, f.name(), arch, f.parameterCount(), f.dominantType().name(), size, ctx, vocab, null);
+            // files are named by their file name: converters often write a generic general.name such as "llama"
+            return new ModelEntry(p, format, stem, arch, f.parameterCount(), f.dominantType().name(), size, ctx, vocab, null);
         } catch (RuntimeException e) {
-            return new ModelEntry(p, format, p.getFileName().toString(), "", 0, "", size, 0, 0, e.getMessage());
+            return new ModelEntry(p, format, stem, "", 0, "", size, 0, 0, e.getMessage());
         }
     }
 

@@ -1,0 +1,92 @@
+package org.speclab.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.speclab.SharedFiles;
+
+class CliTest {
+    @Test
+    void devicesListsTheCpuAndExplainsMissingCuda() {
+        CliRun r = CliRun.of("devices");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().startsWith("cpu "), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("cuda")), r.out());
+        assertTrue(r.err().isEmpty(), r.err());
+    }
+
+    @Test
+    void infoShowsTheShape() {
+        CliRun r = CliRun.of("info", SharedFiles.require("models/stories260K/stories260K.gguf").toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("dim 64, 5 layers, 8 heads, 4 kv heads, head size 8, ffn 172"), r.out());
+        assertTrue(r.out().contains("vocabulary:    512"), r.out());
+    }
+
+    @Test
+    void infoJson() throws Exception {
+        CliRun r = CliRun.of("info", "--json", SharedFiles.require("models/tiny-random-llama2/llama-2-tiny-random.gguf").toString());
+        assertEquals(0, r.exitCode(), r.err());
+        var node = new ObjectMapper().readTree(r.out());
+        assertEquals("llama", node.get("architecture").asText());
+        assertEquals(32000, node.get("config").get("vocabSize").asInt());
+        assertEquals("F16", node.get("weight_type").asText());
+    }
+
+    @Test
+    void tokenizePrintsIds() {
+        CliRun r = CliRun.of("tokenize", "-m", SharedFiles.require("models/stories260K/stories260K.gguf").toString(), "Once upon a time");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals("[1, 403, 407, 261, 378]", r.out().strip());
+        r = CliRun.of("tokenize", "--no-bos", "-m", SharedFiles.require("models/stories260K/tok512.bin").toString(), "Once upon a time");
+        assertEquals("[403, 407, 261, 378]", r.out().strip());
+    }
+
+    @Test
+    void jsonRecordPerSample() throws Exception {
+        CliRun r = CliRun.of("generate", "-m", SharedFiles.require("models/stories260K/stories260K.gguf").toString(),
+                "-t", "1.0", "--seed", "5", "-n", "20", "--num-samples", "2", "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        var lines = r.out().strip().lines().toList();
+        assertEquals(2, lines.size(), r.out());
+        var om = new ObjectMapper();
+        for (String l : lines) {
+            var n = om.readTree(l);
+            assertTrue(n.get("tokens_per_sec").asDouble() > 0);
+            assertTrue(n.get("new_tokens").asInt() <= 21);
+        }
+        assertNotEquals(om.readTree(lines.get(0)).get("text"), om.readTree(lines.get(1)).get("text"));
+    }
+
+    @Test
+    void seededSamplingIsReproducible() {
+        String m = SharedFiles.require("models/stories260K/stories260K.gguf").toString();
+        CliRun a = CliRun.of("generate", "-m", m, "-t", "0.9", "--top-p", "0.9", "--seed", "123", "-n", "60");
+        CliRun b = CliRun.of("generate", "-m", m, "-t", "0.9", "--top-p", "0.9", "--seed", "123", "-n", "60");
+        assertEquals(0, a.exitCode(), a.err());
+        assertEquals(a.out(), b.out());
+    }
+
+    @Test
+    void missingFileAndBadFlagsGiveOneLine() {
+        CliRun r = CliRun.of("generate", "-m", "/nonexistent/model.gguf");
+        assertEquals(1, r.exitCode());
+        assertEquals("speclab: error: /nonexistent/model.gguf: file not found", r.err().strip());
+        r = CliRun.of("generate", "--bogus");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().startsWith("speclab: error: "), r.err());
+        r = CliRun.of("generate", "-m", SharedFiles.require("models/stories260K/stories260K.gguf").toString(), "--top-p", "3");
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("top-p must be in [0, 1]"), r.err());
+    }
+
+    @Test
+    void version() {
+        CliRun r = CliRun.of("--version");
+        assertEquals(0, r.exitCode());
+        assertTrue(r.out().startsWith("SpecLab "), r.out());
+    }
+}

@@ -1,0 +1,130 @@
+package org.speclab.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.speclab.engine.cpu.CpuBackend;
+import org.speclab.format.ModelFiles;
+import org.speclab.gguf.GgmlType;
+import org.speclab.gguf.ModelFormatException;
+import org.speclab.model.ModelFile;
+
+/** The CPU forward against an independent double-precision reference, and the engine contract. */
+class ForwardTest {
+    @TempDir
+    Path dir;
+
+    static final int[] TOKENS = {1, 17, 5, 42, 9, 33, 2, 60};
+
+    private ModelFile model(RandomModels.Shape s) throws Exception {
+        return ModelFiles.open(RandomModels.write(dir.resolve("m-" + s.hashCode() + ".gguf"), s, 7), null);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16"})
+    void matchesReferenceForEveryFloatType(GgmlType type) throws Exception {
+        // grouped-query attention (6 heads over 2 kv heads), tied classifier, non-default rope base
+        var shape = new RandomModels.Shape(48, 80, 2, 6, 2, 64, true, type, 500f);
+        try (ModelFile f = model(shape); Transformer t = new CpuBackend().load(f, 2)) {
+            ReferenceLlama ref = new ReferenceLlama(f);
+            KvCache cache = t.newCache(4);
+            for (int pos = 0; pos < TOKENS.length; pos++) {
+                float[] got = t.forward(cache, new int[] {TOKENS[pos]}, pos, 1)[0];
+                double[] want = ref.step(TOKENS[pos], pos);
+                for (int i = 0; i < want.length; i++) {
+                    assertEquals(want[i], got[i], 2e-3 * (1 + Math.abs(want[i])), "pos " + pos + " logit " + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void untiedClassifierAndMultiHeadAttention() throws Exception {
+        var shape = new RandomModels.Shape(32, 64, 3, 4, 4, 64, false, GgmlType.F32, 10000f);
+        try (ModelFile f = model(shape); Transformer t = new CpuBackend().load(f, 1)) {
+            ReferenceLlama ref = new ReferenceLlama(f);
+            float[][] got = t.forward(t.newCache(8), TOKENS, 0, TOKENS.length);
+            for (int pos = 0; pos < TOKENS.length; pos++) {
+                double[] want = ref.step(TOKENS[pos], pos);
+                for (int i = 0; i < want.length; i++) assertEquals(want[i], got[pos][i], 1e-3 * (1 + Math.abs(want[i])));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16"})
+    void batchInvariantAtEveryThreadCount(GgmlType type) throws Exception {
+        var shape = new RandomModels.Shape(64, 96, 2, 8, 4, 300, false, type, 10000f);
+        try (ModelFile f = model(shape)) {
+            float[][] reference = null;
+            for (int threads : new int[] {1, 2, 3}) {
+                try (Transformer t = new CpuBackend().load(f, threads)) {
+                    // one at a time
+                    KvCache c1 = t.newCache(1);
+                    float[][] single = new float[TOKENS.length][];
+                    for (int pos = 0; pos < TOKENS.length; pos++) single[pos] = t.forward(c1, new int[] {TOKENS[pos]}, pos, 1)[0];
+                    // prefill 3, then a verify-style batch of 5
+                    KvCache c2 = t.newCache(TOKENS.length);
+                    float[][] a = t.forward(c2, java.util.Arrays.copyOfRange(TOKENS, 0, 3), 0, 3);
+                    float[][] b = t.forward(c2, java.util.Arrays.copyOfRange(TOKENS, 3, 8), 3, 5);
+                    for (int pos = 0; pos < TOKENS.length; pos++) {
+                        float[] batched = pos < 3 ? a[pos] : b[pos - 3];
+                        assertArrayEquals(single[pos], batched, "threads " + threads + " pos " + pos + " must be bit-identical");
+                    }
+                    if (reference == null) reference = single;
+                    for (int pos = 0; pos < TOKENS.length; pos++) assertArrayEquals(reference[pos], single[pos], "threads " + threads);
+                }
+            }
+        }
+    }
+
+    @Test
+    void truncateRollsBackRejectedPositions() throws Exception {
+        var shape = new RandomModels.Shape(32, 64, 2, 4, 2, 70, true, GgmlType.F32, 10000f);
+        try (ModelFile f = model(shape); Transformer t = new CpuBackend().load(f, 1)) {
+            KvCache c = t.newCache(16);
+            t.forward(c, new int[] {1, 5, 9}, 0, 1);
+            float[] expected = t.forward(c, new int[] {11}, 3, 1)[0];
+            // a "draft" of 4 wrong tokens, then roll back to position 3 and continue
+            t.forward(c, new int[] {20, 21, 22, 23}, 3, 4);
+            assertEquals(7, c.length());
+            c.truncate(3);
+            assertEquals(3, c.length());
+            assertArrayEquals(expected, t.forward(c, new int[] {11}, 3, 1)[0]);
+            assertEquals(4, c.length());
+            assertThrows(IllegalArgumentException.class, () -> c.truncate(9));
+        }
+    }
+
+    @Test
+    void cacheGrowsPastItsInitialCapacity() throws Exception {
+        var shape = new RandomModels.Shape(32, 64, 1, 4, 2, 70, true, GgmlType.F32, 10000f);
+        try (ModelFile f = model(shape); Transformer t = new CpuBackend().load(f, 1)) {
+            KvCache small = t.newCache(2), big = t.newCache(16);
+            float[][] a = t.forward(small, TOKENS, 0, TOKENS.length);
+            float[][] b = t.forward(big, TOKENS, 0, TOKENS.length);
+            for (int i = 0; i < a.length; i++) assertArrayEquals(b[i], a[i]);
+            assertTrue(small.capacity() >= TOKENS.length);
+        }
+    }
+
+    @Test
+    void unknownArchitectureIsRefused() throws Exception {
+        var md = new java.util.LinkedHashMap<String, org.speclab.gguf.GgufValue>();
+        md.put("general.architecture", org.speclab.gguf.GgufValue.of("mamba"));
+        Path p = dir.resolve("mamba.gguf");
+        org.speclab.gguf.GgufWriter.write(p, md, java.util.List.of());
+        try (ModelFile f = ModelFiles.open(p, null)) {
+            var e = assertThrows(ModelFormatException.class, () -> new CpuBackend().load(f, 1));
+            assertTrue(e.getMessage().contains("unsupported architecture 'mamba'"), e.getMessage());
+            assertTrue(e.getMessage().contains("general.architecture"), e.getMessage());
+        }
+    }
+}
