@@ -21,8 +21,9 @@ public final class SentencePieceTokenizer implements Tokenizer {
     private final Map<String, Integer> ids = new HashMap<>();
     private final int[] byteTokens = new int[256];
     private final byte[][] pieceBytes;
-    /** Control and user-defined pieces matched literally in input text, longest first. */
-    private final List<String> specials = new ArrayList<>();
+    /** Control pieces (matched when parsing specials) and user-defined pieces (always), longest first. */
+    private final List<String> controls = new ArrayList<>(), userDefined = new ArrayList<>();
+    private final EndOfGeneration eog;
 
     public SentencePieceTokenizer(Vocabulary vocab) {
         this.vocab = vocab;
@@ -44,22 +45,25 @@ public final class SentencePieceTokenizer implements Tokenizer {
             } else {
                 pieceBytes[i] = p.replace(SPACE, ' ').getBytes(StandardCharsets.UTF_8);
             }
-            if ((type == Vocabulary.CONTROL || type == Vocabulary.USER_DEFINED) && !p.isEmpty()) specials.add(p);
+            if (type == Vocabulary.CONTROL && !p.isEmpty()) controls.add(p);
+            if (type == Vocabulary.USER_DEFINED && !p.isEmpty()) userDefined.add(p);
         }
-        specials.sort(Comparator.comparingInt(String::length).reversed());
+        controls.sort(Comparator.comparingInt(String::length).reversed());
+        userDefined.sort(Comparator.comparingInt(String::length).reversed());
+        eog = new EndOfGeneration(vocab);
     }
 
     public Vocabulary vocabulary() { return vocab; }
 
     @Override
-    public int[] encode(String text, boolean addBos) {
+    public int[] encode(String text, boolean addBos, boolean parseSpecial) {
         List<Integer> out = new ArrayList<>();
         if (addBos && vocab.bos() >= 0) out.add(vocab.bos());
         // every text fragment (the start, or text after a special token) gets the dummy prefix
         int i = 0;
         StringBuilder segment = new StringBuilder();
         while (i < text.length()) {
-            String special = specialAt(text, i);
+            String special = specialAt(text, i, parseSpecial);
             if (special != null) {
                 encodeSegment(segment.toString(), true, out);
                 segment.setLength(0);
@@ -73,8 +77,12 @@ public final class SentencePieceTokenizer implements Tokenizer {
         return out.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    private String specialAt(String text, int i) {
-        for (String s : specials) if (text.startsWith(s, i)) return s;
+    private String specialAt(String text, int i, boolean parseSpecial) {
+        char c = text.charAt(i);
+        if (parseSpecial) {
+            for (String s : controls) if (s.charAt(0) == c && text.startsWith(s, i)) return s;
+        }
+        for (String s : userDefined) if (s.charAt(0) == c && text.startsWith(s, i)) return s;
         return null;
     }
 
@@ -156,4 +164,10 @@ public final class SentencePieceTokenizer implements Tokenizer {
 
     @Override
     public boolean addBosByDefault() { return vocab.addBos(); }
+
+    @Override
+    public boolean addsDummyPrefix() { return vocab.addSpacePrefix(); }
+
+    @Override
+    public boolean isEndOfGeneration(int token) { return eog.test(token); }
 }

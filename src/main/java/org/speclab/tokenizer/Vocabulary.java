@@ -10,8 +10,8 @@ import org.speclab.gguf.ModelFormatException;
  * A vocabulary as GGUF stores it ({@code tokenizer.ggml.*}): pieces, scores, token types and the
  * special ids. Validated on load so the tokenizers can index without checks.
  */
-public record Vocabulary(String model, String[] tokens, float[] scores, int[] types,
-                         int bos, int eos, int unk, boolean addBos, boolean addSpacePrefix) {
+public record Vocabulary(String model, String pre, String[] tokens, float[] scores, int[] types, String[] merges,
+                         int bos, int eos, int unk, int[] extraEndIds, boolean addBos, boolean addSpacePrefix) {
     public static final int NORMAL = 1, UNKNOWN = 2, CONTROL = 3, USER_DEFINED = 4, UNUSED = 5, BYTE = 6;
 
     public int size() { return tokens.length; }
@@ -34,12 +34,25 @@ public record Vocabulary(String model, String[] tokens, float[] scores, int[] ty
             types = new int[n];
             java.util.Arrays.fill(types, NORMAL);
         }
-        int bos = id(file, md, "tokenizer.ggml.bos_token_id", kind.equals("llama") ? 1 : -1, n);
-        int eos = id(file, md, "tokenizer.ggml.eos_token_id", kind.equals("llama") ? 2 : -1, n);
-        int unk = id(file, md, "tokenizer.ggml.unknown_token_id", kind.equals("llama") ? 0 : -1, n);
-        boolean addBos = bool(md, "tokenizer.ggml.add_bos_token", kind.equals("llama"));
-        boolean addSpacePrefix = bool(md, "tokenizer.ggml.add_space_prefix", kind.equals("llama"));
-        return new Vocabulary(kind, tokens, scores, types, bos, eos, unk, addBos, addSpacePrefix);
+        for (int i = 0; i < n; i++) {
+            if (types[i] < 0 || types[i] > 6) throw new ModelFormatException(file, "tokenizer.ggml.token_type[" + i + "]", "unknown token type " + types[i]);
+        }
+        boolean spm = kind.equals("llama");
+        String[] merges = null;
+        if (md.containsKey("tokenizer.ggml.merges")) merges = stringArray(file, md, "tokenizer.ggml.merges");
+        if (kind.equals("gpt2") && merges == null) {
+            throw new ModelFormatException(file, "tokenizer.ggml.merges", "missing (a byte-level BPE vocabulary needs its merges)");
+        }
+        int bos = id(file, md, "tokenizer.ggml.bos_token_id", spm ? 1 : -1, n);
+        int eos = id(file, md, "tokenizer.ggml.eos_token_id", spm ? 2 : -1, n);
+        int unk = id(file, md, "tokenizer.ggml.unknown_token_id", spm ? 0 : -1, n);
+        int eot = id(file, md, "tokenizer.ggml.eot_token_id", -1, n);
+        int eom = id(file, md, "tokenizer.ggml.eom_token_id", -1, n);
+        int[] extraEnd = java.util.stream.IntStream.of(eot, eom).filter(i -> i >= 0).toArray();
+        boolean addBos = bool(md, "tokenizer.ggml.add_bos_token", spm);
+        boolean addSpacePrefix = bool(md, "tokenizer.ggml.add_space_prefix", spm);
+        String pre = md.containsKey("tokenizer.ggml.pre") ? String.valueOf(md.get("tokenizer.ggml.pre").value()) : "default";
+        return new Vocabulary(kind, pre, tokens, scores, types, merges, bos, eos, unk, extraEnd, addBos, addSpacePrefix);
     }
 
     private static boolean bool(Map<String, GgufValue> md, String key, boolean fallback) {
