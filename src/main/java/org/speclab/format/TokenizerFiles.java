@@ -25,8 +25,14 @@ public final class TokenizerFiles {
 
     private TokenizerFiles() {}
 
-    /** Reads a llama2.c or SentencePiece vocabulary, chosen by content. */
+    /**
+     * Reads a stand-alone vocabulary, chosen by name and content: Hugging Face {@code tokenizer.json},
+     * GPT-2 {@code encoder.json} (+ {@code vocab.bpe}), SentencePiece {@code .model}, llama2.c {@code .bin}.
+     */
     public static Map<String, GgufValue> read(Path path, int expectedVocab) {
+        String name = path.getFileName().toString();
+        if (name.equals("encoder.json") || name.equals("vocab.bpe")) return Gpt2BpeFiles.read(path.resolveSibling("encoder.json"));
+        if (name.endsWith(".json")) return HuggingFaceTokenizer.read(path);
         byte[] bytes = readAll(path);
         if (path.getFileName().toString().endsWith(".model") || (bytes.length > 0 && bytes[0] == 0x0a)) {
             return SentencePieceModel.parse(path, bytes);

@@ -25,8 +25,16 @@ public final class SentencePieceTokenizer implements Tokenizer {
     private final List<String> controls = new ArrayList<>(), userDefined = new ArrayList<>();
     private final EndOfGeneration eog;
 
+    /** Hugging Face tokenizer.json semantics: merge by rank instead of by piece score; null for SentencePiece's own. */
+    private final BpeMerges rankedMerges;
+
     public SentencePieceTokenizer(Vocabulary vocab) {
+        this(vocab, null);
+    }
+
+    SentencePieceTokenizer(Vocabulary vocab, BpeMerges rankedMerges) {
         this.vocab = vocab;
+        this.rankedMerges = rankedMerges;
         java.util.Arrays.fill(byteTokens, -1);
         int n = vocab.size();
         pieceBytes = new byte[n][];
@@ -96,6 +104,10 @@ public final class SentencePieceTokenizer implements Tokenizer {
     private void encodeSegment(String raw, boolean prefix, List<Integer> out) {
         if (raw.isEmpty()) return;
         String text = ((prefix && vocab.addSpacePrefix()) ? " " + raw : raw).replace(' ', SPACE);
+        if (rankedMerges != null) {
+            encodeRanked(text, out);
+            return;
+        }
         List<Symbol> syms = new ArrayList<>();
         for (int i = 0; i < text.length(); ) {
             int cp = text.codePointAt(i);
@@ -135,6 +147,27 @@ public final class SentencePieceTokenizer implements Tokenizer {
                 }
             }
         }
+    }
+
+    /** Rank-ordered merges over code points; characters that are no piece become byte tokens first. */
+    private void encodeRanked(String text, List<Integer> out) {
+        List<Integer> symbols = new ArrayList<>(text.length());
+        for (int i = 0; i < text.length(); ) {
+            int cp = text.codePointAt(i);
+            String ch = new String(Character.toChars(cp));
+            i += ch.length();
+            Integer id = ids.get(ch);
+            if (id != null) {
+                symbols.add(id);
+                continue;
+            }
+            for (byte b : ch.getBytes(StandardCharsets.UTF_8)) {
+                int t = byteTokens[b & 0xff];
+                if (t >= 0) symbols.add(t);
+                else if (vocab.unk() >= 0) symbols.add(vocab.unk());
+            }
+        }
+        for (int id : rankedMerges.apply(symbols.stream().mapToInt(Integer::intValue).toArray())) out.add(id);
     }
 
     private void tryAdd(String text, List<Symbol> syms, int left, int right, PriorityQueue<Bigram> queue) {

@@ -17,20 +17,29 @@ public final class Tokenizers {
     public static Tokenizer fromMetadata(Path file, Map<String, GgufValue> metadata) {
         Vocabulary v = Vocabulary.from(file, metadata);
         return switch (v.model()) {
-            case "llama" -> new SentencePieceTokenizer(v);
+            case "llama" -> new SentencePieceTokenizer(v, v.merges() == null ? null : merges(file, v, "tokenizer.ggml.merges"));
             case "gpt2" -> byteLevel(file, v, "tokenizer.ggml.merges", "tokenizer.ggml.pre", false);
             default -> throw new ModelFormatException(file, "tokenizer.ggml.model",
                     "tokenizer model '" + v.model() + "' is not supported (supported: llama = SentencePiece-BPE, gpt2 = byte-level BPE)");
         };
     }
 
-    static ByteLevelBpeTokenizer byteLevel(Path file, Vocabulary v, String mergesField, String preField, boolean ignoreMerges) {
-        PreTokenizer pre = PreTokenizer.byName(v.pre());
+    private static ByteLevelBpeTokenizer byteLevel(Path file, Vocabulary v, String mergesField, String preField, boolean ignoreMerges) {
+        PreTokenizer pre = v.preRegex() != null ? regex(file, v.preRegex()) : PreTokenizer.byName(v.pre());
         if (pre == null) {
             throw new ModelFormatException(file, preField, "unknown pre-tokenizer '" + v.pre() + "' (known: "
                     + String.join(", ", PreTokenizer.knownNames()) + ")");
         }
-        return new ByteLevelBpeTokenizer(v, merges(file, v, mergesField), pre, ignoreMerges || v.pre().equals("llama-bpe") || v.pre().equals("llama3"));
+        boolean ignore = ignoreMerges || v.ignoreMerges() || v.pre().equals("llama-bpe") || v.pre().equals("llama3");
+        return new ByteLevelBpeTokenizer(v, merges(file, v, mergesField), pre, ignore);
+    }
+
+    private static PreTokenizer regex(Path file, String regex) {
+        try {
+            return new PreTokenizer(regex);
+        } catch (java.util.regex.PatternSyntaxException e) {
+            throw new ModelFormatException(file, "pre-tokenizer regex", "cannot be compiled: " + e.getDescription());
+        }
     }
 
     static BpeMerges merges(Path file, Vocabulary v, String field) {

@@ -10,8 +10,9 @@ import org.speclab.gguf.ModelFormatException;
  * A vocabulary as GGUF stores it ({@code tokenizer.ggml.*}): pieces, scores, token types and the
  * special ids. Validated on load so the tokenizers can index without checks.
  */
-public record Vocabulary(String model, String pre, String[] tokens, float[] scores, int[] types, String[] merges,
-                         int bos, int eos, int unk, int[] extraEndIds, boolean addBos, boolean addSpacePrefix) {
+public record Vocabulary(String model, String pre, String preRegex, boolean ignoreMerges, String[] tokens, float[] scores,
+                         int[] types, String[] merges, int bos, int eos, int unk, int[] extraEndIds, boolean addBos,
+                         boolean addSpacePrefix) {
     public static final int NORMAL = 1, UNKNOWN = 2, CONTROL = 3, USER_DEFINED = 4, UNUSED = 5, BYTE = 6;
 
     public int size() { return tokens.length; }
@@ -52,7 +53,9 @@ public record Vocabulary(String model, String pre, String[] tokens, float[] scor
         boolean addBos = bool(md, "tokenizer.ggml.add_bos_token", spm);
         boolean addSpacePrefix = bool(md, "tokenizer.ggml.add_space_prefix", spm);
         String pre = md.containsKey("tokenizer.ggml.pre") ? String.valueOf(md.get("tokenizer.ggml.pre").value()) : "default";
-        return new Vocabulary(kind, pre, tokens, scores, types, merges, bos, eos, unk, extraEnd, addBos, addSpacePrefix);
+        String preRegex = md.containsKey("speclab.tokenizer.pre_regex") ? String.valueOf(md.get("speclab.tokenizer.pre_regex").value()) : null;
+        boolean ignoreMerges = bool(md, "speclab.tokenizer.ignore_merges", false);
+        return new Vocabulary(kind, pre, preRegex, ignoreMerges, tokens, scores, types, merges, bos, eos, unk, extraEnd, addBos, addSpacePrefix);
     }
 
     private static boolean bool(Map<String, GgufValue> md, String key, boolean fallback) {
