@@ -36,8 +36,39 @@ public final class Sampler {
 
     public int sample(float[] logits) {
         if (isGreedy()) return argmax(logits);
-        float[] p = probabilities(logits);
-        return sampleFrom(p, nextFloat());
+        float[] p = warp(logits);
+        float coin = nextFloat();
+        return topP > 0 && topP < 1 ? sampleTopP(p, coin) : sampleFrom(p, coin);
+    }
+
+    /**
+     * Nucleus sampling as llama2.c's {@code sample_topp} does it, so seeded runs reproduce run.c's:
+     * candidates in descending probability, cut where the running sum first exceeds top-p, and the
+     * coin scaled to that sum.
+     */
+    private int sampleTopP(float[] p, float coin) {
+        int n = p.length;
+        float cutoff = (1.0f - topP) / (n - 1);
+        int m = 0;
+        Integer[] idx = new Integer[n];
+        for (int i = 0; i < n; i++) if (p[i] >= cutoff) idx[m++] = i;
+        Integer[] cand = Arrays.copyOf(idx, m);
+        Arrays.sort(cand, (a, b) -> p[a] != p[b] ? Float.compare(p[b], p[a]) : Integer.compare(a, b));
+        float cum = 0f;
+        int last = m - 1;
+        for (int i = 0; i < m; i++) {
+            cum += p[cand[i]];
+            if (cum > topP) {
+                last = i;
+                break;
+            }
+        }
+        float r = coin * cum, cdf = 0f;
+        for (int i = 0; i <= last; i++) {
+            cdf += p[cand[i]];
+            if (r < cdf) return cand[i];
+        }
+        return cand[last];
     }
 
     /** First index of the largest value. */
@@ -53,6 +84,13 @@ public final class Sampler {
      * the same way with it.
      */
     public float[] probabilities(float[] logits) {
+        float[] p = warp(logits);
+        if (topP > 0 && topP < 1) keepTopP(p);
+        return p;
+    }
+
+    /** softmax(logits / T) with top-k applied. */
+    private float[] warp(float[] logits) {
         int n = logits.length;
         float[] p = new float[n];
         float t = temperature == 0f ? 1f : temperature;
@@ -64,7 +102,6 @@ public final class Sampler {
             for (int i = 0; i < n; i++) if (p[i] < kth) p[i] = Float.NEGATIVE_INFINITY;
         }
         softmax(p);
-        if (topP > 0 && topP < 1) keepTopP(p);
         return p;
     }
 

@@ -54,6 +54,8 @@ public final class Gpt2BpeFiles {
         } catch (IOException e) {
             throw new ModelFormatException(bpe, null, "cannot read: " + e.getMessage());
         }
+        for (int i = 0; i < n; i++) if (tokens[i] == null) throw new ModelFormatException(encoderJson, null, "no piece has id " + i);
+        HuggingFaceTokenizer.checkMerges(bpe, "merge", merges.toArray(String[]::new), tokens);
         int[] types = new int[n];
         java.util.Arrays.fill(types, TokenizerFiles.NORMAL);
         Map<String, GgufValue> md = new LinkedHashMap<>();

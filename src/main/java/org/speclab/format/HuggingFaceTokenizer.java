@@ -85,6 +85,7 @@ public final class HuggingFaceTokenizer {
             else throw new ModelFormatException(file, "model.merges[" + i + "]", "expected \"a b\" or [\"a\", \"b\"], found " + m);
         }
 
+        checkMerges(file, "model.merges", merges, tokens);
         boolean sentencePiece = isSentencePieceStyle(root);
         Map<String, GgufValue> md = new LinkedHashMap<>();
         md.put("tokenizer.ggml.model", GgufValue.of(sentencePiece ? "llama" : "gpt2"));
@@ -107,6 +108,20 @@ public final class HuggingFaceTokenizer {
         if (unk != null) putId(md, "tokenizer.ggml.unknown_token_id", tokens, unk);
         specialIds(file, root, tokens, md);
         return md;
+    }
+
+    /** Every merge must join two pieces of the vocabulary into a third. */
+    static void checkMerges(Path file, String field, String[] merges, String[] tokens) {
+        java.util.Set<String> known = new java.util.HashSet<>(Arrays.asList(tokens));
+        for (int i = 0; i < merges.length; i++) {
+            String m = merges[i];
+            int sp = m.indexOf(' ', 1);
+            if (sp < 0 || sp == m.length() - 1) throw new ModelFormatException(file, field + "[" + i + "]", "malformed merge '" + m + "' (expected two pieces separated by a space)");
+            String a = m.substring(0, sp), b = m.substring(sp + 1);
+            if (!known.contains(a) || !known.contains(b) || !known.contains(a + b)) {
+                throw new ModelFormatException(file, field + "[" + i + "]", "merge '" + m + "' names a piece that is not in the vocabulary");
+            }
+        }
     }
 
     private static JsonNode json(Path file) {

@@ -116,10 +116,10 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
         words.clear();
         pre.split(text, words);
         for (String w : words) {
-            int[] cached = cache.get(w);
+            int[] cached = w.length() <= 32 ? cache.get(w) : null;
             if (cached == null) {
                 cached = encodeWord(w);
-                cache.put(w, cached);
+                if (w.length() <= 32) cache.put(w, cached);
             }
             for (int id : cached) out.add(id);
         }

@@ -25,6 +25,18 @@ public final class SentencePieceTokenizer implements Tokenizer {
     private final List<String> controls = new ArrayList<>(), userDefined = new ArrayList<>();
     private final EndOfGeneration eog;
 
+    /**
+     * True when no piece holds "▁" after another character: then no merge can cross the start of a
+     * word, and words can be encoded one at a time (and cached) with exactly the same result.
+     */
+    private final boolean wordsAreIndependent;
+    private final Map<String, int[]> cache = new java.util.LinkedHashMap<>(4096, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, int[]> e) {
+            return size() > 20_000;
+        }
+    };
+
     /** Hugging Face tokenizer.json semantics: merge by rank instead of by piece score; null for SentencePiece's own. */
     private final BpeMerges rankedMerges;
 
@@ -59,6 +71,13 @@ public final class SentencePieceTokenizer implements Tokenizer {
         controls.sort(Comparator.comparingInt(String::length).reversed());
         userDefined.sort(Comparator.comparingInt(String::length).reversed());
         eog = new EndOfGeneration(vocab);
+        boolean independent = true;
+        for (String p : vocab.tokens()) {
+            for (int k = 1; k < p.length() && independent; k++) {
+                if (p.charAt(k) == SPACE && p.charAt(k - 1) != SPACE) independent = false;
+            }
+        }
+        wordsAreIndependent = independent;
     }
 
     public Vocabulary vocabulary() { return vocab; }
@@ -104,6 +123,28 @@ public final class SentencePieceTokenizer implements Tokenizer {
     private void encodeSegment(String raw, boolean prefix, List<Integer> out) {
         if (raw.isEmpty()) return;
         String text = ((prefix && vocab.addSpacePrefix()) ? " " + raw : raw).replace(' ', SPACE);
+        if (!wordsAreIndependent) {
+            encodeWord(text, out);
+            return;
+        }
+        int start = 0;
+        for (int i = 1; i <= text.length(); i++) {
+            if (i == text.length() || (text.charAt(i) == SPACE && text.charAt(i - 1) != SPACE)) {
+                String word = text.substring(start, i);
+                int[] ids = word.length() <= 32 ? cache.get(word) : null;
+                if (ids == null) {
+                    List<Integer> w = new ArrayList<>();
+                    encodeWord(word, w);
+                    ids = w.stream().mapToInt(Integer::intValue).toArray();
+                    if (word.length() <= 32) cache.put(word, ids);
+                }
+                for (int id : ids) out.add(id);
+                start = i;
+            }
+        }
+    }
+
+    private void encodeWord(String text, List<Integer> out) {
         if (rankedMerges != null) {
             encodeRanked(text, out);
             return;

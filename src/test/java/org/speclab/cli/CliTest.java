@@ -70,6 +70,20 @@ class CliTest {
         assertEquals(a.out(), b.out());
     }
 
+    /**
+     * Seeded sampling reproduces llama2.c's run.c: `run stories260K.bin -z tok512.bin -t 1.0 -p 0.9 -s 42
+     * -n 60 -i "Once upon a time"` printed this text (run.c -n counts positions, BOS included).
+     */
+    @Test
+    void seededSamplingMatchesLlama2cRun() {
+        CliRun r = CliRun.of("generate", "-m", SharedFiles.require("models/stories260K/stories260K.bin").toString(),
+                "--tokenizer", SharedFiles.require("models/stories260K/tok512.bin").toString(),
+                "-t", "1.0", "--top-k", "0", "--top-p", "0.9", "--seed", "42", "-n", "55", "-p", "Once upon a time");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals("Once upon a time, there was a brave little boy named Tim. Tim loved to play with his toys and make blocks. "
+                + "One day, Tim went to the mirror and saw his dad. The man\n", r.out());
+    }
+
     @Test
     void missingFileAndBadFlagsGiveOneLine() {
         CliRun r = CliRun.of("generate", "-m", "/nonexistent/model.gguf");
