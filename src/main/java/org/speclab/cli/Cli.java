@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 /** The {@code speclab} command line. Errors end in one line on stderr and a non-zero exit, never a stack trace. */
 @Command(name = "speclab", mixinStandardHelpOptions = true, versionProvider = Cli.VersionProvider.class,
         description = "SpecLab: speculative decoding lab for Llama-family models.%nWithout a command, opens the lab window.",
-        subcommands = {GenerateCommand.class, InfoCommand.class, TokenizeCommand.class, DevicesCommand.class,
+        subcommands = {GenerateCommand.class, ConvertCommand.class, QuantizeCommand.class, InfoCommand.class, TokenizeCommand.class, DevicesCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Cli implements Runnable {
     /** Where sub-commands print: stdout gets results only, stderr measurements and messages. */
@@ -59,6 +59,7 @@ public final class Cli implements Runnable {
 
     static String oneLine(Throwable ex) {
         String m = ex instanceof ModelFormatException || ex instanceof EngineException || ex instanceof IllegalArgumentException
+                || ex instanceof org.speclab.jobs.JobFailedException || ex instanceof java.io.IOException
                 || ex instanceof CommandLine.ParameterException
                 ? ex.getMessage() : ex.getClass().getSimpleName() + ": " + ex.getMessage();
         if (m == null) m = ex.getClass().getSimpleName();

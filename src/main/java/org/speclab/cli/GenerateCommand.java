@@ -1,35 +1,55 @@
 package org.speclab.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.concurrent.Callable;
+import org.speclab.Version;
+import org.speclab.decode.DraftModel;
+import org.speclab.decode.Drafter;
+import org.speclab.decode.EarlyExit;
 import org.speclab.decode.GenerationListener;
 import org.speclab.decode.GenerationStats;
 import org.speclab.decode.Generator;
+import org.speclab.decode.NGramLookup;
 import org.speclab.decode.Sampler;
+import org.speclab.decode.SpeculationStats;
+import org.speclab.decode.SpeculativeDecoder;
 import org.speclab.decode.TokenKind;
 import org.speclab.engine.cpu.CpuBackend;
 import org.speclab.engine.cuda.CudaProbe;
+import org.speclab.lab.Experiment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code speclab generate}: stdout gets the prompt and the generated text exactly as llama2.c prints
- * them; stderr gets gpt-fast-style measurement lines.
+ * them; stderr gets gpt-fast-style measurement lines (and, when speculating, what explains them).
  */
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Generate text from a prompt and report tokens/s, bandwidth and memory like gpt-fast.")
+        description = "Generate text, optionally with speculative decoding, and report tokens/s, bandwidth and memory like gpt-fast.")
 final class GenerateCommand implements Callable<Integer> {
     @picocli.CommandLine.ParentCommand
     Cli cli;
 
-    @Option(names = {"-m", "--model"}, required = true, description = "model file (GGUF or llama2.c .bin)")
+    @Option(names = {"-m", "--model"}, required = true, description = "target model file (GGUF or llama2.c .bin)")
     Path model;
 
-    @Option(names = "--tokenizer", description = "vocabulary for files that carry none (llama2.c tokenizer .bin or SentencePiece .model)")
+    @Option(names = "--tokenizer", description = "vocabulary for files that carry none (llama2.c tokenizer .bin, SentencePiece .model, tokenizer.json)")
     Path tokenizer;
+
+    @Option(names = {"-d", "--draft"}, description = "speculate with this draft model (same vocabulary)")
+    Path draft;
+
+    @Option(names = "--draft-ngram", description = "speculate draft-free: look up the last N tokens in prompt + output")
+    Integer draftNgram;
+
+    @Option(names = "--draft-layers", description = "speculate with the target's own first L layers (self-speculation)")
+    Integer draftLayers;
+
+    @Option(names = {"-k", "--speculate-k"}, defaultValue = "5", description = "draft tokens per step, 1..16, or 'auto' to choose k from measured α and c (default: ${DEFAULT-VALUE})")
+    String speculateK;
 
     @Option(names = {"-p", "--prompt"}, defaultValue = "", description = "prompt text; empty starts from BOS (default: empty)")
     String prompt;
@@ -54,8 +74,11 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = {"-c", "--context"}, description = "context length (default: what prompt and new tokens need)")
     Integer context;
 
-    @Option(names = "--num-samples", defaultValue = "1", description = "independent generations (default: ${DEFAULT-VALUE})")
+    @Option(names = "--num-samples", defaultValue = "1", description = "generations to measure; with more than one, an uncounted warm-up run comes first (default: ${DEFAULT-VALUE})")
     int samples;
+
+    @Option(names = "--no-baseline", description = "when speculating, skip the autoregressive run that measures the speedup")
+    boolean noBaseline;
 
     @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda[:N] (default: ${DEFAULT-VALUE})")
     String device;
@@ -63,14 +86,23 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "CPU threads (default: all cores)")
     Integer threads;
 
-    @Option(names = "--json", description = "print one JSON record per sample on stdout instead of the text")
+    @Option(names = "--json", description = "print one JSON experiment record per sample on stdout instead of the text")
     boolean json;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         PrintStream out = cli.out, err = cli.err;
         if (maxNew < 0) throw new IllegalArgumentException("-n must be ≥ 0, found " + maxNew);
         if (samples < 1) throw new IllegalArgumentException("--num-samples must be ≥ 1, found " + samples);
+        int drafters = (draft != null ? 1 : 0) + (draftNgram != null ? 1 : 0) + (draftLayers != null ? 1 : 0);
+        if (drafters > 1) throw new IllegalArgumentException("choose one drafter: -d, --draft-ngram or --draft-layers");
+        boolean adaptive = speculateK.equalsIgnoreCase("auto");
+        int k;
+        try {
+            k = adaptive ? 4 : Integer.parseInt(speculateK);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("-k must be a number between 1 and 16 or 'auto', found '" + speculateK + "'");
+        }
         if (device.startsWith("cuda")) {
             CudaProbe.Result r = CudaProbe.probe();
             err.println("speclab: warning: " + (r.available() ? "the CUDA engine is not part of this build yet" : "CUDA not available: " + r.reason())
@@ -96,61 +128,92 @@ final class GenerateCommand implements Callable<Integer> {
                 err.printf("speclab: warning: %d positions exceed the model's declared context length %d; going on (as llama.cpp does)%n", ctx, declared);
             }
             if (seed == null && temperature > 0) err.println("Seed: " + baseSeed);
-            Generator gen = new Generator(m.transformer(), m.tokenizer());
-            double sumTps = 0;
-            for (int s = 0; s < samples; s++) {
-                Sampler sampler = new Sampler(temperature, topK, topP, baseSeed + s);
-                StringBuilder text = new StringBuilder();
-                GenerationListener listener = new GenerationListener() {
-                    @Override
-                    public void token(int id, String piece, TokenKind kind) {
-                        text.append(piece);
-                        if (!json) {
-                            out.print(piece);
-                            out.flush();
-                        }
-                    }
-                };
-                GenerationStats st = gen.generate(promptTokens, maxNew, sampler, listener);
-                if (json) {
-                    out.println(record(m, st, text.toString(), s, baseSeed + s));
-                } else {
-                    out.println();
-                }
-                out.flush();
-                sumTps += st.tokensPerSecond();
-                err.printf("Time for inference %d: %.02f sec total, %.02f tokens/sec%n", s + 1, st.totalSeconds(), st.tokensPerSecond());
-                err.printf("Bandwidth achieved: %.02f GB/s%n", m.transformer().weightBytes() * st.tokensPerSecond() / 1e9);
+            LoadedModel draftModel = draft != null ? LoadedModel.open(draft, tokenizer, nThreads) : null;
+            try {
+                if (draftModel != null) Vocabularies.requireSame(model, m.tokenizer(), draft, draftModel.tokenizer());
+                Drafter drafter = draftModel != null ? new DraftModel(draftModel.transformer(), draft.getFileName().toString(), need)
+                        : draftNgram != null ? new NGramLookup(draftNgram)
+                        : draftLayers != null ? new EarlyExit(m.transformer(), draftLayers, need) : null;
+                run(m, draftModel, drafter, k, adaptive, promptTokens, baseSeed, out, err);
+            } finally {
+                if (draftModel != null) draftModel.close();
             }
-            err.println("==========");
-            err.printf("Average tokens/sec: %.2f%n", sumTps / samples);
-            err.printf("Memory used: %.02f GB%n", MemoryReading.peakResidentBytes() / 1e9);
         }
         return 0;
     }
 
-    private String record(LoadedModel m, GenerationStats st, String text, int sample, long seedUsed) {
+    private void run(LoadedModel m, LoadedModel draftModel, Drafter drafter, int k, boolean adaptive, int[] promptTokens, long baseSeed,
+                     PrintStream out, PrintStream err) throws Exception {
+        Generator plain = new Generator(m.transformer(), m.tokenizer());
+        SpeculativeDecoder spec = drafter == null ? null : new SpeculativeDecoder(m.transformer(), m.tokenizer(), drafter, k, adaptive);
+        // warm-up, not counted (JIT compilation would otherwise be billed to the first run), as gpt-fast does
+        if (samples > 1 || (spec != null && !noBaseline)) runOnce(plain, spec, promptTokens, baseSeed, GenerationListener.NONE);
+        double baselineTps = Double.NaN;
+        if (spec != null && !noBaseline) {
+            baselineTps = runOnce(plain, null, promptTokens, baseSeed, GenerationListener.NONE).stats().tokensPerSecond();
+        }
+        double sumTps = 0;
         ObjectMapper om = new ObjectMapper();
-        ObjectNode o = om.createObjectNode();
-        o.put("model", m.file().name());
-        o.put("model_path", model.toString());
-        o.put("weight_type", m.file().dominantType().name());
-        o.put("device", m.transformer().device());
-        o.put("drafter", "none");
-        o.put("sample", sample + 1);
-        o.put("temperature", temperature);
-        o.put("top_k", topK);
-        o.put("top_p", topP);
-        o.put("seed", seedUsed);
-        o.put("prompt_tokens", st.promptTokens());
-        o.put("new_tokens", st.newTokens());
-        o.put("stop_reason", st.stopReason());
-        o.put("seconds", st.totalSeconds());
-        o.put("tokens_per_sec", st.tokensPerSecond());
-        o.put("bandwidth_gb_s", m.transformer().weightBytes() * st.tokensPerSecond() / 1e9);
-        o.put("model_bytes", m.transformer().weightBytes());
-        o.put("memory_gb", MemoryReading.peakResidentBytes() / 1e9);
-        o.put("text", text);
-        return o.toString();
+        for (int s = 0; s < samples; s++) {
+            StringBuilder text = new StringBuilder();
+            GenerationListener listener = new GenerationListener() {
+                @Override
+                public void token(int id, String piece, TokenKind kind) {
+                    text.append(piece);
+                    if (!json) {
+                        out.print(piece);
+                        out.flush();
+                    }
+                }
+            };
+            SpeculativeDecoder.Result r = runOnce(plain, spec, promptTokens, baseSeed + s, listener);
+            GenerationStats st = r.stats();
+            SpeculationStats ss = r.speculation();
+            if (!json) out.println();
+            double tps = st.tokensPerSecond();
+            sumTps += tps;
+            double gb = m.transformer().weightBytes() * tps / 1e9;
+            err.printf("Time for inference %d: %.02f sec total, %.02f tokens/sec%n", s + 1, st.totalSeconds(), tps);
+            err.printf("Bandwidth achieved: %.02f GB/s%n", gb);
+            if (ss != null) {
+                err.println("Acceptance probs: " + Arrays.toString(Arrays.stream(ss.acceptanceProbs()).map(p -> Math.round(p * 1e4) / 1e4).toArray()));
+                err.printf("Mean Accepted: %.2f%n", ss.meanAccepted());
+                explain(err, ss, tps, baselineTps);
+            }
+            if (json) {
+                Experiment e = new Experiment(draftModel != null ? draftModel.file().name() : ss != null ? ss.drafter() : null,
+                        draftModel != null ? draftModel.file().dominantType().name() : null, ss != null ? ss.k() : null,
+                        m.file().name(), m.file().dominantType().name(), m.transformer().device(), 1, prompt, tps,
+                        MemoryReading.peakResidentBytes() / 1e9, gb, ss != null ? ss.meanAccepted() : null, maxNew, samples, temperature,
+                        Version.get(), ss != null ? ss.alpha() : null, ss != null ? ss.costRatio() : null,
+                        ss != null ? ss.predictedSpeedup() : null, ss != null && !Double.isNaN(baselineTps) ? tps / baselineTps : null,
+                        ss != null ? ss.acceptedCounts() : null, s + 1, baseSeed + s, topK, topP, st.newTokens(), st.stopReason(), text.toString());
+                out.println(om.writeValueAsString(e));
+            }
+            out.flush();
+        }
+        err.println("==========");
+        err.printf("Average tokens/sec: %.2f%n", sumTps / samples);
+        err.printf("Memory used: %.02f GB%n", MemoryReading.peakResidentBytes() / 1e9);
+    }
+
+    private SpeculativeDecoder.Result runOnce(Generator plain, SpeculativeDecoder spec, int[] prompt, long seedUsed, GenerationListener l) {
+        Sampler sampler = new Sampler(temperature, topK, topP, seedUsed);
+        if (spec != null) return spec.generate(prompt, maxNew, sampler, l);
+        return new SpeculativeDecoder.Result(plain.generate(prompt, maxNew, sampler, l), null);
+    }
+
+    /** The line that answers the seed's question: why speculation helped, or why it did not. */
+    private static void explain(PrintStream err, SpeculationStats ss, double tps, double baselineTps) {
+        double predicted = ss.predictedSpeedup();
+        err.printf("Speculation: %s, k %s, accepted %d/%d drafted (%.1f%%), α %.3f, c %.3f, verify pass %.2f× a decode pass"
+                        + " → predicted speedup %.2fx", ss.drafter(), ss.adaptiveK() ? "auto (≤ " + ss.k() + ")" : Integer.toString(ss.k()),
+                ss.accepted(), ss.drafted(), 100 * ss.acceptanceRate(), ss.alpha(), ss.costRatio(), ss.verifyCost(ss.k()), predicted);
+        if (!Double.isNaN(baselineTps)) err.printf(", measured %.2fx (target alone %.2f tokens/sec)", tps / baselineTps, baselineTps);
+        err.println();
+        if (predicted < 1) {
+            err.printf("Speculation is a loss here: each step costs %.2f decode passes (k·c + verify) but yields only %.2f tokens on average.%n",
+                    ss.k() * ss.costRatio() + ss.verifyCost(ss.k()), org.speclab.decode.SpeedupModel.expectedTokensPerStep(Math.min(ss.alpha(), 0.999999), ss.k()));
+        }
     }
 }

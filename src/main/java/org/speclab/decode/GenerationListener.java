@@ -2,6 +2,9 @@ package org.speclab.decode;
 
 /** Events of a generation, for the CLI to print and the lab to draw. The engine knows nothing of either. */
 public interface GenerationListener {
+    /** Listens to nothing (warm-up and baseline runs). */
+    GenerationListener NONE = new GenerationListener() {};
+
     /** One token, with the text it completes (may be empty while a UTF-8 character is split). */
     default void token(int id, String text, TokenKind kind) {}
 

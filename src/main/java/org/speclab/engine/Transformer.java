@@ -19,6 +19,12 @@ public interface Transformer extends AutoCloseable {
      */
     float[][] forward(KvCache cache, int[] tokens, int startPos, int outputs);
 
+    /**
+     * The same model cut after its first {@code layers} blocks, then its final norm and classifier:
+     * a self-speculation draft that shares every weight with this model (no second file, no copy).
+     */
+    Transformer earlyExit(int layers);
+
     /** Bytes of weights one forward pass reads (for bandwidth figures). */
     long weightBytes();
 

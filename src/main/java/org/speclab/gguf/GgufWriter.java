@@ -43,16 +43,33 @@ public final class GgufWriter {
 
     /** A tensor to write; {@code shape[0]} is the innermost dimension. */
     public record Entry(String name, long[] shape, GgmlType type, Data data) {
-        long byteSize() {
+        public long byteSize() {
             long n = 1;
             for (long d : shape) n *= d;
             return type.byteSize(n);
         }
     }
 
+    /** Told after each tensor; may throw (e.g. a cancellation) to abandon the file, which is then removed. */
+    @FunctionalInterface
+    public interface Progress {
+        void written(int tensorsDone, long bytesDone, long bytesTotal);
+    }
+
     private GgufWriter() {}
 
     public static void write(Path path, Map<String, GgufValue> metadata, List<Entry> tensors) throws IOException {
+        write(path, metadata, tensors, (t, d, total) -> {});
+    }
+
+    /** Bytes the tensor data will take, alignment padding included. */
+    public static long dataBytes(List<Entry> tensors, int alignment) {
+        long total = 0;
+        for (Entry t : tensors) total = align(total + t.byteSize(), alignment);
+        return total;
+    }
+
+    public static void write(Path path, Map<String, GgufValue> metadata, List<Entry> tensors, Progress progress) throws IOException {
         int alignment = GgufFile.DEFAULT_ALIGNMENT;
         GgufValue a = metadata.get("general.alignment");
         if (a != null) alignment = (int) a.asLong();
@@ -79,6 +96,8 @@ public final class GgufWriter {
                     offset = align(offset + t.byteSize(), alignment);
                 }
                 out.pad(alignment);
+                long dataStart = out.count, total = dataBytes(tensors, alignment);
+                int done = 0;
                 for (Entry t : tensors) {
                     long before = out.count;
                     t.data().writeTo(out);
@@ -86,6 +105,7 @@ public final class GgufWriter {
                         throw new IOException("tensor " + t.name() + ": wrote " + (out.count - before) + " bytes, expected " + t.byteSize());
                     }
                     out.pad(alignment);
+                    progress.written(++done, out.count - dataStart, total);
                 }
             }
             Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

@@ -68,6 +68,7 @@ public record Vocabulary(String model, String pre, String preRegex, boolean igno
         if (v == null) return fallback < n ? fallback : -1;
         if (!v.type().isInteger()) throw new ModelFormatException(file, key, "expected an integer token id, found " + v.type());
         long id = v.asLong();
+        if (id == -1 || id == 0xFFFFFFFFL) return -1; // llama.cpp's converters write -1 for "none"
         if (id < 0 || id >= n) throw new ModelFormatException(file, key, "token id " + id + " is out of range (vocabulary has " + n + " tokens)");
         return (int) id;
     }

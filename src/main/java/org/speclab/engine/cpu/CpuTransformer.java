@@ -1,7 +1,5 @@
 package org.speclab.engine.cpu;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.stream.IntStream;
 import org.speclab.engine.EngineException;
 import org.speclab.engine.KvCache;
 import org.speclab.engine.Transformer;
@@ -13,27 +11,87 @@ import org.speclab.model.Tensor;
  * The Llama forward pass on the CPU, written to be read: embedding, then per layer RMSNorm →
  * grouped-query attention with rotary positions → residual, RMSNorm → SwiGLU → residual; final
  * norm and classifier. All T positions of a call go through each layer together, so every weight
- * row is read once per call, and each position's arithmetic is the same as if it ran alone.
+ * row is read from memory once per call, and each position's arithmetic is exactly what it would
+ * be alone (batch invariance). Buffers are reused between calls: no allocation per token.
  */
 final class CpuTransformer implements Transformer {
+    /** Below this many multiply-adds a matrix product runs on the calling thread: dispatch would cost more. */
+    private static final long PARALLEL_WORK = 1 << 17;
+
     private final ModelFile file;
     private final ModelConfig c;
-    private final int threads;
-    private final ForkJoinPool pool;
+    private final WorkerPool pool;
     private final WeightMatrix tokenEmbedding, classifier;
     private final float[] outputNorm;
     private final Layer[] layers;
-    /** Per rotated pair i: 1 / freq factor (Llama 3.1 rope_freqs), or 1. */
-    private final float[] ropeFactors;
+    /** Per rotated pair i: θ^(-2i/ropeDim) / freq factor. */
+    private final float[] ropeFreq;
+    private final long weightBytes;
+    private final boolean ownsPool;
+    private Workspace ws;
 
     private record Layer(float[] attnNorm, WeightMatrix wq, WeightMatrix wk, WeightMatrix wv, WeightMatrix wo,
                          float[] ffnNorm, WeightMatrix gate, WeightMatrix down, WeightMatrix up) {}
 
+    /** Activations for up to {@code batch} positions and attention over up to {@code positions}. */
+    private final class Workspace {
+        final int batch, positions;
+        final float[][] x, xb, q, k, v, att, hb, hb2, out;
+        final float[] scores, cos, sin;
+
+        Workspace(int batch, int positions) {
+            this.batch = batch;
+            this.positions = positions;
+            x = new float[batch][c.dim()];
+            xb = new float[batch][c.dim()];
+            q = new float[batch][c.qDim()];
+            k = new float[batch][c.kvDim()];
+            v = new float[batch][c.kvDim()];
+            att = new float[batch][c.qDim()];
+            hb = new float[batch][c.hiddenDim()];
+            hb2 = new float[batch][c.hiddenDim()];
+            out = new float[batch][c.dim()];
+            scores = new float[Math.max(1, positions)];
+            cos = new float[batch * ropeFreqCount()];
+            sin = new float[batch * ropeFreqCount()];
+        }
+    }
+
+    private int ropeFreqCount() { return c.ropeDim() / 2; }
+
+    /** A view running only the first {@code keep} layers of {@code full}, sharing its weights and workers. */
+    private CpuTransformer(CpuTransformer full, int keep) {
+        this.file = full.file;
+        ModelConfig f = full.c;
+        this.c = new ModelConfig(f.architecture(), f.dim(), f.hiddenDim(), keep, f.heads(), f.kvHeads(), f.headDim(), f.vocabSize(),
+                f.contextLength(), f.rmsEps(), f.ropeTheta(), f.ropeDim(), f.ropeScale(), f.tiedClassifier());
+        this.pool = full.pool;
+        this.tokenEmbedding = full.tokenEmbedding;
+        this.classifier = full.classifier;
+        this.outputNorm = full.outputNorm;
+        this.layers = java.util.Arrays.copyOf(full.layers, keep);
+        this.ropeFreq = full.ropeFreq;
+        long bytes = tokenEmbedding.byteSize() + (c.tiedClassifier() ? 0 : classifier.byteSize());
+        for (Layer l : layers) {
+            bytes += l.wq.byteSize() + l.wk.byteSize() + l.wv.byteSize() + l.wo.byteSize() + l.gate.byteSize() + l.up.byteSize() + l.down.byteSize();
+        }
+        this.weightBytes = bytes;
+        this.ownsPool = false;
+    }
+
+    @Override
+    public Transformer earlyExit(int keep) {
+        if (keep < 1 || keep >= c.layers()) {
+            throw new IllegalArgumentException("--draft-layers must be between 1 and " + (c.layers() - 1) + " for this " + c.layers() + "-layer model, found " + keep);
+        }
+        return new CpuTransformer(this, keep);
+    }
+
     CpuTransformer(ModelFile file, int threads) {
         this.file = file;
         this.c = ModelConfig.from(file);
-        this.threads = Math.max(1, threads);
-        this.pool = this.threads > 1 ? new ForkJoinPool(this.threads) : null;
+        this.ownsPool = true;
+        this.pool = new WorkerPool(Math.max(1, threads));
         tokenEmbedding = WeightMatrix.of(file.tensor("token_embd.weight"));
         classifier = c.tiedClassifier() ? tokenEmbedding : WeightMatrix.of(file.tensor("output.weight"));
         outputNorm = vector(file.tensor("output_norm.weight"));
@@ -47,14 +105,21 @@ final class CpuTransformer implements Transformer {
                     WeightMatrix.of(file.tensor(b + "ffn_gate.weight")), WeightMatrix.of(file.tensor(b + "ffn_down.weight")),
                     WeightMatrix.of(file.tensor(b + "ffn_up.weight")));
         }
-        ropeFactors = new float[c.ropeDim() / 2];
-        java.util.Arrays.fill(ropeFactors, 1f);
+        ropeFreq = new float[ropeFreqCount()];
+        float[] factors = null;
         Tensor rf = file.optionalTensor("rope_freqs.weight");
         if (rf != null) {
-            float[] f = vector(rf);
-            if (f.length != ropeFactors.length) throw new EngineException("tensor rope_freqs.weight: expected " + ropeFactors.length + " factors, found " + f.length);
-            for (int i = 0; i < f.length; i++) ropeFactors[i] = 1f / f[i];
+            factors = vector(rf);
+            if (factors.length != ropeFreq.length) throw new EngineException("tensor rope_freqs.weight: expected " + ropeFreq.length + " factors, found " + factors.length);
         }
+        for (int i = 0; i < ropeFreq.length; i++) {
+            // as llama2.c computes it, so greedy output matches run.c's
+            ropeFreq[i] = 1.0f / (float) Math.pow(c.ropeTheta(), (2 * i) / (float) c.ropeDim());
+            if (factors != null) ropeFreq[i] /= factors[i];
+        }
+        long bytes = 0;
+        for (Tensor t : file.tensors().values()) bytes += t.info().byteSize();
+        weightBytes = bytes;
     }
 
     private static float[] vector(Tensor t) {
@@ -71,75 +136,95 @@ final class CpuTransformer implements Transformer {
     public KvCache newCache(int capacity) { return new CpuKvCache(c.layers(), c.kvDim(), capacity); }
 
     @Override
-    public long weightBytes() { return file.weightBytes(); }
+    public long weightBytes() { return weightBytes; }
 
     @Override
-    public String device() { return "cpu (" + threads + (threads == 1 ? " thread)" : " threads)"); }
+    public String device() { return "cpu (" + pool.size() + (pool.size() == 1 ? " thread)" : " threads)"); }
 
     @Override
-    public float[][] forward(KvCache kv, int[] tokens, int startPos, int outputs) {
+    public synchronized float[][] forward(KvCache kv, int[] tokens, int startPos, int outputs) {
         CpuKvCache cache = (CpuKvCache) kv;
         int T = tokens.length;
         if (T == 0) throw new IllegalArgumentException("forward needs at least one token");
         if (outputs < 0 || outputs > T) throw new IllegalArgumentException("outputs " + outputs + " not in 0.." + T);
         cache.truncate(startPos);
         cache.ensureCapacity(startPos + T);
-        int dim = c.dim();
-        float[][] x = new float[T][dim];
+        if (ws == null || ws.batch < T || ws.positions < startPos + T) {
+            ws = new Workspace(Math.max(T, ws == null ? 1 : ws.batch), Math.max(startPos + T, ws == null ? 256 : 2 * ws.positions));
+        }
+        Workspace w = ws;
         for (int t = 0; t < T; t++) {
             if (tokens[t] < 0 || tokens[t] >= c.vocabSize()) throw new EngineException("token id " + tokens[t] + " is outside the vocabulary (0.." + (c.vocabSize() - 1) + ")");
-            tokenEmbedding.row(tokens[t], x[t]);
+            tokenEmbedding.row(tokens[t], w.x[t]);
+            ropeAngles(w, t, startPos + t);
         }
         for (int l = 0; l < layers.length; l++) {
             Layer L = layers[l];
-            float[][] xb = rmsnorm(x, L.attnNorm);
-            float[][] q = matmul(L.wq, xb), k = matmul(L.wk, xb), v = matmul(L.wv, xb);
+            rmsnorm(w.xb, w.x, L.attnNorm, T);
+            matmul(L.wq, w.xb, w.q, T);
+            matmul(L.wk, w.xb, w.k, T);
+            matmul(L.wv, w.xb, w.v, T);
             for (int t = 0; t < T; t++) {
                 int pos = startPos + t;
-                rope(q[t], c.heads(), pos);
-                rope(k[t], c.kvHeads(), pos);
-                System.arraycopy(k[t], 0, cache.keys[l], pos * c.kvDim(), c.kvDim());
-                System.arraycopy(v[t], 0, cache.values[l], pos * c.kvDim(), c.kvDim());
+                rope(w.q[t], c.heads(), w, t);
+                rope(w.k[t], c.kvHeads(), w, t);
+                System.arraycopy(w.k[t], 0, cache.keys[l], pos * c.kvDim(), c.kvDim());
+                System.arraycopy(w.v[t], 0, cache.values[l], pos * c.kvDim(), c.kvDim());
             }
-            float[][] att = new float[T][c.qDim()];
-            for (int t = 0; t < T; t++) attention(cache, l, q[t], startPos + t, att[t]);
-            addInPlace(x, matmul(L.wo, att));
-            float[][] h = rmsnorm(x, L.ffnNorm);
-            float[][] g = matmul(L.gate, h), u = matmul(L.up, h);
+            for (int t = 0; t < T; t++) attention(cache, l, w.q[t], startPos + t, w.att[t], w.scores);
+            matmul(L.wo, w.att, w.out, T);
+            for (int t = 0; t < T; t++) add(w.x[t], w.out[t]);
+            rmsnorm(w.xb, w.x, L.ffnNorm, T);
+            matmul(L.gate, w.xb, w.hb, T);
+            matmul(L.up, w.xb, w.hb2, T);
             for (int t = 0; t < T; t++) {
-                for (int i = 0; i < c.hiddenDim(); i++) g[t][i] = silu(g[t][i]) * u[t][i];
+                float[] g = w.hb[t], u = w.hb2[t];
+                for (int i = 0; i < c.hiddenDim(); i++) g[i] = silu(g[i]) * u[i];
             }
-            addInPlace(x, matmul(L.down, g));
+            matmul(L.down, w.hb, w.out, T);
+            for (int t = 0; t < T; t++) add(w.x[t], w.out[t]);
         }
         cache.setLength(startPos + T);
         float[][] last = new float[outputs][];
-        for (int o = 0; o < outputs; o++) last[o] = x[T - outputs + o];
-        return matmul(classifier, rmsnorm(last, outputNorm));
-    }
-
-    private float[][] rmsnorm(float[][] x, float[] weight) {
-        float[][] out = new float[x.length][weight.length];
-        for (int t = 0; t < x.length; t++) {
-            float ss = 0f;
-            for (float v : x[t]) ss += v * v;
-            ss /= weight.length;
-            ss += c.rmsEps();
-            ss = 1f / (float) Math.sqrt(ss);
-            for (int j = 0; j < weight.length; j++) out[t][j] = weight[j] * (ss * x[t][j]);
+        float[][] logits = new float[outputs][c.vocabSize()];
+        for (int o = 0; o < outputs; o++) {
+            last[o] = new float[c.dim()];
+            rmsnorm1(last[o], w.x[T - outputs + o], outputNorm);
         }
-        return out;
+        matmul(classifier, last, logits, outputs);
+        return logits;
     }
 
-    /** Rotates consecutive pairs (2i, 2i+1) of each head's first ropeDim values by pos·θ^(-2i/ropeDim). */
-    private void rope(float[] vec, int nHeads, int pos) {
-        int hs = c.headDim();
+    private void rmsnorm(float[][] out, float[][] x, float[] weight, int T) {
+        for (int t = 0; t < T; t++) rmsnorm1(out[t], x[t], weight);
+    }
+
+    private void rmsnorm1(float[] out, float[] x, float[] weight) {
+        float ss = 0f;
+        for (int j = 0; j < weight.length; j++) ss += x[j] * x[j];
+        ss /= weight.length;
+        ss += c.rmsEps();
+        ss = 1f / (float) Math.sqrt(ss);
+        for (int j = 0; j < weight.length; j++) out[j] = weight[j] * (ss * x[j]);
+    }
+
+    private void ropeAngles(Workspace w, int t, int pos) {
         float p = pos / c.ropeScale();
-        for (int i = 0; i < c.ropeDim(); i += 2) {
-            float freq = 1.0f / (float) Math.pow(c.ropeTheta(), i / (float) c.ropeDim()) * ropeFactors[i / 2];
-            float val = p * freq;
-            float fcr = (float) Math.cos(val), fci = (float) Math.sin(val);
-            for (int h = 0; h < nHeads; h++) {
-                int o = h * hs + i;
+        int n = ropeFreqCount();
+        for (int i = 0; i < n; i++) {
+            float val = p * ropeFreq[i];
+            w.cos[t * n + i] = (float) Math.cos(val);
+            w.sin[t * n + i] = (float) Math.sin(val);
+        }
+    }
+
+    /** Rotates consecutive pairs (2i, 2i+1) of each head's first ropeDim values. */
+    private void rope(float[] vec, int nHeads, Workspace w, int t) {
+        int hs = c.headDim(), n = ropeFreqCount();
+        for (int h = 0; h < nHeads; h++) {
+            for (int i = 0; i < n; i++) {
+                int o = h * hs + 2 * i;
+                float fcr = w.cos[t * n + i], fci = w.sin[t * n + i];
                 float v0 = vec[o], v1 = vec[o + 1];
                 vec[o] = v0 * fcr - v1 * fci;
                 vec[o + 1] = v0 * fci + v1 * fcr;
@@ -148,11 +233,11 @@ final class CpuTransformer implements Transformer {
     }
 
     /** Causal attention of one query position over cached positions 0..pos, grouped-query. */
-    private void attention(CpuKvCache cache, int layer, float[] q, int pos, float[] out) {
+    private void attention(CpuKvCache cache, int layer, float[] q, int pos, float[] out, float[] att) {
         int hs = c.headDim(), kvDim = c.kvDim(), group = c.heads() / c.kvHeads();
         float[] keys = cache.keys[layer], values = cache.values[layer];
         float scale = (float) Math.sqrt(hs);
-        float[] att = new float[pos + 1];
+        java.util.Arrays.fill(out, 0f);
         for (int h = 0; h < c.heads(); h++) {
             int qo = h * hs, kvo = (h / group) * hs;
             for (int t = 0; t <= pos; t++) {
@@ -185,35 +270,29 @@ final class CpuTransformer implements Transformer {
         return v * (1.0f / (1.0f + (float) Math.exp(-v)));
     }
 
-    private static void addInPlace(float[][] x, float[][] d) {
-        for (int t = 0; t < x.length; t++) for (int i = 0; i < x[t].length; i++) x[t][i] += d[t][i];
+    private static void add(float[] x, float[] d) {
+        for (int i = 0; i < x.length; i++) x[i] += d[i];
     }
 
-    /** out[t][r] = W[r] · x[t]; rows are split across threads, each row read once for all t. */
-    private float[][] matmul(WeightMatrix w, float[][] x) {
-        int T = x.length;
-        float[][] out = new float[T][w.rows()];
-        if (T == 0) return out;
-        long work = (long) w.rows() * w.cols() * T;
-        if (pool == null || work < (1 << 18)) {
-            matmulRows(w, x, out, 0, w.rows());
-            return out;
+    /** out[t][r] = W[r] · x[t] for t < T: rows split across workers, each row read once for all t. */
+    private void matmul(WeightMatrix w, float[][] x, float[][] out, int T) {
+        int rows = w.rows();
+        if (pool.size() == 1 || (long) rows * w.cols() * T < PARALLEL_WORK) {
+            matmulRows(w, x, out, T, 0, rows);
+            return;
         }
-        int chunks = threads * 4;
-        int per = (w.rows() + chunks - 1) / chunks;
-        pool.submit(() -> IntStream.range(0, chunks).parallel()
-                .forEach(ch -> matmulRows(w, x, out, ch * per, Math.min(w.rows(), (ch + 1) * per)))).join();
-        return out;
+        int n = pool.size();
+        pool.run(i -> matmulRows(w, x, out, T, (int) ((long) rows * i / n), (int) ((long) rows * (i + 1) / n)));
     }
 
-    private static void matmulRows(WeightMatrix w, float[][] x, float[][] out, int from, int to) {
+    private static void matmulRows(WeightMatrix w, float[][] x, float[][] out, int T, int from, int to) {
         for (int r = from; r < to; r++) {
-            for (int t = 0; t < x.length; t++) out[t][r] = w.dot(r, x[t]);
+            for (int t = 0; t < T; t++) out[t][r] = w.dot(r, x[t]);
         }
     }
 
     @Override
     public void close() {
-        if (pool != null) pool.shutdownNow();
+        if (ownsPool) pool.close();
     }
 }

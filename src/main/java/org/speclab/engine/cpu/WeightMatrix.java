@@ -5,13 +5,15 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import org.speclab.engine.EngineException;
 import org.speclab.model.Tensor;
+import org.speclab.quant.BlockCodec;
 
 /**
  * A {@code rows × cols} weight matrix stored in one ggml type, read in place from the mapped file.
- * Each type is one small class: {@code get} for single elements, {@code dot} for a row times a vector.
- * Dots accumulate in float32 from left to right, as llama2.c's reference loop does.
+ * Each type is one small class: {@code get} for single elements, {@code dot} (Vector API) for a row
+ * times a vector, and {@code dotScalar}, the plain left-to-right reference the vector path is
+ * tested against.
  */
-public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16, WeightMatrix.BF16 {
+public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16, WeightMatrix.BF16, WeightMatrix.Q8_0, WeightMatrix.Quantized {
     ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -19,10 +21,15 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
 
     int cols();
 
+    MemorySegment data();
+
     float get(long index);
 
     /** Row {@code row} times {@code x[0 .. cols)}. */
-    default float dot(int row, float[] x) {
+    float dot(int row, float[] x);
+
+    /** The reference: every element through {@link #get}, summed in order. */
+    default float dotScalar(int row, float[] x) {
         long base = (long) row * cols();
         float sum = 0f;
         for (int j = 0; j < cols(); j++) sum += get(base + j) * x[j];
@@ -34,6 +41,9 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         for (int j = 0; j < cols(); j++) out[j] = get(base + j);
     }
 
+    /** Bytes one full pass over the matrix reads. */
+    default long byteSize() { return data().byteSize(); }
+
     static WeightMatrix of(Tensor t) {
         long[] s = t.shape();
         int cols = Math.toIntExact(s[0]);
@@ -43,23 +53,86 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
             case F32 -> new F32(d, rows, cols);
             case F16 -> new F16(d, rows, cols);
             case BF16 -> new BF16(d, rows, cols);
+            case Q8_0 -> new Q8_0(d, rows, cols);
+            case Q4_0, Q4_1, Q4_K, Q6_K -> new Quantized(d, rows, cols, BlockCodec.of(t.type()));
             default -> throw new EngineException("tensor " + t.name() + ": weight type " + t.type()
-                    + " is not supported by the CPU engine yet (supported: F32, F16, BF16)");
+                    + " is not supported by the CPU engine (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q6_K)");
         };
     }
 
     record F32(MemorySegment data, int rows, int cols) implements WeightMatrix {
         @Override
         public float get(long i) { return data.getAtIndex(FLOAT, i); }
+
+        @Override
+        public float dot(int row, float[] x) { return VectorDot.f32(data, 4L * row * cols, x, cols); }
     }
 
     record F16(MemorySegment data, int rows, int cols) implements WeightMatrix {
         @Override
         public float get(long i) { return Float.float16ToFloat(data.getAtIndex(SHORT, i)); }
+
+        @Override
+        public float dot(int row, float[] x) { return VectorDot.f16(data, 2L * row * cols, x, cols); }
     }
 
     record BF16(MemorySegment data, int rows, int cols) implements WeightMatrix {
         @Override
         public float get(long i) { return Float.intBitsToFloat(data.getAtIndex(SHORT, i) << 16); }
+
+        @Override
+        public float dot(int row, float[] x) { return VectorDot.bf16(data, 2L * row * cols, x, cols); }
+    }
+
+    record Q8_0(MemorySegment data, int rows, int cols) implements WeightMatrix {
+        @Override
+        public float get(long i) {
+            long block = i / 32;
+            float d = Float.float16ToFloat(data.get(SHORT, block * 34));
+            return d * data.get(ValueLayout.JAVA_BYTE, block * 34 + 2 + i % 32);
+        }
+
+        @Override
+        public float dot(int row, float[] x) { return VectorDot.q8_0(data, 34L * (cols / 32) * row, x, cols); }
+
+        @Override
+        public float dotScalar(int row, float[] x) { return VectorDot.q8_0Scalar(data, 34L * (cols / 32) * row, x, cols); }
+    }
+
+    /**
+     * Other block types: each block is dequantized by its codec into a small buffer, then multiplied
+     * with the vector path, block after block.
+     */
+    record Quantized(MemorySegment data, int rows, int cols, BlockCodec codec) implements WeightMatrix {
+        private static final ThreadLocal<float[]> BLOCK = ThreadLocal.withInitial(() -> new float[256]);
+
+        private long rowBytes() { return codec.type().byteSize(cols); }
+
+        @Override
+        public float get(long i) {
+            int bs = codec.type().blockSize;
+            long row = i / cols, col = i % cols, block = col / bs;
+            float[] tmp = BLOCK.get();
+            codec.dequantize(data, row * rowBytes() + block * codec.type().typeSize, tmp, 0, bs);
+            return tmp[(int) (col % bs)];
+        }
+
+        @Override
+        public float dot(int row, float[] x) {
+            int bs = codec.type().blockSize, ts = codec.type().typeSize;
+            float[] tmp = BLOCK.get();
+            long base = row * rowBytes();
+            float sum = 0f;
+            for (int b = 0, j = 0; j < cols; b++, j += bs) {
+                codec.dequantize(data, base + (long) b * ts, tmp, 0, bs);
+                sum += VectorDot.dense(tmp, x, j, bs);
+            }
+            return sum;
+        }
+
+        @Override
+        public void row(int row, float[] out) {
+            codec.dequantize(data, row * rowBytes(), out, 0, cols);
+        }
     }
 }

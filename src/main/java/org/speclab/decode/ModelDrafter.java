@@ -1,0 +1,64 @@
+package org.speclab.decode;
+
+import org.speclab.engine.KvCache;
+import org.speclab.engine.Transformer;
+
+/**
+ * What a model-based drafter does, whichever model it runs: keep its own KV cache in step with the
+ * accepted text (rolling back what the target rejected), then draft autoregressively.
+ */
+final class ModelDrafter {
+    private final Transformer model;
+    private final KvCache cache;
+    private int[] fed = new int[64];
+    private int fedLength;
+    /** Measured seconds per drafted token, for the cost ratio c. */
+    private double secondsPerToken = Double.NaN;
+
+    ModelDrafter(Transformer model, int capacity) {
+        this.model = model;
+        this.cache = model.newCache(capacity);
+    }
+
+    Transformer model() { return model; }
+
+    double secondsPerToken() { return Double.isNaN(secondsPerToken) ? 0 : secondsPerToken; }
+
+    Drafter.Proposal propose(int[] context, int length, int k, Sampler sampler) {
+        if (k <= 0) return Drafter.Proposal.EMPTY;
+        long t0 = System.nanoTime();
+        int common = 0;
+        while (common < fedLength && common < length - 1 && fed[common] == context[common]) common++;
+        // feed what the cache lacks (the correction or bonus token, and anything after a rejection)
+        int[] catchUp = java.util.Arrays.copyOfRange(context, common, length);
+        float[] logits = model.forward(cache, catchUp, common, 1)[0];
+        remember(context, common, length);
+        int[] tokens = new int[k];
+        float[][] probs = sampler.isGreedy() ? null : new float[k][];
+        for (int i = 0; i < k; i++) {
+            if (probs == null) {
+                tokens[i] = Sampler.argmax(logits);
+            } else {
+                probs[i] = sampler.probabilities(logits);
+                tokens[i] = Sampler.sampleFrom(probs[i], sampler.nextFloat());
+            }
+            if (i + 1 < k) {
+                logits = model.forward(cache, new int[] {tokens[i]}, length + i, 1)[0];
+                append(tokens[i]);
+            }
+        }
+        double s = (System.nanoTime() - t0) / 1e9 / k;
+        secondsPerToken = Double.isNaN(secondsPerToken) ? s : 0.9 * secondsPerToken + 0.1 * s;
+        return new Drafter.Proposal(tokens, probs == null ? null : probs);
+    }
+
+    private void remember(int[] context, int from, int to) {
+        fedLength = from;
+        for (int i = from; i < to; i++) append(context[i]);
+    }
+
+    private void append(int token) {
+        if (fedLength == fed.length) fed = java.util.Arrays.copyOf(fed, fed.length * 2);
+        fed[fedLength++] = token;
+    }
+}

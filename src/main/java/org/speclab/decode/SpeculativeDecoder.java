@@ -1,0 +1,172 @@
+package org.speclab.decode;
+
+import java.util.Arrays;
+import org.speclab.engine.KvCache;
+import org.speclab.engine.Transformer;
+import org.speclab.tokenizer.TextStream;
+import org.speclab.tokenizer.Tokenizer;
+
+/**
+ * Speculative decoding (Leviathan et al. 2023; Chen et al. 2023): a drafter proposes k tokens, the
+ * target scores all of them in one forward pass over k+1 positions, and the longest acceptable
+ * prefix is kept. At temperature 0 a draft token is accepted while it equals the target's argmax,
+ * so the output is exactly the target's own greedy output. Above 0, a token x drawn from the draft
+ * distribution p is accepted with probability min(1, q(x)/p(x)); the first rejection is replaced by
+ * a sample of normalize(max(q − p, 0)), so the output is distributed exactly as the target's.
+ */
+public final class SpeculativeDecoder {
+    private final Transformer target;
+    private final Tokenizer tokenizer;
+    private final Drafter drafter;
+    private final int fixedK;
+    private final boolean adaptive;
+    private final AcceptanceRule rule;
+
+    /** The sampling rule; a seam so tests can show that a wrong rule changes the output distribution. */
+    interface AcceptanceRule {
+        double acceptProbability(float q, float p);
+
+        float[] residualDistribution(float[] q, Drafter.Proposal draft, int i);
+
+        AcceptanceRule EXACT = new AcceptanceRule() {
+            @Override
+            public double acceptProbability(float q, float p) { return SpeculativeDecoder.acceptProbability(q, p); }
+
+            @Override
+            public float[] residualDistribution(float[] q, Drafter.Proposal draft, int i) { return SpeculativeDecoder.residualDistribution(q, draft, i); }
+        };
+    }
+
+    /** @param k draft tokens per step; with {@code adaptive}, the starting k, then chosen by Theorem 3.8 */
+    public SpeculativeDecoder(Transformer target, Tokenizer tokenizer, Drafter drafter, int k, boolean adaptive) {
+        this(target, tokenizer, drafter, k, adaptive, AcceptanceRule.EXACT);
+    }
+
+    SpeculativeDecoder(Transformer target, Tokenizer tokenizer, Drafter drafter, int k, boolean adaptive, AcceptanceRule rule) {
+        this.rule = rule;
+        if (k < SpeedupModel.MIN_K || k > SpeedupModel.MAX_K) throw new IllegalArgumentException("-k must be between 1 and 16, found " + k);
+        this.target = target;
+        this.tokenizer = tokenizer;
+        this.drafter = drafter;
+        this.fixedK = k;
+        this.adaptive = adaptive;
+    }
+
+    /** Same contract as {@link Generator#generate}: identical stopping rules and token budget. */
+    public Result generate(int[] prompt, int positions, Sampler sampler, GenerationListener listener) {
+        if (prompt.length == 0) throw new IllegalArgumentException("the prompt must hold at least one token (BOS)");
+        TextStream text = new TextStream(tokenizer);
+        for (int t : prompt) listener.token(t, text.next(t), TokenKind.PROMPT);
+        int budget = positions + 1; // tokens this run may emit, as Generator
+        int[] context = Arrays.copyOf(prompt, prompt.length + budget + SpeedupModel.MAX_K + 1);
+        int length = prompt.length;
+        KvCache cache = target.newCache(prompt.length + positions);
+        long t0 = System.nanoTime();
+        // the target's cache holds every token but the last; the prompt's last token is fed with the first draft
+        if (prompt.length > 1) target.forward(cache, Arrays.copyOf(prompt, prompt.length - 1), 0, 0);
+        long t1 = System.nanoTime();
+
+        long[] counts = new long[SpeedupModel.MAX_K + 1];
+        long drafted = 0, accepted = 0, rejections = 0, passes = 0;
+        VerifyCost verifyCost = new VerifyCost();
+        int generated = 0, k = fixedK, maxK = fixedK;
+        String stop = "length";
+        steps:
+        while (generated < budget) {
+            if (listener.cancelled()) {
+                stop = "cancelled";
+                break;
+            }
+            // adaptive: the first passes try k = 1..4 so the verify cost can be fitted, then Theorem 3.8 picks k
+            if (adaptive) k = passes < 4 ? (int) passes + 1 : stats(counts, drafted, accepted, rejections, verifyCost, k, true).bestK();
+            maxK = Math.max(maxK, k);
+            // never draft past the budget: a step emits at most (drafted + 1) tokens
+            int want = Math.min(k, budget - generated - 1);
+            Drafter.Proposal draft = want > 0 ? drafter.propose(context, length, want, sampler) : Drafter.Proposal.EMPTY;
+            int m = draft.size();
+            int[] verify = new int[m + 1];
+            verify[0] = context[length - 1];
+            System.arraycopy(draft.tokens(), 0, verify, 1, m);
+            long v0 = System.nanoTime();
+            float[][] logits = target.forward(cache, verify, length - 1, m + 1);
+            verifyCost.add(m + 1, (System.nanoTime() - v0) / 1e9);
+            passes++;
+
+            int ok = 0;
+            int next = -1;
+            TokenKind nextKind = TokenKind.TARGET;
+            for (; ok < m; ok++) {
+                int x = draft.tokens()[ok];
+                if (sampler.isGreedy()) {
+                    int best = Sampler.argmax(logits[ok]);
+                    if (best != x) {
+                        next = best;
+                        break;
+                    }
+                } else {
+                    float[] q = sampler.probabilities(logits[ok]);
+                    float p = draft.p(ok, x);
+                    if (sampler.nextFloat() >= rule.acceptProbability(q[x], p)) {
+                        next = Sampler.sampleFrom(rule.residualDistribution(q, draft, ok), sampler.nextFloat());
+                        break;
+                    }
+                }
+            }
+            if (next < 0) { // every draft token accepted: the target's next token comes free
+                next = sampler.isGreedy() ? Sampler.argmax(logits[m]) : sampler.sample(logits[m]);
+                nextKind = m > 0 ? TokenKind.BONUS : TokenKind.TARGET;
+            } else {
+                rejections++;
+            }
+            drafted += m;
+            accepted += ok;
+            counts[Math.min(ok, counts.length - 1)]++;
+            listener.step(m, ok);
+            // emit the accepted drafts, then the target's token, stopping where the plain generator would
+            for (int i = 0; i <= ok; i++) {
+                int tok = i < ok ? draft.tokens()[i] : next;
+                if (tokenizer.isEndOfGeneration(tok) || tok == tokenizer.bos()) {
+                    stop = "eos";
+                    break steps;
+                }
+                context[length++] = tok;
+                generated++;
+                listener.token(tok, text.next(tok), i < ok ? TokenKind.ACCEPTED_DRAFT : nextKind);
+                if (generated == budget) break steps;
+            }
+        }
+        String rest = text.flush();
+        if (!rest.isEmpty()) listener.token(-1, rest, TokenKind.TARGET);
+        long t2 = System.nanoTime();
+        // weight bytes actually read: one target pass per step plus the drafter's passes
+        GenerationStats gs = new GenerationStats(prompt.length, generated, t1 - t0, t2 - t1, target.weightBytes(), (int) passes, stop);
+        SpeculationStats ss = stats(Arrays.copyOf(counts, maxK + 1), drafted, accepted, rejections, verifyCost, maxK, adaptive);
+        listener.finished(gs);
+        return new Result(gs, ss);
+    }
+
+    private SpeculationStats stats(long[] counts, long drafted, long accepted, long rejections, VerifyCost cost, int k, boolean adaptiveK) {
+        return new SpeculationStats(drafter.describe(), k, adaptiveK, counts, drafted, accepted, rejections,
+                drafter.secondsPerToken(), cost.fixed(), cost.perPosition());
+    }
+
+    /** min(1, q(x) / p(x)): the chance to keep a draft token x. */
+    static double acceptProbability(float q, float p) {
+        return p <= 0 ? 1 : Math.min(1.0, q / (double) p);
+    }
+
+    /** normalize(max(q − p, 0)): what the target says instead of a rejected draft token. */
+    static float[] residualDistribution(float[] q, Drafter.Proposal draft, int i) {
+        float[] r = new float[q.length];
+        double sum = 0;
+        for (int v = 0; v < q.length; v++) {
+            r[v] = Math.max(0f, q[v] - draft.p(i, v));
+            sum += r[v];
+        }
+        if (sum <= 0) return q.clone(); // q ≤ p everywhere only when q == p: then any sample of q is right
+        for (int v = 0; v < q.length; v++) r[v] = (float) (r[v] / sum);
+        return r;
+    }
+
+    public record Result(GenerationStats stats, SpeculationStats speculation) {}
+}

@@ -1,0 +1,36 @@
+package org.speclab.decode;
+
+/**
+ * Time of a target pass over n positions, fitted as a + b·n by least squares over the passes seen.
+ * Large models are memory-bound (b ≈ 0: verifying k+1 tokens costs one decode); tiny ones are
+ * compute-bound (b dominates), which is why the same draft can help one target and hurt another.
+ */
+final class VerifyCost {
+    private double n, sx, sy, sxx, sxy;
+
+    void add(int positions, double seconds) {
+        n++;
+        sx += positions;
+        sy += seconds;
+        sxx += (double) positions * positions;
+        sxy += positions * seconds;
+    }
+
+    /** Seconds per token of pass length (0 until two different lengths were seen). */
+    double perPosition() {
+        double var = n * sxx - sx * sx;
+        if (n < 2 || var <= 1e-9) return 0;
+        return Math.max(0, (n * sxy - sx * sy) / var);
+    }
+
+    /** Fixed seconds per pass. */
+    double fixed() {
+        if (n == 0) return 0;
+        return Math.max(1e-9, (sy - perPosition() * sx) / n);
+    }
+
+    /** Predicted seconds of a pass over {@code positions} positions. */
+    double seconds(int positions) {
+        return fixed() + perPosition() * positions;
+    }
+}

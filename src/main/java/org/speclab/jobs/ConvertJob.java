@@ -1,0 +1,54 @@
+package org.speclab.jobs;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.speclab.format.ModelFiles;
+import org.speclab.gguf.GgmlType;
+import org.speclab.gguf.GgufValue;
+import org.speclab.model.ModelConfig;
+import org.speclab.model.ModelFile;
+import org.speclab.model.Tensor;
+
+/**
+ * {@code convert}: any model SpecLab reads (llama2.c checkpoint + vocabulary, Hugging Face folder,
+ * GGUF) → GGUF with 2-D weights in F32, F16 or BF16; norms stay F32, as llama.cpp's converters write.
+ */
+public record ConvertJob(Path source, Path tokenizer, Path output, GgmlType type, boolean overwrite) implements Job<ConvertJob.Result> {
+    public record Result(Path output, long bytes, int tensors) {}
+
+    public ConvertJob {
+        if (type != GgmlType.F32 && type != GgmlType.F16 && type != GgmlType.BF16) {
+            throw new IllegalArgumentException("--type must be f32, f16 or bf16 (found " + type.name().toLowerCase() + "); use quantize for smaller types");
+        }
+    }
+
+    @Override
+    public String title() {
+        return "convert " + source.getFileName() + " → " + output.getFileName() + " (" + type + ")";
+    }
+
+    @Override
+    public Result run(JobContext ctx) throws Exception {
+        OutputFiles.checkWritable(output, overwrite, source, tokenizer);
+        ctx.progress(0, "reading " + source.getFileName());
+        try (ModelFile m = ModelFiles.open(source, tokenizer)) {
+            ModelConfig config = ModelConfig.from(m);
+            if (!m.has("tokenizer.ggml.model")) {
+                throw new JobFailedException(source + ": carries no vocabulary; pass its tokenizer with --tokenizer (tokenizer.model, tokenizer.json or llama2.c tokenizer .bin)");
+            }
+            List<TensorPlan> plan = new ArrayList<>();
+            for (Tensor t : m.tensors().values()) {
+                GgmlType target = t.shape().length >= 2 ? type : GgmlType.F32;
+                plan.add(new TensorPlan(t.name(), t.shape(), t.type(), target, null));
+            }
+            Map<String, GgufValue> md = GgufExport.metadata(m, GgufExport.fileType(type, false), false);
+            md.put("llama.vocab_size", GgufValue.ofUInt32(config.vocabSize()));
+            md.put("general.source.url", GgufValue.of(source.toAbsolutePath().toUri().toString()));
+            GgufExport.write(m, plan, md, output, ctx, "converting");
+            ctx.progress(1, "wrote " + output.getFileName());
+            return new Result(output, java.nio.file.Files.size(output), plan.size());
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package org.speclab.jobs;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.speclab.gguf.GgmlType;
+import org.speclab.gguf.GgufValue;
+import org.speclab.gguf.GgufWriter;
+import org.speclab.model.ModelFile;
+import org.speclab.model.Tensor;
+import org.speclab.quant.BlockCodec;
+
+/**
+ * Writes a model as GGUF with a chosen type per tensor, converting as it streams: each tensor is
+ * read from the mapped source a chunk of rows at a time, dequantized to float32 and re-encoded, so
+ * memory stays small whatever the model size. Same-type tensors are copied byte for byte.
+ */
+final class GgufExport {
+    /** Rows converted per chunk, bounded so a chunk holds at most ~4 M floats. */
+    private static final int MAX_CHUNK_FLOATS = 1 << 22;
+
+    private GgufExport() {}
+
+    static void write(ModelFile source, List<TensorPlan> plan, Map<String, GgufValue> metadata, Path output, JobContext ctx,
+                      String verb) throws IOException {
+        List<GgufWriter.Entry> entries = new ArrayList<>();
+        for (TensorPlan p : plan) {
+            Tensor t = source.tensor(p.name());
+            entries.add(new GgufWriter.Entry(p.name(), p.shape(), p.type(), out -> convert(t, p.type(), out, ctx)));
+        }
+        long total = GgufWriter.dataBytes(entries, 32);
+        OutputFiles.checkFreeSpace(output, total);
+        ctx.progress(0, verb + " " + plan.size() + " tensors");
+        try {
+            GgufWriter.write(output, metadata, entries, (done, bytes, all) -> {
+                ctx.progress(all == 0 ? 1 : (double) bytes / all, verb + " " + done + "/" + plan.size() + " tensors");
+            });
+        } catch (IOException e) {
+            // the writer has removed its temporary file: say where and why, e.g. "No space left on device"
+            throw new JobFailedException(output + ": cannot write: " + e.getMessage() + "; nothing was written", e);
+        }
+    }
+
+    /** Streams tensor {@code t} re-encoded as {@code target}; rows of a chunk are converted in parallel. */
+    static void convert(Tensor t, GgmlType target, OutputStream out, JobContext ctx) throws IOException {
+        ctx.checkCancelled();
+        MemorySegment src = t.data();
+        if (t.type() == target) {
+            GgufWriter.Data.of(src).writeTo(out);
+            return;
+        }
+        BlockCodec from = BlockCodec.of(t.type()), to = BlockCodec.of(target);
+        int cols = Math.toIntExact(t.shape()[0]);
+        long rows = t.info().rows();
+        int chunkRows = (int) Math.max(1, Math.min(rows, MAX_CHUNK_FLOATS / cols));
+        long srcRowBytes = t.type().byteSize(cols), dstRowBytes = target.byteSize(cols);
+        float[] floats = new float[chunkRows * cols];
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment buf = arena.allocate(chunkRows * dstRowBytes);
+            byte[] bytes = new byte[(int) (chunkRows * dstRowBytes)];
+            for (long r = 0; r < rows; r += chunkRows) {
+                ctx.checkCancelled();
+                int n = (int) Math.min(chunkRows, rows - r);
+                long first = r;
+                java.util.stream.IntStream.range(0, n).parallel().forEach(i -> {
+                    from.dequantize(src, (first + i) * srcRowBytes, floats, i * cols, cols);
+                    to.quantize(floats, i * cols, cols, buf, i * dstRowBytes);
+                });
+                int len = (int) (n * dstRowBytes);
+                MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, 0, bytes, 0, len);
+                out.write(bytes, 0, len);
+            }
+        }
+    }
+
+    /** Source metadata with the keys every written file sets anew. */
+    static Map<String, GgufValue> metadata(ModelFile source, int fileType, boolean quantized) {
+        Map<String, GgufValue> md = new LinkedHashMap<>();
+        md.put("general.architecture", GgufValue.of(source.architecture()));
+        md.put("general.name", GgufValue.of(source.name()));
+        source.metadata().forEach((k, v) -> {
+            if (!k.equals("general.alignment") && !k.equals("general.file_type") && !k.equals("general.quantization_version")) md.putIfAbsent(k, v);
+        });
+        md.put("general.file_type", GgufValue.ofUInt32(fileType));
+        if (quantized) md.put("general.quantization_version", GgufValue.ofUInt32(2));
+        return md;
+    }
+
+    /** llama.cpp's llama_ftype numbers for the types SpecLab writes. */
+    static int fileType(GgmlType dominant, boolean q4km) {
+        if (q4km) return 15;
+        return switch (dominant) {
+            case F32 -> 0;
+            case F16 -> 1;
+            case Q4_0 -> 2;
+            case Q4_1 -> 3;
+            case Q8_0 -> 7;
+            case Q4_K -> 14; // MOSTLY_Q4_K_S: every block Q4_K
+            case Q6_K -> 18;
+            case BF16 -> 32;
+            default -> throw new IllegalArgumentException("no llama.cpp file type for " + dominant);
+        };
+    }
+}

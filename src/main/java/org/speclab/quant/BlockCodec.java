@@ -1,0 +1,60 @@
+package org.speclab.quant;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import org.speclab.gguf.GgmlType;
+
+/**
+ * Encodes and decodes one ggml tensor type, block by block, exactly as the GGUF specification lays
+ * the blocks out. Quantization follows ggml's reference quantizers (the ones llama.cpp uses when no
+ * importance matrix is given), so Q8_0, Q4_0 and Q4_1 produce llama.cpp's bytes.
+ */
+public sealed interface BlockCodec permits F32Codec, F16Codec, BF16Codec, Q8_0Codec, Q4_0Codec, Q4_1Codec, Q4_KCodec, Q6_KCodec {
+    ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    GgmlType type();
+
+    /** Quantizes n floats (a multiple of the block size) from src[srcOff..] into dst at byte offset dstOff. */
+    void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff);
+
+    /** Dequantizes n elements (a multiple of the block size) stored at byte offset srcOff into dst[dstOff..]. */
+    void dequantize(MemorySegment src, long srcOff, float[] dst, int dstOff, int n);
+
+    static BlockCodec of(GgmlType t) {
+        return switch (t) {
+            case F32 -> F32Codec.INSTANCE;
+            case F16 -> F16Codec.INSTANCE;
+            case BF16 -> BF16Codec.INSTANCE;
+            case Q8_0 -> Q8_0Codec.INSTANCE;
+            case Q4_0 -> Q4_0Codec.INSTANCE;
+            case Q4_1 -> Q4_1Codec.INSTANCE;
+            case Q4_K -> Q4_KCodec.INSTANCE;
+            case Q6_K -> Q6_KCodec.INSTANCE;
+            default -> throw new IllegalArgumentException("no codec for tensor type " + t
+                    + " (SpecLab reads and writes F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q6_K)");
+        };
+    }
+
+    /** ggml's nearest_int: round to nearest, ties to even, through the float magic number 1.5·2^23. */
+    static int nearestInt(float v) {
+        return (Float.floatToRawIntBits(v + 12582912f) & 0x007fffff) - 0x00400000;
+    }
+
+    /** C's roundf: halves away from zero. */
+    static float roundf(float x) {
+        float a = Math.abs(x);
+        float t = (float) Math.floor(a);
+        if (a - t >= 0.5f) t += 1f;
+        return Math.copySign(t, x);
+    }
+
+    static float half(MemorySegment s, long off) {
+        return Float.float16ToFloat(s.get(SHORT, off));
+    }
+
+    static void putHalf(MemorySegment s, long off, float v) {
+        s.set(SHORT, off, Float.floatToFloat16(v));
+    }
+}
