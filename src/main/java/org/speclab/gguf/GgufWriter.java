@@ -108,6 +108,10 @@ public final class GgufWriter {
                     progress.written(++done, out.count - dataStart, total);
                 }
             }
+            // temporary files are private (0600); the model is an ordinary file
+            if (Files.getFileStore(tmp).supportsFileAttributeView("posix")) {
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            }
             Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);

@@ -59,9 +59,10 @@ class ForwardTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16"})
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
     void batchInvariantAtEveryThreadCount(GgmlType type) throws Exception {
-        var shape = new RandomModels.Shape(64, 96, 2, 8, 4, 300, false, type, 10000f);
+        // 256-wide rows so every block type fits; enough rows that several threads share the work
+        var shape = new RandomModels.Shape(256, 512, 2, 8, 4, 300, false, type, 10000f);
         try (ModelFile f = model(shape)) {
             float[][] reference = null;
             for (int threads : new int[] {1, 2, 3}) {
@@ -125,6 +126,26 @@ class ForwardTest {
             var e = assertThrows(ModelFormatException.class, () -> new CpuBackend().load(f, 1));
             assertTrue(e.getMessage().contains("unsupported architecture 'mamba'"), e.getMessage());
             assertTrue(e.getMessage().contains("general.architecture"), e.getMessage());
+        }
+    }
+
+    /** Every type's vector kernel against its scalar reference, and the batched (dequantized-row) path against the fused one. */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
+    void kernelsAgreeWithTheirScalarReference(GgmlType type) throws Exception {
+        var shape = new RandomModels.Shape(256, 512, 1, 4, 2, 64, false, type, 10000f);
+        try (ModelFile f = model(shape)) {
+            var w = org.speclab.engine.cpu.KernelProbe.matrix(f.tensor("blk.0.ffn_down.weight"));
+            java.util.Random r = new java.util.Random(5);
+            float[] x = new float[w.cols()];
+            for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+            float[] row = new float[w.cols()];
+            for (int rIdx = 0; rIdx < w.rows(); rIdx += 17) {
+                float fused = w.dot(rIdx, x), ref = w.dotScalar(rIdx, x);
+                assertEquals(ref, fused, 1e-4f * (1 + Math.abs(ref)), type + " row " + rIdx);
+                w.row(rIdx, row);
+                assertEquals(fused, org.speclab.engine.cpu.KernelProbe.dense(row, x), 0f, type + " row " + rIdx + ": batched path must be bit-identical");
+            }
         }
     }
 }

@@ -1,7 +1,5 @@
 package org.speclab.engine;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -64,16 +62,12 @@ public final class RandomModels {
         return new GgufWriter.Entry(name, new long[] {cols, rows}, type, GgufWriter.Data.of(encode(v, type)));
     }
 
+    /** Rows of {@code v} encoded as {@code type} by SpecLab's codecs (rows must fit the block size). */
     static byte[] encode(float[] v, GgmlType type) {
-        ByteBuffer b = ByteBuffer.allocate(v.length * (type == GgmlType.F32 ? 4 : 2)).order(ByteOrder.LITTLE_ENDIAN);
-        for (float f : v) {
-            switch (type) {
-                case F32 -> b.putFloat(f);
-                case F16 -> b.putShort(Float.floatToFloat16(f));
-                case BF16 -> b.putShort((short) (Float.floatToRawIntBits(f) >>> 16));
-                default -> throw new IllegalArgumentException(type.toString());
-            }
+        try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+            java.lang.foreign.MemorySegment s = a.allocate(type.byteSize(v.length));
+            org.speclab.quant.BlockCodec.of(type).quantize(v, 0, v.length, s, 0);
+            return s.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
         }
-        return b.array();
     }
 }

@@ -285,9 +285,23 @@ final class CpuTransformer implements Transformer {
         pool.run(i -> matmulRows(w, x, out, T, (int) ((long) rows * i / n), (int) ((long) rows * (i + 1) / n)));
     }
 
+    private static final ThreadLocal<float[][]> ROW = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /**
+     * One position: the fused kernel. Several: each row is dequantized once into a buffer and
+     * multiplied with every position's vector — the same weights in the same lanes, so the same bits.
+     */
     private static void matmulRows(WeightMatrix w, float[][] x, float[][] out, int T, int from, int to) {
+        if (T == 1) {
+            for (int r = from; r < to; r++) out[0][r] = w.dot(r, x[0]);
+            return;
+        }
+        float[][] holder = ROW.get();
+        if (holder[0].length < w.cols()) holder[0] = new float[w.cols()];
+        float[] row = holder[0];
         for (int r = from; r < to; r++) {
-            for (int t = 0; t < T; t++) out[t][r] = w.dot(r, x[t]);
+            w.row(r, row);
+            for (int t = 0; t < T; t++) out[t][r] = VectorDot.dense(row, x[t], 0, w.cols());
         }
     }
 

@@ -87,30 +87,62 @@ final class VectorDot {
         return sum;
     }
 
-    /** Q8_0 blocks {f16 d; int8 q[32]}: per block Σ q·x, then scaled by d. */
+    /**
+     * Q8_0 blocks {f16 d; int8 q[32]}: each weight w = q·d is formed, then multiplied into the running
+     * lanes exactly as {@link #dense} would with the dequantized row, so both give the same bits.
+     */
     static float q8_0(MemorySegment w, long off, float[] x, int n) {
-        float sum = 0f;
-        if (LANES > 32 || 32 % LANES != 0) return q8_0Scalar(w, off, x, n);
+        if (LANES != 16) return denseOfRow(w, off, x, n, 0);
+        FloatVector acc = FloatVector.zero(F);
         for (int b = 0, j = 0; j < n; b++, j += 32) {
             long bo = off + 34L * b;
-            float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo));
-            FloatVector acc = FloatVector.zero(F);
-            for (int k = 0; k < 32; k += LANES) {
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo)));
+            for (int k = 0; k < 32; k += 16) {
                 FloatVector q = (FloatVector) ByteVector.fromMemorySegment(B, w, bo + 2 + k, LE).convertShape(VectorOperators.B2F, F, 0);
-                acc = q.fma(FloatVector.fromArray(F, x, j + k), acc);
+                acc = q.mul(d).fma(FloatVector.fromArray(F, x, j + k), acc);
             }
-            sum += d * sum(acc);
         }
-        return sum;
+        return sum(acc);
+    }
+
+    /** Q4_0 blocks {f16 d; u8 qs[16]}: low nibbles are elements 0..15, high nibbles 16..31, w = (q − 8)·d. */
+    static float q4_0(MemorySegment w, long off, float[] x, int n) {
+        if (LANES != 16) return denseOfRow(w, off, x, n, 1);
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0, j = 0; j < n; b++, j += 32) {
+            long bo = off + 18L * b;
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo)));
+            ByteVector qs = ByteVector.fromMemorySegment(B, w, bo + 2, LE);
+            FloatVector lo = (FloatVector) qs.and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0);
+            FloatVector hi = (FloatVector) qs.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0);
+            acc = lo.mul(d).fma(FloatVector.fromArray(F, x, j), acc);
+            acc = hi.mul(d).fma(FloatVector.fromArray(F, x, j + 16), acc);
+        }
+        return sum(acc);
+    }
+
+    /** Fallback for other vector widths: dequantize the row (same w values), then the dense dot. */
+    private static float denseOfRow(MemorySegment w, long off, float[] x, int n, int kind) {
+        float[] row = new float[n];
+        for (int b = 0, j = 0; j < n; b++, j += 32) {
+            long bo = off + (kind == 0 ? 34L : 18L) * b;
+            float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo));
+            for (int k = 0; k < 32; k++) {
+                int q = kind == 0 ? w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, bo + 2 + k)
+                        : (k < 16 ? (w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, bo + 2 + k) & 0xF) - 8
+                        : ((w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, bo + 2 + k - 16) & 0xff) >>> 4) - 8);
+                row[j + k] = q * d;
+            }
+        }
+        return dense(row, x, 0, n);
     }
 
     static float q8_0Scalar(MemorySegment w, long off, float[] x, int n) {
         float sum = 0f;
         for (int b = 0, j = 0; j < n; b++, j += 32) {
             long bo = off + 34L * b;
-            float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo)), s = 0f;
-            for (int k = 0; k < 32; k++) s += w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, bo + 2 + k) * x[j + k];
-            sum += d * s;
+            float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo));
+            for (int k = 0; k < 32; k++) sum += (w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, bo + 2 + k) * d) * x[j + k];
         }
         return sum;
     }

@@ -13,7 +13,7 @@ import org.speclab.quant.BlockCodec;
  * times a vector, and {@code dotScalar}, the plain left-to-right reference the vector path is
  * tested against.
  */
-public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16, WeightMatrix.BF16, WeightMatrix.Q8_0, WeightMatrix.Quantized {
+public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16, WeightMatrix.BF16, WeightMatrix.Q8_0, WeightMatrix.Q4_0, WeightMatrix.Quantized {
     ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -36,6 +36,10 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         return sum;
     }
 
+    /**
+     * The row as the float weights {@link #dot} multiplies: {@code VectorDot.dense(row, x)} gives
+     * exactly {@code dot(row, x)}, which lets a batch dequantize a row once for all its positions.
+     */
     default void row(int row, float[] out) {
         long base = (long) row * cols();
         for (int j = 0; j < cols(); j++) out[j] = get(base + j);
@@ -54,7 +58,8 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
             case F16 -> new F16(d, rows, cols);
             case BF16 -> new BF16(d, rows, cols);
             case Q8_0 -> new Q8_0(d, rows, cols);
-            case Q4_0, Q4_1, Q4_K, Q6_K -> new Quantized(d, rows, cols, BlockCodec.of(t.type()));
+            case Q4_0 -> new Q4_0(d, rows, cols);
+            case Q4_1, Q4_K, Q6_K -> new Quantized(d, rows, cols, BlockCodec.of(t.type()));
             default -> throw new EngineException("tensor " + t.name() + ": weight type " + t.type()
                     + " is not supported by the CPU engine (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q6_K)");
         };
@@ -89,7 +94,7 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         public float get(long i) {
             long block = i / 32;
             float d = Float.float16ToFloat(data.get(SHORT, block * 34));
-            return d * data.get(ValueLayout.JAVA_BYTE, block * 34 + 2 + i % 32);
+            return data.get(ValueLayout.JAVA_BYTE, block * 34 + 2 + i % 32) * d;
         }
 
         @Override
@@ -99,12 +104,27 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         public float dotScalar(int row, float[] x) { return VectorDot.q8_0Scalar(data, 34L * (cols / 32) * row, x, cols); }
     }
 
+    record Q4_0(MemorySegment data, int rows, int cols) implements WeightMatrix {
+        @Override
+        public float get(long i) {
+            long block = i / 32;
+            int k = (int) (i % 32);
+            float d = Float.float16ToFloat(data.get(SHORT, block * 18));
+            int q = data.get(ValueLayout.JAVA_BYTE, block * 18 + 2 + (k % 16)) & 0xff;
+            return ((k < 16 ? q & 0xF : q >>> 4) - 8) * d;
+        }
+
+        @Override
+        public float dot(int row, float[] x) { return VectorDot.q4_0(data, 18L * (cols / 32) * row, x, cols); }
+    }
+
     /**
-     * Other block types: each block is dequantized by its codec into a small buffer, then multiplied
-     * with the vector path, block after block.
+     * Other block types: the row is dequantized by its codec into a buffer, then multiplied with
+     * the dense vector path (a scalar dequantization: these types await their fused kernels).
      */
     record Quantized(MemorySegment data, int rows, int cols, BlockCodec codec) implements WeightMatrix {
         private static final ThreadLocal<float[]> BLOCK = ThreadLocal.withInitial(() -> new float[256]);
+        private static final ThreadLocal<float[][]> ROW = ThreadLocal.withInitial(() -> new float[1][0]);
 
         private long rowBytes() { return codec.type().byteSize(cols); }
 
@@ -119,15 +139,10 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
 
         @Override
         public float dot(int row, float[] x) {
-            int bs = codec.type().blockSize, ts = codec.type().typeSize;
-            float[] tmp = BLOCK.get();
-            long base = row * rowBytes();
-            float sum = 0f;
-            for (int b = 0, j = 0; j < cols; b++, j += bs) {
-                codec.dequantize(data, base + (long) b * ts, tmp, 0, bs);
-                sum += VectorDot.dense(tmp, x, j, bs);
-            }
-            return sum;
+            float[][] holder = ROW.get();
+            if (holder[0].length < cols) holder[0] = new float[cols];
+            row(row, holder[0]);
+            return VectorDot.dense(holder[0], x, 0, cols);
         }
 
         @Override

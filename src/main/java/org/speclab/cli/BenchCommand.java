@@ -1,0 +1,90 @@
+package org.speclab.cli;
+
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import org.speclab.engine.KvCache;
+import org.speclab.engine.Transformer;
+import org.speclab.engine.cpu.CpuBackend;
+import org.speclab.engine.cpu.MemoryBandwidth;
+import org.speclab.format.ModelFiles;
+import org.speclab.model.ModelConfig;
+import org.speclab.model.ModelFile;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code speclab bench}: llama-bench's two tests — pp (prompt processing: p tokens in one pass)
+ * and tg (text generation: n tokens one at a time) — as mean ± sd tokens/s over r repetitions,
+ * with the bandwidth decode achieved beside what the machine can read.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Measure prompt processing (pp) and text generation (tg) speed, llama-bench style.")
+final class BenchCommand implements Callable<Integer> {
+    @picocli.CommandLine.ParentCommand
+    Cli cli;
+
+    @Option(names = {"-m", "--model"}, required = true, description = "model file")
+    Path model;
+
+    @Option(names = {"-p", "--n-prompt"}, defaultValue = "64", description = "prompt tokens for pp; 0 skips it (default: ${DEFAULT-VALUE})")
+    int prompt;
+
+    @Option(names = {"-n", "--n-gen"}, defaultValue = "64", description = "generated tokens for tg; 0 skips it (default: ${DEFAULT-VALUE})")
+    int gen;
+
+    @Option(names = {"-r", "--repetitions"}, defaultValue = "5", description = "repetitions (default: ${DEFAULT-VALUE})")
+    int reps;
+
+    @Option(names = "--threads", description = "CPU threads (default: all cores)")
+    Integer threads;
+
+    @Override
+    public Integer call() {
+        int t = threads != null ? threads : CpuBackend.defaultThreads();
+        if (reps < 1 || prompt < 0 || gen < 0 || t < 1) throw new IllegalArgumentException("-r, --threads must be ≥ 1 and -p, -n ≥ 0");
+        try (ModelFile f = ModelFiles.open(model, null); Transformer tr = new CpuBackend().load(f, t)) {
+            ModelConfig c = tr.config();
+            String name = f.name() + " " + f.dominantType();
+            String size = String.format("%.2f MiB", f.weightBytes() / (double) (1 << 20));
+            cli.out.println("| model | size | threads | test | t/s | GB/s |");
+            cli.out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
+            SplittableRandom rnd = new SplittableRandom(42);
+            if (prompt > 0) {
+                int[] tokens = rnd.ints(prompt, 0, c.vocabSize()).toArray();
+                double[] r = measure(() -> tr.forward(tr.newCache(prompt), tokens, 0, 1), prompt);
+                cli.out.printf("| %s | %s | %d | pp%d | %.2f ± %.2f | |%n", name, size, t, prompt, r[0], r[1]);
+            }
+            if (gen > 0) {
+                int[] tokens = rnd.ints(gen, 0, c.vocabSize()).toArray();
+                double[] r = measure(() -> {
+                    KvCache cache = tr.newCache(gen);
+                    for (int i = 0; i < gen; i++) tr.forward(cache, new int[] {tokens[i]}, i, 1);
+                }, gen);
+                // each token reads every weight once, plus the keys and values of the positions before it
+                double kvBytes = 2.0 * c.layers() * c.kvDim() * 4 * (gen - 1) / 2.0;
+                double gbs = (tr.weightBytes() + kvBytes) * r[0] / 1e9;
+                cli.out.printf("| %s | %s | %d | tg%d | %.2f ± %.2f | %.2f |%n", name, size, t, gen, r[0], r[1], gbs);
+                cli.out.flush();
+                double peak = MemoryBandwidth.gbPerSecond(t);
+                cli.out.printf("%nDecode read %.2f GB/s; this machine reads %.2f GB/s with %d threads (%.0f%% of it).%n", gbs, peak, t, 100 * gbs / peak);
+            }
+        }
+        return 0;
+    }
+
+    /** Tokens/s, mean and sample standard deviation over the repetitions, after one warm-up run. */
+    private double[] measure(Runnable run, int tokens) {
+        run.run();
+        double[] tps = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            long t0 = System.nanoTime();
+            run.run();
+            tps[i] = tokens / ((System.nanoTime() - t0) / 1e9);
+        }
+        double mean = java.util.Arrays.stream(tps).average().orElse(0);
+        double var = 0;
+        for (double v : tps) var += (v - mean) * (v - mean);
+        return new double[] {mean, reps > 1 ? Math.sqrt(var / (reps - 1)) : 0};
+    }
+}

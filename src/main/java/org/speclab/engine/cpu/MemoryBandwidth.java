@@ -1,0 +1,71 @@
+package org.speclab.engine.cpu;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * The machine's memory read bandwidth: threads summing a buffer far larger than the caches,
+ * best of a few passes. Measured once per thread count and cached in ~/.speclab/bandwidth.json,
+ * it is the ceiling decode speed is judged against (decode reads every weight once per token).
+ */
+public final class MemoryBandwidth {
+    private static final long BYTES = 1L << 30;
+
+    private MemoryBandwidth() {}
+
+    public static double gbPerSecond(int threads) {
+        Path cache = Path.of(System.getProperty("user.home"), ".speclab", "bandwidth.json");
+        ObjectMapper om = new ObjectMapper();
+        ObjectNode known = om.createObjectNode();
+        try {
+            if (Files.isRegularFile(cache)) known = (ObjectNode) om.readTree(cache.toFile());
+            if (known.has("threads-" + threads)) return known.get("threads-" + threads).asDouble();
+        } catch (Exception e) {
+            // measure again
+        }
+        double gbs = measure(threads);
+        try {
+            Files.createDirectories(cache.getParent());
+            known.put("threads-" + threads, gbs);
+            om.writeValue(cache.toFile(), known);
+        } catch (Exception e) {
+            // not cached: measured again next time
+        }
+        return gbs;
+    }
+
+    static double measure(int threads) {
+        try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(threads)) {
+            MemorySegment buf = arena.allocate(BYTES, 64);
+            buf.fill((byte) 1);
+            double best = 0;
+            float[] sink = new float[threads];
+            for (int pass = 0; pass < 5; pass++) {
+                long t0 = System.nanoTime();
+                pool.run(i -> sink[i] = sum(buf, BYTES * i / threads, BYTES * (i + 1) / threads));
+                double s = (System.nanoTime() - t0) / 1e9;
+                best = Math.max(best, BYTES / s / 1e9);
+            }
+            return best;
+        }
+    }
+
+    private static float sum(MemorySegment m, long from, long to) {
+        var sp = FloatVector.SPECIES_PREFERRED;
+        FloatVector a = FloatVector.zero(sp), b = FloatVector.zero(sp);
+        long step = sp.vectorByteSize();
+        long i = from;
+        for (; i + 2 * step <= to; i += 2 * step) {
+            a = a.add(FloatVector.fromMemorySegment(sp, m, i, ByteOrder.LITTLE_ENDIAN));
+            b = b.add(FloatVector.fromMemorySegment(sp, m, i + step, ByteOrder.LITTLE_ENDIAN));
+        }
+        return a.add(b).reduceLanes(VectorOperators.ADD);
+    }
+}

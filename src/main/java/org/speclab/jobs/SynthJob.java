@@ -1,0 +1,173 @@
+package org.speclab.jobs;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.speclab.format.ModelFiles;
+import org.speclab.format.TokenizerFiles;
+import org.speclab.gguf.GgmlType;
+import org.speclab.gguf.GgufFile;
+import org.speclab.gguf.GgufValue;
+import org.speclab.gguf.GgufWriter;
+import org.speclab.model.ModelFile;
+import org.speclab.quant.BlockCodec;
+
+/**
+ * {@code synth}: a random-weight Llama of a real shape, written as GGUF in any type, so hardware can
+ * be measured without downloading a model. Weights are drawn from N(0, 0.02²) row by row as they
+ * are written (nothing is held in memory); the vocabulary comes from a real tokenizer file.
+ */
+public record SynthJob(Shape shape, GgmlType type, Path vocab, Path output, long seed, boolean overwrite) implements Job<Path> {
+    /** A model shape; presets are the shapes of real models. */
+    public record Shape(String name, int dim, int layers, int heads, int kvHeads, int hidden, int vocab, int context) {
+        public static final Map<String, Shape> PRESETS = new LinkedHashMap<>();
+
+        static {
+            for (Shape s : List.of(
+                    new Shape("200m", 1024, 12, 16, 4, 2816, 32000, 2048),
+                    new Shape("llama2-7b", 4096, 32, 32, 32, 11008, 32000, 4096),
+                    new Shape("llama2-13b", 5120, 40, 40, 40, 13824, 32000, 4096),
+                    new Shape("llama2-70b", 8192, 80, 64, 8, 28672, 32000, 4096),
+                    new Shape("codellama-34b", 8192, 48, 64, 8, 22016, 32016, 16384))) {
+                PRESETS.put(s.name, s);
+            }
+        }
+
+        public static Shape preset(String name) {
+            Shape s = PRESETS.get(name.toLowerCase(Locale.ROOT));
+            if (s == null) throw new IllegalArgumentException("unknown preset '" + name + "' (known: " + String.join(", ", PRESETS.keySet()) + ")");
+            return s;
+        }
+
+        public long parameters() {
+            long kv = (long) dim / heads * kvHeads;
+            return 2L * vocab * dim + layers * (2L * dim * dim + 2L * dim * kv + 3L * dim * hidden + 2L * dim) + dim;
+        }
+    }
+
+    @Override
+    public String title() {
+        return "synth " + shape.name + " (" + type + ") → " + output.getFileName();
+    }
+
+    @Override
+    public Path run(JobContext ctx) throws IOException {
+        OutputFiles.checkWritable(output, overwrite, vocab);
+        if (shape.dim % shape.heads != 0 || shape.heads % shape.kvHeads != 0) {
+            throw new JobFailedException("shape " + shape + ": heads must divide dim, and kv heads divide heads");
+        }
+        Map<String, GgufValue> md = new LinkedHashMap<>();
+        md.put("general.architecture", GgufValue.of("llama"));
+        md.put("general.name", GgufValue.of("synthetic-" + shape.name));
+        md.put("general.file_type", GgufValue.ofUInt32(GgufExport.fileType(type, false)));
+        if (type.isQuantized()) md.put("general.quantization_version", GgufValue.ofUInt32(2));
+        md.put("llama.context_length", GgufValue.ofUInt32(shape.context));
+        md.put("llama.embedding_length", GgufValue.ofUInt32(shape.dim));
+        md.put("llama.block_count", GgufValue.ofUInt32(shape.layers));
+        md.put("llama.feed_forward_length", GgufValue.ofUInt32(shape.hidden));
+        md.put("llama.attention.head_count", GgufValue.ofUInt32(shape.heads));
+        md.put("llama.attention.head_count_kv", GgufValue.ofUInt32(shape.kvHeads));
+        md.put("llama.attention.layer_norm_rms_epsilon", GgufValue.ofFloat(1e-5f));
+        md.put("llama.rope.dimension_count", GgufValue.ofUInt32(shape.dim / shape.heads));
+        md.put("llama.rope.freq_base", GgufValue.ofFloat(10000f));
+        md.put("llama.vocab_size", GgufValue.ofUInt32(shape.vocab));
+        md.putAll(vocabulary());
+        int kv = shape.dim / shape.heads * shape.kvHeads;
+        List<GgufWriter.Entry> t = new ArrayList<>();
+        long[] seeds = new SplittableRandom(seed).longs(4 + 9L * shape.layers).toArray();
+        int s = 0;
+        t.add(matrix("token_embd.weight", shape.dim, shape.vocab, seeds[s++], ctx));
+        for (int l = 0; l < shape.layers; l++) {
+            String b = "blk." + l + ".";
+            t.add(ones(b + "attn_norm.weight", shape.dim));
+            t.add(matrix(b + "attn_q.weight", shape.dim, shape.dim, seeds[s++], ctx));
+            t.add(matrix(b + "attn_k.weight", shape.dim, kv, seeds[s++], ctx));
+            t.add(matrix(b + "attn_v.weight", shape.dim, kv, seeds[s++], ctx));
+            t.add(matrix(b + "attn_output.weight", shape.dim, shape.dim, seeds[s++], ctx));
+            t.add(ones(b + "ffn_norm.weight", shape.dim));
+            t.add(matrix(b + "ffn_gate.weight", shape.dim, shape.hidden, seeds[s++], ctx));
+            t.add(matrix(b + "ffn_down.weight", shape.hidden, shape.dim, seeds[s++], ctx));
+            t.add(matrix(b + "ffn_up.weight", shape.dim, shape.hidden, seeds[s++], ctx));
+        }
+        t.add(ones("output_norm.weight", shape.dim));
+        t.add(matrix("output.weight", shape.dim, shape.vocab, seeds[s], ctx));
+        OutputFiles.checkFreeSpace(output, GgufWriter.dataBytes(t, 32));
+        try {
+            GgufWriter.write(output, md, t, (done, bytes, total) -> ctx.progress((double) bytes / total, "writing " + done + "/" + t.size() + " tensors"));
+        } catch (IOException e) {
+            throw new JobFailedException(output + ": cannot write: " + e.getMessage() + "; nothing was written", e);
+        }
+        return output;
+    }
+
+    /** The vocabulary's tokenizer.ggml.* keys, trimmed or padded to the shape's vocabulary size. */
+    private Map<String, GgufValue> vocabulary() {
+        Map<String, GgufValue> v = new LinkedHashMap<>();
+        if (vocab == null) return v;
+        Map<String, GgufValue> src;
+        if (GgufFile.hasMagic(vocab)) {
+            try (ModelFile f = ModelFiles.openGguf(vocab)) {
+                src = new LinkedHashMap<>(f.metadata());
+            }
+        } else {
+            src = TokenizerFiles.read(vocab, -1);
+        }
+        src.forEach((k, val) -> {
+            if (k.startsWith("tokenizer.") || k.startsWith("speclab.tokenizer.")) v.put(k, val);
+        });
+        GgufValue tokens = v.get("tokenizer.ggml.tokens");
+        if (tokens == null) throw new JobFailedException(vocab + ": has no vocabulary (tokenizer.ggml.tokens)");
+        if (tokens.arrayLength() > shape.vocab) {
+            throw new JobFailedException(vocab + ": its " + tokens.arrayLength() + " tokens do not fit the " + shape.vocab + " rows of " + shape.name);
+        }
+        return v;
+    }
+
+    private static GgufWriter.Entry ones(String name, int n) {
+        byte[] b = new byte[4 * n];
+        java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(filled(n));
+        return new GgufWriter.Entry(name, new long[] {n}, GgmlType.F32, GgufWriter.Data.of(b));
+    }
+
+    private static float[] filled(int n) {
+        float[] f = new float[n];
+        java.util.Arrays.fill(f, 1f);
+        return f;
+    }
+
+    /** A rows × cols matrix of N(0, 0.02²) values, generated and encoded a chunk of rows at a time. */
+    private GgufWriter.Entry matrix(String name, int cols, int rows, long tensorSeed, JobContext ctx) {
+        return new GgufWriter.Entry(name, new long[] {cols, rows}, type, out -> {
+            BlockCodec codec = BlockCodec.of(type);
+            int chunk = Math.max(1, (1 << 20) / cols);
+            long rowBytes = type.byteSize(cols);
+            try (Arena arena = Arena.ofShared()) {
+                MemorySegment buf = arena.allocate(chunk * rowBytes);
+                float[] floats = new float[chunk * cols];
+                byte[] bytes = new byte[(int) (chunk * rowBytes)];
+                for (int r = 0; r < rows; r += chunk) {
+                    ctx.checkCancelled();
+                    int n = Math.min(chunk, rows - r);
+                    int first = r;
+                    java.util.stream.IntStream.range(0, n).parallel().forEach(i -> {
+                        SplittableRandom rnd = new SplittableRandom(tensorSeed * 31 + first + i);
+                        for (int j = 0; j < cols; j++) floats[i * cols + j] = (float) (rnd.nextGaussian() * 0.02);
+                        codec.quantize(floats, i * cols, cols, buf, i * rowBytes);
+                    });
+                    MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, 0, bytes, 0, (int) (n * rowBytes));
+                    out.write(bytes, 0, (int) (n * rowBytes));
+                }
+            }
+        });
+    }
+
+}
