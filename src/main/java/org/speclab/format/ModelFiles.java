@@ -23,7 +23,12 @@ public final class ModelFiles {
     public static ModelFile open(Path path, Path tokenizer) {
         if (!Files.exists(path)) throw new ModelFormatException(path, null, "file not found");
         if (Files.isDirectory(path)) {
-            throw new ModelFormatException(path, null, "is a folder; Hugging Face folders must be converted first (speclab convert)");
+            if (!HuggingFaceCheckpoint.looksLike(path)) throw new ModelFormatException(path, "config.json", "missing (a model folder must be a Hugging Face checkpoint)");
+            ModelFile m = HuggingFaceCheckpoint.open(path);
+            if (tokenizer == null) return m;
+            Map<String, GgufValue> md = new java.util.LinkedHashMap<>(m.metadata());
+            md.putAll(TokenizerFiles.read(tokenizer, -1));
+            return new ModelFile(path, m.format(), md, List.copyOf(m.tensors().values()), m.fileSize(), m::close);
         }
         if (GgufFile.hasMagic(path)) {
             ModelFile m = openGguf(path);

@@ -38,6 +38,11 @@ public record ConvertJob(Path source, Path tokenizer, Path output, GgmlType type
             if (!m.has("tokenizer.ggml.model")) {
                 throw new JobFailedException(source + ": carries no vocabulary; pass its tokenizer with --tokenizer (tokenizer.model, tokenizer.json or llama2.c tokenizer .bin)");
             }
+            int pieces = m.metadata().get("tokenizer.ggml.tokens").arrayLength();
+            if (pieces > config.vocabSize()) {
+                throw new JobFailedException(source + ": the vocabulary has " + pieces + " tokens but the model's embedding only "
+                        + config.vocabSize() + " rows; is --tokenizer the model's own?");
+            }
             List<TensorPlan> plan = new ArrayList<>();
             for (Tensor t : m.tensors().values()) {
                 GgmlType target = t.shape().length >= 2 ? type : GgmlType.F32;

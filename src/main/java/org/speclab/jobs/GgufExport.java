@@ -52,7 +52,7 @@ final class GgufExport {
     static void convert(Tensor t, GgmlType target, OutputStream out, JobContext ctx) throws IOException {
         ctx.checkCancelled();
         MemorySegment src = t.data();
-        if (t.type() == target) {
+        if (t.type() == target && t.rowOrder() == null) {
             GgufWriter.Data.of(src).writeTo(out);
             return;
         }
@@ -60,7 +60,7 @@ final class GgufExport {
         int cols = Math.toIntExact(t.shape()[0]);
         long rows = t.info().rows();
         int chunkRows = (int) Math.max(1, Math.min(rows, MAX_CHUNK_FLOATS / cols));
-        long srcRowBytes = t.type().byteSize(cols), dstRowBytes = target.byteSize(cols);
+        long dstRowBytes = target.byteSize(cols);
         float[] floats = new float[chunkRows * cols];
         try (Arena arena = Arena.ofShared()) {
             MemorySegment buf = arena.allocate(chunkRows * dstRowBytes);
@@ -70,7 +70,7 @@ final class GgufExport {
                 int n = (int) Math.min(chunkRows, rows - r);
                 long first = r;
                 java.util.stream.IntStream.range(0, n).parallel().forEach(i -> {
-                    from.dequantize(src, (first + i) * srcRowBytes, floats, i * cols, cols);
+                    from.dequantize(src, t.rowOffset(first + i), floats, i * cols, cols);
                     to.quantize(floats, i * cols, cols, buf, i * dstRowBytes);
                 });
                 int len = (int) (n * dstRowBytes);

@@ -4,8 +4,31 @@ import java.lang.foreign.MemorySegment;
 import org.speclab.gguf.GgmlType;
 import org.speclab.gguf.TensorInfo;
 
-/** A named tensor and its bytes (a view into a mapped file). */
-public record Tensor(TensorInfo info, MemorySegment data) {
+/**
+ * A named tensor and its bytes (a view into a mapped file). {@code rowOrder}, when not null, says
+ * that row r of the tensor is row {@code rowOrder[r]} of {@code data}: an importer's way to reorder
+ * rows (Hugging Face's Q/K layout) without copying the weights.
+ */
+public record Tensor(TensorInfo info, MemorySegment data, int[] rowOrder) {
+    public Tensor(TensorInfo info, MemorySegment data) {
+        this(info, data, null);
+    }
+
+    /** Byte offset of row r in {@code data}. */
+    public long rowOffset(long r) {
+        long rowBytes = info.type().byteSize(info.shape()[0]);
+        return (rowOrder == null ? r : rowOrder[(int) r]) * rowBytes;
+    }
+
+    /** The bytes in tensor order: {@code data} itself, or a copy with the rows reordered. */
+    public MemorySegment contiguous(java.lang.foreign.Arena arena) {
+        if (rowOrder == null) return data;
+        long rowBytes = info.type().byteSize(info.shape()[0]);
+        MemorySegment out = arena.allocate(rowBytes * rowOrder.length, 64);
+        for (int r = 0; r < rowOrder.length; r++) MemorySegment.copy(data, rowOrder[r] * rowBytes, out, r * rowBytes, rowBytes);
+        return out;
+    }
+
     public String name() { return info.name(); }
 
     public GgmlType type() { return info.type(); }

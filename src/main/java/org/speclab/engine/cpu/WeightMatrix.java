@@ -52,7 +52,8 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         long[] s = t.shape();
         int cols = Math.toIntExact(s[0]);
         int rows = Math.toIntExact(t.info().rows());
-        MemorySegment d = t.data();
+        // rows reordered by an importer are put in order once, off the heap
+        MemorySegment d = t.rowOrder() == null ? t.data() : t.contiguous(java.lang.foreign.Arena.ofAuto());
         return switch (t.type()) {
             case F32 -> new F32(d, rows, cols);
             case F16 -> new F16(d, rows, cols);
