@@ -147,10 +147,20 @@ final class GenerateCommand implements Callable<Integer> {
         Generator plain = new Generator(m.transformer(), m.tokenizer());
         SpeculativeDecoder spec = drafter == null ? null : new SpeculativeDecoder(m.transformer(), m.tokenizer(), drafter, k, adaptive);
         // warm-up, not counted (JIT compilation would otherwise be billed to the first run), as gpt-fast does
-        if (samples > 1 || (spec != null && !noBaseline)) runOnce(plain, spec, promptTokens, baseSeed, GenerationListener.NONE);
-        double baselineTps = Double.NaN;
-        if (spec != null && !noBaseline) {
-            baselineTps = runOnce(plain, null, promptTokens, baseSeed, GenerationListener.NONE).stats().tokensPerSecond();
+        boolean baseline = spec != null && !noBaseline;
+        if (samples > 1 || baseline) runOnce(plain, spec, promptTokens, baseSeed, GenerationListener.NONE);
+        double baselineTps = Double.NaN, decodeSeconds = Double.NaN;
+        if (baseline) {
+            runOnce(plain, null, promptTokens, baseSeed, GenerationListener.NONE); // the baseline is warmed up too
+            double best = 0;
+            for (int i = 0; i < 3; i++) { // short runs are noisy: the best of three
+                GenerationStats b = runOnce(plain, null, promptTokens, baseSeed, GenerationListener.NONE).stats();
+                if (b.tokensPerSecond() > best) {
+                    best = b.tokensPerSecond();
+                    decodeSeconds = b.forwardPasses() > 0 ? b.decodeNanos() / 1e9 / b.forwardPasses() : Double.NaN;
+                }
+            }
+            baselineTps = best;
         }
         double sumTps = 0;
         ObjectMapper om = new ObjectMapper();
@@ -169,6 +179,7 @@ final class GenerateCommand implements Callable<Integer> {
             SpeculativeDecoder.Result r = runOnce(plain, spec, promptTokens, baseSeed + s, listener);
             GenerationStats st = r.stats();
             SpeculationStats ss = r.speculation();
+            if (ss != null && !Double.isNaN(decodeSeconds)) ss = ss.withDecodeSeconds(decodeSeconds);
             if (!json) out.println();
             double tps = st.tokensPerSecond();
             sumTps += tps;

@@ -13,9 +13,12 @@ package org.speclab.decode;
  * @param draftSecondsPerToken     measured cost of one drafted token
  * @param verifyFixedSeconds       target pass time fitted as fixed + perPosition × positions
  * @param verifyPerPositionSeconds (0 when memory-bound or not yet measurable)
+ * @param verifyMeanSeconds        mean time of the verify passes actually run
+ * @param measuredDecodeSeconds    seconds per token of the target alone (autoregressive), NaN when not measured
  */
 public record SpeculationStats(String drafter, int k, boolean adaptiveK, long[] acceptedCounts, long drafted, long accepted,
-                               long rejections, double draftSecondsPerToken, double verifyFixedSeconds, double verifyPerPositionSeconds) {
+                               long rejections, double draftSecondsPerToken, double verifyFixedSeconds, double verifyPerPositionSeconds,
+                               double verifyMeanSeconds, double measuredDecodeSeconds) {
     public long steps() {
         long s = 0;
         for (long c : acceptedCounts) s += c;
@@ -50,9 +53,15 @@ public record SpeculationStats(String drafter, int k, boolean adaptiveK, long[] 
         return accepted + rejections == 0 ? 0 : (double) accepted / (accepted + rejections);
     }
 
-    /** Seconds of one target pass over one position: the autoregressive cost per token. */
+    /** Seconds of one target pass over one position: measured alone when a baseline ran, else from the fit. */
     public double decodeSeconds() {
-        return verifyFixedSeconds + verifyPerPositionSeconds;
+        return Double.isNaN(measuredDecodeSeconds) ? verifyFixedSeconds + verifyPerPositionSeconds : measuredDecodeSeconds;
+    }
+
+    /** The same run, priced against the target's measured autoregressive cost per token. */
+    public SpeculationStats withDecodeSeconds(double seconds) {
+        return new SpeculationStats(drafter, k, adaptiveK, acceptedCounts, drafted, accepted, rejections, draftSecondsPerToken,
+                verifyFixedSeconds, verifyPerPositionSeconds, verifyMeanSeconds, seconds);
     }
 
     /** c: one draft token's cost in target decode passes. */
@@ -64,7 +73,12 @@ public record SpeculationStats(String drafter, int k, boolean adaptiveK, long[] 
     /** How many decode passes a verify pass over k+1 positions costs (1 when memory-bound). */
     public double verifyCost(int k) {
         double d = decodeSeconds();
-        return d <= 0 ? 1 : (verifyFixedSeconds + verifyPerPositionSeconds * (k + 1)) / d;
+        if (d <= 0) return 1;
+        double fitAtK = verifyFixedSeconds + verifyPerPositionSeconds * (k + 1);
+        // at the k this run used, the measured mean; elsewhere the fit, scaled to agree with it
+        double fitAtRun = verifyFixedSeconds + verifyPerPositionSeconds * (this.k + 1);
+        double atK = verifyMeanSeconds > 0 && fitAtRun > 0 ? verifyMeanSeconds * fitAtK / fitAtRun : fitAtK;
+        return atK / d;
     }
 
     /** Theorem 3.8 with the verify pass priced as measured: E[tokens per step] / (k·c + verify cost). */

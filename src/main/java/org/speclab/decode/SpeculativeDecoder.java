@@ -147,7 +147,7 @@ public final class SpeculativeDecoder {
 
     private SpeculationStats stats(long[] counts, long drafted, long accepted, long rejections, VerifyCost cost, int k, boolean adaptiveK) {
         return new SpeculationStats(drafter.describe(), k, adaptiveK, counts, drafted, accepted, rejections,
-                drafter.secondsPerToken(), cost.fixed(), cost.perPosition());
+                drafter.secondsPerToken(), cost.fixed(), cost.perPosition(), cost.mean(), Double.NaN);
     }
 
     /** min(1, q(x) / p(x)): the chance to keep a draft token x. */

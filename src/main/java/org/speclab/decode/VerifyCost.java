@@ -29,6 +29,10 @@ final class VerifyCost {
         return Math.max(1e-9, (sy - perPosition() * sx) / n);
     }
 
+    double mean() {
+        return n == 0 ? 0 : sy / n;
+    }
+
     /** Predicted seconds of a pass over {@code positions} positions. */
     double seconds(int positions) {
         return fixed() + perPosition() * positions;

@@ -286,6 +286,8 @@ final class CpuTransformer implements Transformer {
     }
 
     private static final ThreadLocal<float[][]> ROW = ThreadLocal.withInitial(() -> new float[1][0]);
+    /** Up to this many positions (verify batches) the batched kernels form each weight vector once for all. */
+    private static final int BATCH_KERNEL_MAX = 16;
 
     /**
      * One position: the fused kernel. Several: each row is dequantized once into a buffer and
@@ -294,6 +296,10 @@ final class CpuTransformer implements Transformer {
     private static void matmulRows(WeightMatrix w, float[][] x, float[][] out, int T, int from, int to) {
         if (T == 1) {
             for (int r = from; r < to; r++) out[0][r] = w.dot(r, x[0]);
+            return;
+        }
+        if (T <= BATCH_KERNEL_MAX && w.dotBatch(from, x, T, out)) {
+            for (int r = from + 1; r < to; r++) w.dotBatch(r, x, T, out);
             return;
         }
         float[][] holder = ROW.get();

@@ -147,6 +147,97 @@ final class VectorDot {
         return sum;
     }
 
+    // ---- batched kernels: each weight vector is formed once per group of four positions and
+    // multiplied into each position's accumulator (kept in registers), with exactly the operations
+    // of the single-position kernel, so results are bit-identical to separate calls. ----
+
+    /** Whether the batched kernels apply (full 16-lane vectors only; otherwise callers loop over positions). */
+    static boolean batchable(int n) {
+        return LANES == 16 && n % LANES == 0;
+    }
+
+    static void f32Batch(MemorySegment w, long off, float[][] x, int t, int n, float[][] out, int row) {
+        for (int g = 0; g < t; g += 4) {
+            float[] x0 = x[g], x1 = x[Math.min(g + 1, t - 1)], x2 = x[Math.min(g + 2, t - 1)], x3 = x[Math.min(g + 3, t - 1)];
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int j = 0; j < n; j += 16) {
+                FloatVector v = FloatVector.fromMemorySegment(F, w, off + 4L * j, LE);
+                a0 = v.fma(FloatVector.fromArray(F, x0, j), a0);
+                a1 = v.fma(FloatVector.fromArray(F, x1, j), a1);
+                a2 = v.fma(FloatVector.fromArray(F, x2, j), a2);
+                a3 = v.fma(FloatVector.fromArray(F, x3, j), a3);
+            }
+            store(out, row, g, t, a0, a1, a2, a3);
+        }
+    }
+
+    static void f16Batch(MemorySegment w, long off, float[][] x, int t, int n, float[][] out, int row) {
+        for (int g = 0; g < t; g += 4) {
+            float[] x0 = x[g], x1 = x[Math.min(g + 1, t - 1)], x2 = x[Math.min(g + 2, t - 1)], x3 = x[Math.min(g + 3, t - 1)];
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int j = 0; j < n; j += 16) {
+                FloatVector v = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * j, LE));
+                a0 = v.fma(FloatVector.fromArray(F, x0, j), a0);
+                a1 = v.fma(FloatVector.fromArray(F, x1, j), a1);
+                a2 = v.fma(FloatVector.fromArray(F, x2, j), a2);
+                a3 = v.fma(FloatVector.fromArray(F, x3, j), a3);
+            }
+            store(out, row, g, t, a0, a1, a2, a3);
+        }
+    }
+
+    static void q8_0Batch(MemorySegment w, long off, float[][] x, int t, int n, float[][] out, int row) {
+        for (int g = 0; g < t; g += 4) {
+            float[] x0 = x[g], x1 = x[Math.min(g + 1, t - 1)], x2 = x[Math.min(g + 2, t - 1)], x3 = x[Math.min(g + 3, t - 1)];
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int b = 0, j = 0; j < n; b++, j += 32) {
+                long bo = off + 34L * b;
+                FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo)));
+                FloatVector v = ((FloatVector) ByteVector.fromMemorySegment(B, w, bo + 2, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d);
+                a0 = v.fma(FloatVector.fromArray(F, x0, j), a0);
+                a1 = v.fma(FloatVector.fromArray(F, x1, j), a1);
+                a2 = v.fma(FloatVector.fromArray(F, x2, j), a2);
+                a3 = v.fma(FloatVector.fromArray(F, x3, j), a3);
+                v = ((FloatVector) ByteVector.fromMemorySegment(B, w, bo + 18, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d);
+                a0 = v.fma(FloatVector.fromArray(F, x0, j + 16), a0);
+                a1 = v.fma(FloatVector.fromArray(F, x1, j + 16), a1);
+                a2 = v.fma(FloatVector.fromArray(F, x2, j + 16), a2);
+                a3 = v.fma(FloatVector.fromArray(F, x3, j + 16), a3);
+            }
+            store(out, row, g, t, a0, a1, a2, a3);
+        }
+    }
+
+    private static void store(float[][] out, int row, int g, int t, FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
+        out[g][row] = sum(a0);
+        if (g + 1 < t) out[g + 1][row] = sum(a1);
+        if (g + 2 < t) out[g + 2][row] = sum(a2);
+        if (g + 3 < t) out[g + 3][row] = sum(a3);
+    }
+
+    static void q4_0Batch(MemorySegment w, long off, float[][] x, int t, int n, float[][] out, int row) {
+        for (int g = 0; g < t; g += 4) {
+            float[] x0 = x[g], x1 = x[Math.min(g + 1, t - 1)], x2 = x[Math.min(g + 2, t - 1)], x3 = x[Math.min(g + 3, t - 1)];
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int b = 0, j = 0; j < n; b++, j += 32) {
+                long bo = off + 18L * b;
+                FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo)));
+                ByteVector qs = ByteVector.fromMemorySegment(B, w, bo + 2, LE);
+                FloatVector v = ((FloatVector) qs.and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(d);
+                a0 = v.fma(FloatVector.fromArray(F, x0, j), a0);
+                a1 = v.fma(FloatVector.fromArray(F, x1, j), a1);
+                a2 = v.fma(FloatVector.fromArray(F, x2, j), a2);
+                a3 = v.fma(FloatVector.fromArray(F, x3, j), a3);
+                v = ((FloatVector) qs.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(d);
+                a0 = v.fma(FloatVector.fromArray(F, x0, j + 16), a0);
+                a1 = v.fma(FloatVector.fromArray(F, x1, j + 16), a1);
+                a2 = v.fma(FloatVector.fromArray(F, x2, j + 16), a2);
+                a3 = v.fma(FloatVector.fromArray(F, x3, j + 16), a3);
+            }
+            store(out, row, g, t, a0, a1, a2, a3);
+        }
+    }
+
     /** Dense float block (a dequantized block) times x[j..j+n). */
     static float dense(float[] w, float[] x, int j, int n) {
         FloatVector acc = FloatVector.zero(F);

@@ -45,6 +45,14 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         for (int j = 0; j < cols(); j++) out[j] = get(base + j);
     }
 
+    /**
+     * out[p][row] = row · x[p] for p < t, bit-identical to t calls of {@link #dot}; returns false when
+     * this type has no batched kernel (the caller then loops).
+     */
+    default boolean dotBatch(int row, float[][] x, int t, float[][] out) {
+        return false;
+    }
+
     /** Bytes one full pass over the matrix reads. */
     default long byteSize() { return data().byteSize(); }
 
@@ -72,6 +80,16 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
 
         @Override
         public float dot(int row, float[] x) { return VectorDot.f32(data, 4L * row * cols, x, cols); }
+
+        @Override
+        public void row(int row, float[] out) { MemorySegment.copy(data, FLOAT, 4L * row * cols, out, 0, cols); }
+
+        @Override
+        public boolean dotBatch(int row, float[][] x, int t, float[][] out) {
+            if (!VectorDot.batchable(cols)) return false;
+            VectorDot.f32Batch(data, 4L * row * cols, x, t, cols, out, row);
+            return true;
+        }
     }
 
     record F16(MemorySegment data, int rows, int cols) implements WeightMatrix {
@@ -80,6 +98,13 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
 
         @Override
         public float dot(int row, float[] x) { return VectorDot.f16(data, 2L * row * cols, x, cols); }
+
+        @Override
+        public boolean dotBatch(int row, float[][] x, int t, float[][] out) {
+            if (!VectorDot.batchable(cols)) return false;
+            VectorDot.f16Batch(data, 2L * row * cols, x, t, cols, out, row);
+            return true;
+        }
     }
 
     record BF16(MemorySegment data, int rows, int cols) implements WeightMatrix {
@@ -102,6 +127,23 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         public float dot(int row, float[] x) { return VectorDot.q8_0(data, 34L * (cols / 32) * row, x, cols); }
 
         @Override
+        public boolean dotBatch(int row, float[][] x, int t, float[][] out) {
+            if (VectorDot.LANES != 16) return false;
+            VectorDot.q8_0Batch(data, 34L * (cols / 32) * row, x, t, cols, out, row);
+            return true;
+        }
+
+        @Override
+        public void row(int row, float[] out) {
+            long base = 34L * (cols / 32) * row;
+            for (int b = 0; b < cols / 32; b++) {
+                long o = base + 34L * b;
+                float d = Float.float16ToFloat(data.get(SHORT, o));
+                for (int k = 0; k < 32; k++) out[32 * b + k] = data.get(ValueLayout.JAVA_BYTE, o + 2 + k) * d;
+            }
+        }
+
+        @Override
         public float dotScalar(int row, float[] x) { return VectorDot.q8_0Scalar(data, 34L * (cols / 32) * row, x, cols); }
     }
 
@@ -117,6 +159,27 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
 
         @Override
         public float dot(int row, float[] x) { return VectorDot.q4_0(data, 18L * (cols / 32) * row, x, cols); }
+
+        @Override
+        public boolean dotBatch(int row, float[][] x, int t, float[][] out) {
+            if (VectorDot.LANES != 16) return false;
+            VectorDot.q4_0Batch(data, 18L * (cols / 32) * row, x, t, cols, out, row);
+            return true;
+        }
+
+        @Override
+        public void row(int row, float[] out) {
+            long base = 18L * (cols / 32) * row;
+            for (int b = 0; b < cols / 32; b++) {
+                long o = base + 18L * b;
+                float d = Float.float16ToFloat(data.get(SHORT, o));
+                for (int k = 0; k < 16; k++) {
+                    int q = data.get(ValueLayout.JAVA_BYTE, o + 2 + k) & 0xff;
+                    out[32 * b + k] = ((q & 0xF) - 8) * d;
+                    out[32 * b + k + 16] = ((q >>> 4) - 8) * d;
+                }
+            }
+        }
     }
 
     /**
