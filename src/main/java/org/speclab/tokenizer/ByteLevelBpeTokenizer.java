@@ -2,7 +2,6 @@ package org.speclab.tokenizer;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +33,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     private final BpeMerges merges;
     private final PreTokenizer pre;
     private final boolean ignoreMerges;
-    private final List<String> controls = new ArrayList<>(), userDefined = new ArrayList<>();
+    private final SpecialTokens specials;
     private final byte[][] pieceBytes;
     private final EndOfGeneration eog;
     /** Recently encoded words: natural text repeats words constantly. */
@@ -56,16 +55,13 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
             String p = vocab.tokens()[i];
             ids.putIfAbsent(p, i);
             int type = vocab.types()[i];
-            if (type == Vocabulary.CONTROL && !p.isEmpty()) controls.add(p);
-            if (type == Vocabulary.USER_DEFINED && !p.isEmpty()) userDefined.add(p);
             pieceBytes[i] = switch (type) {
                 case Vocabulary.CONTROL, Vocabulary.UNUSED -> new byte[0];
                 case Vocabulary.USER_DEFINED -> p.getBytes(StandardCharsets.UTF_8);
                 default -> unmap(p);
             };
         }
-        controls.sort(Comparator.comparingInt(String::length).reversed());
-        userDefined.sort(Comparator.comparingInt(String::length).reversed());
+        specials = new SpecialTokens(vocab);
         eog = new EndOfGeneration(vocab);
     }
 
@@ -88,7 +84,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
         List<String> words = new ArrayList<>();
         int start = 0, i = 0;
         while (i < text.length()) {
-            String special = specialAt(text, i, parseSpecial);
+            String special = specials.at(text, i, parseSpecial);
             if (special == null) {
                 i++;
                 continue;
@@ -100,15 +96,6 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
         }
         encodeText(text.substring(start), words, out);
         return out.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    private String specialAt(String text, int i, boolean parseSpecial) {
-        char c = text.charAt(i);
-        if (parseSpecial) {
-            for (String s : controls) if (s.charAt(0) == c && text.startsWith(s, i)) return s;
-        }
-        for (String s : userDefined) if (s.charAt(0) == c && text.startsWith(s, i)) return s;
-        return null;
     }
 
     private void encodeText(String text, List<String> words, List<Integer> out) {

@@ -2,7 +2,6 @@ package org.speclab.tokenizer;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,8 +20,7 @@ public final class SentencePieceTokenizer implements Tokenizer {
     private final Map<String, Integer> ids = new HashMap<>();
     private final int[] byteTokens = new int[256];
     private final byte[][] pieceBytes;
-    /** Control pieces (matched when parsing specials) and user-defined pieces (always), longest first. */
-    private final List<String> controls = new ArrayList<>(), userDefined = new ArrayList<>();
+    private final SpecialTokens specials;
     private final EndOfGeneration eog;
 
     /**
@@ -65,11 +63,8 @@ public final class SentencePieceTokenizer implements Tokenizer {
             } else {
                 pieceBytes[i] = p.replace(SPACE, ' ').getBytes(StandardCharsets.UTF_8);
             }
-            if (type == Vocabulary.CONTROL && !p.isEmpty()) controls.add(p);
-            if (type == Vocabulary.USER_DEFINED && !p.isEmpty()) userDefined.add(p);
         }
-        controls.sort(Comparator.comparingInt(String::length).reversed());
-        userDefined.sort(Comparator.comparingInt(String::length).reversed());
+        specials = new SpecialTokens(vocab);
         eog = new EndOfGeneration(vocab);
         boolean independent = true;
         for (String p : vocab.tokens()) {
@@ -90,7 +85,7 @@ public final class SentencePieceTokenizer implements Tokenizer {
         int i = 0;
         StringBuilder segment = new StringBuilder();
         while (i < text.length()) {
-            String special = specialAt(text, i, parseSpecial);
+            String special = specials.at(text, i, parseSpecial);
             if (special != null) {
                 encodeSegment(segment.toString(), true, out);
                 segment.setLength(0);
@@ -102,15 +97,6 @@ public final class SentencePieceTokenizer implements Tokenizer {
         }
         encodeSegment(segment.toString(), true, out);
         return out.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    private String specialAt(String text, int i, boolean parseSpecial) {
-        char c = text.charAt(i);
-        if (parseSpecial) {
-            for (String s : controls) if (s.charAt(0) == c && text.startsWith(s, i)) return s;
-        }
-        for (String s : userDefined) if (s.charAt(0) == c && text.startsWith(s, i)) return s;
-        return null;
     }
 
     /** A symbol of the working sequence: a run of text, linked to its neighbours. */
