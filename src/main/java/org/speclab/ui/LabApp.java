@@ -1,30 +1,93 @@
 package org.speclab.ui;
 
 import java.nio.file.Path;
+import java.util.Locale;
 import javafx.application.Application;
 import javafx.scene.Scene;
+import javafx.scene.control.Alert;
+import javafx.scene.control.Menu;
+import javafx.scene.control.MenuBar;
+import javafx.scene.control.MenuItem;
+import javafx.scene.control.Tab;
+import javafx.scene.control.TabPane;
+import javafx.scene.layout.BorderPane;
 import javafx.stage.Stage;
 import org.speclab.Version;
+import org.speclab.lab.ExperimentStore;
 import org.speclab.library.ModelLibrary;
 
-/** The SpecLab window. For now: the model library of one folder. */
+/** The SpecLab window: Library, Run and Experiments, in English or Simplified Chinese. */
 public final class LabApp extends Application {
     /** Folder to open; set before launch by tests or the command line, else the default library folder. */
     static volatile Path initialFolder;
+    /** Where experiment records live; tests point it at a temporary file. */
+    static volatile Path experimentsFile;
+    /** The language; by default the system's (Chinese systems get Chinese). */
+    static volatile Locale locale;
+
+    private Stage stage;
+    private RunView run;
 
     public static void launchLab(String[] args) {
         Application.launch(LabApp.class, args);
     }
 
+    static Locale defaultLocale() {
+        Locale l = Locale.getDefault();
+        return l.getLanguage().equals("zh") ? Locale.SIMPLIFIED_CHINESE : Locale.ENGLISH;
+    }
+
     @Override
     public void start(Stage stage) {
+        this.stage = stage;
+        show(locale != null ? locale : defaultLocale());
+        stage.show();
+    }
+
+    /** Builds every view in {@code l}'s language (switching language rebuilds the window). */
+    void show(Locale l) {
+        if (run != null) run.stop();
+        Lab lab = new Lab(l, experimentsFile != null ? experimentsFile : ExperimentStore.defaultFile());
         Path folder = initialFolder != null ? initialFolder : ModelLibrary.defaultFolder();
-        LibraryView library = new LibraryView(folder, stage);
-        Scene scene = new Scene(library.root(), 1100, 640);
+        LibraryView library = new LibraryView(lab, folder, stage);
+        run = new RunView(lab);
+        ExperimentsView experiments = new ExperimentsView(lab, stage);
+        TabPane tabs = new TabPane(tab(lab.t("tab.library"), "tab-library", library.root()),
+                tab(lab.t("tab.run"), "tab-run", run.root()), tab(lab.t("tab.experiments"), "tab-experiments", experiments.root()));
+        tabs.setId("tabs");
+        Menu language = new Menu(lab.t("menu.language"));
+        MenuItem en = new MenuItem("English"), zh = new MenuItem("简体中文");
+        en.setOnAction(e -> show(Locale.ENGLISH));
+        zh.setOnAction(e -> show(Locale.SIMPLIFIED_CHINESE));
+        language.getItems().addAll(en, zh);
+        Menu help = new Menu(lab.t("menu.about"));
+        MenuItem about = new MenuItem(lab.t("menu.about") + " SpecLab");
+        about.setOnAction(e -> {
+            Alert a = new Alert(Alert.AlertType.INFORMATION, lab.t("about.text", Version.get(), Runtime.version()));
+            a.setHeaderText("SpecLab " + Version.get());
+            a.initOwner(stage);
+            a.show();
+        });
+        help.getItems().add(about);
+        BorderPane root = new BorderPane(tabs);
+        root.setTop(new MenuBar(language, help));
+        Scene scene = new Scene(root, 1200, 760);
         scene.getStylesheets().add(LabApp.class.getResource("lab.css").toExternalForm());
         stage.setTitle("SpecLab " + Version.get());
         stage.setScene(scene);
-        stage.show();
         library.rescan();
+        experiments.load();
+    }
+
+    private static Tab tab(String title, String id, javafx.scene.Node content) {
+        Tab t = new Tab(title, content);
+        t.setId(id);
+        t.setClosable(false);
+        return t;
+    }
+
+    @Override
+    public void stop() {
+        if (run != null) run.stop();
     }
 }

@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.List;
 import javafx.application.Platform;
 import javafx.beans.property.ReadOnlyStringWrapper;
-import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 import javafx.geometry.Insets;
 import javafx.geometry.Pos;
@@ -25,22 +24,25 @@ import org.speclab.library.ModelLibrary;
 final class LibraryView {
     private final BorderPane root = new BorderPane();
     private final TableView<ModelEntry> table = new TableView<>();
-    private final ObservableList<ModelEntry> rows = FXCollections.observableArrayList();
+    private final ObservableList<ModelEntry> rows;
     private final Label folderLabel = new Label();
     private final Label status = new Label();
     private final Window owner;
+    private final Lab lab;
     private Path folder;
 
-    LibraryView(Path folder, Window owner) {
+    LibraryView(Lab lab, Path folder, Window owner) {
+        this.lab = lab;
+        this.rows = lab.models;
         this.folder = folder;
         this.owner = owner;
-        Button choose = new Button("Choose folder…");
+        Button choose = new Button(lab.t("library.choose"));
         choose.setId("chooseFolder");
         choose.setOnAction(e -> chooseFolder());
-        Button rescan = new Button("Rescan");
+        Button rescan = new Button(lab.t("library.rescan"));
         rescan.setId("rescan");
         rescan.setOnAction(e -> rescan());
-        Label title = new Label("Model library");
+        Label title = new Label(lab.t("library.title"));
         title.getStyleClass().add("title");
         Region spacer = new Region();
         HBox.setHgrow(spacer, Priority.ALWAYS);
@@ -51,17 +53,17 @@ final class LibraryView {
 
         table.setId("models");
         table.setItems(rows);
-        table.setPlaceholder(new Label("No models in this folder. Put GGUF files, llama2.c checkpoints or Hugging Face folders here, or choose another folder."));
+        table.setPlaceholder(new Label(lab.t("library.empty")));
         table.getColumns().addAll(List.of(
-                text("Name", 200, ModelEntry::name),
-                text("Format", 90, ModelEntry::format),
-                text("Architecture", 110, ModelEntry::architecture),
-                text("Parameters", 100, e -> e.parameters() > 0 ? Formats.count(e.parameters()) : ""),
-                text("Weights", 80, ModelEntry::weightType),
-                text("Size", 90, e -> Formats.bytes(e.sizeBytes())),
-                text("Context", 80, e -> e.contextLength() > 0 ? Integer.toString(e.contextLength()) : ""),
-                text("Vocabulary", 90, e -> e.vocabSize() > 0 ? Integer.toString(e.vocabSize()) : ""),
-                text("Status", 260, e -> e.readable() ? "ready" : e.problem())));
+                text(lab.t("library.col.name"), 200, ModelEntry::name),
+                text(lab.t("library.col.format"), 90, ModelEntry::format),
+                text(lab.t("library.col.arch"), 110, ModelEntry::architecture),
+                text(lab.t("library.col.params"), 100, e -> e.parameters() > 0 ? Formats.count(e.parameters()) : ""),
+                text(lab.t("library.col.weights"), 80, ModelEntry::weightType),
+                text(lab.t("library.col.size"), 90, e -> Formats.bytes(e.sizeBytes())),
+                text(lab.t("library.col.context"), 80, e -> e.contextLength() > 0 ? Integer.toString(e.contextLength()) : ""),
+                text(lab.t("library.col.vocab"), 90, e -> e.vocabSize() > 0 ? Integer.toString(e.vocabSize()) : ""),
+                text(lab.t("library.col.status"), 260, e -> e.readable() ? lab.t("library.ready") : e.problem())));
         table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
 
         status.setId("status");
@@ -98,16 +100,15 @@ final class LibraryView {
 
     void rescan() {
         Path f = folder;
-        status.setText("Scanning " + f + " …");
+        status.setText(lab.t("library.scanning", f));
         Thread t = new Thread(() -> {
             try {
                 List<ModelEntry> found = ModelLibrary.scan(f);
                 Platform.runLater(() -> {
                     rows.setAll(found);
                     long bad = found.stream().filter(e -> !e.readable()).count();
-                    status.setText(found.size() + (found.size() == 1 ? " model" : " models") + " in " + f
-                            + (bad > 0 ? " (" + bad + " unreadable)" : "")
-                            + (f.toFile().isDirectory() ? "" : " — the folder does not exist"));
+                    status.setText(lab.t("library.found", found.size(), f) + (bad > 0 ? " " + lab.t("library.unreadable", bad) : "")
+                            + (f.toFile().isDirectory() ? "" : " " + lab.t("library.missing")));
                 });
             } catch (Exception ex) {
                 Platform.runLater(() -> status.setText("Cannot scan " + f + ": " + ex.getMessage()));

@@ -1,30 +1,50 @@
 package org.speclab.ui;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import javafx.embed.swing.SwingFXUtils;
+import javafx.scene.Node;
+import javafx.scene.control.ChoiceBox;
+import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
+import javafx.scene.control.Spinner;
+import javafx.scene.control.TabPane;
 import javafx.scene.control.TableView;
+import javafx.scene.text.Text;
+import javafx.scene.text.TextFlow;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.speclab.SharedFiles;
+import org.speclab.decode.TokenKind;
+import org.speclab.lab.Experiment;
 import org.speclab.library.ModelEntry;
 import org.testfx.api.FxRobot;
 import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
 import org.testfx.util.WaitForAsyncUtils;
 
-/** The lab window, started on JavaFX's headless platform, lists the models of a folder. */
+/** The lab window on JavaFX's headless platform: the library lists models, a run streams tokens and records an experiment. */
 @ExtendWith(ApplicationExtension.class)
 class LabAppTest {
     @Start
     void start(Stage stage) throws Exception {
         LabApp.initialFolder = SharedFiles.require("models");
+        LabApp.experimentsFile = Files.createTempDirectory("speclab-ui").resolve("experiments.json");
+        LabApp.locale = Locale.ENGLISH;
         new LabApp().start(stage);
+    }
+
+    static void screenshot(Node node, String name) throws Exception {
+        Path shots = Path.of("target", "screenshots");
+        Files.createDirectories(shots);
+        var image = WaitForAsyncUtils.asyncFx(() -> node.getScene().snapshot(null)).get(10, TimeUnit.SECONDS);
+        javax.imageio.ImageIO.write(SwingFXUtils.fromFXImage(image, null), "png", shots.resolve(name).toFile());
     }
 
     @Test
@@ -36,10 +56,46 @@ class LabAppTest {
         WaitForAsyncUtils.waitForFxEvents();
         Label status = robot.lookup("#status").queryAs(Label.class);
         assertTrue(status.getText().contains("models in"), status.getText());
-        // a screenshot for people to look at
-        Path shots = Path.of("target", "screenshots");
-        Files.createDirectories(shots);
-        var image = WaitForAsyncUtils.asyncFx(() -> table.getScene().snapshot(null)).get(10, TimeUnit.SECONDS);
-        javax.imageio.ImageIO.write(SwingFXUtils.fromFXImage(image, null), "png", shots.resolve("library.png").toFile());
+        screenshot(table, "library.png");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aSpeculativeRunStreamsColouredTokensAndRecordsAnExperiment(FxRobot robot) throws Exception {
+        TableView<ModelEntry> models = robot.lookup("#models").queryTableView();
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> models.getItems().size() >= 8);
+        TabPane tabs = robot.lookup("#tabs").queryAs(TabPane.class);
+        robot.interact(() -> tabs.getSelectionModel().select(1));
+        ComboBox<ModelEntry> target = robot.lookup("#target").queryComboBox();
+        ChoiceBox<String> drafter = robot.lookup("#drafter").queryAs(ChoiceBox.class);
+        Spinner<Integer> max = robot.lookup("#maxTokens").queryAs(Spinner.class);
+        robot.interact(() -> {
+            target.setValue(target.getItems().stream().filter(m -> m.path().endsWith("stories260K/stories260K.gguf")).findFirst().orElseThrow());
+            drafter.getSelectionModel().select(2); // n-gram lookup
+            max.getValueFactory().setValue(60);
+        });
+        robot.clickOn("#start");
+        Label status = robot.lookup("#runStatus").queryAs(Label.class);
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> status.getText().startsWith("Finished"));
+        WaitForAsyncUtils.waitForFxEvents();
+        TextFlow stream = robot.lookup("#stream").queryAs(TextFlow.class);
+        StringBuilder text = new StringBuilder();
+        boolean sawDraft = false;
+        for (Node n : stream.getChildren()) {
+            Text t = (Text) n;
+            text.append(t.getText());
+            sawDraft |= t.getUserData() == TokenKind.ACCEPTED_DRAFT;
+        }
+        String reference = SharedFiles.read("reference/stories260K-greedy-once-upon-a-time.txt");
+        assertEquals(reference.substring(0, text.length()), text.toString(), "greedy speculative text is the reference");
+        assertTrue(text.length() > 150, text.toString());
+        assertTrue(sawDraft, "accepted draft tokens are shown as such");
+        Label explanation = robot.lookup("#explanation").queryAs(Label.class);
+        assertTrue(explanation.getText().contains("predicted"), explanation.getText());
+        TableView<Experiment> experiments = robot.lookup("#experiments").queryTableView();
+        assertEquals(1, experiments.getItems().size());
+        assertEquals("n-gram lookup (n ≤ 3)", experiments.getItems().getFirst().draftModel());
+        assertTrue(Files.readString(LabApp.experimentsFile).contains("\"speculate_k\""), "records are saved");
+        screenshot(stream, "run.png");
     }
 }

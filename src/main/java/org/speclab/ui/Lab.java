@@ -1,0 +1,29 @@
+package org.speclab.ui;
+
+import java.nio.file.Path;
+import java.text.MessageFormat;
+import java.util.Locale;
+import java.util.ResourceBundle;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+import org.speclab.lab.Experiment;
+import org.speclab.lab.ExperimentStore;
+import org.speclab.library.ModelEntry;
+
+/** What the views share: the texts of the chosen language, the models found, the experiments run. */
+final class Lab {
+    final ResourceBundle texts;
+    final ObservableList<ModelEntry> models = FXCollections.observableArrayList();
+    final ObservableList<Experiment> experiments = FXCollections.observableArrayList();
+    final ExperimentStore store;
+
+    Lab(Locale locale, Path experimentsFile) {
+        this.texts = ResourceBundle.getBundle("org.speclab.ui.messages", locale);
+        this.store = new ExperimentStore(experimentsFile);
+    }
+
+    String t(String key, Object... args) {
+        String s = texts.getString(key);
+        return args.length == 0 ? s : new MessageFormat(s, texts.getLocale()).format(args);
+    }
+}

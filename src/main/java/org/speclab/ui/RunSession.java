@@ -1,0 +1,198 @@
+package org.speclab.ui;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.speclab.Version;
+import org.speclab.decode.DraftModel;
+import org.speclab.decode.Drafter;
+import org.speclab.decode.EarlyExit;
+import org.speclab.decode.GenerationListener;
+import org.speclab.decode.GenerationStats;
+import org.speclab.decode.Generator;
+import org.speclab.decode.NGramLookup;
+import org.speclab.decode.Sampler;
+import org.speclab.decode.SpeculationStats;
+import org.speclab.decode.SpeculativeDecoder;
+import org.speclab.decode.SpeedupModel;
+import org.speclab.decode.TokenKind;
+import org.speclab.engine.Transformer;
+import org.speclab.engine.cpu.CpuBackend;
+import org.speclab.engine.cpu.MemoryBandwidth;
+import org.speclab.format.ModelFiles;
+import org.speclab.lab.Experiment;
+import org.speclab.model.ModelFile;
+import org.speclab.tokenizer.Tokenizer;
+import org.speclab.tokenizer.Tokenizers;
+
+/**
+ * One run of the Run view, off the JavaFX thread: loads the models, measures the target alone when
+ * asked, generates, and reports everything as events the view drains at its own pace.
+ */
+final class RunSession implements Runnable {
+    /** drafter: 0 none, 1 draft model, 2 n-gram, 3 early exit. */
+    record Settings(Path target, Path draft, int drafter, int ngram, int layers, int k, boolean adaptive, float temperature,
+                    int topK, float topP, int maxTokens, int threads, boolean baseline, String prompt) {}
+
+    sealed interface Event {
+        record Token(String text, TokenKind kind) implements Event {}
+
+        record Step(int drafted, int accepted) implements Event {}
+
+        record Status(String text) implements Event {}
+
+        record Done(String status, double tokensPerSecond, String explanation, double bandwidthGbs, double peakGbs, Experiment experiment) implements Event {}
+    }
+
+    private final Settings s;
+    private final Lab lab;
+    private final ConcurrentLinkedQueue<Event> events;
+    private final AtomicBoolean cancel;
+
+    RunSession(Settings s, Lab lab, ConcurrentLinkedQueue<Event> events, AtomicBoolean cancel) {
+        this.s = s;
+        this.lab = lab;
+        this.events = events;
+        this.cancel = cancel;
+    }
+
+    /** A llama2.c checkpoint's vocabulary, found beside it (tok*.bin or tokenizer.model), or null. */
+    static Path tokenizerBeside(Path model) {
+        if (org.speclab.gguf.GgufFile.hasMagic(model)) return null;
+        try (Stream<Path> files = Files.list(model.toAbsolutePath().getParent())) {
+            return files.filter(p -> {
+                String n = p.getFileName().toString();
+                return n.equals("tokenizer.model") || (n.startsWith("tok") && n.endsWith(".bin"));
+            }).sorted().findFirst().orElse(null);
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private record Loaded(ModelFile file, Tokenizer tokenizer, Transformer transformer) implements AutoCloseable {
+        static Loaded open(Path p, int threads) {
+            ModelFile f = ModelFiles.open(p, tokenizerBeside(p));
+            try {
+                return new Loaded(f, Tokenizers.fromMetadata(p, f.metadata()), new CpuBackend().load(f, threads));
+            } catch (RuntimeException e) {
+                f.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            transformer.close();
+            file.close();
+        }
+    }
+
+    @Override
+    public void run() {
+        events.add(new Event.Status(lab.t("run.status.loading")));
+        try (Loaded target = Loaded.open(s.target(), s.threads());
+             Loaded draft = s.drafter() == 1 && s.draft() != null ? Loaded.open(s.draft(), 1) : null) {
+            int[] prompt = target.tokenizer().encode(s.prompt(), true);
+            if (prompt.length == 0) prompt = new int[] {target.tokenizer().bos()};
+            int positions = s.maxTokens() - 1;
+            if (draft != null && draft.tokenizer().vocabSize() != target.tokenizer().vocabSize()) {
+                throw new IllegalArgumentException("draft " + s.draft().getFileName() + " and target " + s.target().getFileName()
+                        + " do not share a vocabulary (" + draft.tokenizer().vocabSize() + " vs " + target.tokenizer().vocabSize() + " tokens)");
+            }
+            Drafter drafter = switch (s.drafter()) {
+                case 1 -> draft == null ? null : new DraftModel(draft.transformer(), draft.file().name(), prompt.length + s.maxTokens());
+                case 2 -> new NGramLookup(s.ngram());
+                case 3 -> new EarlyExit(target.transformer(), Math.min(s.layers(), target.transformer().config().layers() - 1), prompt.length + s.maxTokens());
+                default -> null;
+            };
+            long seed = System.nanoTime();
+            Generator plain = new Generator(target.transformer(), target.tokenizer());
+            double baselineTps = Double.NaN, decodeSeconds = Double.NaN;
+            if (s.baseline() && drafter != null) {
+                events.add(new Event.Status(lab.t("run.status.baseline")));
+                plain.generate(prompt, positions, sampler(seed), quiet()); // warm-up
+                GenerationStats b = plain.generate(prompt, positions, sampler(seed), quiet());
+                baselineTps = b.tokensPerSecond();
+                decodeSeconds = b.forwardPasses() > 0 ? b.decodeNanos() / 1e9 / b.forwardPasses() : Double.NaN;
+            }
+            events.add(new Event.Status(lab.t("run.status.running")));
+            GenerationListener listener = new GenerationListener() {
+                @Override
+                public void token(int id, String text, TokenKind kind) { events.add(new Event.Token(text, kind)); }
+
+                @Override
+                public void step(int drafted, int accepted) { events.add(new Event.Step(drafted, accepted)); }
+
+                @Override
+                public boolean cancelled() { return cancel.get(); }
+            };
+            GenerationStats st;
+            SpeculationStats ss = null;
+            if (drafter == null) {
+                st = plain.generate(prompt, positions, sampler(seed), listener);
+            } else {
+                var r = new SpeculativeDecoder(target.transformer(), target.tokenizer(), drafter, s.k(), s.adaptive())
+                        .generate(prompt, positions, sampler(seed), listener);
+                st = r.stats();
+                ss = r.speculation();
+                if (!Double.isNaN(decodeSeconds)) ss = ss.withDecodeSeconds(decodeSeconds);
+            }
+            double tps = st.tokensPerSecond();
+            double gbs = target.transformer().weightBytes() * tps / 1e9;
+            double peak = MemoryBandwidth.gbPerSecond(s.threads());
+            String explain = ss == null ? "" : explain(ss, tps, baselineTps);
+            Experiment e = new Experiment(ss == null ? null : draft != null ? draft.file().name() : ss.drafter(),
+                    draft != null ? draft.file().dominantType().name() : null, ss == null ? null : ss.k(), target.file().name(),
+                    target.file().dominantType().name(), target.transformer().device(), 1, s.prompt(), tps, residentBytes() / 1e9, gbs,
+                    ss == null ? null : ss.meanAccepted(), s.maxTokens(), 1, s.temperature(), Version.get(), ss == null ? null : ss.alpha(),
+                    ss == null ? null : ss.costRatio(), ss == null ? null : ss.predictedSpeedup(),
+                    ss == null || Double.isNaN(baselineTps) ? null : tps / baselineTps, ss == null ? null : ss.acceptedCounts(),
+                    1, seed, s.topK(), s.topP(), st.newTokens(), st.stopReason(), null);
+            String status = cancel.get() ? lab.t("run.status.stopped") : lab.t("run.status.done", st.newTokens(), String.format("%.1f", tps));
+            events.add(new Event.Done(status, tps, explain, gbs, peak, e));
+        } catch (Exception ex) {
+            String m = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+            events.add(new Event.Done(lab.t("run.status.error", m), 0, "", 0, 0, null));
+        }
+    }
+
+    private Sampler sampler(long seed) {
+        return new Sampler(s.temperature(), s.topK(), s.topP(), seed);
+    }
+
+    private static GenerationListener quiet() {
+        return GenerationListener.NONE;
+    }
+
+    private String explain(SpeculationStats ss, double tps, double baselineTps) {
+        double cost = ss.k() * ss.costRatio() + ss.verifyCost(ss.k());
+        double yield = SpeedupModel.expectedTokensPerStep(Math.min(ss.alpha(), 0.999999), ss.k());
+        String head = String.format("%s · k %d · %d/%d accepted (%.1f%%) · α %.3f · c %.3f · verify %.2f× decode%npredicted %.2fx%s",
+                ss.drafter(), ss.k(), ss.accepted(), ss.drafted(), 100 * ss.acceptanceRate(), ss.alpha(), ss.costRatio(), ss.verifyCost(ss.k()),
+                ss.predictedSpeedup(), Double.isNaN(baselineTps) ? "" : String.format(" · measured %.2fx (target alone %.1f tokens/s)", tps / baselineTps, baselineTps));
+        String verdict = ss.predictedSpeedup() < 1 ? lab.t("run.loss", String.format("%.2f", cost), String.format("%.2f", yield))
+                : lab.t("run.gain", String.format("%.2f", cost), String.format("%.2f", yield));
+        return head + "\n" + verdict;
+    }
+
+    static long residentBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        } catch (Exception e) {
+            // not Linux
+        }
+        Runtime r = Runtime.getRuntime();
+        return r.totalMemory() - r.freeMemory();
+    }
+
+    static long totalMemory() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getTotalMemorySize();
+        }
+        return 0;
+    }
+}
