@@ -84,7 +84,7 @@ final class RunView {
         target.getItems().setAll(usable);
         draftModel.getItems().setAll(usable);
         if (t != null && usable.contains(t)) target.setValue(t);
-        else if (!usable.isEmpty()) target.setValue(usable.getFirst());
+        else if (!usable.isEmpty()) target.setValue(usable.stream().max(java.util.Comparator.comparingLong(ModelEntry::parameters)).orElseThrow());
         if (d != null && usable.contains(d)) draftModel.setValue(d);
     }
 
