@@ -20,13 +20,20 @@ public final class JobRunner implements AutoCloseable {
         private final Job<T> job;
         private final AtomicBoolean cancel = new AtomicBoolean();
         private final Consumer<Progress> listener;
+        private final Consumer<String> logger;
         private final CompletableFuture<T> result = new CompletableFuture<>();
         private final Instant started = Instant.now();
         private volatile Progress last = new Progress(0, "waiting", Duration.ZERO, null);
 
-        Handle(Job<T> job, Consumer<Progress> listener) {
+        Handle(Job<T> job, Consumer<Progress> listener, Consumer<String> logger) {
             this.job = job;
             this.listener = listener;
+            this.logger = logger;
+        }
+
+        @Override
+        public void log(String line) {
+            if (logger != null) logger.accept(line);
         }
 
         public Job<T> job() { return job; }
@@ -51,7 +58,11 @@ public final class JobRunner implements AutoCloseable {
     }
 
     public <T> Handle<T> submit(Job<T> job, Consumer<Progress> listener) {
-        Handle<T> h = new Handle<>(job, listener);
+        return submit(job, listener, null);
+    }
+
+    public <T> Handle<T> submit(Job<T> job, Consumer<Progress> listener, Consumer<String> logger) {
+        Handle<T> h = new Handle<>(job, listener, logger);
         executor.submit(() -> {
             try {
                 h.result.complete(job.run(h));

@@ -83,23 +83,21 @@ public record SynthJob(Shape shape, GgmlType type, Path vocab, Path output, long
         md.putAll(vocabulary());
         int kv = shape.dim / shape.heads * shape.kvHeads;
         List<GgufWriter.Entry> t = new ArrayList<>();
-        long[] seeds = new SplittableRandom(seed).longs(4 + 9L * shape.layers).toArray();
-        int s = 0;
-        t.add(matrix("token_embd.weight", shape.dim, shape.vocab, seeds[s++], ctx));
+        t.add(matrix("token_embd.weight", shape.dim, shape.vocab, ctx));
         for (int l = 0; l < shape.layers; l++) {
             String b = "blk." + l + ".";
             t.add(ones(b + "attn_norm.weight", shape.dim));
-            t.add(matrix(b + "attn_q.weight", shape.dim, shape.dim, seeds[s++], ctx));
-            t.add(matrix(b + "attn_k.weight", shape.dim, kv, seeds[s++], ctx));
-            t.add(matrix(b + "attn_v.weight", shape.dim, kv, seeds[s++], ctx));
-            t.add(matrix(b + "attn_output.weight", shape.dim, shape.dim, seeds[s++], ctx));
+            t.add(matrix(b + "attn_q.weight", shape.dim, shape.dim, ctx));
+            t.add(matrix(b + "attn_k.weight", shape.dim, kv, ctx));
+            t.add(matrix(b + "attn_v.weight", shape.dim, kv, ctx));
+            t.add(matrix(b + "attn_output.weight", shape.dim, shape.dim, ctx));
             t.add(ones(b + "ffn_norm.weight", shape.dim));
-            t.add(matrix(b + "ffn_gate.weight", shape.dim, shape.hidden, seeds[s++], ctx));
-            t.add(matrix(b + "ffn_down.weight", shape.hidden, shape.dim, seeds[s++], ctx));
-            t.add(matrix(b + "ffn_up.weight", shape.dim, shape.hidden, seeds[s++], ctx));
+            t.add(matrix(b + "ffn_gate.weight", shape.dim, shape.hidden, ctx));
+            t.add(matrix(b + "ffn_down.weight", shape.hidden, shape.dim, ctx));
+            t.add(matrix(b + "ffn_up.weight", shape.dim, shape.hidden, ctx));
         }
         t.add(ones("output_norm.weight", shape.dim));
-        t.add(matrix("output.weight", shape.dim, shape.vocab, seeds[s], ctx));
+        t.add(matrix("output.weight", shape.dim, shape.vocab, ctx));
         OutputFiles.checkFreeSpace(output, GgufWriter.dataBytes(t, 32));
         try {
             GgufWriter.write(output, md, t, (done, bytes, total) -> ctx.progress((double) bytes / total, "writing " + done + "/" + t.size() + " tensors"));
@@ -109,10 +107,10 @@ public record SynthJob(Shape shape, GgmlType type, Path vocab, Path output, long
         return output;
     }
 
-    /** The vocabulary's tokenizer.ggml.* keys, trimmed or padded to the shape's vocabulary size. */
+    /** The vocabulary's tokenizer.ggml.* keys; without a file, a byte-fallback vocabulary that spells any text. */
     private Map<String, GgufValue> vocabulary() {
         Map<String, GgufValue> v = new LinkedHashMap<>();
-        if (vocab == null) return v;
+        if (vocab == null) return byteVocabulary(shape.vocab);
         Map<String, GgufValue> src;
         if (GgufFile.hasMagic(vocab)) {
             try (ModelFile f = ModelFiles.openGguf(vocab)) {
@@ -132,6 +130,35 @@ public record SynthJob(Shape shape, GgmlType type, Path vocab, Path output, long
         return v;
     }
 
+    /** {@code <unk> <s> </s>}, the 256 byte tokens, then unused filler: SentencePiece byte fallback covers all text. */
+    static Map<String, GgufValue> byteVocabulary(int n) {
+        if (n < 259) throw new JobFailedException("a vocabulary of " + n + " cannot hold the 259 tokens every text needs; pass --vocab");
+        String[] tokens = new String[n];
+        int[] types = new int[n];
+        tokens[0] = "<unk>";
+        tokens[1] = "<s>";
+        tokens[2] = "</s>";
+        types[0] = TokenizerFiles.UNKNOWN;
+        types[1] = types[2] = TokenizerFiles.CONTROL;
+        for (int b = 0; b < 256; b++) {
+            tokens[3 + b] = String.format("<0x%02X>", b);
+            types[3 + b] = TokenizerFiles.BYTE;
+        }
+        for (int i = 259; i < n; i++) {
+            tokens[i] = "[UNUSED_" + i + "]";
+            types[i] = TokenizerFiles.UNUSED;
+        }
+        Map<String, GgufValue> v = new LinkedHashMap<>();
+        v.put("tokenizer.ggml.model", GgufValue.of("llama"));
+        v.put("tokenizer.ggml.tokens", GgufValue.ofStrings(tokens));
+        v.put("tokenizer.ggml.scores", GgufValue.ofFloats(new float[n]));
+        v.put("tokenizer.ggml.token_type", GgufValue.ofInts(types));
+        v.put("tokenizer.ggml.bos_token_id", GgufValue.ofUInt32(1));
+        v.put("tokenizer.ggml.eos_token_id", GgufValue.ofUInt32(2));
+        v.put("tokenizer.ggml.unknown_token_id", GgufValue.ofUInt32(0));
+        return v;
+    }
+
     private static GgufWriter.Entry ones(String name, int n) {
         byte[] b = new byte[4 * n];
         java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(filled(n));
@@ -144,8 +171,13 @@ public record SynthJob(Shape shape, GgmlType type, Path vocab, Path output, long
         return f;
     }
 
-    /** A rows × cols matrix of N(0, 0.02²) values, generated and encoded a chunk of rows at a time. */
-    private GgufWriter.Entry matrix(String name, int cols, int rows, long tensorSeed, JobContext ctx) {
+    /**
+     * A rows × cols matrix of N(0, 0.02²) values, generated and encoded a chunk of rows at a time.
+     * Each tensor's values depend only on the seed and its name, so two shapes with the same seed
+     * share the tensors they have in common (a shallower copy is an early-exit draft of a deeper one).
+     */
+    private GgufWriter.Entry matrix(String name, int cols, int rows, JobContext ctx) {
+        long tensorSeed = new SplittableRandom(seed ^ (name.hashCode() * 0x9E3779B97F4A7C15L)).nextLong();
         return new GgufWriter.Entry(name, new long[] {cols, rows}, type, out -> {
             BlockCodec codec = BlockCodec.of(type);
             int chunk = Math.max(1, (1 << 20) / cols);

@@ -16,8 +16,11 @@ final class Lab {
     final ObservableList<ModelEntry> models = FXCollections.observableArrayList();
     final ObservableList<Experiment> experiments = FXCollections.observableArrayList();
     final ExperimentStore store;
+    /** Outlives the views: switching language rebuilds them, running jobs go on. */
+    final org.speclab.jobs.JobRunner jobs;
 
-    Lab(Locale locale, Path experimentsFile) {
+    Lab(Locale locale, Path experimentsFile, org.speclab.jobs.JobRunner jobs) {
+        this.jobs = jobs;
         this.texts = ResourceBundle.getBundle("org.speclab.ui.messages", locale);
         this.store = new ExperimentStore(experimentsFile);
     }

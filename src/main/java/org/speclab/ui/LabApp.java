@@ -27,6 +27,7 @@ public final class LabApp extends Application {
 
     private Stage stage;
     private RunView run;
+    private final org.speclab.jobs.JobRunner jobRunner = new org.speclab.jobs.JobRunner();
 
     public static void launchLab(String[] args) {
         Application.launch(LabApp.class, args);
@@ -47,13 +48,15 @@ public final class LabApp extends Application {
     /** Builds every view in {@code l}'s language (switching language rebuilds the window). */
     void show(Locale l) {
         if (run != null) run.stop();
-        Lab lab = new Lab(l, experimentsFile != null ? experimentsFile : ExperimentStore.defaultFile());
+        Lab lab = new Lab(l, experimentsFile != null ? experimentsFile : ExperimentStore.defaultFile(), jobRunner);
         Path folder = initialFolder != null ? initialFolder : ModelLibrary.defaultFolder();
-        LibraryView library = new LibraryView(lab, folder, stage);
+        JobsView jobs = new JobsView(lab);
+        LibraryView library = new LibraryView(lab, jobs, folder, stage);
         run = new RunView(lab);
         ExperimentsView experiments = new ExperimentsView(lab, stage);
         TabPane tabs = new TabPane(tab(lab.t("tab.library"), "tab-library", library.root()),
-                tab(lab.t("tab.run"), "tab-run", run.root()), tab(lab.t("tab.experiments"), "tab-experiments", experiments.root()));
+                tab(lab.t("tab.run"), "tab-run", run.root()), tab(lab.t("tab.experiments"), "tab-experiments", experiments.root()),
+                tab(lab.t("tab.jobs"), "tab-jobs", jobs.root()));
         tabs.setId("tabs");
         Menu language = new Menu(lab.t("menu.language"));
         MenuItem en = new MenuItem("English"), zh = new MenuItem("简体中文");
@@ -89,5 +92,6 @@ public final class LabApp extends Application {
     @Override
     public void stop() {
         if (run != null) run.stop();
+        jobRunner.close();
     }
 }

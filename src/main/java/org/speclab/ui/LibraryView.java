@@ -31,8 +31,11 @@ final class LibraryView {
     private final Lab lab;
     private Path folder;
 
-    LibraryView(Lab lab, Path folder, Window owner) {
+    private final JobsView jobs;
+
+    LibraryView(Lab lab, JobsView jobs, Path folder, Window owner) {
         this.lab = lab;
+        this.jobs = jobs;
         this.rows = lab.models;
         this.folder = folder;
         this.owner = owner;
@@ -46,14 +49,29 @@ final class LibraryView {
         title.getStyleClass().add("title");
         Region spacer = new Region();
         HBox.setHgrow(spacer, Priority.ALWAYS);
-        HBox bar = new HBox(10, title, folderLabel, spacer, choose, rescan);
+        Button quantize = new Button(lab.t("library.quantize")), convert = new Button(lab.t("library.convert")), delete = new Button(lab.t("library.delete"));
+        quantize.setId("quantize");
+        convert.setId("convert");
+        delete.setId("delete");
+        quantize.setOnAction(e -> withSelection(LibraryActions::quantize));
+        convert.setOnAction(e -> withSelection(LibraryActions::convert));
+        delete.setOnAction(e -> withSelection(LibraryActions::delete));
+        HBox bar = new HBox(10, title, folderLabel, spacer, quantize, convert, delete, choose, rescan);
         bar.setAlignment(Pos.CENTER_LEFT);
         bar.setPadding(new Insets(10));
         bar.getStyleClass().add("toolbar");
 
         table.setId("models");
         table.setItems(rows);
-        table.setPlaceholder(new Label(lab.t("library.empty")));
+        Button demo = new Button(lab.t("library.demo"));
+        demo.setId("demo");
+        demo.setOnAction(e -> LibraryActions.demo(this));
+        Label offer = new Label(lab.t("library.demo.offer"));
+        offer.setWrapText(true);
+        javafx.scene.layout.VBox placeholder = new javafx.scene.layout.VBox(10, new Label(lab.t("library.empty")), offer, demo);
+        placeholder.setAlignment(Pos.CENTER);
+        placeholder.setMaxWidth(560);
+        table.setPlaceholder(placeholder);
         table.getColumns().addAll(List.of(
                 text(lab.t("library.col.name"), 200, ModelEntry::name),
                 text(lab.t("library.col.format"), 90, ModelEntry::format),
@@ -82,6 +100,20 @@ final class LibraryView {
     }
 
     BorderPane root() { return root; }
+
+    Lab lab() { return lab; }
+
+    JobsView jobs() { return jobs; }
+
+    Window owner() { return owner; }
+
+    Path folder() { return folder; }
+
+    private void withSelection(java.util.function.BiConsumer<LibraryView, ModelEntry> action) {
+        ModelEntry m = table.getSelectionModel().getSelectedItem();
+        if (m == null) status.setText(lab.t("library.select"));
+        else action.accept(this, m);
+    }
 
     private void updateFolderLabel() {
         folderLabel.setText(folder.toString());

@@ -1,0 +1,111 @@
+package org.speclab.ui;
+
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import javafx.application.Platform;
+import javafx.beans.property.ReadOnlyStringWrapper;
+import javafx.beans.property.SimpleDoubleProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+import javafx.geometry.Insets;
+import javafx.scene.control.Button;
+import javafx.scene.control.TableColumn;
+import javafx.scene.control.TableView;
+import javafx.scene.control.TextArea;
+import javafx.scene.control.cell.ProgressBarTableCell;
+import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.HBox;
+import org.speclab.jobs.Job;
+import org.speclab.jobs.JobCancelledException;
+import org.speclab.jobs.JobRunner;
+
+/** Running and finished jobs: progress, ETA, cancel, and each job's log. */
+final class JobsView {
+    /** One job as the table shows it. */
+    static final class Row {
+        final String title;
+        final String started = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"));
+        final SimpleDoubleProperty progress = new SimpleDoubleProperty(0);
+        final SimpleStringProperty state = new SimpleStringProperty("");
+        final StringBuilder log = new StringBuilder();
+        JobRunner.Handle<?> handle;
+
+        Row(String title) {
+            this.title = title;
+        }
+    }
+
+    private final Lab lab;
+    private final BorderPane root = new BorderPane();
+    private final ObservableList<Row> rows = FXCollections.observableArrayList();
+    private final TableView<Row> table = new TableView<>(rows);
+    private final TextArea log = new TextArea();
+
+    JobsView(Lab lab) {
+        this.lab = lab;
+        table.setId("jobs");
+        TableColumn<Row, String> title = new TableColumn<>(lab.t("jobs.col.title"));
+        title.setCellValueFactory(d -> new ReadOnlyStringWrapper(d.getValue().title));
+        title.setPrefWidth(380);
+        TableColumn<Row, Double> progress = new TableColumn<>(lab.t("jobs.col.progress"));
+        progress.setCellValueFactory(d -> d.getValue().progress.asObject());
+        progress.setCellFactory(ProgressBarTableCell.forTableColumn());
+        progress.setPrefWidth(160);
+        TableColumn<Row, String> state = new TableColumn<>(lab.t("jobs.col.state"));
+        state.setCellValueFactory(d -> d.getValue().state);
+        state.setPrefWidth(420);
+        TableColumn<Row, String> started = new TableColumn<>(lab.t("jobs.col.started"));
+        started.setCellValueFactory(d -> new ReadOnlyStringWrapper(d.getValue().started));
+        table.getColumns().addAll(List.of(title, progress, state, started));
+        Button cancel = new Button(lab.t("jobs.cancel"));
+        cancel.setId("cancelJob");
+        cancel.setOnAction(e -> {
+            Row r = table.getSelectionModel().getSelectedItem();
+            if (r != null && r.handle != null) r.handle.cancel();
+        });
+        table.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> log.setText(b == null ? "" : b.log.toString()));
+        log.setEditable(false);
+        log.setPrefRowCount(8);
+        HBox bar = new HBox(10, cancel);
+        bar.setPadding(new Insets(10));
+        bar.getStyleClass().add("toolbar");
+        root.setTop(bar);
+        root.setCenter(table);
+        root.setBottom(log);
+    }
+
+    BorderPane root() { return root; }
+
+    /** Runs {@code job} in the background; {@code onSuccess} runs on the JavaFX thread when it completes. */
+    <T> Row submit(Job<T> job, java.util.function.Consumer<T> onSuccess) {
+        Row row = new Row(job.title());
+        rows.add(0, row);
+        JobRunner.Handle<T> handle = lab.jobs.submit(job, p -> Platform.runLater(() -> {
+            row.progress.set(p.fraction());
+            row.state.set(p.message() + (p.eta() != null ? " · ETA " + format(p.eta()) : ""));
+        }), line -> Platform.runLater(() -> row.log.append(line).append('\n')));
+        row.handle = handle;
+        handle.result().whenComplete((v, err) -> Platform.runLater(() -> {
+            Throwable cause = err instanceof java.util.concurrent.CompletionException ? err.getCause() : err;
+            if (cause == null) {
+                row.progress.set(1);
+                row.state.set(lab.t("jobs.done"));
+                if (onSuccess != null) onSuccess.accept(v);
+            } else if (cause instanceof JobCancelledException) {
+                row.state.set(lab.t("jobs.cancelled"));
+            } else {
+                row.state.set(lab.t("jobs.failed", cause.getMessage()));
+            }
+            row.log.append(row.state.get()).append('\n');
+        }));
+        return row;
+    }
+
+    private static String format(Duration d) {
+        long s = d.toSeconds();
+        return s < 60 ? s + " s" : (s / 60) + " min " + (s % 60) + " s";
+    }
+}

@@ -1,0 +1,91 @@
+package org.speclab.ui;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import javafx.scene.control.Alert;
+import javafx.scene.control.ButtonType;
+import javafx.scene.control.ChoiceDialog;
+import org.speclab.gguf.GgmlType;
+import org.speclab.jobs.ConvertJob;
+import org.speclab.jobs.QuantType;
+import org.speclab.jobs.QuantizeJob;
+import org.speclab.jobs.SynthJob;
+import org.speclab.library.ModelEntry;
+
+/** What the Library's buttons do: quantize, convert and delete a model, or make a demo pair. */
+final class LibraryActions {
+    private LibraryActions() {}
+
+    /** Bits per weight of each type, for the size estimate shown before quantizing. */
+    static double bitsPerWeight(QuantType t) {
+        return switch (t) {
+            case Q8_0 -> 8.5;
+            case Q4_0 -> 4.5;
+            case Q4_1 -> 5.0;
+            case Q4_K -> 4.5;
+            case Q6_K -> 6.5625;
+            case Q4_K_M -> 4.85;
+        };
+    }
+
+    static void quantize(LibraryView v, ModelEntry m) {
+        Lab lab = v.lab();
+        List<String> choices = Stream.of(QuantType.values())
+                .map(t -> lab.t("library.quantize.estimate", t, Formats.bytes((long) (m.parameters() * bitsPerWeight(t) / 8)))).toList();
+        ChoiceDialog<String> d = new ChoiceDialog<>(choices.getFirst(), choices);
+        d.setHeaderText(lab.t("library.quantize.title", m.name()));
+        d.initOwner(v.owner());
+        d.showAndWait().ifPresent(choice -> {
+            QuantType t = QuantType.values()[choices.indexOf(choice)];
+            Path out = m.path().resolveSibling(m.name() + "-" + t.name().toLowerCase(Locale.ROOT) + ".gguf");
+            v.jobs().submit(new QuantizeJob(m.path(), out, t, false, true), r -> v.rescan());
+        });
+    }
+
+    static void convert(LibraryView v, ModelEntry m) {
+        Lab lab = v.lab();
+        List<String> choices = List.of("f16", "bf16", "f32");
+        ChoiceDialog<String> d = new ChoiceDialog<>("f16", choices);
+        d.setHeaderText(lab.t("library.convert.title", m.name()));
+        d.initOwner(v.owner());
+        d.showAndWait().ifPresent(choice -> {
+            GgmlType t = GgmlType.valueOf(choice.toUpperCase(Locale.ROOT));
+            Path base = Files.isDirectory(m.path()) ? m.path() : m.path().getParent().resolve(m.name());
+            Path out = base.resolveSibling(base.getFileName() + "-" + choice + ".gguf");
+            v.jobs().submit(new ConvertJob(m.path(), RunSession.tokenizerBeside(m.path()), out, t, false), r -> v.rescan());
+        });
+    }
+
+    static void delete(LibraryView v, ModelEntry m) {
+        Alert a = new Alert(Alert.AlertType.CONFIRMATION, v.lab().t("library.delete.confirm", m.path(), Formats.bytes(m.sizeBytes())),
+                ButtonType.CANCEL, ButtonType.OK);
+        a.initOwner(v.owner());
+        a.showAndWait().filter(b -> b == ButtonType.OK).ifPresent(b -> {
+            try (Stream<Path> all = Files.walk(m.path())) {
+                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+            } catch (IOException e) {
+                new Alert(Alert.AlertType.ERROR, m.path() + ": " + e.getMessage()).show();
+            }
+            v.rescan();
+        });
+    }
+
+    /** A synthetic target and a 2-layer draft that shares its first layers, both Q8_0, in the library folder. */
+    static void demo(LibraryView v) {
+        try {
+            Files.createDirectories(v.folder());
+        } catch (IOException e) {
+            new Alert(Alert.AlertType.ERROR, v.folder() + ": " + e.getMessage()).show();
+            return;
+        }
+        SynthJob.Shape target = new SynthJob.Shape("demo-target", 512, 8, 8, 4, 1408, 512, 1024);
+        SynthJob.Shape draft = new SynthJob.Shape("demo-draft", 512, 2, 8, 4, 1408, 512, 1024);
+        v.jobs().submit(new SynthJob(target, GgmlType.Q8_0, null, v.folder().resolve("demo-target-q8_0.gguf"), 7, true), p -> v.rescan());
+        v.jobs().submit(new SynthJob(draft, GgmlType.Q8_0, null, v.folder().resolve("demo-draft-q8_0.gguf"), 7, true), p -> v.rescan());
+    }
+}

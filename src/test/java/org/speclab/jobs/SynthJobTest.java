@@ -1,0 +1,69 @@
+package org.speclab.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.speclab.SharedFiles;
+import org.speclab.cli.CliRun;
+import org.speclab.format.ModelFiles;
+import org.speclab.gguf.GgmlType;
+import org.speclab.model.ModelConfig;
+import org.speclab.model.ModelFile;
+
+class SynthJobTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void writesTheShapeAskedForWithARealVocabulary() throws Exception {
+        Path out = dir.resolve("s.gguf");
+        CliRun r = CliRun.of("synth", "--dim", "256", "--layers", "2", "--heads", "4", "--kv-heads", "2", "--ffn", "512",
+                "--vocab-size", "32000", "--vocab", SharedFiles.require("tokenizers/llama2/tokenizer.model").toString(), "-o", out.toString(), "--type", "q4_0");
+        assertEquals(0, r.exitCode(), r.err());
+        try (ModelFile f = ModelFiles.open(out, null)) {
+            ModelConfig c = ModelConfig.from(f);
+            assertEquals(256, c.dim());
+            assertEquals(2, c.layers());
+            assertEquals(2, c.kvHeads());
+            assertEquals(32000, c.vocabSize());
+            assertEquals(GgmlType.Q4_0, f.dominantType());
+        }
+        CliRun tok = CliRun.of("tokenize", "-m", out.toString(), "Once upon a time, there was a little girl named Lily.");
+        assertEquals("[1, 9038, 2501, 263, 931, 29892, 727, 471, 263, 2217, 7826, 4257, 365, 2354, 29889]", tok.out().strip());
+        CliRun bench = CliRun.of("bench", "-m", out.toString(), "-p", "8", "-n", "8", "-r", "2", "--threads", "1");
+        assertEquals(0, bench.exitCode(), bench.err());
+        assertTrue(bench.out().contains("| pp8 |") && bench.out().contains("| tg8 |"), bench.out());
+        assertTrue(bench.out().startsWith("| model | size | threads | test | t/s |"), bench.out());
+    }
+
+    @Test
+    void sameSeedSameTensorsAndAShallowerCopyIsAnEarlyExitDraft() throws Exception {
+        SynthJob.Shape deep = new SynthJob.Shape("t", 64, 4, 4, 2, 128, 300, 128), shallow = new SynthJob.Shape("d", 64, 2, 4, 2, 128, 300, 128);
+        Path a = new SynthJob(deep, GgmlType.F16, null, dir.resolve("a.gguf"), 5, false).run(JobContext.silent());
+        Path b = new SynthJob(deep, GgmlType.F16, null, dir.resolve("b.gguf"), 5, false).run(JobContext.silent());
+        Path c = new SynthJob(shallow, GgmlType.F16, null, dir.resolve("c.gguf"), 5, false).run(JobContext.silent());
+        assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b));
+        try (ModelFile fa = ModelFiles.open(a, null); ModelFile fc = ModelFiles.open(c, null)) {
+            for (String n : new String[] {"token_embd.weight", "blk.1.ffn_down.weight", "output.weight"}) {
+                assertArrayEquals(fa.tensor(n).data().toArray(ValueLayout.JAVA_BYTE), fc.tensor(n).data().toArray(ValueLayout.JAVA_BYTE), n);
+            }
+        }
+        // the byte-fallback vocabulary spells any text
+        CliRun gen = CliRun.of("generate", "-m", a.toString(), "-p", "你好 world", "-n", "4", "-t", "0");
+        assertEquals(0, gen.exitCode(), gen.err());
+        assertTrue(gen.out().startsWith("你好 world"), gen.out());
+    }
+
+    @Test
+    void unknownPresetNamesTheKnownOnes() {
+        CliRun r = CliRun.of("synth", "--preset", "gpt5", "-o", dir.resolve("x.gguf").toString());
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("unknown preset 'gpt5' (known: 200m, llama2-7b"), r.err());
+    }
+}

@@ -1,0 +1,48 @@
+package org.speclab.ui;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import javafx.scene.control.TableView;
+import javafx.stage.Stage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.speclab.library.ModelEntry;
+import org.testfx.api.FxRobot;
+import org.testfx.framework.junit5.ApplicationExtension;
+import org.testfx.framework.junit5.Start;
+import org.testfx.util.WaitForAsyncUtils;
+
+/** First start with an empty library: the lab offers a demo pair, makes it as jobs, and lists it. */
+@ExtendWith(ApplicationExtension.class)
+class LabAppDemoTest {
+    static Path folder;
+
+    @Start
+    void start(Stage stage) throws Exception {
+        folder = Files.createTempDirectory("speclab-empty").resolve("models");
+        LabApp.initialFolder = folder;
+        LabApp.experimentsFile = Files.createTempDirectory("speclab-ui").resolve("experiments.json");
+        LabApp.locale = Locale.ENGLISH;
+        new LabApp().start(stage);
+    }
+
+    @Test
+    void emptyLibraryOffersADemoPair(FxRobot robot) throws Exception {
+        TableView<ModelEntry> models = robot.lookup("#models").queryTableView();
+        robot.clickOn("#demo");
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> models.getItems().size() == 2);
+        assertTrue(models.getItems().stream().allMatch(ModelEntry::readable));
+        assertEquals("Q8_0", models.getItems().getFirst().weightType());
+        TableView<?> jobs = robot.lookup("#jobs").queryTableView();
+        assertEquals(2, jobs.getItems().size());
+        try (var s = Files.list(folder)) {
+            assertEquals(2, s.count(), "two models and no temporary files");
+        }
+        LabAppTest.screenshot(models, "library-demo.png");
+    }
+}
