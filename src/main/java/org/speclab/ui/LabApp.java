@@ -29,8 +29,10 @@ public final class LabApp extends Application {
     private RunView run;
     private final org.speclab.jobs.JobRunner jobRunner = new org.speclab.jobs.JobRunner();
 
-    public static void launchLab(String[] args) {
-        Application.launch(LabApp.class, args);
+    /** Opens the lab; with a model file, its folder is the library shown first. */
+    public static void launchLab(Path model) {
+        if (model != null) initialFolder = model.toAbsolutePath().getParent();
+        Application.launch(LabApp.class);
     }
 
     static Locale defaultLocale() {
@@ -41,8 +43,16 @@ public final class LabApp extends Application {
     @Override
     public void start(Stage stage) {
         this.stage = stage;
+        stage.getIcons().add(new javafx.scene.image.Image(LabApp.class.getResourceAsStream("icon.png")));
         show(locale != null ? locale : defaultLocale());
         stage.show();
+        // for smoke tests of installed builds: -Dspeclab.exitAfterSeconds=N closes the lab cleanly
+        String exitAfter = System.getProperty("speclab.exitAfterSeconds");
+        if (exitAfter != null) {
+            javafx.animation.PauseTransition p = new javafx.animation.PauseTransition(javafx.util.Duration.seconds(Double.parseDouble(exitAfter)));
+            p.setOnFinished(e -> javafx.application.Platform.exit());
+            p.play();
+        }
     }
 
     /** Builds every view in {@code l}'s language (switching language rebuilds the window). */
