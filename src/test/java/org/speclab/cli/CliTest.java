@@ -98,6 +98,29 @@ class CliTest {
     }
 
     @Test
+    void draftWithAnotherVocabularyIsRefused() {
+        CliRun r = CliRun.of("generate", "-m", SharedFiles.require("models/stories260K/stories260K.gguf").toString(),
+                "-d", SharedFiles.require("models/tiny-random-llama2/llama-2-tiny-random.gguf").toString(), "-t", "0", "-n", "5");
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("draft llama-2-tiny-random.gguf and target stories260K.gguf do not share a vocabulary (32000 vs 512 tokens)"), r.err());
+    }
+
+    @Test
+    void speculativeRunPrintsGptFastLinesAndTheExplanation() throws Exception {
+        String m = SharedFiles.require("models/stories260K/stories260K.gguf").toString();
+        CliRun r = CliRun.of("generate", "-m", m, "--draft-ngram", "2", "-k", "3", "-t", "0", "-n", "60", "-p", "Once upon a time", "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.err().contains("Acceptance probs: ["), r.err());
+        assertTrue(r.err().contains("Mean Accepted: "), r.err());
+        assertTrue(r.err().contains("predicted speedup") && r.err().contains("measured"), r.err());
+        var rec = new ObjectMapper().readTree(r.out());
+        assertEquals(3, rec.get("speculate_k").asInt());
+        assertEquals("n-gram lookup (n ≤ 2)", rec.get("draft_model").asText());
+        assertTrue(rec.get("alpha").isNumber() && rec.get("predicted_speedup").isNumber() && rec.get("measured_speedup").isNumber(), r.out());
+        assertTrue(rec.get("text").asText().startsWith("Once upon a time, there was a little girl named Lily."), r.out());
+    }
+
+    @Test
     void version() {
         CliRun r = CliRun.of("--version");
         assertEquals(0, r.exitCode());
