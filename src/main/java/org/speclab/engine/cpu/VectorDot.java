@@ -121,6 +121,70 @@ final class VectorDot {
         return sum(acc);
     }
 
+    /**
+     * Q4_K super-blocks of 256: 8 groups of 32 with 6-bit scales and mins; w = (d·scale)·q − dmin·min,
+     * the values the codec dequantizes to, multiplied in element order.
+     */
+    static float q4_k(MemorySegment w, long off, float[] x, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int[] sm = SCALE_MIN.get();
+        for (int b = 0, j = 0; j < n; b++, j += 256) {
+            long bo = off + 144L * b;
+            float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo)), dmin = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo + 2));
+            for (int g = 0; g < 8; g++) {
+                scaleMinK4(w, bo + 4, g, sm);
+                float d1 = d * sm[0], m1 = dmin * sm[1];
+                long q = bo + 16 + 32L * (g >> 1);
+                for (int h = 0; h < 32; h += 16) {
+                    ByteVector qs = ByteVector.fromMemorySegment(B, w, q + h, LE);
+                    ByteVector nib = (g & 1) == 0 ? qs.and((byte) 0x0F) : qs.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
+                    FloatVector v = ((FloatVector) nib.convertShape(VectorOperators.B2F, F, 0)).mul(d1).sub(m1);
+                    acc = v.fma(FloatVector.fromArray(F, x, j + 32 * g + h), acc);
+                }
+            }
+        }
+        return sum(acc);
+    }
+
+    private static final ThreadLocal<int[]> SCALE_MIN = ThreadLocal.withInitial(() -> new int[2]);
+
+    /** ggml's get_scale_min_k4 on the 12 packed bytes at {@code at}. */
+    private static void scaleMinK4(MemorySegment w, long at, int j, int[] out) {
+        if (j < 4) {
+            out[0] = w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, at + j) & 63;
+            out[1] = w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, at + j + 4) & 63;
+        } else {
+            int a = w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, at + j + 4) & 0xff;
+            out[0] = (a & 0xF) | (((w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, at + j - 4) & 0xff) >>> 6) << 4);
+            out[1] = (a >>> 4) | (((w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, at + j) & 0xff) >>> 6) << 4);
+        }
+    }
+
+    /** Q6_K super-blocks of 256: 6-bit values (4 low bits in ql, 2 high in qh), w = (d·scale)·(q − 32). */
+    static float q6_k(MemorySegment w, long off, float[] x, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0, j = 0; j < n; b++, j += 256) {
+            long bo = off + 210L * b;
+            float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo + 208));
+            for (int half = 0; half < 2; half++) {
+                long ql = bo + 64L * half, qh = bo + 128 + 32L * half, sc = bo + 192 + 8L * half;
+                for (int a = 0; a < 4; a++) { // the four runs of 32 elements in this half, in element order
+                    for (int sub = 0; sub < 2; sub++) {
+                        ByteVector lo = ByteVector.fromMemorySegment(B, w, ql + (a & 1) * 32L + 16L * sub, LE);
+                        ByteVector hi = ByteVector.fromMemorySegment(B, w, qh + 16L * sub, LE);
+                        ByteVector low4 = a < 2 ? lo.and((byte) 0x0F) : lo.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
+                        ByteVector high2 = hi.lanewise(VectorOperators.LSHR, 2 * a).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
+                        ByteVector q = low4.or(high2).sub((byte) 32);
+                        float scale = d * w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, sc + sub + 2L * a);
+                        FloatVector v = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(scale);
+                        acc = v.fma(FloatVector.fromArray(F, x, j + 128 * half + 32 * a + 16 * sub), acc);
+                    }
+                }
+            }
+        }
+        return sum(acc);
+    }
+
     /** Fallback for other vector widths: dequantize the row (same w values), then the dense dot. */
     private static float denseOfRow(MemorySegment w, long off, float[] x, int n, int kind) {
         float[] row = new float[n];

@@ -13,7 +13,7 @@ import org.speclab.quant.BlockCodec;
  * times a vector, and {@code dotScalar}, the plain left-to-right reference the vector path is
  * tested against.
  */
-public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16, WeightMatrix.BF16, WeightMatrix.Q8_0, WeightMatrix.Q4_0, WeightMatrix.Quantized {
+public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16, WeightMatrix.BF16, WeightMatrix.Q8_0, WeightMatrix.Q4_0, WeightMatrix.KQuant, WeightMatrix.Quantized {
     ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -68,7 +68,8 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
             case BF16 -> new BF16(d, rows, cols);
             case Q8_0 -> new Q8_0(d, rows, cols);
             case Q4_0 -> new Q4_0(d, rows, cols);
-            case Q4_1, Q4_K, Q6_K -> new Quantized(d, rows, cols, BlockCodec.of(t.type()));
+            case Q4_K, Q6_K -> VectorDot.LANES == 16 ? new KQuant(d, rows, cols, BlockCodec.of(t.type())) : new Quantized(d, rows, cols, BlockCodec.of(t.type()));
+            case Q4_1 -> new Quantized(d, rows, cols, BlockCodec.of(t.type()));
             default -> throw new EngineException("tensor " + t.name() + ": weight type " + t.type()
                     + " is not supported by the CPU engine (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q6_K)");
         };
@@ -179,6 +180,38 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
                     out[32 * b + k + 16] = ((q >>> 4) - 8) * d;
                 }
             }
+        }
+    }
+
+    /** Q4_K and Q6_K: fused vector kernels for one position; the codec dequantizes rows for batches. */
+    record KQuant(MemorySegment data, int rows, int cols, BlockCodec codec) implements WeightMatrix {
+        private long rowBytes() { return codec.type().byteSize(cols); }
+
+        @Override
+        public float get(long i) {
+            float[] row = new float[cols];
+            row((int) (i / cols), row);
+            return row[(int) (i % cols)];
+        }
+
+        @Override
+        public float dot(int row, float[] x) {
+            return codec.type() == org.speclab.gguf.GgmlType.Q4_K ? VectorDot.q4_k(data, row * rowBytes(), x, cols)
+                    : VectorDot.q6_k(data, row * rowBytes(), x, cols);
+        }
+
+        @Override
+        public float dotScalar(int row, float[] x) {
+            float[] w = new float[cols];
+            row(row, w);
+            float sum = 0f;
+            for (int j = 0; j < cols; j++) sum += w[j] * x[j];
+            return sum;
+        }
+
+        @Override
+        public void row(int row, float[] out) {
+            codec.dequantize(data, row * rowBytes(), out, 0, cols);
         }
     }
 
