@@ -186,6 +186,8 @@ final class GenerateCommand implements Callable<Integer> {
             double gb = m.transformer().weightBytes() * tps / 1e9;
             err.printf("Time for inference %d: %.02f sec total, %.02f tokens/sec%n", s + 1, st.totalSeconds(), tps);
             err.printf("Bandwidth achieved: %.02f GB/s%n", gb);
+            err.printf("Time to first token: %.3f sec%n", st.timeToFirstToken());
+            if (ss != null) err.printf("Bytes read: %.02f GB/s (target verify passes and draft passes, as run; the line above is gpt-fast's target weights × tokens/sec)%n", st.bytesReadGBs());
             if (ss != null) {
                 err.println("Acceptance probs: " + Arrays.toString(Arrays.stream(ss.acceptanceProbs()).map(p -> Math.round(p * 1e4) / 1e4).toArray()));
                 err.printf("Mean Accepted: %.2f%n", ss.meanAccepted());

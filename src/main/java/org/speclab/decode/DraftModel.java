@@ -20,6 +20,9 @@ public final class DraftModel implements Drafter {
     public double secondsPerToken() { return drafter.secondsPerToken(); }
 
     @Override
+    public long bytesRead() { return drafter.bytesRead(); }
+
+    @Override
     public String describe() { return "draft model " + name; }
 
     @Override

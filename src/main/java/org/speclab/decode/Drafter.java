@@ -17,6 +17,9 @@ public sealed interface Drafter extends AutoCloseable permits DraftModel, NGramL
     /** Measured seconds per proposed token (0 for lookup), for the cost ratio c. */
     default double secondsPerToken() { return 0; }
 
+    /** Weight bytes this drafter has read so far (its forward passes × its model's weights; 0 for lookup). */
+    default long bytesRead() { return 0; }
+
     @Override
     default void close() {}
 

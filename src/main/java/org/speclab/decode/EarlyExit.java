@@ -21,6 +21,9 @@ public final class EarlyExit implements Drafter {
     public double secondsPerToken() { return drafter.secondsPerToken(); }
 
     @Override
+    public long bytesRead() { return drafter.bytesRead(); }
+
+    @Override
     public void close() { drafter.model().close(); }
 
     @Override

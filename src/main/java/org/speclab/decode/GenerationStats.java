@@ -12,7 +12,23 @@ package org.speclab.decode;
  * @param stopReason    "eos", "length", "cancelled"
  */
 public record GenerationStats(int promptTokens, int newTokens, long prefillNanos, long decodeNanos,
-                              long weightBytes, int forwardPasses, String stopReason) {
+                              long weightBytes, int forwardPasses, String stopReason, long firstTokenNanos, long bytesRead) {
+    public GenerationStats(int promptTokens, int newTokens, long prefillNanos, long decodeNanos, long weightBytes, int forwardPasses, String stopReason) {
+        this(promptTokens, newTokens, prefillNanos, decodeNanos, weightBytes, forwardPasses, stopReason, prefillNanos,
+                (long) forwardPasses * weightBytes);
+    }
+
+    /** Seconds from the start until the first generated token was known. */
+    public double timeToFirstToken() { return firstTokenNanos / 1e9; }
+
+    /**
+     * Bytes actually read per second while decoding: every target pass and draft pass reads its
+     * weights (KV cache reads are left out: small next to the weights at these context lengths).
+     */
+    public double bytesReadGBs() {
+        return decodeNanos > 0 ? (double) bytesRead / decodeNanos : 0;
+    }
+
     public double totalSeconds() { return (prefillNanos + decodeNanos) / 1e9; }
 
     /** Generated tokens per second, prompt pass included (as gpt-fast reports it). */

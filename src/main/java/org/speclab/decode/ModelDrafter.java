@@ -14,6 +14,7 @@ final class ModelDrafter {
     private int fedLength;
     /** Measured seconds per drafted token, for the cost ratio c. */
     private double secondsPerToken = Double.NaN;
+    private long passes;
 
     ModelDrafter(Transformer model, int capacity) {
         this.model = model;
@@ -24,6 +25,8 @@ final class ModelDrafter {
 
     double secondsPerToken() { return Double.isNaN(secondsPerToken) ? 0 : secondsPerToken; }
 
+    long bytesRead() { return passes * model.weightBytes(); }
+
     Drafter.Proposal propose(int[] context, int length, int k, Sampler sampler) {
         if (k <= 0) return Drafter.Proposal.EMPTY;
         long t0 = System.nanoTime();
@@ -32,6 +35,7 @@ final class ModelDrafter {
         // feed what the cache lacks (the correction or bonus token, and anything after a rejection)
         int[] catchUp = java.util.Arrays.copyOfRange(context, common, length);
         float[] logits = model.forward(cache, catchUp, common, 1)[0];
+        passes++;
         remember(context, common, length);
         int[] tokens = new int[k];
         float[][] probs = sampler.isGreedy() ? null : new float[k][];
@@ -44,6 +48,7 @@ final class ModelDrafter {
             }
             if (i + 1 < k) {
                 logits = model.forward(cache, new int[] {tokens[i]}, length + i, 1)[0];
+                passes++;
                 append(tokens[i]);
             }
         }

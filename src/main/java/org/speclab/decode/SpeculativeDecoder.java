@@ -67,7 +67,7 @@ public final class SpeculativeDecoder {
         long t1 = System.nanoTime();
 
         long[] counts = new long[SpeedupModel.MAX_K + 1];
-        long drafted = 0, accepted = 0, rejections = 0, passes = 0;
+        long drafted = 0, accepted = 0, rejections = 0, passes = 0, firstToken = -1;
         VerifyCost verifyCost = new VerifyCost();
         int generated = 0, k = fixedK, maxK = fixedK;
         String stop = "length";
@@ -131,6 +131,7 @@ public final class SpeculativeDecoder {
                 }
                 context[length++] = tok;
                 generated++;
+                if (firstToken < 0) firstToken = System.nanoTime() - t0;
                 listener.token(tok, text.next(tok), i < ok ? TokenKind.ACCEPTED_DRAFT : nextKind);
                 if (generated == budget) break steps;
             }
@@ -139,7 +140,8 @@ public final class SpeculativeDecoder {
         if (!rest.isEmpty()) listener.token(-1, rest, TokenKind.TARGET);
         long t2 = System.nanoTime();
         // weight bytes actually read: one target pass per step plus the drafter's passes
-        GenerationStats gs = new GenerationStats(prompt.length, generated, t1 - t0, t2 - t1, target.weightBytes(), (int) passes, stop);
+        GenerationStats gs = new GenerationStats(prompt.length, generated, t1 - t0, t2 - t1, target.weightBytes(), (int) passes, stop,
+                firstToken < 0 ? t2 - t0 : firstToken, passes * target.weightBytes() + drafter.bytesRead());
         SpeculationStats ss = stats(Arrays.copyOf(counts, maxK + 1), drafted, accepted, rejections, verifyCost, maxK, adaptive);
         listener.finished(gs);
         return new Result(gs, ss);
