@@ -23,8 +23,13 @@ final class ExperimentsView {
     private final BorderPane root = new BorderPane();
     private final Label status = new Label();
 
-    ExperimentsView(Lab lab, Window owner) {
+    private final JobsView jobs;
+    private final javafx.scene.chart.LineChart<Number, Number> chart =
+            new javafx.scene.chart.LineChart<>(new javafx.scene.chart.NumberAxis(), new javafx.scene.chart.NumberAxis());
+
+    ExperimentsView(Lab lab, JobsView jobs, Window owner) {
         this.lab = lab;
+        this.jobs = jobs;
         this.owner = owner;
         TableView<Experiment> table = new TableView<>(lab.experiments);
         table.setId("experiments");
@@ -44,12 +49,27 @@ final class ExperimentsView {
             lab.experiments.clear();
             save();
         });
-        HBox bar = new HBox(10, csv, md, clear, status);
+        Button sweep = new Button(lab.t("sweep.button"));
+        sweep.setId("sweep");
+        sweep.setOnAction(e -> new SweepDialog(lab, owner).showAndWait()
+                .ifPresent(sw -> jobs.submit(sw, rows -> lab.experiments.addAll(rows))));
+        HBox bar = new HBox(10, sweep, csv, md, clear, status);
         bar.setPadding(new Insets(10));
         bar.getStyleClass().add("toolbar");
         root.setTop(bar);
-        root.setCenter(table);
-        lab.experiments.addListener((javafx.collections.ListChangeListener<Experiment>) c -> save());
+        chart.setId("kChart");
+        chart.setTitle(lab.t("experiments.chart"));
+        chart.getXAxis().setLabel("k");
+        chart.getYAxis().setLabel(lab.t("run.stat.tps"));
+        chart.setAnimated(false);
+        chart.setPrefHeight(300);
+        javafx.scene.control.SplitPane split = new javafx.scene.control.SplitPane(table, chart);
+        split.setOrientation(javafx.geometry.Orientation.VERTICAL);
+        root.setCenter(split);
+        lab.experiments.addListener((javafx.collections.ListChangeListener<Experiment>) c -> {
+            save();
+            redrawChart();
+        });
     }
 
     private static String fmt(Double v) {
@@ -67,9 +87,52 @@ final class ExperimentsView {
 
     BorderPane root() { return root; }
 
+    /**
+     * Tokens/s against k: a line per target × drafter × temperature, the target alone as a flat line,
+     * and what Theorem 3.8 predicted (baseline × predicted speedup) as dashed points.
+     */
+    void redrawChart() {
+        chart.getData().clear();
+        java.util.Map<String, javafx.scene.chart.XYChart.Series<Number, Number>> measured = new java.util.LinkedHashMap<>(), predicted = new java.util.LinkedHashMap<>();
+        java.util.Map<String, Double> baseline = new java.util.HashMap<>();
+        int maxK = 1;
+        for (Experiment e : lab.experiments) {
+            String base = e.model() + " " + e.modelQuantization() + " T" + e.temperature();
+            if (e.speculateK() == null) {
+                baseline.put(base, e.tokensPerSec());
+                continue;
+            }
+            maxK = Math.max(maxK, e.speculateK());
+            String key = base + " · " + e.draftModel();
+            measured.computeIfAbsent(key, x -> named(x)).getData().add(new javafx.scene.chart.XYChart.Data<>(e.speculateK(), e.tokensPerSec()));
+            if (e.predictedSpeedup() != null && e.measuredSpeedup() != null && e.measuredSpeedup() > 0) {
+                double alone = e.tokensPerSec() / e.measuredSpeedup();
+                predicted.computeIfAbsent(key, x -> named(x + " (" + lab.t("experiments.predicted") + ")"))
+                        .getData().add(new javafx.scene.chart.XYChart.Data<>(e.speculateK(), alone * e.predictedSpeedup()));
+            }
+        }
+        for (var b : baseline.entrySet()) {
+            var s = named(b.getKey() + " (" + lab.t("experiments.alone") + ")");
+            s.getData().add(new javafx.scene.chart.XYChart.Data<>(1, b.getValue()));
+            s.getData().add(new javafx.scene.chart.XYChart.Data<>(maxK, b.getValue()));
+            chart.getData().add(s);
+        }
+        for (var s : measured.values()) s.getData().sort(java.util.Comparator.comparingDouble(d -> d.getXValue().doubleValue()));
+        for (var s : predicted.values()) s.getData().sort(java.util.Comparator.comparingDouble(d -> d.getXValue().doubleValue()));
+        chart.getData().addAll(measured.values());
+        chart.getData().addAll(predicted.values());
+    }
+
+    private static javafx.scene.chart.XYChart.Series<Number, Number> named(String name) {
+        var s = new javafx.scene.chart.XYChart.Series<Number, Number>();
+        s.setName(name);
+        return s;
+    }
+
     void load() {
         try {
             lab.experiments.setAll(lab.store.load());
+            redrawChart();
         } catch (RuntimeException e) {
             status.setText(e.getMessage());
         }

@@ -63,7 +63,7 @@ public final class LabApp extends Application {
         JobsView jobs = new JobsView(lab);
         LibraryView library = new LibraryView(lab, jobs, folder, stage);
         run = new RunView(lab);
-        ExperimentsView experiments = new ExperimentsView(lab, stage);
+        ExperimentsView experiments = new ExperimentsView(lab, jobs, stage);
         TabPane tabs = new TabPane(tab(lab.t("tab.library"), "tab-library", library.root()),
                 tab(lab.t("tab.run"), "tab-run", run.root()), tab(lab.t("tab.experiments"), "tab-experiments", experiments.root()),
                 tab(lab.t("tab.jobs"), "tab-jobs", jobs.root()));

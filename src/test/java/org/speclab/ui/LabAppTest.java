@@ -98,4 +98,28 @@ class LabAppTest {
         assertTrue(Files.readString(LabApp.experimentsFile).contains("\"speculate_k\""), "records are saved");
         screenshot(stream, "run.png");
     }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aSweepFillsTheTableAndTheChart(FxRobot robot) throws Exception {
+        TableView<ModelEntry> models = robot.lookup("#models").queryTableView();
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> models.getItems().size() >= 8);
+        TabPane tabs = robot.lookup("#tabs").queryAs(TabPane.class);
+        robot.interact(() -> tabs.getSelectionModel().select(2));
+        robot.clickOn("#sweep");
+        javafx.scene.control.ListView<ModelEntry> targets = robot.lookup("#sweepTargets").queryListView();
+        javafx.scene.control.TextField ks = robot.lookup("#sweepKs").queryAs(javafx.scene.control.TextField.class);
+        robot.interact(() -> {
+            targets.getSelectionModel().select(targets.getItems().stream().filter(m -> m.path().endsWith("stories260K/stories260K.gguf")).findFirst().orElseThrow());
+            ks.setText("1,3");
+        });
+        robot.clickOn("OK");
+        TableView<Experiment> experiments = robot.lookup("#experiments").queryTableView();
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> experiments.getItems().size() == 3);
+        WaitForAsyncUtils.waitForFxEvents();
+        javafx.scene.chart.LineChart<Number, Number> chart = robot.lookup("#kChart").queryAs(javafx.scene.chart.LineChart.class);
+        assertEquals(3, chart.getData().size(), "target alone, measured, predicted");
+        assertEquals(2, chart.getData().get(1).getData().size());
+        screenshot(chart, "experiments.png");
+    }
 }
