@@ -32,6 +32,25 @@ public final class ModelLibrary {
         return Path.of(System.getProperty("user.home"), "SpecLab", "models");
     }
 
+    /** Where other tools keep models, when they exist here: the Hugging Face cache and LM Studio's folders. */
+    public static List<Path> knownFolders() {
+        Path home = Path.of(System.getProperty("user.home"));
+        List<Path> out = new ArrayList<>();
+        String hf = System.getenv("HF_HOME");
+        for (Path p : List.of(hf != null ? Path.of(hf, "hub") : home.resolve(".cache/huggingface/hub"),
+                home.resolve(".lmstudio/models"), home.resolve(".cache/lm-studio/models"))) {
+            if (Files.isDirectory(p)) out.add(p);
+        }
+        return out;
+    }
+
+    /** Every model under any of {@code folders}, each listed once. */
+    public static List<ModelEntry> scan(List<Path> folders) throws IOException {
+        java.util.Map<Path, ModelEntry> all = new java.util.LinkedHashMap<>();
+        for (Path f : folders) for (ModelEntry e : scan(f)) all.putIfAbsent(e.path().toAbsolutePath().normalize(), e);
+        return new ArrayList<>(all.values());
+    }
+
     public static List<ModelEntry> scan(Path folder) throws IOException {
         List<ModelEntry> out = new ArrayList<>();
         if (!Files.isDirectory(folder)) return out;

@@ -18,6 +18,8 @@ final class Lab {
     final ExperimentStore store;
     /** Outlives the views: switching language rebuilds them, running jobs go on. */
     final org.speclab.jobs.JobRunner jobs;
+    /** Opens folders in the desktop's file manager (set by the application). */
+    javafx.application.HostServices host;
 
     Lab(Locale locale, Path experimentsFile, org.speclab.jobs.JobRunner jobs) {
         this.jobs = jobs;

@@ -59,9 +59,11 @@ public final class LabApp extends Application {
     void show(Locale l) {
         if (run != null) run.stop();
         Lab lab = new Lab(l, experimentsFile != null ? experimentsFile : ExperimentStore.defaultFile(), jobRunner);
+        lab.host = getHostServices();
         Path folder = initialFolder != null ? initialFolder : ModelLibrary.defaultFolder();
         JobsView jobs = new JobsView(lab);
-        LibraryView library = new LibraryView(lab, jobs, folder, stage);
+        // the default library also shows the models other tools keep (Hugging Face cache, LM Studio)
+        LibraryView library = new LibraryView(lab, jobs, folder, initialFolder == null ? ModelLibrary.knownFolders() : java.util.List.of(), stage);
         run = new RunView(lab);
         ExperimentsView experiments = new ExperimentsView(lab, jobs, stage);
         TabPane tabs = new TabPane(tab(lab.t("tab.library"), "tab-library", library.root()),

@@ -33,8 +33,13 @@ final class LibraryView {
 
     private final JobsView jobs;
 
-    LibraryView(Lab lab, JobsView jobs, Path folder, Window owner) {
+    /** Folders scanned besides the chosen one. */
+    private final List<Path> extraFolders;
+    private final FolderWatcher watcher = new FolderWatcher(() -> Platform.runLater(this::rescan));
+
+    LibraryView(Lab lab, JobsView jobs, Path folder, List<Path> extraFolders, Window owner) {
         this.lab = lab;
+        this.extraFolders = extraFolders;
         this.jobs = jobs;
         this.rows = lab.models;
         this.folder = folder;
@@ -56,7 +61,11 @@ final class LibraryView {
         quantize.setOnAction(e -> withSelection(LibraryActions::quantize));
         convert.setOnAction(e -> withSelection(LibraryActions::convert));
         delete.setOnAction(e -> withSelection(LibraryActions::delete));
-        HBox bar = new HBox(10, title, folderLabel, spacer, quantize, convert, delete, choose, rescan);
+        Button show = new Button(lab.t("library.show"));
+        show.setOnAction(e -> withSelection((v, m) -> {
+            if (lab.host != null) lab.host.showDocument((java.nio.file.Files.isDirectory(m.path()) ? m.path() : m.path().getParent()).toUri().toString());
+        }));
+        HBox bar = new HBox(10, title, folderLabel, spacer, quantize, convert, delete, show, choose, rescan);
         bar.setAlignment(Pos.CENTER_LEFT);
         bar.setPadding(new Insets(10));
         bar.getStyleClass().add("toolbar");
@@ -81,6 +90,7 @@ final class LibraryView {
                 text(lab.t("library.col.size"), 90, e -> Formats.bytes(e.sizeBytes())),
                 text(lab.t("library.col.context"), 80, e -> e.contextLength() > 0 ? Integer.toString(e.contextLength()) : ""),
                 text(lab.t("library.col.vocab"), 90, e -> e.vocabSize() > 0 ? Integer.toString(e.vocabSize()) : ""),
+                text(lab.t("library.col.fits"), 110, e -> fitsInRam(e)),
                 text(lab.t("library.col.status"), 260, e -> e.readable() ? lab.t("library.ready") : e.problem())));
         table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
 
@@ -116,7 +126,14 @@ final class LibraryView {
     }
 
     private void updateFolderLabel() {
-        folderLabel.setText(folder.toString());
+        folderLabel.setText(folder + (extraFolders.isEmpty() ? "" : " + " + extraFolders.size()));
+    }
+
+    /** Weights are mapped: a model fits when its file fits in RAM with some room for the KV cache and the rest. */
+    private String fitsInRam(ModelEntry e) {
+        long total = RunSession.totalMemory();
+        if (total <= 0 || e.sizeBytes() <= 0) return "";
+        return e.sizeBytes() * 1.2 < total ? lab.t("library.fits.yes") : lab.t("library.fits.no", Formats.bytes((long) (e.sizeBytes() * 1.2)));
     }
 
     private void chooseFolder() {
@@ -132,10 +149,13 @@ final class LibraryView {
 
     void rescan() {
         Path f = folder;
+        List<Path> all = new java.util.ArrayList<>(List.of(f));
+        all.addAll(extraFolders);
+        watcher.watch(all);
         status.setText(lab.t("library.scanning", f));
         Thread t = new Thread(() -> {
             try {
-                List<ModelEntry> found = ModelLibrary.scan(f);
+                List<ModelEntry> found = ModelLibrary.scan(all);
                 Platform.runLater(() -> {
                     rows.setAll(found);
                     long bad = found.stream().filter(e -> !e.readable()).count();

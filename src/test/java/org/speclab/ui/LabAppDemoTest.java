@@ -44,5 +44,8 @@ class LabAppDemoTest {
             assertEquals(2, s.count(), "two models and no temporary files");
         }
         LabAppTest.screenshot(models, "library-demo.png");
+        // a model that appears in the folder shows up without a rescan
+        Files.copy(org.speclab.SharedFiles.require("models/stories260K/stories260K.gguf"), folder.resolve("stories260K.gguf"));
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> models.getItems().size() == 3);
     }
 }
