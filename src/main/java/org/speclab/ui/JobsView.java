@@ -27,14 +27,19 @@ final class JobsView {
     /** One job as the table shows it. */
     static final class Row {
         final String title;
-        final String started = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"));
+        final String started;
         final SimpleDoubleProperty progress = new SimpleDoubleProperty(0);
         final SimpleStringProperty state = new SimpleStringProperty("");
         final StringBuilder log = new StringBuilder();
         JobRunner.Handle<?> handle;
 
         Row(String title) {
+            this(title, LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")));
+        }
+
+        Row(String title, String started) {
             this.title = title;
+            this.started = started;
         }
     }
 
@@ -44,8 +49,18 @@ final class JobsView {
     private final TableView<Row> table = new TableView<>(rows);
     private final TextArea log = new TextArea();
 
+    /** A finished job as kept between sessions. */
+    record Finished(String title, String started, String state, String log) {}
+
+    private final java.nio.file.Path historyFile;
+
     JobsView(Lab lab) {
+        this(lab, java.nio.file.Path.of(System.getProperty("user.home"), ".speclab", "jobs.json"));
+    }
+
+    JobsView(Lab lab, java.nio.file.Path historyFile) {
         this.lab = lab;
+        this.historyFile = historyFile;
         table.setId("jobs");
         TableColumn<Row, String> title = new TableColumn<>(lab.t("jobs.col.title"));
         title.setCellValueFactory(d -> new ReadOnlyStringWrapper(d.getValue().title));
@@ -75,6 +90,34 @@ final class JobsView {
         root.setTop(bar);
         root.setCenter(table);
         root.setBottom(log);
+        loadHistory();
+    }
+
+    private void loadHistory() {
+        try {
+            if (!java.nio.file.Files.isRegularFile(historyFile)) return;
+            Finished[] old = new com.fasterxml.jackson.databind.ObjectMapper().readValue(historyFile.toFile(), Finished[].class);
+            for (Finished f : old) {
+                Row r = new Row(f.title(), f.started());
+                r.progress.set(1);
+                r.state.set(f.state());
+                r.log.append(f.log());
+                rows.add(r);
+            }
+        } catch (Exception e) {
+            // an unreadable history is not worth more than an empty list
+        }
+    }
+
+    private void saveHistory() {
+        try {
+            List<Finished> done = rows.stream().filter(r -> r.handle == null || r.handle.result().isDone())
+                    .limit(200).map(r -> new Finished(r.title, r.started, r.state.get(), r.log.toString())).toList();
+            java.nio.file.Files.createDirectories(historyFile.toAbsolutePath().getParent());
+            new com.fasterxml.jackson.databind.ObjectMapper().writeValue(historyFile.toFile(), done);
+        } catch (Exception e) {
+            // the jobs still ran; only their history is lost
+        }
     }
 
     BorderPane root() { return root; }
@@ -100,6 +143,7 @@ final class JobsView {
                 row.state.set(lab.t("jobs.failed", cause.getMessage()));
             }
             row.log.append(row.state.get()).append('\n');
+            saveHistory();
         }));
         return row;
     }

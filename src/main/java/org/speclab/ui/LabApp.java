@@ -61,7 +61,7 @@ public final class LabApp extends Application {
         Lab lab = new Lab(l, experimentsFile != null ? experimentsFile : ExperimentStore.defaultFile(), jobRunner);
         lab.host = getHostServices();
         Path folder = initialFolder != null ? initialFolder : ModelLibrary.defaultFolder();
-        JobsView jobs = new JobsView(lab);
+        JobsView jobs = experimentsFile != null ? new JobsView(lab, experimentsFile.resolveSibling("jobs.json")) : new JobsView(lab);
         // the default library also shows the models other tools keep (Hugging Face cache, LM Studio)
         LibraryView library = new LibraryView(lab, jobs, folder, initialFolder == null ? ModelLibrary.knownFolders() : java.util.List.of(), stage);
         run = new RunView(lab);

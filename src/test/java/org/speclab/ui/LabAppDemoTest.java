@@ -47,5 +47,8 @@ class LabAppDemoTest {
         // a model that appears in the folder shows up without a rescan
         Files.copy(org.speclab.SharedFiles.require("models/stories260K/stories260K.gguf"), folder.resolve("stories260K.gguf"));
         WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> models.getItems().size() == 3);
+        // the jobs are remembered for the next start
+        Path history = LabApp.experimentsFile.resolveSibling("jobs.json");
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> Files.exists(history) && Files.readString(history).contains("demo-draft"));
     }
 }
