@@ -12,7 +12,7 @@ import java.util.Map;
  * piece's UTF-8 bytes are spelled with GPT-2's printable byte alphabet, and rank-ordered merges
  * join them into tokens. Added (control / user-defined) tokens are matched before any splitting.
  */
-public final class ByteLevelBpeTokenizer implements Tokenizer {
+public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
     /** GPT-2's byte → printable character map, and its inverse. */
     static final char[] BYTE_TO_CHAR = new char[256];
     static final int[] CHAR_TO_BYTE = new int[512];
@@ -28,14 +28,10 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
         }
     }
 
-    private final Vocabulary vocab;
     private final Map<String, Integer> ids = new HashMap<>();
     private final BpeMerges merges;
     private final PreTokenizer pre;
     private final boolean ignoreMerges;
-    private final SpecialTokens specials;
-    private final byte[][] pieceBytes;
-    private final EndOfGeneration eog;
     /** Recently encoded words: natural text repeats words constantly. */
     private final Map<String, int[]> cache = new LinkedHashMap<>(4096, 0.75f, true) {
         @Override
@@ -45,12 +41,11 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     };
 
     ByteLevelBpeTokenizer(Vocabulary vocab, BpeMerges merges, PreTokenizer pre, boolean ignoreMerges) {
-        this.vocab = vocab;
+        super(vocab);
         this.merges = merges;
         this.pre = pre;
         this.ignoreMerges = ignoreMerges;
         int n = vocab.size();
-        pieceBytes = new byte[n][];
         for (int i = 0; i < n; i++) {
             String p = vocab.tokens()[i];
             ids.putIfAbsent(p, i);
@@ -61,8 +56,6 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
                 default -> unmap(p);
             };
         }
-        specials = new SpecialTokens(vocab);
-        eog = new EndOfGeneration(vocab);
     }
 
     /** Token text in the byte alphabet → raw bytes (characters outside it are taken as UTF-8). */
@@ -147,27 +140,6 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
         }
         return merges.apply(symbols);
     }
-
-    @Override
-    public byte[] pieceBytes(int token) { return pieceBytes[token]; }
-
-    @Override
-    public String piece(int token) { return vocab.tokens()[token]; }
-
-    @Override
-    public int vocabSize() { return vocab.size(); }
-
-    @Override
-    public int bos() { return vocab.bos(); }
-
-    @Override
-    public int eos() { return vocab.eos(); }
-
-    @Override
-    public boolean addBosByDefault() { return vocab.addBos(); }
-
-    @Override
-    public boolean isEndOfGeneration(int token) { return eog.test(token); }
 
     Vocabulary vocabulary() { return vocab; }
 }

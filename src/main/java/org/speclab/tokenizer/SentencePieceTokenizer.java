@@ -13,15 +13,11 @@ import java.util.PriorityQueue;
  * merged greedily, the pair whose merged piece has the highest score first (leftmost on ties).
  * Characters that are no piece fall back to {@code <0xNN>} byte tokens, or to the unknown token.
  */
-public final class SentencePieceTokenizer implements Tokenizer {
+public final class SentencePieceTokenizer extends VocabularyTokenizer {
     private static final char SPACE = '\u2581';
 
-    private final Vocabulary vocab;
     private final Map<String, Integer> ids = new HashMap<>();
     private final int[] byteTokens = new int[256];
-    private final byte[][] pieceBytes;
-    private final SpecialTokens specials;
-    private final EndOfGeneration eog;
 
     /**
      * True when no piece holds "▁" after another character: then no merge can cross the start of a
@@ -43,11 +39,10 @@ public final class SentencePieceTokenizer implements Tokenizer {
     }
 
     SentencePieceTokenizer(Vocabulary vocab, BpeMerges rankedMerges) {
-        this.vocab = vocab;
+        super(vocab);
         this.rankedMerges = rankedMerges;
         java.util.Arrays.fill(byteTokens, -1);
         int n = vocab.size();
-        pieceBytes = new byte[n][];
         for (int i = 0; i < n; i++) {
             String p = vocab.tokens()[i];
             int type = vocab.types()[i];
@@ -64,8 +59,6 @@ public final class SentencePieceTokenizer implements Tokenizer {
                 pieceBytes[i] = p.replace(SPACE, ' ').getBytes(StandardCharsets.UTF_8);
             }
         }
-        specials = new SpecialTokens(vocab);
-        eog = new EndOfGeneration(vocab);
         boolean independent = true;
         for (String p : vocab.tokens()) {
             for (int k = 1; k < p.length() && independent; k++) {
@@ -208,26 +201,5 @@ public final class SentencePieceTokenizer implements Tokenizer {
     }
 
     @Override
-    public byte[] pieceBytes(int token) { return pieceBytes[token]; }
-
-    @Override
-    public String piece(int token) { return vocab.tokens()[token]; }
-
-    @Override
-    public int vocabSize() { return vocab.size(); }
-
-    @Override
-    public int bos() { return vocab.bos(); }
-
-    @Override
-    public int eos() { return vocab.eos(); }
-
-    @Override
-    public boolean addBosByDefault() { return vocab.addBos(); }
-
-    @Override
     public boolean addsDummyPrefix() { return vocab.addSpacePrefix(); }
-
-    @Override
-    public boolean isEndOfGeneration(int token) { return eog.test(token); }
 }
