@@ -167,12 +167,19 @@ final class GenerateCommand implements Callable<Integer> {
         for (int s = 0; s < samples; s++) {
             StringBuilder text = new StringBuilder();
             GenerationListener listener = new GenerationListener() {
+                private long lastFlush = System.nanoTime();
+
                 @Override
                 public void token(int id, String piece, TokenKind kind) {
                     text.append(piece);
                     if (!json) {
                         out.print(piece);
-                        out.flush();
+                        // stream as it comes, but a write per token would cost more than a tiny model's token
+                        long now = System.nanoTime();
+                        if (now - lastFlush > 20_000_000L) {
+                            out.flush();
+                            lastFlush = now;
+                        }
                     }
                 }
             };

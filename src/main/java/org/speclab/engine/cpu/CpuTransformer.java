@@ -260,7 +260,7 @@ final class CpuTransformer implements Transformer {
         for (int i = 1; i < size; i++) if (x[i] > max) max = x[i];
         float sum = 0f;
         for (int i = 0; i < size; i++) {
-            x[i] = (float) Math.exp(x[i] - max);
+            x[i] = FastExp.exp(x[i] - max);
             sum += x[i];
         }
         for (int i = 0; i < size; i++) x[i] /= sum;

@@ -24,21 +24,31 @@ final class VectorDot {
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, jdk.incubator.vector.VectorShape.forBitSize(F.vectorBitSize() / 4));
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    private static final ThreadLocal<float[]> LANE_BUFFER = ThreadLocal.withInitial(() -> new float[LANES]);
+    /** Butterfly shuffles: lane i ↔ lane i ^ 2^k, for a fixed-order tree reduction. */
+    private static final jdk.incubator.vector.VectorShuffle<Float>[] BUTTERFLY = butterflies();
+
+    @SuppressWarnings("unchecked")
+    private static jdk.incubator.vector.VectorShuffle<Float>[] butterflies() {
+        int levels = Integer.numberOfTrailingZeros(LANES);
+        jdk.incubator.vector.VectorShuffle<Float>[] b = new jdk.incubator.vector.VectorShuffle[levels];
+        for (int k = 0; k < levels; k++) {
+            int bit = LANES >> (k + 1);
+            b[k] = jdk.incubator.vector.VectorShuffle.fromOp(F, i -> i ^ bit);
+        }
+        return b;
+    }
 
     private VectorDot() {}
 
     /**
-     * Adds the lanes left to right. FloatVector.reduceLanes(ADD) leaves the order unspecified, and
-     * it does differ between interpreted and compiled code, which would break bit-identical results
-     * across threads and batch sizes.
+     * Adds the lanes in a fixed tree order (lane i with lane i ^ 8, then ^ 4, ^ 2, ^ 1). Not
+     * FloatVector.reduceLanes(ADD): its order is unspecified and does differ between interpreted and
+     * compiled code, which would break bit-identical results across threads and batch sizes.
      */
     static float sum(FloatVector v) {
-        float[] a = LANE_BUFFER.get();
-        v.intoArray(a, 0);
-        float s = 0f;
-        for (int i = 0; i < LANES; i++) s += a[i];
-        return s;
+        FloatVector s = v;
+        for (jdk.incubator.vector.VectorShuffle<Float> b : BUTTERFLY) s = s.add(s.rearrange(b));
+        return s.lane(0);
     }
 
     /** Σ w[off/4 + j] · x[j] for j < n, float32 weights. */
