@@ -138,7 +138,20 @@ final class RunView {
         g.addRow(r++, new Label(lab.t("run.topk")), topK);
         g.addRow(r++, new Label(lab.t("run.topp")), topP);
         g.addRow(r++, new Label(lab.t("run.maxTokens")), maxTokens);
-        g.addRow(r, new Label(lab.t("run.threads")), threads);
+        g.addRow(r++, new Label(lab.t("run.threads")), threads);
+        Label device = new Label();
+        device.setId("device");
+        device.setWrapText(true);
+        g.addRow(r, new Label(lab.t("run.device")), device);
+        // CUDA is probed off the JavaFX thread: loading the driver library can take a moment
+        Thread probe = new Thread(() -> {
+            var cuda = org.speclab.engine.cuda.CudaProbe.probe();
+            String text = "CPU" + (cuda.available() ? " · CUDA: " + String.join(", ", cuda.devices()) + " (" + lab.t("run.device.cudaLater") + ")"
+                    : " · CUDA: " + cuda.reason());
+            javafx.application.Platform.runLater(() -> device.setText(text));
+        }, "cuda-probe");
+        probe.setDaemon(true);
+        probe.start();
         javafx.scene.layout.ColumnConstraints labels = new javafx.scene.layout.ColumnConstraints();
         labels.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
         g.getColumnConstraints().add(labels);

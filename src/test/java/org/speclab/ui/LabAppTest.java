@@ -96,6 +96,8 @@ class LabAppTest {
         assertEquals(1, experiments.getItems().size());
         assertEquals("n-gram lookup (n ≤ 3)", experiments.getItems().getFirst().draftModel());
         assertTrue(Files.readString(LabApp.experimentsFile).contains("\"speculate_k\""), "records are saved");
+        Label device = robot.lookup("#device").queryAs(Label.class);
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> device.getText().startsWith("CPU · CUDA"));
         screenshot(stream, "run.png");
     }
 
