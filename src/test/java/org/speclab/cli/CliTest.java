@@ -16,6 +16,8 @@ class CliTest {
         assertTrue(r.out().startsWith("cpu "), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("cuda")), r.out());
         assertTrue(r.err().isEmpty(), r.err());
+        // asked again in the same process, the reason stays the first one (not "failed earlier")
+        assertEquals(r.out(), CliRun.of("devices").out());
     }
 
     @Test

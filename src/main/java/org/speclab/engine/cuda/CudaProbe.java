@@ -13,15 +13,20 @@ public final class CudaProbe {
 
     private CudaProbe() {}
 
-    public static Result probe() {
+    /** The first answer, kept: JCuda cannot retry a failed native load, and later attempts only say it failed before. */
+    private static volatile Result first;
+
+    public static synchronized Result probe() {
+        if (first != null) return first;
         try {
-            return probeDriver();
+            first = probeDriver();
         } catch (LinkageError e) {
             // JCuda's first failure is UnsatisfiedLinkError (no libcuda.so.1), later ones NoClassDefFoundError
-            return new Result(false, List.of(), explain(e));
+            first = new Result(false, List.of(), explain(e));
         } catch (RuntimeException e) {
-            return new Result(false, List.of(), firstLine(e.getMessage()));
+            first = new Result(false, List.of(), firstLine(e.getMessage()));
         }
+        return first;
     }
 
     private static Result probeDriver() {
