@@ -141,6 +141,7 @@ final class JobsView {
                 row.state.set(lab.t("jobs.cancelled"));
             } else {
                 row.state.set(lab.t("jobs.failed", cause.getMessage()));
+                LabLog.error("job failed: " + row.title, cause);
             }
             row.log.append(row.state.get()).append('\n');
             saveHistory();

@@ -43,6 +43,7 @@ public final class LabApp extends Application {
     @Override
     public void start(Stage stage) {
         this.stage = stage;
+        LabLog.configure(experimentsFile != null ? experimentsFile.getParent() : Path.of(System.getProperty("user.home"), ".speclab"));
         stage.getIcons().add(new javafx.scene.image.Image(LabApp.class.getResourceAsStream("icon.png")));
         show(locale != null ? locale : defaultLocale());
         stage.show();

@@ -153,6 +153,7 @@ final class RunSession implements Runnable {
             String status = cancel.get() ? lab.t("run.status.stopped") : lab.t("run.status.done", st.newTokens(), String.format("%.1f", tps));
             events.add(new Event.Done(status, tps, explain, gbs, peak, e));
         } catch (Exception ex) {
+            LabLog.error("run failed", ex);
             String m = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
             events.add(new Event.Done(lab.t("run.status.error", m), 0, "", 0, 0, null));
         }

@@ -124,4 +124,29 @@ class LabAppTest {
         assertEquals(2, chart.getData().get(1).getData().size());
         screenshot(chart, "experiments.png");
     }
+
+    @Test
+    void aFailingRunShowsOneReadableLineAndIsLogged(FxRobot robot) throws Exception {
+        TableView<ModelEntry> models = robot.lookup("#models").queryTableView();
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> models.getItems().size() >= 8);
+        TabPane tabs = robot.lookup("#tabs").queryAs(TabPane.class);
+        robot.interact(() -> tabs.getSelectionModel().select(1));
+        ComboBox<ModelEntry> target = robot.lookup("#target").queryComboBox();
+        ComboBox<ModelEntry> draft = robot.lookup("#draftModel").queryComboBox();
+        @SuppressWarnings("unchecked")
+        ChoiceBox<String> drafter = robot.lookup("#drafter").queryAs(ChoiceBox.class);
+        robot.interact(() -> {
+            target.setValue(target.getItems().stream().filter(m -> m.path().endsWith("stories260K/stories260K.gguf")).findFirst().orElseThrow());
+            drafter.getSelectionModel().select(1);
+            // a draft with the 32000-token Llama-2 vocabulary cannot serve a 512-token target
+            draft.setValue(draft.getItems().stream().filter(m -> m.vocabSize() == 32000).findFirst().orElseThrow());
+        });
+        robot.clickOn("#start");
+        Label status = robot.lookup("#runStatus").queryAs(Label.class);
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> status.getText().startsWith("Error:"));
+        assertTrue(status.getText().contains("do not share a vocabulary (32000 vs 512 tokens)"), status.getText());
+        assertEquals(1, status.getText().lines().count());
+        Path log = LabLog.file;
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> Files.exists(log) && Files.readString(log).contains("do not share a vocabulary"));
+    }
 }
