@@ -53,25 +53,34 @@ final class VectorDot {
 
     /** Σ w[off/4 + j] · x[j] for j < n, float32 weights. */
     static float f32(MemorySegment w, long off, float[] x, int n) {
-        FloatVector acc = FloatVector.zero(F);
-        int j = 0;
-        for (int bound = F.loopBound(n); j < bound; j += LANES) {
-            FloatVector wv = FloatVector.fromMemorySegment(F, w, off + 4L * j, LE);
-            acc = wv.fma(FloatVector.fromArray(F, x, j), acc);
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+        int j = 0, bound = F.loopBound(n);
+        for (; j + 2 * LANES <= bound; j += 2 * LANES) {
+            acc0 = FloatVector.fromMemorySegment(F, w, off + 4L * j, LE).fma(FloatVector.fromArray(F, x, j), acc0);
+            acc1 = FloatVector.fromMemorySegment(F, w, off + 4L * (j + LANES), LE).fma(FloatVector.fromArray(F, x, j + LANES), acc1);
         }
-        float sum = sum(acc);
+        if (j < bound) {
+            acc0 = FloatVector.fromMemorySegment(F, w, off + 4L * j, LE).fma(FloatVector.fromArray(F, x, j), acc0);
+            j += LANES;
+        }
+        float sum = sum(acc0.add(acc1));
         for (; j < n; j++) sum += w.get(WeightMatrix.FLOAT, off + 4L * j) * x[j];
         return sum;
     }
 
     /** float16 weights: widened exactly (bits shifted into float32 position, scaled by 2^112). */
     static float f16(MemorySegment w, long off, float[] x, int n) {
-        FloatVector acc = FloatVector.zero(F);
-        int j = 0;
-        for (int bound = F.loopBound(n); j < bound; j += LANES) {
-            acc = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * j, LE)).fma(FloatVector.fromArray(F, x, j), acc);
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+        int j = 0, bound = F.loopBound(n);
+        for (; j + 2 * LANES <= bound; j += 2 * LANES) {
+            acc0 = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * j, LE)).fma(FloatVector.fromArray(F, x, j), acc0);
+            acc1 = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (j + LANES), LE)).fma(FloatVector.fromArray(F, x, j + LANES), acc1);
         }
-        float sum = sum(acc);
+        if (j < bound) {
+            acc0 = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * j, LE)).fma(FloatVector.fromArray(F, x, j), acc0);
+            j += LANES;
+        }
+        float sum = sum(acc0.add(acc1));
         for (; j < n; j++) sum += Float.float16ToFloat(w.get(WeightMatrix.SHORT, off + 2L * j)) * x[j];
         return sum;
     }
@@ -86,13 +95,15 @@ final class VectorDot {
 
     /** bfloat16 weights: the upper half of a float32. */
     static float bf16(MemorySegment w, long off, float[] x, int n) {
-        FloatVector acc = FloatVector.zero(F);
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
         int j = 0;
-        for (int bound = F.loopBound(n); j < bound; j += LANES) {
+        for (int bound = F.loopBound(n), c = 0; j < bound; j += LANES, c++) {
             IntVector bits = (IntVector) ShortVector.fromMemorySegment(S, w, off + 2L * j, LE).convertShape(VectorOperators.S2I, I, 0);
-            acc = bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, j), acc);
+            FloatVector v = bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            if ((c & 1) == 0) acc0 = v.fma(FloatVector.fromArray(F, x, j), acc0);
+            else acc1 = v.fma(FloatVector.fromArray(F, x, j), acc1);
         }
-        float sum = sum(acc);
+        float sum = sum(acc0.add(acc1));
         for (; j < n; j++) sum += Float.intBitsToFloat(w.get(WeightMatrix.SHORT, off + 2L * j) << 16) * x[j];
         return sum;
     }
@@ -103,32 +114,32 @@ final class VectorDot {
      */
     static float q8_0(MemorySegment w, long off, float[] x, int n) {
         if (LANES != 16) return denseOfRow(w, off, x, n, 0);
-        FloatVector acc = FloatVector.zero(F);
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
         for (int b = 0, j = 0; j < n; b++, j += 32) {
             long bo = off + 34L * b;
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo)));
-            for (int k = 0; k < 32; k += 16) {
-                FloatVector q = (FloatVector) ByteVector.fromMemorySegment(B, w, bo + 2 + k, LE).convertShape(VectorOperators.B2F, F, 0);
-                acc = q.mul(d).fma(FloatVector.fromArray(F, x, j + k), acc);
-            }
+            FloatVector q0 = (FloatVector) ByteVector.fromMemorySegment(B, w, bo + 2, LE).convertShape(VectorOperators.B2F, F, 0);
+            FloatVector q1 = (FloatVector) ByteVector.fromMemorySegment(B, w, bo + 18, LE).convertShape(VectorOperators.B2F, F, 0);
+            acc0 = q0.mul(d).fma(FloatVector.fromArray(F, x, j), acc0);
+            acc1 = q1.mul(d).fma(FloatVector.fromArray(F, x, j + 16), acc1);
         }
-        return sum(acc);
+        return sum(acc0.add(acc1));
     }
 
     /** Q4_0 blocks {f16 d; u8 qs[16]}: low nibbles are elements 0..15, high nibbles 16..31, w = (q − 8)·d. */
     static float q4_0(MemorySegment w, long off, float[] x, int n) {
         if (LANES != 16) return denseOfRow(w, off, x, n, 1);
-        FloatVector acc = FloatVector.zero(F);
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
         for (int b = 0, j = 0; j < n; b++, j += 32) {
             long bo = off + 18L * b;
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo)));
             ByteVector qs = ByteVector.fromMemorySegment(B, w, bo + 2, LE);
             FloatVector lo = (FloatVector) qs.and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0);
             FloatVector hi = (FloatVector) qs.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0);
-            acc = lo.mul(d).fma(FloatVector.fromArray(F, x, j), acc);
-            acc = hi.mul(d).fma(FloatVector.fromArray(F, x, j + 16), acc);
+            acc0 = lo.mul(d).fma(FloatVector.fromArray(F, x, j), acc0);
+            acc1 = hi.mul(d).fma(FloatVector.fromArray(F, x, j + 16), acc1);
         }
-        return sum(acc);
+        return sum(acc0.add(acc1));
     }
 
     /**
@@ -136,7 +147,7 @@ final class VectorDot {
      * the values the codec dequantizes to, multiplied in element order.
      */
     static float q4_k(MemorySegment w, long off, float[] x, int n) {
-        FloatVector acc = FloatVector.zero(F);
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
         int[] sm = SCALE_MIN.get();
         for (int b = 0, j = 0; j < n; b++, j += 256) {
             long bo = off + 144L * b;
@@ -145,15 +156,18 @@ final class VectorDot {
                 scaleMinK4(w, bo + 4, g, sm);
                 float d1 = d * sm[0], m1 = dmin * sm[1];
                 long q = bo + 16 + 32L * (g >> 1);
-                for (int h = 0; h < 32; h += 16) {
-                    ByteVector qs = ByteVector.fromMemorySegment(B, w, q + h, LE);
-                    ByteVector nib = (g & 1) == 0 ? qs.and((byte) 0x0F) : qs.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
-                    FloatVector v = ((FloatVector) nib.convertShape(VectorOperators.B2F, F, 0)).mul(d1).sub(m1);
-                    acc = v.fma(FloatVector.fromArray(F, x, j + 32 * g + h), acc);
+                ByteVector qa = ByteVector.fromMemorySegment(B, w, q, LE), qb = ByteVector.fromMemorySegment(B, w, q + 16, LE);
+                if ((g & 1) == 1) {
+                    qa = qa.lanewise(VectorOperators.LSHR, 4);
+                    qb = qb.lanewise(VectorOperators.LSHR, 4);
                 }
+                FloatVector va = ((FloatVector) qa.and((byte) 0x0F).convertShape(VectorOperators.B2F, F, 0)).mul(d1).sub(m1);
+                FloatVector vb = ((FloatVector) qb.and((byte) 0x0F).convertShape(VectorOperators.B2F, F, 0)).mul(d1).sub(m1);
+                acc0 = va.fma(FloatVector.fromArray(F, x, j + 32 * g), acc0);
+                acc1 = vb.fma(FloatVector.fromArray(F, x, j + 32 * g + 16), acc1);
             }
         }
-        return sum(acc);
+        return sum(acc0.add(acc1));
     }
 
     private static final ThreadLocal<int[]> SCALE_MIN = ThreadLocal.withInitial(() -> new int[2]);
@@ -172,7 +186,7 @@ final class VectorDot {
 
     /** Q6_K super-blocks of 256: 6-bit values (4 low bits in ql, 2 high in qh), w = (d·scale)·(q − 32). */
     static float q6_k(MemorySegment w, long off, float[] x, int n) {
-        FloatVector acc = FloatVector.zero(F);
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
         for (int b = 0, j = 0; j < n; b++, j += 256) {
             long bo = off + 210L * b;
             float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo + 208));
@@ -187,12 +201,13 @@ final class VectorDot {
                         ByteVector q = low4.or(high2).sub((byte) 32);
                         float scale = d * w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, sc + sub + 2L * a);
                         FloatVector v = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(scale);
-                        acc = v.fma(FloatVector.fromArray(F, x, j + 128 * half + 32 * a + 16 * sub), acc);
+                        if (sub == 0) acc0 = v.fma(FloatVector.fromArray(F, x, j + 128 * half + 32 * a), acc0);
+                        else acc1 = v.fma(FloatVector.fromArray(F, x, j + 128 * half + 32 * a + 16), acc1);
                     }
                 }
             }
         }
-        return sum(acc);
+        return sum(acc0.add(acc1));
     }
 
     /** Fallback for other vector widths: dequantize the row (same w values), then the dense dot. */
@@ -230,55 +245,108 @@ final class VectorDot {
         return LANES == 16 && n % LANES == 0;
     }
 
+    // Each batched kernel keeps, for a group of up to four positions, an even-chunk and an odd-chunk
+    // accumulator per position in locals (so they stay in registers), exactly as the single-position
+    // kernels split their two accumulators.
+
     static void f32Batch(MemorySegment w, long off, float[][] x, int t, int n, float[][] out, int row) {
         for (int g = 0; g < t; g += 4) {
             float[] x0 = x[g], x1 = x[Math.min(g + 1, t - 1)], x2 = x[Math.min(g + 2, t - 1)], x3 = x[Math.min(g + 3, t - 1)];
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-            for (int j = 0; j < n; j += 16) {
+            FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
+            int j = 0;
+            for (; j + 32 <= n; j += 32) {
                 FloatVector v = FloatVector.fromMemorySegment(F, w, off + 4L * j, LE);
-                a0 = v.fma(FloatVector.fromArray(F, x0, j), a0);
-                a1 = v.fma(FloatVector.fromArray(F, x1, j), a1);
-                a2 = v.fma(FloatVector.fromArray(F, x2, j), a2);
-                a3 = v.fma(FloatVector.fromArray(F, x3, j), a3);
+                e0 = v.fma(FloatVector.fromArray(F, x0, j), e0);
+                e1 = v.fma(FloatVector.fromArray(F, x1, j), e1);
+                e2 = v.fma(FloatVector.fromArray(F, x2, j), e2);
+                e3 = v.fma(FloatVector.fromArray(F, x3, j), e3);
+                v = FloatVector.fromMemorySegment(F, w, off + 4L * (j + 16), LE);
+                o0 = v.fma(FloatVector.fromArray(F, x0, j + 16), o0);
+                o1 = v.fma(FloatVector.fromArray(F, x1, j + 16), o1);
+                o2 = v.fma(FloatVector.fromArray(F, x2, j + 16), o2);
+                o3 = v.fma(FloatVector.fromArray(F, x3, j + 16), o3);
             }
-            store(out, row, g, t, a0, a1, a2, a3);
+            if (j < n) {
+                FloatVector v = FloatVector.fromMemorySegment(F, w, off + 4L * j, LE);
+                e0 = v.fma(FloatVector.fromArray(F, x0, j), e0);
+                e1 = v.fma(FloatVector.fromArray(F, x1, j), e1);
+                e2 = v.fma(FloatVector.fromArray(F, x2, j), e2);
+                e3 = v.fma(FloatVector.fromArray(F, x3, j), e3);
+            }
+            store(out, row, g, t, e0.add(o0), e1.add(o1), e2.add(o2), e3.add(o3));
         }
     }
 
     static void f16Batch(MemorySegment w, long off, float[][] x, int t, int n, float[][] out, int row) {
         for (int g = 0; g < t; g += 4) {
             float[] x0 = x[g], x1 = x[Math.min(g + 1, t - 1)], x2 = x[Math.min(g + 2, t - 1)], x3 = x[Math.min(g + 3, t - 1)];
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-            for (int j = 0; j < n; j += 16) {
+            FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
+            int j = 0;
+            for (; j + 32 <= n; j += 32) {
                 FloatVector v = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * j, LE));
-                a0 = v.fma(FloatVector.fromArray(F, x0, j), a0);
-                a1 = v.fma(FloatVector.fromArray(F, x1, j), a1);
-                a2 = v.fma(FloatVector.fromArray(F, x2, j), a2);
-                a3 = v.fma(FloatVector.fromArray(F, x3, j), a3);
+                e0 = v.fma(FloatVector.fromArray(F, x0, j), e0);
+                e1 = v.fma(FloatVector.fromArray(F, x1, j), e1);
+                e2 = v.fma(FloatVector.fromArray(F, x2, j), e2);
+                e3 = v.fma(FloatVector.fromArray(F, x3, j), e3);
+                v = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (j + 16), LE));
+                o0 = v.fma(FloatVector.fromArray(F, x0, j + 16), o0);
+                o1 = v.fma(FloatVector.fromArray(F, x1, j + 16), o1);
+                o2 = v.fma(FloatVector.fromArray(F, x2, j + 16), o2);
+                o3 = v.fma(FloatVector.fromArray(F, x3, j + 16), o3);
             }
-            store(out, row, g, t, a0, a1, a2, a3);
+            if (j < n) {
+                FloatVector v = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * j, LE));
+                e0 = v.fma(FloatVector.fromArray(F, x0, j), e0);
+                e1 = v.fma(FloatVector.fromArray(F, x1, j), e1);
+                e2 = v.fma(FloatVector.fromArray(F, x2, j), e2);
+                e3 = v.fma(FloatVector.fromArray(F, x3, j), e3);
+            }
+            store(out, row, g, t, e0.add(o0), e1.add(o1), e2.add(o2), e3.add(o3));
         }
     }
 
     static void q8_0Batch(MemorySegment w, long off, float[][] x, int t, int n, float[][] out, int row) {
         for (int g = 0; g < t; g += 4) {
             float[] x0 = x[g], x1 = x[Math.min(g + 1, t - 1)], x2 = x[Math.min(g + 2, t - 1)], x3 = x[Math.min(g + 3, t - 1)];
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
             for (int b = 0, j = 0; j < n; b++, j += 32) {
                 long bo = off + 34L * b;
                 FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo)));
                 FloatVector v = ((FloatVector) ByteVector.fromMemorySegment(B, w, bo + 2, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d);
-                a0 = v.fma(FloatVector.fromArray(F, x0, j), a0);
-                a1 = v.fma(FloatVector.fromArray(F, x1, j), a1);
-                a2 = v.fma(FloatVector.fromArray(F, x2, j), a2);
-                a3 = v.fma(FloatVector.fromArray(F, x3, j), a3);
+                e0 = v.fma(FloatVector.fromArray(F, x0, j), e0);
+                e1 = v.fma(FloatVector.fromArray(F, x1, j), e1);
+                e2 = v.fma(FloatVector.fromArray(F, x2, j), e2);
+                e3 = v.fma(FloatVector.fromArray(F, x3, j), e3);
                 v = ((FloatVector) ByteVector.fromMemorySegment(B, w, bo + 18, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d);
-                a0 = v.fma(FloatVector.fromArray(F, x0, j + 16), a0);
-                a1 = v.fma(FloatVector.fromArray(F, x1, j + 16), a1);
-                a2 = v.fma(FloatVector.fromArray(F, x2, j + 16), a2);
-                a3 = v.fma(FloatVector.fromArray(F, x3, j + 16), a3);
+                o0 = v.fma(FloatVector.fromArray(F, x0, j + 16), o0);
+                o1 = v.fma(FloatVector.fromArray(F, x1, j + 16), o1);
+                o2 = v.fma(FloatVector.fromArray(F, x2, j + 16), o2);
+                o3 = v.fma(FloatVector.fromArray(F, x3, j + 16), o3);
             }
-            store(out, row, g, t, a0, a1, a2, a3);
+            store(out, row, g, t, e0.add(o0), e1.add(o1), e2.add(o2), e3.add(o3));
+        }
+    }
+
+    static void q4_0Batch(MemorySegment w, long off, float[][] x, int t, int n, float[][] out, int row) {
+        for (int g = 0; g < t; g += 4) {
+            float[] x0 = x[g], x1 = x[Math.min(g + 1, t - 1)], x2 = x[Math.min(g + 2, t - 1)], x3 = x[Math.min(g + 3, t - 1)];
+            FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
+            for (int b = 0, j = 0; j < n; b++, j += 32) {
+                long bo = off + 18L * b;
+                FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo)));
+                ByteVector qs = ByteVector.fromMemorySegment(B, w, bo + 2, LE);
+                FloatVector v = ((FloatVector) qs.and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(d);
+                e0 = v.fma(FloatVector.fromArray(F, x0, j), e0);
+                e1 = v.fma(FloatVector.fromArray(F, x1, j), e1);
+                e2 = v.fma(FloatVector.fromArray(F, x2, j), e2);
+                e3 = v.fma(FloatVector.fromArray(F, x3, j), e3);
+                v = ((FloatVector) qs.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(d);
+                o0 = v.fma(FloatVector.fromArray(F, x0, j + 16), o0);
+                o1 = v.fma(FloatVector.fromArray(F, x1, j + 16), o1);
+                o2 = v.fma(FloatVector.fromArray(F, x2, j + 16), o2);
+                o3 = v.fma(FloatVector.fromArray(F, x3, j + 16), o3);
+            }
+            store(out, row, g, t, e0.add(o0), e1.add(o1), e2.add(o2), e3.add(o3));
         }
     }
 
@@ -289,37 +357,19 @@ final class VectorDot {
         if (g + 3 < t) out[g + 3][row] = sum(a3);
     }
 
-    static void q4_0Batch(MemorySegment w, long off, float[][] x, int t, int n, float[][] out, int row) {
-        for (int g = 0; g < t; g += 4) {
-            float[] x0 = x[g], x1 = x[Math.min(g + 1, t - 1)], x2 = x[Math.min(g + 2, t - 1)], x3 = x[Math.min(g + 3, t - 1)];
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-            for (int b = 0, j = 0; j < n; b++, j += 32) {
-                long bo = off + 18L * b;
-                FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo)));
-                ByteVector qs = ByteVector.fromMemorySegment(B, w, bo + 2, LE);
-                FloatVector v = ((FloatVector) qs.and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(d);
-                a0 = v.fma(FloatVector.fromArray(F, x0, j), a0);
-                a1 = v.fma(FloatVector.fromArray(F, x1, j), a1);
-                a2 = v.fma(FloatVector.fromArray(F, x2, j), a2);
-                a3 = v.fma(FloatVector.fromArray(F, x3, j), a3);
-                v = ((FloatVector) qs.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(d);
-                a0 = v.fma(FloatVector.fromArray(F, x0, j + 16), a0);
-                a1 = v.fma(FloatVector.fromArray(F, x1, j + 16), a1);
-                a2 = v.fma(FloatVector.fromArray(F, x2, j + 16), a2);
-                a3 = v.fma(FloatVector.fromArray(F, x3, j + 16), a3);
-            }
-            store(out, row, g, t, a0, a1, a2, a3);
-        }
-    }
-
     /** Dense float block (a dequantized block) times x[j..j+n). */
     static float dense(float[] w, float[] x, int j, int n) {
-        FloatVector acc = FloatVector.zero(F);
-        int k = 0;
-        for (int bound = F.loopBound(n); k < bound; k += LANES) {
-            acc = FloatVector.fromArray(F, w, k).fma(FloatVector.fromArray(F, x, j + k), acc);
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+        int k = 0, bound = F.loopBound(n);
+        for (; k + 2 * LANES <= bound; k += 2 * LANES) {
+            acc0 = FloatVector.fromArray(F, w, k).fma(FloatVector.fromArray(F, x, j + k), acc0);
+            acc1 = FloatVector.fromArray(F, w, k + LANES).fma(FloatVector.fromArray(F, x, j + k + LANES), acc1);
         }
-        float sum = sum(acc);
+        if (k < bound) {
+            acc0 = FloatVector.fromArray(F, w, k).fma(FloatVector.fromArray(F, x, j + k), acc0);
+            k += LANES;
+        }
+        float sum = sum(acc0.add(acc1));
         for (; k < n; k++) sum += w[k] * x[j + k];
         return sum;
     }
