@@ -273,7 +273,11 @@ final class VectorDot {
                 e2 = v.fma(FloatVector.fromArray(F, x2, j), e2);
                 e3 = v.fma(FloatVector.fromArray(F, x3, j), e3);
             }
-            store(out, row, g, t, e0.add(o0), e1.add(o1), e2.add(o2), e3.add(o3));
+            // vectors are never passed to a helper here: a call C2 does not inline would box them
+            out[g][row] = sum(e0.add(o0));
+            if (g + 1 < t) out[g + 1][row] = sum(e1.add(o1));
+            if (g + 2 < t) out[g + 2][row] = sum(e2.add(o2));
+            if (g + 3 < t) out[g + 3][row] = sum(e3.add(o3));
         }
     }
 
@@ -301,7 +305,11 @@ final class VectorDot {
                 e2 = v.fma(FloatVector.fromArray(F, x2, j), e2);
                 e3 = v.fma(FloatVector.fromArray(F, x3, j), e3);
             }
-            store(out, row, g, t, e0.add(o0), e1.add(o1), e2.add(o2), e3.add(o3));
+            // vectors are never passed to a helper here: a call C2 does not inline would box them
+            out[g][row] = sum(e0.add(o0));
+            if (g + 1 < t) out[g + 1][row] = sum(e1.add(o1));
+            if (g + 2 < t) out[g + 2][row] = sum(e2.add(o2));
+            if (g + 3 < t) out[g + 3][row] = sum(e3.add(o3));
         }
     }
 
@@ -323,7 +331,11 @@ final class VectorDot {
                 o2 = v.fma(FloatVector.fromArray(F, x2, j + 16), o2);
                 o3 = v.fma(FloatVector.fromArray(F, x3, j + 16), o3);
             }
-            store(out, row, g, t, e0.add(o0), e1.add(o1), e2.add(o2), e3.add(o3));
+            // vectors are never passed to a helper here: a call C2 does not inline would box them
+            out[g][row] = sum(e0.add(o0));
+            if (g + 1 < t) out[g + 1][row] = sum(e1.add(o1));
+            if (g + 2 < t) out[g + 2][row] = sum(e2.add(o2));
+            if (g + 3 < t) out[g + 3][row] = sum(e3.add(o3));
         }
     }
 
@@ -346,15 +358,12 @@ final class VectorDot {
                 o2 = v.fma(FloatVector.fromArray(F, x2, j + 16), o2);
                 o3 = v.fma(FloatVector.fromArray(F, x3, j + 16), o3);
             }
-            store(out, row, g, t, e0.add(o0), e1.add(o1), e2.add(o2), e3.add(o3));
+            // vectors are never passed to a helper here: a call C2 does not inline would box them
+            out[g][row] = sum(e0.add(o0));
+            if (g + 1 < t) out[g + 1][row] = sum(e1.add(o1));
+            if (g + 2 < t) out[g + 2][row] = sum(e2.add(o2));
+            if (g + 3 < t) out[g + 3][row] = sum(e3.add(o3));
         }
-    }
-
-    private static void store(float[][] out, int row, int g, int t, FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
-        out[g][row] = sum(a0);
-        if (g + 1 < t) out[g + 1][row] = sum(a1);
-        if (g + 2 < t) out[g + 2][row] = sum(a2);
-        if (g + 3 < t) out[g + 3][row] = sum(a3);
     }
 
     /** Dense float block (a dequantized block) times x[j..j+n). */
