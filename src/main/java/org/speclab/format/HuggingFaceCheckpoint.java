@@ -4,15 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import org.speclab.gguf.GgmlType;
 import org.speclab.gguf.GgufValue;
 import org.speclab.gguf.ModelFormatException;
@@ -21,14 +22,18 @@ import org.speclab.model.ModelFile;
 import org.speclab.model.Tensor;
 
 /**
- * A Hugging Face Llama/Mistral folder ({@code config.json}, {@code model.safetensors} or shards
- * with {@code model.safetensors.index.json}, a tokenizer) seen as a GGUF-shaped {@link ModelFile}:
- * llama.* metadata from the config, tensors renamed to GGUF's names, mapped in place. Q and K rows
- * are reordered (not copied) from Hugging Face's rotate-half layout to the interleaved pairs that
- * GGUF and llama.cpp's converter use.
+ * A Hugging Face Llama/Mistral folder ({@code config.json}, {@code model.safetensors} or the shards
+ * that {@code model.safetensors.index.json} names, {@code tokenizer.json} or {@code tokenizer.model})
+ * seen as the {@link ModelFile} llama.cpp's {@code convert_hf_to_gguf.py} would have written:
+ * llama.* metadata from the config, tensors under GGUF names with GGUF's reversed shapes.
+ *
+ * <p>Nothing is copied: every tensor is a view of the mapped safetensors files, so opening costs the
+ * same for 1 B and 70 B parameters. Q and K, which Hugging Face stores in rotate-half order, carry a
+ * row order that puts them back in the interleaved-pair order GGUF uses; a consumer applies it one
+ * row at a time ({@link Tensor#rowOffset}) or one tensor at a time ({@link Tensor#contiguous}).
  */
 public final class HuggingFaceCheckpoint {
-    public static final List<String> ARCHITECTURES = List.of("LlamaForCausalLM", "MistralForCausalLM");
+    public static final List<String> ARCHITECTURES = HuggingFaceConfig.ARCHITECTURES;
 
     private HuggingFaceCheckpoint() {}
 
@@ -39,128 +44,114 @@ public final class HuggingFaceCheckpoint {
     public static ModelFile open(Path folder) {
         Path configFile = folder.resolve("config.json");
         if (!Files.isRegularFile(configFile)) throw new ModelFormatException(folder, "config.json", "missing (not a Hugging Face model folder)");
-        JsonNode config = json(configFile);
-        String arch = config.path("architectures").path(0).asText("");
-        if (!ARCHITECTURES.contains(arch)) {
-            throw new ModelFormatException(configFile, "architectures", "unsupported architecture '" + arch + "' (supported: " + String.join(", ", ARCHITECTURES) + ")");
-        }
-        int dim = positive(configFile, config, "hidden_size");
-        int layers = positive(configFile, config, "num_hidden_layers");
-        int heads = positive(configFile, config, "num_attention_heads");
-        int kvHeads = config.has("num_key_value_heads") ? positive(configFile, config, "num_key_value_heads") : heads;
-        int hidden = positive(configFile, config, "intermediate_size");
-        int headDim = config.path("head_dim").isInt() ? config.path("head_dim").asInt() : dim / heads;
-
+        HuggingFaceConfig c = HuggingFaceConfig.read(configFile);
         Arena arena = Arena.ofShared();
         try {
-            Map<String, SafeTensors.Entry> hf = weights(folder, arena);
+            Checkpoint hf = Checkpoint.open(folder, arena);
+            refuseBiases(hf);
+            SafeTensors.Entry embd = hf.require("model.embed_tokens.weight");
+            int vocab = vocabRows(c, embd);
+            String[] qk = {"self_attn.q_proj.weight", "self_attn.k_proj.weight"};
+
+            List<Tensor> tensors = new java.util.ArrayList<>();
+            tensors.add(tensor(embd, "token_embd.weight", null, vocab, c.dim()));
+            for (int l = 0; l < c.layers(); l++) {
+                String h = "model.layers." + l + ".", g = "blk." + l + ".";
+                tensors.add(tensor(hf.require(h + "input_layernorm.weight"), g + "attn_norm.weight", null, c.dim()));
+                tensors.add(tensor(hf.require(h + qk[0]), g + "attn_q.weight", interleave(c.heads(), c.qRows()), c.qRows(), c.dim()));
+                tensors.add(tensor(hf.require(h + qk[1]), g + "attn_k.weight", interleave(c.kvHeads(), c.kvRows()), c.kvRows(), c.dim()));
+                tensors.add(tensor(hf.require(h + "self_attn.v_proj.weight"), g + "attn_v.weight", null, c.kvRows(), c.dim()));
+                tensors.add(tensor(hf.require(h + "self_attn.o_proj.weight"), g + "attn_output.weight", null, c.dim(), c.qRows()));
+                tensors.add(tensor(hf.require(h + "post_attention_layernorm.weight"), g + "ffn_norm.weight", null, c.dim()));
+                tensors.add(tensor(hf.require(h + "mlp.gate_proj.weight"), g + "ffn_gate.weight", null, c.hidden(), c.dim()));
+                tensors.add(tensor(hf.require(h + "mlp.up_proj.weight"), g + "ffn_up.weight", null, c.hidden(), c.dim()));
+                tensors.add(tensor(hf.require(h + "mlp.down_proj.weight"), g + "ffn_down.weight", null, c.dim(), c.hidden()));
+            }
+            tensors.add(tensor(hf.require("model.norm.weight"), "output_norm.weight", null, c.dim()));
+            // tied (or lm_head absent): the engine reads the embedding as the classifier, as llama.cpp does
+            SafeTensors.Entry head = hf.entries().get("lm_head.weight");
+            if (head != null && !c.tied()) tensors.add(tensor(head, "output.weight", null, vocab, c.dim()));
+            float[] factors = c.ropeScaling() == null ? null : c.ropeScaling().llama3Factors(c.ropeTheta(), c.headDim());
+            if (factors != null) {
+                MemorySegment seg = arena.allocateFrom(ValueLayout.JAVA_FLOAT.withOrder(ByteOrder.LITTLE_ENDIAN), factors);
+                tensors.add(new Tensor(new TensorInfo("rope_freqs.weight", new long[] {factors.length}, GgmlType.F32, 0), seg));
+            }
+
             Map<String, GgufValue> md = new LinkedHashMap<>();
             md.put("general.architecture", GgufValue.of("llama"));
-            md.put("general.name", GgufValue.of(folder.getFileName().toString()));
-            md.put("llama.context_length", GgufValue.ofUInt32(config.path("max_position_embeddings").asInt(4096)));
-            md.put("llama.embedding_length", GgufValue.ofUInt32(dim));
-            md.put("llama.block_count", GgufValue.ofUInt32(layers));
-            md.put("llama.feed_forward_length", GgufValue.ofUInt32(hidden));
-            md.put("llama.attention.head_count", GgufValue.ofUInt32(heads));
-            md.put("llama.attention.head_count_kv", GgufValue.ofUInt32(kvHeads));
-            md.put("llama.rope.freq_base", GgufValue.ofFloat((float) config.path("rope_theta").asDouble(10000)));
-            md.put("llama.attention.layer_norm_rms_epsilon", GgufValue.ofFloat((float) config.path("rms_norm_eps").asDouble(1e-5)));
-            md.put("llama.rope.dimension_count", GgufValue.ofUInt32(headDim));
-            if (headDim != dim / heads) {
-                md.put("llama.attention.key_length", GgufValue.ofUInt32(headDim));
-                md.put("llama.attention.value_length", GgufValue.ofUInt32(headDim));
-            }
-            List<Tensor> tensors = new ArrayList<>();
-            Tensor ropeFreqs = ropeScaling(configFile, config, headDim, md);
-            if (ropeFreqs != null) tensors.add(ropeFreqs);
-            map(configFile, hf, "model.embed_tokens.weight", "token_embd.weight", null, tensors);
-            for (int l = 0; l < layers; l++) {
-                String h = "model.layers." + l + ".", g = "blk." + l + ".";
-                map(configFile, hf, h + "input_layernorm.weight", g + "attn_norm.weight", null, tensors);
-                map(configFile, hf, h + "self_attn.q_proj.weight", g + "attn_q.weight", interleave(heads, hf.get(h + "self_attn.q_proj.weight")), tensors);
-                map(configFile, hf, h + "self_attn.k_proj.weight", g + "attn_k.weight", interleave(kvHeads, hf.get(h + "self_attn.k_proj.weight")), tensors);
-                map(configFile, hf, h + "self_attn.v_proj.weight", g + "attn_v.weight", null, tensors);
-                map(configFile, hf, h + "self_attn.o_proj.weight", g + "attn_output.weight", null, tensors);
-                map(configFile, hf, h + "post_attention_layernorm.weight", g + "ffn_norm.weight", null, tensors);
-                map(configFile, hf, h + "mlp.gate_proj.weight", g + "ffn_gate.weight", null, tensors);
-                map(configFile, hf, h + "mlp.up_proj.weight", g + "ffn_up.weight", null, tensors);
-                map(configFile, hf, h + "mlp.down_proj.weight", g + "ffn_down.weight", null, tensors);
-            }
-            map(configFile, hf, "model.norm.weight", "output_norm.weight", null, tensors);
-            boolean tied = config.path("tie_word_embeddings").asBoolean(false) || !hf.containsKey("lm_head.weight");
-            if (!tied) map(configFile, hf, "lm_head.weight", "output.weight", null, tensors);
-            md.putAll(tokenizer(folder, config));
-            long size = 0;
-            try (var s = Files.list(folder)) {
-                size = s.filter(p -> p.toString().endsWith(".safetensors")).mapToLong(p -> p.toFile().length()).sum();
-            }
-            return new ModelFile(folder, "huggingface", md, tensors, size, arena::close);
-        } catch (IOException e) {
-            arena.close();
-            throw new ModelFormatException(folder, null, "cannot read: " + e.getMessage());
+            md.put("general.name", GgufValue.of(folder.toAbsolutePath().normalize().getFileName().toString()));
+            c.putMetadata(md, vocab);
+            md.put("general.file_type", GgufValue.ofUInt32(fileType(tensors)));
+            md.putAll(tokenizer(folder, c, vocab));
+            return new ModelFile(folder, "huggingface", md, tensors, hf.bytes(), arena::close);
         } catch (RuntimeException e) {
             arena.close();
             throw e;
         }
     }
 
-    private static JsonNode json(Path file) {
-        try {
-            return new ObjectMapper().readTree(Files.readAllBytes(file));
-        } catch (IOException e) {
-            throw new ModelFormatException(file, null, "invalid JSON: " + e.getMessage().lines().findFirst().orElse(""));
-        }
-    }
-
-    private static int positive(Path file, JsonNode config, String key) {
-        JsonNode v = config.path(key);
-        if (!v.canConvertToInt() || v.asInt() <= 0) throw new ModelFormatException(file, key, v.isMissingNode() ? "missing" : "must be a positive integer, found " + v);
-        return v.asInt();
-    }
-
-    /** Every tensor of the checkpoint, from one file or from the shards the index names. */
-    private static Map<String, SafeTensors.Entry> weights(Path folder, Arena arena) {
-        Path index = folder.resolve("model.safetensors.index.json"), single = folder.resolve("model.safetensors");
-        Map<String, SafeTensors.Entry> all = new LinkedHashMap<>();
-        if (Files.isRegularFile(index)) {
+    /** The safetensors entries of the checkpoint, from one file or from the shards its index names. */
+    record Checkpoint(Path source, Map<String, SafeTensors.Entry> entries, long bytes) {
+        static Checkpoint open(Path folder, Arena arena) {
+            Path index = folder.resolve("model.safetensors.index.json"), single = folder.resolve("model.safetensors");
+            if (!Files.isRegularFile(index)) {
+                if (!Files.isRegularFile(single)) {
+                    throw new ModelFormatException(folder, "model.safetensors", "missing (the folder has neither model.safetensors nor model.safetensors.index.json)");
+                }
+                return new Checkpoint(single, SafeTensors.open(single, arena), size(single));
+            }
             JsonNode map = json(index).path("weight_map");
-            if (!map.isObject()) throw new ModelFormatException(index, "weight_map", "missing");
+            if (!map.isObject() || map.isEmpty()) throw new ModelFormatException(index, "weight_map", "missing or empty");
             Map<String, Map<String, SafeTensors.Entry>> shards = new LinkedHashMap<>();
+            Map<String, SafeTensors.Entry> all = new LinkedHashMap<>();
+            long bytes = 0;
             for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
                 var e = it.next();
-                String shard = e.getValue().asText();
-                Path shardPath = folder.resolve(shard);
-                if (!Files.isRegularFile(shardPath)) throw new ModelFormatException(index, "weight_map[\"" + e.getKey() + "\"]", "shard " + shard + " is missing");
-                Map<String, SafeTensors.Entry> content = shards.computeIfAbsent(shard, s -> SafeTensors.open(shardPath, arena));
-                SafeTensors.Entry t = content.get(e.getKey());
-                if (t == null) throw new ModelFormatException(index, "weight_map[\"" + e.getKey() + "\"]", "shard " + shard + " has no tensor of that name");
+                String field = "weight_map[\"" + e.getKey() + "\"]", shard = e.getValue().asText("");
+                Path shardPath = folder.resolve(shard).normalize();
+                // a shard name is a file beside the index, never a path out of the folder
+                if (shard.isEmpty() || !shardPath.getParent().equals(folder.normalize())) {
+                    throw new ModelFormatException(index, field, "expected a file name in this folder, found " + e.getValue());
+                }
+                if (!Files.isRegularFile(shardPath)) throw new ModelFormatException(index, field, "shard " + shard + " is missing");
+                if (!shards.containsKey(shard)) {
+                    shards.put(shard, SafeTensors.open(shardPath, arena));
+                    bytes += size(shardPath);
+                }
+                SafeTensors.Entry t = shards.get(shard).get(e.getKey());
+                if (t == null) throw new ModelFormatException(index, field, "shard " + shard + " has no tensor of that name");
                 all.put(e.getKey(), t);
             }
-        } else if (Files.isRegularFile(single)) {
-            all.putAll(SafeTensors.open(single, arena));
-        } else {
-            throw new ModelFormatException(folder, "model.safetensors", "missing (neither model.safetensors nor model.safetensors.index.json is in the folder)");
+            return new Checkpoint(index, all, bytes);
         }
-        return all;
+
+        SafeTensors.Entry require(String name) {
+            SafeTensors.Entry e = entries.get(name);
+            if (e == null) throw new ModelFormatException(source, "tensor " + name, "missing (config.json's model needs it)");
+            return e;
+        }
     }
 
-    /** Adds {@code hf} under its GGUF name, shape reversed to GGUF's innermost-first order. */
-    private static void map(Path config, Map<String, SafeTensors.Entry> hf, String hfName, String ggufName, int[] rowOrder, List<Tensor> out) {
-        SafeTensors.Entry e = hf.get(hfName);
-        if (e == null) throw new ModelFormatException(config.getParent(), "tensor " + hfName, "missing from the checkpoint");
-        long[] shape = new long[e.shape().length];
-        for (int i = 0; i < shape.length; i++) shape[i] = e.shape()[shape.length - 1 - i];
-        out.add(new Tensor(new TensorInfo(ggufName, shape, e.type(), 0), e.data(), rowOrder));
+    /** {@code e} under its GGUF name, after checking its dtype and its Hugging Face shape ({@code rows, cols} or {@code n}). */
+    private static Tensor tensor(SafeTensors.Entry e, String ggufName, int[] rowOrder, long... expected) {
+        if (e.type() == null) {
+            throw new ModelFormatException(e.file(), "tensor " + e.name(), "dtype " + e.dtype() + " is not supported (supported: F32, F16, BF16)");
+        }
+        if (!Arrays.equals(e.shape(), expected)) {
+            throw new ModelFormatException(e.file(), "tensor " + e.name(), "shape " + Arrays.toString(e.shape()) + " does not match config.json, which implies "
+                    + Arrays.toString(expected));
+        }
+        long[] shape = new long[expected.length];
+        for (int i = 0; i < shape.length; i++) shape[i] = expected[shape.length - 1 - i];
+        return new Tensor(new TensorInfo(ggufName, shape, e.type(), 0), e.data(), rowOrder);
     }
 
     /**
-     * Hugging Face stores each head's rows as [first halves of the pairs; second halves] (rotate-half
-     * RoPE); GGUF interleaves them. GGUF row h·hd + 2i + s is Hugging Face row h·hd + s·hd/2 + i.
+     * Undoes Hugging Face's rotate-half layout as llama.cpp's {@code permute(w, n_head, n_head_kv)} does:
+     * each head's rows, seen as (2, headDim/2), are transposed to (headDim/2, 2), so GGUF row
+     * h·hd + 2i + s is Hugging Face row h·hd + s·hd/2 + i.
      */
-    static int[] interleave(int heads, SafeTensors.Entry e) {
-        if (e == null) return null;
-        int rows = (int) e.shape()[0];
-        if (rows % heads != 0 || (rows / heads) % 2 != 0) return null; // shape check reports it
+    static int[] interleave(int heads, int rows) {
         int hd = rows / heads;
         int[] order = new int[rows];
         for (int h = 0; h < heads; h++) {
@@ -171,52 +162,105 @@ public final class HuggingFaceCheckpoint {
         return order;
     }
 
-    /** Linear scaling as llama.* keys; Llama 3's frequency-dependent scaling as the rope_freqs tensor llama.cpp writes. */
-    private static Tensor ropeScaling(Path configFile, JsonNode config, int headDim, Map<String, GgufValue> md) {
-        JsonNode rs = config.path("rope_scaling");
-        if (rs.isMissingNode() || rs.isNull()) return null;
-        String type = rs.path("rope_type").asText(rs.path("type").asText(""));
-        double factor = rs.path("factor").asDouble(1);
-        switch (type) {
-            case "linear" -> {
-                md.put("llama.rope.scaling.type", GgufValue.of("linear"));
-                md.put("llama.rope.scaling.factor", GgufValue.ofFloat((float) factor));
-                return null;
+    private static int vocabRows(HuggingFaceConfig c, SafeTensors.Entry embd) {
+        long[] s = embd.shape();
+        if (s.length != 2 || s[1] != c.dim() || s[0] <= 0 || s[0] > Integer.MAX_VALUE) {
+            throw new ModelFormatException(embd.file(), "tensor " + embd.name(), "shape " + Arrays.toString(s) + " does not match config.json, which implies [vocab_size, "
+                    + c.dim() + "]");
+        }
+        if (c.vocabSize() > 0 && c.vocabSize() != s[0]) {
+            throw new ModelFormatException(c.file(), "vocab_size", c.vocabSize() + " does not match the " + s[0] + " rows of " + embd.name());
+        }
+        return (int) s[0];
+    }
+
+    /** Bias vectors change the model's output; skipping them would run a different model silently. */
+    private static void refuseBiases(Checkpoint hf) {
+        for (SafeTensors.Entry e : hf.entries().values()) {
+            if (e.name().startsWith("model.layers.") && e.name().endsWith(".bias")) {
+                throw new ModelFormatException(e.file(), "tensor " + e.name(), "biases are not supported (SpecLab's Llama has none)");
             }
-            case "llama3" -> {
-                double base = config.path("rope_theta").asDouble(10000), low = rs.path("low_freq_factor").asDouble(1),
-                        high = rs.path("high_freq_factor").asDouble(4), old = rs.path("original_max_position_embeddings").asDouble(8192);
-                double lowWavelen = old / low, highWavelen = old / high;
-                float[] f = new float[headDim / 2];
-                for (int i = 0; i < f.length; i++) {
-                    double freq = 1.0 / Math.pow(base, 2.0 * i / headDim), wavelen = 2 * Math.PI / freq;
-                    if (wavelen < highWavelen) f[i] = 1;
-                    else if (wavelen > lowWavelen) f[i] = (float) factor;
-                    else {
-                        double smooth = (old / wavelen - low) / (high - low);
-                        f[i] = (float) (1 / ((1 - smooth) / factor + smooth));
-                    }
-                }
-                var seg = java.lang.foreign.MemorySegment.ofArray(f);
-                return new Tensor(new TensorInfo("rope_freqs.weight", new long[] {f.length}, GgmlType.F32, 0), seg);
-            }
-            default -> throw new ModelFormatException(configFile, "rope_scaling", "RoPE scaling '" + type + "' is not supported (supported: linear, llama3)");
         }
     }
 
-    private static Map<String, GgufValue> tokenizer(Path folder, JsonNode config) {
+    /** llama.cpp's general.file_type for the type most weight bytes are in: 0 all F32, 1 mostly F16, 32 mostly BF16. */
+    private static int fileType(List<Tensor> tensors) {
+        Map<GgmlType, Long> bytes = new LinkedHashMap<>();
+        for (Tensor t : tensors) if (t.shape().length == 2) bytes.merge(t.type(), t.info().byteSize(), Long::sum);
+        GgmlType most = bytes.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(GgmlType.F32);
+        return switch (most) {
+            case F16 -> 1;
+            case BF16 -> 32;
+            default -> 0;
+        };
+    }
+
+    /**
+     * tokenizer.ggml.* from {@code tokenizer.json} (preferred) or {@code tokenizer.model}, with the
+     * special tokens of {@code tokenizer_config.json} and then {@code config.json}'s single ids on top.
+     * A vocabulary shorter than the embedding is padded with unused [PAD<i>] pieces as llama.cpp's
+     * converter pads it, so every row the model can emit has a piece.
+     */
+    private static Map<String, GgufValue> tokenizer(Path folder, HuggingFaceConfig c, int vocabRows) {
         Path json = folder.resolve("tokenizer.json"), model = folder.resolve("tokenizer.model");
-        Map<String, GgufValue> md;
-        if (Files.isRegularFile(json)) md = TokenizerFiles.read(json, -1);
-        else if (Files.isRegularFile(model)) md = TokenizerFiles.read(model, -1);
-        else return Map.of();
-        md = new LinkedHashMap<>(md);
-        int n = ((String[]) md.get("tokenizer.ggml.tokens").value()).length;
-        for (String[] k : new String[][] {{"bos_token_id", "tokenizer.ggml.bos_token_id"}, {"eos_token_id", "tokenizer.ggml.eos_token_id"}}) {
-            JsonNode v = config.path(k[0]);
-            if (v.canConvertToInt() && v.asInt() >= 0 && v.asInt() < n) md.put(k[1], GgufValue.ofUInt32(v.asInt()));
+        Path file = Files.isRegularFile(json) ? json : Files.isRegularFile(model) ? model : null;
+        if (file == null) return Map.of();
+        Map<String, GgufValue> md = new LinkedHashMap<>(TokenizerFiles.read(file, -1));
+        String[] tokens = (String[]) md.get("tokenizer.ggml.tokens").value();
+        if (tokens.length > vocabRows) {
+            throw new ModelFormatException(file, "vocabulary", tokens.length + " tokens, but the model's embedding has only " + vocabRows
+                    + " rows (config.json vocab_size); is this the model's own tokenizer?");
         }
+        if (file == model) sentencePieceSpecials(folder.resolve("tokenizer_config.json"), tokens, md);
+        if (c.bosId() >= 0 && c.bosId() < vocabRows) md.put("tokenizer.ggml.bos_token_id", GgufValue.ofUInt32(c.bosId()));
+        if (c.eosId() >= 0 && c.eosId() < vocabRows) md.put("tokenizer.ggml.eos_token_id", GgufValue.ofUInt32(c.eosId()));
+        if (tokens.length < vocabRows) pad(md, tokens, vocabRows);
         return md;
     }
 
+    /** {@code tokenizer.model} carries its own ids; {@code tokenizer_config.json} may name others. */
+    private static void sentencePieceSpecials(Path config, String[] tokens, Map<String, GgufValue> md) {
+        if (!Files.isRegularFile(config)) return;
+        JsonNode cfg = json(config);
+        for (String[] k : new String[][] {{"bos_token", "tokenizer.ggml.bos_token_id"}, {"eos_token", "tokenizer.ggml.eos_token_id"}}) {
+            JsonNode v = cfg.path(k[0]);
+            String text = v.isTextual() ? v.asText() : v.path("content").asText(null);
+            int id = text == null ? -1 : Arrays.asList(tokens).indexOf(text);
+            if (id >= 0) md.put(k[1], GgufValue.ofUInt32(id));
+        }
+        if (cfg.path("add_bos_token").isBoolean()) md.put("tokenizer.ggml.add_bos_token", GgufValue.ofBool(cfg.path("add_bos_token").asBoolean()));
+    }
+
+    private static void pad(Map<String, GgufValue> md, String[] tokens, int rows) {
+        String[] t = Arrays.copyOf(tokens, rows);
+        int[] types = Arrays.copyOf((int[]) md.get("tokenizer.ggml.token_type").value(), rows);
+        for (int i = tokens.length; i < rows; i++) {
+            t[i] = "[PAD" + i + "]";
+            types[i] = TokenizerFiles.UNUSED;
+        }
+        md.put("tokenizer.ggml.tokens", GgufValue.ofStrings(t));
+        md.put("tokenizer.ggml.token_type", GgufValue.ofInts(types));
+        GgufValue scores = md.get("tokenizer.ggml.scores");
+        if (scores != null) {
+            float[] s = Arrays.copyOf((float[]) scores.value(), rows);
+            Arrays.fill(s, tokens.length, rows, -1000f);
+            md.put("tokenizer.ggml.scores", GgufValue.ofFloats(s));
+        }
+    }
+
+    private static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            throw new ModelFormatException(file, null, "cannot read: " + e.getMessage());
+        }
+    }
+
+    private static JsonNode json(Path file) {
+        try {
+            return new ObjectMapper().readTree(Files.readAllBytes(file));
+        } catch (IOException e) {
+            throw new ModelFormatException(file, null, "invalid JSON: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+    }
 }
