@@ -9,6 +9,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -51,15 +52,15 @@ public final class HuggingFaceCheckpoint {
             refuseBiases(hf);
             SafeTensors.Entry embd = hf.require("model.embed_tokens.weight");
             int vocab = vocabRows(c, embd);
-            String[] qk = {"self_attn.q_proj.weight", "self_attn.k_proj.weight"};
+            int[] qOrder = interleave(c.heads(), c.qRows()), kOrder = interleave(c.kvHeads(), c.kvRows());
 
-            List<Tensor> tensors = new java.util.ArrayList<>();
+            List<Tensor> tensors = new ArrayList<>();
             tensors.add(tensor(embd, "token_embd.weight", null, vocab, c.dim()));
             for (int l = 0; l < c.layers(); l++) {
                 String h = "model.layers." + l + ".", g = "blk." + l + ".";
                 tensors.add(tensor(hf.require(h + "input_layernorm.weight"), g + "attn_norm.weight", null, c.dim()));
-                tensors.add(tensor(hf.require(h + qk[0]), g + "attn_q.weight", interleave(c.heads(), c.qRows()), c.qRows(), c.dim()));
-                tensors.add(tensor(hf.require(h + qk[1]), g + "attn_k.weight", interleave(c.kvHeads(), c.kvRows()), c.kvRows(), c.dim()));
+                tensors.add(tensor(hf.require(h + "self_attn.q_proj.weight"), g + "attn_q.weight", qOrder, c.qRows(), c.dim()));
+                tensors.add(tensor(hf.require(h + "self_attn.k_proj.weight"), g + "attn_k.weight", kOrder, c.kvRows(), c.dim()));
                 tensors.add(tensor(hf.require(h + "self_attn.v_proj.weight"), g + "attn_v.weight", null, c.kvRows(), c.dim()));
                 tensors.add(tensor(hf.require(h + "self_attn.o_proj.weight"), g + "attn_output.weight", null, c.dim(), c.qRows()));
                 tensors.add(tensor(hf.require(h + "post_attention_layernorm.weight"), g + "ffn_norm.weight", null, c.dim()));

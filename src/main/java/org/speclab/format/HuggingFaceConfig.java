@@ -38,6 +38,8 @@ record HuggingFaceConfig(Path file, String architecture, int dim, int hidden, in
         if (!ARCHITECTURES.contains(arch)) {
             throw new ModelFormatException(file, "architectures", "unsupported architecture '" + arch + "' (supported: " + String.join(", ", ARCHITECTURES) + ")");
         }
+        // Mistral is Llama's forward pass; its sliding_window (4096 in v0.1, null later) is ignored here as
+        // llama.cpp ignores it, which changes nothing within the window
         boolean mistral = arch.equals("MistralForCausalLM");
         // features of the Hugging Face classes that SpecLab's forward pass does not have: refuse, never run them wrong
         for (String flag : List.of("attention_bias", "mlp_bias")) {
