@@ -4,7 +4,7 @@ package org.speclab.decode;
  * Proposes tokens for the target to verify. A closed set: a separate draft model, draft-free
  * n-gram lookup in the text so far, and the target's own early layers.
  */
-public sealed interface Drafter extends AutoCloseable permits DraftModel, NGramLookup, EarlyExit {
+public sealed interface Drafter extends AutoCloseable permits ModelDrafter, NGramLookup {
     /**
      * Up to {@code k} tokens that may follow {@code context[0 .. length)}. Model drafters sample with
      * {@code sampler} (greedy at temperature 0) and return the distributions they sampled from.

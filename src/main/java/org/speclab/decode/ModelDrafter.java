@@ -7,7 +7,7 @@ import org.speclab.engine.Transformer;
  * What a model-based drafter does, whichever model it runs: keep its own KV cache in step with the
  * accepted text (rolling back what the target rejected), then draft autoregressively.
  */
-final class ModelDrafter {
+public abstract sealed class ModelDrafter implements Drafter permits DraftModel, EarlyExit {
     private final Transformer model;
     private final KvCache cache;
     private int[] fed = new int[64];
@@ -21,13 +21,17 @@ final class ModelDrafter {
         this.cache = model.newCache(capacity);
     }
 
-    Transformer model() { return model; }
+    @Override
+    public double secondsPerToken() { return Double.isNaN(secondsPerToken) ? 0 : secondsPerToken; }
 
-    double secondsPerToken() { return Double.isNaN(secondsPerToken) ? 0 : secondsPerToken; }
+    @Override
+    public long bytesRead() { return passes * model.weightBytes(); }
 
-    long bytesRead() { return passes * model.weightBytes(); }
+    @Override
+    public void close() { model.close(); }
 
-    Drafter.Proposal propose(int[] context, int length, int k, Sampler sampler) {
+    @Override
+    public Drafter.Proposal propose(int[] context, int length, int k, Sampler sampler) {
         if (k <= 0) return Drafter.Proposal.EMPTY;
         long t0 = System.nanoTime();
         int common = 0;
