@@ -20,6 +20,7 @@ import org.speclab.decode.TokenKind;
 import org.speclab.engine.cpu.CpuBackend;
 import org.speclab.engine.cuda.CudaProbe;
 import org.speclab.lab.Experiment;
+import org.speclab.lab.LoadedModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

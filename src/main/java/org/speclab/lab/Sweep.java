@@ -22,7 +22,6 @@ import org.speclab.jobs.JobContext;
 import org.speclab.jobs.JobFailedException;
 import org.speclab.model.ModelFile;
 import org.speclab.tokenizer.Tokenizer;
-import org.speclab.tokenizer.Tokenizers;
 
 /**
  * A grid of runs: every target (e.g. the same model in several weight types) × drafter × k ×
@@ -54,8 +53,10 @@ public record Sweep(List<Path> targets, List<DrafterSpec> drafters, List<Integer
         int total = targets.size() * temperatures.size() * (1 + drafters.size() * ks.size()), done = 0;
         List<Experiment> out = new ArrayList<>();
         for (Path target : targets) {
-            try (ModelFile f = ModelFiles.open(target, null); Transformer t = new CpuBackend().load(f, threads)) {
-                Tokenizer tok = Tokenizers.fromMetadata(target, f.metadata());
+            try (LoadedModel m = LoadedModel.open(target, null, threads)) {
+                ModelFile f = m.file();
+                Transformer t = m.transformer();
+                Tokenizer tok = m.tokenizer();
                 int[] ids = tok.encode(prompt, true);
                 if (ids.length == 0) ids = new int[] {tok.bos()};
                 int positions = newTokens - 1;

@@ -18,14 +18,9 @@ import org.speclab.decode.SpeculationStats;
 import org.speclab.decode.SpeculativeDecoder;
 import org.speclab.decode.SpeedupModel;
 import org.speclab.decode.TokenKind;
-import org.speclab.engine.Transformer;
-import org.speclab.engine.cpu.CpuBackend;
 import org.speclab.engine.cpu.MemoryBandwidth;
-import org.speclab.format.ModelFiles;
 import org.speclab.lab.Experiment;
-import org.speclab.model.ModelFile;
-import org.speclab.tokenizer.Tokenizer;
-import org.speclab.tokenizer.Tokenizers;
+import org.speclab.lab.LoadedModel;
 
 /**
  * One run of the Run view, off the JavaFX thread: loads the models, measures the target alone when
@@ -71,29 +66,11 @@ final class RunSession implements Runnable {
         }
     }
 
-    private record Loaded(ModelFile file, Tokenizer tokenizer, Transformer transformer) implements AutoCloseable {
-        static Loaded open(Path p, int threads) {
-            ModelFile f = ModelFiles.open(p, tokenizerBeside(p));
-            try {
-                return new Loaded(f, Tokenizers.fromMetadata(p, f.metadata()), new CpuBackend().load(f, threads));
-            } catch (RuntimeException e) {
-                f.close();
-                throw e;
-            }
-        }
-
-        @Override
-        public void close() {
-            transformer.close();
-            file.close();
-        }
-    }
-
     @Override
     public void run() {
         events.add(new Event.Status(lab.t("run.status.loading")));
-        try (Loaded target = Loaded.open(s.target(), s.threads());
-             Loaded draft = s.drafter() == 1 && s.draft() != null ? Loaded.open(s.draft(), 1) : null) {
+        try (LoadedModel target = LoadedModel.open(s.target(), tokenizerBeside(s.target()), s.threads());
+             LoadedModel draft = s.drafter() == 1 && s.draft() != null ? LoadedModel.open(s.draft(), tokenizerBeside(s.draft()), 1) : null) {
             int[] prompt = target.tokenizer().encode(s.prompt(), true);
             if (prompt.length == 0) prompt = new int[] {target.tokenizer().bos()};
             int positions = s.maxTokens() - 1;

@@ -1,4 +1,4 @@
-package org.speclab.cli;
+package org.speclab.lab;
 
 import java.nio.file.Path;
 import org.speclab.engine.Transformer;
@@ -8,9 +8,13 @@ import org.speclab.model.ModelFile;
 import org.speclab.tokenizer.Tokenizer;
 import org.speclab.tokenizer.Tokenizers;
 
-/** A model file opened with its tokenizer and loaded on a device. */
-record LoadedModel(ModelFile file, Tokenizer tokenizer, Transformer transformer) implements AutoCloseable {
-    static LoadedModel open(Path model, Path tokenizer, int threads) {
+/**
+ * A model file opened with its tokenizer and loaded on a device: what the CLI, the lab's runs and
+ * sweeps all start from. A tokenizer whose vocabulary exceeds the model's embedding is refused.
+ */
+public record LoadedModel(ModelFile file, Tokenizer tokenizer, Transformer transformer) implements AutoCloseable {
+    /** {@code tokenizer}: a tokenizer file to use instead of the model's own, or null. */
+    public static LoadedModel open(Path model, Path tokenizer, int threads) {
         ModelFile f = ModelFiles.open(model, tokenizer);
         try {
             Tokenizer tok = Tokenizers.fromMetadata(tokenizer != null ? tokenizer : model, f.metadata());
