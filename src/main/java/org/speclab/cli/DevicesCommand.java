@@ -42,7 +42,7 @@ final class DevicesCommand implements Callable<Integer> {
         }
         String vector;
         try {
-            vector = "Vector API " + jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit";
+            vector = "Vector API " + org.speclab.engine.cpu.CpuBackend.vectorBits() + "-bit";
         } catch (LinkageError e) {
             vector = "Vector API unavailable (run with --add-modules jdk.incubator.vector)";
         }

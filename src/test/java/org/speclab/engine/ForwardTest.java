@@ -27,6 +27,14 @@ class ForwardTest {
         return ModelFiles.open(RandomModels.write(dir.resolve("m-" + s.hashCode() + ".gguf"), s, 7), null);
     }
 
+    @Test
+    void runsAtTheVectorWidthAsked() {
+        // the 256- and 128-bit test executions would silently test the preferred width otherwise
+        int preferred = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        Integer asked = Integer.getInteger("speclab.vector.bits");
+        assertEquals(asked == null ? preferred : Math.min(asked, preferred), CpuBackend.vectorBits());
+    }
+
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16"})
     void matchesReferenceForEveryFloatType(GgmlType type) throws Exception {
@@ -82,6 +90,30 @@ class ForwardTest {
                     if (reference == null) reference = single;
                     for (int pos = 0; pos < TOKENS.length; pos++) assertArrayEquals(reference[pos], single[pos], "threads " + threads);
                 }
+            }
+        }
+    }
+
+    /**
+     * Long enough that attention is split across threads in the batches but not for single positions,
+     * with batch lengths that take every matrix path: 33 (eight groups of four and a lone position),
+     * 7 (groups of four with repeated lanes) and 1.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "Q8_0", "Q4_K"})
+    void longBatchesMatchSinglePositions(GgmlType type) throws Exception {
+        var shape = new RandomModels.Shape(256, 512, 2, 8, 4, 300, false, type, 10000f);
+        int[] tokens = new int[40];
+        for (int i = 0; i < tokens.length; i++) tokens[i] = (i * 37 + 11) % 300;
+        try (ModelFile f = model(shape); Transformer t = new CpuBackend().load(f, 3)) {
+            KvCache c1 = t.newCache(4);
+            float[][] single = new float[tokens.length][];
+            for (int pos = 0; pos < tokens.length; pos++) single[pos] = t.forward(c1, new int[] {tokens[pos]}, pos, 1)[0];
+            KvCache c2 = t.newCache(4);
+            float[][] a = t.forward(c2, java.util.Arrays.copyOfRange(tokens, 0, 33), 0, 33);
+            float[][] b = t.forward(c2, java.util.Arrays.copyOfRange(tokens, 33, 40), 33, 7);
+            for (int pos = 0; pos < tokens.length; pos++) {
+                assertArrayEquals(single[pos], pos < 33 ? a[pos] : b[pos - 33], type + " pos " + pos + " must be bit-identical");
             }
         }
     }

@@ -14,6 +14,9 @@ public final class CpuBackend implements Backend {
         return new CpuTransformer(model, threads);
     }
 
+    /** The vector width the kernels use (the preferred species unless {@code speclab.vector.bits} narrows it). */
+    public static int vectorBits() { return VectorDot.bits(); }
+
     public static int defaultThreads() {
         return Runtime.getRuntime().availableProcessors();
     }

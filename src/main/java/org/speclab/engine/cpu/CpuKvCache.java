@@ -3,19 +3,26 @@ package org.speclab.engine.cpu;
 import java.util.Arrays;
 import org.speclab.engine.KvCache;
 
-/** Per-layer key and value rows of {@code kvDim} floats, one row per position. */
+/**
+ * Per layer, keys stored transposed — for each of the {@code kvDim} key components, one row over
+ * positions — so attention scores many positions at once with plain vector multiply-adds; values
+ * one row of {@code kvDim} floats per position, so a head's output adds whole value rows.
+ */
 final class CpuKvCache implements KvCache {
     final int layers;
     final int kvDim;
+    /** keys[layer][d · capacity + position], values[layer][position · kvDim + d]. */
     float[][] keys;
     float[][] values;
+    private int capacity;
     private int length;
 
     CpuKvCache(int layers, int kvDim, int capacity) {
         this.layers = layers;
         this.kvDim = kvDim;
-        keys = new float[layers][Math.max(1, capacity) * kvDim];
-        values = new float[layers][Math.max(1, capacity) * kvDim];
+        this.capacity = Math.max(1, capacity);
+        keys = new float[layers][this.capacity * kvDim];
+        values = new float[layers][this.capacity * kvDim];
     }
 
     @Override
@@ -30,15 +37,25 @@ final class CpuKvCache implements KvCache {
     }
 
     @Override
-    public int capacity() { return keys[0].length / kvDim; }
+    public int capacity() { return capacity; }
+
+    /** Stores the key and value of {@code position} in {@code layer}. */
+    void put(int layer, int position, float[] key, float[] value) {
+        float[] k = keys[layer];
+        for (int d = 0; d < kvDim; d++) k[d * capacity + position] = key[d];
+        System.arraycopy(value, 0, values[layer], position * kvDim, kvDim);
+    }
 
     /** Grows (doubling) so that {@code positions} fit. */
     void ensureCapacity(int positions) {
-        if (positions <= capacity()) return;
-        int cap = Math.max(positions, capacity() * 2);
+        if (positions <= capacity) return;
+        int cap = Math.max(positions, capacity * 2);
         for (int l = 0; l < layers; l++) {
-            keys[l] = Arrays.copyOf(keys[l], cap * kvDim);
+            float[] k = new float[cap * kvDim];
+            for (int d = 0; d < kvDim; d++) System.arraycopy(keys[l], d * capacity, k, d * cap, capacity);
+            keys[l] = k;
             values[l] = Arrays.copyOf(values[l], cap * kvDim);
         }
+        capacity = cap;
     }
 }

@@ -6,6 +6,7 @@ import org.speclab.engine.Transformer;
 import org.speclab.model.ModelConfig;
 import org.speclab.model.ModelFile;
 import org.speclab.model.Tensor;
+import java.util.function.IntConsumer;
 
 /**
  * The Llama forward pass on the CPU, written to be read: embedding, then per layer RMSNorm →
@@ -37,7 +38,8 @@ final class CpuTransformer implements Transformer {
     private final class Workspace {
         final int batch, positions;
         final float[][] x, xb, q, k, v, att, hb, hb2, out;
-        final float[] scores, cos, sin;
+        final float[][] scores;
+        final float[] cos, sin;
 
         Workspace(int batch, int positions) {
             this.batch = batch;
@@ -51,7 +53,7 @@ final class CpuTransformer implements Transformer {
             hb = new float[batch][c.hiddenDim()];
             hb2 = new float[batch][c.hiddenDim()];
             out = new float[batch][c.dim()];
-            scores = new float[Math.max(1, positions)];
+            scores = new float[pool.size()][Math.max(1, positions)];
             cos = new float[batch * ropeFreqCount()];
             sin = new float[batch * ropeFreqCount()];
         }
@@ -168,10 +170,9 @@ final class CpuTransformer implements Transformer {
                 int pos = startPos + t;
                 rope(w.q[t], c.heads(), w, t);
                 rope(w.k[t], c.kvHeads(), w, t);
-                System.arraycopy(w.k[t], 0, cache.keys[l], pos * c.kvDim(), c.kvDim());
-                System.arraycopy(w.v[t], 0, cache.values[l], pos * c.kvDim(), c.kvDim());
+                cache.put(l, pos, w.k[t], w.v[t]);
             }
-            for (int t = 0; t < T; t++) attention(cache, l, w.q[t], startPos + t, w.att[t], w.scores);
+            attention(cache, l, w, T, startPos);
             matmul(L.wo, w.att, w.out, T);
             for (int t = 0; t < T; t++) add(w.x[t], w.out[t]);
             rmsnorm(w.xb, w.x, L.ffnNorm, T);
@@ -232,27 +233,26 @@ final class CpuTransformer implements Transformer {
         }
     }
 
-    /** Causal attention of one query position over cached positions 0..pos, grouped-query. */
-    private void attention(CpuKvCache cache, int layer, float[] q, int pos, float[] out, float[] att) {
-        int hs = c.headDim(), kvDim = c.kvDim(), group = c.heads() / c.kvHeads();
-        float[] keys = cache.keys[layer], values = cache.values[layer];
-        float scale = (float) Math.sqrt(hs);
-        java.util.Arrays.fill(out, 0f);
-        for (int h = 0; h < c.heads(); h++) {
-            int qo = h * hs, kvo = (h / group) * hs;
-            for (int t = 0; t <= pos; t++) {
-                float score = 0f;
-                int ko = t * kvDim + kvo;
-                for (int i = 0; i < hs; i++) score += q[qo + i] * keys[ko + i];
-                att[t] = score / scale;
+    /**
+     * Every head of every position of the call; split across the workers by (position, head) when
+     * there is enough of it, each pair computed whole by one thread.
+     */
+    private void attention(CpuKvCache cache, int layer, Workspace w, int T, int startPos) {
+        int heads = c.heads(), hs = c.headDim(), group = c.heads() / c.kvHeads();
+        long work = (long) T * heads * hs * (startPos + T);
+        int n = pool.size() == 1 || work < PARALLEL_WORK / 4 ? 1 : pool.size();
+        int pairs = T * heads;
+        IntConsumer share = i -> {
+            int from = (int) ((long) pairs * i / n), to = (int) ((long) pairs * (i + 1) / n);
+            float[] scores = w.scores[i];
+            for (int p = from; p < to; ) {
+                int t = p / heads, h0 = p % heads, h1 = Math.min(heads, h0 + (to - p));
+                Attention.heads(cache, layer, w.q[t], startPos + t, w.att[t], scores, h0, h1, hs, group);
+                p += h1 - h0;
             }
-            softmax(att, pos + 1);
-            for (int t = 0; t <= pos; t++) {
-                float a = att[t];
-                int vo = t * kvDim + kvo;
-                for (int i = 0; i < hs; i++) out[qo + i] += a * values[vo + i];
-            }
-        }
+        };
+        if (n == 1) share.accept(0);
+        else pool.run(share);
     }
 
     static void softmax(float[] x, int size) {
@@ -286,20 +286,24 @@ final class CpuTransformer implements Transformer {
     }
 
     private static final ThreadLocal<float[][]> ROW = ThreadLocal.withInitial(() -> new float[1][0]);
-    /** Up to this many positions (verify batches) the batched kernels form each weight vector once for all. */
-    private static final int BATCH_KERNEL_MAX = 16;
 
     /**
-     * One position: the fused kernel. Several: each row is dequantized once into a buffer and
-     * multiplied with every position's vector — the same weights in the same lanes, so the same bits.
+     * One position: the fused kernel. Several: the batched kernel forms each weight vector once per
+     * four positions (a last lone position takes the fused kernel, which gives the same bits, rather
+     * than three wasted lanes of work); types without one dequantize each row once into a buffer and
+     * multiply it with every position's vector — the same weights in the same lanes, so the same bits.
      */
     private static void matmulRows(WeightMatrix w, float[][] x, float[][] out, int T, int from, int to) {
         if (T == 1) {
             for (int r = from; r < to; r++) out[0][r] = w.dot(r, x[0]);
             return;
         }
-        if (T <= BATCH_KERNEL_MAX && w.dotBatch(from, x, T, out)) {
-            for (int r = from + 1; r < to; r++) w.dotBatch(r, x, T, out);
+        if (w.batchable()) {
+            int whole = T % 4 == 1 ? T - 1 : T;
+            for (int r = from; r < to; r++) {
+                w.dotBatch(r, x, 0, whole, out);
+                if (whole < T) out[T - 1][r] = w.dot(r, x[T - 1]);
+            }
             return;
         }
         float[][] holder = ROW.get();

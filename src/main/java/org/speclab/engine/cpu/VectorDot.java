@@ -15,14 +15,32 @@ import jdk.incubator.vector.VectorSpecies;
  * thread asks, so results are bit-identical across batch sizes and thread counts.
  */
 final class VectorDot {
-    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> F = species(Integer.getInteger("speclab.vector.bits", 0));
     static final int LANES = F.length();
     /** Shorts that widen to one float vector. */
     private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, jdk.incubator.vector.VectorShape.forBitSize(F.vectorBitSize() / 2));
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
-    /** Bytes that widen to one float vector. */
-    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, jdk.incubator.vector.VectorShape.forBitSize(F.vectorBitSize() / 4));
+    /**
+     * Bytes that widen to one float vector on 512-bit machines, the only width the block kernels
+     * take (WeightMatrix.of gives other widths the codec path). At least 64 bits, the smallest
+     * shape: 128-bit machines (Apple Silicon, SSE-only x86) would otherwise fail here, in a static initializer.
+     */
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, jdk.incubator.vector.VectorShape.forBitSize(Math.max(64, F.vectorBitSize() / 4)));
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    /**
+     * The preferred species, or a narrower one when {@code -Dspeclab.vector.bits=128|256} asks:
+     * that is how the tests run the 256- and 128-bit code paths (AVX2 PCs, Apple Silicon) on a
+     * 512-bit machine. Wider than the hardware, or not a vector width, falls back to the preferred.
+     */
+    static VectorSpecies<Float> species(int bits) {
+        VectorSpecies<Float> preferred = FloatVector.SPECIES_PREFERRED;
+        if (bits < 128 || bits >= preferred.vectorBitSize() || Integer.bitCount(bits) != 1) return preferred;
+        return VectorSpecies.of(float.class, jdk.incubator.vector.VectorShape.forBitSize(bits));
+    }
+
+    /** The vector width the CPU kernels use, in bits. */
+    static int bits() { return F.vectorBitSize(); }
 
     /** Butterfly shuffles: lane i ↔ lane i ^ 2^k, for a fixed-order tree reduction. */
     private static final jdk.incubator.vector.VectorShuffle<Float>[] BUTTERFLY = butterflies();
@@ -113,7 +131,6 @@ final class VectorDot {
      * lanes exactly as {@link #dense} would with the dequantized row, so both give the same bits.
      */
     static float q8_0(MemorySegment w, long off, float[] x, int n) {
-        if (LANES != 16) return denseOfRow(w, off, x, n, 0);
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
         for (int b = 0, j = 0; j < n; b++, j += 32) {
             long bo = off + 34L * b;
@@ -128,7 +145,6 @@ final class VectorDot {
 
     /** Q4_0 blocks {f16 d; u8 qs[16]}: low nibbles are elements 0..15, high nibbles 16..31, w = (q − 8)·d. */
     static float q4_0(MemorySegment w, long off, float[] x, int n) {
-        if (LANES != 16) return denseOfRow(w, off, x, n, 1);
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
         for (int b = 0, j = 0; j < n; b++, j += 32) {
             long bo = off + 18L * b;
@@ -210,22 +226,6 @@ final class VectorDot {
         return sum(acc0.add(acc1));
     }
 
-    /** Fallback for other vector widths: dequantize the row (same w values), then the dense dot. */
-    private static float denseOfRow(MemorySegment w, long off, float[] x, int n, int kind) {
-        float[] row = new float[n];
-        for (int b = 0, j = 0; j < n; b++, j += 32) {
-            long bo = off + (kind == 0 ? 34L : 18L) * b;
-            float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo));
-            for (int k = 0; k < 32; k++) {
-                int q = kind == 0 ? w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, bo + 2 + k)
-                        : (k < 16 ? (w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, bo + 2 + k) & 0xF) - 8
-                        : ((w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, bo + 2 + k - 16) & 0xff) >>> 4) - 8);
-                row[j + k] = q * d;
-            }
-        }
-        return dense(row, x, 0, n);
-    }
-
     static float q8_0Scalar(MemorySegment w, long off, float[] x, int n) {
         float sum = 0f;
         for (int b = 0, j = 0; j < n; b++, j += 32) {
@@ -249,9 +249,9 @@ final class VectorDot {
     // accumulator per position in locals (so they stay in registers), exactly as the single-position
     // kernels split their two accumulators.
 
-    static void f32Batch(MemorySegment w, long off, float[][] x, int t, int n, float[][] out, int row) {
-        for (int g = 0; g < t; g += 4) {
-            float[] x0 = x[g], x1 = x[Math.min(g + 1, t - 1)], x2 = x[Math.min(g + 2, t - 1)], x3 = x[Math.min(g + 3, t - 1)];
+    static void f32Batch(MemorySegment w, long off, float[][] x, int from, int t, int n, float[][] out, int row) {
+        for (int g = from, end = from + t; g < end; g += 4) {
+            float[] x0 = x[g], x1 = x[Math.min(g + 1, end - 1)], x2 = x[Math.min(g + 2, end - 1)], x3 = x[Math.min(g + 3, end - 1)];
             FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
             int j = 0;
             for (; j + 32 <= n; j += 32) {
@@ -275,15 +275,15 @@ final class VectorDot {
             }
             // vectors are never passed to a helper here: a call C2 does not inline would box them
             out[g][row] = sum(e0.add(o0));
-            if (g + 1 < t) out[g + 1][row] = sum(e1.add(o1));
-            if (g + 2 < t) out[g + 2][row] = sum(e2.add(o2));
-            if (g + 3 < t) out[g + 3][row] = sum(e3.add(o3));
+            if (g + 1 < end) out[g + 1][row] = sum(e1.add(o1));
+            if (g + 2 < end) out[g + 2][row] = sum(e2.add(o2));
+            if (g + 3 < end) out[g + 3][row] = sum(e3.add(o3));
         }
     }
 
-    static void f16Batch(MemorySegment w, long off, float[][] x, int t, int n, float[][] out, int row) {
-        for (int g = 0; g < t; g += 4) {
-            float[] x0 = x[g], x1 = x[Math.min(g + 1, t - 1)], x2 = x[Math.min(g + 2, t - 1)], x3 = x[Math.min(g + 3, t - 1)];
+    static void f16Batch(MemorySegment w, long off, float[][] x, int from, int t, int n, float[][] out, int row) {
+        for (int g = from, end = from + t; g < end; g += 4) {
+            float[] x0 = x[g], x1 = x[Math.min(g + 1, end - 1)], x2 = x[Math.min(g + 2, end - 1)], x3 = x[Math.min(g + 3, end - 1)];
             FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
             int j = 0;
             for (; j + 32 <= n; j += 32) {
@@ -307,15 +307,15 @@ final class VectorDot {
             }
             // vectors are never passed to a helper here: a call C2 does not inline would box them
             out[g][row] = sum(e0.add(o0));
-            if (g + 1 < t) out[g + 1][row] = sum(e1.add(o1));
-            if (g + 2 < t) out[g + 2][row] = sum(e2.add(o2));
-            if (g + 3 < t) out[g + 3][row] = sum(e3.add(o3));
+            if (g + 1 < end) out[g + 1][row] = sum(e1.add(o1));
+            if (g + 2 < end) out[g + 2][row] = sum(e2.add(o2));
+            if (g + 3 < end) out[g + 3][row] = sum(e3.add(o3));
         }
     }
 
-    static void q8_0Batch(MemorySegment w, long off, float[][] x, int t, int n, float[][] out, int row) {
-        for (int g = 0; g < t; g += 4) {
-            float[] x0 = x[g], x1 = x[Math.min(g + 1, t - 1)], x2 = x[Math.min(g + 2, t - 1)], x3 = x[Math.min(g + 3, t - 1)];
+    static void q8_0Batch(MemorySegment w, long off, float[][] x, int from, int t, int n, float[][] out, int row) {
+        for (int g = from, end = from + t; g < end; g += 4) {
+            float[] x0 = x[g], x1 = x[Math.min(g + 1, end - 1)], x2 = x[Math.min(g + 2, end - 1)], x3 = x[Math.min(g + 3, end - 1)];
             FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
             for (int b = 0, j = 0; j < n; b++, j += 32) {
                 long bo = off + 34L * b;
@@ -333,15 +333,15 @@ final class VectorDot {
             }
             // vectors are never passed to a helper here: a call C2 does not inline would box them
             out[g][row] = sum(e0.add(o0));
-            if (g + 1 < t) out[g + 1][row] = sum(e1.add(o1));
-            if (g + 2 < t) out[g + 2][row] = sum(e2.add(o2));
-            if (g + 3 < t) out[g + 3][row] = sum(e3.add(o3));
+            if (g + 1 < end) out[g + 1][row] = sum(e1.add(o1));
+            if (g + 2 < end) out[g + 2][row] = sum(e2.add(o2));
+            if (g + 3 < end) out[g + 3][row] = sum(e3.add(o3));
         }
     }
 
-    static void q4_0Batch(MemorySegment w, long off, float[][] x, int t, int n, float[][] out, int row) {
-        for (int g = 0; g < t; g += 4) {
-            float[] x0 = x[g], x1 = x[Math.min(g + 1, t - 1)], x2 = x[Math.min(g + 2, t - 1)], x3 = x[Math.min(g + 3, t - 1)];
+    static void q4_0Batch(MemorySegment w, long off, float[][] x, int from, int t, int n, float[][] out, int row) {
+        for (int g = from, end = from + t; g < end; g += 4) {
+            float[] x0 = x[g], x1 = x[Math.min(g + 1, end - 1)], x2 = x[Math.min(g + 2, end - 1)], x3 = x[Math.min(g + 3, end - 1)];
             FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
             for (int b = 0, j = 0; j < n; b++, j += 32) {
                 long bo = off + 18L * b;
@@ -360,9 +360,9 @@ final class VectorDot {
             }
             // vectors are never passed to a helper here: a call C2 does not inline would box them
             out[g][row] = sum(e0.add(o0));
-            if (g + 1 < t) out[g + 1][row] = sum(e1.add(o1));
-            if (g + 2 < t) out[g + 2][row] = sum(e2.add(o2));
-            if (g + 3 < t) out[g + 3][row] = sum(e3.add(o3));
+            if (g + 1 < end) out[g + 1][row] = sum(e1.add(o1));
+            if (g + 2 < end) out[g + 2][row] = sum(e2.add(o2));
+            if (g + 3 < end) out[g + 3][row] = sum(e3.add(o3));
         }
     }
 

@@ -45,12 +45,15 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         for (int j = 0; j < cols(); j++) out[j] = get(base + j);
     }
 
+    /** Whether {@link #dotBatch} has a kernel for this type and width (otherwise the caller dequantizes rows). */
+    default boolean batchable() { return false; }
+
     /**
-     * out[p][row] = row · x[p] for p < t, bit-identical to t calls of {@link #dot}; returns false when
-     * this type has no batched kernel (the caller then loops).
+     * out[p][row] = row · x[p] for from ≤ p < from + t, each weight vector formed once per four
+     * positions, bit-identical to t calls of {@link #dot}.
      */
-    default boolean dotBatch(int row, float[][] x, int t, float[][] out) {
-        return false;
+    default void dotBatch(int row, float[][] x, int from, int t, float[][] out) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no batched kernel");
     }
 
     /** Bytes one full pass over the matrix reads. */
@@ -66,8 +69,9 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
             case F32 -> new F32(d, rows, cols);
             case F16 -> new F16(d, rows, cols);
             case BF16 -> new BF16(d, rows, cols);
-            case Q8_0 -> new Q8_0(d, rows, cols);
-            case Q4_0 -> new Q4_0(d, rows, cols);
+            // the block kernels are written for 512-bit vectors; other widths dequantize through the codec
+            case Q8_0 -> VectorDot.LANES == 16 ? new Q8_0(d, rows, cols) : new Quantized(d, rows, cols, BlockCodec.of(t.type()));
+            case Q4_0 -> VectorDot.LANES == 16 ? new Q4_0(d, rows, cols) : new Quantized(d, rows, cols, BlockCodec.of(t.type()));
             case Q4_K, Q6_K -> VectorDot.LANES == 16 ? new KQuant(d, rows, cols, BlockCodec.of(t.type())) : new Quantized(d, rows, cols, BlockCodec.of(t.type()));
             case Q4_1 -> new Quantized(d, rows, cols, BlockCodec.of(t.type()));
             default -> throw new EngineException("tensor " + t.name() + ": weight type " + t.type()
@@ -86,10 +90,11 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         public void row(int row, float[] out) { MemorySegment.copy(data, FLOAT, 4L * row * cols, out, 0, cols); }
 
         @Override
-        public boolean dotBatch(int row, float[][] x, int t, float[][] out) {
-            if (!VectorDot.batchable(cols)) return false;
-            VectorDot.f32Batch(data, 4L * row * cols, x, t, cols, out, row);
-            return true;
+        public boolean batchable() { return VectorDot.batchable(cols); }
+
+        @Override
+        public void dotBatch(int row, float[][] x, int from, int t, float[][] out) {
+            VectorDot.f32Batch(data, 4L * row * cols, x, from, t, cols, out, row);
         }
     }
 
@@ -101,10 +106,11 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         public float dot(int row, float[] x) { return VectorDot.f16(data, 2L * row * cols, x, cols); }
 
         @Override
-        public boolean dotBatch(int row, float[][] x, int t, float[][] out) {
-            if (!VectorDot.batchable(cols)) return false;
-            VectorDot.f16Batch(data, 2L * row * cols, x, t, cols, out, row);
-            return true;
+        public boolean batchable() { return VectorDot.batchable(cols); }
+
+        @Override
+        public void dotBatch(int row, float[][] x, int from, int t, float[][] out) {
+            VectorDot.f16Batch(data, 2L * row * cols, x, from, t, cols, out, row);
         }
     }
 
@@ -128,10 +134,11 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         public float dot(int row, float[] x) { return VectorDot.q8_0(data, 34L * (cols / 32) * row, x, cols); }
 
         @Override
-        public boolean dotBatch(int row, float[][] x, int t, float[][] out) {
-            if (VectorDot.LANES != 16) return false;
-            VectorDot.q8_0Batch(data, 34L * (cols / 32) * row, x, t, cols, out, row);
-            return true;
+        public boolean batchable() { return VectorDot.LANES == 16; }
+
+        @Override
+        public void dotBatch(int row, float[][] x, int from, int t, float[][] out) {
+            VectorDot.q8_0Batch(data, 34L * (cols / 32) * row, x, from, t, cols, out, row);
         }
 
         @Override
@@ -162,10 +169,11 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         public float dot(int row, float[] x) { return VectorDot.q4_0(data, 18L * (cols / 32) * row, x, cols); }
 
         @Override
-        public boolean dotBatch(int row, float[][] x, int t, float[][] out) {
-            if (VectorDot.LANES != 16) return false;
-            VectorDot.q4_0Batch(data, 18L * (cols / 32) * row, x, t, cols, out, row);
-            return true;
+        public boolean batchable() { return VectorDot.LANES == 16; }
+
+        @Override
+        public void dotBatch(int row, float[][] x, int from, int t, float[][] out) {
+            VectorDot.q4_0Batch(data, 18L * (cols / 32) * row, x, from, t, cols, out, row);
         }
 
         @Override
