@@ -66,8 +66,9 @@ final class BenchCommand implements Callable<Integer> {
                 double gbs = (tr.weightBytes() + kvBytes) * r[0] / 1e9;
                 cli.out.printf("| %s | %s | %d | tg%d | %.2f ± %.2f | %.2f |%n", name, size, t, gen, r[0], r[1], gbs);
                 cli.out.flush();
-                double peak = MemoryBandwidth.gbPerSecond(t);
+                double peak = MemoryBandwidth.gbPerSecond(t, gbs);
                 cli.out.printf("%nDecode read %.2f GB/s; this machine reads %.2f GB/s with %d threads (%.0f%% of it).%n", gbs, peak, t, 100 * gbs / peak);
+                if (gbs > peak) cli.out.println("Decode read faster than the measured memory bandwidth: the weights fit in the CPU caches.");
             }
         }
         return 0;

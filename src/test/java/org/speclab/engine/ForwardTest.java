@@ -36,6 +36,25 @@ class ForwardTest {
     }
 
     @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {2, 4, 6, 8, 12, 16, 48, 64})
+    void everyHeadSizeMatchesReferenceOverManyPositions(int headSize) throws Exception {
+        // attention picks its value loop by head size, and runs softmax in lanes once positions fill them
+        var shape = new RandomModels.Shape(4 * headSize, 40, 1, 4, 2, 50, false, GgmlType.F32, 10000f);
+        try (ModelFile f = model(shape); Transformer t = new CpuBackend().load(f, 1)) {
+            ReferenceLlama ref = new ReferenceLlama(f);
+            KvCache cache = t.newCache(8);
+            for (int pos = 0; pos < 45; pos++) {
+                int token = (pos * 7 + 3) % 50;
+                float[] got = t.forward(cache, new int[] {token}, pos, 1)[0];
+                double[] want = ref.step(token, pos);
+                for (int i = 0; i < want.length; i++) {
+                    assertEquals(want[i], got[i], 2e-3 * (1 + Math.abs(want[i])), "head size " + headSize + ", pos " + pos + " logit " + i);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16"})
     void matchesReferenceForEveryFloatType(GgmlType type) throws Exception {
         // grouped-query attention (6 heads over 2 kv heads), tied classifier, non-default rope base

@@ -1,6 +1,7 @@
 package org.speclab.engine.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -13,6 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class Attention {
     private static final VectorSpecies<Float> F = VectorDot.F;
     private static final int LANES = F.length();
+    private static final VectorSpecies<Float> V256 = FloatVector.SPECIES_256, V128 = FloatVector.SPECIES_128;
 
     private Attention() {}
 
@@ -27,27 +29,73 @@ final class Attention {
         float scale = (float) Math.sqrt(hs);
         for (int h = h0; h < h1; h++) {
             int qo = h * hs, kv = (h / group) * hs;
-            scores(keys, cap, kv, q, qo, hs, n, scores);
-            for (int t = 0; t < n; t++) scores[t] /= scale;
-            CpuTransformer.softmax(scores, n);
-            java.util.Arrays.fill(out, qo, qo + hs, 0f);
-            for (int t = 0; t < n; t++) {
-                float a = scores[t];
-                int vo = t * kvDim + kv;
-                if (hs % LANES == 0) {
-                    FloatVector av = FloatVector.broadcast(F, a);
-                    for (int i = 0; i < hs; i += LANES) {
-                        av.fma(FloatVector.fromArray(F, values, vo + i), FloatVector.fromArray(F, out, qo + i)).intoArray(out, qo + i);
-                    }
-                } else {
-                    for (int i = 0; i < hs; i++) out[qo + i] = Math.fma(a, values[vo + i], out[qo + i]);
-                }
+            scores(keys, cap, kv, q, qo, hs, n, scale, scores);
+            softmax(scores, n);
+            mix(values, kvDim, kv, scores, n, out, qo, hs);
+        }
+    }
+
+    /**
+     * out[qo + i] = Σ_t a[t] · value_t[kv + i], each component a chain of fused multiply-adds over t
+     * in order, kept in a register (the chain, not the lane width, fixes the result).
+     */
+    private static void mix(float[] values, int kvDim, int kv, float[] a, int n, float[] out, int qo, int hs) {
+        // the species must be a compile-time constant in each loop, or C2 boxes every vector: one loop per width
+        int lanes = Math.min(LANES, Integer.lowestOneBit(hs));
+        if (lanes == LANES) {
+            for (int i = 0; i < hs; i += LANES) {
+                FloatVector acc = FloatVector.zero(F);
+                for (int t = 0, vo = kv + i; t < n; t++, vo += kvDim) acc = FloatVector.broadcast(F, a[t]).fma(FloatVector.fromArray(F, values, vo), acc);
+                acc.intoArray(out, qo + i);
+            }
+        } else if (lanes >= 8) {
+            for (int i = 0; i < hs; i += 8) {
+                FloatVector acc = FloatVector.zero(V256);
+                for (int t = 0, vo = kv + i; t < n; t++, vo += kvDim) acc = FloatVector.broadcast(V256, a[t]).fma(FloatVector.fromArray(V256, values, vo), acc);
+                acc.intoArray(out, qo + i);
+            }
+        } else if (lanes == 4) {
+            for (int i = 0; i < hs; i += 4) {
+                FloatVector acc = FloatVector.zero(V128);
+                for (int t = 0, vo = kv + i; t < n; t++, vo += kvDim) acc = FloatVector.broadcast(V128, a[t]).fma(FloatVector.fromArray(V128, values, vo), acc);
+                acc.intoArray(out, qo + i);
+            }
+        } else {
+            for (int i = 0; i < hs; i++) {
+                float acc = 0f;
+                for (int t = 0, vo = kv + i; t < n; t++, vo += kvDim) acc = Math.fma(a[t], values[vo], acc);
+                out[qo + i] = acc;
             }
         }
     }
 
-    /** scores[t] = Σ_i q[qo + i] · key_t[kv + i] for t < n, as a left-to-right chain of fused multiply-adds. */
-    private static void scores(float[] keys, int cap, int kv, float[] q, int qo, int hs, int n, float[] scores) {
+    /** x[0..n) = softmax(x[0..n)): e^(x − max) with FastExp's arithmetic in every lane, sums in a fixed order. */
+    static void softmax(float[] x, int n) {
+        float max = x[0];
+        int t = 0, bound = F.loopBound(n);
+        if (bound > 0) {
+            FloatVector m = FloatVector.fromArray(F, x, 0);
+            for (t = LANES; t < bound; t += LANES) m = m.max(FloatVector.fromArray(F, x, t));
+            max = m.reduceLanes(VectorOperators.MAX); // exact in any order
+        }
+        for (int i = bound; i < n; i++) max = Math.max(max, x[i]);
+        FloatVector sums = FloatVector.zero(F);
+        for (t = 0; t < bound; t += LANES) {
+            FloatVector e = FastExp.exp(FloatVector.fromArray(F, x, t).sub(max));
+            e.intoArray(x, t);
+            sums = sums.add(e);
+        }
+        float sum = VectorDot.sum(sums);
+        for (; t < n; t++) {
+            x[t] = FastExp.exp(x[t] - max);
+            sum += x[t];
+        }
+        for (t = 0; t < bound; t += LANES) FloatVector.fromArray(F, x, t).div(sum).intoArray(x, t);
+        for (; t < n; t++) x[t] /= sum;
+    }
+
+    /** scores[t] = (Σ_i q[qo + i] · key_t[kv + i]) / scale for t < n, the sum a left-to-right chain of fused multiply-adds. */
+    private static void scores(float[] keys, int cap, int kv, float[] q, int qo, int hs, int n, float scale, float[] scores) {
         int t = 0;
         for (; t + 2 * LANES <= n; t += 2 * LANES) {
             FloatVector a = FloatVector.zero(F), b = a;
@@ -57,18 +105,18 @@ final class Attention {
                 a = qi.fma(FloatVector.fromArray(F, keys, row), a);
                 b = qi.fma(FloatVector.fromArray(F, keys, row + LANES), b);
             }
-            a.intoArray(scores, t);
-            b.intoArray(scores, t + LANES);
+            a.div(scale).intoArray(scores, t);
+            b.div(scale).intoArray(scores, t + LANES);
         }
         for (; t + LANES <= n; t += LANES) {
             FloatVector a = FloatVector.zero(F);
             for (int i = 0; i < hs; i++) a = FloatVector.broadcast(F, q[qo + i]).fma(FloatVector.fromArray(F, keys, (kv + i) * cap + t), a);
-            a.intoArray(scores, t);
+            a.div(scale).intoArray(scores, t);
         }
         for (; t < n; t++) {
             float s = 0f;
             for (int i = 0; i < hs; i++) s = Math.fma(q[qo + i], keys[(kv + i) * cap + t], s);
-            scores[t] = s;
+            scores[t] = s / scale;
         }
     }
 }

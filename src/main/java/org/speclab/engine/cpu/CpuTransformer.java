@@ -255,17 +255,6 @@ final class CpuTransformer implements Transformer {
         else pool.run(share);
     }
 
-    static void softmax(float[] x, int size) {
-        float max = x[0];
-        for (int i = 1; i < size; i++) if (x[i] > max) max = x[i];
-        float sum = 0f;
-        for (int i = 0; i < size; i++) {
-            x[i] = FastExp.exp(x[i] - max);
-            sum += x[i];
-        }
-        for (int i = 0; i < size; i++) x[i] /= sum;
-    }
-
     private static float silu(float v) {
         return v * (1.0f / (1.0f + (float) Math.exp(-v)));
     }
