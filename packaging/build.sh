@@ -32,6 +32,7 @@ done
     --java-options "--add-modules=jdk.incubator.vector" \
     --java-options "--enable-native-access=ALL-UNNAMED,javafx.graphics" \
     --java-options "--sun-misc-unsafe-memory-access=allow" --java-options "-Xss8m" \
+    --java-options "-XX:CompileCommand=quiet" --java-options "-XX:CompileCommand=dontinline,*F16::dot" \
     --jlink-options "--strip-debug --no-header-files --no-man-pages --compress=zip-9" \
     --icon assets/speclab.png
 echo "app-image: $out/speclab ($(du -sh "$out/speclab" | cut -f1))"

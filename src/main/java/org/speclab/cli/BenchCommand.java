@@ -39,10 +39,13 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "CPU threads (default: all cores)")
     Integer threads;
 
+    @Option(names = "--verify", defaultValue = "5", description = "positions of a speculative verify pass, timed after tg against one decode step; 0 skips it (default: ${DEFAULT-VALUE})")
+    int verify;
+
     @Override
     public Integer call() {
         int t = threads != null ? threads : CpuBackend.defaultThreads();
-        if (reps < 1 || prompt < 0 || gen < 0 || t < 1) throw new IllegalArgumentException("-r, --threads must be ≥ 1 and -p, -n ≥ 0");
+        if (reps < 1 || prompt < 0 || gen < 0 || verify < 0 || t < 1) throw new IllegalArgumentException("-r, --threads must be ≥ 1 and -p, -n, --verify ≥ 0");
         try (ModelFile f = ModelFiles.open(model, null); Transformer tr = new CpuBackend().load(f, t)) {
             ModelConfig c = tr.config();
             String name = f.name() + " " + f.dominantType();
@@ -69,6 +72,23 @@ final class BenchCommand implements Callable<Integer> {
                 double peak = MemoryBandwidth.gbPerSecond(t, gbs);
                 cli.out.printf("%nDecode read %.2f GB/s; this machine reads %.2f GB/s with %d threads (%.0f%% of it).%n", gbs, peak, t, 100 * gbs / peak);
                 if (gbs > peak) cli.out.println("Decode read faster than the measured memory bandwidth: the weights fit in the CPU caches.");
+                if (verify > 0) {
+                    // a verify pass after gen positions of context, against a decode step at the same place
+                    KvCache cache = tr.newCache(gen + verify);
+                    tr.forward(cache, tokens, 0, 1);
+                    int[] draft = rnd.ints(verify, 0, c.vocabSize()).toArray();
+                    int rounds = 10; // per timing: a small model's step is microseconds
+                    // until the JIT has compiled the batched path (thousands of calls on a small model)
+                    for (long end = System.nanoTime() + 500_000_000L, i = 0; i < 3000 && System.nanoTime() < end; i++) {
+                        tr.forward(cache, draft, gen, verify);
+                        tr.forward(cache, new int[] {draft[0]}, gen, 1);
+                    }
+                    double[] one = measure(() -> { for (int i = 0; i < rounds; i++) tr.forward(cache, new int[] {draft[0]}, gen, 1); }, rounds);
+                    double[] batch = measure(() -> { for (int i = 0; i < rounds; i++) tr.forward(cache, draft, gen, verify); }, rounds * verify);
+                    double ratio = one[0] / (batch[0] / verify);
+                    cli.out.printf("Verify of %d positions: %.2f ms, %.2f× one decode step (%.2f ms); speculation pays only where this stays well below %d.%n",
+                            verify, 1e3 * verify / batch[0], ratio, 1e3 / one[0], verify);
+                }
             }
         }
         return 0;

@@ -9,9 +9,12 @@ import java.util.function.IntConsumer;
  * Persistent workers for the forward pass: a call hands every worker its share index and waits.
  * Workers spin briefly between calls (a decode step issues dozens of matrix products microseconds
  * apart) and park when idle, so dispatch costs microseconds, not a thread-pool round trip.
+ * Models share one pool per thread count ({@link #acquire}): a draft and its target take turns on
+ * the same workers, where pools of their own would leave spinning threads fighting for the cores.
  */
 final class WorkerPool implements AutoCloseable {
     private static final long SPIN_NANOS = 200_000;
+    private static final java.util.Map<Integer, WorkerPool> SHARED = new java.util.HashMap<>();
 
     private final int size;
     private final Thread[] workers;
@@ -20,6 +23,27 @@ final class WorkerPool implements AutoCloseable {
     private volatile IntConsumer task;
     private volatile long generation;
     private volatile boolean running = true;
+    /** Models holding this shared pool. */
+    private int users;
+
+    /** The process's pool of {@code size} threads; give it back with {@link #release}. */
+    static WorkerPool acquire(int size) {
+        synchronized (SHARED) {
+            WorkerPool p = SHARED.computeIfAbsent(size, WorkerPool::new);
+            p.users++;
+            return p;
+        }
+    }
+
+    /** Stops the shared pool's threads once no model holds it. */
+    void release() {
+        synchronized (SHARED) {
+            if (--users == 0) {
+                SHARED.remove(size, this);
+                close();
+            }
+        }
+    }
 
     WorkerPool(int size) {
         this.size = size;
@@ -32,12 +56,21 @@ final class WorkerPool implements AutoCloseable {
 
     int size() { return size; }
 
-    /** Runs {@code task.accept(i)} for every i in [0, size), the caller taking i = 0; returns when all are done. */
+    /**
+     * Runs {@code task.accept(i)} for every i in [0, size), the caller taking i = 0; returns when all
+     * are done. Callers on other threads (two runs at once in the lab) wait their turn.
+     */
     void run(IntConsumer task) {
         if (size == 1) {
             task.accept(0);
             return;
         }
+        synchronized (this) {
+            dispatch(task);
+        }
+    }
+
+    private void dispatch(IntConsumer task) {
         this.task = task;
         pending.set(size - 1);
         generation++;
@@ -59,8 +92,9 @@ final class WorkerPool implements AutoCloseable {
         long seen = 0;
         while (running) {
             long deadline = System.nanoTime() + SPIN_NANOS;
-            while (generation == seen && running) {
-                if (System.nanoTime() > deadline) LockSupport.parkNanos(1_000_000);
+            for (int spins = 0; generation == seen && running; spins++) {
+                // the clock is read every 64 spins: reading it each time cost more than the spinning
+                if ((spins & 63) == 0 && System.nanoTime() > deadline) LockSupport.parkNanos(1_000_000);
                 else Thread.onSpinWait();
             }
             if (!running) return;
