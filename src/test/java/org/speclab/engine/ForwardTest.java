@@ -28,6 +28,24 @@ class ForwardTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(60) // workers stopped too early would leave a forward waiting forever
+    void modelsShareWorkersAndClosingOneLeavesTheOtherRunning() throws Exception {
+        var shape = new RandomModels.Shape(256, 512, 1, 8, 4, 300, false, GgmlType.F32, 10000f);
+        try (ModelFile f = model(shape); Transformer keep = new CpuBackend().load(f, 2)) {
+            float[] before = keep.forward(keep.newCache(8), TOKENS, 0, 1)[0];
+            Transformer other = new CpuBackend().load(f, 2);
+            other.forward(other.newCache(8), TOKENS, 0, 1);
+            other.close();
+            other.close(); // twice: must not give the shared workers back twice
+            assertArrayEquals(before, keep.forward(keep.newCache(8), TOKENS, 0, 1)[0]);
+            try (Transformer third = new CpuBackend().load(f, 2)) {
+                assertArrayEquals(before, third.forward(third.newCache(8), TOKENS, 0, 1)[0]);
+            }
+            assertArrayEquals(before, keep.forward(keep.newCache(8), TOKENS, 0, 1)[0]);
+        }
+    }
+
+    @Test
     void runsAtTheVectorWidthAsked() {
         // the 256- and 128-bit test executions would silently test the preferred width otherwise
         int preferred = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize();
