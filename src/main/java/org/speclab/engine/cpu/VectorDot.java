@@ -186,6 +186,52 @@ final class VectorDot {
         return sum(acc0.add(acc1));
     }
 
+    /**
+     * One Q4_K row dequantized into {@code out} with {@link #q4_k}'s arithmetic (w = d1·q − m1), so
+     * {@link #dense} over it gives the fused kernel's bits: the batched path forms each row once for all positions.
+     */
+    static void q4_kRow(MemorySegment w, long off, float[] out, int n) {
+        int[] sm = SCALE_MIN.get();
+        for (int b = 0, j = 0; j < n; b++, j += 256) {
+            long bo = off + 144L * b;
+            float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo)), dmin = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo + 2));
+            for (int g = 0; g < 8; g++) {
+                scaleMinK4(w, bo + 4, g, sm);
+                float d1 = d * sm[0], m1 = dmin * sm[1];
+                long q = bo + 16 + 32L * (g >> 1);
+                ByteVector qa = ByteVector.fromMemorySegment(B, w, q, LE), qb = ByteVector.fromMemorySegment(B, w, q + 16, LE);
+                if ((g & 1) == 1) {
+                    qa = qa.lanewise(VectorOperators.LSHR, 4);
+                    qb = qb.lanewise(VectorOperators.LSHR, 4);
+                }
+                ((FloatVector) qa.and((byte) 0x0F).convertShape(VectorOperators.B2F, F, 0)).mul(d1).sub(m1).intoArray(out, j + 32 * g);
+                ((FloatVector) qb.and((byte) 0x0F).convertShape(VectorOperators.B2F, F, 0)).mul(d1).sub(m1).intoArray(out, j + 32 * g + 16);
+            }
+        }
+    }
+
+    /** One Q6_K row dequantized with {@link #q6_k}'s arithmetic (w = (d·scale)·q). */
+    static void q6_kRow(MemorySegment w, long off, float[] out, int n) {
+        for (int b = 0, j = 0; j < n; b++, j += 256) {
+            long bo = off + 210L * b;
+            float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo + 208));
+            for (int half = 0; half < 2; half++) {
+                long ql = bo + 64L * half, qh = bo + 128 + 32L * half, sc = bo + 192 + 8L * half;
+                for (int a = 0; a < 4; a++) {
+                    for (int sub = 0; sub < 2; sub++) {
+                        ByteVector lo = ByteVector.fromMemorySegment(B, w, ql + (a & 1) * 32L + 16L * sub, LE);
+                        ByteVector hi = ByteVector.fromMemorySegment(B, w, qh + 16L * sub, LE);
+                        ByteVector low4 = a < 2 ? lo.and((byte) 0x0F) : lo.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
+                        ByteVector high2 = hi.lanewise(VectorOperators.LSHR, 2 * a).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
+                        ByteVector q = low4.or(high2).sub((byte) 32);
+                        float scale = d * w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, sc + sub + 2L * a);
+                        ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(scale).intoArray(out, j + 128 * half + 32 * a + 16 * sub);
+                    }
+                }
+            }
+        }
+    }
+
     private static final ThreadLocal<int[]> SCALE_MIN = ThreadLocal.withInitial(() -> new int[2]);
 
     /** ggml's get_scale_min_k4 on the 12 packed bytes at {@code at}. */

@@ -211,7 +211,7 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         @Override
         public float dotScalar(int row, float[] x) {
             float[] w = new float[cols];
-            row(row, w);
+            codec.dequantize(data, row * rowBytes(), w, 0, cols); // ggml's reference, not the vector form
             float sum = 0f;
             for (int j = 0; j < cols; j++) sum += w[j] * x[j];
             return sum;
@@ -219,7 +219,9 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
 
         @Override
         public void row(int row, float[] out) {
-            codec.dequantize(data, row * rowBytes(), out, 0, cols);
+            // the vector forms of the fused kernels' weights: a batched matmul dequantizes each row once per call
+            if (codec.type() == org.speclab.gguf.GgmlType.Q4_K) VectorDot.q4_kRow(data, row * rowBytes(), out, cols);
+            else VectorDot.q6_kRow(data, row * rowBytes(), out, cols);
         }
     }
 
