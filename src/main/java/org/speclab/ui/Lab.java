@@ -27,6 +27,20 @@ final class Lab {
         this.store = new ExperimentStore(experimentsFile);
     }
 
+    /**
+     * Builds the view laid out in {@code fxml} (beside this class) with its {@code %key} texts from
+     * this language; {@code controller} receives the {@code fx:id} nodes and the {@code #handlers}.
+     */
+    <T extends javafx.scene.Parent> T load(String fxml, Object controller) {
+        javafx.fxml.FXMLLoader loader = new javafx.fxml.FXMLLoader(Lab.class.getResource(fxml), texts);
+        loader.setController(controller);
+        try {
+            return loader.load();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("the lab's layout " + fxml + " cannot be read", e);
+        }
+    }
+
     String t(String key, Object... args) {
         String s = texts.getString(key);
         return args.length == 0 ? s : new MessageFormat(s, texts.getLocale()).format(args);

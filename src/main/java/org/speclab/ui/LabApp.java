@@ -3,11 +3,9 @@ package org.speclab.ui;
 import java.nio.file.Path;
 import java.util.Locale;
 import javafx.application.Application;
+import javafx.fxml.FXML;
 import javafx.scene.Scene;
 import javafx.scene.control.Alert;
-import javafx.scene.control.Menu;
-import javafx.scene.control.MenuBar;
-import javafx.scene.control.MenuItem;
 import javafx.scene.control.Tab;
 import javafx.scene.control.TabPane;
 import javafx.scene.layout.BorderPane;
@@ -56,38 +54,27 @@ public final class LabApp extends Application {
         }
     }
 
+    @FXML private TabPane tabs;
+    @FXML private Tab libraryTab, runTab, experimentsTab, jobsTab;
+    private Lab lab;
+
     /** Builds every view in {@code l}'s language (switching language rebuilds the window). */
     void show(Locale l) {
-        if (run != null) run.stop();
-        Lab lab = new Lab(l, experimentsFile != null ? experimentsFile : ExperimentStore.defaultFile(), jobRunner);
+        if (run != null) run.close();
+        lab = new Lab(l, experimentsFile != null ? experimentsFile : ExperimentStore.defaultFile(), jobRunner);
         lab.host = getHostServices();
+        BorderPane root = lab.load("lab.fxml", this);
         Path folder = initialFolder != null ? initialFolder : ModelLibrary.defaultFolder();
-        JobsView jobs = experimentsFile != null ? new JobsView(lab, experimentsFile.resolveSibling("jobs.json")) : new JobsView(lab);
+        JobsView jobs = new JobsView(lab, (experimentsFile != null ? experimentsFile : ExperimentStore.defaultFile()).resolveSibling("jobs.json"));
         // the default library also shows the models other tools keep (Hugging Face cache, LM Studio)
         LibraryView library = new LibraryView(lab, jobs, folder, initialFolder == null ? ModelLibrary.knownFolders() : java.util.List.of(), stage);
         run = new RunView(lab);
         ExperimentsView experiments = new ExperimentsView(lab, jobs, stage);
-        TabPane tabs = new TabPane(tab(lab.t("tab.library"), "tab-library", library.root()),
-                tab(lab.t("tab.run"), "tab-run", run.root()), tab(lab.t("tab.experiments"), "tab-experiments", experiments.root()),
-                tab(lab.t("tab.jobs"), "tab-jobs", jobs.root()));
-        tabs.setId("tabs");
-        Menu language = new Menu(lab.t("menu.language"));
-        MenuItem en = new MenuItem("English"), zh = new MenuItem("简体中文");
-        en.setOnAction(e -> show(Locale.ENGLISH));
-        zh.setOnAction(e -> show(Locale.SIMPLIFIED_CHINESE));
-        language.getItems().addAll(en, zh);
-        Menu help = new Menu(lab.t("menu.about"));
-        MenuItem about = new MenuItem(lab.t("menu.about") + " SpecLab");
-        about.setOnAction(e -> {
-            Alert a = new Alert(Alert.AlertType.INFORMATION, lab.t("about.text", Version.get(), Runtime.version()));
-            a.setHeaderText("SpecLab " + Version.get());
-            a.initOwner(stage);
-            a.show();
-        });
-        help.getItems().add(about);
-        BorderPane root = new BorderPane(tabs);
-        root.setTop(new MenuBar(language, help));
-        Scene scene = new Scene(root, 1200, 760);
+        libraryTab.setContent(library.root());
+        runTab.setContent(run.root());
+        experimentsTab.setContent(experiments.root());
+        jobsTab.setContent(jobs.root());
+        Scene scene = new Scene(root);
         scene.getStylesheets().add(LabApp.class.getResource("lab.css").toExternalForm());
         stage.setTitle("SpecLab " + Version.get());
         stage.setScene(scene);
@@ -95,16 +82,20 @@ public final class LabApp extends Application {
         experiments.load();
     }
 
-    private static Tab tab(String title, String id, javafx.scene.Node content) {
-        Tab t = new Tab(title, content);
-        t.setId(id);
-        t.setClosable(false);
-        return t;
+    @FXML private void english() { show(Locale.ENGLISH); }
+
+    @FXML private void chinese() { show(Locale.SIMPLIFIED_CHINESE); }
+
+    @FXML private void about() {
+        Alert a = new Alert(Alert.AlertType.INFORMATION, lab.t("about.text", Version.get(), Runtime.version()));
+        a.setHeaderText("SpecLab " + Version.get());
+        a.initOwner(stage);
+        a.show();
     }
 
     @Override
     public void stop() {
-        if (run != null) run.stop();
+        if (run != null) run.close();
         jobRunner.close();
     }
 }

@@ -5,28 +5,24 @@ import java.util.List;
 import javafx.application.Platform;
 import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.collections.ObservableList;
-import javafx.geometry.Insets;
-import javafx.geometry.Pos;
-import javafx.scene.control.Button;
+import javafx.fxml.FXML;
 import javafx.scene.control.Label;
 import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
 import javafx.scene.layout.BorderPane;
-import javafx.scene.layout.HBox;
-import javafx.scene.layout.Priority;
-import javafx.scene.layout.Region;
 import javafx.stage.DirectoryChooser;
 import javafx.stage.Window;
 import org.speclab.library.ModelEntry;
 import org.speclab.library.ModelLibrary;
 
-/** Models found in a folder, scanned off the JavaFX thread. */
+/** Models found in a folder, scanned off the JavaFX thread; laid out in library.fxml. */
 final class LibraryView {
-    private final BorderPane root = new BorderPane();
-    private final TableView<ModelEntry> table = new TableView<>();
+    private final BorderPane root;
+    @FXML private TableView<ModelEntry> models;
+    @FXML private TableColumn<ModelEntry, String> nameColumn, formatColumn, archColumn, paramsColumn, weightsColumn, sizeColumn,
+            contextColumn, vocabColumn, fitsColumn, statusColumn;
+    @FXML private Label folderLabel, status;
     private final ObservableList<ModelEntry> rows;
-    private final Label folderLabel = new Label();
-    private final Label status = new Label();
     private final Window owner;
     private final Lab lab;
     private Path folder;
@@ -44,69 +40,37 @@ final class LibraryView {
         this.rows = lab.models;
         this.folder = folder;
         this.owner = owner;
-        Button choose = new Button(lab.t("library.choose"));
-        choose.setId("chooseFolder");
-        choose.setOnAction(e -> chooseFolder());
-        Button rescan = new Button(lab.t("library.rescan"));
-        rescan.setId("rescan");
-        rescan.setOnAction(e -> rescan());
-        Label title = new Label(lab.t("library.title"));
-        title.getStyleClass().add("title");
-        Region spacer = new Region();
-        HBox.setHgrow(spacer, Priority.ALWAYS);
-        Button quantize = new Button(lab.t("library.quantize")), convert = new Button(lab.t("library.convert")), delete = new Button(lab.t("library.delete"));
-        quantize.setId("quantize");
-        convert.setId("convert");
-        delete.setId("delete");
-        quantize.setOnAction(e -> withSelection(LibraryActions::quantize));
-        convert.setOnAction(e -> withSelection(LibraryActions::convert));
-        delete.setOnAction(e -> withSelection(LibraryActions::delete));
-        Button show = new Button(lab.t("library.show"));
-        show.setOnAction(e -> withSelection((v, m) -> {
-            if (lab.host != null) lab.host.showDocument((java.nio.file.Files.isDirectory(m.path()) ? m.path() : m.path().getParent()).toUri().toString());
-        }));
-        HBox bar = new HBox(10, title, folderLabel, spacer, quantize, convert, delete, show, choose, rescan);
-        bar.setAlignment(Pos.CENTER_LEFT);
-        bar.setPadding(new Insets(10));
-        bar.getStyleClass().add("toolbar");
-
-        table.setId("models");
-        table.setItems(rows);
-        Button demo = new Button(lab.t("library.demo"));
-        demo.setId("demo");
-        demo.setOnAction(e -> LibraryActions.demo(this));
-        Label offer = new Label(lab.t("library.demo.offer"));
-        offer.setWrapText(true);
-        javafx.scene.layout.VBox placeholder = new javafx.scene.layout.VBox(10, new Label(lab.t("library.empty")), offer, demo);
-        placeholder.setAlignment(Pos.CENTER);
-        placeholder.setMaxWidth(560);
-        table.setPlaceholder(placeholder);
-        table.getColumns().addAll(List.of(
-                text(lab.t("library.col.name"), 200, ModelEntry::name),
-                text(lab.t("library.col.format"), 90, ModelEntry::format),
-                text(lab.t("library.col.arch"), 110, ModelEntry::architecture),
-                text(lab.t("library.col.params"), 100, e -> e.parameters() > 0 ? Formats.count(e.parameters()) : ""),
-                text(lab.t("library.col.weights"), 80, ModelEntry::weightType),
-                text(lab.t("library.col.size"), 90, e -> Formats.bytes(e.sizeBytes())),
-                text(lab.t("library.col.context"), 80, e -> e.contextLength() > 0 ? Integer.toString(e.contextLength()) : ""),
-                text(lab.t("library.col.vocab"), 90, e -> e.vocabSize() > 0 ? Integer.toString(e.vocabSize()) : ""),
-                text(lab.t("library.col.fits"), 110, e -> fitsInRam(e)),
-                text(lab.t("library.col.status"), 260, e -> e.readable() ? lab.t("library.ready") : e.problem())));
-        table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
-
-        status.setId("status");
-        status.setPadding(new Insets(6, 10, 6, 10));
-        root.setTop(bar);
-        root.setCenter(table);
-        root.setBottom(status);
+        root = lab.load("library.fxml", this);
+        models.setItems(rows);
+        text(nameColumn, ModelEntry::name);
+        text(formatColumn, ModelEntry::format);
+        text(archColumn, ModelEntry::architecture);
+        text(paramsColumn, e -> e.parameters() > 0 ? Formats.count(e.parameters()) : "");
+        text(weightsColumn, ModelEntry::weightType);
+        text(sizeColumn, e -> Formats.bytes(e.sizeBytes()));
+        text(contextColumn, e -> e.contextLength() > 0 ? Integer.toString(e.contextLength()) : "");
+        text(vocabColumn, e -> e.vocabSize() > 0 ? Integer.toString(e.vocabSize()) : "");
+        text(fitsColumn, this::fitsInRam);
+        text(statusColumn, e -> e.readable() ? lab.t("library.ready") : e.problem());
         updateFolderLabel();
     }
 
-    private static TableColumn<ModelEntry, String> text(String title, double width, java.util.function.Function<ModelEntry, String> f) {
-        TableColumn<ModelEntry, String> c = new TableColumn<>(title);
-        c.setPrefWidth(width);
+    @FXML private void quantize() { withSelection(LibraryActions::quantize); }
+
+    @FXML private void convert() { withSelection(LibraryActions::convert); }
+
+    @FXML private void delete() { withSelection(LibraryActions::delete); }
+
+    @FXML private void demo() { LibraryActions.demo(this); }
+
+    @FXML private void show() {
+        withSelection((v, m) -> {
+            if (lab.host != null) lab.host.showDocument((java.nio.file.Files.isDirectory(m.path()) ? m.path() : m.path().getParent()).toUri().toString());
+        });
+    }
+
+    private static void text(TableColumn<ModelEntry, String> c, java.util.function.Function<ModelEntry, String> f) {
         c.setCellValueFactory(d -> new ReadOnlyStringWrapper(f.apply(d.getValue())));
-        return c;
     }
 
     BorderPane root() { return root; }
@@ -120,7 +84,7 @@ final class LibraryView {
     Path folder() { return folder; }
 
     private void withSelection(java.util.function.BiConsumer<LibraryView, ModelEntry> action) {
-        ModelEntry m = table.getSelectionModel().getSelectedItem();
+        ModelEntry m = models.getSelectionModel().getSelectedItem();
         if (m == null) status.setText(lab.t("library.select"));
         else action.accept(this, m);
     }
@@ -136,7 +100,7 @@ final class LibraryView {
         return e.sizeBytes() * 1.2 < total ? lab.t("library.fits.yes") : lab.t("library.fits.no", Formats.bytes((long) (e.sizeBytes() * 1.2)));
     }
 
-    private void chooseFolder() {
+    @FXML private void chooseFolder() {
         DirectoryChooser dc = new DirectoryChooser();
         if (folder.toFile().isDirectory()) dc.setInitialDirectory(folder.toFile());
         var chosen = dc.showDialog(owner);
@@ -147,7 +111,7 @@ final class LibraryView {
         }
     }
 
-    void rescan() {
+    @FXML void rescan() {
         Path f = folder;
         List<Path> all = new java.util.ArrayList<>(List.of(f));
         all.addAll(extraFolders);

@@ -123,6 +123,10 @@ class LabAppTest {
         assertEquals(3, chart.getData().size(), "target alone, measured, predicted");
         assertEquals(2, chart.getData().get(1).getData().size());
         screenshot(chart, "experiments.png");
+        robot.interact(() -> tabs.getSelectionModel().select(3));
+        TableView<?> jobs = robot.lookup("#jobs").queryTableView();
+        robot.interact(() -> jobs.getSelectionModel().select(0));
+        screenshot(jobs, "jobs.png");
     }
 
     @Test
