@@ -48,6 +48,7 @@ final class ExperimentsView {
         col(temperatureColumn, Experiment::temperature);
         col(newTokensColumn, Experiment::newTokens);
         col(deviceColumn, Experiment::device);
+        ColumnHeaders.neverClipped(experiments);
         lab.experiments.addListener((javafx.collections.ListChangeListener<Experiment>) c -> {
             save();
             redrawChart();

@@ -64,6 +64,7 @@ final class JobsView {
         progressColumn.setCellFactory(ProgressBarTableCell.forTableColumn());
         stateColumn.setCellValueFactory(d -> d.getValue().state);
         startedColumn.setCellValueFactory(d -> new ReadOnlyStringWrapper(d.getValue().started));
+        ColumnHeaders.neverClipped(jobs);
         jobs.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> log.setText(b == null ? "" : b.log.toString()));
         loadHistory();
     }

@@ -1,45 +1,55 @@
 package org.speclab.ui;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import javafx.application.Platform;
 import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.collections.ObservableList;
 import javafx.fxml.FXML;
 import javafx.scene.control.Label;
+import javafx.scene.control.ListCell;
+import javafx.scene.control.ListView;
 import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
+import javafx.scene.control.TextField;
+import javafx.scene.control.Tooltip;
 import javafx.scene.layout.BorderPane;
 import javafx.stage.DirectoryChooser;
 import javafx.stage.Window;
 import org.speclab.library.ModelEntry;
 import org.speclab.library.ModelLibrary;
 
-/** Models found in a folder, scanned off the JavaFX thread; laid out in library.fxml. */
+/**
+ * The models in the library's folders, scanned off the JavaFX thread and watched for changes. The
+ * folders are the user's to add and remove; every change is handed to {@code onFoldersChanged} to be
+ * kept in the workspace settings. Laid out in library.fxml.
+ */
 final class LibraryView {
     private final BorderPane root;
     @FXML private TableView<ModelEntry> models;
     @FXML private TableColumn<ModelEntry, String> nameColumn, formatColumn, archColumn, paramsColumn, weightsColumn, sizeColumn,
             contextColumn, vocabColumn, fitsColumn, statusColumn;
-    @FXML private Label folderLabel, status;
+    @FXML private ListView<Path> folders;
+    @FXML private TextField folderPath;
+    @FXML private Label status;
     private final ObservableList<ModelEntry> rows;
     private final Window owner;
     private final Lab lab;
-    private Path folder;
-
     private final JobsView jobs;
-
-    /** Folders scanned besides the chosen one. */
-    private final List<Path> extraFolders;
+    private final Consumer<List<Path>> onFoldersChanged;
     private final FolderWatcher watcher = new FolderWatcher(() -> Platform.runLater(this::rescan));
+    /** Only the newest scan's answer is shown: an older one may finish later and would bring back a removed folder's models. */
+    private long scans;
 
-    LibraryView(Lab lab, JobsView jobs, Path folder, List<Path> extraFolders, Window owner) {
+    LibraryView(Lab lab, JobsView jobs, List<Path> initialFolders, Consumer<List<Path>> onFoldersChanged, Window owner) {
         this.lab = lab;
-        this.extraFolders = extraFolders;
         this.jobs = jobs;
         this.rows = lab.models;
-        this.folder = folder;
         this.owner = owner;
+        this.onFoldersChanged = onFoldersChanged;
         root = lab.load("library.fxml", this);
         models.setItems(rows);
         text(nameColumn, ModelEntry::name);
@@ -52,21 +62,27 @@ final class LibraryView {
         text(vocabColumn, e -> e.vocabSize() > 0 ? Integer.toString(e.vocabSize()) : "");
         text(fitsColumn, this::fitsInRam);
         text(statusColumn, e -> e.readable() ? lab.t("library.ready") : e.problem());
-        updateFolderLabel();
+        ColumnHeaders.neverClipped(models);
+        folders.getItems().setAll(initialFolders);
+        folders.setCellFactory(v -> new FolderCell());
     }
 
-    @FXML private void quantize() { withSelection(LibraryActions::quantize); }
-
-    @FXML private void convert() { withSelection(LibraryActions::convert); }
-
-    @FXML private void delete() { withSelection(LibraryActions::delete); }
-
-    @FXML private void demo() { LibraryActions.demo(this); }
-
-    @FXML private void show() {
-        withSelection((v, m) -> {
-            if (lab.host != null) lab.host.showDocument((java.nio.file.Files.isDirectory(m.path()) ? m.path() : m.path().getParent()).toUri().toString());
-        });
+    /** A folder as the list shows it: its path, greyed out with a note when it does not exist (yet). */
+    private final class FolderCell extends ListCell<Path> {
+        @Override
+        protected void updateItem(Path p, boolean empty) {
+            super.updateItem(p, empty);
+            getStyleClass().remove("folder-missing");
+            if (empty || p == null) {
+                setText(null);
+                setTooltip(null);
+                return;
+            }
+            boolean missing = !Files.isDirectory(p);
+            setText(p + (missing ? "  " + lab.t("library.folder.missing") : ""));
+            setTooltip(new Tooltip(p.toString()));
+            if (missing) getStyleClass().add("folder-missing");
+        }
     }
 
     private static void text(TableColumn<ModelEntry, String> c, java.util.function.Function<ModelEntry, String> f) {
@@ -81,16 +97,80 @@ final class LibraryView {
 
     Window owner() { return owner; }
 
-    Path folder() { return folder; }
+    /** Where new models (the demo pair) go: the first folder, which by default is the SpecLab folder. */
+    Path folder() {
+        if (folders.getItems().isEmpty()) addFolder(ModelLibrary.defaultFolder());
+        return folders.getItems().getFirst();
+    }
+
+    List<Path> folders() { return List.copyOf(folders.getItems()); }
+
+    @FXML private void quantize() { withSelection(LibraryActions::quantize); }
+
+    @FXML private void convert() { withSelection(LibraryActions::convert); }
+
+    @FXML private void delete() { withSelection(LibraryActions::delete); }
+
+    @FXML private void demo() { LibraryActions.demo(this); }
+
+    @FXML private void show() {
+        withSelection((v, m) -> {
+            if (lab.host != null) lab.host.showDocument((Files.isDirectory(m.path()) ? m.path() : m.path().getParent()).toUri().toString());
+        });
+    }
+
+    /** Adds the folder typed (or pasted) into the path field. */
+    @FXML private void addFolder() {
+        String text = folderPath.getText().strip();
+        if (text.isEmpty()) {
+            browseFolder();
+            return;
+        }
+        Path p = Path.of(text.startsWith("~") ? System.getProperty("user.home") + text.substring(1) : text);
+        if (!Files.isDirectory(p)) {
+            status.setText(lab.t("library.folder.notFound", p));
+            return;
+        }
+        folderPath.clear();
+        addFolder(p);
+    }
+
+    @FXML private void browseFolder() {
+        DirectoryChooser dc = new DirectoryChooser();
+        Path selected = folders.getSelectionModel().getSelectedItem();
+        if (selected != null && Files.isDirectory(selected)) dc.setInitialDirectory(selected.toFile());
+        var chosen = dc.showDialog(owner);
+        if (chosen != null) addFolder(chosen.toPath());
+    }
+
+    @FXML private void removeFolder() {
+        Path selected = folders.getSelectionModel().getSelectedItem();
+        if (selected == null) {
+            status.setText(lab.t("library.folder.select"));
+            return;
+        }
+        folders.getItems().remove(selected);
+        foldersChanged();
+    }
+
+    private void addFolder(Path p) {
+        Path abs = p.toAbsolutePath().normalize();
+        if (!folders.getItems().contains(abs)) {
+            folders.getItems().add(abs);
+            foldersChanged();
+        }
+        folders.getSelectionModel().select(abs);
+    }
+
+    private void foldersChanged() {
+        onFoldersChanged.accept(folders());
+        rescan();
+    }
 
     private void withSelection(java.util.function.BiConsumer<LibraryView, ModelEntry> action) {
         ModelEntry m = models.getSelectionModel().getSelectedItem();
         if (m == null) status.setText(lab.t("library.select"));
         else action.accept(this, m);
-    }
-
-    private void updateFolderLabel() {
-        folderLabel.setText(folder + (extraFolders.isEmpty() ? "" : " + " + extraFolders.size()));
     }
 
     /** Weights are mapped: a model fits when its file fits in RAM with some room for the KV cache and the rest. */
@@ -100,34 +180,28 @@ final class LibraryView {
         return e.sizeBytes() * 1.2 < total ? lab.t("library.fits.yes") : lab.t("library.fits.no", Formats.bytes((long) (e.sizeBytes() * 1.2)));
     }
 
-    @FXML private void chooseFolder() {
-        DirectoryChooser dc = new DirectoryChooser();
-        if (folder.toFile().isDirectory()) dc.setInitialDirectory(folder.toFile());
-        var chosen = dc.showDialog(owner);
-        if (chosen != null) {
-            folder = chosen.toPath();
-            updateFolderLabel();
-            rescan();
-        }
-    }
-
     @FXML void rescan() {
-        Path f = folder;
-        List<Path> all = new java.util.ArrayList<>(List.of(f));
-        all.addAll(extraFolders);
-        watcher.watch(all);
-        status.setText(lab.t("library.scanning", f));
+        List<Path> all = folders();
+        long scan = ++scans;
+        status.setText(lab.t("library.scanning", all.size()));
         Thread t = new Thread(() -> {
+            watcher.watch(all);
             try {
                 List<ModelEntry> found = ModelLibrary.scan(all);
+                long missing = all.stream().filter(f -> !Files.isDirectory(f)).count();
                 Platform.runLater(() -> {
+                    if (scan != scans) return;
                     rows.setAll(found);
+                    folders.refresh(); // a folder that was missing may exist now
                     long bad = found.stream().filter(e -> !e.readable()).count();
-                    status.setText(lab.t("library.found", found.size(), f) + (bad > 0 ? " " + lab.t("library.unreadable", bad) : "")
-                            + (f.toFile().isDirectory() ? "" : " " + lab.t("library.missing")));
+                    status.setText(lab.t("library.found", found.size(), all.size()) + (bad > 0 ? " " + lab.t("library.unreadable", bad) : "")
+                            + (missing > 0 ? " " + lab.t("library.missing", missing) : ""));
                 });
             } catch (Exception ex) {
-                Platform.runLater(() -> status.setText("Cannot scan " + f + ": " + ex.getMessage()));
+                LabLog.error("library scan failed", ex);
+                Platform.runLater(() -> {
+                    if (scan == scans) status.setText(lab.t("library.scanFailed", ex.getMessage()));
+                });
             }
         }, "library-scan");
         t.setDaemon(true);
