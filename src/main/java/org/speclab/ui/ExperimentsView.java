@@ -158,16 +158,23 @@ final class ExperimentsView {
         }
     }
 
-    private void export(String name, String content) {
+    /** Asks where an export goes: a save dialog (tests, which cannot click a native dialog, answer it themselves). Null: cancelled. */
+    static volatile java.util.function.BiFunction<Window, String, java.nio.file.Path> saveAs = (owner, name) -> {
         FileChooser fc = new FileChooser();
         fc.setInitialFileName(name);
         var f = fc.showSaveDialog(owner);
+        return f == null ? null : f.toPath();
+    };
+
+    private void export(String name, String content) {
+        java.nio.file.Path f = saveAs.apply(owner, name);
         if (f == null) return;
         try {
-            Files.writeString(f.toPath(), content);
+            Files.writeString(f, content);
             experimentsStatus.setText(lab.t("experiments.saved", f));
         } catch (Exception e) {
-            experimentsStatus.setText(e.getMessage());
+            LabLog.error("export failed", e);
+            experimentsStatus.setText(lab.t("experiments.exportFailed", f, e.getMessage()));
         }
     }
 }

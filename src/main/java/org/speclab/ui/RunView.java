@@ -46,7 +46,8 @@ final class RunView {
     @FXML private Button start, stop;
     @FXML private ScrollPane streamScroll;
     @FXML private TextFlow stream;
-    @FXML private Label runStatus, tps, explanation, memory, bandwidth, device;
+    @FXML private Label runStatus, tps, explanation, memory, bandwidth, deviceNote;
+    @FXML private ComboBox<Device> device;
     @FXML private ProgressBar memoryBar, bandwidthBar;
     @FXML private BarChart<String, Number> histogram;
     @FXML private LineChart<Number, Number> speedChart;
@@ -58,7 +59,7 @@ final class RunView {
     private volatile RunSession session;
     private long[] counts = new long[17];
     private int shown;
-    private long startNanos;
+    private long startNanos, stopPressed;
 
     /** How the model pickers name a model: name, weight type and size, enough to tell quantizations apart. */
     static final javafx.util.StringConverter<ModelEntry> MODEL_NAMES = new javafx.util.StringConverter<>() {
@@ -113,13 +114,51 @@ final class RunView {
         if (d != null && usable.contains(d)) draftModel.setValue(d);
     }
 
-    /** CUDA is probed off the JavaFX thread: loading the driver library can take a moment. */
+    /** A device the picker offers; {@code why} says why one cannot be chosen. */
+    record Device(String id, String label, String why) {
+        boolean usable() { return why == null; }
+
+        @Override
+        public String toString() { return label; }
+    }
+
+    static final Device CPU = new Device("cpu", "CPU", null);
+
+    /**
+     * The picker starts with the CPU; CUDA devices are added once probed, off the JavaFX thread
+     * (loading the driver library can take a moment). Runs use the CPU engine: this build has no
+     * CUDA engine, so CUDA devices are listed but cannot be chosen, and the note says why.
+     */
     private void probeDevices() {
+        device.getItems().setAll(CPU);
+        device.setValue(CPU);
+        device.setCellFactory(v -> new javafx.scene.control.ListCell<>() {
+            @Override
+            protected void updateItem(Device d, boolean empty) {
+                super.updateItem(d, empty);
+                setText(empty || d == null ? null : d.label());
+                setDisable(d != null && !d.usable());
+                setTooltip(d == null || d.usable() ? null : new javafx.scene.control.Tooltip(d.why()));
+            }
+        });
+        deviceNote.setText(lab.t("run.device.probing"));
         Thread probe = new Thread(() -> {
             var cuda = org.speclab.engine.cuda.CudaProbe.probe();
-            String text = "CPU" + (cuda.available() ? " · CUDA: " + String.join(", ", cuda.devices()) + " (" + lab.t("run.device.cudaLater") + ")"
-                    : " · CUDA: " + cuda.reason());
-            javafx.application.Platform.runLater(() -> device.setText(text));
+            List<Device> found = new ArrayList<>(List.of(CPU));
+            String note;
+            if (cuda.available()) {
+                String why = lab.t("run.device.cudaLater");
+                for (String d : cuda.devices()) found.add(new Device(d.split("\\s+")[0], d, why));
+                note = "CUDA: " + why;
+            } else {
+                note = lab.t("run.device.noCuda", cuda.reason());
+            }
+            javafx.application.Platform.runLater(() -> {
+                device.getItems().setAll(found);
+                device.setValue(CPU);
+                deviceNote.setText(note);
+                device.setTooltip(new javafx.scene.control.Tooltip(note));
+            });
         }, "cuda-probe");
         probe.setDaemon(true);
         probe.start();
@@ -129,6 +168,7 @@ final class RunView {
         ModelEntry t = target.getValue();
         if (t == null) return;
         cancel.set(false);
+        stopPressed = 0;
         events.clear();
         stream.getChildren().clear();
         accepted.getData().clear();
@@ -144,7 +184,7 @@ final class RunView {
                 kind, ngram.getValue(), layers.getValue(), k.getValue(), adaptive.isSelected(), temperature.getValue().floatValue(),
                 topK.getValue(), topP.getValue().floatValue(), maxTokens.getValue(), threads.getValue(), baseline.isSelected() && kind > 0,
                 prompt.getText());
-        RunSession run = new RunSession(s, lab, events, cancel);
+        RunSession run = new RunSession(s, lab, events, cancel, () -> javafx.application.Platform.runLater(this::drain));
         session = run;
         Thread th = new Thread(run, "speclab-run");
         th.setDaemon(true);
@@ -172,6 +212,10 @@ final class RunView {
                 }
                 case RunSession.Event.Step step -> counts[Math.min(step.accepted(), 16)]++;
                 case RunSession.Event.Status st -> runStatus.setText(st.text());
+                case RunSession.Event.Started st -> {
+                    startNanos = System.nanoTime();
+                    speed.getData().clear();
+                }
                 case RunSession.Event.Done d -> finish(d);
             }
         }
@@ -206,8 +250,13 @@ final class RunView {
     private void finish(RunSession.Event.Done d) {
         start.setDisable(false);
         stop.setDisable(true);
-        runStatus.setText(d.status());
-        if (d.tokensPerSecond() > 0) tps.setText(String.format("%.1f %s", d.tokensPerSecond(), lab.t("run.stat.tps")));
+        runStatus.setText(cancel.get() && stopPressed != 0
+                ? lab.t("run.status.stoppedAfter", Math.max(0, (d.endedNanos() - stopPressed) / 1_000_000)) : d.status());
+        if (d.tokensPerSecond() > 0) {
+            tps.setText(String.format("%.1f %s", d.tokensPerSecond(), lab.t("run.stat.tps")));
+            // a run shorter than one frame still gets its point on the chart
+            speed.getData().add(new XYChart.Data<>((System.nanoTime() - startNanos) / 1e9, d.tokensPerSecond()));
+        }
         explanation.setText(d.explanation());
         if (d.bandwidthGbs() > 0) {
             bandwidth.setText(String.format("%.2f / %.2f GB/s", d.bandwidthGbs(), d.peakGbs()));
@@ -219,8 +268,15 @@ final class RunView {
         session = null;
     }
 
+    /**
+     * The generator sees the flag between forward passes: at once for small models, after the pass
+     * under way for big ones; the view says so at once either way.
+     */
     @FXML private void stop() {
+        stopPressed = System.nanoTime();
         cancel.set(true);
+        stop.setDisable(true);
+        runStatus.setText(lab.t("run.status.stopping"));
     }
 
     /** The window closes or its language changes: the run ends and the view stops refreshing. */
