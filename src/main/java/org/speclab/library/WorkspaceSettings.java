@@ -12,15 +12,16 @@ import java.util.List;
 
 /**
  * What the lab remembers between starts, as {@code settings.json} in the workspace (~/.speclab):
- * the library folders, the window's place and size, the language. A null field means "never set":
+ * the library folders, the window's place and size, the language, the folder last exported to. A
+ * null field means "never set":
  * the lab then uses its default (for folders: {@link ModelLibrary#defaultFolders()}).
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record WorkspaceSettings(List<String> folders, Window window, String language) {
+public record WorkspaceSettings(List<String> folders, Window window, String language, String exportFolder) {
     /** The window's last bounds, in screen coordinates. */
     public record Window(double x, double y, double width, double height, boolean maximized) {}
 
-    public static final WorkspaceSettings NONE = new WorkspaceSettings(null, null, null);
+    public static final WorkspaceSettings NONE = new WorkspaceSettings(null, null, null, null);
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -47,15 +48,19 @@ public record WorkspaceSettings(List<String> folders, Window window, String lang
     }
 
     public WorkspaceSettings withFolders(List<Path> f) {
-        return new WorkspaceSettings(f.stream().map(Path::toString).toList(), window, language);
+        return new WorkspaceSettings(f.stream().map(Path::toString).toList(), window, language, exportFolder);
     }
 
     public WorkspaceSettings withWindow(Window w) {
-        return new WorkspaceSettings(folders, w, language);
+        return new WorkspaceSettings(folders, w, language, exportFolder);
     }
 
     public WorkspaceSettings withLanguage(String l) {
-        return new WorkspaceSettings(folders, window, l);
+        return new WorkspaceSettings(folders, window, l, exportFolder);
+    }
+
+    public WorkspaceSettings withExportFolder(Path f) {
+        return new WorkspaceSettings(folders, window, language, f.toString());
     }
 
     /** The folders as paths, or null when they were never chosen. */

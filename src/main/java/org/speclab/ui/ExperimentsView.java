@@ -158,20 +158,24 @@ final class ExperimentsView {
         }
     }
 
-    /** Asks where an export goes: a save dialog (tests, which cannot click a native dialog, answer it themselves). Null: cancelled. */
-    static volatile java.util.function.BiFunction<Window, String, java.nio.file.Path> saveAs = (owner, name) -> {
-        FileChooser fc = new FileChooser();
-        fc.setInitialFileName(name);
+    /** Asks where an export goes, in a save dialog set up by the view (tests, which cannot click a native dialog, answer it themselves). Null: cancelled. */
+    static volatile java.util.function.BiFunction<Window, FileChooser, java.nio.file.Path> saveAs = (owner, fc) -> {
         var f = fc.showSaveDialog(owner);
         return f == null ? null : f.toPath();
     };
 
+    /** Exports start in the folder last exported to. */
     private void export(String name, String content) {
-        java.nio.file.Path f = saveAs.apply(owner, name);
+        FileChooser fc = new FileChooser();
+        fc.setInitialFileName(name);
+        String last = lab.settings.get().exportFolder();
+        if (last != null && Files.isDirectory(java.nio.file.Path.of(last))) fc.setInitialDirectory(new java.io.File(last));
+        java.nio.file.Path f = saveAs.apply(owner, fc);
         if (f == null) return;
         try {
             Files.writeString(f, content);
             experimentsStatus.setText(lab.t("experiments.saved", f));
+            lab.remember.accept(s -> s.withExportFolder(f.toAbsolutePath().getParent()));
         } catch (Exception e) {
             LabLog.error("export failed", e);
             experimentsStatus.setText(lab.t("experiments.exportFailed", f, e.getMessage()));

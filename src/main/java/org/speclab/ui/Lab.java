@@ -18,6 +18,9 @@ final class Lab {
     final ExperimentStore store;
     /** Outlives the views: switching language rebuilds them, running jobs go on. */
     final org.speclab.jobs.JobRunner jobs;
+    /** The workspace settings as they are now, and how to change them (both set by the application). */
+    java.util.function.Supplier<org.speclab.library.WorkspaceSettings> settings = () -> org.speclab.library.WorkspaceSettings.NONE;
+    java.util.function.Consumer<java.util.function.UnaryOperator<org.speclab.library.WorkspaceSettings>> remember = change -> {};
     /** Opens folders in the desktop's file manager (set by the application). */
     javafx.application.HostServices host;
 

@@ -98,6 +98,8 @@ public final class LabApp extends Application {
         if (run != null) run.close();
         lab = new Lab(l, workspace.resolve(experimentsFile != null ? experimentsFile.getFileName().toString() : "experiments.json"), jobRunner);
         lab.host = getHostServices();
+        lab.settings = () -> settings;
+        lab.remember = this::update;
         BorderPane root = lab.load("lab.fxml", this);
         JobsView jobs = new JobsView(lab, workspace.resolve("jobs.json"));
         LibraryView library = new LibraryView(lab, jobs, libraryFolders(), f -> update(s -> s.withFolders(f)), stage);

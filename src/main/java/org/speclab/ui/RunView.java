@@ -64,7 +64,10 @@ final class RunView {
     /** How the model pickers name a model: name, weight type and size, enough to tell quantizations apart. */
     static final javafx.util.StringConverter<ModelEntry> MODEL_NAMES = new javafx.util.StringConverter<>() {
         @Override
-        public String toString(ModelEntry m) { return m == null ? "" : m.name() + "  (" + m.weightType() + ", " + Formats.bytes(m.sizeBytes()) + ")"; }
+        public String toString(ModelEntry m) {
+            if (m == null) return "";
+            return m.name() + "  (" + m.weightType() + ", " + Formats.bytes(m.sizeBytes()) + (m.format().equals("gguf") ? "" : ", " + m.format()) + ")";
+        }
 
         @Override
         public ModelEntry fromString(String s) { return null; }
@@ -223,7 +226,8 @@ final class RunView {
         double secs = (System.nanoTime() - startNanos) / 1e9;
         if (session != null && shown > 0 && secs > 0) {
             tps.setText(String.format("%.1f %s", shown / secs, lab.t("run.stat.tps")));
-            if (speed.getData().size() < 2000) speed.getData().add(new XYChart.Data<>(secs, shown / secs));
+            // the first few milliseconds hold a token or two: a rate from them is noise that would flatten the rest of the curve
+            if (secs >= 0.1 && speed.getData().size() < 2000) speed.getData().add(new XYChart.Data<>(secs, shown / secs));
             updateHistogram();
             updateMemory();
         }
@@ -255,7 +259,8 @@ final class RunView {
         if (d.tokensPerSecond() > 0) {
             tps.setText(String.format("%.1f %s", d.tokensPerSecond(), lab.t("run.stat.tps")));
             // a run shorter than one frame still gets its point on the chart
-            speed.getData().add(new XYChart.Data<>((System.nanoTime() - startNanos) / 1e9, d.tokensPerSecond()));
+            // (its time is the generation's own: this frame may have drained its start and its end together)
+            if (shown > 0) speed.getData().add(new XYChart.Data<>(shown / d.tokensPerSecond(), d.tokensPerSecond()));
         }
         explanation.setText(d.explanation());
         if (d.bandwidthGbs() > 0) {

@@ -39,7 +39,7 @@ final class SweepDialog extends Dialog<Sweep> {
             @Override
             protected void updateItem(ModelEntry m, boolean empty) {
                 super.updateItem(m, empty);
-                setText(empty || m == null ? null : m.name() + "  (" + m.weightType() + ")");
+                setText(empty || m == null ? null : RunView.MODEL_NAMES.toString(m));
             }
         });
         draft.getItems().setAll(usable);

@@ -126,6 +126,7 @@ class LabAppTest {
             targets.getSelectionModel().select(targets.getItems().stream().filter(m -> m.path().endsWith("stories260K/stories260K.gguf")).findFirst().orElseThrow());
             ks.setText("1,3");
         });
+        screenshot(ks, "sweep-dialog.png");
         robot.clickOn("OK");
         TableView<Experiment> experiments = robot.lookup("#experiments").queryTableView();
         WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> experiments.getItems().size() == 3);
@@ -138,7 +139,11 @@ class LabAppTest {
         // exports: CSV with the seed's columns, Markdown as a table in the same order, one row per run
         Path dir = Files.createTempDirectory("speclab-export");
         var dialog = ExperimentsView.saveAs;
-        ExperimentsView.saveAs = (owner, name) -> dir.resolve(name);
+        java.util.List<java.io.File> startedIn = new java.util.ArrayList<>();
+        ExperimentsView.saveAs = (owner, chooser) -> {
+            startedIn.add(chooser.getInitialDirectory());
+            return dir.resolve(chooser.getInitialFileName());
+        };
         try {
             robot.clickOn("#exportCsv");
             robot.clickOn("#exportMarkdown");
@@ -156,6 +161,7 @@ class LabAppTest {
         assertTrue(md.get(1).matches("\\|( ?:?-+:? ?\\|)+"), md.get(1));
         assertEquals(3, md.stream().skip(2).filter(l -> l.startsWith("|") && l.contains("stories260K")).count());
         assertTrue(robot.lookup("#experimentsStatus").queryLabeled().getText().contains("experiments.md"));
+        assertEquals(dir.toFile(), startedIn.get(1), "the second export starts where the first went");
         robot.interact(() -> tabs.getSelectionModel().select(3));
         TableView<?> jobs = robot.lookup("#jobs").queryTableView();
         robot.interact(() -> jobs.getSelectionModel().select(0));
