@@ -133,6 +133,7 @@ final class ExperimentsView {
         for (var s : predicted.values()) s.getData().sort(java.util.Comparator.comparingDouble(d -> d.getXValue().doubleValue()));
         kChart.getData().addAll(measured.values());
         kChart.getData().addAll(predicted.values());
+        for (var p : predicted.values()) if (p.getNode() != null) p.getNode().getStyleClass().add("predicted");
     }
 
     private static javafx.scene.chart.XYChart.Series<Number, Number> named(String name) {
