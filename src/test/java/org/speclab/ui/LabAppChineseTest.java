@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import javafx.scene.control.ChoiceBox;
@@ -27,7 +28,13 @@ import org.testfx.util.WaitForAsyncUtils;
 class LabAppChineseTest {
     @Start
     void start(Stage stage) throws Exception {
-        LabApp.initialFolder = SharedFiles.require("models");
+        // a copy: the quantize job below writes beside its model, and ../shared is only read
+        Path folder = Files.createTempDirectory("speclab-zh");
+        for (String m : new String[] {"stories260K/stories260K.gguf", "stories260K/stories260K-F16.gguf", "stories260K-draft/stories260K-L3.gguf"}) {
+            Path src = SharedFiles.require("models/" + m);
+            Files.copy(src, folder.resolve(src.getFileName()));
+        }
+        LabApp.initialFolder = folder;
         LabApp.experimentsFile = Files.createTempDirectory("speclab-ui").resolve("experiments.json");
         LabApp.locale = Locale.SIMPLIFIED_CHINESE;
         new LabApp().start(stage);
@@ -42,7 +49,7 @@ class LabAppChineseTest {
         assertEquals("实验", tabs.getTabs().get(2).getText());
         assertEquals("任务", tabs.getTabs().get(3).getText());
         TableView<ModelEntry> models = robot.lookup("#models").queryTableView();
-        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> models.getItems().size() >= 8);
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> models.getItems().size() == 3);
         WaitForAsyncUtils.waitForFxEvents();
         assertEquals("名称", models.getColumns().getFirst().getText());
         LabAppTest.screenshot(models, "library-zh.png");
@@ -53,7 +60,7 @@ class LabAppChineseTest {
         ChoiceBox<String> drafter = robot.lookup("#drafter").queryAs(ChoiceBox.class);
         Spinner<Integer> max = robot.lookup("#maxTokens").queryAs(Spinner.class);
         robot.interact(() -> {
-            target.setValue(target.getItems().stream().filter(m -> m.path().endsWith("stories260K/stories260K.gguf")).findFirst().orElseThrow());
+            target.setValue(target.getItems().stream().filter(m -> m.name().equals("stories260K")).findFirst().orElseThrow());
             drafter.getSelectionModel().select(2);
             max.getValueFactory().setValue(60);
         });
@@ -70,8 +77,19 @@ class LabAppChineseTest {
         assertEquals("模型", experiments.getColumns().getFirst().getText());
         LabAppTest.screenshot(experiments, "experiments-zh.png");
 
+        // a quantize job, so the Jobs view has something to show
+        robot.interact(() -> {
+            tabs.getSelectionModel().select(0);
+            models.getSelectionModel().select(models.getItems().stream().filter(m -> m.name().equals("stories260K")).findFirst().orElseThrow());
+        });
+        robot.clickOn("#quantize");
+        javafx.scene.control.DialogPane dialog = robot.lookup(".dialog-pane").queryAs(javafx.scene.control.DialogPane.class);
+        assertTrue(dialog.getHeaderText().startsWith("量化"), dialog.getHeaderText());
+        robot.interact(() -> ((javafx.scene.control.Button) dialog.lookupButton(javafx.scene.control.ButtonType.OK)).fire());
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> models.getItems().size() == 4);
         robot.interact(() -> tabs.getSelectionModel().select(3));
         TableView<?> jobs = robot.lookup("#jobs").queryTableView();
+        robot.interact(() -> jobs.getSelectionModel().select(0));
         assertEquals("任务", jobs.getColumns().getFirst().getText());
         LabAppTest.screenshot(jobs, "jobs-zh.png");
     }
