@@ -44,6 +44,13 @@ public final class ModelLibrary {
         return out;
     }
 
+    /** The library's folders until the user changes them: the SpecLab folder (demo models go there), then {@link #knownFolders()}. */
+    public static List<Path> defaultFolders() {
+        List<Path> out = new ArrayList<>(List.of(defaultFolder()));
+        out.addAll(knownFolders());
+        return out;
+    }
+
     /** Every model under any of {@code folders}, each listed once. */
     public static List<ModelEntry> scan(List<Path> folders) throws IOException {
         java.util.Map<Path, ModelEntry> all = new java.util.LinkedHashMap<>();

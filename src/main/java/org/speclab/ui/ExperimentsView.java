@@ -4,85 +4,95 @@ import java.nio.file.Files;
 import java.util.List;
 import java.util.function.Function;
 import javafx.beans.property.ReadOnlyStringWrapper;
-import javafx.geometry.Insets;
-import javafx.scene.control.Button;
+import javafx.fxml.FXML;
+import javafx.scene.chart.LineChart;
+import javafx.scene.chart.NumberAxis;
 import javafx.scene.control.Label;
 import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
 import javafx.scene.layout.BorderPane;
-import javafx.scene.layout.HBox;
 import javafx.stage.FileChooser;
 import javafx.stage.Window;
 import org.speclab.lab.Experiment;
 import org.speclab.lab.ExperimentExport;
 
-/** Every run, with the seed's columns and what explains them; export as CSV or Markdown. */
+/** Every run, with the seed's columns and what explains them; export as CSV or Markdown. Laid out in experiments.fxml. */
 final class ExperimentsView {
     private final Lab lab;
     private final Window owner;
-    private final BorderPane root = new BorderPane();
-    private final Label status = new Label();
-
+    private final BorderPane root;
     private final JobsView jobs;
-    private final javafx.scene.chart.LineChart<Number, Number> chart =
-            new javafx.scene.chart.LineChart<>(new javafx.scene.chart.NumberAxis(), new javafx.scene.chart.NumberAxis());
+    @FXML private Label experimentsStatus;
+    @FXML private TableView<Experiment> experiments;
+    @FXML private TableColumn<Experiment, String> modelColumn, quantColumn, draftColumn, kColumn, tpsColumn, acceptedColumn, alphaColumn,
+            costColumn, predictedColumn, measuredColumn, temperatureColumn, newTokensColumn, deviceColumn;
+    @FXML private LineChart<Number, Number> kChart;
+    @FXML private NumberAxis kAxis;
 
     ExperimentsView(Lab lab, JobsView jobs, Window owner) {
         this.lab = lab;
         this.jobs = jobs;
         this.owner = owner;
-        TableView<Experiment> table = new TableView<>(lab.experiments);
-        table.setId("experiments");
-        table.getColumns().addAll(List.of(
-                col("model", Experiment::model), col("quant", Experiment::modelQuantization),
-                col("draft", Experiment::draftModel), col("k", Experiment::speculateK),
-                col("tokens/s", e -> String.format("%.1f", e.tokensPerSec())), col("mean accepted", e -> fmt(e.meanAccepted())),
-                col("α", e -> fmt(e.alpha())), col("c", e -> fmt(e.costRatio())),
-                col("predicted", e -> e.predictedSpeedup() == null ? "" : String.format("%.2fx", e.predictedSpeedup())),
-                col("measured", e -> e.measuredSpeedup() == null ? "" : String.format("%.2fx", e.measuredSpeedup())),
-                col("T", Experiment::temperature), col("new tokens", Experiment::newTokens), col("device", Experiment::device)));
-        table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
-        Button csv = new Button(lab.t("experiments.csv")), md = new Button(lab.t("experiments.markdown")), clear = new Button(lab.t("experiments.clear"));
-        csv.setOnAction(e -> export("experiments.csv", ExperimentExport.csv(List.copyOf(lab.experiments))));
-        md.setOnAction(e -> export("experiments.md", ExperimentExport.markdown(List.copyOf(lab.experiments))));
-        clear.setOnAction(e -> {
-            lab.experiments.clear();
-            save();
-        });
-        Button sweep = new Button(lab.t("sweep.button"));
-        sweep.setId("sweep");
-        sweep.setOnAction(e -> new SweepDialog(lab, owner).showAndWait()
-                .ifPresent(sw -> jobs.submit(sw, rows -> lab.experiments.addAll(rows))));
-        HBox bar = new HBox(10, sweep, csv, md, clear, status);
-        bar.setPadding(new Insets(10));
-        bar.getStyleClass().add("toolbar");
-        root.setTop(bar);
-        chart.setId("kChart");
-        chart.setTitle(lab.t("experiments.chart"));
-        chart.getXAxis().setLabel("k");
-        chart.getYAxis().setLabel(lab.t("run.stat.tps"));
-        chart.setAnimated(false);
-        chart.setPrefHeight(300);
-        javafx.scene.control.SplitPane split = new javafx.scene.control.SplitPane(table, chart);
-        split.setOrientation(javafx.geometry.Orientation.VERTICAL);
-        root.setCenter(split);
+        root = lab.load("experiments.fxml", this);
+        experiments.setItems(lab.experiments);
+        col(modelColumn, Experiment::model);
+        col(quantColumn, Experiment::modelQuantization);
+        col(draftColumn, Experiment::draftModel);
+        col(kColumn, Experiment::speculateK);
+        col(tpsColumn, e -> String.format("%.1f", e.tokensPerSec()));
+        col(acceptedColumn, e -> fmt(e.meanAccepted()));
+        col(alphaColumn, e -> fmt(e.alpha()));
+        col(costColumn, e -> fmt(e.costRatio()));
+        col(predictedColumn, e -> e.predictedSpeedup() == null ? "" : String.format("%.2fx", e.predictedSpeedup()));
+        col(measuredColumn, e -> e.measuredSpeedup() == null ? "" : String.format("%.2fx", e.measuredSpeedup()));
+        col(temperatureColumn, Experiment::temperature);
+        col(newTokensColumn, Experiment::newTokens);
+        col(deviceColumn, Experiment::device);
+        ColumnHeaders.neverClipped(experiments);
         lab.experiments.addListener((javafx.collections.ListChangeListener<Experiment>) c -> {
             save();
             redrawChart();
         });
     }
 
+    @FXML private void sweep() {
+        new SweepDialog(lab, owner).showAndWait().ifPresent(sw -> jobs.submit(sw, rows -> lab.experiments.addAll(rows)));
+    }
+
+    @FXML private void exportCsv() { export("experiments.csv", ExperimentExport.csv(List.copyOf(lab.experiments))); }
+
+    @FXML private void exportMarkdown() { export("experiments.md", ExperimentExport.markdown(List.copyOf(lab.experiments))); }
+
+    @FXML private void clear() {
+        lab.experiments.clear();
+        save();
+    }
+
     private static String fmt(Double v) {
         return v == null ? "" : String.format("%.3f", v);
     }
 
-    private static TableColumn<Experiment, String> col(String title, Function<Experiment, Object> f) {
-        TableColumn<Experiment, String> c = new TableColumn<>(title);
+    private static void col(TableColumn<Experiment, String> c, Function<Experiment, Object> f) {
         c.setCellValueFactory(d -> {
             Object v = f.apply(d.getValue());
             return new ReadOnlyStringWrapper(v == null ? "" : String.valueOf(v));
         });
-        return c;
+        c.setComparator(NUMBERS_BY_VALUE);
+    }
+
+    /** Sorting by a column orders 12.5 before 100 and 0.95x before 1.10x, not as text; blanks go last. */
+    static final java.util.Comparator<String> NUMBERS_BY_VALUE = (a, b) -> {
+        if (a.isEmpty() || b.isEmpty()) return Boolean.compare(a.isEmpty(), b.isEmpty());
+        Double x = number(a), y = number(b);
+        return x != null && y != null ? Double.compare(x, y) : a.compareTo(b);
+    };
+
+    private static Double number(String s) {
+        try {
+            return Double.valueOf(s.endsWith("x") ? s.substring(0, s.length() - 1) : s);
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     BorderPane root() { return root; }
@@ -92,7 +102,7 @@ final class ExperimentsView {
      * and what Theorem 3.8 predicted (baseline × predicted speedup) as dashed points.
      */
     void redrawChart() {
-        chart.getData().clear();
+        kChart.getData().clear();
         java.util.Map<String, javafx.scene.chart.XYChart.Series<Number, Number>> measured = new java.util.LinkedHashMap<>(), predicted = new java.util.LinkedHashMap<>();
         java.util.Map<String, Double> baseline = new java.util.HashMap<>();
         int maxK = 1;
@@ -111,16 +121,19 @@ final class ExperimentsView {
                         .getData().add(new javafx.scene.chart.XYChart.Data<>(e.speculateK(), alone * e.predictedSpeedup()));
             }
         }
+        // k is a whole number: one tick per k, with room either side so no point sits on the frame
+        kAxis.setUpperBound(maxK + 1);
         for (var b : baseline.entrySet()) {
             var s = named(b.getKey() + " (" + lab.t("experiments.alone") + ")");
             s.getData().add(new javafx.scene.chart.XYChart.Data<>(1, b.getValue()));
             s.getData().add(new javafx.scene.chart.XYChart.Data<>(maxK, b.getValue()));
-            chart.getData().add(s);
+            kChart.getData().add(s);
         }
         for (var s : measured.values()) s.getData().sort(java.util.Comparator.comparingDouble(d -> d.getXValue().doubleValue()));
         for (var s : predicted.values()) s.getData().sort(java.util.Comparator.comparingDouble(d -> d.getXValue().doubleValue()));
-        chart.getData().addAll(measured.values());
-        chart.getData().addAll(predicted.values());
+        kChart.getData().addAll(measured.values());
+        kChart.getData().addAll(predicted.values());
+        for (var p : predicted.values()) if (p.getNode() != null) p.getNode().getStyleClass().add("predicted");
     }
 
     private static javafx.scene.chart.XYChart.Series<Number, Number> named(String name) {
@@ -134,7 +147,7 @@ final class ExperimentsView {
             lab.experiments.setAll(lab.store.load());
             redrawChart();
         } catch (RuntimeException e) {
-            status.setText(e.getMessage());
+            experimentsStatus.setText(e.getMessage());
         }
     }
 
@@ -142,20 +155,31 @@ final class ExperimentsView {
         try {
             lab.store.save(List.copyOf(lab.experiments));
         } catch (Exception e) {
-            status.setText(e.getMessage());
+            experimentsStatus.setText(e.getMessage());
         }
     }
 
+    /** Asks where an export goes, in a save dialog set up by the view (tests, which cannot click a native dialog, answer it themselves). Null: cancelled. */
+    static volatile java.util.function.BiFunction<Window, FileChooser, java.nio.file.Path> saveAs = (owner, fc) -> {
+        var f = fc.showSaveDialog(owner);
+        return f == null ? null : f.toPath();
+    };
+
+    /** Exports start in the folder last exported to. */
     private void export(String name, String content) {
         FileChooser fc = new FileChooser();
         fc.setInitialFileName(name);
-        var f = fc.showSaveDialog(owner);
+        String last = lab.settings.get().exportFolder();
+        if (last != null && Files.isDirectory(java.nio.file.Path.of(last))) fc.setInitialDirectory(new java.io.File(last));
+        java.nio.file.Path f = saveAs.apply(owner, fc);
         if (f == null) return;
         try {
-            Files.writeString(f.toPath(), content);
-            status.setText(lab.t("experiments.saved", f));
+            Files.writeString(f, content);
+            experimentsStatus.setText(lab.t("experiments.saved", f));
+            lab.remember.accept(s -> s.withExportFolder(f.toAbsolutePath().getParent()));
         } catch (Exception e) {
-            status.setText(e.getMessage());
+            LabLog.error("export failed", e);
+            experimentsStatus.setText(lab.t("experiments.exportFailed", f, e.getMessage()));
         }
     }
 }

@@ -10,14 +10,12 @@ import javafx.beans.property.SimpleDoubleProperty;
 import javafx.beans.property.SimpleStringProperty;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
-import javafx.geometry.Insets;
-import javafx.scene.control.Button;
+import javafx.fxml.FXML;
 import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
 import javafx.scene.control.TextArea;
 import javafx.scene.control.cell.ProgressBarTableCell;
 import javafx.scene.layout.BorderPane;
-import javafx.scene.layout.HBox;
 import org.speclab.jobs.Job;
 import org.speclab.jobs.JobCancelledException;
 import org.speclab.jobs.JobRunner;
@@ -44,53 +42,36 @@ final class JobsView {
     }
 
     private final Lab lab;
-    private final BorderPane root = new BorderPane();
+    private final BorderPane root;
     private final ObservableList<Row> rows = FXCollections.observableArrayList();
-    private final TableView<Row> table = new TableView<>(rows);
-    private final TextArea log = new TextArea();
+    @FXML private TableView<Row> jobs;
+    @FXML private TableColumn<Row, String> titleColumn, stateColumn, startedColumn;
+    @FXML private TableColumn<Row, Double> progressColumn;
+    @FXML private TextArea log;
 
     /** A finished job as kept between sessions. */
     record Finished(String title, String started, String state, String log) {}
 
     private final java.nio.file.Path historyFile;
 
-    JobsView(Lab lab) {
-        this(lab, java.nio.file.Path.of(System.getProperty("user.home"), ".speclab", "jobs.json"));
-    }
-
     JobsView(Lab lab, java.nio.file.Path historyFile) {
         this.lab = lab;
         this.historyFile = historyFile;
-        table.setId("jobs");
-        TableColumn<Row, String> title = new TableColumn<>(lab.t("jobs.col.title"));
-        title.setCellValueFactory(d -> new ReadOnlyStringWrapper(d.getValue().title));
-        title.setPrefWidth(380);
-        TableColumn<Row, Double> progress = new TableColumn<>(lab.t("jobs.col.progress"));
-        progress.setCellValueFactory(d -> d.getValue().progress.asObject());
-        progress.setCellFactory(ProgressBarTableCell.forTableColumn());
-        progress.setPrefWidth(160);
-        TableColumn<Row, String> state = new TableColumn<>(lab.t("jobs.col.state"));
-        state.setCellValueFactory(d -> d.getValue().state);
-        state.setPrefWidth(420);
-        TableColumn<Row, String> started = new TableColumn<>(lab.t("jobs.col.started"));
-        started.setCellValueFactory(d -> new ReadOnlyStringWrapper(d.getValue().started));
-        table.getColumns().addAll(List.of(title, progress, state, started));
-        Button cancel = new Button(lab.t("jobs.cancel"));
-        cancel.setId("cancelJob");
-        cancel.setOnAction(e -> {
-            Row r = table.getSelectionModel().getSelectedItem();
-            if (r != null && r.handle != null) r.handle.cancel();
-        });
-        table.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> log.setText(b == null ? "" : b.log.toString()));
-        log.setEditable(false);
-        log.setPrefRowCount(8);
-        HBox bar = new HBox(10, cancel);
-        bar.setPadding(new Insets(10));
-        bar.getStyleClass().add("toolbar");
-        root.setTop(bar);
-        root.setCenter(table);
-        root.setBottom(log);
+        root = lab.load("jobs.fxml", this);
+        jobs.setItems(rows);
+        titleColumn.setCellValueFactory(d -> new ReadOnlyStringWrapper(d.getValue().title));
+        progressColumn.setCellValueFactory(d -> d.getValue().progress.asObject());
+        progressColumn.setCellFactory(ProgressBarTableCell.forTableColumn());
+        stateColumn.setCellValueFactory(d -> d.getValue().state);
+        startedColumn.setCellValueFactory(d -> new ReadOnlyStringWrapper(d.getValue().started));
+        ColumnHeaders.neverClipped(jobs);
+        jobs.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> log.setText(b == null ? "" : b.log.toString()));
         loadHistory();
+    }
+
+    @FXML private void cancel() {
+        Row r = jobs.getSelectionModel().getSelectedItem();
+        if (r != null && r.handle != null) r.handle.cancel();
     }
 
     private void loadHistory() {
@@ -129,7 +110,7 @@ final class JobsView {
         JobRunner.Handle<T> handle = lab.jobs.submit(job, p -> Platform.runLater(() -> {
             row.progress.set(p.fraction());
             row.state.set(p.message() + (p.eta() != null ? " · ETA " + format(p.eta()) : ""));
-        }), line -> Platform.runLater(() -> row.log.append(line).append('\n')));
+        }), line -> Platform.runLater(() -> appendLog(row, line)));
         row.handle = handle;
         handle.result().whenComplete((v, err) -> Platform.runLater(() -> {
             Throwable cause = err instanceof java.util.concurrent.CompletionException ? err.getCause() : err;
@@ -143,10 +124,16 @@ final class JobsView {
                 row.state.set(lab.t("jobs.failed", cause.getMessage()));
                 LabLog.error("job failed: " + row.title, cause);
             }
-            row.log.append(row.state.get()).append('\n');
+            appendLog(row, row.state.get());
             saveHistory();
         }));
         return row;
+    }
+
+    /** The log pane follows the selected job as its lines arrive. */
+    private void appendLog(Row row, String line) {
+        row.log.append(line).append('\n');
+        if (jobs.getSelectionModel().getSelectedItem() == row) log.appendText(line + "\n");
     }
 
     private static String format(Duration d) {

@@ -18,6 +18,9 @@ final class Lab {
     final ExperimentStore store;
     /** Outlives the views: switching language rebuilds them, running jobs go on. */
     final org.speclab.jobs.JobRunner jobs;
+    /** The workspace settings as they are now, and how to change them (both set by the application). */
+    java.util.function.Supplier<org.speclab.library.WorkspaceSettings> settings = () -> org.speclab.library.WorkspaceSettings.NONE;
+    java.util.function.Consumer<java.util.function.UnaryOperator<org.speclab.library.WorkspaceSettings>> remember = change -> {};
     /** Opens folders in the desktop's file manager (set by the application). */
     javafx.application.HostServices host;
 
@@ -25,6 +28,20 @@ final class Lab {
         this.jobs = jobs;
         this.texts = ResourceBundle.getBundle("org.speclab.ui.messages", locale);
         this.store = new ExperimentStore(experimentsFile);
+    }
+
+    /**
+     * Builds the view laid out in {@code fxml} (beside this class) with its {@code %key} texts from
+     * this language; {@code controller} receives the {@code fx:id} nodes and the {@code #handlers}.
+     */
+    <T extends javafx.scene.Parent> T load(String fxml, Object controller) {
+        javafx.fxml.FXMLLoader loader = new javafx.fxml.FXMLLoader(Lab.class.getResource(fxml), texts);
+        loader.setController(controller);
+        try {
+            return loader.load();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("the lab's layout " + fxml + " cannot be read", e);
+        }
     }
 
     String t(String key, Object... args) {

@@ -1,33 +1,44 @@
 package org.speclab.ui;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.function.UnaryOperator;
 import javafx.application.Application;
+import javafx.fxml.FXML;
+import javafx.geometry.Rectangle2D;
 import javafx.scene.Scene;
 import javafx.scene.control.Alert;
-import javafx.scene.control.Menu;
-import javafx.scene.control.MenuBar;
-import javafx.scene.control.MenuItem;
 import javafx.scene.control.Tab;
 import javafx.scene.control.TabPane;
 import javafx.scene.layout.BorderPane;
+import javafx.stage.Screen;
 import javafx.stage.Stage;
 import org.speclab.Version;
-import org.speclab.lab.ExperimentStore;
 import org.speclab.library.ModelLibrary;
+import org.speclab.library.WorkspaceSettings;
 
-/** The SpecLab window: Library, Run and Experiments, in English or Simplified Chinese. */
+/**
+ * The SpecLab window: Library, Run, Experiments and Jobs, in English or Simplified Chinese. What it
+ * remembers (folders, window, language) is kept in the workspace's settings.json.
+ */
 public final class LabApp extends Application {
-    /** Folder to open; set before launch by tests or the command line, else the default library folder. */
+    /** A folder to list first for this session (the folder of a model given on the command line, or a test's). */
     static volatile Path initialFolder;
-    /** Where experiment records live; tests point it at a temporary file. */
+    /** Where experiment records live; their folder is the workspace. Tests point it at a temporary file. */
     static volatile Path experimentsFile;
-    /** The language; by default the system's (Chinese systems get Chinese). */
+    /** The language when forced (tests); else the one last chosen, else the system's (Chinese systems get Chinese). */
     static volatile Locale locale;
 
     private Stage stage;
     private RunView run;
     private final org.speclab.jobs.JobRunner jobRunner = new org.speclab.jobs.JobRunner();
+    private Path workspace;
+    private WorkspaceSettings settings = WorkspaceSettings.NONE;
+    @FXML private TabPane tabs;
+    @FXML private Tab libraryTab, runTab, experimentsTab, jobsTab;
+    private Lab lab;
 
     /** Opens the lab; with a model file, its folder is the library shown first. */
     public static void launchLab(Path model) {
@@ -40,12 +51,26 @@ public final class LabApp extends Application {
         return l.getLanguage().equals("zh") ? Locale.SIMPLIFIED_CHINESE : Locale.ENGLISH;
     }
 
+    static Path workspace() {
+        Path f = experimentsFile;
+        return f != null ? f.toAbsolutePath().getParent() : Path.of(System.getProperty("user.home"), ".speclab");
+    }
+
     @Override
     public void start(Stage stage) {
         this.stage = stage;
-        LabLog.configure(experimentsFile != null ? experimentsFile.getParent() : Path.of(System.getProperty("user.home"), ".speclab"));
+        workspace = workspace();
+        LabLog.configure(workspace);
+        try {
+            settings = WorkspaceSettings.load(WorkspaceSettings.file(workspace));
+        } catch (RuntimeException e) {
+            LabLog.error("settings ignored", e); // defaults are better than no lab
+        }
         stage.getIcons().add(new javafx.scene.image.Image(LabApp.class.getResourceAsStream("icon.png")));
-        show(locale != null ? locale : defaultLocale());
+        Locale chosen = locale != null ? locale : settings.language() != null ? Locale.forLanguageTag(settings.language()) : defaultLocale();
+        show(chosen.getLanguage().equals("zh") ? Locale.SIMPLIFIED_CHINESE : Locale.ENGLISH);
+        placeWindow();
+        stage.setOnHiding(e -> rememberWindow());
         stage.show();
         // for smoke tests of installed builds: -Dspeclab.exitAfterSeconds=N closes the lab cleanly
         String exitAfter = System.getProperty("speclab.exitAfterSeconds");
@@ -56,38 +81,36 @@ public final class LabApp extends Application {
         }
     }
 
-    /** Builds every view in {@code l}'s language (switching language rebuilds the window). */
+    /** The library's folders: those chosen before (or the defaults), with this session's folder first. */
+    private List<Path> libraryFolders() {
+        List<Path> saved = settings.folderPaths();
+        List<Path> out = new ArrayList<>();
+        Path first = initialFolder;
+        if (first != null) out.add(first.toAbsolutePath().normalize());
+        // a session started on one folder (a model on the command line, a test) does not pull in other tools' caches
+        List<Path> rest = saved != null ? saved : first != null ? List.of() : ModelLibrary.defaultFolders();
+        for (Path p : rest) if (!out.contains(p)) out.add(p);
+        return out;
+    }
+
+    /** Builds every view in {@code l}'s language (switching language rebuilds the window; jobs go on). */
     void show(Locale l) {
-        if (run != null) run.stop();
-        Lab lab = new Lab(l, experimentsFile != null ? experimentsFile : ExperimentStore.defaultFile(), jobRunner);
+        if (run != null) run.close();
+        lab = new Lab(l, workspace.resolve(experimentsFile != null ? experimentsFile.getFileName().toString() : "experiments.json"), jobRunner);
         lab.host = getHostServices();
-        Path folder = initialFolder != null ? initialFolder : ModelLibrary.defaultFolder();
-        JobsView jobs = experimentsFile != null ? new JobsView(lab, experimentsFile.resolveSibling("jobs.json")) : new JobsView(lab);
-        // the default library also shows the models other tools keep (Hugging Face cache, LM Studio)
-        LibraryView library = new LibraryView(lab, jobs, folder, initialFolder == null ? ModelLibrary.knownFolders() : java.util.List.of(), stage);
+        lab.settings = () -> settings;
+        lab.remember = this::update;
+        BorderPane root = lab.load("lab.fxml", this);
+        JobsView jobs = new JobsView(lab, workspace.resolve("jobs.json"));
+        LibraryView library = new LibraryView(lab, jobs, libraryFolders(), f -> update(s -> s.withFolders(f)), stage);
         run = new RunView(lab);
         ExperimentsView experiments = new ExperimentsView(lab, jobs, stage);
-        TabPane tabs = new TabPane(tab(lab.t("tab.library"), "tab-library", library.root()),
-                tab(lab.t("tab.run"), "tab-run", run.root()), tab(lab.t("tab.experiments"), "tab-experiments", experiments.root()),
-                tab(lab.t("tab.jobs"), "tab-jobs", jobs.root()));
-        tabs.setId("tabs");
-        Menu language = new Menu(lab.t("menu.language"));
-        MenuItem en = new MenuItem("English"), zh = new MenuItem("简体中文");
-        en.setOnAction(e -> show(Locale.ENGLISH));
-        zh.setOnAction(e -> show(Locale.SIMPLIFIED_CHINESE));
-        language.getItems().addAll(en, zh);
-        Menu help = new Menu(lab.t("menu.about"));
-        MenuItem about = new MenuItem(lab.t("menu.about") + " SpecLab");
-        about.setOnAction(e -> {
-            Alert a = new Alert(Alert.AlertType.INFORMATION, lab.t("about.text", Version.get(), Runtime.version()));
-            a.setHeaderText("SpecLab " + Version.get());
-            a.initOwner(stage);
-            a.show();
-        });
-        help.getItems().add(about);
-        BorderPane root = new BorderPane(tabs);
-        root.setTop(new MenuBar(language, help));
-        Scene scene = new Scene(root, 1200, 760);
+        libraryTab.setContent(library.root());
+        runTab.setContent(run.root());
+        experimentsTab.setContent(experiments.root());
+        jobsTab.setContent(jobs.root());
+        Scene old = stage.getScene();
+        Scene scene = old == null ? new Scene(root) : new Scene(root, old.getWidth(), old.getHeight());
         scene.getStylesheets().add(LabApp.class.getResource("lab.css").toExternalForm());
         stage.setTitle("SpecLab " + Version.get());
         stage.setScene(scene);
@@ -95,16 +118,54 @@ public final class LabApp extends Application {
         experiments.load();
     }
 
-    private static Tab tab(String title, String id, javafx.scene.Node content) {
-        Tab t = new Tab(title, content);
-        t.setId(id);
-        t.setClosable(false);
-        return t;
+    @FXML private void english() { switchTo(Locale.ENGLISH); }
+
+    @FXML private void chinese() { switchTo(Locale.SIMPLIFIED_CHINESE); }
+
+    private void switchTo(Locale l) {
+        update(s -> s.withLanguage(l.toLanguageTag()));
+        show(l);
+    }
+
+    @FXML private void about() {
+        Alert a = new Alert(Alert.AlertType.INFORMATION, lab.t("about.text", Version.get(), Runtime.version()));
+        a.setHeaderText("SpecLab " + Version.get());
+        a.initOwner(stage);
+        a.show();
+    }
+
+    /** Puts the window where it was, unless that place is on no screen any more (a monitor unplugged). */
+    private void placeWindow() {
+        WorkspaceSettings.Window w = settings.window();
+        if (w == null || w.width() < 200 || w.height() < 150) return;
+        if (Screen.getScreensForRectangle(new Rectangle2D(w.x(), w.y(), w.width(), w.height())).isEmpty()) return;
+        stage.setX(w.x());
+        stage.setY(w.y());
+        stage.setWidth(w.width());
+        stage.setHeight(w.height());
+        stage.setMaximized(w.maximized());
+    }
+
+    private void rememberWindow() {
+        if (stage.isIconified()) return;
+        update(s -> s.withWindow(stage.isMaximized() && s.window() != null
+                ? new WorkspaceSettings.Window(s.window().x(), s.window().y(), s.window().width(), s.window().height(), true)
+                : new WorkspaceSettings.Window(stage.getX(), stage.getY(), stage.getWidth(), stage.getHeight(), stage.isMaximized())));
+    }
+
+    /** Changes the settings and writes them at once (a small file): a crash loses nothing chosen before it. */
+    private void update(UnaryOperator<WorkspaceSettings> change) {
+        settings = change.apply(settings);
+        try {
+            settings.save(WorkspaceSettings.file(workspace));
+        } catch (Exception e) {
+            LabLog.error("settings not saved", e);
+        }
     }
 
     @Override
     public void stop() {
-        if (run != null) run.stop();
+        if (run != null) run.close();
         jobRunner.close();
     }
 }

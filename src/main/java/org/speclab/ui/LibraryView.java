@@ -1,112 +1,92 @@
 package org.speclab.ui;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import javafx.application.Platform;
 import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.collections.ObservableList;
-import javafx.geometry.Insets;
-import javafx.geometry.Pos;
-import javafx.scene.control.Button;
+import javafx.fxml.FXML;
 import javafx.scene.control.Label;
+import javafx.scene.control.ListCell;
+import javafx.scene.control.ListView;
 import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
+import javafx.scene.control.TextField;
+import javafx.scene.control.Tooltip;
 import javafx.scene.layout.BorderPane;
-import javafx.scene.layout.HBox;
-import javafx.scene.layout.Priority;
-import javafx.scene.layout.Region;
 import javafx.stage.DirectoryChooser;
 import javafx.stage.Window;
 import org.speclab.library.ModelEntry;
 import org.speclab.library.ModelLibrary;
 
-/** Models found in a folder, scanned off the JavaFX thread. */
+/**
+ * The models in the library's folders, scanned off the JavaFX thread and watched for changes. The
+ * folders are the user's to add and remove; every change is handed to {@code onFoldersChanged} to be
+ * kept in the workspace settings. Laid out in library.fxml.
+ */
 final class LibraryView {
-    private final BorderPane root = new BorderPane();
-    private final TableView<ModelEntry> table = new TableView<>();
+    private final BorderPane root;
+    @FXML private TableView<ModelEntry> models;
+    @FXML private TableColumn<ModelEntry, String> nameColumn, formatColumn, archColumn, paramsColumn, weightsColumn, sizeColumn,
+            contextColumn, vocabColumn, fitsColumn, statusColumn;
+    @FXML private ListView<Path> folders;
+    @FXML private TextField folderPath;
+    @FXML private Label status;
     private final ObservableList<ModelEntry> rows;
-    private final Label folderLabel = new Label();
-    private final Label status = new Label();
     private final Window owner;
     private final Lab lab;
-    private Path folder;
-
     private final JobsView jobs;
-
-    /** Folders scanned besides the chosen one. */
-    private final List<Path> extraFolders;
+    private final Consumer<List<Path>> onFoldersChanged;
     private final FolderWatcher watcher = new FolderWatcher(() -> Platform.runLater(this::rescan));
+    /** Only the newest scan's answer is shown: an older one may finish later and would bring back a removed folder's models. */
+    private long scans;
 
-    LibraryView(Lab lab, JobsView jobs, Path folder, List<Path> extraFolders, Window owner) {
+    LibraryView(Lab lab, JobsView jobs, List<Path> initialFolders, Consumer<List<Path>> onFoldersChanged, Window owner) {
         this.lab = lab;
-        this.extraFolders = extraFolders;
         this.jobs = jobs;
         this.rows = lab.models;
-        this.folder = folder;
         this.owner = owner;
-        Button choose = new Button(lab.t("library.choose"));
-        choose.setId("chooseFolder");
-        choose.setOnAction(e -> chooseFolder());
-        Button rescan = new Button(lab.t("library.rescan"));
-        rescan.setId("rescan");
-        rescan.setOnAction(e -> rescan());
-        Label title = new Label(lab.t("library.title"));
-        title.getStyleClass().add("title");
-        Region spacer = new Region();
-        HBox.setHgrow(spacer, Priority.ALWAYS);
-        Button quantize = new Button(lab.t("library.quantize")), convert = new Button(lab.t("library.convert")), delete = new Button(lab.t("library.delete"));
-        quantize.setId("quantize");
-        convert.setId("convert");
-        delete.setId("delete");
-        quantize.setOnAction(e -> withSelection(LibraryActions::quantize));
-        convert.setOnAction(e -> withSelection(LibraryActions::convert));
-        delete.setOnAction(e -> withSelection(LibraryActions::delete));
-        Button show = new Button(lab.t("library.show"));
-        show.setOnAction(e -> withSelection((v, m) -> {
-            if (lab.host != null) lab.host.showDocument((java.nio.file.Files.isDirectory(m.path()) ? m.path() : m.path().getParent()).toUri().toString());
-        }));
-        HBox bar = new HBox(10, title, folderLabel, spacer, quantize, convert, delete, show, choose, rescan);
-        bar.setAlignment(Pos.CENTER_LEFT);
-        bar.setPadding(new Insets(10));
-        bar.getStyleClass().add("toolbar");
-
-        table.setId("models");
-        table.setItems(rows);
-        Button demo = new Button(lab.t("library.demo"));
-        demo.setId("demo");
-        demo.setOnAction(e -> LibraryActions.demo(this));
-        Label offer = new Label(lab.t("library.demo.offer"));
-        offer.setWrapText(true);
-        javafx.scene.layout.VBox placeholder = new javafx.scene.layout.VBox(10, new Label(lab.t("library.empty")), offer, demo);
-        placeholder.setAlignment(Pos.CENTER);
-        placeholder.setMaxWidth(560);
-        table.setPlaceholder(placeholder);
-        table.getColumns().addAll(List.of(
-                text(lab.t("library.col.name"), 200, ModelEntry::name),
-                text(lab.t("library.col.format"), 90, ModelEntry::format),
-                text(lab.t("library.col.arch"), 110, ModelEntry::architecture),
-                text(lab.t("library.col.params"), 100, e -> e.parameters() > 0 ? Formats.count(e.parameters()) : ""),
-                text(lab.t("library.col.weights"), 80, ModelEntry::weightType),
-                text(lab.t("library.col.size"), 90, e -> Formats.bytes(e.sizeBytes())),
-                text(lab.t("library.col.context"), 80, e -> e.contextLength() > 0 ? Integer.toString(e.contextLength()) : ""),
-                text(lab.t("library.col.vocab"), 90, e -> e.vocabSize() > 0 ? Integer.toString(e.vocabSize()) : ""),
-                text(lab.t("library.col.fits"), 110, e -> fitsInRam(e)),
-                text(lab.t("library.col.status"), 260, e -> e.readable() ? lab.t("library.ready") : e.problem())));
-        table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
-
-        status.setId("status");
-        status.setPadding(new Insets(6, 10, 6, 10));
-        root.setTop(bar);
-        root.setCenter(table);
-        root.setBottom(status);
-        updateFolderLabel();
+        this.onFoldersChanged = onFoldersChanged;
+        root = lab.load("library.fxml", this);
+        models.setItems(rows);
+        text(nameColumn, ModelEntry::name);
+        text(formatColumn, ModelEntry::format);
+        text(archColumn, ModelEntry::architecture);
+        text(paramsColumn, e -> e.parameters() > 0 ? Formats.count(e.parameters()) : "");
+        text(weightsColumn, ModelEntry::weightType);
+        text(sizeColumn, e -> Formats.bytes(e.sizeBytes()));
+        text(contextColumn, e -> e.contextLength() > 0 ? Integer.toString(e.contextLength()) : "");
+        text(vocabColumn, e -> e.vocabSize() > 0 ? Integer.toString(e.vocabSize()) : "");
+        text(fitsColumn, this::fitsInRam);
+        text(statusColumn, e -> e.readable() ? lab.t("library.ready") : e.problem());
+        ColumnHeaders.neverClipped(models);
+        folders.getItems().setAll(initialFolders);
+        folders.setCellFactory(v -> new FolderCell());
     }
 
-    private static TableColumn<ModelEntry, String> text(String title, double width, java.util.function.Function<ModelEntry, String> f) {
-        TableColumn<ModelEntry, String> c = new TableColumn<>(title);
-        c.setPrefWidth(width);
+    /** A folder as the list shows it: its path, greyed out with a note when it does not exist (yet). */
+    private final class FolderCell extends ListCell<Path> {
+        @Override
+        protected void updateItem(Path p, boolean empty) {
+            super.updateItem(p, empty);
+            getStyleClass().remove("folder-missing");
+            if (empty || p == null) {
+                setText(null);
+                setTooltip(null);
+                return;
+            }
+            boolean missing = !Files.isDirectory(p);
+            setText(p + (missing ? "  " + lab.t("library.folder.missing") : ""));
+            setTooltip(new Tooltip(p.toString()));
+            if (missing) getStyleClass().add("folder-missing");
+        }
+    }
+
+    private static void text(TableColumn<ModelEntry, String> c, java.util.function.Function<ModelEntry, String> f) {
         c.setCellValueFactory(d -> new ReadOnlyStringWrapper(f.apply(d.getValue())));
-        return c;
     }
 
     BorderPane root() { return root; }
@@ -117,16 +97,80 @@ final class LibraryView {
 
     Window owner() { return owner; }
 
-    Path folder() { return folder; }
-
-    private void withSelection(java.util.function.BiConsumer<LibraryView, ModelEntry> action) {
-        ModelEntry m = table.getSelectionModel().getSelectedItem();
-        if (m == null) status.setText(lab.t("library.select"));
-        else action.accept(this, m);
+    /** Where new models (the demo pair) go: the first folder, which by default is the SpecLab folder. */
+    Path folder() {
+        if (folders.getItems().isEmpty()) addFolder(ModelLibrary.defaultFolder());
+        return folders.getItems().getFirst();
     }
 
-    private void updateFolderLabel() {
-        folderLabel.setText(folder + (extraFolders.isEmpty() ? "" : " + " + extraFolders.size()));
+    List<Path> folders() { return List.copyOf(folders.getItems()); }
+
+    @FXML private void quantize() { withSelection(LibraryActions::quantize); }
+
+    @FXML private void convert() { withSelection(LibraryActions::convert); }
+
+    @FXML private void delete() { withSelection(LibraryActions::delete); }
+
+    @FXML private void demo() { LibraryActions.demo(this); }
+
+    @FXML private void show() {
+        withSelection((v, m) -> {
+            if (lab.host != null) lab.host.showDocument((Files.isDirectory(m.path()) ? m.path() : m.path().getParent()).toUri().toString());
+        });
+    }
+
+    /** Adds the folder typed (or pasted) into the path field. */
+    @FXML private void addFolder() {
+        String text = folderPath.getText().strip();
+        if (text.isEmpty()) {
+            browseFolder();
+            return;
+        }
+        Path p = Path.of(text.startsWith("~") ? System.getProperty("user.home") + text.substring(1) : text);
+        if (!Files.isDirectory(p)) {
+            status.setText(lab.t("library.folder.notFound", p));
+            return;
+        }
+        folderPath.clear();
+        addFolder(p);
+    }
+
+    @FXML private void browseFolder() {
+        DirectoryChooser dc = new DirectoryChooser();
+        Path selected = folders.getSelectionModel().getSelectedItem();
+        if (selected != null && Files.isDirectory(selected)) dc.setInitialDirectory(selected.toFile());
+        var chosen = dc.showDialog(owner);
+        if (chosen != null) addFolder(chosen.toPath());
+    }
+
+    @FXML private void removeFolder() {
+        Path selected = folders.getSelectionModel().getSelectedItem();
+        if (selected == null) {
+            status.setText(lab.t("library.folder.select"));
+            return;
+        }
+        folders.getItems().remove(selected);
+        foldersChanged();
+    }
+
+    private void addFolder(Path p) {
+        Path abs = p.toAbsolutePath().normalize();
+        if (!folders.getItems().contains(abs)) {
+            folders.getItems().add(abs);
+            foldersChanged();
+        }
+        folders.getSelectionModel().select(abs);
+    }
+
+    private void foldersChanged() {
+        onFoldersChanged.accept(folders());
+        rescan();
+    }
+
+    private void withSelection(java.util.function.BiConsumer<LibraryView, ModelEntry> action) {
+        ModelEntry m = models.getSelectionModel().getSelectedItem();
+        if (m == null) status.setText(lab.t("library.select"));
+        else action.accept(this, m);
     }
 
     /** Weights are mapped: a model fits when its file fits in RAM with some room for the KV cache and the rest. */
@@ -136,34 +180,28 @@ final class LibraryView {
         return e.sizeBytes() * 1.2 < total ? lab.t("library.fits.yes") : lab.t("library.fits.no", Formats.bytes((long) (e.sizeBytes() * 1.2)));
     }
 
-    private void chooseFolder() {
-        DirectoryChooser dc = new DirectoryChooser();
-        if (folder.toFile().isDirectory()) dc.setInitialDirectory(folder.toFile());
-        var chosen = dc.showDialog(owner);
-        if (chosen != null) {
-            folder = chosen.toPath();
-            updateFolderLabel();
-            rescan();
-        }
-    }
-
-    void rescan() {
-        Path f = folder;
-        List<Path> all = new java.util.ArrayList<>(List.of(f));
-        all.addAll(extraFolders);
-        watcher.watch(all);
-        status.setText(lab.t("library.scanning", f));
+    @FXML void rescan() {
+        List<Path> all = folders();
+        long scan = ++scans;
+        status.setText(lab.t("library.scanning", all.size()));
         Thread t = new Thread(() -> {
+            watcher.watch(all);
             try {
                 List<ModelEntry> found = ModelLibrary.scan(all);
+                long missing = all.stream().filter(f -> !Files.isDirectory(f)).count();
                 Platform.runLater(() -> {
+                    if (scan != scans) return;
                     rows.setAll(found);
+                    folders.refresh(); // a folder that was missing may exist now
                     long bad = found.stream().filter(e -> !e.readable()).count();
-                    status.setText(lab.t("library.found", found.size(), f) + (bad > 0 ? " " + lab.t("library.unreadable", bad) : "")
-                            + (f.toFile().isDirectory() ? "" : " " + lab.t("library.missing")));
+                    status.setText(lab.t("library.found", found.size(), all.size()) + (bad > 0 ? " " + lab.t("library.unreadable", bad) : "")
+                            + (missing > 0 ? " " + lab.t("library.missing", missing) : ""));
                 });
             } catch (Exception ex) {
-                Platform.runLater(() -> status.setText("Cannot scan " + f + ": " + ex.getMessage()));
+                LabLog.error("library scan failed", ex);
+                Platform.runLater(() -> {
+                    if (scan == scans) status.setText(lab.t("library.scanFailed", ex.getMessage()));
+                });
             }
         }, "library-scan");
         t.setDaemon(true);

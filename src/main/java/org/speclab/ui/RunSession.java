@@ -38,7 +38,12 @@ final class RunSession implements Runnable {
 
         record Status(String text) implements Event {}
 
-        record Done(String status, double tokensPerSecond, String explanation, double bandwidthGbs, double peakGbs, Experiment experiment) implements Event {}
+        /** Generation itself begins (after loading and the baseline): tokens/s count from here. */
+        record Started() implements Event {}
+
+        /** {@code endedNanos}: when generation had ended ({@link System#nanoTime()}), to tell how fast Stop took effect. */
+        record Done(String status, double tokensPerSecond, String explanation, double bandwidthGbs, double peakGbs, Experiment experiment,
+                    long endedNanos) implements Event {}
     }
 
     private final Settings s;
@@ -46,7 +51,11 @@ final class RunSession implements Runnable {
     private final ConcurrentLinkedQueue<Event> events;
     private final AtomicBoolean cancel;
 
-    RunSession(Settings s, Lab lab, ConcurrentLinkedQueue<Event> events, AtomicBoolean cancel) {
+    /** Called once the run has ended, so the view need not wait for its next frame to say so. */
+    private final Runnable wake;
+
+    RunSession(Settings s, Lab lab, ConcurrentLinkedQueue<Event> events, AtomicBoolean cancel, Runnable wake) {
+        this.wake = wake;
         this.s = s;
         this.lab = lab;
         this.events = events;
@@ -79,7 +88,7 @@ final class RunSession implements Runnable {
                         + " do not share a vocabulary (" + draft.tokenizer().vocabSize() + " vs " + target.tokenizer().vocabSize() + " tokens)");
             }
             Drafter drafter = switch (s.drafter()) {
-                case 1 -> draft == null ? null : new DraftModel(draft.transformer(), draft.file().name(), prompt.length + s.maxTokens());
+                case 1 -> draft == null ? null : new DraftModel(draft.transformer(), stem(s.draft()), prompt.length + s.maxTokens());
                 case 2 -> new NGramLookup(s.ngram());
                 case 3 -> new EarlyExit(target.transformer(), Math.min(s.layers(), target.transformer().config().layers() - 1), prompt.length + s.maxTokens());
                 default -> null;
@@ -89,12 +98,19 @@ final class RunSession implements Runnable {
             double baselineTps = Double.NaN, decodeSeconds = Double.NaN;
             if (s.baseline() && drafter != null) {
                 events.add(new Event.Status(lab.t("run.status.baseline")));
-                plain.generate(prompt, positions, sampler(seed), quiet()); // warm-up
-                GenerationStats b = plain.generate(prompt, positions, sampler(seed), quiet());
-                baselineTps = b.tokensPerSecond();
-                decodeSeconds = b.forwardPasses() > 0 ? b.decodeNanos() / 1e9 / b.forwardPasses() : Double.NaN;
+                plain.generate(prompt, positions, sampler(seed), stopOnly()); // warm-up
+                if (!cancel.get()) {
+                    GenerationStats b = plain.generate(prompt, positions, sampler(seed), stopOnly());
+                    baselineTps = b.tokensPerSecond();
+                    decodeSeconds = b.forwardPasses() > 0 ? b.decodeNanos() / 1e9 / b.forwardPasses() : Double.NaN;
+                }
+            }
+            if (cancel.get()) { // stopped while loading or measuring the baseline: nothing to record
+                done(lab.t("run.status.stopped"), 0, "", 0, 0, null);
+                return;
             }
             events.add(new Event.Status(lab.t("run.status.running")));
+            events.add(new Event.Started());
             GenerationListener listener = new GenerationListener() {
                 @Override
                 public void token(int id, String text, TokenKind kind) { events.add(new Event.Token(text, kind)); }
@@ -120,39 +136,61 @@ final class RunSession implements Runnable {
             double gbs = target.transformer().weightBytes() * tps / 1e9;
             double peak = MemoryBandwidth.gbPerSecond(s.threads());
             String explain = ss == null ? "" : explain(ss, tps, baselineTps);
-            Experiment e = new Experiment(ss == null ? null : draft != null ? draft.file().name() : ss.drafter(),
-                    draft != null ? draft.file().dominantType().name() : null, ss == null ? null : ss.k(), target.file().name(),
+            Experiment e = new Experiment(ss == null ? null : draft != null ? stem(s.draft()) : ss.drafter(),
+                    draft != null ? draft.file().dominantType().name() : null, ss == null ? null : ss.k(), stem(s.target()),
                     target.file().dominantType().name(), target.transformer().device(), 1, s.prompt(), tps, residentBytes() / 1e9, gbs,
                     ss == null ? null : ss.meanAccepted(), s.maxTokens(), 1, s.temperature(), Version.get(), ss == null ? null : ss.alpha(),
                     ss == null ? null : ss.costRatio(), ss == null ? null : ss.predictedSpeedup(),
                     ss == null || Double.isNaN(baselineTps) ? null : tps / baselineTps, ss == null ? null : ss.acceptedCounts(),
                     1, seed, s.topK(), s.topP(), st.newTokens(), st.stopReason(), null);
             String status = cancel.get() ? lab.t("run.status.stopped") : lab.t("run.status.done", st.newTokens(), String.format("%.1f", tps));
-            events.add(new Event.Done(status, tps, explain, gbs, peak, e));
+            done(status, tps, explain, gbs, peak, e);
         } catch (Exception ex) {
             LabLog.error("run failed", ex);
             String m = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
-            events.add(new Event.Done(lab.t("run.status.error", m), 0, "", 0, 0, null));
+            done(lab.t("run.status.error", m), 0, "", 0, 0, null);
         }
+    }
+
+    /** Models are named by their file, as the library lists them: converters often leave a generic general.name such as "llama". */
+    static String stem(Path p) {
+        String f = p.getFileName().toString();
+        int dot = f.lastIndexOf('.');
+        return dot > 0 ? f.substring(0, dot) : f;
+    }
+
+    private void done(String status, double tps, String explanation, double gbs, double peak, Experiment e) {
+        events.add(new Event.Done(status, tps, explanation, gbs, peak, e, System.nanoTime()));
+        wake.run();
     }
 
     private Sampler sampler(long seed) {
         return new Sampler(s.temperature(), s.topK(), s.topP(), seed);
     }
 
-    private static GenerationListener quiet() {
-        return GenerationListener.NONE;
+    /** Shows nothing (the warm-up and the baseline) but still stops when asked: Stop must not wait for them. */
+    private GenerationListener stopOnly() {
+        return new GenerationListener() {
+            @Override
+            public boolean cancelled() { return cancel.get(); }
+        };
     }
 
     private String explain(SpeculationStats ss, double tps, double baselineTps) {
         double cost = ss.k() * ss.costRatio() + ss.verifyCost(ss.k());
         double yield = SpeedupModel.expectedTokensPerStep(Math.min(ss.alpha(), 0.999999), ss.k());
-        String head = String.format("%s · k %d · %d/%d accepted (%.1f%%) · α %.3f · c %.3f · verify %.2f× decode%npredicted %.2fx%s",
-                ss.drafter(), ss.k(), ss.accepted(), ss.drafted(), 100 * ss.acceptanceRate(), ss.alpha(), ss.costRatio(), ss.verifyCost(ss.k()),
-                ss.predictedSpeedup(), Double.isNaN(baselineTps) ? "" : String.format(" · measured %.2fx (target alone %.1f tokens/s)", tps / baselineTps, baselineTps));
+        String head = lab.t("run.explain.step", ss.drafter(), ss.k(), ss.accepted(), ss.drafted(), f("%.1f", 100 * ss.acceptanceRate()),
+                f("%.3f", ss.alpha()), f("%.3f", ss.costRatio()), f("%.2f", ss.verifyCost(ss.k())))
+                + "\n" + lab.t("run.explain.predicted", f("%.2f", ss.predictedSpeedup()))
+                + (Double.isNaN(baselineTps) ? "" : " · " + lab.t("run.explain.measured", f("%.2f", tps / baselineTps), f("%.1f", baselineTps)));
         String verdict = ss.predictedSpeedup() < 1 ? lab.t("run.loss", String.format("%.2f", cost), String.format("%.2f", yield))
                 : lab.t("run.gain", String.format("%.2f", cost), String.format("%.2f", yield));
         return head + "\n" + verdict;
+    }
+
+    /** Numbers go into the texts already formatted: MessageFormat would group 12547 as "12,547". */
+    private static String f(String format, double v) {
+        return String.format(java.util.Locale.ROOT, format, v);
     }
 
     static long residentBytes() {

@@ -6,11 +6,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javafx.animation.KeyFrame;
 import javafx.animation.Timeline;
-import javafx.geometry.Insets;
+import javafx.fxml.FXML;
 import javafx.scene.chart.BarChart;
-import javafx.scene.chart.CategoryAxis;
 import javafx.scene.chart.LineChart;
-import javafx.scene.chart.NumberAxis;
 import javafx.scene.chart.XYChart;
 import javafx.scene.control.Button;
 import javafx.scene.control.CheckBox;
@@ -22,13 +20,9 @@ import javafx.scene.control.ScrollPane;
 import javafx.scene.control.Spinner;
 import javafx.scene.control.TextArea;
 import javafx.scene.layout.BorderPane;
-import javafx.scene.layout.GridPane;
-import javafx.scene.layout.HBox;
-import javafx.scene.layout.VBox;
 import javafx.scene.text.Text;
 import javafx.scene.text.TextFlow;
 import javafx.util.Duration;
-import org.speclab.decode.GenerationListener;
 import org.speclab.decode.TokenKind;
 import org.speclab.library.ModelEntry;
 
@@ -42,33 +36,68 @@ final class RunView {
     static final int FRAMES_PER_SECOND = 25;
 
     private final Lab lab;
-    private final BorderPane root = new BorderPane();
-    final ComboBox<ModelEntry> target = new ComboBox<>(), draftModel = new ComboBox<>();
-    final ChoiceBox<String> drafter = new ChoiceBox<>();
-    final Spinner<Integer> ngram = new Spinner<>(1, 8, 3), layers = new Spinner<>(1, 64, 2), k = new Spinner<>(1, 16, 4);
-    final Spinner<Integer> topK = new Spinner<>(0, 100000, 40), maxTokens = new Spinner<>(1, 100000, 200);
-    final Spinner<Integer> threads = new Spinner<>(1, 512, Runtime.getRuntime().availableProcessors());
-    final Spinner<Double> temperature = new Spinner<>(0.0, 2.0, 0.0, 0.1), topP = new Spinner<>(0.0, 1.0, 1.0, 0.05);
-    final CheckBox adaptive = new CheckBox(), baseline = new CheckBox();
-    final TextArea prompt = new TextArea("Once upon a time");
-    final Button start = new Button(), stop = new Button();
-    final TextFlow stream = new TextFlow();
-    final Label status = new Label(), tps = new Label(), explanation = new Label(), memory = new Label(), bandwidth = new Label();
-    final ProgressBar memoryBar = new ProgressBar(0), bandwidthBar = new ProgressBar(0);
-    final XYChart.Series<String, Number> histogram = new XYChart.Series<>();
-    final XYChart.Series<Number, Number> speed = new XYChart.Series<>();
+    private final BorderPane root;
+    @FXML private ComboBox<ModelEntry> target, draftModel;
+    @FXML private ChoiceBox<String> drafter;
+    @FXML private Spinner<Integer> ngram, layers, k, topK, maxTokens, threads;
+    @FXML private Spinner<Double> temperature, topP;
+    @FXML private CheckBox adaptive, baseline;
+    @FXML private TextArea prompt;
+    @FXML private Button start, stop;
+    @FXML private ScrollPane streamScroll;
+    @FXML private TextFlow stream;
+    @FXML private Label runStatus, tps, explanation, memory, bandwidth, deviceNote;
+    @FXML private ComboBox<Device> device;
+    @FXML private ProgressBar memoryBar, bandwidthBar;
+    @FXML private BarChart<String, Number> histogram;
+    @FXML private LineChart<Number, Number> speedChart;
+    private final XYChart.Series<String, Number> accepted = new XYChart.Series<>();
+    private final XYChart.Series<Number, Number> speed = new XYChart.Series<>();
     private final ConcurrentLinkedQueue<RunSession.Event> events = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean cancel = new AtomicBoolean();
     private final Timeline beat;
     private volatile RunSession session;
     private long[] counts = new long[17];
     private int shown;
-    private long startNanos;
+    private long startNanos, stopPressed;
+
+    /** How the model pickers name a model: name, weight type and size, enough to tell quantizations apart. */
+    static final javafx.util.StringConverter<ModelEntry> MODEL_NAMES = new javafx.util.StringConverter<>() {
+        @Override
+        public String toString(ModelEntry m) {
+            if (m == null) return "";
+            return m.name() + "  (" + m.weightType() + ", " + Formats.bytes(m.sizeBytes()) + (m.format().equals("gguf") ? "" : ", " + m.format()) + ")";
+        }
+
+        @Override
+        public ModelEntry fromString(String s) { return null; }
+    };
 
     RunView(Lab lab) {
         this.lab = lab;
-        root.setLeft(controls());
-        root.setCenter(output());
+        root = lab.load("run.fxml", this);
+        target.setConverter(MODEL_NAMES);
+        draftModel.setConverter(MODEL_NAMES);
+        drafter.getItems().addAll(lab.t("run.drafter.none"), lab.t("run.drafter.model"), lab.t("run.drafter.ngram"), lab.t("run.drafter.layers"));
+        drafter.getSelectionModel().select(0);
+        int cores = Runtime.getRuntime().availableProcessors();
+        threads.setValueFactory(new javafx.scene.control.SpinnerValueFactory.IntegerSpinnerValueFactory(1, 512, cores));
+        for (Spinner<?> s : List.of(ngram, layers, k, topK, maxTokens, threads, temperature, topP)) s.setEditable(true);
+        // only the settings of the chosen drafter can be edited
+        Runnable enable = () -> {
+            int kind = drafter.getSelectionModel().getSelectedIndex();
+            draftModel.setDisable(kind != 1);
+            ngram.setDisable(kind != 2);
+            layers.setDisable(kind != 3);
+            k.setDisable(kind == 0);
+            adaptive.setDisable(kind == 0);
+        };
+        drafter.getSelectionModel().selectedIndexProperty().addListener((o, a, b) -> enable.run());
+        enable.run();
+        probeDevices();
+        histogram.getData().add(accepted);
+        speedChart.getData().add(speed);
+        stream.heightProperty().addListener((o, a, b) -> streamScroll.setVvalue(1.0));
         beat = new Timeline(new KeyFrame(Duration.millis(1000.0 / FRAMES_PER_SECOND), e -> drain()));
         beat.setCycleCount(Timeline.INDEFINITE);
         beat.play();
@@ -88,150 +117,64 @@ final class RunView {
         if (d != null && usable.contains(d)) draftModel.setValue(d);
     }
 
-    private VBox controls() {
-        target.setId("target");
-        draftModel.setId("draftModel");
-        drafter.setId("drafter");
-        javafx.util.StringConverter<ModelEntry> names = new javafx.util.StringConverter<>() {
-            @Override
-            public String toString(ModelEntry m) { return m == null ? "" : m.name() + "  (" + m.weightType() + ", " + Formats.bytes(m.sizeBytes()) + ")"; }
+    /** A device the picker offers; {@code why} says why one cannot be chosen. */
+    record Device(String id, String label, String why) {
+        boolean usable() { return why == null; }
 
+        @Override
+        public String toString() { return label; }
+    }
+
+    static final Device CPU = new Device("cpu", "CPU", null);
+
+    /**
+     * The picker starts with the CPU; CUDA devices are added once probed, off the JavaFX thread
+     * (loading the driver library can take a moment). Runs use the CPU engine: this build has no
+     * CUDA engine, so CUDA devices are listed but cannot be chosen, and the note says why.
+     */
+    private void probeDevices() {
+        device.getItems().setAll(CPU);
+        device.setValue(CPU);
+        device.setCellFactory(v -> new javafx.scene.control.ListCell<>() {
             @Override
-            public ModelEntry fromString(String s) { return null; }
-        };
-        target.setConverter(names);
-        draftModel.setConverter(names);
-        drafter.getItems().addAll(lab.t("run.drafter.none"), lab.t("run.drafter.model"), lab.t("run.drafter.ngram"), lab.t("run.drafter.layers"));
-        drafter.getSelectionModel().select(0);
-        adaptive.setText(lab.t("run.adaptive"));
-        baseline.setText(lab.t("run.baseline"));
-        baseline.setSelected(true);
-        baseline.setWrapText(true);
-        for (Spinner<?> s : List.of(ngram, layers, k, topK, maxTokens, threads, temperature, topP)) {
-            s.setEditable(true);
-            s.setPrefWidth(110);
-        }
-        maxTokens.setId("maxTokens");
-        temperature.setId("temperature");
-        prompt.setId("prompt");
-        prompt.setPrefRowCount(4);
-        prompt.setWrapText(true);
-        start.setText(lab.t("run.start"));
-        start.setId("start");
-        start.setDefaultButton(true);
-        start.setOnAction(e -> start());
-        stop.setText(lab.t("run.stop"));
-        stop.setId("stop");
-        stop.setDisable(true);
-        stop.setOnAction(e -> cancel.set(true));
-        GridPane g = new GridPane();
-        g.setHgap(8);
-        g.setVgap(6);
-        int r = 0;
-        g.addRow(r++, new Label(lab.t("run.target")), target);
-        g.addRow(r++, new Label(lab.t("run.drafter")), drafter);
-        g.addRow(r++, new Label(lab.t("run.draftModel")), draftModel);
-        g.addRow(r++, new Label(lab.t("run.ngram")), ngram);
-        g.addRow(r++, new Label(lab.t("run.layers")), layers);
-        g.addRow(r++, new Label(lab.t("run.k")), new HBox(8, k, adaptive));
-        g.addRow(r++, new Label(lab.t("run.temperature")), temperature);
-        g.addRow(r++, new Label(lab.t("run.topk")), topK);
-        g.addRow(r++, new Label(lab.t("run.topp")), topP);
-        g.addRow(r++, new Label(lab.t("run.maxTokens")), maxTokens);
-        g.addRow(r++, new Label(lab.t("run.threads")), threads);
-        Label device = new Label();
-        device.setId("device");
-        device.setWrapText(true);
-        g.addRow(r, new Label(lab.t("run.device")), device);
-        // CUDA is probed off the JavaFX thread: loading the driver library can take a moment
+            protected void updateItem(Device d, boolean empty) {
+                super.updateItem(d, empty);
+                setText(empty || d == null ? null : d.label());
+                setDisable(d != null && !d.usable());
+                setTooltip(d == null || d.usable() ? null : new javafx.scene.control.Tooltip(d.why()));
+            }
+        });
+        deviceNote.setText(lab.t("run.device.probing"));
         Thread probe = new Thread(() -> {
             var cuda = org.speclab.engine.cuda.CudaProbe.probe();
-            String text = "CPU" + (cuda.available() ? " · CUDA: " + String.join(", ", cuda.devices()) + " (" + lab.t("run.device.cudaLater") + ")"
-                    : " · CUDA: " + cuda.reason());
-            javafx.application.Platform.runLater(() -> device.setText(text));
+            List<Device> found = new ArrayList<>(List.of(CPU));
+            String note;
+            if (cuda.available()) {
+                String why = lab.t("run.device.cudaLater");
+                for (String d : cuda.devices()) found.add(new Device(d.split("\\s+")[0], d, why));
+                note = "CUDA: " + why;
+            } else {
+                note = lab.t("run.device.noCuda", cuda.reason());
+            }
+            javafx.application.Platform.runLater(() -> {
+                device.getItems().setAll(found);
+                device.setValue(CPU);
+                deviceNote.setText(note);
+                device.setTooltip(new javafx.scene.control.Tooltip(note));
+            });
         }, "cuda-probe");
         probe.setDaemon(true);
         probe.start();
-        javafx.scene.layout.ColumnConstraints labels = new javafx.scene.layout.ColumnConstraints();
-        labels.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
-        g.getColumnConstraints().add(labels);
-        // only the settings of the chosen drafter can be edited
-        Runnable enable = () -> {
-            int kind = drafter.getSelectionModel().getSelectedIndex();
-            draftModel.setDisable(kind != 1);
-            ngram.setDisable(kind != 2);
-            layers.setDisable(kind != 3);
-            k.setDisable(kind == 0);
-            adaptive.setDisable(kind == 0);
-        };
-        drafter.getSelectionModel().selectedIndexProperty().addListener((o, a, b) -> enable.run());
-        enable.run();
-        status.setId("runStatus");
-        status.setWrapText(true);
-        VBox box = new VBox(8, g, baseline, new Label(lab.t("run.prompt")), prompt, new HBox(8, start, stop), status);
-        box.setPadding(new Insets(10));
-        box.setPrefWidth(420);
-        box.getStyleClass().add("controls");
-        return box;
     }
 
-    private VBox output() {
-        stream.setId("stream");
-        stream.getStyleClass().add("stream");
-        ScrollPane scroll = new ScrollPane(stream);
-        scroll.setFitToWidth(true);
-        scroll.setPrefHeight(300);
-        stream.heightProperty().addListener((o, a, b) -> scroll.setVvalue(1.0));
-        HBox legend = new HBox(14, chip(lab.t("run.legend.prompt"), TokenKind.PROMPT), chip(lab.t("run.legend.accepted"), TokenKind.ACCEPTED_DRAFT),
-                chip(lab.t("run.legend.target"), TokenKind.TARGET), chip(lab.t("run.legend.bonus"), TokenKind.BONUS));
-        BarChart<String, Number> hist = new BarChart<>(new CategoryAxis(), new NumberAxis());
-        hist.setId("histogram");
-        hist.setTitle(lab.t("run.histogram"));
-        hist.setLegendVisible(false);
-        hist.setAnimated(false);
-        hist.getData().add(histogram);
-        hist.setPrefHeight(220);
-        NumberAxis time = new NumberAxis();
-        time.setLabel("s");
-        LineChart<Number, Number> line = new LineChart<>(time, new NumberAxis());
-        line.setTitle(lab.t("run.speed"));
-        line.setLegendVisible(false);
-        line.setAnimated(false);
-        line.setCreateSymbols(false);
-        line.getData().add(speed);
-        line.setPrefHeight(220);
-        tps.setId("tps");
-        tps.getStyleClass().add("big-number");
-        explanation.setId("explanation");
-        explanation.setWrapText(true);
-        explanation.setMinHeight(javafx.scene.layout.Region.USE_PREF_SIZE);
-        memoryBar.setPrefWidth(220);
-        bandwidthBar.setPrefWidth(220);
-        GridPane gauges = new GridPane();
-        gauges.setHgap(8);
-        gauges.setVgap(6);
-        gauges.addRow(0, new Label(lab.t("run.memory")), memoryBar, memory);
-        gauges.addRow(1, new Label(lab.t("run.bandwidth")), bandwidthBar, bandwidth);
-        VBox explain = new VBox(6, new Label(lab.t("run.explain")), explanation);
-        explain.getStyleClass().add("explain");
-        VBox box = new VBox(8, legend, scroll, new HBox(12, tps, gauges), explain, new HBox(8, hist, line));
-        box.setPadding(new Insets(10));
-        return box;
-    }
-
-    private static Label chip(String text, TokenKind kind) {
-        Label l = new Label(text);
-        l.getStyleClass().addAll("chip", "token-" + kind.name().toLowerCase());
-        return l;
-    }
-
-    private void start() {
+    @FXML private void start() {
         ModelEntry t = target.getValue();
         if (t == null) return;
         cancel.set(false);
+        stopPressed = 0;
         events.clear();
         stream.getChildren().clear();
-        histogram.getData().clear();
+        accepted.getData().clear();
         speed.getData().clear();
         explanation.setText("");
         counts = new long[17];
@@ -244,7 +187,7 @@ final class RunView {
                 kind, ngram.getValue(), layers.getValue(), k.getValue(), adaptive.isSelected(), temperature.getValue().floatValue(),
                 topK.getValue(), topP.getValue().floatValue(), maxTokens.getValue(), threads.getValue(), baseline.isSelected() && kind > 0,
                 prompt.getText());
-        RunSession run = new RunSession(s, lab, events, cancel);
+        RunSession run = new RunSession(s, lab, events, cancel, () -> javafx.application.Platform.runLater(this::drain));
         session = run;
         Thread th = new Thread(run, "speclab-run");
         th.setDaemon(true);
@@ -271,7 +214,11 @@ final class RunView {
                     if (tok.kind() != TokenKind.PROMPT) shown++;
                 }
                 case RunSession.Event.Step step -> counts[Math.min(step.accepted(), 16)]++;
-                case RunSession.Event.Status st -> status.setText(st.text());
+                case RunSession.Event.Status st -> runStatus.setText(st.text());
+                case RunSession.Event.Started st -> {
+                    startNanos = System.nanoTime();
+                    speed.getData().clear();
+                }
                 case RunSession.Event.Done d -> finish(d);
             }
         }
@@ -279,7 +226,8 @@ final class RunView {
         double secs = (System.nanoTime() - startNanos) / 1e9;
         if (session != null && shown > 0 && secs > 0) {
             tps.setText(String.format("%.1f %s", shown / secs, lab.t("run.stat.tps")));
-            if (speed.getData().size() < 2000) speed.getData().add(new XYChart.Data<>(secs, shown / secs));
+            // the first few milliseconds hold a token or two: a rate from them is noise that would flatten the rest of the curve
+            if (secs >= 0.1 && speed.getData().size() < 2000) speed.getData().add(new XYChart.Data<>(secs, shown / secs));
             updateHistogram();
             updateMemory();
         }
@@ -290,8 +238,8 @@ final class RunView {
         for (int i = 0; i < counts.length; i++) if (counts[i] > 0) max = i;
         for (int i = 0; i <= Math.max(max, k.getValue()); i++) {
             String label = Integer.toString(i);
-            if (i < histogram.getData().size()) histogram.getData().get(i).setYValue(counts[i]);
-            else histogram.getData().add(new XYChart.Data<>(label, counts[i]));
+            if (i < accepted.getData().size()) accepted.getData().get(i).setYValue(counts[i]);
+            else accepted.getData().add(new XYChart.Data<>(label, counts[i]));
         }
     }
 
@@ -306,8 +254,14 @@ final class RunView {
     private void finish(RunSession.Event.Done d) {
         start.setDisable(false);
         stop.setDisable(true);
-        status.setText(d.status());
-        if (d.tokensPerSecond() > 0) tps.setText(String.format("%.1f %s", d.tokensPerSecond(), lab.t("run.stat.tps")));
+        runStatus.setText(cancel.get() && stopPressed != 0
+                ? lab.t("run.status.stoppedAfter", Math.max(0, (d.endedNanos() - stopPressed) / 1_000_000)) : d.status());
+        if (d.tokensPerSecond() > 0) {
+            tps.setText(String.format("%.1f %s", d.tokensPerSecond(), lab.t("run.stat.tps")));
+            // a run shorter than one frame still gets its point on the chart
+            // (its time is the generation's own: this frame may have drained its start and its end together)
+            if (shown > 0) speed.getData().add(new XYChart.Data<>(shown / d.tokensPerSecond(), d.tokensPerSecond()));
+        }
         explanation.setText(d.explanation());
         if (d.bandwidthGbs() > 0) {
             bandwidth.setText(String.format("%.2f / %.2f GB/s", d.bandwidthGbs(), d.peakGbs()));
@@ -319,7 +273,19 @@ final class RunView {
         session = null;
     }
 
-    void stop() {
+    /**
+     * The generator sees the flag between forward passes: at once for small models, after the pass
+     * under way for big ones; the view says so at once either way.
+     */
+    @FXML private void stop() {
+        stopPressed = System.nanoTime();
+        cancel.set(true);
+        stop.setDisable(true);
+        runStatus.setText(lab.t("run.status.stopping"));
+    }
+
+    /** The window closes or its language changes: the run ends and the view stops refreshing. */
+    void close() {
         cancel.set(true);
         beat.stop();
     }

@@ -4,76 +4,70 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import javafx.fxml.FXML;
 import javafx.scene.control.ButtonType;
 import javafx.scene.control.CheckBox;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.Dialog;
-import javafx.scene.control.Label;
 import javafx.scene.control.ListView;
 import javafx.scene.control.SelectionMode;
 import javafx.scene.control.Spinner;
 import javafx.scene.control.TextField;
-import javafx.scene.layout.GridPane;
-import javafx.scene.layout.HBox;
 import javafx.stage.Window;
 import org.speclab.lab.Sweep;
 import org.speclab.library.ModelEntry;
 
-/** Asks for the grid of a sweep: targets (e.g. one model in several weight types) × drafters × k × temperature. */
+/** Asks for the grid of a sweep: targets (e.g. one model in several weight types) × drafters × k × temperature; laid out in sweep.fxml. */
 final class SweepDialog extends Dialog<Sweep> {
+    @FXML private ListView<ModelEntry> sweepTargets;
+    @FXML private CheckBox ngram, layers, model;
+    @FXML private Spinner<Integer> ngramLength, layerCount, tokens;
+    @FXML private ComboBox<ModelEntry> draft;
+    @FXML private TextField sweepKs, temperatures, prompt;
+    @FXML private javafx.scene.control.Label sweepError;
+
     SweepDialog(Lab lab, Window owner) {
         initOwner(owner);
         setTitle(lab.t("sweep.title"));
         setHeaderText(lab.t("sweep.header"));
+        getDialogPane().setContent(lab.load("sweep.fxml", this));
+        getDialogPane().getStylesheets().add(SweepDialog.class.getResource("lab.css").toExternalForm());
         List<ModelEntry> usable = lab.models.stream().filter(ModelEntry::readable).filter(m -> !m.format().equals("huggingface")).toList();
-        ListView<ModelEntry> targets = new ListView<>();
-        targets.setId("sweepTargets");
-        targets.getItems().setAll(usable);
-        targets.getSelectionModel().setSelectionMode(SelectionMode.MULTIPLE);
-        targets.setPrefHeight(140);
-        targets.setCellFactory(v -> new javafx.scene.control.ListCell<>() {
+        sweepTargets.getItems().setAll(usable);
+        sweepTargets.getSelectionModel().setSelectionMode(SelectionMode.MULTIPLE);
+        sweepTargets.setCellFactory(v -> new javafx.scene.control.ListCell<>() {
             @Override
             protected void updateItem(ModelEntry m, boolean empty) {
                 super.updateItem(m, empty);
-                setText(empty || m == null ? null : m.name() + "  (" + m.weightType() + ")");
+                setText(empty || m == null ? null : RunView.MODEL_NAMES.toString(m));
             }
         });
-        CheckBox ngram = new CheckBox(lab.t("run.drafter.ngram")), layers = new CheckBox(lab.t("run.drafter.layers")), model = new CheckBox(lab.t("run.drafter.model"));
-        ngram.setSelected(true);
-        Spinner<Integer> n = new Spinner<>(1, 8, 3), l = new Spinner<>(1, 64, 2);
-        ComboBox<ModelEntry> draft = new ComboBox<>();
         draft.getItems().setAll(usable);
-        TextField ks = new TextField("1,2,4,8"), temps = new TextField("0"), prompt = new TextField("Once upon a time");
-        Spinner<Integer> tokens = new Spinner<>(8, 100000, 100);
-        ks.setId("sweepKs");
-        GridPane g = new GridPane();
-        g.setHgap(8);
-        g.setVgap(6);
-        int r = 0;
-        g.addRow(r++, new Label(lab.t("sweep.targets")), targets);
-        g.addRow(r++, new Label(lab.t("run.drafter")), new HBox(8, ngram, n));
-        g.addRow(r++, new Label(""), new HBox(8, layers, l));
-        g.addRow(r++, new Label(""), new HBox(8, model, draft));
-        g.addRow(r++, new Label(lab.t("sweep.ks")), ks);
-        g.addRow(r++, new Label(lab.t("sweep.temperatures")), temps);
-        g.addRow(r++, new Label(lab.t("run.maxTokens")), tokens);
-        g.addRow(r, new Label(lab.t("run.prompt")), prompt);
-        getDialogPane().setContent(g);
+        draft.setConverter(RunView.MODEL_NAMES);
         getDialogPane().getButtonTypes().addAll(ButtonType.OK, ButtonType.CANCEL);
-        setResultConverter(b -> {
-            if (b != ButtonType.OK) return null;
-            List<Path> t = targets.getSelectionModel().getSelectedItems().stream().map(ModelEntry::path).toList();
-            List<Sweep.DrafterSpec> d = new ArrayList<>();
-            if (ngram.isSelected()) d.add(new Sweep.DrafterSpec("ngram", n.getValue(), null));
-            if (layers.isSelected()) d.add(new Sweep.DrafterSpec("layers", l.getValue(), null));
-            if (model.isSelected() && draft.getValue() != null) d.add(new Sweep.DrafterSpec("draft", 0, draft.getValue().path()));
-            try {
-                List<Integer> kList = Arrays.stream(ks.getText().split("[,\\s]+")).filter(x -> !x.isBlank()).map(Integer::parseInt).toList();
-                List<Float> tList = Arrays.stream(temps.getText().split("[,\\s]+")).filter(x -> !x.isBlank()).map(Float::parseFloat).toList();
-                return new Sweep(t, d, kList, tList, tokens.getValue(), prompt.getText(), Runtime.getRuntime().availableProcessors(), 1234);
-            } catch (NumberFormatException e) {
-                return null;
-            }
+        // a grid that cannot run keeps the dialog open and says what to fix
+        getDialogPane().lookupButton(ButtonType.OK).addEventFilter(javafx.event.ActionEvent.ACTION, e -> {
+            String problem = sweepTargets.getSelectionModel().isEmpty() ? lab.t("sweep.error.targets")
+                    : sweep() == null ? lab.t("sweep.error.numbers") : null;
+            sweepError.setText(problem == null ? "" : problem);
+            if (problem != null) e.consume();
         });
+        setResultConverter(b -> b == ButtonType.OK ? sweep() : null);
+    }
+
+    /** The grid as entered, or null when the k values or temperatures are not numbers. */
+    private Sweep sweep() {
+        List<Path> t = sweepTargets.getSelectionModel().getSelectedItems().stream().map(ModelEntry::path).toList();
+        List<Sweep.DrafterSpec> d = new ArrayList<>();
+        if (ngram.isSelected()) d.add(new Sweep.DrafterSpec("ngram", ngramLength.getValue(), null));
+        if (layers.isSelected()) d.add(new Sweep.DrafterSpec("layers", layerCount.getValue(), null));
+        if (model.isSelected() && draft.getValue() != null) d.add(new Sweep.DrafterSpec("draft", 0, draft.getValue().path()));
+        try {
+            List<Integer> kList = Arrays.stream(sweepKs.getText().split("[,\\s]+")).filter(x -> !x.isBlank()).map(Integer::parseInt).toList();
+            List<Float> tList = Arrays.stream(temperatures.getText().split("[,\\s]+")).filter(x -> !x.isBlank()).map(Float::parseFloat).toList();
+            return new Sweep(t, d, kList, tList, tokens.getValue(), prompt.getText(), Runtime.getRuntime().availableProcessors(), 1234);
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 }

@@ -47,8 +47,38 @@ class LabAppDemoTest {
         // a model that appears in the folder shows up without a rescan
         Files.copy(org.speclab.SharedFiles.require("models/stories260K/stories260K.gguf"), folder.resolve("stories260K.gguf"));
         WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> models.getItems().size() == 3);
+        // quantize a model: its Q8_0 copy is listed when the job is done
+        TableView<?> jobTable = robot.lookup("#jobs").queryTableView();
+        quantize(robot, models, "stories260K", "Q8_0");
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> models.getItems().stream().anyMatch(m -> m.name().equals("stories260K-q8_0")));
+        assertEquals("Q8_0", models.getItems().stream().filter(m -> m.name().equals("stories260K-q8_0")).findFirst().orElseThrow().weightType());
+        // quantize another and cancel it at once: the job says so and leaves nothing behind
+        quantize(robot, models, "demo-target-q8_0", "Q4_K");
+        robot.interact(() -> {
+            jobTable.getSelectionModel().select(0);
+            robot.lookup("#cancelJob").queryButton().fire();
+        });
+        var cancelled = jobTable.getItems().getFirst();
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> ((JobsView.Row) cancelled).state.get().startsWith("cancelled"));
+        Thread.sleep(1500); // time for a file to appear if one were left behind, and for the watcher to settle
+        try (var s = Files.list(folder)) {
+            assertEquals(java.util.List.of("demo-draft-q8_0.gguf", "demo-target-q8_0.gguf", "stories260K-q8_0.gguf",
+                    "stories260K-q8_0.gguf.quality.json", "stories260K.gguf"),
+                    s.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        LabAppTest.screenshot(jobTable, "jobs-quantize.png");
+
         // the jobs are remembered for the next start
         Path history = LabApp.experimentsFile.resolveSibling("jobs.json");
         WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> Files.exists(history) && Files.readString(history).contains("demo-draft"));
+    }
+
+    /** Selects {@code name} in the library, presses Quantize… and picks {@code type} in the dialog. */
+    private static void quantize(FxRobot robot, TableView<ModelEntry> models, String name, String type) {
+        robot.interact(() -> models.getSelectionModel().select(models.getItems().stream().filter(m -> m.name().equals(name)).findFirst().orElseThrow()));
+        robot.clickOn("#quantize");
+        javafx.scene.control.ComboBox<String> types = robot.lookup(".dialog-pane .combo-box").queryComboBox();
+        robot.interact(() -> types.setValue(types.getItems().stream().filter(t -> t.startsWith(type + ":") || t.startsWith(type + "：")).findFirst().orElseThrow()));
+        robot.clickOn("OK");
     }
 }

@@ -96,8 +96,19 @@ class LabAppTest {
         assertEquals(1, experiments.getItems().size());
         assertEquals("n-gram lookup (n ≤ 3)", experiments.getItems().getFirst().draftModel());
         assertTrue(Files.readString(LabApp.experimentsFile).contains("\"speculate_k\""), "records are saved");
-        Label device = robot.lookup("#device").queryAs(Label.class);
-        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> device.getText().startsWith("CPU · CUDA"));
+        // the picker offers the CPU, and lists CUDA devices only as what this build cannot use yet
+        ComboBox<RunView.Device> device = robot.lookup("#device").queryComboBox();
+        Label note = robot.lookup("#deviceNote").queryAs(Label.class);
+        var cuda = org.speclab.engine.cuda.CudaProbe.probe();
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> note.getText().startsWith(cuda.available() ? "CUDA" : "No CUDA"));
+        assertEquals(RunView.CPU, device.getValue());
+        if (cuda.available()) {
+            assertEquals(1 + cuda.devices().size(), device.getItems().size());
+            assertTrue(device.getItems().stream().skip(1).noneMatch(RunView.Device::usable));
+        } else {
+            assertEquals(java.util.List.of(RunView.CPU), device.getItems());
+            assertTrue(note.getText().endsWith(cuda.reason()), note.getText());
+        }
         screenshot(stream, "run.png");
     }
 
@@ -115,6 +126,7 @@ class LabAppTest {
             targets.getSelectionModel().select(targets.getItems().stream().filter(m -> m.path().endsWith("stories260K/stories260K.gguf")).findFirst().orElseThrow());
             ks.setText("1,3");
         });
+        screenshot(ks, "sweep-dialog.png");
         robot.clickOn("OK");
         TableView<Experiment> experiments = robot.lookup("#experiments").queryTableView();
         WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> experiments.getItems().size() == 3);
@@ -123,6 +135,101 @@ class LabAppTest {
         assertEquals(3, chart.getData().size(), "target alone, measured, predicted");
         assertEquals(2, chart.getData().get(1).getData().size());
         screenshot(chart, "experiments.png");
+
+        // exports: CSV with the seed's columns, Markdown as a table in the same order, one row per run
+        Path dir = Files.createTempDirectory("speclab-export");
+        var dialog = ExperimentsView.saveAs;
+        java.util.List<java.io.File> startedIn = new java.util.ArrayList<>();
+        ExperimentsView.saveAs = (owner, chooser) -> {
+            startedIn.add(chooser.getInitialDirectory());
+            return dir.resolve(chooser.getInitialFileName());
+        };
+        try {
+            robot.clickOn("#exportCsv");
+            robot.clickOn("#exportMarkdown");
+        } finally {
+            ExperimentsView.saveAs = dialog;
+        }
+        java.util.List<String> csv = Files.readAllLines(dir.resolve("experiments.csv"));
+        assertEquals(4, csv.size(), String.join("\n", csv));
+        assertTrue(csv.get(0).startsWith("draft model,draft quantization,speculate_k,model,model quantization,device"), csv.get(0));
+        assertTrue(csv.get(0).endsWith("predicted speedup,measured speedup"), csv.get(0));
+        assertEquals(2, csv.stream().filter(l -> l.startsWith("n-gram lookup (n ≤ 3),,")).count(), "two speculative rows");
+        assertTrue(csv.stream().skip(1).allMatch(l -> l.contains(",stories260K,F32,")), String.join("\n", csv));
+        java.util.List<String> md = Files.readAllLines(dir.resolve("experiments.md"));
+        assertTrue(md.get(0).startsWith("| draft model | draft quantization | speculate_k | model |"), md.get(0));
+        assertTrue(md.get(1).matches("\\|( ?:?-+:? ?\\|)+"), md.get(1));
+        assertEquals(3, md.stream().skip(2).filter(l -> l.startsWith("|") && l.contains("stories260K")).count());
+        assertTrue(robot.lookup("#experimentsStatus").queryLabeled().getText().contains("experiments.md"));
+        assertEquals(dir.toFile(), startedIn.get(1), "the second export starts where the first went");
+        robot.interact(() -> tabs.getSelectionModel().select(3));
+        TableView<?> jobs = robot.lookup("#jobs").queryTableView();
+        robot.interact(() -> jobs.getSelectionModel().select(0));
+        screenshot(jobs, "jobs.png");
+    }
+
+    /**
+     * Stop takes effect at the next forward pass. With the tiny models that is a few milliseconds
+     * once the JIT has warmed up; the bound is looser because this 2-core machine is shared with
+     * benchmarks and renders in software, and a cold JVM's first pass alone can take 300 ms.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void stopEndsARunAtTheNextForwardPass(FxRobot robot) throws Exception {
+        TableView<ModelEntry> models = robot.lookup("#models").queryTableView();
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> models.getItems().size() >= 8);
+        TabPane tabs = robot.lookup("#tabs").queryAs(TabPane.class);
+        robot.interact(() -> tabs.getSelectionModel().select(1));
+        ComboBox<ModelEntry> target = robot.lookup("#target").queryComboBox();
+        ChoiceBox<String> drafter = robot.lookup("#drafter").queryAs(ChoiceBox.class);
+        Spinner<Integer> max = robot.lookup("#maxTokens").queryAs(Spinner.class);
+        robot.interact(() -> {
+            // random weights and a 32000-token vocabulary: a long run that is unlikely to meet an end-of-text token
+            target.setValue(target.getItems().stream().filter(m -> m.vocabSize() == 32000).findFirst().orElseThrow());
+            drafter.getSelectionModel().select(0);
+            max.getValueFactory().setValue(50_000);
+        });
+        Label status = robot.lookup("#runStatus").queryAs(Label.class);
+        TextFlow stream = robot.lookup("#stream").queryAs(TextFlow.class);
+        javafx.scene.control.Button stop = robot.lookup("#stop").queryButton();
+        // stopped while tokens stream in
+        robot.clickOn("#start");
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> status.getText().startsWith("Generating") && stream.getChildren().size() > 2);
+        long streamingMs = millisToStop(robot, stop, status);
+
+        // stopped while the target alone is measured: the baseline must not run to its end first
+        robot.interact(() -> drafter.getSelectionModel().select(2));
+        robot.clickOn("#start");
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> status.getText().startsWith("Measuring"));
+        long baselineMs = millisToStop(robot, stop, status);
+        assertTrue(stream.getChildren().isEmpty(), "no tokens after a stop during the baseline");
+        System.out.printf("stop took %d ms (streaming), %d ms (baseline)%n", streamingMs, baselineMs);
+        assertTrue(streamingMs < 250 && baselineMs < 250, streamingMs + " ms, " + baselineMs + " ms");
+        assertTrue(!robot.lookup("#start").queryButton().isDisabled(), "a new run can start");
+    }
+
+    /**
+     * Presses Stop and returns how long the run took to end, as the view reports it; the view itself
+     * must say so within a second (on this shared 2-core machine with software rendering, a frame can
+     * take a tenth of a second by itself).
+     */
+    private static long millisToStop(FxRobot robot, javafx.scene.control.Button stop, Label status) throws Exception {
+        java.util.concurrent.CompletableFuture<Long> stopped = new java.util.concurrent.CompletableFuture<>();
+        long[] pressed = new long[1];
+        javafx.beans.value.ChangeListener<String> l = (o, was, now) -> {
+            if (now.startsWith("Stopped")) stopped.complete(System.nanoTime());
+        };
+        robot.interact(() -> {
+            status.textProperty().addListener(l);
+            pressed[0] = System.nanoTime();
+            stop.fire();
+        });
+        long shownMs = (stopped.get(5, TimeUnit.SECONDS) - pressed[0]) / 1_000_000;
+        robot.interact(() -> status.textProperty().removeListener(l));
+        assertTrue(shownMs < 1000, "the view said Stopped after " + shownMs + " ms");
+        var m = java.util.regex.Pattern.compile("Stopped \\((\\d+) ms after Stop was pressed\\)").matcher(status.getText());
+        assertTrue(m.matches(), status.getText());
+        return Long.parseLong(m.group(1));
     }
 
     @Test
