@@ -16,7 +16,7 @@ import org.speclab.quant.BlockCodec;
  * positions. Matrix kernels serve up to 16 positions per weight read and compute each output the
  * same way whatever T is, so a position's logits are bit-identical alone or in a verify batch.
  */
-final class CudaTransformer implements Transformer {
+public final class CudaTransformer implements Transformer {
     /** Positions one matrix or attention launch serves (MAX_T in kernels.cu). */
     static final int MAX_T = 16;
     private static final int MM_ROWS = 4, MM_THREADS = 128, BLOCK = 256, ELEMENTWISE = 256;

@@ -46,7 +46,7 @@ final class DeviceWeights implements AutoCloseable {
         List<Tensor> tensors = new ArrayList<>(file.tensors().values());
         long total = 0;
         for (Tensor t : tensors) {
-            if (t.shape().length >= 2) kernelFor(t); // unsupported types are refused before any allocation
+            if (t.shape().length >= 2) kernelFor(t.name(), t.type(), t.shape()[0]); // unsupported types are refused before any allocation
             total += align(deviceBytes(t));
         }
         this.bytes = total;
@@ -62,7 +62,7 @@ final class DeviceWeights implements AutoCloseable {
             for (Tensor t : tensors) {
                 long at = base + off;
                 if (t.shape().length >= 2) {
-                    String[] k = kernelFor(t);
+                    String[] k = kernelFor(t.name(), t.type(), t.shape()[0]);
                     long rowBytes = t.type().byteSize(t.shape()[0]);
                     int rows = Math.toIntExact(t.info().rows());
                     // rows at most CHUNK bytes at a time: progress moves, and reordered rows are gathered
@@ -107,9 +107,9 @@ final class DeviceWeights implements AutoCloseable {
     }
 
     /** {kernel suffix, values per unit}: float rows of a length that is a multiple of 4 take 4 at a time. */
-    static String[] kernelFor(Tensor t) {
-        boolean by4 = t.shape()[0] % 4 == 0;
-        return switch (t.type()) {
+    static String[] kernelFor(String tensor, GgmlType type, long cols) {
+        boolean by4 = cols % 4 == 0;
+        return switch (type) {
             case F32 -> by4 ? new String[] {"f32", "4"} : new String[] {"f32_1", "1"};
             case F16 -> by4 ? new String[] {"f16", "4"} : new String[] {"f16_1", "1"};
             case BF16 -> by4 ? new String[] {"bf16", "4"} : new String[] {"bf16_1", "1"};
@@ -118,7 +118,7 @@ final class DeviceWeights implements AutoCloseable {
             case Q4_1 -> new String[] {"q4_1", "32"};
             case Q4_K -> new String[] {"q4_k", "32"};
             case Q6_K -> new String[] {"q6_k", "16"};
-            default -> throw new EngineException("tensor " + t.name() + ": weight type " + t.type()
+            default -> throw new EngineException("tensor " + tensor + ": weight type " + type
                     + " is not supported by the CUDA engine (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q6_K)");
         };
     }

@@ -52,6 +52,21 @@ class CudaEmulatorTest {
         CudaChecks.batchInvariant(dir, type, CudaEmulatorTest::emulated);
     }
 
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
+    void weightKernelsAgainstTheCodecs(GgmlType type) {
+        try (Gpu gpu = new EmulatedGpu()) {
+            KernelChecks.weights(gpu, type, BOUND);
+        }
+    }
+
+    @Test
+    void layerKernelsAgainstJava() {
+        try (Gpu gpu = new EmulatedGpu()) {
+            KernelChecks.layer(gpu, BOUND);
+        }
+    }
+
     @Test
     void earlyExitSharesWeightsAndMatchesTheCpu() throws Exception {
         CudaChecks.earlyExitMatchesCpu(dir, CudaEmulatorTest::emulated, BOUND);
