@@ -3,11 +3,14 @@ package org.speclab.cli;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import org.speclab.engine.Backend;
 import org.speclab.engine.KvCache;
 import org.speclab.engine.Transformer;
 import org.speclab.engine.cpu.CpuBackend;
 import org.speclab.engine.cpu.MemoryBandwidth;
+import org.speclab.engine.cuda.CudaTransformer;
 import org.speclab.format.ModelFiles;
+import org.speclab.lab.DeviceChoice;
 import org.speclab.model.ModelConfig;
 import org.speclab.model.ModelFile;
 import picocli.CommandLine.Command;
@@ -42,36 +45,60 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--verify", defaultValue = "5", description = "positions of a speculative verify pass, timed after tg against one decode step; 0 skips it (default: ${DEFAULT-VALUE})")
     int verify;
 
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda[:N]; a device that is missing is an error, not a fallback (default: ${DEFAULT-VALUE})")
+    String device;
+
     @Override
     public Integer call() {
         int t = threads != null ? threads : CpuBackend.defaultThreads();
         if (reps < 1 || prompt < 0 || gen < 0 || verify < 0 || t < 1) throw new IllegalArgumentException("-r, --threads must be ≥ 1 and -p, -n, --verify ≥ 0");
-        try (ModelFile f = ModelFiles.open(model, null); Transformer tr = new CpuBackend().load(f, t)) {
+        Backend backend = DeviceChoice.choose(device, false, cli.err::println);
+        try (ModelFile f = ModelFiles.open(model, null); Transformer tr = backend.load(f, t)) {
+            CudaTransformer gpu = tr instanceof CudaTransformer g ? g : null;
+            String where = gpu != null ? gpu.device() : Integer.toString(t);
             ModelConfig c = tr.config();
             String name = f.name() + " " + f.dominantType();
             String size = String.format("%.2f MiB", f.weightBytes() / (double) (1 << 20));
-            cli.out.println("| model | size | threads | test | t/s | GB/s |");
+            cli.out.println("| model | size | " + (gpu != null ? "device" : "threads") + " | test | t/s | GB/s |");
             cli.out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
             SplittableRandom rnd = new SplittableRandom(42);
             if (prompt > 0) {
                 int[] tokens = rnd.ints(prompt, 0, c.vocabSize()).toArray();
                 double[] r = measure(() -> tr.forward(tr.newCache(prompt), tokens, 0, 1), prompt);
-                cli.out.printf("| %s | %s | %d | pp%d | %.2f ± %.2f | |%n", name, size, t, prompt, r[0], r[1]);
+                cli.out.printf("| %s | %s | %s | pp%d | %.2f ± %.2f | |%n", name, size, where, prompt, r[0], r[1]);
             }
             if (gen > 0) {
                 int[] tokens = rnd.ints(gen, 0, c.vocabSize()).toArray();
+                double[] stepMillis = {0, 0};
                 double[] r = measure(() -> {
                     KvCache cache = tr.newCache(gen);
-                    for (int i = 0; i < gen; i++) tr.forward(cache, new int[] {tokens[i]}, i, 1);
+                    for (int i = 0; i < gen; i++) {
+                        tr.forward(cache, new int[] {tokens[i]}, i, 1);
+                        if (gpu != null) {
+                            stepMillis[0] += gpu.lastStepMillis();
+                            stepMillis[1]++;
+                        }
+                    }
                 }, gen);
                 // each token reads every weight once, plus the keys and values of the positions before it
                 double kvBytes = 2.0 * c.layers() * c.kvDim() * 4 * (gen - 1) / 2.0;
                 double gbs = (tr.weightBytes() + kvBytes) * r[0] / 1e9;
-                cli.out.printf("| %s | %s | %d | tg%d | %.2f ± %.2f | %.2f |%n", name, size, t, gen, r[0], r[1], gbs);
+                cli.out.printf("| %s | %s | %s | tg%d | %.2f ± %.2f | %.2f |%n", name, size, where, gen, r[0], r[1], gbs);
                 cli.out.flush();
-                double peak = MemoryBandwidth.gbPerSecond(t, gbs);
-                cli.out.printf("%nDecode read %.2f GB/s; this machine reads %.2f GB/s with %d threads (%.0f%% of it).%n", gbs, peak, t, 100 * gbs / peak);
-                if (gbs > peak) cli.out.println("Decode read faster than the measured memory bandwidth: the weights fit in the CPU caches.");
+                if (gpu == null) {
+                    double peak = MemoryBandwidth.gbPerSecond(t, gbs);
+                    cli.out.printf("%nDecode read %.2f GB/s; this machine reads %.2f GB/s with %d threads (%.0f%% of it).%n", gbs, peak, t, 100 * gbs / peak);
+                    if (gbs > peak) cli.out.println("Decode read faster than the measured memory bandwidth: the weights fit in the CPU caches.");
+                } else {
+                    // the kernels' own time (CUDA events) apart from the host's, and the device's copy rate as the ceiling
+                    double ms = stepMillis[0] / stepMillis[1];
+                    double kernelGbs = (tr.weightBytes() + kvBytes) / (ms / 1e3) / 1e9;
+                    double peak = gpu.copyBandwidthGBs();
+                    long[] mem = gpu.memoryInfo();
+                    cli.out.printf("%nDecode read %.2f GB/s (%.2f GB/s over device time: %.3f ms a step by CUDA events); %s copies %.2f GB/s (%.0f%% of it by device time)."
+                                    + " Device memory used %.2f of %.2f GB.%n", gbs, kernelGbs, ms, gpu.device(), peak, 100 * kernelGbs / peak,
+                            (mem[1] - mem[0]) / 1e9, mem[1] / 1e9);
+                }
                 if (verify > 0) {
                     // a verify pass after gen positions of context, against a decode step at the same place
                     KvCache cache = tr.newCache(gen + verify);

@@ -17,8 +17,10 @@ import org.speclab.decode.Sampler;
 import org.speclab.decode.SpeculationStats;
 import org.speclab.decode.SpeculativeDecoder;
 import org.speclab.decode.TokenKind;
+import org.speclab.engine.Backend;
 import org.speclab.engine.cpu.CpuBackend;
-import org.speclab.engine.cuda.CudaProbe;
+import org.speclab.engine.cuda.CudaTransformer;
+import org.speclab.lab.DeviceChoice;
 import org.speclab.lab.Experiment;
 import org.speclab.lab.LoadedModel;
 import picocli.CommandLine.Command;
@@ -104,18 +106,13 @@ final class GenerateCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("-k must be a number between 1 and 16 or 'auto', found '" + speculateK + "'");
         }
-        if (device.startsWith("cuda")) {
-            CudaProbe.Result r = CudaProbe.probe();
-            err.println("speclab: warning: " + (r.available() ? "the CUDA engine is not part of this build yet" : "CUDA not available: " + r.reason())
-                    + "; running on the cpu");
-        } else if (!device.equals("cpu")) {
-            throw new IllegalArgumentException("--device must be cpu or cuda[:N], found '" + device + "'");
-        }
+        // CUDA missing: say why in one line and run on the CPU (bench, which measures a device, refuses instead)
+        Backend backend = DeviceChoice.choose(device, true, err::println);
         int nThreads = threads != null ? threads : CpuBackend.defaultThreads();
         if (nThreads < 1) throw new IllegalArgumentException("--threads must be ≥ 1, found " + nThreads);
         long baseSeed = seed != null ? seed : System.nanoTime();
 
-        try (LoadedModel m = LoadedModel.open(model, tokenizer, nThreads)) {
+        try (LoadedModel m = LoadedModel.open(model, tokenizer, nThreads, backend)) {
             int[] promptTokens = m.tokenizer().encode(prompt, true);
             if (promptTokens.length == 0) promptTokens = new int[] {m.tokenizer().bos()};
             int need = promptTokens.length + maxNew;
@@ -129,7 +126,7 @@ final class GenerateCommand implements Callable<Integer> {
                 err.printf("speclab: warning: %d positions exceed the model's declared context length %d; going on (as llama.cpp does)%n", ctx, declared);
             }
             if (seed == null && temperature > 0) err.println("Seed: " + baseSeed);
-            LoadedModel draftModel = draft != null ? LoadedModel.open(draft, tokenizer, nThreads) : null;
+            LoadedModel draftModel = draft != null ? LoadedModel.open(draft, tokenizer, nThreads, backend) : null;
             try {
                 if (draftModel != null) Vocabularies.requireSame(model, m.tokenizer(), draft, draftModel.tokenizer());
                 Drafter drafter = draftModel != null ? new DraftModel(draftModel.transformer(), draft.getFileName().toString(), need)
@@ -216,6 +213,10 @@ final class GenerateCommand implements Callable<Integer> {
         err.println("==========");
         err.printf("Average tokens/sec: %.2f%n", sumTps / samples);
         err.printf("Memory used: %.02f GB%n", MemoryReading.peakResidentBytes() / 1e9);
+        if (m.transformer() instanceof CudaTransformer gpu) {
+            long[] mem = gpu.memoryInfo();
+            err.printf("Device memory used: %.02f GB of %.02f GB on %s%n", (mem[1] - mem[0]) / 1e9, mem[1] / 1e9, gpu.device());
+        }
     }
 
     private SpeculativeDecoder.Result runOnce(Generator plain, SpeculativeDecoder spec, int[] prompt, long seedUsed, GenerationListener l) {

@@ -15,10 +15,15 @@ import org.speclab.tokenizer.Tokenizers;
 public record LoadedModel(ModelFile file, Tokenizer tokenizer, Transformer transformer) implements AutoCloseable {
     /** {@code tokenizer}: a tokenizer file to use instead of the model's own, or null. */
     public static LoadedModel open(Path model, Path tokenizer, int threads) {
+        return open(model, tokenizer, threads, new CpuBackend());
+    }
+
+    /** The same on {@code backend} (see {@link DeviceChoice}). */
+    public static LoadedModel open(Path model, Path tokenizer, int threads, org.speclab.engine.Backend backend) {
         ModelFile f = ModelFiles.open(model, tokenizer);
         try {
             Tokenizer tok = Tokenizers.fromMetadata(tokenizer != null ? tokenizer : model, f.metadata());
-            Transformer t = new CpuBackend().load(f, threads);
+            Transformer t = backend.load(f, threads);
             if (tok.vocabSize() > t.config().vocabSize()) {
                 throw new org.speclab.gguf.ModelFormatException(model, "tokenizer.ggml.tokens",
                         "vocabulary has " + tok.vocabSize() + " tokens but the model's embedding only " + t.config().vocabSize());

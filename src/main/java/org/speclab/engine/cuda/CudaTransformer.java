@@ -1,0 +1,292 @@
+package org.speclab.engine.cuda;
+
+import java.util.Arrays;
+import org.speclab.engine.EngineException;
+import org.speclab.engine.KvCache;
+import org.speclab.engine.Transformer;
+import org.speclab.model.ModelConfig;
+import org.speclab.model.ModelFile;
+import org.speclab.model.Tensor;
+import org.speclab.quant.BlockCodec;
+
+/**
+ * The Llama forward pass on a CUDA device, step for step the CPU engine's (embedding; per layer
+ * RMSNorm → Q, K, V → RoPE → cache → attention → output projection → residual; RMSNorm → SwiGLU
+ * → residual; final norm and classifier), each step one kernel of native/kernels.cu over all T
+ * positions. Matrix kernels serve up to 16 positions per weight read and compute each output the
+ * same way whatever T is, so a position's logits are bit-identical alone or in a verify batch.
+ */
+public final class CudaTransformer implements Transformer {
+    /** Positions one matrix or attention launch serves (MAX_T in kernels.cu). */
+    static final int MAX_T = 16;
+    private static final int MM_ROWS = 4, MM_THREADS = 128, BLOCK = 256, ELEMENTWISE = 256;
+
+    private final Gpu gpu;
+    private final boolean ownsGpu;
+    private final DevicePool pool;
+    private final DeviceWeights weights;
+    private final ModelConfig c;
+    private final DeviceWeights.Matrix embedding, classifier;
+    private final long outputNorm;
+    private final Layer[] layers;
+    private final float[] ropeFreq;
+    private final long weightBytes;
+    private Workspace ws;
+    /** Logits of up to {@code logitRows} positions (prefill asks for one, verify for k+1). */
+    private long logits;
+    private int logitRows;
+    private float lastStepMillis = Float.NaN;
+    private boolean closed;
+
+    private record Layer(long attnNorm, DeviceWeights.Matrix wq, DeviceWeights.Matrix wk, DeviceWeights.Matrix wv, DeviceWeights.Matrix wo,
+                         long ffnNorm, DeviceWeights.Matrix gate, DeviceWeights.Matrix down, DeviceWeights.Matrix up) {}
+
+    CudaTransformer(Gpu gpu, ModelFile file, DeviceWeights.Progress progress) {
+        this.gpu = gpu;
+        this.ownsGpu = true;
+        this.c = ModelConfig.from(file);
+        this.pool = new DevicePool(gpu);
+        this.weights = new DeviceWeights(gpu, file, progress);
+        embedding = weights.matrix("token_embd.weight");
+        classifier = c.tiedClassifier() ? embedding : weights.matrix("output.weight");
+        outputNorm = weights.vector("output_norm.weight");
+        layers = new Layer[c.layers()];
+        for (int l = 0; l < c.layers(); l++) {
+            String b = "blk." + l + ".";
+            layers[l] = new Layer(weights.vector(b + "attn_norm.weight"), weights.matrix(b + "attn_q.weight"), weights.matrix(b + "attn_k.weight"),
+                    weights.matrix(b + "attn_v.weight"), weights.matrix(b + "attn_output.weight"), weights.vector(b + "ffn_norm.weight"),
+                    weights.matrix(b + "ffn_gate.weight"), weights.matrix(b + "ffn_down.weight"), weights.matrix(b + "ffn_up.weight"));
+        }
+        ropeFreq = ropeFrequencies(file, c);
+        weightBytes = file.weightBytes();
+    }
+
+    /** A view running the first {@code keep} layers of {@code full}, sharing its device weights. */
+    private CudaTransformer(CudaTransformer full, int keep) {
+        this.gpu = full.gpu;
+        this.ownsGpu = false;
+        ModelConfig f = full.c;
+        this.c = new ModelConfig(f.architecture(), f.dim(), f.hiddenDim(), keep, f.heads(), f.kvHeads(), f.headDim(), f.vocabSize(),
+                f.contextLength(), f.rmsEps(), f.ropeTheta(), f.ropeDim(), f.ropeScale(), f.tiedClassifier());
+        this.pool = new DevicePool(gpu);
+        this.weights = null;
+        this.embedding = full.embedding;
+        this.classifier = full.classifier;
+        this.outputNorm = full.outputNorm;
+        this.layers = Arrays.copyOf(full.layers, keep);
+        this.ropeFreq = full.ropeFreq;
+        long bytes = embedding.byteSize() + (c.tiedClassifier() ? 0 : classifier.byteSize());
+        for (Layer l : layers) {
+            bytes += l.wq.byteSize() + l.wk.byteSize() + l.wv.byteSize() + l.wo.byteSize() + l.gate.byteSize() + l.up.byteSize() + l.down.byteSize();
+        }
+        this.weightBytes = bytes;
+    }
+
+    /** Per rotated pair i: θ^(-2i/ropeDim) / freq factor, computed exactly as CpuTransformer does. */
+    private static float[] ropeFrequencies(ModelFile file, ModelConfig c) {
+        float[] freq = new float[c.ropeDim() / 2];
+        float[] factors = null;
+        Tensor rf = file.optionalTensor("rope_freqs.weight");
+        if (rf != null) {
+            factors = new float[Math.toIntExact(rf.info().elementCount())];
+            BlockCodec.of(rf.type()).dequantize(rf.data(), 0, factors, 0, factors.length);
+            if (factors.length != freq.length) throw new EngineException("tensor rope_freqs.weight: expected " + freq.length + " factors, found " + factors.length);
+        }
+        for (int i = 0; i < freq.length; i++) {
+            freq[i] = 1.0f / (float) Math.pow(c.ropeTheta(), (2 * i) / (float) c.ropeDim());
+            if (factors != null) freq[i] /= factors[i];
+        }
+        return freq;
+    }
+
+    @Override
+    public Transformer earlyExit(int keep) {
+        if (keep < 1 || keep >= c.layers()) {
+            throw new IllegalArgumentException("--draft-layers must be between 1 and " + (c.layers() - 1) + " for this " + c.layers() + "-layer model, found " + keep);
+        }
+        return new CudaTransformer(this, keep);
+    }
+
+    @Override
+    public ModelConfig config() { return c; }
+
+    @Override
+    public synchronized KvCache newCache(int capacity) {
+        // its buffer returns to the pool when the cache is dropped, and is freed with the pool on close
+        return new CudaKvCache(pool, c.layers(), c.kvDim(), capacity);
+    }
+
+    @Override
+    public long weightBytes() { return weightBytes; }
+
+    @Override
+    public String device() { return gpu.name(); }
+
+    /** Device time of the last forward pass in milliseconds, from CUDA events. */
+    public synchronized float lastStepMillis() { return lastStepMillis; }
+
+    /** {free, total} bytes of device memory now. */
+    public long[] memoryInfo() { return gpu.memoryInfo(); }
+
+    /** The device's measured copy bandwidth in GB/s (measured once per device and process). */
+    public double copyBandwidthGBs() { return gpu.copyBandwidthGBs(); }
+
+    /**
+     * Device buffers of up to {@code batch} positions, attention scores and the rotary table for up
+     * to {@code positions}.
+     */
+    private final class Workspace {
+        final int batch, positions, ropePositions;
+        final long x, xb, q, k, v, att, hb, hb2, out, tokens, argmax, scores, cos, sin;
+        private final long[] all;
+
+        Workspace(int batch, int positions) {
+            this.batch = batch;
+            this.positions = positions;
+            this.ropePositions = positions;
+            long d = 4L * batch;
+            x = pool.take(d * c.dim(), "activations");
+            xb = pool.take(d * c.dim(), "activations");
+            out = pool.take(d * c.dim(), "activations");
+            q = pool.take(d * c.qDim(), "activations");
+            att = pool.take(d * c.qDim(), "activations");
+            k = pool.take(d * c.kvDim(), "activations");
+            v = pool.take(d * c.kvDim(), "activations");
+            hb = pool.take(d * c.hiddenDim(), "activations");
+            hb2 = pool.take(d * c.hiddenDim(), "activations");
+            tokens = pool.take(d, "tokens");
+            argmax = pool.take(d, "tokens");
+            scores = pool.take(4L * MAX_T * c.heads() * positions, "attention scores");
+            int n = c.ropeDim() / 2;
+            cos = pool.take(4L * positions * n, "rotary table");
+            sin = pool.take(4L * positions * n, "rotary table");
+            float[] cs = new float[positions * n], sn = new float[positions * n];
+            for (int p = 0; p < positions; p++) {
+                float scaled = p / c.ropeScale();
+                for (int i = 0; i < n; i++) {
+                    float val = scaled * ropeFreq[i];
+                    cs[p * n + i] = (float) Math.cos(val);
+                    sn[p * n + i] = (float) Math.sin(val);
+                }
+            }
+            gpu.upload(cos, cs, cs.length);
+            gpu.upload(sin, sn, sn.length);
+            all = new long[] {x, xb, out, q, att, k, v, hb, hb2, tokens, argmax, scores, cos, sin};
+        }
+
+        void free() {
+            for (long a : all) pool.give(a);
+        }
+    }
+
+    private Workspace workspace(int T, int positions) {
+        if (ws == null || ws.batch < T || ws.positions < positions) {
+            int batch = Math.max(T, ws == null ? 1 : ws.batch);
+            int pos = Math.max(positions, ws == null ? 256 : 2 * ws.positions);
+            if (ws != null) ws.free();
+            ws = null;
+            ws = new Workspace(batch, pos);
+        }
+        return ws;
+    }
+
+    @Override
+    public synchronized float[][] forward(KvCache kv, int[] tokens, int startPos, int outputs) {
+        long logits = run(kv, tokens, startPos, outputs);
+        float[][] result = new float[outputs][c.vocabSize()];
+        for (int o = 0; o < outputs; o++) gpu.download(result[o], 0, logits + 4L * o * c.vocabSize(), c.vocabSize());
+        return result;
+    }
+
+    /** The forward pass, with the argmax of each output's logits taken on the device (greedy decoding reads back ints, not logits). */
+    public synchronized int[] forwardArgmax(KvCache kv, int[] tokens, int startPos, int outputs) {
+        long logits = run(kv, tokens, startPos, outputs);
+        int[] ids = new int[outputs];
+        if (outputs == 0) return ids;
+        gpu.launch("argmax", outputs, 1, BLOCK, logits, c.vocabSize(), ws.argmax);
+        gpu.download(ids, ws.argmax, outputs);
+        return ids;
+    }
+
+    /** Runs the layers and the classifier; returns the device address of {@code [outputs][vocab]} logits. */
+    private long run(KvCache kv, int[] tokens, int startPos, int outputs) {
+        if (closed) throw new EngineException("the model on " + gpu.name() + " is closed");
+        if (!(kv instanceof CudaKvCache cache)) throw new IllegalArgumentException("a CUDA model needs a cache from its own newCache");
+        int T = tokens.length;
+        if (T == 0) throw new IllegalArgumentException("forward needs at least one token");
+        if (outputs < 0 || outputs > T) throw new IllegalArgumentException("outputs " + outputs + " not in 0.." + T);
+        for (int t : tokens) {
+            if (t < 0 || t >= c.vocabSize()) throw new EngineException("token id " + t + " is outside the vocabulary (0.." + (c.vocabSize() - 1) + ")");
+        }
+        cache.truncate(startPos);
+        cache.ensureCapacity(startPos + T, gpu);
+        Workspace w = workspace(T, Math.max(startPos + T, cache.capacity()));
+        gpu.startTimer();
+        gpu.upload(w.tokens, tokens, T);
+        gpu.launch("embed_" + embedding.kernel(), ceil(embedding.cols() / embedding.unit(), MM_THREADS), T, MM_THREADS,
+                embedding.address(), embedding.rowBytes(), embedding.cols(), w.tokens, w.x);
+        int kvDim = c.kvDim();
+        for (int l = 0; l < layers.length; l++) {
+            Layer L = layers[l];
+            gpu.launch("rmsnorm", T, 1, BLOCK, w.x, L.attnNorm, w.xb, c.dim(), c.rmsEps());
+            matmul(L.wq, w.xb, w.q, T);
+            matmul(L.wk, w.xb, w.k, T);
+            matmul(L.wv, w.xb, w.v, T);
+            gpu.launch("rope", T, 1, 128, w.q, w.k, w.cos, w.sin, startPos, c.heads(), c.kvHeads(), c.headDim(), c.ropeDim());
+            gpu.copy(cache.keys(l) + 4L * startPos * kvDim, w.k, 4L * T * kvDim);
+            gpu.copy(cache.values(l) + 4L * startPos * kvDim, w.v, 4L * T * kvDim);
+            for (int t0 = 0; t0 < T; t0 += MAX_T) {
+                int n = Math.min(MAX_T, T - t0);
+                gpu.launch("attention", c.heads(), n, BLOCK, w.q + 4L * t0 * c.qDim(), cache.keys(l), cache.values(l), w.att + 4L * t0 * c.qDim(),
+                        w.scores, startPos + t0, c.heads(), c.kvHeads(), c.headDim(), w.positions);
+            }
+            matmul(L.wo, w.att, w.out, T);
+            add(w.x, w.out, (long) T * c.dim());
+            gpu.launch("rmsnorm", T, 1, BLOCK, w.x, L.ffnNorm, w.xb, c.dim(), c.rmsEps());
+            matmul(L.gate, w.xb, w.hb, T);
+            matmul(L.up, w.xb, w.hb2, T);
+            long n = (long) T * c.hiddenDim();
+            gpu.launch("swiglu", ceil(n, ELEMENTWISE), 1, ELEMENTWISE, w.hb, w.hb2, n);
+            matmul(L.down, w.hb, w.out, T);
+            add(w.x, w.out, (long) T * c.dim());
+        }
+        cache.setLength(startPos + T);
+        if (outputs > logitRows) {
+            if (logitRows > 0) pool.give(logits);
+            logitRows = 0;
+            logits = pool.take(4L * outputs * c.vocabSize(), "logits");
+            logitRows = outputs;
+        }
+        if (outputs > 0) {
+            gpu.launch("rmsnorm", outputs, 1, BLOCK, w.x + 4L * (T - outputs) * c.dim(), outputNorm, w.xb, c.dim(), c.rmsEps());
+            matmul(classifier, w.xb, logits, outputs);
+        }
+        lastStepMillis = gpu.stopTimer(); // also where a kernel's fault would surface
+        return logits;
+    }
+
+    /** y[t] = W · x[t] for all T positions, MAX_T per launch: each launch reads W once. */
+    private void matmul(DeviceWeights.Matrix m, long x, long y, int T) {
+        for (int t0 = 0; t0 < T; t0 += MAX_T) {
+            int n = Math.min(MAX_T, T - t0);
+            gpu.launch("matmul_" + m.kernel(), ceil(m.rows(), MM_ROWS), 1, MM_THREADS,
+                    m.address(), m.rowBytes(), m.rows(), m.cols(), x + 4L * t0 * m.cols(), y + 4L * t0 * m.rows(), n);
+        }
+    }
+
+    private void add(long x, long d, long n) {
+        gpu.launch("add", ceil(n, ELEMENTWISE), 1, ELEMENTWISE, x, d, n);
+    }
+
+    private static int ceil(long n, int d) { return Math.toIntExact((n + d - 1) / d); }
+
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        pool.close();
+        ws = null;
+        if (weights != null) weights.close();
+        if (ownsGpu) gpu.close();
+    }
+}

@@ -1,0 +1,56 @@
+package org.speclab.engine.cuda;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The device operations the CUDA engine needs, on plain {@code long} device addresses: JCudaGpu
+ * runs them through the driver API; the tests also run them on a CPU emulation of the kernels, so
+ * the engine's host side is exercised on machines without a GPU. Every failure is an
+ * {@link org.speclab.engine.EngineException} whose message names the operation or the kernel.
+ */
+interface Gpu extends AutoCloseable {
+    /** e.g. "cuda:0 NVIDIA H200". */
+    String name();
+
+    /** {@code bytes} of device memory; {@code what} names the use in an out-of-memory message. */
+    long alloc(long bytes, String what);
+
+    void free(long address);
+
+    /** Host bytes (a mapped file's, or any segment's) to device memory, through pinned staging buffers. */
+    void upload(long dst, MemorySegment src);
+
+    void upload(long dst, int[] src, int count);
+
+    void upload(long dst, float[] src, int count);
+
+    void download(float[] dst, int dstOffset, long src, int count);
+
+    void download(int[] dst, long src, int count);
+
+    void copy(long dst, long src, long bytes);
+
+    /**
+     * Launches {@code kernel} on gridX × gridY blocks of {@code block} threads. Arguments: Long for
+     * device addresses and C {@code long long}, Integer for int, Float for float, in the kernel's order.
+     */
+    void launch(String kernel, int gridX, int gridY, int block, Object... args);
+
+    /** Waits for the device; a pending kernel error is reported as happening in {@code what}. */
+    void synchronize(String what);
+
+    /** {free, total} device memory in bytes (cuMemGetInfo). */
+    long[] memoryInfo();
+
+    /** Starts timing the work queued from now on (CUDA events). */
+    void startTimer();
+
+    /** Milliseconds of device time since {@link #startTimer()}; waits for that work to finish. */
+    float stopTimer();
+
+    /** Device-to-device copy bandwidth in GB/s (bytes read + written per second), measured once per device. */
+    double copyBandwidthGBs();
+
+    @Override
+    void close();
+}

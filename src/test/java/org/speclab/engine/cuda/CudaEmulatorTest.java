@@ -1,0 +1,159 @@
+package org.speclab.engine.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.speclab.SharedFiles;
+import org.speclab.decode.Sampler;
+import org.speclab.engine.EngineException;
+import org.speclab.engine.KvCache;
+import org.speclab.engine.RandomModels;
+import org.speclab.engine.Transformer;
+import org.speclab.engine.cpu.CpuBackend;
+import org.speclab.format.ModelFiles;
+import org.speclab.gguf.GgmlType;
+import org.speclab.model.ModelFile;
+import org.speclab.tokenizer.Tokenizer;
+import org.speclab.tokenizer.Tokenizers;
+
+/**
+ * The CUDA engine, kernels and host side together, on the CPU emulation of the kernels: what can
+ * be checked of the GPU path on a machine without a GPU. The same checks run on a device in
+ * CudaParityTest; what only a device can show (the driver's JIT of the PTX, real memory, timing,
+ * the device's own float rounding) is left to that test.
+ */
+class CudaEmulatorTest {
+    @TempDir
+    Path dir;
+
+    /** Host float arithmetic in another order than the CPU engine's: rounding only. */
+    static final double BOUND = 1e-4;
+
+    private static Transformer emulated(ModelFile f) {
+        return new CudaTransformer(new EmulatedGpu(), f, DeviceWeights.Progress.NONE);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
+    void everyWeightTypeMatchesTheCpuEngine(GgmlType type) throws Exception {
+        CudaChecks.matchesCpu(dir, type, CudaEmulatorTest::emulated, BOUND);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F16", "Q8_0", "Q4_K", "Q6_K"})
+    void batchInvariant(GgmlType type) throws Exception {
+        CudaChecks.batchInvariant(dir, type, CudaEmulatorTest::emulated);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
+    void weightKernelsAgainstTheCodecs(GgmlType type) {
+        try (Gpu gpu = new EmulatedGpu()) {
+            KernelChecks.weights(gpu, type, BOUND);
+        }
+    }
+
+    @Test
+    void layerKernelsAgainstJava() {
+        try (Gpu gpu = new EmulatedGpu()) {
+            KernelChecks.layer(gpu, BOUND);
+        }
+    }
+
+    @Test
+    void earlyExitSharesWeightsAndMatchesTheCpu() throws Exception {
+        CudaChecks.earlyExitMatchesCpu(dir, CudaEmulatorTest::emulated, BOUND);
+    }
+
+    @Test
+    void oddRowLengthsTakeTheOneByOneKernels() throws Exception {
+        // rows of 66 and 170 values are not multiples of 4 (stories260K-F16 has 172-wide rows, which are)
+        var shape = new RandomModels.Shape(66, 170, 1, 3, 3, 50, true, GgmlType.F16, 10000f);
+        Path file = RandomModels.write(dir.resolve("odd.gguf"), shape, 1);
+        try (ModelFile f = ModelFiles.open(file, null); Transformer cpu = new CpuBackend().load(f, 1); Transformer gpu = emulated(f)) {
+            float[][] want = cpu.forward(cpu.newCache(4), new int[] {1, 2, 3, 4}, 0, 4);
+            float[][] got = gpu.forward(gpu.newCache(4), new int[] {1, 2, 3, 4}, 0, 4);
+            for (int p = 0; p < 4; p++) assertTrue(CudaChecks.relativeError(want[p], got[p]) <= BOUND, "position " + p);
+        }
+    }
+
+    @Test
+    void argmaxOnTheDeviceIsTheSamplersArgmax() throws Exception {
+        Path file = RandomModels.write(dir.resolve("argmax.gguf"), CudaChecks.shape(GgmlType.Q8_0), 2);
+        try (ModelFile f = ModelFiles.open(file, null); CudaTransformer gpu = (CudaTransformer) emulated(f)) {
+            float[][] logits = gpu.forward(gpu.newCache(8), CudaChecks.TOKENS, 0, 5);
+            int[] ids = gpu.forwardArgmax(gpu.newCache(8), CudaChecks.TOKENS, 0, 5);
+            for (int o = 0; o < 5; o++) assertEquals(Sampler.argmax(logits[o]), ids[o], "output " + o);
+        }
+    }
+
+    @Test
+    void aModelLargerThanTheFreeMemoryIsRefusedBeforeAllocating() throws Exception {
+        Path file = RandomModels.write(dir.resolve("big.gguf"), CudaChecks.shape(GgmlType.F32), 1);
+        EmulatedGpu gpu = new EmulatedGpu(DeviceWeights.HEADROOM + 1000);
+        try (ModelFile f = ModelFiles.open(file, null)) {
+            EngineException e = assertThrows(EngineException.class, () -> new CudaTransformer(gpu, f, DeviceWeights.Progress.NONE));
+            assertTrue(e.getMessage().matches("big\\.gguf does not fit on emulated:0: its weights need 0\\.\\d\\d GiB \\(\\+ 0\\.50 GiB working space\\), "
+                    + "the device has 0\\.50 GiB free of 0\\.50 GiB"), e.getMessage());
+            assertEquals(0, gpu.liveAllocations());
+        }
+    }
+
+    @Test
+    void uploadReportsProgressAndCloseFreesEverything() throws Exception {
+        Path file = RandomModels.write(dir.resolve("p.gguf"), CudaChecks.shape(GgmlType.Q4_0), 1);
+        EmulatedGpu gpu = new EmulatedGpu();
+        long[] last = {-1, -1};
+        int[] calls = {0};
+        try (ModelFile f = ModelFiles.open(file, null)) {
+            Transformer t = new CudaTransformer(gpu, f, (done, total) -> {
+                assertTrue(done >= last[0], "progress goes forward");
+                last[0] = done;
+                last[1] = total;
+                calls[0]++;
+            });
+            assertEquals(f.weightBytes(), last[0]);
+            assertEquals(f.weightBytes(), last[1]);
+            assertTrue(calls[0] > f.tensors().size());
+            KvCache c = t.newCache(1);
+            t.forward(c, new int[] {1, 2, 3}, 0, 1);
+            assertEquals(3, c.length());
+            t.close();
+            assertEquals(0, gpu.liveAllocations(), "weights, caches and working buffers are freed");
+            assertThrows(EngineException.class, () -> t.forward(c, new int[] {1}, 3, 1));
+        }
+    }
+
+    @Test
+    void badRequestsAreClearErrors() throws Exception {
+        Path file = RandomModels.write(dir.resolve("b.gguf"), CudaChecks.shape(GgmlType.F16), 1);
+        try (ModelFile f = ModelFiles.open(file, null); Transformer t = emulated(f); Transformer cpu = new CpuBackend().load(f, 1)) {
+            KvCache c = t.newCache(4);
+            assertEquals("token id 300 is outside the vocabulary (0..299)",
+                    assertThrows(EngineException.class, () -> t.forward(c, new int[] {300}, 0, 1)).getMessage());
+            assertThrows(IllegalArgumentException.class, () -> t.forward(c, new int[] {1}, 1, 1), "cannot start past the cache");
+            assertThrows(IllegalArgumentException.class, () -> t.forward(cpu.newCache(4), new int[] {1}, 0, 1));
+        }
+    }
+
+    /** The shared stories260K, greedy, on the emulated engine: the CPU engine's tokens (which GreedyReferenceTest ties to run.c's text). */
+    @Test
+    void stories260KGreedyAndSpeculativeGreedyMatchTheCpu() {
+        int positions = 120; // as SpeculativeExactnessTest
+        try (ModelFile f = ModelFiles.open(SharedFiles.require("models/stories260K/stories260K.gguf"), null);
+             Transformer cpu = new CpuBackend().load(f, 1); Transformer gpu = emulated(f)) {
+            Tokenizer tok = Tokenizers.fromMetadata(f.path(), f.metadata());
+            int[] prompt = tok.encode("Once upon a time", true);
+            List<Integer> want = CudaChecks.greedy(cpu, tok, prompt, positions, null, 0);
+            assertEquals(want, CudaChecks.greedy(gpu, tok, prompt, positions, null, 0));
+            assertEquals(want, CudaChecks.greedy(gpu, tok, prompt, positions, gpu, 4), "speculative greedy (early exit, k=4)");
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package org.speclab.engine.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import org.speclab.gguf.GgmlType;
+import org.speclab.quant.BlockCodec;
+
+/**
+ * Each kernel of native/kernels.cu alone on fresh random inputs, against Java: dequantization
+ * (through the embedding kernel) bit for bit against the quant package's codecs, matrix products
+ * against double-precision sums, the layer kernels against the CPU engine's formulas. Run on the
+ * emulator (CudaEmulatorTest) and on a device (CudaParityTest).
+ */
+final class KernelChecks {
+    private KernelChecks() {}
+
+    /** Embedding rows and matrix products of a 37 × 512 matrix of {@code type}, T = 1..16. */
+    static void weights(Gpu gpu, GgmlType type, double bound) {
+        Random rnd = new Random(type.ordinal());
+        int rows = 37, cols = 512;
+        float[] v = new float[rows * cols];
+        for (int i = 0; i < v.length; i++) v[i] = (float) rnd.nextGaussian();
+        BlockCodec codec = BlockCodec.of(type);
+        long rowBytes = type.byteSize(cols);
+        float[] w = new float[v.length];
+        long wt;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment q = a.allocate(rowBytes * rows);
+            codec.quantize(v, 0, v.length, q, 0);
+            codec.dequantize(q, 0, w, 0, v.length);
+            wt = gpu.alloc(q.byteSize(), "test weights");
+            gpu.upload(wt, q);
+        }
+        String[] k = DeviceWeights.kernelFor("test", type, cols);
+        int[] tokens = {0, 36, 5};
+        long tok = gpu.alloc(4 * 3, "tokens"), out = gpu.alloc(4L * 16 * Math.max(rows, cols), "out"), x = gpu.alloc(4L * 16 * cols, "x");
+        try {
+            gpu.upload(tok, tokens, 3);
+            gpu.launch("embed_" + k[0], (cols / Integer.parseInt(k[1]) + 127) / 128, 3, 128, wt, rowBytes, cols, tok, out);
+            float[] got = new float[cols];
+            for (int t = 0; t < 3; t++) {
+                gpu.download(got, 0, out + 4L * t * cols, cols);
+                assertArrayEquals(java.util.Arrays.copyOfRange(w, tokens[t] * cols, (tokens[t] + 1) * cols), got, type + " embedding row " + tokens[t]);
+            }
+            float[] xs = new float[16 * cols];
+            for (int i = 0; i < xs.length; i++) xs[i] = (float) rnd.nextGaussian();
+            gpu.upload(x, xs, xs.length);
+            float[] alone = new float[rows];
+            for (int T = 1; T <= 16; T++) {
+                gpu.launch("matmul_" + k[0], (rows + 3) / 4, 1, 128, wt, rowBytes, rows, cols, x, out, T);
+                float[] y = new float[T * rows];
+                gpu.download(y, 0, out, T * rows);
+                for (int t = 0; t < T; t++) {
+                    for (int r = 0; r < rows; r++) {
+                        double want = 0, scale = 0;
+                        for (int j = 0; j < cols; j++) {
+                            want += (double) w[r * cols + j] * xs[t * cols + j];
+                            scale += Math.abs((double) w[r * cols + j] * xs[t * cols + j]);
+                        }
+                        assertTrue(Math.abs(y[t * rows + r] - want) <= bound * scale, type + " T=" + T + " t=" + t + " row " + r + ": " + y[t * rows + r] + " vs " + want);
+                    }
+                }
+                if (T == 1) System.arraycopy(y, 0, alone, 0, rows);
+                assertArrayEquals(alone, java.util.Arrays.copyOf(y, rows), type + ": position 0 alone and in a batch of " + T);
+            }
+        } finally {
+            for (long a : new long[] {wt, tok, out, x}) gpu.free(a);
+        }
+    }
+
+    /** RMSNorm, RoPE, attention, SwiGLU, add and argmax. */
+    static void layer(Gpu gpu, double bound) {
+        Random rnd = new Random(1);
+        long a = gpu.alloc(4L << 16, "a"), b = gpu.alloc(4L << 16, "b"), c = gpu.alloc(4L << 16, "c"), d = gpu.alloc(4L << 16, "d"), e = gpu.alloc(4L << 16, "e");
+        try {
+            // RMSNorm of 3 rows of 300, as CpuTransformer.rmsnorm1
+            int n = 300;
+            float[] x = gaussian(rnd, 3 * n), wt = gaussian(rnd, n);
+            gpu.upload(a, x, x.length);
+            gpu.upload(b, wt, n);
+            gpu.launch("rmsnorm", 3, 1, 256, a, b, c, n, 1e-5f);
+            float[] got = new float[3 * n];
+            gpu.download(got, 0, c, 3 * n);
+            for (int t = 0; t < 3; t++) {
+                double ss = 0;
+                for (int j = 0; j < n; j++) ss += (double) x[t * n + j] * x[t * n + j];
+                double s = 1 / Math.sqrt(ss / n + 1e-5);
+                for (int j = 0; j < n; j++) assertEquals(wt[j] * s * x[t * n + j], got[t * n + j], bound * (1 + Math.abs(wt[j] * s * x[t * n + j])), "rmsnorm");
+            }
+            // RoPE: 3 positions from 5, 4 query heads and 2 key heads of 8, 6 rotated: bit for bit the CPU's formula
+            int heads = 4, kvHeads = 2, hd = 8, ropeDim = 6, pairs = 3, T = 3, start = 5;
+            float[] q = gaussian(rnd, T * heads * hd), k = gaussian(rnd, T * kvHeads * hd), cos = gaussian(rnd, 8 * pairs), sin = gaussian(rnd, 8 * pairs);
+            gpu.upload(a, q, q.length);
+            gpu.upload(b, k, k.length);
+            gpu.upload(c, cos, cos.length);
+            gpu.upload(d, sin, sin.length);
+            gpu.launch("rope", T, 1, 128, a, b, c, d, start, heads, kvHeads, hd, ropeDim);
+            float[] gq = new float[q.length], gk = new float[k.length];
+            gpu.download(gq, 0, a, q.length);
+            gpu.download(gk, 0, b, k.length);
+            rope(q, heads, hd, pairs, cos, sin, start, T);
+            rope(k, kvHeads, hd, pairs, cos, sin, start, T);
+            assertArrayEquals(q, gq, "rope q");
+            assertArrayEquals(k, gk, "rope k");
+            // attention of positions 5, 6, 7 over a cache of 8 positions (capacity 10), grouped query
+            int cap = 10, kvDim = kvHeads * hd;
+            float[] keys = gaussian(rnd, cap * kvDim), values = gaussian(rnd, cap * kvDim);
+            gpu.upload(c, keys, keys.length);
+            gpu.upload(d, values, values.length);
+            gpu.launch("attention", heads, T, 256, a, c, d, b, e, start, heads, kvHeads, hd, cap);
+            float[] att = new float[T * heads * hd];
+            gpu.download(att, 0, b, att.length);
+            for (int t = 0; t < T; t++) {
+                for (int h = 0; h < heads; h++) {
+                    int kvo = (h / (heads / kvHeads)) * hd, pos = start + t;
+                    double[] s = new double[pos + 1];
+                    double max = -1e300, sum = 0;
+                    for (int p = 0; p <= pos; p++) {
+                        for (int i = 0; i < hd; i++) s[p] += (double) gq[t * heads * hd + h * hd + i] * keys[p * kvDim + kvo + i];
+                        s[p] /= Math.sqrt(hd);
+                        max = Math.max(max, s[p]);
+                    }
+                    for (int p = 0; p <= pos; p++) sum += s[p] = Math.exp(s[p] - max);
+                    for (int i = 0; i < hd; i++) {
+                        double o = 0;
+                        for (int p = 0; p <= pos; p++) o += s[p] / sum * values[p * kvDim + kvo + i];
+                        assertEquals(o, att[t * heads * hd + h * hd + i], bound * (1 + Math.abs(o)), "attention t " + t + " head " + h);
+                    }
+                }
+            }
+            // SwiGLU and the residual add
+            float[] g = gaussian(rnd, 1000), u = gaussian(rnd, 1000);
+            gpu.upload(a, g, 1000);
+            gpu.upload(b, u, 1000);
+            gpu.launch("swiglu", 4, 1, 256, a, b, 1000L);
+            gpu.download(got, 0, a, 300);
+            for (int i = 0; i < 300; i++) {
+                double want = g[i] / (1 + Math.exp(-g[i])) * u[i];
+                assertEquals(want, got[i], bound * (1 + Math.abs(want)), "swiglu " + i);
+            }
+            gpu.upload(a, g, 1000);
+            gpu.launch("add", 4, 1, 256, a, b, 1000L);
+            gpu.download(got, 0, a, 300);
+            for (int i = 0; i < 300; i++) assertEquals(g[i] + u[i], got[i], "add " + i);
+            // argmax of two rows; ties go to the first index
+            float[] logits = gaussian(rnd, 2 * 700);
+            logits[650] = 9;
+            logits[30] = 9;
+            logits[700 + 3] = 7;
+            gpu.upload(a, logits, logits.length);
+            gpu.launch("argmax", 2, 1, 256, a, 700, b);
+            int[] ids = new int[2];
+            gpu.download(ids, b, 2);
+            assertArrayEquals(new int[] {30, 3}, ids, "argmax");
+        } finally {
+            for (long p : new long[] {a, b, c, d, e}) gpu.free(p);
+        }
+    }
+
+    private static float[] gaussian(Random rnd, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) rnd.nextGaussian();
+        return v;
+    }
+
+    /** CpuTransformer.rope, on a table row per position. */
+    private static void rope(float[] vec, int nHeads, int hd, int pairs, float[] cos, float[] sin, int start, int T) {
+        for (int t = 0; t < T; t++) {
+            for (int h = 0; h < nHeads; h++) {
+                for (int i = 0; i < pairs; i++) {
+                    int o = t * nHeads * hd + h * hd + 2 * i;
+                    float fcr = cos[(start + t) * pairs + i], fci = sin[(start + t) * pairs + i];
+                    float v0 = vec[o], v1 = vec[o + 1];
+                    vec[o] = v0 * fcr - v1 * fci;
+                    vec[o + 1] = v0 * fci + v1 * fcr;
+                }
+            }
+        }
+    }
+}
