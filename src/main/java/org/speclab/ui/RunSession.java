@@ -29,7 +29,7 @@ import org.speclab.lab.LoadedModel;
 final class RunSession implements Runnable {
     /** drafter: 0 none, 1 draft model, 2 n-gram, 3 early exit. */
     record Settings(Path target, Path draft, int drafter, int ngram, int layers, int k, boolean adaptive, float temperature,
-                    int topK, float topP, int maxTokens, int threads, boolean baseline, String prompt) {}
+                    int topK, float topP, int maxTokens, int threads, boolean baseline, String prompt, String device) {}
 
     sealed interface Event {
         record Token(String text, TokenKind kind) implements Event {}
@@ -53,6 +53,8 @@ final class RunSession implements Runnable {
 
     /** Called once the run has ended, so the view need not wait for its next frame to say so. */
     private final Runnable wake;
+    /** On CUDA: the device's {free, total} bytes, read on this thread (the context's) after loading and at the end. */
+    private volatile long[] deviceMemory;
 
     RunSession(Settings s, Lab lab, ConcurrentLinkedQueue<Event> events, AtomicBoolean cancel, Runnable wake) {
         this.wake = wake;
@@ -78,8 +80,11 @@ final class RunSession implements Runnable {
     @Override
     public void run() {
         events.add(new Event.Status(lab.t("run.status.loading")));
-        try (LoadedModel target = LoadedModel.open(s.target(), tokenizerBeside(s.target()), s.threads());
-             LoadedModel draft = s.drafter() == 1 && s.draft() != null ? LoadedModel.open(s.draft(), tokenizerBeside(s.draft()), 1) : null) {
+        // CUDA that vanished since the picker probed it: say why and run on the CPU
+        org.speclab.engine.Backend backend = org.speclab.lab.DeviceChoice.choose(s.device(), true, w -> events.add(new Event.Status(w)));
+        try (LoadedModel target = LoadedModel.open(s.target(), tokenizerBeside(s.target()), s.threads(), backend);
+             LoadedModel draft = s.drafter() == 1 && s.draft() != null ? LoadedModel.open(s.draft(), tokenizerBeside(s.draft()), 1, backend) : null) {
+            if (target.transformer() instanceof org.speclab.engine.cuda.CudaTransformer gpu) deviceMemory = gpu.memoryInfo();
             int[] prompt = target.tokenizer().encode(s.prompt(), true);
             if (prompt.length == 0) prompt = new int[] {target.tokenizer().bos()};
             int positions = s.maxTokens() - 1;
@@ -134,7 +139,12 @@ final class RunSession implements Runnable {
             }
             double tps = st.tokensPerSecond();
             double gbs = target.transformer().weightBytes() * tps / 1e9;
+            // the ceiling of the device the run used: the GPU's copy rate, or the machine's memory read rate
             double peak = MemoryBandwidth.gbPerSecond(s.threads());
+            if (target.transformer() instanceof org.speclab.engine.cuda.CudaTransformer gpu) {
+                peak = gpu.copyBandwidthGBs();
+                deviceMemory = gpu.memoryInfo();
+            }
             String explain = ss == null ? "" : explain(ss, tps, baselineTps);
             Experiment e = new Experiment(ss == null ? null : draft != null ? stem(s.draft()) : ss.drafter(),
                     draft != null ? draft.file().dominantType().name() : null, ss == null ? null : ss.k(), stem(s.target()),
@@ -192,6 +202,9 @@ final class RunSession implements Runnable {
     private static String f(String format, double v) {
         return String.format(java.util.Locale.ROOT, format, v);
     }
+
+    /** The device's {free, total} bytes when the run is on CUDA, else null. */
+    long[] deviceMemory() { return deviceMemory; }
 
     static long residentBytes() {
         try {

@@ -129,8 +129,8 @@ final class RunView {
 
     /**
      * The picker starts with the CPU; CUDA devices are added once probed, off the JavaFX thread
-     * (loading the driver library can take a moment). Runs use the CPU engine: this build has no
-     * CUDA engine, so CUDA devices are listed but cannot be chosen, and the note says why.
+     * (loading the driver library can take a moment). Where CUDA is missing, the note gives the
+     * probe's one-line reason and only the CPU is offered.
      */
     private void probeDevices() {
         device.getItems().setAll(CPU);
@@ -150,9 +150,8 @@ final class RunView {
             List<Device> found = new ArrayList<>(List.of(CPU));
             String note;
             if (cuda.available()) {
-                String why = lab.t("run.device.cudaLater");
-                for (String d : cuda.devices()) found.add(new Device(d.split("\\s+")[0], d, why));
-                note = "CUDA: " + why;
+                for (String d : cuda.devices()) found.add(new Device(d.split("\\s+")[0], d, null));
+                note = lab.t("run.device.cudaFound", cuda.devices().size());
             } else {
                 note = lab.t("run.device.noCuda", cuda.reason());
             }
@@ -186,7 +185,7 @@ final class RunView {
         RunSession.Settings s = new RunSession.Settings(t.path(), kind == 1 && draftModel.getValue() != null ? draftModel.getValue().path() : null,
                 kind, ngram.getValue(), layers.getValue(), k.getValue(), adaptive.isSelected(), temperature.getValue().floatValue(),
                 topK.getValue(), topP.getValue().floatValue(), maxTokens.getValue(), threads.getValue(), baseline.isSelected() && kind > 0,
-                prompt.getText());
+                prompt.getText(), device.getValue() == null ? "cpu" : device.getValue().id());
         RunSession run = new RunSession(s, lab, events, cancel, () -> javafx.application.Platform.runLater(this::drain));
         session = run;
         Thread th = new Thread(run, "speclab-run");
@@ -244,6 +243,13 @@ final class RunView {
     }
 
     private void updateMemory() {
+        RunSession run = session;
+        long[] gpu = run == null ? null : run.deviceMemory();
+        if (gpu != null && gpu[1] > 0) { // on CUDA: device memory used of the device's total
+            memoryBar.setProgress((double) (gpu[1] - gpu[0]) / gpu[1]);
+            memory.setText("GPU " + Formats.bytes(gpu[1] - gpu[0]) + " / " + Formats.bytes(gpu[1]));
+            return;
+        }
         long rss = RunSession.residentBytes(), total = RunSession.totalMemory();
         if (total > 0) {
             memoryBar.setProgress((double) rss / total);
