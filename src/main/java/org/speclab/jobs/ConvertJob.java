@@ -26,13 +26,13 @@ public record ConvertJob(Path source, Path tokenizer, Path output, GgmlType type
 
     @Override
     public String title() {
-        return "convert " + source.getFileName() + " → " + output.getFileName() + " (" + type + ")";
+        return JobTexts.t("title.convert", source.getFileName(), output.getFileName(), type);
     }
 
     @Override
     public Result run(JobContext ctx) throws Exception {
         OutputFiles.checkWritable(output, overwrite, source, tokenizer);
-        ctx.progress(0, "reading " + source.getFileName());
+        ctx.progress(0, JobTexts.t("progress.reading", source.getFileName()));
         try (ModelFile m = ModelFiles.open(source, tokenizer)) {
             ModelConfig config = ModelConfig.from(m);
             if (!m.has("tokenizer.ggml.model")) {
@@ -51,8 +51,8 @@ public record ConvertJob(Path source, Path tokenizer, Path output, GgmlType type
             Map<String, GgufValue> md = GgufExport.metadata(m, GgufExport.fileType(type, false), false);
             md.put("llama.vocab_size", GgufValue.ofUInt32(config.vocabSize()));
             md.put("general.source.url", GgufValue.of(source.toAbsolutePath().toUri().toString()));
-            GgufExport.write(m, plan, md, output, ctx, "converting");
-            ctx.progress(1, "wrote " + output.getFileName());
+            GgufExport.write(m, plan, md, output, ctx, "progress.converting");
+            ctx.progress(1, JobTexts.t("progress.wrote", output.getFileName()));
             return new Result(output, java.nio.file.Files.size(output), plan.size());
         }
     }

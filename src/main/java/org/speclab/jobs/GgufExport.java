@@ -29,7 +29,7 @@ final class GgufExport {
     private GgufExport() {}
 
     static void write(ModelFile source, List<TensorPlan> plan, Map<String, GgufValue> metadata, Path output, JobContext ctx,
-                      String verb) throws IOException {
+                      String progressKey) throws IOException {
         List<GgufWriter.Entry> entries = new ArrayList<>();
         for (TensorPlan p : plan) {
             Tensor t = source.tensor(p.name());
@@ -37,10 +37,10 @@ final class GgufExport {
         }
         long total = GgufWriter.dataBytes(entries, 32);
         OutputFiles.checkFreeSpace(output, total);
-        ctx.progress(0, verb + " " + plan.size() + " tensors");
+        ctx.progress(0, JobTexts.t(progressKey, 0, plan.size()));
         try {
             GgufWriter.write(output, metadata, entries, (done, bytes, all) -> {
-                ctx.progress(all == 0 ? 1 : (double) bytes / all, verb + " " + done + "/" + plan.size() + " tensors");
+                ctx.progress(all == 0 ? 1 : (double) bytes / all, JobTexts.t(progressKey, done, plan.size()));
             });
         } catch (IOException e) {
             // the writer has removed its temporary file: say where and why, e.g. "No space left on device"

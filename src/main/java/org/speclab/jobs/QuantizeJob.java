@@ -28,24 +28,24 @@ public record QuantizeJob(Path input, Path output, QuantType type, boolean overw
 
     @Override
     public String title() {
-        return "quantize " + input.getFileName() + " → " + output.getFileName() + " (" + type + ")";
+        return JobTexts.t("title.quantize", input.getFileName(), output.getFileName(), type);
     }
 
     @Override
     public Result run(JobContext ctx) throws Exception {
         OutputFiles.checkWritable(output, overwrite, input);
-        ctx.progress(0, "reading " + input.getFileName());
+        ctx.progress(0, JobTexts.t("progress.reading", input.getFileName()));
         List<TensorPlan> plan;
         try (ModelFile m = ModelFiles.open(input, null)) {
             ModelConfig config = ModelConfig.from(m);
             plan = plan(m, config, type);
-            for (TensorPlan p : plan) if (p.fellBack()) ctx.log(p.name() + ": " + p.type() + " instead of the preset's type (" + p.fallbackReason() + ")");
+            for (TensorPlan p : plan) if (p.fellBack()) ctx.log(JobTexts.t("log.fellBack", p.name(), p.type(), p.fallbackReason()));
             Map<String, GgufValue> md = GgufExport.metadata(m, GgufExport.fileType(type.base, type == QuantType.Q4_K_M), true);
-            GgufExport.write(m, plan, md, output, ctx, "quantizing");
+            GgufExport.write(m, plan, md, output, ctx, "progress.quantizing");
         }
         QualityReport quality = null;
         if (report) {
-            ctx.progress(1, "measuring quality");
+            ctx.progress(1, JobTexts.t("progress.quality"));
             try {
                 quality = QualityReport.measure(input, output, ctx);
                 quality.save(QualityReport.pathFor(output));
@@ -54,7 +54,7 @@ public record QuantizeJob(Path input, Path output, QuantType type, boolean overw
                 throw e;
             }
         }
-        ctx.progress(1, "wrote " + output.getFileName());
+        ctx.progress(1, JobTexts.t("progress.wrote", output.getFileName()));
         return new Result(output, Files.size(output), plan, quality);
     }
 

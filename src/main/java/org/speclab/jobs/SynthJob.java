@@ -56,7 +56,7 @@ public record SynthJob(Shape shape, GgmlType type, Path vocab, Path output, long
 
     @Override
     public String title() {
-        return "synth " + shape.name + " (" + type + ") → " + output.getFileName();
+        return JobTexts.t("title.synth", shape.name, type, output.getFileName());
     }
 
     @Override
@@ -100,7 +100,7 @@ public record SynthJob(Shape shape, GgmlType type, Path vocab, Path output, long
         t.add(matrix("output.weight", shape.dim, shape.vocab, ctx));
         OutputFiles.checkFreeSpace(output, GgufWriter.dataBytes(t, 32));
         try {
-            GgufWriter.write(output, md, t, (done, bytes, total) -> ctx.progress((double) bytes / total, "writing " + done + "/" + t.size() + " tensors"));
+            GgufWriter.write(output, md, t, (done, bytes, total) -> ctx.progress((double) bytes / total, JobTexts.t("progress.writing", done, t.size())));
         } catch (IOException e) {
             throw new JobFailedException(output + ": cannot write: " + e.getMessage() + "; nothing was written", e);
         }

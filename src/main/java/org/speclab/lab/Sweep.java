@@ -44,7 +44,7 @@ public record Sweep(List<Path> targets, List<DrafterSpec> drafters, List<Integer
 
     @Override
     public String title() {
-        return "sweep: " + targets.size() + " target(s) × " + drafters.size() + " drafter(s) × k " + ks + " × T " + temperatures;
+        return org.speclab.jobs.JobTexts.t("title.sweep", targets.size(), drafters.size(), ks, temperatures);
     }
 
     @Override
@@ -61,7 +61,7 @@ public record Sweep(List<Path> targets, List<DrafterSpec> drafters, List<Integer
                 if (ids.length == 0) ids = new int[] {tok.bos()};
                 int positions = newTokens - 1;
                 for (float temperature : temperatures) {
-                    ctx.progress((double) done / total, target.getFileName() + ": baseline at T " + temperature);
+                    ctx.progress((double) done / total, org.speclab.jobs.JobTexts.t("progress.baseline", target.getFileName(), temperature));
                     Generator plain = new Generator(t, tok);
                     plain.generate(ids, positions, sampler(temperature), GenerationListener.NONE); // warm-up
                     GenerationStats base = null;
@@ -76,7 +76,7 @@ public record Sweep(List<Path> targets, List<DrafterSpec> drafters, List<Integer
                     for (DrafterSpec d : drafters) {
                         for (int k : ks) {
                             ctx.checkCancelled();
-                            ctx.progress((double) done / total, target.getFileName() + ": " + d.describe() + ", k " + k + ", T " + temperature);
+                            ctx.progress((double) done / total, org.speclab.jobs.JobTexts.t("progress.sweepRun", target.getFileName(), d.describe(), k, temperature));
                             try (ModelFile df = d.kind().equals("draft") ? ModelFiles.open(d.draft(), null) : null;
                                  Transformer dt = df != null ? new CpuBackend().load(df, 1) : null) {
                                 SpeculativeDecoder.Result r = null;
@@ -102,7 +102,7 @@ public record Sweep(List<Path> targets, List<DrafterSpec> drafters, List<Integer
                 }
             }
         }
-        ctx.progress(1, out.size() + " experiments");
+        ctx.progress(1, org.speclab.jobs.JobTexts.t("progress.experiments", out.size()));
         return out;
     }
 

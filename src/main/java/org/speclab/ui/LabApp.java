@@ -95,6 +95,7 @@ public final class LabApp extends Application {
 
     /** Builds every view in {@code l}'s language (switching language rebuilds the window; jobs go on). */
     void show(Locale l) {
+        org.speclab.jobs.JobTexts.use(l);
         if (run != null) run.close();
         lab = new Lab(l, workspace.resolve(experimentsFile != null ? experimentsFile.getFileName().toString() : "experiments.json"), jobRunner);
         lab.host = getHostServices();
