@@ -27,21 +27,29 @@ else
 fi
 cp_all="$jar:$tests"
 for f in "$libs"/*.jar; do cp_all="$cp_all:$f"; done
-flags="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Xss8m"
+flags="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Xss8m -XX:CompileCommand=quiet -XX:CompileCommand=dontinline,*F16::dot"
+status=0
+# a pipeline's status is tee's, so each command leaves its own in a file
+run() { rc=$out/rc; { "$@"; echo $? > "$rc"; } 2>&1 | tee -a "$out/suite.txt"; [ "$(cat "$rc")" = 0 ] || status=1; }
 
 echo "== devices" | tee "$out/suite.txt"
-"$JAVA" $flags -cp "$cp_all" org.speclab.Main devices 2>&1 | tee -a "$out/suite.txt"
+run "$JAVA" $flags -cp "$cp_all" org.speclab.Main devices
+if ! grep -q '^cuda:' "$out/suite.txt"; then
+    echo "== no CUDA device found: the GPU checks cannot run here" | tee -a "$out/suite.txt"
+    exit 1
+fi
 
 echo "== JUnit, tag gpu" | tee -a "$out/suite.txt"
-status=0
-"$JAVA" $flags -jar "$console" execute --class-path "$cp_all" --scan-class-path "$tests" --include-tag gpu \
-    --details=tree --reports-dir "$out/junit" 2>&1 | tee -a "$out/suite.txt" || status=1
+# a device was found, so a skipped GPU test is a failure here (CudaParityTest reads this)
+export SPECLAB_REQUIRE_GPU=1
+run "$JAVA" $flags -jar "$console" execute --class-path "$cp_all" --scan-class-path "$tests" --include-tag gpu \
+    --details=tree --reports-dir "$out/junit"
 
 for type in f16 q8_0; do
     model=$out/llama2-7b-$type.gguf
     [ -f "$model" ] || "$JAVA" $flags -cp "$cp_all" org.speclab.Main synth --preset llama2-7b --type "$type" -o "$model"
     echo "== bench --device cuda, llama2-7b $type" | tee -a "$out/suite.txt"
-    "$JAVA" $flags -cp "$cp_all" org.speclab.Main bench -m "$model" --device cuda -p 64 -n 64 -r 3 2>&1 | tee -a "$out/suite.txt" || status=1
+    run "$JAVA" $flags -cp "$cp_all" org.speclab.Main bench -m "$model" --device cuda -p 64 -n 64 -r 3
 done
 echo "== done (exit $status); everything above is in $out/suite.txt" | tee -a "$out/suite.txt"
 exit $status

@@ -38,7 +38,13 @@ public final class CudaProbe {
         if (count[0] == 0) return new Result(false, List.of(), "the NVIDIA driver reports no CUDA device");
         int[] version = new int[1];
         jcuda.driver.JCudaDriver.cuDriverGetVersion(version);
+        if (version[0] < 12000) {
+            return new Result(false, List.of(), String.format("the NVIDIA driver supports CUDA %d.%d; SpecLab's kernels need 12.0 or newer (update the driver)",
+                    version[0] / 1000, version[0] % 1000 / 10));
+        }
         List<String> devices = new ArrayList<>();
+        String tooOld = null;
+        int usable = 0;
         for (int i = 0; i < count[0]; i++) {
             jcuda.driver.CUdevice dev = new jcuda.driver.CUdevice();
             jcuda.driver.JCudaDriver.cuDeviceGet(dev, i);
@@ -47,9 +53,17 @@ public final class CudaProbe {
             long[] mem = new long[1];
             jcuda.driver.JCudaDriver.cuDeviceTotalMem(mem, dev);
             String n = new String(name).trim().replace("\0", "");
-            devices.add(String.format("cuda:%d  %s, %.1f GiB, driver CUDA %d.%d", i, n, mem[0] / (double) (1L << 30),
-                    version[0] / 1000, version[0] % 1000 / 10));
+            int[] major = new int[1], minor = new int[1];
+            jcuda.driver.JCudaDriver.cuDeviceGetAttribute(major, jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev);
+            jcuda.driver.JCudaDriver.cuDeviceGetAttribute(minor, jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev);
+            // the shipped PTX targets compute 7.5 (Turing) and newer: older GPUs cannot load it
+            boolean old = major[0] * 10 + minor[0] < 75;
+            if (old) tooOld = String.format("%s has compute capability %d.%d; SpecLab's kernels need 7.5 (Turing) or newer", n, major[0], minor[0]);
+            else usable++;
+            devices.add(String.format("cuda:%d  %s, %.1f GiB, compute %d.%d, driver CUDA %d.%d%s", i, n, mem[0] / (double) (1L << 30),
+                    major[0], minor[0], version[0] / 1000, version[0] % 1000 / 10, old ? " (too old for SpecLab)" : ""));
         }
+        if (usable == 0) return new Result(false, List.of(), tooOld);
         return new Result(true, devices, null);
     }
 

@@ -47,17 +47,24 @@ public final class CudaTransformer implements Transformer {
         this.c = ModelConfig.from(file);
         this.pool = new DevicePool(gpu);
         this.weights = new DeviceWeights(gpu, file, progress);
-        embedding = weights.matrix("token_embd.weight");
-        classifier = c.tiedClassifier() ? embedding : weights.matrix("output.weight");
-        outputNorm = weights.vector("output_norm.weight");
-        layers = new Layer[c.layers()];
-        for (int l = 0; l < c.layers(); l++) {
-            String b = "blk." + l + ".";
-            layers[l] = new Layer(weights.vector(b + "attn_norm.weight"), weights.matrix(b + "attn_q.weight"), weights.matrix(b + "attn_k.weight"),
-                    weights.matrix(b + "attn_v.weight"), weights.matrix(b + "attn_output.weight"), weights.vector(b + "ffn_norm.weight"),
-                    weights.matrix(b + "ffn_gate.weight"), weights.matrix(b + "ffn_down.weight"), weights.matrix(b + "ffn_up.weight"));
+        try {
+            embedding = weights.matrix("token_embd.weight");
+            classifier = c.tiedClassifier() ? embedding : weights.matrix("output.weight");
+            outputNorm = weights.vector("output_norm.weight");
+            layers = new Layer[c.layers()];
+            for (int l = 0; l < c.layers(); l++) {
+                String b = "blk." + l + ".";
+                layers[l] = new Layer(weights.vector(b + "attn_norm.weight"), weights.matrix(b + "attn_q.weight"), weights.matrix(b + "attn_k.weight"),
+                        weights.matrix(b + "attn_v.weight"), weights.matrix(b + "attn_output.weight"), weights.vector(b + "ffn_norm.weight"),
+                        weights.matrix(b + "ffn_gate.weight"), weights.matrix(b + "ffn_down.weight"), weights.matrix(b + "ffn_up.weight"));
+            }
+            ropeFreq = ropeFrequencies(file, c);
+        } catch (RuntimeException | Error e) {
+            // a model refused after its upload must not keep gigabytes of device memory
+            weights.close();
+            pool.close();
+            throw e;
         }
-        ropeFreq = ropeFrequencies(file, c);
         weightBytes = file.weightBytes();
     }
 
@@ -208,8 +215,25 @@ public final class CudaTransformer implements Transformer {
         return ids;
     }
 
+    /**
+     * Positions a launch takes at most: kernels put the positions on the grid's y dimension
+     * (at most 65,535), and the workspace grows with them. Longer prompts go through in chunks.
+     */
+    static int chunk = 4096;
+
     /** Runs the layers and the classifier; returns the device address of {@code [outputs][vocab]} logits. */
     private long run(KvCache kv, int[] tokens, int startPos, int outputs) {
+        int T = tokens.length, size = chunk;
+        if (T <= size || outputs > size) return runChunk(kv, tokens, startPos, outputs);
+        int lead = T - size; // all but the last chunk, whose positions hold the outputs
+        for (int from = 0; from < lead; from += size) {
+            int n = Math.min(size, lead - from);
+            runChunk(kv, java.util.Arrays.copyOfRange(tokens, from, from + n), startPos + from, 0);
+        }
+        return runChunk(kv, java.util.Arrays.copyOfRange(tokens, lead, T), startPos + lead, outputs);
+    }
+
+    private long runChunk(KvCache kv, int[] tokens, int startPos, int outputs) {
         if (closed) throw new EngineException("the model on " + gpu.name() + " is closed");
         if (!(kv instanceof CudaKvCache cache)) throw new IllegalArgumentException("a CUDA model needs a cache from its own newCache");
         int T = tokens.length;

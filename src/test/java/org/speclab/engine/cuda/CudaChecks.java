@@ -86,12 +86,21 @@ final class CudaChecks {
             KvCache c2 = t.newCache(TOKENS.length);
             float[][] a = t.forward(c2, Arrays.copyOfRange(TOKENS, 0, 4), 0, 4);
             float[][] b = t.forward(c2, Arrays.copyOfRange(TOKENS, 4, 10), 4, 6);
-            // a rejected draft: roll back two positions and verify different tokens there
-            float[][] r = t.forward(c2, new int[] {TOKENS[8], TOKENS[9], TOKENS[10]}, 8, 3);
+            // a rejected draft: roll back two positions and verify other tokens there; stale keys or
+            // values of the rolled-back positions would show in these logits
+            int[] other = {TOKENS[15], TOKENS[16], TOKENS[17]};
+            org.junit.jupiter.api.Assertions.assertFalse(Arrays.equals(other, Arrays.copyOfRange(TOKENS, 8, 11)));
+            float[][] r = t.forward(c2, other, 8, 3);
+            KvCache c3 = t.newCache(TOKENS.length);
+            float[][] redo = new float[3][];
+            for (int pos = 0; pos < 11; pos++) {
+                float[] l = t.forward(c3, new int[] {pos < 8 ? TOKENS[pos] : other[pos - 8]}, pos, 1)[0];
+                if (pos >= 8) redo[pos - 8] = l;
+            }
             for (int pos = 0; pos < TOKENS.length; pos++) {
                 assertArrayEquals(single[pos], all[pos], type + " position " + pos + " in a batch of " + TOKENS.length);
                 if (pos < 10) assertArrayEquals(single[pos], pos < 4 ? a[pos] : b[pos - 4], type + " position " + pos + " in a small batch");
-                if (pos >= 8 && pos <= 10) assertArrayEquals(single[pos], r[pos - 8], type + " position " + pos + " after truncate");
+                if (pos >= 8 && pos <= 10) assertArrayEquals(redo[pos - 8], r[pos - 8], type + " position " + pos + " after truncate");
             }
         }
     }

@@ -52,6 +52,24 @@ class CudaEmulatorTest {
         CudaChecks.batchInvariant(dir, type, CudaEmulatorTest::emulated);
     }
 
+    @Test
+    void longPromptsGoThroughInChunksWithTheSameLogits() throws Exception {
+        Path file = RandomModels.write(dir.resolve("chunks.gguf"), CudaChecks.shape(GgmlType.Q8_0), 5);
+        int[] tokens = CudaChecks.TOKENS;
+        int saved = CudaTransformer.chunk;
+        try (ModelFile f = ModelFiles.open(file, null); Transformer t = emulated(f)) {
+            float[][] whole = t.forward(t.newCache(tokens.length), tokens, 0, 3);
+            // chunks of 7 stand for the 4096 of real prompts: 22 positions = 7 + 7 + 1, then the last 7 with the outputs
+            CudaTransformer.chunk = 7;
+            KvCache cache = t.newCache(tokens.length);
+            float[][] chunked = t.forward(cache, tokens, 0, 3);
+            for (int o = 0; o < 3; o++) org.junit.jupiter.api.Assertions.assertArrayEquals(whole[o], chunked[o], "output " + o);
+            assertEquals(tokens.length, cache.length());
+        } finally {
+            CudaTransformer.chunk = saved;
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
     void weightKernelsAgainstTheCodecs(GgmlType type) {

@@ -19,10 +19,10 @@ import org.speclab.quant.BlockCodec;
 final class KernelChecks {
     private KernelChecks() {}
 
-    /** Embedding rows and matrix products of a 37 × 512 matrix of {@code type}, T = 1..16. */
+    /** Embedding rows and matrix products of a 37 × 2048 matrix of {@code type}, T = 1..16 (2048: a lane takes several blocks of a row). */
     static void weights(Gpu gpu, GgmlType type, double bound) {
         Random rnd = new Random(type.ordinal());
-        int rows = 37, cols = 512;
+        int rows = 37, cols = 2048;
         float[] v = new float[rows * cols];
         for (int i = 0; i < v.length; i++) v[i] = (float) rnd.nextGaussian();
         BlockCodec codec = BlockCodec.of(type);
@@ -107,29 +107,32 @@ final class KernelChecks {
             rope(k, kvHeads, hd, pairs, cos, sin, start, T);
             assertArrayEquals(q, gq, "rope q");
             assertArrayEquals(k, gk, "rope k");
-            // attention of positions 5, 6, 7 over a cache of 8 positions (capacity 10), grouped query
-            int cap = 10, kvDim = kvHeads * hd;
-            float[] keys = gaussian(rnd, cap * kvDim), values = gaussian(rnd, cap * kvDim);
-            gpu.upload(c, keys, keys.length);
-            gpu.upload(d, values, values.length);
-            gpu.launch("attention", heads, T, 256, a, c, d, b, e, start, heads, kvHeads, hd, cap);
-            float[] att = new float[T * heads * hd];
-            gpu.download(att, 0, b, att.length);
-            for (int t = 0; t < T; t++) {
-                for (int h = 0; h < heads; h++) {
-                    int kvo = (h / (heads / kvHeads)) * hd, pos = start + t;
-                    double[] s = new double[pos + 1];
-                    double max = -1e300, sum = 0;
-                    for (int p = 0; p <= pos; p++) {
-                        for (int i = 0; i < hd; i++) s[p] += (double) gq[t * heads * hd + h * hd + i] * keys[p * kvDim + kvo + i];
-                        s[p] /= Math.sqrt(hd);
-                        max = Math.max(max, s[p]);
-                    }
-                    for (int p = 0; p <= pos; p++) sum += s[p] = Math.exp(s[p] - max);
-                    for (int i = 0; i < hd; i++) {
-                        double o = 0;
-                        for (int p = 0; p <= pos; p++) o += s[p] / sum * values[p * kvDim + kvo + i];
-                        assertEquals(o, att[t * heads * hd + h * hd + i], bound * (1 + Math.abs(o)), "attention t " + t + " head " + h);
+            // attention of positions start..start+2 over the cache, grouped query; from 300 the kernel's
+            // loops over positions take a second pass of its 256 threads
+            for (int from : new int[] {start, 300}) {
+                int cap = from + 5, kvDim = kvHeads * hd;
+                float[] keys = gaussian(rnd, cap * kvDim), values = gaussian(rnd, cap * kvDim);
+                gpu.upload(c, keys, keys.length);
+                gpu.upload(d, values, values.length);
+                gpu.launch("attention", heads, T, 256, a, c, d, b, e, from, heads, kvHeads, hd, cap);
+                float[] att = new float[T * heads * hd];
+                gpu.download(att, 0, b, att.length);
+                for (int t = 0; t < T; t++) {
+                    for (int h = 0; h < heads; h++) {
+                        int kvo = (h / (heads / kvHeads)) * hd, pos = from + t;
+                        double[] s = new double[pos + 1];
+                        double max = -1e300, sum = 0;
+                        for (int p = 0; p <= pos; p++) {
+                            for (int i = 0; i < hd; i++) s[p] += (double) gq[t * heads * hd + h * hd + i] * keys[p * kvDim + kvo + i];
+                            s[p] /= Math.sqrt(hd);
+                            max = Math.max(max, s[p]);
+                        }
+                        for (int p = 0; p <= pos; p++) sum += s[p] = Math.exp(s[p] - max);
+                        for (int i = 0; i < hd; i++) {
+                            double o = 0;
+                            for (int p = 0; p <= pos; p++) o += s[p] / sum * values[p * kvDim + kvo + i];
+                            assertEquals(o, att[t * heads * hd + h * hd + i], bound * (1 + Math.abs(o)), "attention from " + from + ", t " + t + " head " + h);
+                        }
                     }
                 }
             }
@@ -138,15 +141,16 @@ final class KernelChecks {
             gpu.upload(a, g, 1000);
             gpu.upload(b, u, 1000);
             gpu.launch("swiglu", 4, 1, 256, a, b, 1000L);
-            gpu.download(got, 0, a, 300);
-            for (int i = 0; i < 300; i++) {
+            got = new float[1000]; // all of it: the tail past the last full block too
+            gpu.download(got, 0, a, 1000);
+            for (int i = 0; i < 1000; i++) {
                 double want = g[i] / (1 + Math.exp(-g[i])) * u[i];
                 assertEquals(want, got[i], bound * (1 + Math.abs(want)), "swiglu " + i);
             }
             gpu.upload(a, g, 1000);
             gpu.launch("add", 4, 1, 256, a, b, 1000L);
-            gpu.download(got, 0, a, 300);
-            for (int i = 0; i < 300; i++) assertEquals(g[i] + u[i], got[i], "add " + i);
+            gpu.download(got, 0, a, 1000);
+            for (int i = 0; i < 1000; i++) assertEquals(g[i] + u[i], got[i], "add " + i);
             // argmax of two rows; ties go to the first index
             float[] logits = gaussian(rnd, 2 * 700);
             logits[650] = 9;
