@@ -14,6 +14,7 @@ set -e
 here=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
 cd "$here"
 carry=$here/gpu-carry
+[ -d "$carry" ] || [ ! -f "$here/gpu-carry.tgz" ] || tar xzf "$here/gpu-carry.tgz" -C "$here"
 out=${GPU_RESULTS:-$here/gpu-results}
 mkdir -p "$out"
 if [ -x "$carry/java/bin/java" ]; then
