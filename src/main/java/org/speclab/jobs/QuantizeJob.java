@@ -82,7 +82,7 @@ public record QuantizeJob(Path input, Path output, QuantType type, boolean overw
                     default -> got;
                 };
                 if (cols % got.blockSize != 0) got = GgmlType.F16;
-                reason = "row length " + cols + " is not a multiple of " + want.blockSize;
+                reason = JobTexts.t("reason.rowLength", cols, want.blockSize);
             }
             plan.add(new TensorPlan(t.name(), t.shape(), t.type(), got, reason));
         }
