@@ -55,6 +55,7 @@ public final class SpeculativeDecoder {
     /** Same contract as {@link Generator#generate}: identical stopping rules and token budget. */
     public Result generate(int[] prompt, int positions, Sampler sampler, GenerationListener listener) {
         if (prompt.length == 0) throw new IllegalArgumentException("the prompt must hold at least one token (BOS)");
+        long draftBytesBefore = drafter.bytesRead(); // a drafter counts over its life; this run reports its own reads
         TextStream text = new TextStream(tokenizer);
         for (int t : prompt) listener.token(t, text.next(t), TokenKind.PROMPT);
         int budget = positions + 1; // tokens this run may emit, as Generator
@@ -141,7 +142,7 @@ public final class SpeculativeDecoder {
         long t2 = System.nanoTime();
         // weight bytes actually read: one target pass per step plus the drafter's passes
         GenerationStats gs = new GenerationStats(prompt.length, generated, t1 - t0, t2 - t1, target.weightBytes(), (int) passes, stop,
-                firstToken < 0 ? t2 - t0 : firstToken, passes * target.weightBytes() + drafter.bytesRead());
+                firstToken < 0 ? t2 - t0 : firstToken, passes * target.weightBytes() + drafter.bytesRead() - draftBytesBefore);
         SpeculationStats ss = stats(Arrays.copyOf(counts, maxK + 1), drafted, accepted, rejections, verifyCost, maxK, adaptive);
         listener.finished(gs);
         return new Result(gs, ss);

@@ -64,6 +64,20 @@ class SpeculativeExactnessTest {
         return out;
     }
 
+    @Test
+    void aDrafterUsedAgainReportsOnlyThisRunsReads() {
+        // the CLI's warm-up and samples, and the lab's warm-up, reuse one drafter
+        Path p = SharedFiles.require("models/stories-draft-distilled/draft.gguf");
+        try (ModelFile f = ModelFiles.open(p, null); Transformer d = new CpuBackend().load(f, 1)) {
+            var drafter = new DraftModel(d, "draft", prompt.length + POSITIONS);
+            var spec = new SpeculativeDecoder(target, tok, drafter, 4, false);
+            long first = spec.generate(prompt, POSITIONS, Sampler.greedy(), GenerationListener.NONE).stats().bytesRead();
+            long second = spec.generate(prompt, POSITIONS, Sampler.greedy(), GenerationListener.NONE).stats().bytesRead();
+            assertEquals(first, second);
+            assertTrue(first > 0);
+        }
+    }
+
     @ParameterizedTest(name = "draft {0}")
     @ValueSource(strings = {"stories260K-draft/stories260K-L3.gguf", "stories260K-draft/stories260K-L4.gguf",
             "stories-draft-distilled/draft.gguf", "stories-draft-distilled/draft.bin"})
