@@ -285,22 +285,32 @@ final class CpuTransformer implements Transformer {
     private static void matmulRows(WeightMatrix w, float[][] x, float[][] out, int T, int from, int to) {
         if (T == 1) {
             for (int r = from; r < to; r++) out[0][r] = w.dot(r, x[0]);
-            return;
+        } else if (w.batchable() && T < w.dequantizeOnceFrom()) {
+            batchedPath(w, x, out, T, from, to);
+        } else {
+            dequantizedPath(w, x, out, T, from, to);
         }
-        if (w.batchable()) {
-            int whole = T % 4 == 1 ? T - 1 : T;
-            for (int r = from; r < to; r++) {
-                w.dotBatch(r, x, 0, whole, out);
-                if (whole < T) out[T - 1][r] = w.dot(r, x[T - 1]);
-            }
-            return;
+    }
+
+    /** Short batches (verify): the kernels form each weight once per four positions. */
+    private static void batchedPath(WeightMatrix w, float[][] x, float[][] out, int T, int from, int to) {
+        int whole = T % 4 == 1 ? T - 1 : T;
+        for (int r = from; r < to; r++) {
+            w.dotBatch(r, x, 0, whole, out);
+            if (whole < T) out[T - 1][r] = w.dot(r, x[T - 1]);
         }
+    }
+
+    /** Long batches (prefill) and types without batched kernels: each row dequantized once for all positions. */
+    private static void dequantizedPath(WeightMatrix w, float[][] x, float[][] out, int T, int from, int to) {
         float[][] holder = ROW.get();
         if (holder[0].length < w.cols()) holder[0] = new float[w.cols()];
         float[] row = holder[0];
+        boolean lanes = w.cols() % VectorDot.LANES == 0;
         for (int r = from; r < to; r++) {
             w.row(r, row);
-            for (int t = 0; t < T; t++) out[t][r] = VectorDot.dense(row, x[t], 0, w.cols());
+            if (lanes) VectorDot.denseBatch(row, x, 0, T, w.cols(), out, r);
+            else for (int t = 0; t < T; t++) out[t][r] = VectorDot.dense(row, x[t], 0, w.cols());
         }
     }
 

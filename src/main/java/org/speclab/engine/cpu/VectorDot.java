@@ -412,6 +412,67 @@ final class VectorDot {
         }
     }
 
+    /**
+     * {@link #f32Batch} over a row already in floats (a quantized row dequantized once for a long
+     * batch): per position the same chain as {@link #dense}, so the same bits as one position alone.
+     */
+    static void denseBatch(float[] w, float[][] x, int from, int t, int n, float[][] out, int row) {
+        for (int g = from, end = from + t; g < end; g += 4) {
+            float[] x0 = x[g], x1 = x[Math.min(g + 1, end - 1)], x2 = x[Math.min(g + 2, end - 1)], x3 = x[Math.min(g + 3, end - 1)];
+            FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
+            int j = 0;
+            for (; j + 2 * LANES <= n; j += 2 * LANES) {
+                FloatVector v = FloatVector.fromArray(F, w, j);
+                e0 = v.fma(FloatVector.fromArray(F, x0, j), e0);
+                e1 = v.fma(FloatVector.fromArray(F, x1, j), e1);
+                e2 = v.fma(FloatVector.fromArray(F, x2, j), e2);
+                e3 = v.fma(FloatVector.fromArray(F, x3, j), e3);
+                v = FloatVector.fromArray(F, w, j + LANES);
+                o0 = v.fma(FloatVector.fromArray(F, x0, j + LANES), o0);
+                o1 = v.fma(FloatVector.fromArray(F, x1, j + LANES), o1);
+                o2 = v.fma(FloatVector.fromArray(F, x2, j + LANES), o2);
+                o3 = v.fma(FloatVector.fromArray(F, x3, j + LANES), o3);
+            }
+            if (j < n) {
+                FloatVector v = FloatVector.fromArray(F, w, j);
+                e0 = v.fma(FloatVector.fromArray(F, x0, j), e0);
+                e1 = v.fma(FloatVector.fromArray(F, x1, j), e1);
+                e2 = v.fma(FloatVector.fromArray(F, x2, j), e2);
+                e3 = v.fma(FloatVector.fromArray(F, x3, j), e3);
+            }
+            out[g][row] = sum(e0.add(o0));
+            if (g + 1 < end) out[g + 1][row] = sum(e1.add(o1));
+            if (g + 2 < end) out[g + 2][row] = sum(e2.add(o2));
+            if (g + 3 < end) out[g + 3][row] = sum(e3.add(o3));
+        }
+    }
+
+    /** A Q8_0 row in floats, each weight as {@link #q8_0} forms it (q·d). */
+    static void q8_0Row(MemorySegment w, long off, float[] out, int n) {
+        for (int b = 0, j = 0; j < n; b++, j += 32) {
+            long bo = off + 34L * b;
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo)));
+            ((FloatVector) ByteVector.fromMemorySegment(B, w, bo + 2, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(out, j);
+            ((FloatVector) ByteVector.fromMemorySegment(B, w, bo + 18, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(out, j + 16);
+        }
+    }
+
+    /** A Q4_0 row in floats, each weight as {@link #q4_0} forms it ((q − 8)·d). */
+    static void q4_0Row(MemorySegment w, long off, float[] out, int n) {
+        for (int b = 0, j = 0; j < n; b++, j += 32) {
+            long bo = off + 18L * b;
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo)));
+            ByteVector qs = ByteVector.fromMemorySegment(B, w, bo + 2, LE);
+            ((FloatVector) qs.and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(out, j);
+            ((FloatVector) qs.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(out, j + 16);
+        }
+    }
+
+    /** An F16 row in floats ({@code n} a multiple of the lane count). */
+    static void f16Row(MemorySegment w, long off, float[] out, int n) {
+        for (int j = 0; j < n; j += LANES) halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * j, LE)).intoArray(out, j);
+    }
+
     /** Dense float block (a dequantized block) times x[j..j+n). */
     static float dense(float[] w, float[] x, int j, int n) {
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;

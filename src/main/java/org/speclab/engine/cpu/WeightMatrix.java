@@ -56,6 +56,13 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         throw new UnsupportedOperationException(getClass().getSimpleName() + " has no batched kernel");
     }
 
+    /**
+     * Batches this long or longer dequantize each row once and share it, rather than forming the
+     * weights in the batched kernel once per four positions: worth it where forming is dear (F16's
+     * conversion); for Q8_0/Q4_0 the fused kernels stay faster at any length (measured, pp64).
+     */
+    default int dequantizeOnceFrom() { return Integer.MAX_VALUE; }
+
     /** Bytes one full pass over the matrix reads. */
     default long byteSize() { return data().byteSize(); }
 
@@ -106,6 +113,15 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         public float dot(int row, float[] x) { return VectorDot.f16(data, 2L * row * cols, x, cols); }
 
         @Override
+        public void row(int row, float[] out) {
+            if (cols % VectorDot.LANES == 0) VectorDot.f16Row(data, 2L * row * cols, out, cols);
+            else WeightMatrix.super.row(row, out);
+        }
+
+        @Override
+        public int dequantizeOnceFrom() { return 8; }
+
+        @Override
         public boolean batchable() { return VectorDot.batchable(cols); }
 
         @Override
@@ -142,14 +158,7 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         }
 
         @Override
-        public void row(int row, float[] out) {
-            long base = 34L * (cols / 32) * row;
-            for (int b = 0; b < cols / 32; b++) {
-                long o = base + 34L * b;
-                float d = Float.float16ToFloat(data.get(SHORT, o));
-                for (int k = 0; k < 32; k++) out[32 * b + k] = data.get(ValueLayout.JAVA_BYTE, o + 2 + k) * d;
-            }
-        }
+        public void row(int row, float[] out) { VectorDot.q8_0Row(data, 34L * (cols / 32) * row, out, cols); }
 
         @Override
         public float dotScalar(int row, float[] x) { return VectorDot.q8_0Scalar(data, 34L * (cols / 32) * row, x, cols); }
@@ -177,18 +186,7 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         }
 
         @Override
-        public void row(int row, float[] out) {
-            long base = 18L * (cols / 32) * row;
-            for (int b = 0; b < cols / 32; b++) {
-                long o = base + 18L * b;
-                float d = Float.float16ToFloat(data.get(SHORT, o));
-                for (int k = 0; k < 16; k++) {
-                    int q = data.get(ValueLayout.JAVA_BYTE, o + 2 + k) & 0xff;
-                    out[32 * b + k] = ((q & 0xF) - 8) * d;
-                    out[32 * b + k + 16] = ((q >>> 4) - 8) * d;
-                }
-            }
-        }
+        public void row(int row, float[] out) { VectorDot.q4_0Row(data, 18L * (cols / 32) * row, out, cols); }
     }
 
     /** Q4_K and Q6_K: fused vector kernels for one position; the codec dequantizes rows for batches. */
