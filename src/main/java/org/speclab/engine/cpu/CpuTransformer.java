@@ -274,7 +274,7 @@ final class CpuTransformer implements Transformer {
         pool.run(i -> matmulRows(w, x, out, T, (int) ((long) rows * i / n), (int) ((long) rows * (i + 1) / n)));
     }
 
-    private static final ThreadLocal<float[][]> ROW = ThreadLocal.withInitial(() -> new float[1][0]);
+    private static final ThreadLocal<float[][]> ROW = ThreadLocal.withInitial(() -> new float[2][0]);
 
     /**
      * One position: the fused kernel. Several: the batched kernel forms each weight vector once per
@@ -305,12 +305,24 @@ final class CpuTransformer implements Transformer {
     private static void dequantizedPath(WeightMatrix w, float[][] x, float[][] out, int T, int from, int to) {
         float[][] holder = ROW.get();
         if (holder[0].length < w.cols()) holder[0] = new float[w.cols()];
-        float[] row = holder[0];
-        boolean lanes = w.cols() % VectorDot.LANES == 0;
-        for (int r = from; r < to; r++) {
+        if (holder[1].length < w.cols()) holder[1] = new float[w.cols()];
+        float[] row = holder[0], next = holder[1];
+        int r = from;
+        if (w.cols() % VectorDot.LANES == 0) {
+            for (; r + 1 < to; r += 2) { // rows in pairs: each activation vector loaded serves two rows
+                w.row(r, row);
+                w.row(r + 1, next);
+                VectorDot.denseBatch2(row, next, x, 0, T, w.cols(), out, r);
+            }
+            if (r < to) {
+                w.row(r, row);
+                VectorDot.denseBatch(row, x, 0, T, w.cols(), out, r);
+            }
+            return;
+        }
+        for (; r < to; r++) {
             w.row(r, row);
-            if (lanes) VectorDot.denseBatch(row, x, 0, T, w.cols(), out, r);
-            else for (int t = 0; t < T; t++) out[t][r] = VectorDot.dense(row, x[t], 0, w.cols());
+            for (int t = 0; t < T; t++) out[t][r] = VectorDot.dense(row, x[t], 0, w.cols());
         }
     }
 

@@ -447,6 +447,46 @@ final class VectorDot {
         }
     }
 
+    /**
+     * {@link #denseBatch} for two rows at once: each x vector loaded serves both (a 2 × 4 tile of
+     * outputs), and every output keeps {@link #dense}'s chain, so the bits do not change.
+     */
+    static void denseBatch2(float[] w0, float[] w1, float[][] x, int from, int t, int n, float[][] out, int row) {
+        for (int g = from, end = from + t; g < end; g += 4) {
+            float[] x0 = x[g], x1 = x[Math.min(g + 1, end - 1)], x2 = x[Math.min(g + 2, end - 1)], x3 = x[Math.min(g + 3, end - 1)];
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0, d0 = a0, d1 = a0, d2 = a0, d3 = a0;
+            int j = 0;
+            for (; j + 2 * LANES <= n; j += 2 * LANES) {
+                FloatVector v = FloatVector.fromArray(F, w0, j), u = FloatVector.fromArray(F, w1, j);
+                FloatVector y0 = FloatVector.fromArray(F, x0, j), y1 = FloatVector.fromArray(F, x1, j);
+                FloatVector y2 = FloatVector.fromArray(F, x2, j), y3 = FloatVector.fromArray(F, x3, j);
+                a0 = v.fma(y0, a0); a1 = v.fma(y1, a1); a2 = v.fma(y2, a2); a3 = v.fma(y3, a3);
+                c0 = u.fma(y0, c0); c1 = u.fma(y1, c1); c2 = u.fma(y2, c2); c3 = u.fma(y3, c3);
+                v = FloatVector.fromArray(F, w0, j + LANES);
+                u = FloatVector.fromArray(F, w1, j + LANES);
+                y0 = FloatVector.fromArray(F, x0, j + LANES);
+                y1 = FloatVector.fromArray(F, x1, j + LANES);
+                y2 = FloatVector.fromArray(F, x2, j + LANES);
+                y3 = FloatVector.fromArray(F, x3, j + LANES);
+                b0 = v.fma(y0, b0); b1 = v.fma(y1, b1); b2 = v.fma(y2, b2); b3 = v.fma(y3, b3);
+                d0 = u.fma(y0, d0); d1 = u.fma(y1, d1); d2 = u.fma(y2, d2); d3 = u.fma(y3, d3);
+            }
+            if (j < n) {
+                FloatVector v = FloatVector.fromArray(F, w0, j), u = FloatVector.fromArray(F, w1, j);
+                FloatVector y0 = FloatVector.fromArray(F, x0, j), y1 = FloatVector.fromArray(F, x1, j);
+                FloatVector y2 = FloatVector.fromArray(F, x2, j), y3 = FloatVector.fromArray(F, x3, j);
+                a0 = v.fma(y0, a0); a1 = v.fma(y1, a1); a2 = v.fma(y2, a2); a3 = v.fma(y3, a3);
+                c0 = u.fma(y0, c0); c1 = u.fma(y1, c1); c2 = u.fma(y2, c2); c3 = u.fma(y3, c3);
+            }
+            out[g][row] = sum(a0.add(b0));
+            out[g][row + 1] = sum(c0.add(d0));
+            if (g + 1 < end) { out[g + 1][row] = sum(a1.add(b1)); out[g + 1][row + 1] = sum(c1.add(d1)); }
+            if (g + 2 < end) { out[g + 2][row] = sum(a2.add(b2)); out[g + 2][row + 1] = sum(c2.add(d2)); }
+            if (g + 3 < end) { out[g + 3][row] = sum(a3.add(b3)); out[g + 3][row + 1] = sum(c3.add(d3)); }
+        }
+    }
+
     /** A Q8_0 row in floats, each weight as {@link #q8_0} forms it (q·d). */
     static void q8_0Row(MemorySegment w, long off, float[] out, int n) {
         for (int b = 0, j = 0; j < n; b++, j += 32) {
