@@ -1,43 +1,26 @@
 package org.speclab.engine.cpu;
 
 import java.util.Arrays;
-import org.speclab.engine.KvCache;
 
 /**
  * Per layer, keys stored transposed — for each of the {@code kvDim} key components, one row over
  * positions — so attention scores many positions at once with plain vector multiply-adds; values
  * one row of {@code kvDim} floats per position, so a head's output adds whole value rows.
  */
-final class CpuKvCache implements KvCache {
+final class CpuKvCache extends org.speclab.engine.CachedPositions {
     final int layers;
     final int kvDim;
     /** keys[layer][d · capacity + position], values[layer][position · kvDim + d]. */
     float[][] keys;
     float[][] values;
-    private int capacity;
-    private int length;
 
     CpuKvCache(int layers, int kvDim, int capacity) {
+        super(capacity);
         this.layers = layers;
         this.kvDim = kvDim;
-        this.capacity = Math.max(1, capacity);
         keys = new float[layers][this.capacity * kvDim];
         values = new float[layers][this.capacity * kvDim];
     }
-
-    @Override
-    public int length() { return length; }
-
-    void setLength(int n) { length = n; }
-
-    @Override
-    public void truncate(int position) {
-        if (position < 0 || position > length) throw new IllegalArgumentException("cannot truncate " + length + " positions to " + position);
-        length = position;
-    }
-
-    @Override
-    public int capacity() { return capacity; }
 
     /** Stores the key and value of {@code position} in {@code layer}. */
     void put(int layer, int position, float[] key, float[] value) {

@@ -1,21 +1,19 @@
 package org.speclab.engine.cuda;
 
 import java.lang.ref.Cleaner;
-import org.speclab.engine.KvCache;
 
 /**
  * Keys and values on the device: one buffer laid out [key|value][layer][position][kvDim] floats.
  * {@link #truncate} only moves the length (O(1)); growing copies what is held into a buffer twice
  * the size. The buffer goes back to the pool when the cache is unreachable or its model closes.
  */
-final class CudaKvCache implements KvCache {
+final class CudaKvCache extends org.speclab.engine.CachedPositions {
     private static final Cleaner CLEANER = Cleaner.create();
 
     private final DevicePool pool;
     private final int layers, kvDim;
     private final Buffer buffer;
     private final Cleaner.Cleanable cleanable;
-    private int capacity, length;
 
     /** The device buffer, held apart from the cache so the cleaner can free it. */
     private static final class Buffer implements Runnable {
@@ -36,10 +34,10 @@ final class CudaKvCache implements KvCache {
     }
 
     CudaKvCache(DevicePool pool, int layers, int kvDim, int capacity) {
+        super(capacity);
         this.pool = pool;
         this.layers = layers;
         this.kvDim = kvDim;
-        this.capacity = Math.max(1, capacity);
         this.buffer = new Buffer(pool, pool.take(bytes(this.capacity), "the KV cache"));
         this.cleanable = CLEANER.register(this, buffer);
     }
@@ -51,20 +49,6 @@ final class CudaKvCache implements KvCache {
 
     long values(int l) { return buffer.address + ((long) layers + l) * capacity * kvDim * 4; }
 
-    @Override
-    public int length() { return length; }
-
-    void setLength(int n) { length = n; }
-
-    @Override
-    public void truncate(int position) {
-        if (position < 0 || position > length) throw new IllegalArgumentException("cannot truncate " + length + " positions to " + position);
-        length = position;
-    }
-
-    @Override
-    public int capacity() { return capacity; }
-
     /** Grows (doubling) so that {@code positions} fit, keeping the positions held. */
     void ensureCapacity(int positions, Gpu gpu) {
         if (positions <= capacity) return;
@@ -75,7 +59,7 @@ final class CudaKvCache implements KvCache {
             for (int l = 0; l < layers; l++) {
                 long from = buffer.address + ((long) half * layers + l) * capacity * rowBytes;
                 long to = fresh + ((long) half * layers + l) * cap * rowBytes;
-                gpu.copy(to, from, length * rowBytes);
+                gpu.copy(to, from, length() * rowBytes);
             }
         }
         synchronized (buffer) {
