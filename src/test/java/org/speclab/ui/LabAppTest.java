@@ -62,18 +62,7 @@ class LabAppTest {
     @Test
     @SuppressWarnings("unchecked")
     void aSpeculativeRunStreamsColouredTokensAndRecordsAnExperiment(FxRobot robot) throws Exception {
-        TableView<ModelEntry> models = robot.lookup("#models").queryTableView();
-        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> models.getItems().size() >= 8);
-        TabPane tabs = robot.lookup("#tabs").queryAs(TabPane.class);
-        robot.interact(() -> tabs.getSelectionModel().select(1));
-        ComboBox<ModelEntry> target = robot.lookup("#target").queryComboBox();
-        ChoiceBox<String> drafter = robot.lookup("#drafter").queryAs(ChoiceBox.class);
-        Spinner<Integer> max = robot.lookup("#maxTokens").queryAs(Spinner.class);
-        robot.interact(() -> {
-            target.setValue(target.getItems().stream().filter(m -> m.path().endsWith("stories260K/stories260K.gguf")).findFirst().orElseThrow());
-            drafter.getSelectionModel().select(2); // n-gram lookup
-            max.getValueFactory().setValue(60);
-        });
+        TabPane tabs = setUpRun(robot, m -> m.path().endsWith("stories260K/stories260K.gguf"), 2 /* n-gram lookup */, 60);
         robot.clickOn("#start");
         Label status = robot.lookup("#runStatus").queryAs(Label.class);
         WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> status.getText().startsWith("Finished"));
@@ -176,19 +165,9 @@ class LabAppTest {
     @Test
     @SuppressWarnings("unchecked")
     void stopEndsARunAtTheNextForwardPass(FxRobot robot) throws Exception {
-        TableView<ModelEntry> models = robot.lookup("#models").queryTableView();
-        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> models.getItems().size() >= 8);
-        TabPane tabs = robot.lookup("#tabs").queryAs(TabPane.class);
-        robot.interact(() -> tabs.getSelectionModel().select(1));
-        ComboBox<ModelEntry> target = robot.lookup("#target").queryComboBox();
+        // random weights and a 32000-token vocabulary: a long run that is unlikely to meet an end-of-text token
+        setUpRun(robot, m -> m.vocabSize() == 32000, 0 /* none */, 50_000);
         ChoiceBox<String> drafter = robot.lookup("#drafter").queryAs(ChoiceBox.class);
-        Spinner<Integer> max = robot.lookup("#maxTokens").queryAs(Spinner.class);
-        robot.interact(() -> {
-            // random weights and a 32000-token vocabulary: a long run that is unlikely to meet an end-of-text token
-            target.setValue(target.getItems().stream().filter(m -> m.vocabSize() == 32000).findFirst().orElseThrow());
-            drafter.getSelectionModel().select(0);
-            max.getValueFactory().setValue(50_000);
-        });
         Label status = robot.lookup("#runStatus").queryAs(Label.class);
         TextFlow stream = robot.lookup("#stream").queryAs(TextFlow.class);
         javafx.scene.control.Button stop = robot.lookup("#stop").queryButton();
@@ -255,5 +234,23 @@ class LabAppTest {
         assertEquals(1, status.getText().lines().count());
         Path log = LabLog.file;
         WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> Files.exists(log) && Files.readString(log).contains("do not share a vocabulary"));
+    }
+
+    /** Waits for the library, opens the Run tab and picks the target, the drafter (by index) and the token budget. */
+    @SuppressWarnings("unchecked")
+    private static TabPane setUpRun(FxRobot robot, java.util.function.Predicate<ModelEntry> target, int drafter, int maxTokens) throws Exception {
+        TableView<ModelEntry> models = robot.lookup("#models").queryTableView();
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> models.getItems().size() >= 8);
+        TabPane tabs = robot.lookup("#tabs").queryAs(TabPane.class);
+        robot.interact(() -> tabs.getSelectionModel().select(1));
+        ComboBox<ModelEntry> targets = robot.lookup("#target").queryComboBox();
+        ChoiceBox<String> drafters = robot.lookup("#drafter").queryAs(ChoiceBox.class);
+        Spinner<Integer> max = robot.lookup("#maxTokens").queryAs(Spinner.class);
+        robot.interact(() -> {
+            targets.setValue(targets.getItems().stream().filter(target).findFirst().orElseThrow());
+            drafters.getSelectionModel().select(drafter);
+            max.getValueFactory().setValue(maxTokens);
+        });
+        return tabs;
     }
 }
