@@ -1,12 +1,12 @@
 package org.speclab.engine.cpu;
 
+import java.util.function.IntConsumer;
 import org.speclab.engine.EngineException;
 import org.speclab.engine.KvCache;
 import org.speclab.engine.Transformer;
 import org.speclab.model.ModelConfig;
 import org.speclab.model.ModelFile;
 import org.speclab.model.Tensor;
-import java.util.function.IntConsumer;
 
 /**
  * The Llama forward pass on the CPU, written to be read: embedding, then per layer RMSNorm →
@@ -279,8 +279,9 @@ final class CpuTransformer implements Transformer {
     /**
      * One position: the fused kernel. Several: the batched kernel forms each weight vector once per
      * four positions (a last lone position takes the fused kernel, which gives the same bits, rather
-     * than three wasted lanes of work); types without one dequantize each row once into a buffer and
-     * multiply it with every position's vector — the same weights in the same lanes, so the same bits.
+     * than three wasted lanes of work); long batches of types whose weights are dear to form (F16), and
+     * types without a batched kernel, dequantize each row once into a buffer and multiply it with
+     * every position's vector — the same weights in the same lanes, so the same bits.
      */
     private static void matmulRows(WeightMatrix w, float[][] x, float[][] out, int T, int from, int to) {
         if (T == 1) {
@@ -296,7 +297,7 @@ final class CpuTransformer implements Transformer {
     private static void batchedPath(WeightMatrix w, float[][] x, float[][] out, int T, int from, int to) {
         int whole = T % 4 == 1 ? T - 1 : T;
         for (int r = from; r < to; r++) {
-            w.dotBatch(r, x, 0, whole, out);
+            w.dotBatch(r, x, whole, out);
             if (whole < T) out[T - 1][r] = w.dot(r, x[T - 1]);
         }
     }
@@ -312,11 +313,11 @@ final class CpuTransformer implements Transformer {
             for (; r + 1 < to; r += 2) { // rows in pairs: each activation vector loaded serves two rows
                 w.row(r, row);
                 w.row(r + 1, next);
-                VectorDot.denseBatch2(row, next, x, 0, T, w.cols(), out, r);
+                VectorDot.denseBatch2(row, next, x, T, w.cols(), out, r);
             }
             if (r < to) {
                 w.row(r, row);
-                VectorDot.denseBatch(row, x, 0, T, w.cols(), out, r);
+                VectorDot.denseBatch(row, x, T, w.cols(), out, r);
             }
             return;
         }

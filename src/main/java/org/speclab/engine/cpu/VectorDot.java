@@ -295,9 +295,9 @@ final class VectorDot {
     // accumulator per position in locals (so they stay in registers), exactly as the single-position
     // kernels split their two accumulators.
 
-    static void f32Batch(MemorySegment w, long off, float[][] x, int from, int t, int n, float[][] out, int row) {
-        for (int g = from, end = from + t; g < end; g += 4) {
-            float[] x0 = x[g], x1 = x[Math.min(g + 1, end - 1)], x2 = x[Math.min(g + 2, end - 1)], x3 = x[Math.min(g + 3, end - 1)];
+    static void f32Batch(MemorySegment w, long off, float[][] x, int t, int n, float[][] out, int row) {
+        for (int g = 0; g < t; g += 4) {
+            float[] x0 = x[g], x1 = x[Math.min(g + 1, t - 1)], x2 = x[Math.min(g + 2, t - 1)], x3 = x[Math.min(g + 3, t - 1)];
             FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
             int j = 0;
             for (; j + 32 <= n; j += 32) {
@@ -321,15 +321,15 @@ final class VectorDot {
             }
             // vectors are never passed to a helper here: a call C2 does not inline would box them
             out[g][row] = sum(e0.add(o0));
-            if (g + 1 < end) out[g + 1][row] = sum(e1.add(o1));
-            if (g + 2 < end) out[g + 2][row] = sum(e2.add(o2));
-            if (g + 3 < end) out[g + 3][row] = sum(e3.add(o3));
+            if (g + 1 < t) out[g + 1][row] = sum(e1.add(o1));
+            if (g + 2 < t) out[g + 2][row] = sum(e2.add(o2));
+            if (g + 3 < t) out[g + 3][row] = sum(e3.add(o3));
         }
     }
 
-    static void f16Batch(MemorySegment w, long off, float[][] x, int from, int t, int n, float[][] out, int row) {
-        for (int g = from, end = from + t; g < end; g += 4) {
-            float[] x0 = x[g], x1 = x[Math.min(g + 1, end - 1)], x2 = x[Math.min(g + 2, end - 1)], x3 = x[Math.min(g + 3, end - 1)];
+    static void f16Batch(MemorySegment w, long off, float[][] x, int t, int n, float[][] out, int row) {
+        for (int g = 0; g < t; g += 4) {
+            float[] x0 = x[g], x1 = x[Math.min(g + 1, t - 1)], x2 = x[Math.min(g + 2, t - 1)], x3 = x[Math.min(g + 3, t - 1)];
             FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
             int j = 0;
             for (; j + 32 <= n; j += 32) {
@@ -353,15 +353,15 @@ final class VectorDot {
             }
             // vectors are never passed to a helper here: a call C2 does not inline would box them
             out[g][row] = sum(e0.add(o0));
-            if (g + 1 < end) out[g + 1][row] = sum(e1.add(o1));
-            if (g + 2 < end) out[g + 2][row] = sum(e2.add(o2));
-            if (g + 3 < end) out[g + 3][row] = sum(e3.add(o3));
+            if (g + 1 < t) out[g + 1][row] = sum(e1.add(o1));
+            if (g + 2 < t) out[g + 2][row] = sum(e2.add(o2));
+            if (g + 3 < t) out[g + 3][row] = sum(e3.add(o3));
         }
     }
 
-    static void q8_0Batch(MemorySegment w, long off, float[][] x, int from, int t, int n, float[][] out, int row) {
-        for (int g = from, end = from + t; g < end; g += 4) {
-            float[] x0 = x[g], x1 = x[Math.min(g + 1, end - 1)], x2 = x[Math.min(g + 2, end - 1)], x3 = x[Math.min(g + 3, end - 1)];
+    static void q8_0Batch(MemorySegment w, long off, float[][] x, int t, int n, float[][] out, int row) {
+        for (int g = 0; g < t; g += 4) {
+            float[] x0 = x[g], x1 = x[Math.min(g + 1, t - 1)], x2 = x[Math.min(g + 2, t - 1)], x3 = x[Math.min(g + 3, t - 1)];
             FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
             for (int b = 0, j = 0; j < n; b++, j += 32) {
                 long bo = off + 34L * b;
@@ -379,15 +379,15 @@ final class VectorDot {
             }
             // vectors are never passed to a helper here: a call C2 does not inline would box them
             out[g][row] = sum(e0.add(o0));
-            if (g + 1 < end) out[g + 1][row] = sum(e1.add(o1));
-            if (g + 2 < end) out[g + 2][row] = sum(e2.add(o2));
-            if (g + 3 < end) out[g + 3][row] = sum(e3.add(o3));
+            if (g + 1 < t) out[g + 1][row] = sum(e1.add(o1));
+            if (g + 2 < t) out[g + 2][row] = sum(e2.add(o2));
+            if (g + 3 < t) out[g + 3][row] = sum(e3.add(o3));
         }
     }
 
-    static void q4_0Batch(MemorySegment w, long off, float[][] x, int from, int t, int n, float[][] out, int row) {
-        for (int g = from, end = from + t; g < end; g += 4) {
-            float[] x0 = x[g], x1 = x[Math.min(g + 1, end - 1)], x2 = x[Math.min(g + 2, end - 1)], x3 = x[Math.min(g + 3, end - 1)];
+    static void q4_0Batch(MemorySegment w, long off, float[][] x, int t, int n, float[][] out, int row) {
+        for (int g = 0; g < t; g += 4) {
+            float[] x0 = x[g], x1 = x[Math.min(g + 1, t - 1)], x2 = x[Math.min(g + 2, t - 1)], x3 = x[Math.min(g + 3, t - 1)];
             FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
             for (int b = 0, j = 0; j < n; b++, j += 32) {
                 long bo = off + 18L * b;
@@ -406,9 +406,9 @@ final class VectorDot {
             }
             // vectors are never passed to a helper here: a call C2 does not inline would box them
             out[g][row] = sum(e0.add(o0));
-            if (g + 1 < end) out[g + 1][row] = sum(e1.add(o1));
-            if (g + 2 < end) out[g + 2][row] = sum(e2.add(o2));
-            if (g + 3 < end) out[g + 3][row] = sum(e3.add(o3));
+            if (g + 1 < t) out[g + 1][row] = sum(e1.add(o1));
+            if (g + 2 < t) out[g + 2][row] = sum(e2.add(o2));
+            if (g + 3 < t) out[g + 3][row] = sum(e3.add(o3));
         }
     }
 
@@ -416,9 +416,9 @@ final class VectorDot {
      * {@link #f32Batch} over a row already in floats (a quantized row dequantized once for a long
      * batch): per position the same chain as {@link #dense}, so the same bits as one position alone.
      */
-    static void denseBatch(float[] w, float[][] x, int from, int t, int n, float[][] out, int row) {
-        for (int g = from, end = from + t; g < end; g += 4) {
-            float[] x0 = x[g], x1 = x[Math.min(g + 1, end - 1)], x2 = x[Math.min(g + 2, end - 1)], x3 = x[Math.min(g + 3, end - 1)];
+    static void denseBatch(float[] w, float[][] x, int t, int n, float[][] out, int row) {
+        for (int g = 0; g < t; g += 4) {
+            float[] x0 = x[g], x1 = x[Math.min(g + 1, t - 1)], x2 = x[Math.min(g + 2, t - 1)], x3 = x[Math.min(g + 3, t - 1)];
             FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
             int j = 0;
             for (; j + 2 * LANES <= n; j += 2 * LANES) {
@@ -441,9 +441,9 @@ final class VectorDot {
                 e3 = v.fma(FloatVector.fromArray(F, x3, j), e3);
             }
             out[g][row] = sum(e0.add(o0));
-            if (g + 1 < end) out[g + 1][row] = sum(e1.add(o1));
-            if (g + 2 < end) out[g + 2][row] = sum(e2.add(o2));
-            if (g + 3 < end) out[g + 3][row] = sum(e3.add(o3));
+            if (g + 1 < t) out[g + 1][row] = sum(e1.add(o1));
+            if (g + 2 < t) out[g + 2][row] = sum(e2.add(o2));
+            if (g + 3 < t) out[g + 3][row] = sum(e3.add(o3));
         }
     }
 
@@ -451,9 +451,9 @@ final class VectorDot {
      * {@link #denseBatch} for two rows at once: each x vector loaded serves both (a 2 × 4 tile of
      * outputs), and every output keeps {@link #dense}'s chain, so the bits do not change.
      */
-    static void denseBatch2(float[] w0, float[] w1, float[][] x, int from, int t, int n, float[][] out, int row) {
-        for (int g = from, end = from + t; g < end; g += 4) {
-            float[] x0 = x[g], x1 = x[Math.min(g + 1, end - 1)], x2 = x[Math.min(g + 2, end - 1)], x3 = x[Math.min(g + 3, end - 1)];
+    static void denseBatch2(float[] w0, float[] w1, float[][] x, int t, int n, float[][] out, int row) {
+        for (int g = 0; g < t; g += 4) {
+            float[] x0 = x[g], x1 = x[Math.min(g + 1, t - 1)], x2 = x[Math.min(g + 2, t - 1)], x3 = x[Math.min(g + 3, t - 1)];
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
             FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0, d0 = a0, d1 = a0, d2 = a0, d3 = a0;
             int j = 0;
@@ -481,9 +481,9 @@ final class VectorDot {
             }
             out[g][row] = sum(a0.add(b0));
             out[g][row + 1] = sum(c0.add(d0));
-            if (g + 1 < end) { out[g + 1][row] = sum(a1.add(b1)); out[g + 1][row + 1] = sum(c1.add(d1)); }
-            if (g + 2 < end) { out[g + 2][row] = sum(a2.add(b2)); out[g + 2][row + 1] = sum(c2.add(d2)); }
-            if (g + 3 < end) { out[g + 3][row] = sum(a3.add(b3)); out[g + 3][row + 1] = sum(c3.add(d3)); }
+            if (g + 1 < t) { out[g + 1][row] = sum(a1.add(b1)); out[g + 1][row + 1] = sum(c1.add(d1)); }
+            if (g + 2 < t) { out[g + 2][row] = sum(a2.add(b2)); out[g + 2][row + 1] = sum(c2.add(d2)); }
+            if (g + 3 < t) { out[g + 3][row] = sum(a3.add(b3)); out[g + 3][row + 1] = sum(c3.add(d3)); }
         }
     }
 

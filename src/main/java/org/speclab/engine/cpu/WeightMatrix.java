@@ -49,10 +49,10 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
     default boolean batchable() { return false; }
 
     /**
-     * out[p][row] = row · x[p] for from ≤ p < from + t, each weight vector formed once per four
+     * out[p][row] = row · x[p] for p < t, each weight vector formed once per four
      * positions, bit-identical to t calls of {@link #dot}.
      */
-    default void dotBatch(int row, float[][] x, int from, int t, float[][] out) {
+    default void dotBatch(int row, float[][] x, int t, float[][] out) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " has no batched kernel");
     }
 
@@ -100,8 +100,8 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         public boolean batchable() { return VectorDot.batchable(cols); }
 
         @Override
-        public void dotBatch(int row, float[][] x, int from, int t, float[][] out) {
-            VectorDot.f32Batch(data, 4L * row * cols, x, from, t, cols, out, row);
+        public void dotBatch(int row, float[][] x, int t, float[][] out) {
+            VectorDot.f32Batch(data, 4L * row * cols, x, t, cols, out, row);
         }
     }
 
@@ -125,8 +125,8 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         public boolean batchable() { return VectorDot.batchable(cols); }
 
         @Override
-        public void dotBatch(int row, float[][] x, int from, int t, float[][] out) {
-            VectorDot.f16Batch(data, 2L * row * cols, x, from, t, cols, out, row);
+        public void dotBatch(int row, float[][] x, int t, float[][] out) {
+            VectorDot.f16Batch(data, 2L * row * cols, x, t, cols, out, row);
         }
     }
 
@@ -153,8 +153,8 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         public boolean batchable() { return VectorDot.LANES == 16; }
 
         @Override
-        public void dotBatch(int row, float[][] x, int from, int t, float[][] out) {
-            VectorDot.q8_0Batch(data, 34L * (cols / 32) * row, x, from, t, cols, out, row);
+        public void dotBatch(int row, float[][] x, int t, float[][] out) {
+            VectorDot.q8_0Batch(data, 34L * (cols / 32) * row, x, t, cols, out, row);
         }
 
         @Override
@@ -181,15 +181,15 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         public boolean batchable() { return VectorDot.LANES == 16; }
 
         @Override
-        public void dotBatch(int row, float[][] x, int from, int t, float[][] out) {
-            VectorDot.q4_0Batch(data, 18L * (cols / 32) * row, x, from, t, cols, out, row);
+        public void dotBatch(int row, float[][] x, int t, float[][] out) {
+            VectorDot.q4_0Batch(data, 18L * (cols / 32) * row, x, t, cols, out, row);
         }
 
         @Override
         public void row(int row, float[] out) { VectorDot.q4_0Row(data, 18L * (cols / 32) * row, out, cols); }
     }
 
-    /** Q4_K and Q6_K: fused vector kernels for one position; the codec dequantizes rows for batches. */
+    /** Q4_K and Q6_K: fused vector kernels for one position; rows dequantized in vector lanes for batches. */
     record KQuant(MemorySegment data, int rows, int cols, BlockCodec codec) implements WeightMatrix {
         private long rowBytes() { return codec.type().byteSize(cols); }
 
