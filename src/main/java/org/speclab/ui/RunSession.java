@@ -80,8 +80,14 @@ final class RunSession implements Runnable {
     @Override
     public void run() {
         events.add(new Event.Status(lab.t("run.status.loading")));
-        // CUDA that vanished since the picker probed it: say why and run on the CPU
-        org.speclab.engine.Backend backend = org.speclab.lab.DeviceChoice.choose(s.device(), true, w -> events.add(new Event.Status(w)));
+        org.speclab.engine.Backend backend;
+        try {
+            // CUDA that vanished since the picker probed it: say why and run on the CPU
+            backend = org.speclab.lab.DeviceChoice.choose(s.device(), true, w -> events.add(new Event.Status(w)));
+        } catch (RuntimeException ex) { // a device the machine does not have
+            failed(ex);
+            return;
+        }
         try (LoadedModel target = LoadedModel.open(s.target(), tokenizerBeside(s.target()), s.threads(), backend);
              LoadedModel draft = s.drafter() == 1 && s.draft() != null ? LoadedModel.open(s.draft(), tokenizerBeside(s.draft()), 1, backend) : null) {
             if (target.transformer() instanceof org.speclab.engine.cuda.CudaTransformer gpu) deviceMemory = gpu.memoryInfo();
@@ -161,10 +167,14 @@ final class RunSession implements Runnable {
             String status = cancel.get() ? lab.t("run.status.stopped") : lab.t("run.status.done", st.newTokens(), String.format("%.1f", tps));
             done(status, tps, explain, gbs, peak, e);
         } catch (Exception ex) {
-            LabLog.error("run failed", ex);
-            String m = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
-            done(lab.t("run.status.error", m), 0, "", 0, 0, null);
+            failed(ex);
         }
+    }
+
+    private void failed(Exception ex) {
+        LabLog.error("run failed", ex);
+        String m = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+        done(lab.t("run.status.error", m), 0, "", 0, 0, null);
     }
 
     /** Models are named by their file, as the library lists them: converters often leave a generic general.name such as "llama". */
