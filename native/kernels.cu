@@ -356,6 +356,73 @@ extern "C" __global__ void __launch_bounds__(BLOCK) argmax(const float* logits, 
     }
 }
 
+// Order-preserving map of a float to an unsigned key (Float.compare's order, -0 before +0), and back.
+__device__ __forceinline__ u32 sortKey(float v) {
+    u32 u = __float_as_uint(v);
+    return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+}
+__device__ __forceinline__ float keyValue(u32 key) {
+    return __uint_as_float((key & 0x80000000u) ? (key & 0x7fffffffu) : ~key);
+}
+
+// The candidates a top-k sampler keeps, one block per row of logits: p = x / temperature, kth = the
+// k-th largest p (what Sampler.warp finds by sorting), and every i with !(p[i] < kth), in index order,
+// written as ids[row][..] and p values vals[row][..] when they fit in cap; counts[row] = how many
+// there are (more than cap only when ties at kth are many: the host then reads the whole row).
+// kth is found by radix selection on the keys, 8 bits a pass, in a 256-bin shared histogram.
+// Requires 0 < k ≤ n.
+extern "C" __global__ void __launch_bounds__(BLOCK) topk(const float* logits, int n, float temperature, int k, int cap,
+                                                        int* ids, float* vals, int* counts) {
+    __shared__ u32 hist[256];
+    __shared__ u32 sel[3];  // prefix of the k-th key found so far, its mask, how many of that prefix still rank above
+    __shared__ int offsets[BLOCK + 1];
+    const float* x = logits + (long long)blockIdx.x * n;
+    if (threadIdx.x == 0) { sel[0] = 0u; sel[1] = 0u; sel[2] = (u32)k; }
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        for (int i = threadIdx.x; i < 256; i += BLOCK) hist[i] = 0u;
+        __syncthreads();
+        u32 prefix = sel[0], mask = sel[1];
+        for (int i = threadIdx.x; i < n; i += BLOCK) {
+            u32 key = sortKey(__fdiv_rn(x[i], temperature));
+            if ((key & mask) == prefix) atomicAdd(&hist[(key >> shift) & 255u], 1u);
+        }
+        __syncthreads();
+        if (threadIdx.x == 0) {
+            u32 need = sel[2];
+            for (int b = 255; b >= 0; b--) {
+                if (hist[b] >= need) { sel[0] = prefix | ((u32)b << shift); break; }
+                need -= hist[b];
+            }
+            sel[1] = mask | (255u << shift);
+            sel[2] = need;
+        }
+        __syncthreads();
+    }
+    float kth = keyValue(sel[0]);
+    // each thread takes a contiguous stretch of indices, so the output comes out in index order
+    int per = (n + BLOCK - 1) / BLOCK, from = threadIdx.x * per, to = min(n, from + per);
+    int mine = 0;
+    for (int i = from; i < to; i++) if (!(__fdiv_rn(x[i], temperature) < kth)) mine++;
+    offsets[threadIdx.x] = mine;
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        int sum = 0;
+        for (int i = 0; i < BLOCK; i++) { int c = offsets[i]; offsets[i] = sum; sum += c; }
+        offsets[BLOCK] = sum;
+        counts[blockIdx.x] = sum;
+    }
+    __syncthreads();
+    if (offsets[BLOCK] <= cap) {
+        int o = offsets[threadIdx.x];
+        int* id = ids + (long long)blockIdx.x * cap;
+        float* val = vals + (long long)blockIdx.x * cap;
+        for (int i = from; i < to; i++) {
+            float p = __fdiv_rn(x[i], temperature);
+            if (!(p < kth)) { id[o] = i; val[o] = p; o++; }
+        }
+    }
+}
+
 #ifdef SPECLAB_EMULATOR
 EMU_REGISTER(matmul_f32) EMU_REGISTER(matmul_f32_1) EMU_REGISTER(matmul_f16) EMU_REGISTER(matmul_f16_1)
 EMU_REGISTER(matmul_bf16) EMU_REGISTER(matmul_bf16_1) EMU_REGISTER(matmul_q8_0) EMU_REGISTER(matmul_q4_0)
@@ -363,5 +430,5 @@ EMU_REGISTER(matmul_q4_1) EMU_REGISTER(matmul_q4_k) EMU_REGISTER(matmul_q6_k)
 EMU_REGISTER(embed_f32) EMU_REGISTER(embed_f32_1) EMU_REGISTER(embed_f16) EMU_REGISTER(embed_f16_1)
 EMU_REGISTER(embed_bf16) EMU_REGISTER(embed_bf16_1) EMU_REGISTER(embed_q8_0) EMU_REGISTER(embed_q4_0)
 EMU_REGISTER(embed_q4_1) EMU_REGISTER(embed_q4_k) EMU_REGISTER(embed_q6_k)
-EMU_REGISTER(rmsnorm) EMU_REGISTER(rope) EMU_REGISTER(attention) EMU_REGISTER(swiglu) EMU_REGISTER(add) EMU_REGISTER(argmax)
+EMU_REGISTER(rmsnorm) EMU_REGISTER(rope) EMU_REGISTER(attention) EMU_REGISTER(swiglu) EMU_REGISTER(add) EMU_REGISTER(argmax) EMU_REGISTER(topk)
 #endif

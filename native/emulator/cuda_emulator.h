@@ -67,6 +67,11 @@ inline float __fmul_rn(float a, float b) { return a * b; }
 inline float __fadd_rn(float a, float b) { return a + b; }
 inline float __fsub_rn(float a, float b) { return a - b; }
 inline float __uint_as_float(u32 u) { float f; std::memcpy(&f, &u, 4); return f; }
+inline u32 __float_as_uint(float f) { u32 u; std::memcpy(&u, &f, 4); return u; }
+inline float __fdiv_rn(float a, float b) { return a / b; }
+inline int min(int a, int b) { return a < b ? a : b; }
+// the threads of a block take turns on one OS thread, switching only at __syncthreads: plain adds are atomic
+inline u32 atomicAdd(u32* a, u32 v) { u32 old = *a; *a = old + v; return old; }
 
 /** IEEE half to float, subnormals included (what cvt.f32.f16 does on the device). */
 inline float h2f(u16 h) {

@@ -33,7 +33,7 @@ public final class Generator {
         for (int t : prompt) listener.token(t, text.next(t), TokenKind.PROMPT);
         KvCache cache = model.newCache(prompt.length + positions);
         long t0 = System.nanoTime();
-        float[] logits = model.forward(cache, prompt, 0, 1)[0];
+        int next = next(cache, prompt, 0, sampler);
         long t1 = System.nanoTime();
         int generated = 0, passes = 0;
         String stop = "length";
@@ -42,7 +42,6 @@ public final class Generator {
                 stop = "cancelled";
                 break;
             }
-            int next = sampler.sample(logits);
             if (tokenizer.isEndOfGeneration(next) || next == tokenizer.bos()) {
                 stop = "eos";
                 break;
@@ -50,7 +49,7 @@ public final class Generator {
             generated++;
             listener.token(next, text.next(next), TokenKind.TARGET);
             if (generated == positions + 1) break;
-            logits = model.forward(cache, new int[] {next}, prompt.length + generated - 1, 1)[0];
+            next = next(cache, new int[] {next}, prompt.length + generated - 1, sampler);
             passes++;
         }
         String rest = text.flush();
@@ -59,5 +58,18 @@ public final class Generator {
         GenerationStats stats = new GenerationStats(prompt.length, generated, t1 - t0, t2 - t1, model.weightBytes(), passes, stop);
         listener.finished(stats);
         return stats;
+    }
+
+    /**
+     * Runs {@code tokens} and picks the token after the last, asking the model for no more than the
+     * pick needs: the argmax when greedy, the top-k candidates when sampling top-k (a GPU then hands
+     * back a few ints and floats, not the whole vocabulary's logits), else all logits.
+     */
+    private int next(KvCache cache, int[] tokens, int startPos, Sampler sampler) {
+        if (sampler.isGreedy()) return model.forwardArgmax(cache, tokens, startPos, 1)[0];
+        if (sampler.usesCandidates(model.config().vocabSize())) {
+            return sampler.sample(model.forwardTopK(cache, tokens, startPos, 1, sampler.temperature(), sampler.topK())[0]);
+        }
+        return sampler.sample(model.forward(cache, tokens, startPos, 1)[0]);
     }
 }

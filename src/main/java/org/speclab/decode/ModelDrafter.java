@@ -38,22 +38,33 @@ public abstract sealed class ModelDrafter implements Drafter permits DraftModel,
         while (common < fedLength && common < length - 1 && fed[common] == context[common]) common++;
         // feed what the cache lacks (the correction or bonus token, and anything after a rejection)
         int[] catchUp = java.util.Arrays.copyOfRange(context, common, length);
-        float[] logits = model.forward(cache, catchUp, common, 1)[0];
-        passes++;
-        remember(context, common, length);
         int[] tokens = new int[k];
-        float[][] probs = sampler.isGreedy() ? null : new float[k][];
-        for (int i = 0; i < k; i++) {
-            if (probs == null) {
-                tokens[i] = Sampler.argmax(logits);
-            } else {
+        float[][] probs = null;
+        if (sampler.isGreedy()) { // argmax only: a GPU draft hands back one int per pass
+            int next = model.forwardArgmax(cache, catchUp, common, 1)[0];
+            passes++;
+            remember(context, common, length);
+            for (int i = 0; i < k; i++) {
+                tokens[i] = next;
+                if (i + 1 < k) {
+                    next = model.forwardArgmax(cache, new int[] {tokens[i]}, length + i, 1)[0];
+                    passes++;
+                    append(tokens[i]);
+                }
+            }
+        } else { // the rejection test needs the draft's whole warped distribution
+            float[] logits = model.forward(cache, catchUp, common, 1)[0];
+            passes++;
+            remember(context, common, length);
+            probs = new float[k][];
+            for (int i = 0; i < k; i++) {
                 probs[i] = sampler.probabilities(logits);
                 tokens[i] = Sampler.sampleFrom(probs[i], sampler.nextFloat());
-            }
-            if (i + 1 < k) {
-                logits = model.forward(cache, new int[] {tokens[i]}, length + i, 1)[0];
-                passes++;
-                append(tokens[i]);
+                if (i + 1 < k) {
+                    logits = model.forward(cache, new int[] {tokens[i]}, length + i, 1)[0];
+                    passes++;
+                    append(tokens[i]);
+                }
             }
         }
         double s = (System.nanoTime() - t0) / 1e9 / k;

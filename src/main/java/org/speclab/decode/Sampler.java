@@ -1,6 +1,7 @@
 package org.speclab.decode;
 
 import java.util.Arrays;
+import org.speclab.engine.Candidates;
 
 /**
  * Picks the next token from logits: greedy at temperature 0; otherwise softmax(logits / T),
@@ -38,7 +39,39 @@ public final class Sampler {
         if (isGreedy()) return argmax(logits);
         float[] p = warp(logits);
         float coin = nextFloat();
-        return topP > 0 && topP < 1 ? sampleTopP(p, coin) : sampleFrom(p, coin);
+        return topP > 0 && topP < 1 ? sampleTopP(null, p, coin, p.length) : sampleFrom(p, coin);
+    }
+
+    /**
+     * Whether this sampler draws from top-k {@link Candidates} over a vocabulary of {@code vocab}
+     * tokens, which a device can hand back instead of all logits.
+     */
+    public boolean usesCandidates(int vocab) { return !isGreedy() && topK > 0 && topK < vocab; }
+
+    public float temperature() { return temperature; }
+
+    public int topK() { return topK; }
+
+    /**
+     * The same draw as {@link #sample(float[])} on the logits these candidates came from, from the
+     * candidates alone: tokens outside them have probability 0 after top-k, so they add nothing to
+     * the softmax's sum or to the running sums of the draw, which visit the rest in the same order.
+     */
+    public int sample(Candidates c) {
+        if (!usesCandidates(c.vocab())) throw new IllegalStateException("this sampler does not sample from top-k candidates");
+        float[] p = c.scaled().clone();
+        softmax(p);
+        float coin = nextFloat();
+        int[] ids = c.ids();
+        if (topP > 0 && topP < 1) return sampleTopP(ids, p, coin, c.vocab());
+        float cdf = 0f;
+        int lastNonZero = ids.length > 0 ? ids[0] : 0;
+        for (int j = 0; j < p.length; j++) {
+            if (p[j] > 0) lastNonZero = ids[j];
+            cdf += p[j];
+            if (coin < cdf) return ids[j];
+        }
+        return lastNonZero;
     }
 
     /**
@@ -46,13 +79,13 @@ public final class Sampler {
      * candidates in descending probability, cut where the running sum first exceeds top-p, and the
      * coin scaled to that sum.
      */
-    private int sampleTopP(float[] p, float coin) {
-        int n = p.length;
+    private int sampleTopP(int[] ids, float[] p, float coin, int n) {
         float cutoff = (1.0f - topP) / (n - 1);
         int m = 0;
-        Integer[] idx = new Integer[n];
-        for (int i = 0; i < n; i++) if (p[i] >= cutoff) idx[m++] = i;
+        Integer[] idx = new Integer[p.length];
+        for (int i = 0; i < p.length; i++) if (p[i] >= cutoff) idx[m++] = i;
         Integer[] cand = Arrays.copyOf(idx, m);
+        // by probability, then by token id (ids ascend with the index)
         Arrays.sort(cand, (a, b) -> p[a] != p[b] ? Float.compare(p[b], p[a]) : Integer.compare(a, b));
         float cum = 0f;
         int last = m - 1;
@@ -66,9 +99,9 @@ public final class Sampler {
         float r = coin * cum, cdf = 0f;
         for (int i = 0; i <= last; i++) {
             cdf += p[cand[i]];
-            if (r < cdf) return cand[i];
+            if (r < cdf) return ids == null ? cand[i] : ids[cand[i]];
         }
-        return cand[last];
+        return ids == null ? cand[last] : ids[cand[last]];
     }
 
     /** First index of the largest value. */

@@ -89,7 +89,9 @@ public final class SpeculativeDecoder {
             verify[0] = context[length - 1];
             System.arraycopy(draft.tokens(), 0, verify, 1, m);
             long v0 = System.nanoTime();
-            float[][] logits = target.forward(cache, verify, length - 1, m + 1);
+            // greedy needs only the target's argmax at each position (a GPU hands back m + 1 ints)
+            int[] best = sampler.isGreedy() ? target.forwardArgmax(cache, verify, length - 1, m + 1) : null;
+            float[][] logits = best == null ? target.forward(cache, verify, length - 1, m + 1) : null;
             verifyCost.add(m + 1, (System.nanoTime() - v0) / 1e9);
             passes++;
 
@@ -98,10 +100,9 @@ public final class SpeculativeDecoder {
             TokenKind nextKind = TokenKind.TARGET;
             for (; ok < m; ok++) {
                 int x = draft.tokens()[ok];
-                if (sampler.isGreedy()) {
-                    int best = Sampler.argmax(logits[ok]);
-                    if (best != x) {
-                        next = best;
+                if (best != null) {
+                    if (best[ok] != x) {
+                        next = best[ok];
                         break;
                     }
                 } else {
@@ -114,7 +115,7 @@ public final class SpeculativeDecoder {
                 }
             }
             if (next < 0) { // every draft token accepted: the target's next token comes free
-                next = sampler.isGreedy() ? Sampler.argmax(logits[m]) : sampler.sample(logits[m]);
+                next = best != null ? best[m] : sampler.sample(logits[m]);
                 nextKind = m > 0 ? TokenKind.BONUS : TokenKind.TARGET;
             } else {
                 rejections++;

@@ -20,6 +20,34 @@ public interface Transformer extends AutoCloseable {
     float[][] forward(KvCache cache, int[] tokens, int startPos, int outputs);
 
     /**
+     * {@link #forward}, handing back only each output's most likely token (the first on ties), as
+     * greedy decoding needs: a device then returns {@code outputs} ints instead of the logits.
+     */
+    default int[] forwardArgmax(KvCache cache, int[] tokens, int startPos, int outputs) {
+        float[][] logits = forward(cache, tokens, startPos, outputs);
+        int[] ids = new int[outputs];
+        for (int o = 0; o < outputs; o++) {
+            float[] x = logits[o];
+            int best = 0;
+            for (int i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
+            ids[o] = best;
+        }
+        return ids;
+    }
+
+    /**
+     * {@link #forward}, handing back only each output's top-k {@link Candidates} at this
+     * temperature, as top-k sampling needs: a device then returns about k ids and values instead of
+     * the whole vocabulary. Needs 0 &lt; topK ≤ vocabulary and temperature &gt; 0.
+     */
+    default Candidates[] forwardTopK(KvCache cache, int[] tokens, int startPos, int outputs, float temperature, int topK) {
+        float[][] logits = forward(cache, tokens, startPos, outputs);
+        Candidates[] result = new Candidates[outputs];
+        for (int o = 0; o < outputs; o++) result[o] = Candidates.of(logits[o], temperature, topK);
+        return result;
+    }
+
+    /**
      * The same model cut after its first {@code layers} blocks, then its final norm and classifier:
      * a self-speculation draft that shares every weight with this model (no second file, no copy).
      */

@@ -79,4 +79,36 @@ class SamplerTest {
         assertThrows(IllegalArgumentException.class, () -> new Sampler(1f, -2, 1f, 1));
         assertThrows(IllegalArgumentException.class, () -> new Sampler(1f, 0, 1.5f, 1));
     }
+
+    /**
+     * Top-k candidates (what a GPU hands back) give the very draws the whole logits give: random
+     * logits of a 500-token vocabulary, some with many ties, several k, temperatures and top-p.
+     */
+    @Test
+    void candidatesDrawExactlyWhatTheWholeLogitsDraw() {
+        java.util.Random rnd = new java.util.Random(3);
+        int vocab = 500;
+        for (int round = 0; round < 60; round++) {
+            float[] logits = new float[vocab];
+            boolean ties = round % 3 == 0;
+            for (int i = 0; i < vocab; i++) logits[i] = ties ? Math.round(rnd.nextGaussian() * 2) / 2f : (float) (rnd.nextGaussian() * 3);
+            int k = new int[] {1, 2, 10, 40, 200, 499}[round % 6];
+            float temperature = new float[] {0.3f, 0.8f, 1f, 1.7f}[round % 4];
+            float topP = new float[] {1f, 0.9f, 0.5f, 0.95f, 0f}[round % 5];
+            Sampler whole = new Sampler(temperature, k, topP, round + 1), sparse = new Sampler(temperature, k, topP, round + 1);
+            assertTrue(sparse.usesCandidates(vocab));
+            org.speclab.engine.Candidates c = org.speclab.engine.Candidates.of(logits, temperature, k);
+            for (int draw = 0; draw < 40; draw++) {
+                assertEquals(whole.sample(logits), sparse.sample(c), "round " + round + " (k " + k + ", T " + temperature + ", top-p " + topP + "), draw " + draw);
+            }
+        }
+    }
+
+    @Test
+    void onlyTopKSamplersUseCandidates() {
+        assertTrue(!Sampler.greedy().usesCandidates(500));
+        assertTrue(!new Sampler(1f, 0, 1f, 1).usesCandidates(500));   // top-k off
+        assertTrue(!new Sampler(1f, 500, 1f, 1).usesCandidates(500)); // k = the whole vocabulary
+        assertThrows(IllegalStateException.class, () -> new Sampler(1f, 0, 1f, 1).sample(org.speclab.engine.Candidates.of(LOGITS, 1f, 2)));
+    }
 }

@@ -1,6 +1,7 @@
 package org.speclab.engine.cuda;
 
 import java.util.Arrays;
+import org.speclab.engine.Candidates;
 import org.speclab.engine.EngineException;
 import org.speclab.engine.KvCache;
 import org.speclab.engine.Transformer;
@@ -36,6 +37,9 @@ public final class CudaTransformer implements Transformer {
     private long logits;
     private int logitRows;
     private float lastStepMillis = Float.NaN;
+    /** Device buffers of forwardTopK: ids and values for topKCapacity candidates, and a count per row. */
+    private long topKIds, topKValues, topKCounts;
+    private int topKCapacity;
     private boolean closed;
 
     private record Layer(long attnNorm, DeviceWeights.Matrix wq, DeviceWeights.Matrix wk, DeviceWeights.Matrix wv, DeviceWeights.Matrix wo,
@@ -135,6 +139,13 @@ public final class CudaTransformer implements Transformer {
     /** {free, total} bytes of device memory now. */
     public long[] memoryInfo() { return gpu.memoryInfo(); }
 
+    /** One line on long prompts: whether cuBLAS multiplies them, or why the kernels do. */
+    public String longPromptPath() {
+        if (gpu.hasGemm()) return "Prompts of " + gemmFrom + "+ positions: cuBLAS";
+        String why = gpu instanceof JCudaGpu j ? j.gemmMissing() : null;
+        return "Prompts of " + gemmFrom + "+ positions: SpecLab's kernels (no cuBLAS" + (why != null ? ": " + why : "") + ")";
+    }
+
     /** The device's measured copy bandwidth in GB/s (measured once per device and process). */
     public double copyBandwidthGBs() { return gpu.copyBandwidthGBs(); }
 
@@ -206,6 +217,7 @@ public final class CudaTransformer implements Transformer {
     }
 
     /** The forward pass, with the argmax of each output's logits taken on the device (greedy decoding reads back ints, not logits). */
+    @Override
     public synchronized int[] forwardArgmax(KvCache kv, int[] tokens, int startPos, int outputs) {
         long logits = run(kv, tokens, startPos, outputs);
         int[] ids = new int[outputs];
@@ -213,6 +225,50 @@ public final class CudaTransformer implements Transformer {
         gpu.launch("argmax", outputs, 1, BLOCK, logits, c.vocabSize(), ws.argmax);
         gpu.download(ids, ws.argmax, outputs);
         return ids;
+    }
+
+    /**
+     * The forward pass, with each output's top-k candidates selected on the device: the host reads
+     * back about k ids and values per position instead of the vocabulary's logits. A row whose ties
+     * at the k-th value overflow the buffer is read whole and selected on the host, the same way.
+     */
+    @Override
+    public synchronized Candidates[] forwardTopK(KvCache kv, int[] tokens, int startPos, int outputs, float temperature, int topK) {
+        int vocab = c.vocabSize();
+        if (topK < 1 || topK > vocab) throw new IllegalArgumentException("top-k " + topK + " not in 1.." + vocab);
+        if (!(temperature > 0)) throw new IllegalArgumentException("top-k candidates need a temperature > 0, found " + temperature);
+        long logits = run(kv, tokens, startPos, outputs);
+        Candidates[] result = new Candidates[outputs];
+        if (outputs == 0) return result;
+        int cap = topK + Math.max(topK, 64); // room for ties at the k-th value
+        if (outputs * cap > topKCapacity) {
+            if (topKCapacity > 0) {
+                pool.give(topKIds);
+                pool.give(topKValues);
+                pool.give(topKCounts);
+            }
+            topKCapacity = 0;
+            topKIds = pool.take(4L * outputs * cap, "top-k candidates");
+            topKValues = pool.take(4L * outputs * cap, "top-k candidates");
+            topKCounts = pool.take(4L * outputs, "top-k candidates");
+            topKCapacity = outputs * cap;
+        }
+        gpu.launch("topk", outputs, 1, BLOCK, logits, vocab, temperature, topK, cap, topKIds, topKValues, topKCounts);
+        int[] counts = new int[outputs], ids = new int[outputs * cap];
+        float[] values = new float[outputs * cap];
+        gpu.download(counts, topKCounts, outputs);
+        gpu.download(ids, topKIds, outputs * cap);
+        gpu.download(values, 0, topKValues, outputs * cap);
+        for (int o = 0; o < outputs; o++) {
+            if (counts[o] <= cap) {
+                result[o] = new Candidates(vocab, Arrays.copyOfRange(ids, o * cap, o * cap + counts[o]), Arrays.copyOfRange(values, o * cap, o * cap + counts[o]));
+            } else {
+                float[] row = new float[vocab];
+                gpu.download(row, 0, logits + 4L * o * vocab, vocab);
+                result[o] = Candidates.of(row, temperature, topK);
+            }
+        }
+        return result;
     }
 
     /**
@@ -289,12 +345,54 @@ public final class CudaTransformer implements Transformer {
         return logits;
     }
 
+    /**
+     * Prompts of at least this many positions take cuBLAS where it loads. Below, the matrix kernels:
+     * they read each weight once per 16 positions, while the cuBLAS path first writes the weights
+     * out as float32 (for 4-bit weights, 8× their bytes) and so pays only on long prompts. Verify
+     * batches (≤ 17 positions) never take it, so they stay batch-invariant.
+     */
+    static int gemmFrom = 128;
+    /** Bytes of float32 rows the cuBLAS path dequantizes at a time. */
+    static long gemmScratchBytes = 64L << 20;
+    private long gemmScratch, gemmRowIds;
+    private int gemmRows;
+
     /** y[t] = W · x[t] for all T positions, MAX_T per launch: each launch reads W once. */
     private void matmul(DeviceWeights.Matrix m, long x, long y, int T) {
+        if (T >= gemmFrom && gpu.hasGemm()) {
+            gemm(m, x, y, T);
+            return;
+        }
         for (int t0 = 0; t0 < T; t0 += MAX_T) {
             int n = Math.min(MAX_T, T - t0);
             gpu.launch("matmul_" + m.kernel(), ceil(m.rows(), MM_ROWS), 1, MM_THREADS,
                     m.address(), m.rowBytes(), m.rows(), m.cols(), x + 4L * t0 * m.cols(), y + 4L * t0 * m.rows(), n);
+        }
+    }
+
+    /**
+     * The long-prompt path: W dequantized to float32 a stretch of rows at a time (by the embedding
+     * kernel, fed the row numbers as tokens), each stretch multiplied by cuBLAS into its columns of y.
+     */
+    private void gemm(DeviceWeights.Matrix m, long x, long y, int T) {
+        int chunk = (int) Math.max(1, Math.min(Math.min(m.rows(), 65_535), gemmScratchBytes / (4L * m.cols())));
+        if (gemmScratch == 0) {
+            gemmScratch = pool.take(gemmScratchBytes, "cuBLAS weights");
+        }
+        if (chunk > gemmRows) {
+            if (gemmRowIds != 0) pool.give(gemmRowIds);
+            gemmRowIds = 0;
+            int[] ids = new int[chunk];
+            for (int i = 0; i < chunk; i++) ids[i] = i;
+            gemmRowIds = pool.take(4L * chunk, "cuBLAS row numbers");
+            gpu.upload(gemmRowIds, ids, chunk);
+            gemmRows = chunk;
+        }
+        for (int r0 = 0; r0 < m.rows(); r0 += chunk) {
+            int n = Math.min(chunk, m.rows() - r0);
+            gpu.launch("embed_" + m.kernel(), ceil(m.cols() / m.unit(), MM_THREADS), n, MM_THREADS,
+                    m.address() + r0 * m.rowBytes(), m.rowBytes(), m.cols(), gemmRowIds, gemmScratch);
+            gpu.gemm(gemmScratch, n, m.cols(), x, T, y + 4L * r0, m.rows());
         }
     }
 

@@ -36,6 +36,20 @@ interface Gpu extends AutoCloseable {
      */
     void launch(String kernel, int gridX, int gridY, int block, Object... args);
 
+    /**
+     * Whether {@link #gemm} can run here: cuBLAS loaded (libcublas is optional; everything else
+     * works with the driver alone).
+     */
+    default boolean hasGemm() { return false; }
+
+    /**
+     * cuBLAS's float32 matrix product: y[t][r] = Σ_c w[r][c] · x[t][c] for r &lt; rows, t &lt; T, with
+     * w row-major [rows][cols], x row-major [T][cols], and y's rows {@code ldy} floats apart.
+     */
+    default void gemm(long w, int rows, int cols, long x, int T, long y, int ldy) {
+        throw new UnsupportedOperationException(name() + " has no cuBLAS");
+    }
+
     /** Waits for the device; a pending kernel error is reported as happening in {@code what}. */
     void synchronize(String what);
 

@@ -49,6 +49,9 @@ final class JCudaGpu implements Gpu {
     private final CUevent[] stagingDone = new CUevent[2];
     private final CUevent timerStart = new CUevent(), timerStop = new CUevent();
     private String lastKernel = "none";
+    /** cuBLAS, created on first use where libcublas loads; why not otherwise. */
+    private jcuda.jcublas.cublasHandle blas;
+    private String blasMissing;
     private int users;
     private boolean closed;
 
@@ -210,6 +213,48 @@ final class JCudaGpu implements Gpu {
         check(cuMemcpyDtoD(ptr(dst), ptr(src), bytes), "cuMemcpyDtoD");
     }
 
+    /**
+     * cuBLAS is an optional speed-up: SPECLAB_CUBLAS=0 (or -Dspeclab.cublas=false) turns it off, and
+     * a libcublas that does not load (JCublas throws a LinkageError) leaves it off with the reason kept.
+     */
+    @Override
+    public synchronized boolean hasGemm() {
+        if (blas == null && blasMissing == null) {
+            if ("0".equals(System.getenv("SPECLAB_CUBLAS")) || "false".equals(System.getProperty("speclab.cublas"))) {
+                blasMissing = "turned off (SPECLAB_CUBLAS=0)";
+            } else {
+                try {
+                    bind();
+                    jcuda.jcublas.JCublas2.setExceptionsEnabled(false);
+                    jcuda.jcublas.cublasHandle h = new jcuda.jcublas.cublasHandle();
+                    int rc = jcuda.jcublas.JCublas2.cublasCreate(h);
+                    if (rc == jcuda.jcublas.cublasStatus.CUBLAS_STATUS_SUCCESS) blas = h;
+                    else blasMissing = "cublasCreate failed: " + jcuda.jcublas.cublasStatus.stringFor(rc);
+                } catch (LinkageError e) {
+                    blasMissing = "libcublas.so.12 did not load (" + e.getMessage() + ")";
+                }
+            }
+        }
+        return blas != null;
+    }
+
+    /** Why {@link #hasGemm} is false, or null. */
+    synchronized String gemmMissing() { return blasMissing; }
+
+    @Override
+    public synchronized void gemm(long w, int rows, int cols, long x, int T, long y, int ldy) {
+        if (!hasGemm()) throw new EngineException(name + ": cuBLAS is not available: " + blasMissing);
+        bind();
+        lastKernel = "cublasSgemm";
+        // column-major view: y (rows × T, leading dimension ldy) = wᵀ-as-stored (cols × rows)ᵀ · x (cols × T)
+        int rc = jcuda.jcublas.JCublas2.cublasSgemm(blas, jcuda.jcublas.cublasOperation.CUBLAS_OP_T, jcuda.jcublas.cublasOperation.CUBLAS_OP_N,
+                rows, T, cols, Pointer.to(new float[] {1f}), ptr(w), cols, ptr(x), cols, Pointer.to(new float[] {0f}), ptr(y), ldy);
+        if (rc != jcuda.jcublas.cublasStatus.CUBLAS_STATUS_SUCCESS) {
+            throw new EngineException(name + ": cublasSgemm (" + rows + "×" + cols + " by " + T + " positions) failed: " + jcuda.jcublas.cublasStatus.stringFor(rc));
+        }
+        if (SYNC_EACH) synchronize("cublasSgemm");
+    }
+
     @Override
     public synchronized void launch(String kernel, int gridX, int gridY, int block, Object... args) {
         bind();
@@ -297,6 +342,8 @@ final class JCudaGpu implements Gpu {
         }
         synchronized (this) {
             bind();
+            if (blas != null) jcuda.jcublas.JCublas2.cublasDestroy(blas);
+            blas = null;
             for (CUdeviceptr p : allocations.values()) cuMemFree(p);
             allocations.clear();
             for (int i = 0; i < 2; i++) {

@@ -119,6 +119,29 @@ final class CudaChecks {
         }
     }
 
+    /**
+     * forwardTopK hands back exactly the candidates the host would select from forward's logits,
+     * and a top-k sampler draws the same tokens from them as from the logits (same seed).
+     */
+    static void topKCandidatesAreTheHostsSelection(Path dir, Function<ModelFile, Transformer> engine) throws Exception {
+        Path file = RandomModels.write(dir.resolve("topk.gguf"), shape(GgmlType.Q8_0), 4);
+        try (ModelFile f = ModelFiles.open(file, null); Transformer gpu = engine.apply(f)) {
+            int[] tokens = java.util.Arrays.copyOf(TOKENS, 6);
+            for (int k : new int[] {1, 5, 40}) {
+                float temperature = 0.8f;
+                float[][] logits = gpu.forward(gpu.newCache(8), tokens, 0, 4);
+                org.speclab.engine.Candidates[] got = gpu.forwardTopK(gpu.newCache(8), tokens, 0, 4, temperature, k);
+                Sampler a = new Sampler(temperature, k, 0.9f, 11), b = new Sampler(temperature, k, 0.9f, 11);
+                for (int o = 0; o < 4; o++) {
+                    org.speclab.engine.Candidates want = org.speclab.engine.Candidates.of(logits[o], temperature, k);
+                    assertArrayEquals(want.ids(), got[o].ids(), "k " + k + ", output " + o);
+                    assertArrayEquals(want.scaled(), got[o].scaled(), "k " + k + ", output " + o);
+                    for (int draw = 0; draw < 20; draw++) assertEquals(a.sample(logits[o]), b.sample(got[o]), "k " + k + ", output " + o + ", draw " + draw);
+                }
+            }
+        }
+    }
+
     /** Greedy token ids, as the CLI would print them. */
     static List<Integer> greedy(Transformer t, Tokenizer tok, int[] prompt, int positions, Transformer earlyExitOf, int k) {
         List<Integer> out = new ArrayList<>();

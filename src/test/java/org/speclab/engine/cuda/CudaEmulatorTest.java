@@ -79,6 +79,18 @@ class CudaEmulatorTest {
     }
 
     @Test
+    void topKKernelSelectsWhatTheHostSelects() {
+        try (Gpu gpu = new EmulatedGpu()) {
+            KernelChecks.topK(gpu);
+        }
+    }
+
+    @Test
+    void topKCandidatesFromTheDeviceSampleLikeTheLogits() throws Exception {
+        CudaChecks.topKCandidatesAreTheHostsSelection(dir, CudaEmulatorTest::emulated);
+    }
+
+    @Test
     void layerKernelsAgainstJava() {
         try (Gpu gpu = new EmulatedGpu()) {
             KernelChecks.layer(gpu, BOUND);
@@ -99,6 +111,36 @@ class CudaEmulatorTest {
             float[][] want = cpu.forward(cpu.newCache(4), new int[] {1, 2, 3, 4}, 0, 4);
             float[][] got = gpu.forward(gpu.newCache(4), new int[] {1, 2, 3, 4}, 0, 4);
             for (int p = 0; p < 4; p++) assertTrue(CudaChecks.relativeError(want[p], got[p]) <= BOUND, "position " + p);
+        }
+    }
+
+    /**
+     * Long prompts take cuBLAS (here a plain loop) where it loads, in row stretches, with the logits
+     * of the matrix kernels to rounding; below the threshold, and without cuBLAS, the kernels.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F16", "Q4_K"})
+    void longPromptsTakeCublasWithTheKernelsLogits(GgmlType type) throws Exception {
+        Path file = RandomModels.write(dir.resolve("gemm.gguf"), CudaChecks.shape(type), 6);
+        int[] tokens = CudaChecks.TOKENS;
+        int saved = CudaTransformer.gemmFrom;
+        long savedScratch = CudaTransformer.gemmScratchBytes;
+        EmulatedGpu withBlas = new EmulatedGpu(), without = new EmulatedGpu();
+        without.blas = false;
+        try (ModelFile f = ModelFiles.open(file, null); Transformer a = new CudaTransformer(withBlas, f, DeviceWeights.Progress.NONE);
+             Transformer b = new CudaTransformer(without, f, DeviceWeights.Progress.NONE)) {
+            CudaTransformer.gemmFrom = 20; // 22 tokens stand for a long prompt
+            CudaTransformer.gemmScratchBytes = 4L * 768 * 37; // stretches of 37 rows of 768 (or 111 of 256): the last one short
+            float[][] viaBlas = a.forward(a.newCache(tokens.length), tokens, 0, 3);
+            assertTrue(withBlas.gemmCalls > 7 * CudaChecks.shape(type).layers(), "cuBLAS products: " + withBlas.gemmCalls);
+            float[][] viaKernels = b.forward(b.newCache(tokens.length), tokens, 0, 3);
+            for (int o = 0; o < 3; o++) assertTrue(CudaChecks.relativeError(viaKernels[o], viaBlas[o]) <= BOUND, "output " + o);
+            int calls = withBlas.gemmCalls;
+            a.forward(a.newCache(8), java.util.Arrays.copyOf(tokens, 8), 0, 1);
+            assertEquals(calls, withBlas.gemmCalls, "8 positions must take the kernels");
+        } finally {
+            CudaTransformer.gemmFrom = saved;
+            CudaTransformer.gemmScratchBytes = savedScratch;
         }
     }
 

@@ -82,6 +82,36 @@ class CudaParityTest {
     }
 
     @Test
+    void topKKernelSelectsWhatTheHostSelects() {
+        try (Gpu gpu = JCudaGpu.open(0)) {
+            KernelChecks.topK(gpu);
+        }
+    }
+
+    @Test
+    void topKCandidatesFromTheDeviceSampleLikeTheLogits() throws Exception {
+        CudaChecks.topKCandidatesAreTheHostsSelection(dir, CudaParityTest::cuda);
+    }
+
+    /** Where libcublas loads, a 200-token prompt through cuBLAS gives the matrix kernels' logits to rounding. */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F16", "Q8_0", "Q4_K"})
+    void longPromptsThroughCublasMatchTheKernels(GgmlType type) throws Exception {
+        Path file = org.speclab.engine.RandomModels.write(dir.resolve("gemm.gguf"), CudaChecks.shape(type), 6);
+        int saved = CudaTransformer.gemmFrom;
+        try (ModelFile f = ModelFiles.open(file, null); CudaTransformer t = (CudaTransformer) cuda(f)) {
+            Assumptions.assumeTrue(t.longPromptPath().endsWith("cuBLAS"), t.longPromptPath());
+            int[] tokens = new java.util.Random(3).ints(200, 0, t.config().vocabSize()).toArray();
+            float[][] viaBlas = t.forward(t.newCache(tokens.length), tokens, 0, 4);
+            CudaTransformer.gemmFrom = Integer.MAX_VALUE;
+            float[][] viaKernels = t.forward(t.newCache(tokens.length), tokens, 0, 4);
+            for (int o = 0; o < 4; o++) assertTrue(CudaChecks.relativeError(viaKernels[o], viaBlas[o]) <= BOUND, "output " + o);
+        } finally {
+            CudaTransformer.gemmFrom = saved;
+        }
+    }
+
+    @Test
     void layerKernelsAgainstJava() {
         try (Gpu gpu = JCudaGpu.open(0)) {
             KernelChecks.layer(gpu, BOUND);

@@ -73,6 +73,27 @@ final class EmulatedGpu implements Gpu {
 
     void setFreeMemory(long bytes) { free = bytes; }
 
+    /** Whether this emulated device has cuBLAS (a plain loop in its place); how many products it ran. */
+    boolean blas = true;
+    int gemmCalls;
+
+    @Override
+    public boolean hasGemm() { return blas; }
+
+    @Override
+    public void gemm(long w, int rows, int cols, long x, int T, long y, int ldy) {
+        if (!blas) throw new UnsupportedOperationException("no cuBLAS here");
+        gemmCalls++;
+        MemorySegment W = at(w, 4L * rows * cols), X = at(x, 4L * T * cols), Y = at(y, 4L * ((long) (T - 1) * ldy + rows));
+        for (int t = 0; t < T; t++) {
+            for (int r = 0; r < rows; r++) {
+                double s = 0;
+                for (int c = 0; c < cols; c++) s += (double) W.getAtIndex(ValueLayout.JAVA_FLOAT, (long) r * cols + c) * X.getAtIndex(ValueLayout.JAVA_FLOAT, (long) t * cols + c);
+                Y.setAtIndex(ValueLayout.JAVA_FLOAT, (long) t * ldy + r, (float) s);
+            }
+        }
+    }
+
     private static MemorySegment at(long address, long bytes) {
         return MemorySegment.ofAddress(address).reinterpret(bytes);
     }

@@ -186,4 +186,48 @@ final class KernelChecks {
             }
         }
     }
+
+    /**
+     * The top-k kernel against Candidates.of, exactly (the same ids and the same divided values):
+     * rows of random logits at several k and temperatures, a row with many ties at the k-th value,
+     * one of all-equal logits whose ties overflow the buffer (count reported, nothing written), and
+     * negative zeros beside positive ones.
+     */
+    static void topK(Gpu gpu) {
+        Random rnd = new Random(7);
+        int n = 3001, rows = 4, cap = 96;
+        float[] x = gaussian(rnd, rows * n);
+        for (int i = 0; i < n; i++) x[n + i] = Math.round(x[n + i] * 2) / 2f; // row 1: few distinct values, many ties
+        for (int i = 0; i < n; i++) x[2 * n + i] = 0.25f;                       // row 2: all tied
+        for (int i = 0; i < n; i++) x[3 * n + i] = i % 100 == 0 ? ((i & 1) == 0 ? -0f : 0f) : -Math.abs(x[3 * n + i]) - 1e-3f; // row 3: the largest are zeros of both signs
+        long logits = gpu.alloc(4L * rows * n, "logits"), ids = gpu.alloc(4L * rows * cap, "ids"),
+                vals = gpu.alloc(4L * rows * cap, "values"), counts = gpu.alloc(4L * rows, "counts");
+        try {
+            gpu.upload(logits, x, x.length);
+            for (int k : new int[] {1, 2, 40, 64}) {
+                for (float temperature : new float[] {1f, 0.7f, 1.3f}) {
+                    gpu.launch("topk", rows, 1, 256, logits, n, temperature, k, cap, ids, vals, counts);
+                    int[] c = new int[rows], gotIds = new int[rows * cap];
+                    float[] gotVals = new float[rows * cap];
+                    gpu.download(c, counts, rows);
+                    gpu.download(gotIds, ids, rows * cap);
+                    gpu.download(gotVals, 0, vals, rows * cap);
+                    for (int r = 0; r < rows; r++) {
+                        String where = "row " + r + ", k " + k + ", temperature " + temperature;
+                        org.speclab.engine.Candidates want = org.speclab.engine.Candidates.of(java.util.Arrays.copyOfRange(x, r * n, (r + 1) * n), temperature, k);
+                        assertEquals(want.size(), c[r], where);
+                        if (r == 2) assertEquals(n, c[r], where); // all tied: more than fit
+                        if (c[r] > cap) continue;
+                        assertArrayEquals(want.ids(), java.util.Arrays.copyOfRange(gotIds, r * cap, r * cap + c[r]), where);
+                        assertArrayEquals(want.scaled(), java.util.Arrays.copyOfRange(gotVals, r * cap, r * cap + c[r]), where);
+                    }
+                }
+            }
+        } finally {
+            gpu.free(logits);
+            gpu.free(ids);
+            gpu.free(vals);
+            gpu.free(counts);
+        }
+    }
 }
