@@ -3,7 +3,7 @@
 #   gpu/run-suite.sh            (from the repository root; results under gpu-results/)
 # 1. the JUnit tests tagged "gpu" (CudaParityTest: every kernel and weight type against the CPU
 #    engine, batch invariance, greedy stories260K = run.c's text, speculative greedy = target-only,
-#    the gauges);
+#    the gauges, top-k on the device, the recorded decode step (CUDA graph), cuBLAS where it loads);
 # 2. `bench --device cuda` on synthetic Llama-2-7B-shaped models in F16 and Q8_0 (`synth --preset
 #    llama2-7b`, 13.5 and 7.2 GB: the device needs ~16 GB free; disk ~21 GB under gpu-results/).
 # It runs from gpu-carry/ (ignored by git), made by gpu/prepare-carry.sh on a build machine: a
@@ -51,6 +51,9 @@ for type in f16 q8_0; do
     [ -f "$model" ] || "$JAVA" $flags -cp "$cp_all" org.speclab.Main synth --preset llama2-7b --type "$type" -o "$model"
     echo "== bench --device cuda, llama2-7b $type" | tee -a "$out/suite.txt"
     run "$JAVA" $flags -cp "$cp_all" org.speclab.Main bench -m "$model" --device cuda -p 64 -n 64 -r 3
+    # whether the recorded decode step (CUDA graph) helps: the same decode, launched kernel by kernel
+    echo "== bench --device cuda, llama2-7b $type, CUDA graphs off" | tee -a "$out/suite.txt"
+    run env SPECLAB_CUDA_GRAPHS=0 "$JAVA" $flags -cp "$cp_all" org.speclab.Main bench -m "$model" --device cuda -p 0 -n 64 -r 3 --verify 0
 done
 echo "== done (exit $status); everything above is in $out/suite.txt" | tee -a "$out/suite.txt"
 exit $status

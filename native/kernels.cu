@@ -264,12 +264,16 @@ extern "C" __global__ void __launch_bounds__(BLOCK) rmsnorm(const float* x, cons
     for (int j = threadIdx.x; j < n; j += BLOCK) ot[j] = __fmul_rn(weight[j], __fmul_rn(scale, xt[j]));
 }
 
+// Positions come from device memory (*start, the first position of the call), not from launch
+// arguments: a decode step's launches are then the same every step, and the host can record them
+// once as a CUDA graph and replay it.
+
 // Rotates pairs (2i, 2i+1) of each head's first ropeDim values, as CpuTransformer.rope does, with
 // the angle's cos/sin taken from a table the host computes like the CPU engine (Java's Math.cos).
-// grid: T positions; the table row is position startPos + t.
-extern "C" __global__ void rope(float* q, float* k, const float* cosT, const float* sinT, int startPos,
+// grid: T positions; the table row is position *start + t.
+extern "C" __global__ void rope(float* q, float* k, const float* cosT, const float* sinT, const int* start,
                                 int heads, int kvHeads, int headDim, int ropeDim) {
-    int t = blockIdx.x, n = ropeDim / 2;
+    int t = blockIdx.x, n = ropeDim / 2, startPos = *start;
     const float* c = cosT + (long long)(startPos + t) * n;
     const float* s = sinT + (long long)(startPos + t) * n;
     for (int p = threadIdx.x; p < (heads + kvHeads) * n; p += blockDim.x) {
@@ -282,13 +286,24 @@ extern "C" __global__ void rope(float* q, float* k, const float* cosT, const flo
     }
 }
 
-// Causal grouped-query attention of position startPos + t (grid.y = t) for head grid.x over the
-// cached positions 0..startPos + t, whose keys and values the host wrote before this launch.
+// Writes the keys and values of T positions into the cache at positions *start ..
+// (grid: enough blocks of 256 threads for T · kvDim values).
+extern "C" __global__ void kv_store(const float* k, const float* v, float* keys, float* values, const int* start, int T, int kvDim) {
+    long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < (long long)T * kvDim) {
+        long long at = (long long)(*start) * kvDim + i;
+        keys[at] = k[i];
+        values[at] = v[i];
+    }
+}
+
+// Causal grouped-query attention of position *start + t0 + t (grid.y = t) for head grid.x over the
+// cached positions 0..that position, whose keys and values kv_store wrote before this launch.
 // scores: [T][heads][capacity] scratch. Softmax and weighted sum as CpuTransformer.attention.
 extern "C" __global__ void __launch_bounds__(BLOCK) attention(const float* q, const float* keys, const float* values, float* out,
-                                     float* scores, int startPos, int heads, int kvHeads, int headDim, int capacity) {
+                                     float* scores, const int* start, int t0, int heads, int kvHeads, int headDim, int capacity) {
     __shared__ float red[BLOCK + 1];
-    int h = blockIdx.x, t = blockIdx.y, pos = startPos + t;
+    int h = blockIdx.x, t = blockIdx.y, pos = *start + t0 + t;
     int kvDim = kvHeads * headDim, kvo = (h / (heads / kvHeads)) * headDim;
     const float* qh = q + (long long)t * heads * headDim + h * headDim;
     float* att = scores + ((long long)t * heads + h) * capacity;
@@ -430,5 +445,5 @@ EMU_REGISTER(matmul_q4_1) EMU_REGISTER(matmul_q4_k) EMU_REGISTER(matmul_q6_k)
 EMU_REGISTER(embed_f32) EMU_REGISTER(embed_f32_1) EMU_REGISTER(embed_f16) EMU_REGISTER(embed_f16_1)
 EMU_REGISTER(embed_bf16) EMU_REGISTER(embed_bf16_1) EMU_REGISTER(embed_q8_0) EMU_REGISTER(embed_q4_0)
 EMU_REGISTER(embed_q4_1) EMU_REGISTER(embed_q4_k) EMU_REGISTER(embed_q6_k)
-EMU_REGISTER(rmsnorm) EMU_REGISTER(rope) EMU_REGISTER(attention) EMU_REGISTER(swiglu) EMU_REGISTER(add) EMU_REGISTER(argmax) EMU_REGISTER(topk)
+EMU_REGISTER(rmsnorm) EMU_REGISTER(rope) EMU_REGISTER(kv_store) EMU_REGISTER(attention) EMU_REGISTER(swiglu) EMU_REGISTER(add) EMU_REGISTER(argmax) EMU_REGISTER(topk)
 #endif

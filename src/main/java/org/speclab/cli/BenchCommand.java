@@ -98,7 +98,7 @@ final class BenchCommand implements Callable<Integer> {
                     cli.out.printf("%nDecode read %.2f GB/s (%.2f GB/s over device time: %.3f ms a step by CUDA events); %s copies %.2f GB/s (%.0f%% of it by device time)."
                                     + " Device memory used %.2f of %.2f GB.%n", gbs, kernelGbs, ms, gpu.device(), peak, 100 * kernelGbs / peak,
                             (mem[1] - mem[0]) / 1e9, mem[1] / 1e9);
-                    cli.out.println(gpu.longPromptPath() + ".");
+                    cli.out.println(gpu.longPromptPath() + ". " + gpu.decodePath() + ".");
                 }
                 if (verify > 0) {
                     // a verify pass after gen positions of context, against a decode step at the same place

@@ -172,7 +172,7 @@ public final class CudaTransformer implements Transformer {
             v = pool.take(d * c.kvDim(), "activations");
             hb = pool.take(d * c.hiddenDim(), "activations");
             hb2 = pool.take(d * c.hiddenDim(), "activations");
-            tokens = pool.take(d, "tokens");
+            tokens = pool.take(4L * (batch + 1), "tokens"); // the tokens, then the call's first position
             argmax = pool.take(d, "tokens");
             scores = pool.take(4L * MAX_T * c.heads() * positions, "attention scores");
             int n = c.ropeDim() / 2;
@@ -301,8 +301,76 @@ public final class CudaTransformer implements Transformer {
         cache.truncate(startPos);
         cache.ensureCapacity(startPos + T, gpu);
         Workspace w = workspace(T, Math.max(startPos + T, cache.capacity()));
+        if (outputs > logitRows) {
+            if (logitRows > 0) pool.give(logits);
+            logitRows = 0;
+            logits = pool.take(4L * outputs * c.vocabSize(), "logits");
+            logitRows = outputs;
+        }
         gpu.startTimer();
-        gpu.upload(w.tokens, tokens, T);
+        int[] input = Arrays.copyOf(tokens, T + 1);
+        input[T] = startPos;
+        gpu.upload(w.tokens, input, T + 1);
+        if (T == 1 && outputs == 1 && graphs) {
+            decodeStep(cache, w);
+        } else {
+            layers(cache, w, T, outputs);
+        }
+        cache.setLength(startPos + T);
+        lastStepMillis = gpu.stopTimer(); // also where a kernel's fault would surface
+        return logits;
+    }
+
+    /** Whether decode steps replay a recorded CUDA graph (SPECLAB_CUDA_GRAPHS=0 turns it off). */
+    private boolean graphs = !"0".equals(System.getenv("SPECLAB_CUDA_GRAPHS")) && !"false".equals(System.getProperty("speclab.cuda.graphs"));
+    /** The recorded decode step and what it was recorded with: any change of buffers records anew. */
+    private Object graph;
+    private GraphKey graphKey;
+    private int graphReplays;
+
+    private record GraphKey(CudaKvCache cache, long keys, int capacity, Workspace ws, long logits) {}
+
+    /**
+     * One position, one output: the step's hundreds of launches, recorded once as a CUDA graph and
+     * replayed with one call while the cache, the workspace and the logits buffer stay where they
+     * are (the position is read from device memory, so the launches do not change from step to
+     * step). Where graphs are not available the launches are made one by one.
+     */
+    private void decodeStep(CudaKvCache cache, Workspace w) {
+        GraphKey key = new GraphKey(cache, cache.keys(0), cache.capacity(), w, logits);
+        if (graph == null || !key.equals(graphKey)) {
+            if (graph != null) gpu.release(graph);
+            graph = null;
+            graphKey = null;
+            try {
+                graph = gpu.capture(() -> layers(cache, w, 1, 1));
+            } catch (EngineException e) {
+                graphs = false; // the launches one by one still work
+                System.getLogger(CudaTransformer.class.getName()).log(System.Logger.Level.WARNING, "CUDA graphs are off: " + e.getMessage());
+            }
+            if (graph == null) {
+                graphs = false;
+                layers(cache, w, 1, 1);
+                return;
+            }
+            graphKey = key;
+        }
+        gpu.replay(graph);
+        graphReplays++;
+    }
+
+    /** Decode steps that replayed a recorded graph (for tests and the bench). */
+    public synchronized int graphReplays() { return graphReplays; }
+
+    /** One line on decode steps: replayed as a recorded CUDA graph, or launched one by one. */
+    public synchronized String decodePath() {
+        return graphs ? "Decode steps: a recorded CUDA graph, replayed " + graphReplays + " times so far"
+                : "Decode steps: launched kernel by kernel (CUDA graphs off" + ("0".equals(System.getenv("SPECLAB_CUDA_GRAPHS")) ? ": SPECLAB_CUDA_GRAPHS=0)" : ")");
+    }
+
+    /** The launches of a forward pass over T positions whose tokens and first position are on the device. */
+    private void layers(CudaKvCache cache, Workspace w, int T, int outputs) {
+        long start = w.tokens + 4L * T;
         gpu.launch("embed_" + embedding.kernel(), ceil(embedding.cols() / embedding.unit(), MM_THREADS), T, MM_THREADS,
                 embedding.address(), embedding.rowBytes(), embedding.cols(), w.tokens, w.x);
         int kvDim = c.kvDim();
@@ -312,13 +380,12 @@ public final class CudaTransformer implements Transformer {
             matmul(L.wq, w.xb, w.q, T);
             matmul(L.wk, w.xb, w.k, T);
             matmul(L.wv, w.xb, w.v, T);
-            gpu.launch("rope", T, 1, 128, w.q, w.k, w.cos, w.sin, startPos, c.heads(), c.kvHeads(), c.headDim(), c.ropeDim());
-            gpu.copy(cache.keys(l) + 4L * startPos * kvDim, w.k, 4L * T * kvDim);
-            gpu.copy(cache.values(l) + 4L * startPos * kvDim, w.v, 4L * T * kvDim);
+            gpu.launch("rope", T, 1, 128, w.q, w.k, w.cos, w.sin, start, c.heads(), c.kvHeads(), c.headDim(), c.ropeDim());
+            gpu.launch("kv_store", ceil((long) T * kvDim, ELEMENTWISE), 1, ELEMENTWISE, w.k, w.v, cache.keys(l), cache.values(l), start, T, kvDim);
             for (int t0 = 0; t0 < T; t0 += MAX_T) {
                 int n = Math.min(MAX_T, T - t0);
                 gpu.launch("attention", c.heads(), n, BLOCK, w.q + 4L * t0 * c.qDim(), cache.keys(l), cache.values(l), w.att + 4L * t0 * c.qDim(),
-                        w.scores, startPos + t0, c.heads(), c.kvHeads(), c.headDim(), w.positions);
+                        w.scores, start, t0, c.heads(), c.kvHeads(), c.headDim(), w.positions);
             }
             matmul(L.wo, w.att, w.out, T);
             add(w.x, w.out, (long) T * c.dim());
@@ -330,19 +397,10 @@ public final class CudaTransformer implements Transformer {
             matmul(L.down, w.hb, w.out, T);
             add(w.x, w.out, (long) T * c.dim());
         }
-        cache.setLength(startPos + T);
-        if (outputs > logitRows) {
-            if (logitRows > 0) pool.give(logits);
-            logitRows = 0;
-            logits = pool.take(4L * outputs * c.vocabSize(), "logits");
-            logitRows = outputs;
-        }
         if (outputs > 0) {
             gpu.launch("rmsnorm", outputs, 1, BLOCK, w.x + 4L * (T - outputs) * c.dim(), outputNorm, w.xb, c.dim(), c.rmsEps());
             matmul(classifier, w.xb, logits, outputs);
         }
-        lastStepMillis = gpu.stopTimer(); // also where a kernel's fault would surface
-        return logits;
     }
 
     /**
@@ -406,6 +464,8 @@ public final class CudaTransformer implements Transformer {
     public synchronized void close() {
         if (closed) return;
         closed = true;
+        if (graph != null) gpu.release(graph);
+        graph = null;
         pool.close();
         ws = null;
         if (weights != null) weights.close();

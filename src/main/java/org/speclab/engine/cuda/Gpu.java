@@ -50,6 +50,19 @@ interface Gpu extends AutoCloseable {
         throw new UnsupportedOperationException(name() + " has no cuBLAS");
     }
 
+    /**
+     * Records the launches {@code work} makes, without running them, as one graph to replay (CUDA
+     * graphs); null where this device does not record. Only launches may happen inside: no copies,
+     * uploads or allocations.
+     */
+    default Object capture(Runnable work) { return null; }
+
+    /** Runs a recorded graph's launches again, in order, after the work queued before. */
+    default void replay(Object graph) { throw new UnsupportedOperationException(name() + " records no graphs"); }
+
+    /** Frees a recorded graph. */
+    default void release(Object graph) {}
+
     /** Waits for the device; a pending kernel error is reported as happening in {@code what}. */
     void synchronize(String what);
 

@@ -49,6 +49,9 @@ final class JCudaGpu implements Gpu {
     private final CUevent[] stagingDone = new CUevent[2];
     private final CUevent timerStart = new CUevent(), timerStop = new CUevent();
     private String lastKernel = "none";
+    /** The stream graphs are recorded from and replayed on (blocking: ordered with the default stream's work). */
+    private jcuda.driver.CUstream graphStream;
+    private boolean capturing;
     /** cuBLAS, created on first use where libcublas loads; why not otherwise. */
     private jcuda.jcublas.cublasHandle blas;
     private String blasMissing;
@@ -256,6 +259,50 @@ final class JCudaGpu implements Gpu {
     }
 
     @Override
+    public synchronized Object capture(Runnable work) {
+        if ("0".equals(System.getenv("SPECLAB_CUDA_GRAPHS")) || "false".equals(System.getProperty("speclab.cuda.graphs"))) return null;
+        bind();
+        if (graphStream == null) {
+            jcuda.driver.CUstream s = new jcuda.driver.CUstream();
+            check(cuStreamCreate(s, jcuda.driver.CUstream_flags.CU_STREAM_DEFAULT), "cuStreamCreate (for CUDA graphs)");
+            graphStream = s;
+        }
+        check(cuStreamBeginCapture(graphStream, jcuda.driver.CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL), "cuStreamBeginCapture");
+        capturing = true;
+        jcuda.driver.CUgraph g = new jcuda.driver.CUgraph();
+        try {
+            work.run();
+        } finally {
+            capturing = false;
+            int rc = cuStreamEndCapture(graphStream, g);
+            if (rc != CUresult.CUDA_SUCCESS) {
+                cuGraphDestroy(g);
+                check(rc, "cuStreamEndCapture");
+            }
+        }
+        jcuda.driver.CUgraphExec exec = new jcuda.driver.CUgraphExec();
+        int rc = cuGraphInstantiate(exec, g, 0);
+        cuGraphDestroy(g);
+        check(rc, "cuGraphInstantiate");
+        return exec;
+    }
+
+    @Override
+    public synchronized void replay(Object graph) {
+        bind();
+        lastKernel = "a recorded decode step (CUDA graph)";
+        check(cuGraphLaunch((jcuda.driver.CUgraphExec) graph, graphStream), "cuGraphLaunch");
+        if (SYNC_EACH) synchronize("a recorded decode step (CUDA graph)");
+    }
+
+    @Override
+    public synchronized void release(Object graph) {
+        if (closed) return;
+        bind();
+        cuGraphExecDestroy((jcuda.driver.CUgraphExec) graph);
+    }
+
+    @Override
     public synchronized void launch(String kernel, int gridX, int gridY, int block, Object... args) {
         bind();
         CUfunction f = functions.get(kernel);
@@ -275,9 +322,9 @@ final class JCudaGpu implements Gpu {
             };
         }
         lastKernel = kernel;
-        check(cuLaunchKernel(f, gridX, gridY, 1, block, 1, 1, 0, null, Pointer.to(params), null),
+        check(cuLaunchKernel(f, gridX, gridY, 1, block, 1, 1, 0, capturing ? graphStream : null, Pointer.to(params), null),
                 "launching kernel " + kernel + " (" + gridX + "×" + gridY + " blocks of " + block + ")");
-        if (SYNC_EACH) check(cuCtxSynchronize(), "kernel " + kernel);
+        if (SYNC_EACH && !capturing) check(cuCtxSynchronize(), "kernel " + kernel);
     }
 
     @Override
@@ -344,6 +391,8 @@ final class JCudaGpu implements Gpu {
             bind();
             if (blas != null) jcuda.jcublas.JCublas2.cublasDestroy(blas);
             blas = null;
+            if (graphStream != null) cuStreamDestroy(graphStream);
+            graphStream = null;
             for (CUdeviceptr p : allocations.values()) cuMemFree(p);
             allocations.clear();
             for (int i = 0; i < 2; i++) {

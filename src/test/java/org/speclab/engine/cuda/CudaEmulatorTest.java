@@ -144,6 +144,36 @@ class CudaEmulatorTest {
         }
     }
 
+    /**
+     * Decode steps replay one recorded graph: the same logits as launching step by step, recorded
+     * anew when the cache grows (its buffer moves) or another cache comes; never for batches.
+     */
+    @Test
+    void decodeStepsReplayARecordedGraphWithTheSameLogits() throws Exception {
+        Path file = RandomModels.write(dir.resolve("graph.gguf"), CudaChecks.shape(GgmlType.Q8_0), 8);
+        EmulatedGpu replaying = new EmulatedGpu(), launching = new EmulatedGpu();
+        launching.graphs = false;
+        try (ModelFile f = ModelFiles.open(file, null); CudaTransformer a = new CudaTransformer(replaying, f, DeviceWeights.Progress.NONE);
+             CudaTransformer b = new CudaTransformer(launching, f, DeviceWeights.Progress.NONE)) {
+            int[] tokens = CudaChecks.TOKENS;
+            KvCache ca = a.newCache(4), cb = b.newCache(4); // grows twice on the way to 22 positions
+            for (int p = 0; p < tokens.length; p++) {
+                float[] got = a.forward(ca, new int[] {tokens[p]}, p, 1)[0], want = b.forward(cb, new int[] {tokens[p]}, p, 1)[0];
+                org.junit.jupiter.api.Assertions.assertArrayEquals(want, got, "position " + p);
+            }
+            assertEquals(tokens.length, replaying.replays);
+            assertEquals(tokens.length, a.graphReplays());
+            assertEquals(0, launching.replays);
+            // a second cache, and a batch between steps, then back: still the same logits
+            KvCache other = a.newCache(30);
+            float[][] batch = a.forward(other, java.util.Arrays.copyOf(tokens, 5), 0, 2);
+            float[][] batchWant = b.forward(b.newCache(30), java.util.Arrays.copyOf(tokens, 5), 0, 2);
+            for (int o = 0; o < 2; o++) org.junit.jupiter.api.Assertions.assertArrayEquals(batchWant[o], batch[o], "batch output " + o);
+            assertEquals(tokens.length, replaying.replays, "batches are launched, not replayed");
+            org.junit.jupiter.api.Assertions.assertArrayEquals(b.forward(cb, new int[] {7}, 3, 1)[0], a.forward(ca, new int[] {7}, 3, 1)[0], "after a rollback");
+        }
+    }
+
     @Test
     void argmaxOnTheDeviceIsTheSamplersArgmax() throws Exception {
         Path file = RandomModels.write(dir.resolve("argmax.gguf"), CudaChecks.shape(GgmlType.Q8_0), 2);

@@ -93,6 +93,32 @@ class CudaParityTest {
         CudaChecks.topKCandidatesAreTheHostsSelection(dir, CudaParityTest::cuda);
     }
 
+    /** Decode steps replay a recorded CUDA graph, bit for bit the logits of launching them one by one. */
+    @Test
+    void decodeStepsReplayAGraphWithTheLaunchesLogits() throws Exception {
+        Path file = org.speclab.engine.RandomModels.write(dir.resolve("graph.gguf"), CudaChecks.shape(GgmlType.Q8_0), 8);
+        try (ModelFile f = ModelFiles.open(file, null); CudaTransformer replaying = (CudaTransformer) cuda(f)) {
+            CudaTransformer launching;
+            System.setProperty("speclab.cuda.graphs", "false");
+            try {
+                launching = (CudaTransformer) cuda(f);
+            } finally {
+                System.clearProperty("speclab.cuda.graphs");
+            }
+            try (launching) {
+                int[] tokens = CudaChecks.TOKENS;
+                var ca = replaying.newCache(4);
+                var cb = launching.newCache(4);
+                for (int p = 0; p < tokens.length; p++) {
+                    float[] got = replaying.forward(ca, new int[] {tokens[p]}, p, 1)[0], want = launching.forward(cb, new int[] {tokens[p]}, p, 1)[0];
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(want, got, "position " + p);
+                }
+                assertEquals(tokens.length, replaying.graphReplays(), "decode steps that replayed a graph");
+                assertEquals(0, launching.graphReplays());
+            }
+        }
+    }
+
     /** Where libcublas loads, a 200-token prompt through cuBLAS gives the matrix kernels' logits to rounding. */
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"F16", "Q8_0", "Q4_K"})

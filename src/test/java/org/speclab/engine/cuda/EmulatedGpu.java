@@ -73,6 +73,40 @@ final class EmulatedGpu implements Gpu {
 
     void setFreeMemory(long bytes) { free = bytes; }
 
+    /**
+     * Graphs as a device records them: the launches, arguments and all, replayed as they were. A
+     * launch argument that should change from step to step (a position) then shows as a wrong
+     * result, as it would on a GPU; copies and uploads inside a recording fail, as on a GPU.
+     */
+    boolean graphs = true;
+    private java.util.List<Launch> recording;
+    int replays;
+
+    private record Launch(String kernel, int gridX, int gridY, int block, Object[] args) {}
+
+    @Override
+    public Object capture(Runnable work) {
+        if (!graphs) return null;
+        recording = new java.util.ArrayList<>();
+        try {
+            work.run();
+            return java.util.List.copyOf(recording);
+        } finally {
+            recording = null;
+        }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void replay(Object graph) {
+        replays++;
+        for (Launch l : (java.util.List<Launch>) graph) launch(l.kernel, l.gridX, l.gridY, l.block, l.args);
+    }
+
+    private void notRecording(String what) {
+        if (recording != null) throw new EngineException("emulated:0: " + what + " while recording a graph");
+    }
+
     /** Whether this emulated device has cuBLAS (a plain loop in its place); how many products it ran. */
     boolean blas = true;
     int gemmCalls;
@@ -103,6 +137,7 @@ final class EmulatedGpu implements Gpu {
 
     @Override
     public synchronized long alloc(long bytes, String what) {
+        notRecording("alloc");
         if (bytes > free) throw new EngineException("emulated:0: out of device memory for " + what);
         Arena a = Arena.ofShared();
         long address = a.allocate(Math.max(1, bytes), 256).address();
@@ -124,36 +159,46 @@ final class EmulatedGpu implements Gpu {
 
     @Override
     public void upload(long dst, MemorySegment src) {
+        notRecording("upload");
         MemorySegment.copy(src, 0, at(dst, src.byteSize()), 0, src.byteSize());
     }
 
     @Override
     public void upload(long dst, int[] src, int count) {
+        notRecording("upload");
         MemorySegment.copy(src, 0, at(dst, 4L * count), ValueLayout.JAVA_INT, 0, count);
     }
 
     @Override
     public void upload(long dst, float[] src, int count) {
+        notRecording("upload");
         MemorySegment.copy(src, 0, at(dst, 4L * count), ValueLayout.JAVA_FLOAT, 0, count);
     }
 
     @Override
     public void download(float[] dst, int dstOffset, long src, int count) {
+        notRecording("download");
         MemorySegment.copy(at(src, 4L * count), ValueLayout.JAVA_FLOAT, 0, dst, dstOffset, count);
     }
 
     @Override
     public void download(int[] dst, long src, int count) {
+        notRecording("download");
         MemorySegment.copy(at(src, 4L * count), ValueLayout.JAVA_INT, 0, dst, 0, count);
     }
 
     @Override
     public void copy(long dst, long src, long bytes) {
+        notRecording("copy");
         MemorySegment.copy(at(src, bytes), 0, at(dst, bytes), 0, bytes);
     }
 
     @Override
     public void launch(String kernel, int gridX, int gridY, int block, Object... args) {
+        if (recording != null) {
+            recording.add(new Launch(kernel, gridX, gridY, block, args.clone()));
+            return;
+        }
         try (Arena a = Arena.ofConfined()) {
             MemorySegment ptrs = a.allocate(ValueLayout.ADDRESS, Math.max(1, args.length));
             for (int i = 0; i < args.length; i++) {

@@ -73,7 +73,7 @@ final class KernelChecks {
         }
     }
 
-    /** RMSNorm, RoPE, attention, SwiGLU, add and argmax. */
+    /** RMSNorm, RoPE, attention, the cache store, SwiGLU, add and argmax. */
     static void layer(Gpu gpu, double bound) {
         Random rnd = new Random(1);
         long a = gpu.alloc(4L << 16, "a"), b = gpu.alloc(4L << 16, "b"), c = gpu.alloc(4L << 16, "c"), d = gpu.alloc(4L << 16, "d"), e = gpu.alloc(4L << 16, "e");
@@ -99,7 +99,9 @@ final class KernelChecks {
             gpu.upload(b, k, k.length);
             gpu.upload(c, cos, cos.length);
             gpu.upload(d, sin, sin.length);
-            gpu.launch("rope", T, 1, 128, a, b, c, d, start, heads, kvHeads, hd, ropeDim);
+            long startAt = gpu.alloc(4, "position"); // positions are read from device memory (so a decode step can be replayed)
+            gpu.upload(startAt, new int[] {start}, 1);
+            gpu.launch("rope", T, 1, 128, a, b, c, d, startAt, heads, kvHeads, hd, ropeDim);
             float[] gq = new float[q.length], gk = new float[k.length];
             gpu.download(gq, 0, a, q.length);
             gpu.download(gk, 0, b, k.length);
@@ -114,7 +116,9 @@ final class KernelChecks {
                 float[] keys = gaussian(rnd, cap * kvDim), values = gaussian(rnd, cap * kvDim);
                 gpu.upload(c, keys, keys.length);
                 gpu.upload(d, values, values.length);
-                gpu.launch("attention", heads, T, 256, a, c, d, b, e, from, heads, kvHeads, hd, cap);
+                // the launch's first position comes as *pos + t0: here 2 + (from − 2)
+                gpu.upload(startAt, new int[] {from - 2}, 1);
+                gpu.launch("attention", heads, T, 256, a, c, d, b, e, startAt, 2, heads, kvHeads, hd, cap);
                 float[] att = new float[T * heads * hd];
                 gpu.download(att, 0, b, att.length);
                 for (int t = 0; t < T; t++) {
@@ -136,6 +140,25 @@ final class KernelChecks {
                     }
                 }
             }
+            // kv_store: 3 positions' keys and values into 12-position caches at *start = 4, the rest untouched
+            {
+                int kvDim = kvHeads * hd, cap = 12;
+                float[] kk = gaussian(rnd, T * kvDim), vv = gaussian(rnd, T * kvDim), keys = gaussian(rnd, cap * kvDim), values = gaussian(rnd, cap * kvDim);
+                gpu.upload(a, kk, kk.length);
+                gpu.upload(b, vv, vv.length);
+                gpu.upload(c, keys, keys.length);
+                gpu.upload(d, values, values.length);
+                gpu.upload(startAt, new int[] {4}, 1);
+                gpu.launch("kv_store", 1, 1, 256, a, b, c, d, startAt, T, kvDim);
+                System.arraycopy(kk, 0, keys, 4 * kvDim, kk.length);
+                System.arraycopy(vv, 0, values, 4 * kvDim, vv.length);
+                float[] gotKeys = new float[keys.length], gotValues = new float[values.length];
+                gpu.download(gotKeys, 0, c, keys.length);
+                gpu.download(gotValues, 0, d, values.length);
+                assertArrayEquals(keys, gotKeys, "kv_store keys");
+                assertArrayEquals(values, gotValues, "kv_store values");
+            }
+            gpu.free(startAt);
             // SwiGLU and the residual add
             float[] g = gaussian(rnd, 1000), u = gaussian(rnd, 1000);
             gpu.upload(a, g, 1000);
