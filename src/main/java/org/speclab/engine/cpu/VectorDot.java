@@ -26,6 +26,8 @@ final class VectorDot {
      * shape: 128-bit machines (Apple Silicon, SSE-only x86) would otherwise fail here, in a static initializer.
      */
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, jdk.incubator.vector.VectorShape.forBitSize(Math.max(64, F.vectorBitSize() / 4)));
+    /** Sixteen bytes, the unit of the block formats' row dequantization at every vector width. */
+    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /**
@@ -199,13 +201,13 @@ final class VectorDot {
                 scaleMinK4(w, bo + 4, g, sm);
                 float d1 = d * sm[0], m1 = dmin * sm[1];
                 long q = bo + 16 + 32L * (g >> 1);
-                ByteVector qa = ByteVector.fromMemorySegment(B, w, q, LE), qb = ByteVector.fromMemorySegment(B, w, q + 16, LE);
+                ByteVector qa = ByteVector.fromMemorySegment(B16, w, q, LE), qb = ByteVector.fromMemorySegment(B16, w, q + 16, LE);
                 if ((g & 1) == 1) {
                     qa = qa.lanewise(VectorOperators.LSHR, 4);
                     qb = qb.lanewise(VectorOperators.LSHR, 4);
                 }
-                ((FloatVector) qa.and((byte) 0x0F).convertShape(VectorOperators.B2F, F, 0)).mul(d1).sub(m1).intoArray(out, j + 32 * g);
-                ((FloatVector) qb.and((byte) 0x0F).convertShape(VectorOperators.B2F, F, 0)).mul(d1).sub(m1).intoArray(out, j + 32 * g + 16);
+                unit(qa.and((byte) 0x0F), d1, m1, out, j + 32 * g);
+                unit(qb.and((byte) 0x0F), d1, m1, out, j + 32 * g + 16);
             }
         }
     }
@@ -219,13 +221,12 @@ final class VectorDot {
                 long ql = bo + 64L * half, qh = bo + 128 + 32L * half, sc = bo + 192 + 8L * half;
                 for (int a = 0; a < 4; a++) {
                     for (int sub = 0; sub < 2; sub++) {
-                        ByteVector lo = ByteVector.fromMemorySegment(B, w, ql + (a & 1) * 32L + 16L * sub, LE);
-                        ByteVector hi = ByteVector.fromMemorySegment(B, w, qh + 16L * sub, LE);
+                        ByteVector lo = ByteVector.fromMemorySegment(B16, w, ql + (a & 1) * 32L + 16L * sub, LE);
+                        ByteVector hi = ByteVector.fromMemorySegment(B16, w, qh + 16L * sub, LE);
                         ByteVector low4 = a < 2 ? lo.and((byte) 0x0F) : lo.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
                         ByteVector high2 = hi.lanewise(VectorOperators.LSHR, 2 * a).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
-                        ByteVector q = low4.or(high2).sub((byte) 32);
                         float scale = d * w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, sc + sub + 2L * a);
-                        ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(scale).intoArray(out, j + 128 * half + 32 * a + 16 * sub);
+                        unit(low4.or(high2).sub((byte) 32), scale, 0f, out, j + 128 * half + 32 * a + 16 * sub);
                     }
                 }
             }
@@ -487,13 +488,28 @@ final class VectorDot {
         }
     }
 
+    /**
+     * The 16 signed bytes of {@code u} as floats u·a − m into out[o .. o + 16): one 128-bit byte
+     * vector at every width, widened in 16 / LANES parts, so every block format's rows dequantize in
+     * vector lanes on 512-, 256- and 128-bit machines alike, each weight by the same two roundings.
+     * (u·a − 0 and u·a + m' = u·a − (−m') are exact rewrites, so one form serves every format.)
+     */
+    private static void unit(ByteVector u, float a, float m, float[] out, int o) {
+        ((FloatVector) u.convertShape(VectorOperators.B2F, F, 0)).mul(a).sub(m).intoArray(out, o);
+        if (LANES <= 8) ((FloatVector) u.convertShape(VectorOperators.B2F, F, 1)).mul(a).sub(m).intoArray(out, o + LANES);
+        if (LANES <= 4) {
+            ((FloatVector) u.convertShape(VectorOperators.B2F, F, 2)).mul(a).sub(m).intoArray(out, o + 2 * LANES);
+            ((FloatVector) u.convertShape(VectorOperators.B2F, F, 3)).mul(a).sub(m).intoArray(out, o + 3 * LANES);
+        }
+    }
+
     /** A Q8_0 row in floats, each weight as {@link #q8_0} forms it (q·d). */
     static void q8_0Row(MemorySegment w, long off, float[] out, int n) {
         for (int b = 0, j = 0; j < n; b++, j += 32) {
             long bo = off + 34L * b;
-            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo)));
-            ((FloatVector) ByteVector.fromMemorySegment(B, w, bo + 2, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(out, j);
-            ((FloatVector) ByteVector.fromMemorySegment(B, w, bo + 18, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(out, j + 16);
+            float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo));
+            unit(ByteVector.fromMemorySegment(B16, w, bo + 2, LE), d, 0f, out, j);
+            unit(ByteVector.fromMemorySegment(B16, w, bo + 18, LE), d, 0f, out, j + 16);
         }
     }
 
@@ -501,10 +517,21 @@ final class VectorDot {
     static void q4_0Row(MemorySegment w, long off, float[] out, int n) {
         for (int b = 0, j = 0; j < n; b++, j += 32) {
             long bo = off + 18L * b;
-            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo)));
-            ByteVector qs = ByteVector.fromMemorySegment(B, w, bo + 2, LE);
-            ((FloatVector) qs.and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(out, j);
-            ((FloatVector) qs.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(out, j + 16);
+            float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo));
+            ByteVector qs = ByteVector.fromMemorySegment(B16, w, bo + 2, LE);
+            unit(qs.and((byte) 0x0F).sub((byte) 8), d, 0f, out, j);
+            unit(qs.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8), d, 0f, out, j + 16);
+        }
+    }
+
+    /** Q4_1 blocks {f16 d; f16 m; u8 qs[16]}: low nibbles are elements 0..15, high 16..31, w = q·d + m. */
+    static void q4_1Row(MemorySegment w, long off, float[] out, int n) {
+        for (int b = 0, j = 0; j < n; b++, j += 32) {
+            long bo = off + 20L * b;
+            float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo)), m = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo + 2));
+            ByteVector qs = ByteVector.fromMemorySegment(B16, w, bo + 4, LE);
+            unit(qs.and((byte) 0x0F), d, -m, out, j);
+            unit(qs.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F), d, -m, out, j + 16);
         }
     }
 

@@ -77,10 +77,12 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
             case F16 -> new F16(d, rows, cols);
             case BF16 -> new BF16(d, rows, cols);
             // the block kernels are written for 512-bit vectors; other widths dequantize through the codec
-            case Q8_0 -> VectorDot.LANES == 16 ? new Q8_0(d, rows, cols) : new Quantized(d, rows, cols, BlockCodec.of(t.type()));
-            case Q4_0 -> VectorDot.LANES == 16 ? new Q4_0(d, rows, cols) : new Quantized(d, rows, cols, BlockCodec.of(t.type()));
-            case Q4_K, Q6_K -> VectorDot.LANES == 16 ? new KQuant(d, rows, cols, BlockCodec.of(t.type())) : new Quantized(d, rows, cols, BlockCodec.of(t.type()));
-            case Q4_1 -> new Quantized(d, rows, cols, BlockCodec.of(t.type()));
+            // fused block kernels on 512-bit vectors; other widths (AVX2, NEON) dequantize rows in vector lanes
+            case Q8_0 -> VectorDot.LANES == 16 ? new Q8_0(d, rows, cols) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), VectorDot::q8_0Row);
+            case Q4_0 -> VectorDot.LANES == 16 ? new Q4_0(d, rows, cols) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), VectorDot::q4_0Row);
+            case Q4_K -> VectorDot.LANES == 16 ? new KQuant(d, rows, cols, BlockCodec.of(t.type())) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), VectorDot::q4_kRow);
+            case Q6_K -> VectorDot.LANES == 16 ? new KQuant(d, rows, cols, BlockCodec.of(t.type())) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), VectorDot::q6_kRow);
+            case Q4_1 -> new Quantized(d, rows, cols, BlockCodec.of(t.type()), VectorDot::q4_1Row);
             default -> throw new EngineException("tensor " + t.name() + ": weight type " + t.type()
                     + " is not supported by the CPU engine (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q6_K)");
         };
@@ -223,11 +225,17 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         }
     }
 
+    /** Dequantizes one row of a block format into floats (VectorDot's row forms). */
+    interface RowForm {
+        void row(MemorySegment w, long off, float[] out, int n);
+    }
+
     /**
-     * Other block types: the row is dequantized by its codec into a buffer, then multiplied with
-     * the dense vector path (a scalar dequantization: these types await their fused kernels).
+     * Block types without a fused kernel at this vector width (Q4_1; the others below 512 bits): each
+     * row is dequantized in vector lanes, then multiplied with the dense vector path, one position or
+     * a whole batch alike. {@code get} (and so {@link #dotScalar}) stays the codec's scalar reference.
      */
-    record Quantized(MemorySegment data, int rows, int cols, BlockCodec codec) implements WeightMatrix {
+    record Quantized(MemorySegment data, int rows, int cols, BlockCodec codec, RowForm form) implements WeightMatrix {
         private static final ThreadLocal<float[]> BLOCK = ThreadLocal.withInitial(() -> new float[256]);
         private static final ThreadLocal<float[][]> ROW = ThreadLocal.withInitial(() -> new float[1][0]);
 
@@ -252,7 +260,7 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
 
         @Override
         public void row(int row, float[] out) {
-            codec.dequantize(data, row * rowBytes(), out, 0, cols);
+            form.row(data, row * rowBytes(), out, cols);
         }
     }
 }
