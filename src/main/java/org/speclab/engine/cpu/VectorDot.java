@@ -21,8 +21,9 @@ final class VectorDot {
     private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, jdk.incubator.vector.VectorShape.forBitSize(F.vectorBitSize() / 2));
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     /**
-     * Bytes that widen to one float vector on 512-bit machines, the only width the block kernels
-     * take (WeightMatrix.of gives other widths the codec path). At least 64 bits, the smallest
+     * Bytes that widen to one float vector on 512-bit machines, the width of the fused block kernels
+     * (Q8_0's also runs at 256 bits, on 16-byte loads; WeightMatrix.of gives other widths and types
+     * the row forms). At least 64 bits, the smallest
      * shape: 128-bit machines (Apple Silicon, SSE-only x86) would otherwise fail here, in a static initializer.
      */
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, jdk.incubator.vector.VectorShape.forBitSize(Math.max(64, F.vectorBitSize() / 4)));
@@ -137,10 +138,28 @@ final class VectorDot {
         for (int b = 0, j = 0; j < n; b++, j += 32) {
             long bo = off + 34L * b;
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo)));
-            FloatVector q0 = (FloatVector) ByteVector.fromMemorySegment(B, w, bo + 2, LE).convertShape(VectorOperators.B2F, F, 0);
-            FloatVector q1 = (FloatVector) ByteVector.fromMemorySegment(B, w, bo + 18, LE).convertShape(VectorOperators.B2F, F, 0);
-            acc0 = q0.mul(d).fma(FloatVector.fromArray(F, x, j), acc0);
-            acc1 = q1.mul(d).fma(FloatVector.fromArray(F, x, j + 16), acc1);
+            if (LANES == 16) {
+                FloatVector q0 = (FloatVector) ByteVector.fromMemorySegment(B, w, bo + 2, LE).convertShape(VectorOperators.B2F, F, 0);
+                FloatVector q1 = (FloatVector) ByteVector.fromMemorySegment(B, w, bo + 18, LE).convertShape(VectorOperators.B2F, F, 0);
+                acc0 = q0.mul(d).fma(FloatVector.fromArray(F, x, j), acc0);
+                acc1 = q1.mul(d).fma(FloatVector.fromArray(F, x, j + 16), acc1);
+            } else if (LANES == 8) { // each 16-byte half widens in two parts; the chunks alternate between the accumulators as in dense
+                ByteVector qa = ByteVector.fromMemorySegment(B16, w, bo + 2, LE), qb = ByteVector.fromMemorySegment(B16, w, bo + 18, LE);
+                acc0 = ((FloatVector) qa.convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, j), acc0);
+                acc1 = ((FloatVector) qa.convertShape(VectorOperators.B2F, F, 1)).mul(d).fma(FloatVector.fromArray(F, x, j + 8), acc1);
+                acc0 = ((FloatVector) qb.convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, j + 16), acc0);
+                acc1 = ((FloatVector) qb.convertShape(VectorOperators.B2F, F, 1)).mul(d).fma(FloatVector.fromArray(F, x, j + 24), acc1);
+            } else { // 4 lanes: four parts per half
+                ByteVector qa = ByteVector.fromMemorySegment(B16, w, bo + 2, LE), qb = ByteVector.fromMemorySegment(B16, w, bo + 18, LE);
+                acc0 = ((FloatVector) qa.convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, j), acc0);
+                acc1 = ((FloatVector) qa.convertShape(VectorOperators.B2F, F, 1)).mul(d).fma(FloatVector.fromArray(F, x, j + 4), acc1);
+                acc0 = ((FloatVector) qa.convertShape(VectorOperators.B2F, F, 2)).mul(d).fma(FloatVector.fromArray(F, x, j + 8), acc0);
+                acc1 = ((FloatVector) qa.convertShape(VectorOperators.B2F, F, 3)).mul(d).fma(FloatVector.fromArray(F, x, j + 12), acc1);
+                acc0 = ((FloatVector) qb.convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, j + 16), acc0);
+                acc1 = ((FloatVector) qb.convertShape(VectorOperators.B2F, F, 1)).mul(d).fma(FloatVector.fromArray(F, x, j + 20), acc1);
+                acc0 = ((FloatVector) qb.convertShape(VectorOperators.B2F, F, 2)).mul(d).fma(FloatVector.fromArray(F, x, j + 24), acc0);
+                acc1 = ((FloatVector) qb.convertShape(VectorOperators.B2F, F, 3)).mul(d).fma(FloatVector.fromArray(F, x, j + 28), acc1);
+            }
         }
         return sum(acc0.add(acc1));
     }
