@@ -170,11 +170,25 @@ final class VectorDot {
         for (int b = 0, j = 0; j < n; b++, j += 32) {
             long bo = off + 18L * b;
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo)));
-            ByteVector qs = ByteVector.fromMemorySegment(B, w, bo + 2, LE);
-            FloatVector lo = (FloatVector) qs.and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0);
-            FloatVector hi = (FloatVector) qs.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0);
-            acc0 = lo.mul(d).fma(FloatVector.fromArray(F, x, j), acc0);
-            acc1 = hi.mul(d).fma(FloatVector.fromArray(F, x, j + 16), acc1);
+            if (LANES == 16) {
+                ByteVector qs = ByteVector.fromMemorySegment(B, w, bo + 2, LE);
+                FloatVector lo = (FloatVector) qs.and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0);
+                FloatVector hi = (FloatVector) qs.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0);
+                acc0 = lo.mul(d).fma(FloatVector.fromArray(F, x, j), acc0);
+                acc1 = hi.mul(d).fma(FloatVector.fromArray(F, x, j + 16), acc1);
+            } else { // 4 lanes (the only other width given this kernel): the nibbles widened in four parts,
+                // q − 8 taken in floats (exact), as the row form's bytes give it
+                ByteVector qs = ByteVector.fromMemorySegment(B16, w, bo + 2, LE);
+                ByteVector lo = qs.and((byte) 0x0F), hi = qs.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
+                acc0 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0)).sub(8f).mul(d).fma(FloatVector.fromArray(F, x, j), acc0);
+                acc1 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 1)).sub(8f).mul(d).fma(FloatVector.fromArray(F, x, j + 4), acc1);
+                acc0 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 2)).sub(8f).mul(d).fma(FloatVector.fromArray(F, x, j + 8), acc0);
+                acc1 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 3)).sub(8f).mul(d).fma(FloatVector.fromArray(F, x, j + 12), acc1);
+                acc0 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0)).sub(8f).mul(d).fma(FloatVector.fromArray(F, x, j + 16), acc0);
+                acc1 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 1)).sub(8f).mul(d).fma(FloatVector.fromArray(F, x, j + 20), acc1);
+                acc0 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 2)).sub(8f).mul(d).fma(FloatVector.fromArray(F, x, j + 24), acc0);
+                acc1 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 3)).sub(8f).mul(d).fma(FloatVector.fromArray(F, x, j + 28), acc1);
+            }
         }
         return sum(acc0.add(acc1));
     }

@@ -77,10 +77,10 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
             case F16 -> new F16(d, rows, cols);
             case BF16 -> new BF16(d, rows, cols);
             // the block kernels are written for 512-bit vectors; other widths dequantize through the codec
-            // fused block kernels on 512-bit vectors (Q8_0's also on 256: measured faster there than its row form,
-            // while Q4_0's row form beat a fused 256-bit kernel); other widths dequantize rows in vector lanes
+            // fused block kernels on 512-bit vectors; Q8_0's also at 256 and 128 bits, Q4_0's at 128 (where each
+            // measured faster than its row form; a fused 256-bit Q4_0 did not); the rest dequantize rows in vector lanes
             case Q8_0 -> VectorDot.LANES >= 4 ? new Q8_0(d, rows, cols) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), VectorDot::q8_0Row);
-            case Q4_0 -> VectorDot.LANES == 16 ? new Q4_0(d, rows, cols) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), VectorDot::q4_0Row);
+            case Q4_0 -> VectorDot.LANES != 8 ? new Q4_0(d, rows, cols) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), VectorDot::q4_0Row);
             case Q4_K -> VectorDot.LANES == 16 ? new KQuant(d, rows, cols, BlockCodec.of(t.type())) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), VectorDot::q4_kRow);
             case Q6_K -> VectorDot.LANES == 16 ? new KQuant(d, rows, cols, BlockCodec.of(t.type())) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), VectorDot::q6_kRow);
             case Q4_1 -> new Quantized(d, rows, cols, BlockCodec.of(t.type()), VectorDot::q4_1Row);
