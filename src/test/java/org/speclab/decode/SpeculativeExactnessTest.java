@@ -167,4 +167,22 @@ class SpeculativeExactnessTest {
             }
         }
     }
+
+    /** The block formats on 256-wide random models (a K-quant super-block per row), every drafter, k 1..8. */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
+    void randomQuantizedModels(GgmlType type, @TempDir Path dir) throws Exception {
+        Path t = RandomModels.write(dir.resolve("t.gguf"), new RandomModels.Shape(256, 512, 2, 4, 2, 48, false, type, 10000f), 13);
+        Path d = RandomModels.write(dir.resolve("d.gguf"), new RandomModels.Shape(256, 256, 1, 4, 2, 48, true, type, 10000f), 14);
+        try (ModelFile tf = ModelFiles.open(t, null); ModelFile df = ModelFiles.open(d, null);
+             Transformer tt = new CpuBackend().load(tf, 2); Transformer dt = new CpuBackend().load(df, 1)) {
+            int[] p = {1, 5, 7, 5, 7};
+            int[] plain = RandomDecoding.greedy(tt, p, 30);
+            for (int k = 1; k <= 8; k++) {
+                assertArrayEquals(plain, RandomDecoding.speculative(tt, new DraftModel(dt, "d", 50), k, p, 30, Sampler.greedy()), "draft k=" + k);
+                assertArrayEquals(plain, RandomDecoding.speculative(tt, new EarlyExit(tt, 1, 50), k, p, 30, Sampler.greedy()), "early exit k=" + k);
+                assertArrayEquals(plain, RandomDecoding.speculative(tt, new NGramLookup(2), k, p, 30, Sampler.greedy()), "n-gram k=" + k);
+            }
+        }
+    }
 }

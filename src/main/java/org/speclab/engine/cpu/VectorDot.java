@@ -194,6 +194,24 @@ final class VectorDot {
     }
 
     /**
+     * Q4_1 blocks {f16 d; f16 m; u8 qs[16]} (16 lanes): w = q·d + m, formed as {@link #q4_1Row}
+     * forms it (q·d − (−m) is the same float), so its row form and dense give these bits.
+     */
+    static float q4_1(MemorySegment w, long off, float[] x, int n) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+        for (int b = 0, j = 0; j < n; b++, j += 32) {
+            long bo = off + 20L * b;
+            float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo)), m = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo + 2));
+            ByteVector qs = ByteVector.fromMemorySegment(B, w, bo + 4, LE);
+            FloatVector lo = (FloatVector) qs.and((byte) 0x0F).convertShape(VectorOperators.B2F, F, 0);
+            FloatVector hi = (FloatVector) qs.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).convertShape(VectorOperators.B2F, F, 0);
+            acc0 = lo.mul(d).sub(-m).fma(FloatVector.fromArray(F, x, j), acc0);
+            acc1 = hi.mul(d).sub(-m).fma(FloatVector.fromArray(F, x, j + 16), acc1);
+        }
+        return sum(acc0.add(acc1));
+    }
+
+    /**
      * Q4_K super-blocks of 256: 8 groups of 32 with 6-bit scales and mins; w = (d·scale)·q − dmin·min,
      * the values the codec dequantizes to, multiplied in element order.
      */

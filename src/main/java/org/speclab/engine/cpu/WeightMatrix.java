@@ -13,7 +13,7 @@ import org.speclab.quant.BlockCodec;
  * times a vector, and {@code dotScalar}, the plain left-to-right reference the vector path is
  * tested against.
  */
-public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16, WeightMatrix.BF16, WeightMatrix.Q8_0, WeightMatrix.Q4_0, WeightMatrix.KQuant, WeightMatrix.Quantized {
+public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16, WeightMatrix.BF16, WeightMatrix.Q8_0, WeightMatrix.Q4_0, WeightMatrix.Q4_1, WeightMatrix.KQuant, WeightMatrix.Quantized {
     ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -83,7 +83,7 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
             case Q4_0 -> VectorDot.LANES != 8 ? new Q4_0(d, rows, cols) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), VectorDot::q4_0Row);
             case Q4_K -> VectorDot.LANES == 16 ? new KQuant(d, rows, cols, BlockCodec.of(t.type())) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), VectorDot::q4_kRow);
             case Q6_K -> VectorDot.LANES == 16 ? new KQuant(d, rows, cols, BlockCodec.of(t.type())) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), VectorDot::q6_kRow);
-            case Q4_1 -> new Quantized(d, rows, cols, BlockCodec.of(t.type()), VectorDot::q4_1Row);
+            case Q4_1 -> VectorDot.LANES == 16 ? new Q4_1(d, rows, cols) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), VectorDot::q4_1Row);
             default -> throw new EngineException("tensor " + t.name() + ": weight type " + t.type()
                     + " is not supported by the CPU engine (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q6_K)");
         };
@@ -192,6 +192,24 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         public void row(int row, float[] out) { VectorDot.q4_0Row(data, 18L * (cols / 32) * row, out, cols); }
     }
 
+    /** Q4_1 on 512-bit vectors: the fused kernel for one position, its row form (same bits) for batches. */
+    record Q4_1(MemorySegment data, int rows, int cols) implements WeightMatrix {
+        @Override
+        public float get(long i) {
+            long block = i / 32;
+            int k = (int) (i % 32);
+            float d = Float.float16ToFloat(data.get(SHORT, block * 20)), m = Float.float16ToFloat(data.get(SHORT, block * 20 + 2));
+            int q = data.get(ValueLayout.JAVA_BYTE, block * 20 + 4 + (k % 16)) & 0xff;
+            return (k < 16 ? q & 0xF : q >>> 4) * d + m;
+        }
+
+        @Override
+        public float dot(int row, float[] x) { return VectorDot.q4_1(data, 20L * (cols / 32) * row, x, cols); }
+
+        @Override
+        public void row(int row, float[] out) { VectorDot.q4_1Row(data, 20L * (cols / 32) * row, out, cols); }
+    }
+
     /** Q4_K and Q6_K: fused vector kernels for one position; rows dequantized in vector lanes for batches. */
     record KQuant(MemorySegment data, int rows, int cols, BlockCodec codec) implements WeightMatrix {
         private long rowBytes() { return codec.type().byteSize(cols); }
@@ -232,9 +250,9 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
     }
 
     /**
-     * Block types without a fused kernel at this vector width (Q4_1; the others below 512 bits): each
-     * row is dequantized in vector lanes, then multiplied with the dense vector path, one position or
-     * a whole batch alike. {@code get} (and so {@link #dotScalar}) stays the codec's scalar reference.
+     * Block types at vector widths their fused kernels do not take: each row is dequantized in vector
+     * lanes, then multiplied with the dense vector path, one position or a whole batch alike.
+     * {@code get} (and so {@link #dotScalar}) stays the codec's scalar reference.
      */
     record Quantized(MemorySegment data, int rows, int cols, BlockCodec codec, RowForm form) implements WeightMatrix {
         private static final ThreadLocal<float[]> BLOCK = ThreadLocal.withInitial(() -> new float[256]);
