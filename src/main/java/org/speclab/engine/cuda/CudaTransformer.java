@@ -37,9 +37,9 @@ public final class CudaTransformer implements Transformer {
     private long logits;
     private int logitRows;
     private float lastStepMillis = Float.NaN;
-    /** Device buffers of forwardTopK: ids and values for topKCapacity candidates, and a count per row. */
+    /** Device buffers of forwardTopK: ids and values for topKCapacity candidates, and a count for each of topKRows rows. */
     private long topKIds, topKValues, topKCounts;
-    private int topKCapacity;
+    private int topKCapacity, topKRows;
     private boolean closed;
 
     private record Layer(long attnNorm, DeviceWeights.Matrix wq, DeviceWeights.Matrix wk, DeviceWeights.Matrix wv, DeviceWeights.Matrix wo,
@@ -241,17 +241,20 @@ public final class CudaTransformer implements Transformer {
         Candidates[] result = new Candidates[outputs];
         if (outputs == 0) return result;
         int cap = topK + Math.max(topK, 64); // room for ties at the k-th value
-        if (outputs * cap > topKCapacity) {
+        if (outputs * cap > topKCapacity || outputs > topKRows) {
+            int capacity = Math.max(outputs * cap, topKCapacity), rows = Math.max(outputs, topKRows);
             if (topKCapacity > 0) {
                 pool.give(topKIds);
                 pool.give(topKValues);
                 pool.give(topKCounts);
             }
             topKCapacity = 0;
-            topKIds = pool.take(4L * outputs * cap, "top-k candidates");
-            topKValues = pool.take(4L * outputs * cap, "top-k candidates");
-            topKCounts = pool.take(4L * outputs, "top-k candidates");
-            topKCapacity = outputs * cap;
+            topKRows = 0;
+            topKIds = pool.take(4L * capacity, "top-k candidates");
+            topKValues = pool.take(4L * capacity, "top-k candidates");
+            topKCounts = pool.take(4L * rows, "top-k candidates");
+            topKCapacity = capacity;
+            topKRows = rows;
         }
         gpu.launch("topk", outputs, 1, BLOCK, logits, vocab, temperature, topK, cap, topKIds, topKValues, topKCounts);
         int[] counts = new int[outputs], ids = new int[outputs * cap];
@@ -280,6 +283,10 @@ public final class CudaTransformer implements Transformer {
     /** Runs the layers and the classifier; returns the device address of {@code [outputs][vocab]} logits. */
     private long run(KvCache kv, int[] tokens, int startPos, int outputs) {
         int T = tokens.length, size = chunk;
+        if (outputs > size && T > 65_535) {
+            // all of it in one launch would pass the grid's y limit; no decoder asks for this many logits
+            throw new IllegalArgumentException("a CUDA forward pass gives logits of at most " + size + " positions of a prompt this long, asked for " + outputs);
+        }
         if (T <= size || outputs > size) return runChunk(kv, tokens, startPos, outputs);
         int lead = T - size; // all but the last chunk, whose positions hold the outputs
         for (int from = 0; from < lead; from += size) {
@@ -328,7 +335,12 @@ public final class CudaTransformer implements Transformer {
     private GraphKey graphKey;
     private int graphReplays;
 
-    private record GraphKey(CudaKvCache cache, long keys, int capacity, Workspace ws, long logits) {}
+    /**
+     * What a recorded step bakes in: the cache's buffer (by address and capacity, not the cache
+     * object, which the key must not keep alive: a finished generation's cache gives its device
+     * memory back when it is dropped), the workspace and the logits buffer.
+     */
+    private record GraphKey(long keys, int capacity, Workspace ws, long logits) {}
 
     /**
      * One position, one output: the step's hundreds of launches, recorded once as a CUDA graph and
@@ -337,7 +349,7 @@ public final class CudaTransformer implements Transformer {
      * step). Where graphs are not available the launches are made one by one.
      */
     private void decodeStep(CudaKvCache cache, Workspace w) {
-        GraphKey key = new GraphKey(cache, cache.keys(0), cache.capacity(), w, logits);
+        GraphKey key = new GraphKey(cache.keys(0), cache.capacity(), w, logits);
         if (graph == null || !key.equals(graphKey)) {
             if (graph != null) gpu.release(graph);
             graph = null;

@@ -84,11 +84,19 @@ final class JCudaGpu implements Gpu {
         this.name = "cuda:" + index + " " + new String(raw).replace("\0", "").trim();
         check(cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain");
         bind();
-        int rc = cuModuleLoadData(module, ptx());
+        byte[] ptx = ptx();
+        int rc = cuModuleLoadData(module, ptx);
         if (rc != CUresult.CUDA_SUCCESS) {
             cuDevicePrimaryCtxRelease(device);
             throw new EngineException(name + ": the driver cannot load SpecLab's kernels (PTX ISA 8.0, sm_75): " + CUresult.stringFor(rc)
                     + (rc == CUresult.CUDA_ERROR_UNSUPPORTED_PTX_VERSION ? "; a driver of CUDA 12.0 or newer is needed" : ""));
+        }
+        // every kernel looked up (and so, with CUDA's lazy loading, loaded) now: a first lookup during
+        // a graph recording would invalidate it on drivers before CUDA 12.3
+        for (String kernel : entries(ptx)) {
+            CUfunction f = new CUfunction();
+            check(cuModuleGetFunction(f, module, kernel), "cuModuleGetFunction (" + kernel + ")");
+            functions.put(kernel, f);
         }
         for (int i = 0; i < 2; i++) {
             staging[i] = new Pointer();
@@ -100,7 +108,15 @@ final class JCudaGpu implements Gpu {
         check(cuEventCreate(timerStop, 0), "cuEventCreate");
     }
 
-    private static byte[] ptx() {
+    /** The kernels a PTX module defines (its .entry names). */
+    static java.util.List<String> entries(byte[] ptx) {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\.entry\\s+(\\w+)").matcher(new String(ptx, java.nio.charset.StandardCharsets.US_ASCII));
+        while (m.find()) names.add(m.group(1));
+        return names;
+    }
+
+    static byte[] ptx() {
         try (InputStream in = JCudaGpu.class.getResourceAsStream("kernels.ptx")) {
             if (in == null) throw new EngineException("kernels.ptx is missing from this build (run native/build.sh)");
             byte[] text = in.readAllBytes();
@@ -272,13 +288,17 @@ final class JCudaGpu implements Gpu {
         jcuda.driver.CUgraph g = new jcuda.driver.CUgraph();
         try {
             work.run();
-        } finally {
+        } catch (RuntimeException | Error e) {
+            // end the recording whatever it says, free what it made, and report the first failure
             capturing = false;
-            int rc = cuStreamEndCapture(graphStream, g);
-            if (rc != CUresult.CUDA_SUCCESS) {
-                cuGraphDestroy(g);
-                check(rc, "cuStreamEndCapture");
-            }
+            if (cuStreamEndCapture(graphStream, g) == CUresult.CUDA_SUCCESS) cuGraphDestroy(g);
+            throw e;
+        }
+        capturing = false;
+        int end = cuStreamEndCapture(graphStream, g);
+        if (end != CUresult.CUDA_SUCCESS) {
+            cuGraphDestroy(g);
+            check(end, "cuStreamEndCapture");
         }
         jcuda.driver.CUgraphExec exec = new jcuda.driver.CUgraphExec();
         int rc = cuGraphInstantiate(exec, g, 0);
