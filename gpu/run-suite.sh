@@ -54,6 +54,9 @@ for type in f16 q8_0; do
     # whether the recorded decode step (CUDA graph) helps: the same decode, launched kernel by kernel
     echo "== bench --device cuda, llama2-7b $type, CUDA graphs off" | tee -a "$out/suite.txt"
     run env SPECLAB_CUDA_GRAPHS=0 "$JAVA" $flags -cp "$cp_all" org.speclab.Main bench -m "$model" --device cuda -p 0 -n 64 -r 3 --verify 0
+    # a long prompt: cuBLAS where libcublas.so.12 loads (the bench's last line says which path ran)
+    echo "== bench --device cuda, llama2-7b $type, 512-token prompt" | tee -a "$out/suite.txt"
+    run "$JAVA" $flags -cp "$cp_all" org.speclab.Main bench -m "$model" --device cuda -p 512 -n 1 -r 3 --verify 0
 done
 echo "== done (exit $status); everything above is in $out/suite.txt" | tee -a "$out/suite.txt"
 exit $status
