@@ -129,9 +129,7 @@ public final class Sampler {
         float t = temperature == 0f ? 1f : temperature;
         for (int i = 0; i < n; i++) p[i] = logits[i] / t;
         if (topK > 0 && topK < n) {
-            float[] sorted = p.clone();
-            Arrays.sort(sorted);
-            float kth = sorted[n - topK];
+            float kth = Candidates.kthLargest(p, topK); // what sorting p and taking [n − topK] gives
             for (int i = 0; i < n; i++) if (p[i] < kth) p[i] = Float.NEGATIVE_INFINITY;
         }
         softmax(p);
@@ -139,11 +137,15 @@ public final class Sampler {
     }
 
     private void keepTopP(float[] p) {
-        Integer[] order = new Integer[p.length];
-        for (int i = 0; i < p.length; i++) order[i] = i;
+        // only tokens with probability left need ordering (after top-k, a few hundred of a vocabulary):
+        // the sort is stable and they enter in index order, so ties keep the order a sort of all would give
+        int m = 0;
+        for (float v : p) if (v > 0) m++;
+        Integer[] order = new Integer[m];
+        for (int i = 0, o = 0; i < p.length; i++) if (p[i] > 0) order[o++] = i;
         Arrays.sort(order, (a, b) -> Float.compare(p[b], p[a]));
         float cum = 0f;
-        int last = p.length - 1;
+        int last = order.length - 1;
         for (int i = 0; i < order.length; i++) {
             cum += p[order[i]];
             if (cum > topP) {
