@@ -27,12 +27,15 @@ public sealed interface Drafter extends AutoCloseable permits ModelDrafter, NGra
      * Proposed tokens; {@code probs[i]} is the (warped) draft distribution {@code tokens[i]} was drawn
      * from, or null when the proposal is deterministic (then it counts as a one-hot distribution).
      */
-    record Proposal(int[] tokens, float[][] probs) {
+    record Proposal(int[] tokens, Distribution[] probs) {
         static final Proposal EMPTY = new Proposal(new int[0], null);
 
         int size() { return tokens.length; }
 
         /** p(token i) under the draft: its probability, or 1 for deterministic proposals. */
-        float p(int i, int token) { return probs == null ? (token == tokens[i] ? 1f : 0f) : probs[i][token]; }
+        float p(int i, int token) { return probs == null ? (token == tokens[i] ? 1f : 0f) : probs[i].p(token); }
+
+        /** The tokens draft i gives probability to, ascending. */
+        int[] support(int i) { return probs == null ? new int[] {tokens[i]} : probs[i].ids(); }
     }
 }

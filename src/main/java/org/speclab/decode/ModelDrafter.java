@@ -39,7 +39,7 @@ public abstract sealed class ModelDrafter implements Drafter permits DraftModel,
         // feed what the cache lacks (the correction or bonus token, and anything after a rejection)
         int[] catchUp = java.util.Arrays.copyOfRange(context, common, length);
         int[] tokens = new int[k];
-        float[][] probs = null;
+        Distribution[] probs = null;
         if (sampler.isGreedy()) { // argmax only: a GPU draft hands back one int per pass
             int next = model.forwardArgmax(cache, catchUp, common, 1)[0];
             passes++;
@@ -52,16 +52,16 @@ public abstract sealed class ModelDrafter implements Drafter permits DraftModel,
                     append(tokens[i]);
                 }
             }
-        } else { // the rejection test needs the draft's whole warped distribution
-            float[] logits = model.forward(cache, catchUp, common, 1)[0];
+        } else { // the rejection test needs the draft's warped distribution (its top-k candidates, where top-k is on)
+            Distribution next = distribution(catchUp, common, sampler);
             passes++;
             remember(context, common, length);
-            probs = new float[k][];
+            probs = new Distribution[k];
             for (int i = 0; i < k; i++) {
-                probs[i] = sampler.probabilities(logits);
-                tokens[i] = Sampler.sampleFrom(probs[i], sampler.nextFloat());
+                probs[i] = next;
+                tokens[i] = next.sample(sampler.nextFloat());
                 if (i + 1 < k) {
-                    logits = model.forward(cache, new int[] {tokens[i]}, length + i, 1)[0];
+                    next = distribution(new int[] {tokens[i]}, length + i, sampler);
                     passes++;
                     append(tokens[i]);
                 }
@@ -70,6 +70,13 @@ public abstract sealed class ModelDrafter implements Drafter permits DraftModel,
         double s = (System.nanoTime() - t0) / 1e9 / k;
         secondsPerToken = Double.isNaN(secondsPerToken) ? s : 0.9 * secondsPerToken + 0.1 * s;
         return new Drafter.Proposal(tokens, probs == null ? null : probs);
+    }
+
+    private Distribution distribution(int[] tokens, int startPos, Sampler sampler) {
+        if (sampler.usesCandidates(model.config().vocabSize())) {
+            return sampler.distribution(model.forwardTopK(cache, tokens, startPos, 1, sampler.temperature(), sampler.topK())[0]);
+        }
+        return Distribution.of(sampler.probabilities(model.forward(cache, tokens, startPos, 1)[0]));
     }
 
     private void remember(int[] context, int from, int to) {

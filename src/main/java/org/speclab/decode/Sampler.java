@@ -122,6 +122,18 @@ public final class Sampler {
         return p;
     }
 
+    /**
+     * {@link #probabilities} from top-k candidates, held sparsely: the same numbers for the same
+     * tokens (those outside have probability 0 either way, and add nothing to any sum).
+     */
+    public Distribution distribution(Candidates c) {
+        if (!usesCandidates(c.vocab())) throw new IllegalStateException("this sampler does not sample from top-k candidates");
+        float[] p = c.scaled().clone();
+        softmax(p);
+        if (topP > 0 && topP < 1) keepTopP(p);
+        return new Distribution(c.vocab(), c.ids(), p);
+    }
+
     /** softmax(logits / T) with top-k applied. */
     private float[] warp(float[] logits) {
         int n = logits.length;

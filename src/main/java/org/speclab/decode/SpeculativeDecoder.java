@@ -1,6 +1,7 @@
 package org.speclab.decode;
 
 import java.util.Arrays;
+import org.speclab.engine.Candidates;
 import org.speclab.engine.KvCache;
 import org.speclab.engine.Transformer;
 import org.speclab.tokenizer.TextStream;
@@ -26,14 +27,14 @@ public final class SpeculativeDecoder {
     interface AcceptanceRule {
         double acceptProbability(float q, float p);
 
-        float[] residualDistribution(float[] q, Drafter.Proposal draft, int i);
+        Distribution residualDistribution(Distribution q, Drafter.Proposal draft, int i);
 
         AcceptanceRule EXACT = new AcceptanceRule() {
             @Override
             public double acceptProbability(float q, float p) { return SpeculativeDecoder.acceptProbability(q, p); }
 
             @Override
-            public float[] residualDistribution(float[] q, Drafter.Proposal draft, int i) { return SpeculativeDecoder.residualDistribution(q, draft, i); }
+            public Distribution residualDistribution(Distribution q, Drafter.Proposal draft, int i) { return SpeculativeDecoder.residualDistribution(q, draft, i); }
         };
     }
 
@@ -89,9 +90,14 @@ public final class SpeculativeDecoder {
             verify[0] = context[length - 1];
             System.arraycopy(draft.tokens(), 0, verify, 1, m);
             long v0 = System.nanoTime();
-            // greedy needs only the target's argmax at each position (a GPU hands back m + 1 ints)
-            int[] best = sampler.isGreedy() ? target.forwardArgmax(cache, verify, length - 1, m + 1) : null;
-            float[][] logits = best == null ? target.forward(cache, verify, length - 1, m + 1) : null;
+            // greedy needs only the target's argmax at each position (a GPU hands back m + 1 ints), top-k
+            // sampling its candidates; only sampling without top-k reads whole logits
+            int[] best = null;
+            Candidates[] candidates = null;
+            float[][] logits = null;
+            if (sampler.isGreedy()) best = target.forwardArgmax(cache, verify, length - 1, m + 1);
+            else if (sampler.usesCandidates(target.config().vocabSize())) candidates = target.forwardTopK(cache, verify, length - 1, m + 1, sampler.temperature(), sampler.topK());
+            else logits = target.forward(cache, verify, length - 1, m + 1);
             verifyCost.add(m + 1, (System.nanoTime() - v0) / 1e9);
             passes++;
 
@@ -106,16 +112,16 @@ public final class SpeculativeDecoder {
                         break;
                     }
                 } else {
-                    float[] q = sampler.probabilities(logits[ok]);
+                    Distribution q = candidates != null ? sampler.distribution(candidates[ok]) : Distribution.of(sampler.probabilities(logits[ok]));
                     float p = draft.p(ok, x);
-                    if (sampler.nextFloat() >= rule.acceptProbability(q[x], p)) {
-                        next = Sampler.sampleFrom(rule.residualDistribution(q, draft, ok), sampler.nextFloat());
+                    if (sampler.nextFloat() >= rule.acceptProbability(q.p(x), p)) {
+                        next = rule.residualDistribution(q, draft, ok).sample(sampler.nextFloat());
                         break;
                     }
                 }
             }
             if (next < 0) { // every draft token accepted: the target's next token comes free
-                next = best != null ? best[m] : sampler.sample(logits[m]);
+                next = best != null ? best[m] : candidates != null ? sampler.sample(candidates[m]) : sampler.sample(logits[m]);
                 nextKind = m > 0 ? TokenKind.BONUS : TokenKind.TARGET;
             } else {
                 rejections++;
@@ -159,17 +165,30 @@ public final class SpeculativeDecoder {
         return p <= 0 ? 1 : Math.min(1.0, q / (double) p);
     }
 
-    /** normalize(max(q − p, 0)): what the target says instead of a rejected draft token. */
-    static float[] residualDistribution(float[] q, Drafter.Proposal draft, int i) {
-        float[] r = new float[q.length];
-        double sum = 0;
-        for (int v = 0; v < q.length; v++) {
-            r[v] = Math.max(0f, q[v] - draft.p(i, v));
-            sum += r[v];
+    /**
+     * normalize(max(q − p, 0)): what the target says instead of a rejected draft token, over the
+     * tokens either gives probability (elsewhere both are 0), visited in id order as a dense loop would.
+     */
+    static Distribution residualDistribution(Distribution q, Drafter.Proposal draft, int i) {
+        int[] a = q.ids(), b = draft.support(i);
+        int[] ids = new int[a.length + b.length];
+        int n = 0;
+        for (int x = 0, y = 0; x < a.length || y < b.length; ) {
+            int next = y >= b.length || (x < a.length && a[x] <= b[y]) ? a[x] : b[y];
+            if (x < a.length && a[x] == next) x++;
+            if (y < b.length && b[y] == next) y++;
+            ids[n++] = next;
         }
-        if (sum <= 0) return q.clone(); // q ≤ p everywhere only when q == p: then any sample of q is right
-        for (int v = 0; v < q.length; v++) r[v] = (float) (r[v] / sum);
-        return r;
+        ids = Arrays.copyOf(ids, n);
+        float[] r = new float[n];
+        double sum = 0;
+        for (int j = 0; j < n; j++) {
+            r[j] = Math.max(0f, q.p(ids[j]) - draft.p(i, ids[j]));
+            sum += r[j];
+        }
+        if (sum <= 0) return q; // q ≤ p everywhere only when q == p: then any sample of q is right
+        for (int j = 0; j < n; j++) r[j] = (float) (r[j] / sum);
+        return new Distribution(q.vocab(), ids, r);
     }
 
     public record Result(GenerationStats stats, SpeculationStats speculation) {}

@@ -19,8 +19,8 @@ import org.speclab.model.ModelFile;
 
 /**
  * The decoders ask a model for no more than they use: greedy decoding (plain, draft and verify)
- * only for argmaxes, top-k sampling only for candidates, so that a GPU hands back a few ints
- * instead of the vocabulary's logits. The tokens are those the whole logits give.
+ * only for argmaxes, top-k sampling (plain and speculative) only for candidates, so that a GPU hands
+ * back a few ints and floats instead of the vocabulary's logits. The tokens are those the whole logits give.
  */
 class NarrowForwardTest {
     @TempDir
@@ -76,15 +76,19 @@ class NarrowForwardTest {
             assertArrayEquals(greedy, spec);
             Sampler topK = new Sampler(0.9f, 8, 0.95f, 5);
             int[] sampled = RandomDecoding.generate(target, p, 30, topK);
+            // speculative sampling: the rejection test runs on the candidates' distributions
+            int[] specSampled = RandomDecoding.speculative(target, new DraftModel(draft, "d", 40), 3, p, 30, new Sampler(0.9f, 8, 0.95f, 6));
+            assertEquals(31, specSampled.length);
             assertEquals(0, target.whole, "whole logits asked for");
             assertEquals(0, draft.whole, "whole logits asked of the draft");
-            assertTrue(target.argmax > 0 && draft.argmax > 0 && target.topK > 0);
+            assertTrue(target.argmax > 0 && draft.argmax > 0 && target.topK > 0 && draft.topK > 0);
 
             // the same runs from whole logits give the same tokens
             target.wideOnly = true;
             draft.wideOnly = true;
             assertArrayEquals(greedy, RandomDecoding.greedy(target, p, 30));
             assertArrayEquals(spec, RandomDecoding.speculative(target, new DraftModel(draft, "d", 40), 3, p, 30, Sampler.greedy()));
+            assertArrayEquals(specSampled, RandomDecoding.speculative(target, new DraftModel(draft, "d", 40), 3, p, 30, new Sampler(0.9f, 8, 0.95f, 6)));
             Sampler again = new Sampler(0.9f, 8, 0.95f, 5);
             int[] wholeSampled = new int[sampled.length];
             // the plain sampler path on whole logits, token by token

@@ -111,4 +111,50 @@ class SamplerTest {
         assertTrue(!new Sampler(1f, 500, 1f, 1).usesCandidates(500)); // k = the whole vocabulary
         assertThrows(IllegalStateException.class, () -> new Sampler(1f, 0, 1f, 1).sample(org.speclab.engine.Candidates.of(LOGITS, 1f, 2)));
     }
+
+    /**
+     * The sparse forms speculative sampling uses (a GPU's candidates) give the dense arrays' numbers
+     * to the bit: the warped distribution, and the residual normalize(max(q − p, 0)) of a rejection.
+     */
+    @Test
+    void sparseDistributionsAndResidualsAreTheDenseOnes() {
+        java.util.Random rnd = new java.util.Random(4);
+        int vocab = 300;
+        for (int round = 0; round < 40; round++) {
+            float[] target = new float[vocab], draft = new float[vocab];
+            for (int i = 0; i < vocab; i++) {
+                target[i] = (float) (rnd.nextGaussian() * 2);
+                draft[i] = round % 4 == 0 ? target[i] : (float) (rnd.nextGaussian() * 2);
+            }
+            float temperature = new float[] {0.5f, 0.8f, 1.2f}[round % 3];
+            int k = new int[] {1, 3, 20, 150}[round % 4];
+            float topP = round % 2 == 0 ? 1f : 0.85f;
+            Sampler s = new Sampler(temperature, k, topP, 1);
+            float[] q = s.probabilities(target), p = s.probabilities(draft);
+            Distribution sq = s.distribution(org.speclab.engine.Candidates.of(target, temperature, k));
+            Distribution sp = s.distribution(org.speclab.engine.Candidates.of(draft, temperature, k));
+            org.junit.jupiter.api.Assertions.assertArrayEquals(q, sq.dense(), "round " + round);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(p, sp.dense(), "round " + round);
+            // the residual of a rejected draft token, against the dense formula
+            Drafter.Proposal proposal = new Drafter.Proposal(new int[] {sp.ids()[0]}, new Distribution[] {sp});
+            float[] want = new float[vocab];
+            double sum = 0;
+            for (int v = 0; v < vocab; v++) sum += want[v] = Math.max(0f, q[v] - p[v]);
+            if (sum > 0) for (int v = 0; v < vocab; v++) want[v] = (float) (want[v] / sum);
+            else want = q.clone();
+            Distribution got = SpeculativeDecoder.residualDistribution(sq, proposal, 0);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(want, got.dense(), "round " + round);
+            float coin = rnd.nextFloat();
+            assertEquals(Sampler.sampleFrom(want, coin), got.sample(coin), "round " + round);
+            // a deterministic proposal (n-gram) counts as one-hot
+            Drafter.Proposal oneHot = new Drafter.Proposal(new int[] {7}, null);
+            float[] wantOne = q.clone();
+            wantOne[7] = Math.max(0f, q[7] - 1f);
+            double s1 = 0;
+            for (float v : wantOne) s1 += v;
+            if (s1 > 0) for (int v = 0; v < vocab; v++) wantOne[v] = (float) (wantOne[v] / s1);
+            else wantOne = q.clone();
+            org.junit.jupiter.api.Assertions.assertArrayEquals(wantOne, SpeculativeDecoder.residualDistribution(sq, oneHot, 0).dense(), "round " + round + ", one-hot");
+        }
+    }
 }

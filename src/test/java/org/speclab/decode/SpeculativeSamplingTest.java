@@ -109,7 +109,7 @@ class SpeculativeSamplingTest {
             public double acceptProbability(float q, float p) { return SpeculativeDecoder.acceptProbability(q, p); }
 
             @Override
-            public float[] residualDistribution(float[] q, Drafter.Proposal draft, int i) { return q.clone(); }
+            public Distribution residualDistribution(Distribution q, Drafter.Proposal draft, int i) { return q; }
         };
         try (Models m = models()) {
             double chi = run(m, 2, resampleFromQ);
