@@ -218,4 +218,25 @@ class ForwardTest {
             }
         }
     }
+
+    /** The CPU's argmax and top-k passes (logits in a buffer kept between calls) give what forward's logits give. */
+    @Test
+    void argmaxAndTopKPassesMatchTheLogits() throws Exception {
+        var shape = new RandomModels.Shape(64, 128, 2, 4, 2, 90, false, GgmlType.Q8_0, 10000f);
+        try (ModelFile f = model(shape); Transformer t = new org.speclab.engine.cpu.CpuBackend().load(f, 2)) {
+            int[] tokens = {1, 8, 3, 4, 5, 6, 7};
+            for (int outputs : new int[] {3, 1, 7, 2}) {
+                float[][] logits = t.forward(t.newCache(8), tokens, 0, outputs);
+                int[] ids = t.forwardArgmax(t.newCache(8), tokens, 0, outputs);
+                Candidates[] top = t.forwardTopK(t.newCache(8), tokens, 0, outputs, 0.7f, 5);
+                assertEquals(outputs, ids.length);
+                for (int o = 0; o < outputs; o++) {
+                    assertEquals(org.speclab.decode.Sampler.argmax(logits[o]), ids[o], "outputs " + outputs + ", row " + o);
+                    Candidates want = Candidates.of(logits[o], 0.7f, 5);
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(want.ids(), top[o].ids(), "outputs " + outputs + ", row " + o);
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(want.scaled(), top[o].scaled(), "outputs " + outputs + ", row " + o);
+                }
+            }
+        }
+    }
 }

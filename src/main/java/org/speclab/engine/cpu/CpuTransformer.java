@@ -1,6 +1,7 @@
 package org.speclab.engine.cpu;
 
 import java.util.function.IntConsumer;
+import org.speclab.engine.Candidates;
 import org.speclab.engine.EngineException;
 import org.speclab.engine.KvCache;
 import org.speclab.engine.Transformer;
@@ -145,6 +146,48 @@ final class CpuTransformer implements Transformer {
 
     @Override
     public synchronized float[][] forward(KvCache kv, int[] tokens, int startPos, int outputs) {
+        float[][] logits = new float[outputs][c.vocabSize()]; // the caller's to keep
+        run(kv, tokens, startPos, outputs, logits);
+        return logits;
+    }
+
+    /** Argmaxes from logits in a buffer kept between calls: greedy decoding allocates no logits per token. */
+    @Override
+    public synchronized int[] forwardArgmax(KvCache kv, int[] tokens, int startPos, int outputs) {
+        float[][] logits = scratchLogits(outputs);
+        run(kv, tokens, startPos, outputs, logits);
+        int[] ids = new int[outputs];
+        for (int o = 0; o < outputs; o++) {
+            float[] x = logits[o];
+            int best = 0;
+            for (int i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
+            ids[o] = best;
+        }
+        return ids;
+    }
+
+    @Override
+    public synchronized Candidates[] forwardTopK(KvCache kv, int[] tokens, int startPos, int outputs, float temperature, int topK) {
+        float[][] logits = scratchLogits(outputs);
+        run(kv, tokens, startPos, outputs, logits);
+        Candidates[] result = new Candidates[outputs];
+        for (int o = 0; o < outputs; o++) result[o] = Candidates.of(logits[o], temperature, topK);
+        return result;
+    }
+
+    private float[][] scratch = new float[0][];
+
+    private float[][] scratchLogits(int outputs) {
+        if (scratch.length < outputs) {
+            float[][] grown = java.util.Arrays.copyOf(scratch, outputs);
+            for (int o = scratch.length; o < outputs; o++) grown[o] = new float[c.vocabSize()];
+            scratch = grown;
+        }
+        return scratch;
+    }
+
+    /** The forward pass; logits of the last {@code outputs} positions into {@code logits[0 .. outputs)}. */
+    private void run(KvCache kv, int[] tokens, int startPos, int outputs, float[][] logits) {
         CpuKvCache cache = (CpuKvCache) kv;
         int T = tokens.length;
         if (T == 0) throw new IllegalArgumentException("forward needs at least one token");
@@ -186,14 +229,9 @@ final class CpuTransformer implements Transformer {
             for (int t = 0; t < T; t++) add(w.x[t], w.out[t]);
         }
         cache.setLength(startPos + T);
-        float[][] last = new float[outputs][];
-        float[][] logits = new float[outputs][c.vocabSize()];
-        for (int o = 0; o < outputs; o++) {
-            last[o] = new float[c.dim()];
-            rmsnorm1(last[o], w.x[T - outputs + o], outputNorm);
-        }
-        matmul(classifier, last, logits, outputs);
-        return logits;
+        // the final norm of the output positions, into xb (free again after the last layer)
+        for (int o = 0; o < outputs; o++) rmsnorm1(w.xb[o], w.x[T - outputs + o], outputNorm);
+        matmul(classifier, w.xb, logits, outputs);
     }
 
     private void rmsnorm(float[][] out, float[][] x, float[] weight, int T) {
