@@ -133,15 +133,15 @@ class ForwardTest {
 
     /**
      * Long enough that attention is split across threads in the batches but not for single positions,
-     * with batch lengths that take every matrix path: 33 (eight groups of four and a lone position; F16
-     * dequantizes each row once instead),
-     * 7 (groups of four with repeated lanes) and 1.
+     * with batch lengths that take every matrix path: 33 (eight groups of four and a lone position, or
+     * six of five and three; F16 dequantizes each row once instead), 7 (groups with repeated lanes),
+     * 6 (a group of five and a lone position, or of four and two) and 1.
      */
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"F32", "F16", "Q8_0", "Q4_K"})
     void longBatchesMatchSinglePositions(GgmlType type) throws Exception {
         var shape = new RandomModels.Shape(256, 512, 2, 8, 4, 300, false, type, 10000f);
-        int[] tokens = new int[40];
+        int[] tokens = new int[46];
         for (int i = 0; i < tokens.length; i++) tokens[i] = (i * 37 + 11) % 300;
         try (ModelFile f = model(shape); Transformer t = new CpuBackend().load(f, 3)) {
             KvCache c1 = t.newCache(4);
@@ -150,8 +150,9 @@ class ForwardTest {
             KvCache c2 = t.newCache(4);
             float[][] a = t.forward(c2, java.util.Arrays.copyOfRange(tokens, 0, 33), 0, 33);
             float[][] b = t.forward(c2, java.util.Arrays.copyOfRange(tokens, 33, 40), 33, 7);
+            float[][] c = t.forward(c2, java.util.Arrays.copyOfRange(tokens, 40, 46), 40, 6);
             for (int pos = 0; pos < tokens.length; pos++) {
-                assertArrayEquals(single[pos], pos < 33 ? a[pos] : b[pos - 33], type + " pos " + pos + " must be bit-identical");
+                assertArrayEquals(single[pos], pos < 33 ? a[pos] : pos < 40 ? b[pos - 33] : c[pos - 40], type + " pos " + pos + " must be bit-identical");
             }
         }
     }

@@ -316,8 +316,8 @@ final class CpuTransformer implements Transformer {
 
     /**
      * One position: the fused kernel. Several: the batched kernel forms each weight vector once per
-     * four positions (a last lone position takes the fused kernel, which gives the same bits, rather
-     * than three wasted lanes of work); long batches of types whose weights are dear to form (F16), and
+     * group of positions (a last lone position takes the fused kernel, which gives the same bits,
+     * rather than a group's worth of wasted work); long batches of types whose weights are dear to form (F16), and
      * types without a batched kernel, dequantize each row once into a buffer and multiply it with
      * every position's vector — the same weights in the same lanes, so the same bits.
      */
@@ -331,9 +331,10 @@ final class CpuTransformer implements Transformer {
         }
     }
 
-    /** Short batches (verify): the kernels form each weight once per four positions. */
+    /** Short batches (verify): the kernels form each weight once per group of four (or five) positions. */
     private static void batchedPath(WeightMatrix w, float[][] x, float[][] out, int T, int from, int to) {
-        int whole = T % 4 == 1 ? T - 1 : T;
+        int group = w.batchGroup();
+        int whole = T % group == 1 ? T - 1 : T;
         for (int r = from; r < to; r++) {
             w.dotBatch(r, x, whole, out);
             if (whole < T) out[T - 1][r] = w.dot(r, x[T - 1]);

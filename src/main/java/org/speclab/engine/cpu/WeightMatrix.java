@@ -49,6 +49,12 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
     default boolean batchable() { return false; }
 
     /**
+     * Positions {@link #dotBatch} serves per formed weight vector: 4, or 5 where forming the weights
+     * is dear (F16, Q8_0), so that a k = 4 verify (five positions) forms each weight once.
+     */
+    default int batchGroup() { return 4; }
+
+    /**
      * out[p][row] = row · x[p] for p < t, each weight vector formed once per four
      * positions, bit-identical to t calls of {@link #dot}.
      */
@@ -128,6 +134,9 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         public boolean batchable() { return VectorDot.batchable(cols); }
 
         @Override
+        public int batchGroup() { return 5; }
+
+        @Override
         public void dotBatch(int row, float[][] x, int t, float[][] out) {
             VectorDot.f16Batch(data, 2L * row * cols, x, t, cols, out, row);
         }
@@ -154,6 +163,9 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
 
         @Override
         public boolean batchable() { return VectorDot.LANES == 16; }
+
+        @Override
+        public int batchGroup() { return 5; }
 
         @Override
         public void dotBatch(int row, float[][] x, int t, float[][] out) {
