@@ -24,9 +24,13 @@ public interface Transformer extends AutoCloseable {
      * greedy decoding needs: a device then returns {@code outputs} ints instead of the logits.
      */
     default int[] forwardArgmax(KvCache cache, int[] tokens, int startPos, int outputs) {
-        float[][] logits = forward(cache, tokens, startPos, outputs);
-        int[] ids = new int[outputs];
-        for (int o = 0; o < outputs; o++) {
+        return argmaxes(forward(cache, tokens, startPos, outputs), outputs);
+    }
+
+    /** The index of the largest value (the first on ties) of each of the first {@code rows} rows. */
+    static int[] argmaxes(float[][] logits, int rows) {
+        int[] ids = new int[rows];
+        for (int o = 0; o < rows; o++) {
             float[] x = logits[o];
             int best = 0;
             for (int i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;

@@ -156,14 +156,7 @@ final class CpuTransformer implements Transformer {
     public synchronized int[] forwardArgmax(KvCache kv, int[] tokens, int startPos, int outputs) {
         float[][] logits = scratchLogits(outputs);
         run(kv, tokens, startPos, outputs, logits);
-        int[] ids = new int[outputs];
-        for (int o = 0; o < outputs; o++) {
-            float[] x = logits[o];
-            int best = 0;
-            for (int i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
-            ids[o] = best;
-        }
-        return ids;
+        return Transformer.argmaxes(logits, outputs);
     }
 
     @Override
