@@ -14,14 +14,14 @@ public record Distribution(int vocab, int[] ids, float[] probs) {
         if (ids.length != probs.length) throw new IllegalArgumentException("ids and probabilities differ in length: " + ids.length + " vs " + probs.length);
     }
 
-    /** The tokens of a dense distribution that have probability. */
+    /** The tokens of a dense distribution that have probability (or NaN, which the dense arrays carry along too). */
     public static Distribution of(float[] dense) {
         int m = 0;
-        for (float v : dense) if (v > 0) m++;
+        for (float v : dense) if (v != 0) m++;
         int[] ids = new int[m];
         float[] probs = new float[m];
         for (int i = 0, o = 0; i < dense.length; i++) {
-            if (dense[i] > 0) {
+            if (dense[i] != 0) {
                 ids[o] = i;
                 probs[o++] = dense[i];
             }

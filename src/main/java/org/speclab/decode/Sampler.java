@@ -65,7 +65,7 @@ public final class Sampler {
         int[] ids = c.ids();
         if (topP > 0 && topP < 1) return sampleTopP(ids, p, coin, c.vocab());
         float cdf = 0f;
-        int lastNonZero = ids.length > 0 ? ids[0] : 0;
+        int lastNonZero = 0; // as sampleFrom on the dense array
         for (int j = 0; j < p.length; j++) {
             if (p[j] > 0) lastNonZero = ids[j];
             cdf += p[j];

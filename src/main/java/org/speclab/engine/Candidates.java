@@ -47,7 +47,8 @@ public record Candidates(int vocab, int[] ids, float[] scaled) {
      * The k-th largest value of {@code a} (1 ≤ k ≤ a.length) in {@link Arrays#sort(float[])}'s order
      * (−0 before +0, NaN last): the value a sorted copy holds at index a.length − k, found by
      * selection in linear expected time instead of a sort (a vocabulary of 32,000 sorted per sampled
-     * token cost a third of a millisecond). {@code a} is left as it was.
+     * token cost a third of a millisecond). {@code a} is left as it was. A NaN result is the
+     * canonical NaN (every comparison with any NaN is false alike).
      */
     public static float kthLargest(float[] a, int k) {
         if (k < 1 || k > a.length) throw new IllegalArgumentException("k " + k + " not in 1.." + a.length);

@@ -157,4 +157,19 @@ class SamplerTest {
             org.junit.jupiter.api.Assertions.assertArrayEquals(wantOne, SpeculativeDecoder.residualDistribution(sq, oneHot, 0).dense(), "round " + round + ", one-hot");
         }
     }
+
+    /** Degenerate warps (a temperature so small that the scaled logits overflow to infinity, so NaN probabilities) still draw alike. */
+    @Test
+    void overflowingWarpsDrawAlikeFromCandidatesAndLogits() {
+        java.util.Random rnd = new java.util.Random(8);
+        float[] logits = new float[200];
+        for (int i = 0; i < logits.length; i++) logits[i] = (float) (rnd.nextGaussian() * 3);
+        for (float topP : new float[] {1f}) { // (top-p below 1 finds no candidate at all here, as llama2.c's sample_topp)
+            Sampler whole = new Sampler(1e-38f, 40, topP, 3), sparse = new Sampler(1e-38f, 40, topP, 3);
+            org.speclab.engine.Candidates c = org.speclab.engine.Candidates.of(logits, 1e-38f, 40);
+            for (int draw = 0; draw < 10; draw++) assertEquals(whole.sample(logits), sparse.sample(c), "top-p " + topP + ", draw " + draw);
+            float[] dense = whole.probabilities(logits);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(dense, Distribution.of(dense).dense(), "top-p " + topP);
+        }
+    }
 }

@@ -85,11 +85,13 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
             // the block kernels are written for 512-bit vectors; other widths dequantize through the codec
             // fused block kernels on 512-bit vectors; Q8_0's also at 256 and 128 bits, Q4_0's at 128 (where each
             // measured faster than its row form; a fused 256-bit Q4_0 did not); the rest dequantize rows in vector lanes
-            case Q8_0 -> VectorDot.LANES >= 4 ? new Q8_0(d, rows, cols) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), VectorDot::q8_0Row);
-            case Q4_0 -> VectorDot.LANES != 8 ? new Q4_0(d, rows, cols) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), VectorDot::q4_0Row);
-            case Q4_K -> VectorDot.LANES == 16 ? new KQuant(d, rows, cols, BlockCodec.of(t.type())) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), VectorDot::q4_kRow);
-            case Q6_K -> VectorDot.LANES == 16 ? new KQuant(d, rows, cols, BlockCodec.of(t.type())) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), VectorDot::q6_kRow);
-            case Q4_1 -> VectorDot.LANES == 16 ? new Q4_1(d, rows, cols) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), VectorDot::q4_1Row);
+            case Q8_0 -> VectorDot.LANES == 16 || VectorDot.LANES == 8 || VectorDot.LANES == 4 ? new Q8_0(d, rows, cols)
+                    : new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, VectorDot::q8_0Row));
+            case Q4_0 -> VectorDot.LANES == 16 || VectorDot.LANES == 4 ? new Q4_0(d, rows, cols)
+                    : new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, VectorDot::q4_0Row));
+            case Q4_K -> VectorDot.LANES == 16 ? new KQuant(d, rows, cols, BlockCodec.of(t.type())) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, VectorDot::q4_kRow));
+            case Q6_K -> VectorDot.LANES == 16 ? new KQuant(d, rows, cols, BlockCodec.of(t.type())) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, VectorDot::q6_kRow));
+            case Q4_1 -> VectorDot.LANES == 16 ? new Q4_1(d, rows, cols) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, VectorDot::q4_1Row));
             default -> throw new EngineException("tensor " + t.name() + ": weight type " + t.type()
                     + " is not supported by the CPU engine (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q6_K)");
         };
@@ -259,6 +261,16 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
     /** Dequantizes one row of a block format into floats (VectorDot's row forms). */
     interface RowForm {
         void row(MemorySegment w, long off, float[] out, int n);
+    }
+
+    /**
+     * The vector row form up to 16 lanes (it widens 16-byte units); wider vectors (1024- or 2048-bit
+     * SVE) take the codec's scalar dequantization.
+     */
+    private static RowForm rowForm(Tensor t, RowForm vector) {
+        if (VectorDot.LANES <= 16) return vector;
+        BlockCodec codec = BlockCodec.of(t.type());
+        return (w, off, out, n) -> codec.dequantize(w, off, out, 0, n);
     }
 
     /**
