@@ -84,6 +84,11 @@ public final class Sampler {
         int m = 0;
         Integer[] idx = new Integer[p.length];
         for (int i = 0; i < p.length; i++) if (p[i] >= cutoff) idx[m++] = i;
+        if (m == 0) { // nothing reaches the cut-off (a near-uniform distribution and a tiny top-p): the likeliest token
+            int best = 0;
+            for (int i = 1; i < p.length; i++) if (p[i] > p[best]) best = i;
+            return ids == null ? best : ids[best];
+        }
         Integer[] cand = Arrays.copyOf(idx, m);
         // by probability, then by token id (ids ascend with the index)
         Arrays.sort(cand, (a, b) -> p[a] != p[b] ? Float.compare(p[b], p[a]) : Integer.compare(a, b));

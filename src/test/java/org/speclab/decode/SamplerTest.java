@@ -172,4 +172,13 @@ class SamplerTest {
             org.junit.jupiter.api.Assertions.assertArrayEquals(dense, Distribution.of(dense).dense(), "top-p " + topP);
         }
     }
+
+    /** A top-p so small that no token reaches llama2.c's cut-off takes the likeliest token instead of failing. */
+    @Test
+    void aTinyTopPOnAFlatDistributionTakesTheLikeliestToken() {
+        float[] flat = new float[1000];
+        flat[700] = 1e-3f;
+        assertEquals(700, new Sampler(1f, 0, 1e-6f, 1).sample(flat));
+        assertEquals(700, new Sampler(1f, 50, 1e-6f, 1).sample(org.speclab.engine.Candidates.of(flat, 1f, 50)));
+    }
 }
