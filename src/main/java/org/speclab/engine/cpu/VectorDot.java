@@ -18,7 +18,7 @@ final class VectorDot {
     static final VectorSpecies<Float> F = species(Integer.getInteger("speclab.vector.bits", 0));
     static final int LANES = F.length();
     /** Shorts that widen to one float vector. */
-    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, jdk.incubator.vector.VectorShape.forBitSize(F.vectorBitSize() / 2));
+    static final VectorSpecies<Short> S = VectorSpecies.of(short.class, jdk.incubator.vector.VectorShape.forBitSize(F.vectorBitSize() / 2));
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     /**
      * Bytes that widen to one float vector on 512-bit machines, the width of the fused block kernels
@@ -27,9 +27,9 @@ final class VectorDot {
      * shape: 128-bit machines (Apple Silicon, SSE-only x86) would otherwise fail here, in a static initializer.
      */
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, jdk.incubator.vector.VectorShape.forBitSize(Math.max(64, F.vectorBitSize() / 4)));
-    /** Sixteen bytes, the unit of the block formats' row dequantization at every vector width. */
-    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
-    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** Sixteen bytes, the unit of the block formats' row forms and of the narrow-width fused kernels. */
+    static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /**
      * The preferred species, or a narrower one when {@code -Dspeclab.vector.bits=128|256} asks:
@@ -194,7 +194,7 @@ final class VectorDot {
     }
 
     /**
-     * Q4_1 blocks {f16 d; f16 m; u8 qs[16]} (16 lanes): w = q·d + m, formed as {@link #q4_1Row}
+     * Q4_1 blocks {f16 d; f16 m; u8 qs[16]} (16 lanes): w = q·d + m, formed as {@link RowForms#q4_1Row}
      * forms it (q·d − (−m) is the same float), so its row form and dense give these bits.
      */
     static float q4_1(MemorySegment w, long off, float[] x, int n) {
@@ -239,55 +239,10 @@ final class VectorDot {
         return sum(acc0.add(acc1));
     }
 
-    /**
-     * One Q4_K row dequantized into {@code out} with {@link #q4_k}'s arithmetic (w = d1·q − m1), so
-     * {@link #dense} over it gives the fused kernel's bits: the batched path forms each row once for all positions.
-     */
-    static void q4_kRow(MemorySegment w, long off, float[] out, int n) {
-        int[] sm = SCALE_MIN.get();
-        for (int b = 0, j = 0; j < n; b++, j += 256) {
-            long bo = off + 144L * b;
-            float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo)), dmin = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo + 2));
-            for (int g = 0; g < 8; g++) {
-                scaleMinK4(w, bo + 4, g, sm);
-                float d1 = d * sm[0], m1 = dmin * sm[1];
-                long q = bo + 16 + 32L * (g >> 1);
-                ByteVector qa = ByteVector.fromMemorySegment(B16, w, q, LE), qb = ByteVector.fromMemorySegment(B16, w, q + 16, LE);
-                if ((g & 1) == 1) {
-                    qa = qa.lanewise(VectorOperators.LSHR, 4);
-                    qb = qb.lanewise(VectorOperators.LSHR, 4);
-                }
-                unit(qa.and((byte) 0x0F), d1, m1, out, j + 32 * g);
-                unit(qb.and((byte) 0x0F), d1, m1, out, j + 32 * g + 16);
-            }
-        }
-    }
-
-    /** One Q6_K row dequantized with {@link #q6_k}'s arithmetic (w = (d·scale)·q). */
-    static void q6_kRow(MemorySegment w, long off, float[] out, int n) {
-        for (int b = 0, j = 0; j < n; b++, j += 256) {
-            long bo = off + 210L * b;
-            float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo + 208));
-            for (int half = 0; half < 2; half++) {
-                long ql = bo + 64L * half, qh = bo + 128 + 32L * half, sc = bo + 192 + 8L * half;
-                for (int a = 0; a < 4; a++) {
-                    for (int sub = 0; sub < 2; sub++) {
-                        ByteVector lo = ByteVector.fromMemorySegment(B16, w, ql + (a & 1) * 32L + 16L * sub, LE);
-                        ByteVector hi = ByteVector.fromMemorySegment(B16, w, qh + 16L * sub, LE);
-                        ByteVector low4 = a < 2 ? lo.and((byte) 0x0F) : lo.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
-                        ByteVector high2 = hi.lanewise(VectorOperators.LSHR, 2 * a).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
-                        float scale = d * w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, sc + sub + 2L * a);
-                        unit(low4.or(high2).sub((byte) 32), scale, 0f, out, j + 128 * half + 32 * a + 16 * sub);
-                    }
-                }
-            }
-        }
-    }
-
-    private static final ThreadLocal<int[]> SCALE_MIN = ThreadLocal.withInitial(() -> new int[2]);
+    static final ThreadLocal<int[]> SCALE_MIN = ThreadLocal.withInitial(() -> new int[2]);
 
     /** ggml's get_scale_min_k4 on the 12 packed bytes at {@code at}. */
-    private static void scaleMinK4(MemorySegment w, long at, int j, int[] out) {
+    static void scaleMinK4(MemorySegment w, long at, int j, int[] out) {
         if (j < 4) {
             out[0] = w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, at + j) & 63;
             out[1] = w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, at + j + 4) & 63;
@@ -545,58 +500,6 @@ final class VectorDot {
             if (g + 2 < t) { out[g + 2][row] = sum(a2.add(b2)); out[g + 2][row + 1] = sum(c2.add(d2)); }
             if (g + 3 < t) { out[g + 3][row] = sum(a3.add(b3)); out[g + 3][row + 1] = sum(c3.add(d3)); }
         }
-    }
-
-    /**
-     * The 16 signed bytes of {@code u} as floats u·a − m into out[o .. o + 16): one 128-bit byte
-     * vector at every width, widened in 16 / LANES parts, so every block format's rows dequantize in
-     * vector lanes on 512-, 256- and 128-bit machines alike, each weight by the same two roundings.
-     * (u·a − 0 and u·a + m' = u·a − (−m') are exact rewrites, so one form serves every format.)
-     */
-    private static void unit(ByteVector u, float a, float m, float[] out, int o) {
-        ((FloatVector) u.convertShape(VectorOperators.B2F, F, 0)).mul(a).sub(m).intoArray(out, o);
-        if (LANES <= 8) ((FloatVector) u.convertShape(VectorOperators.B2F, F, 1)).mul(a).sub(m).intoArray(out, o + LANES);
-        if (LANES <= 4) {
-            ((FloatVector) u.convertShape(VectorOperators.B2F, F, 2)).mul(a).sub(m).intoArray(out, o + 2 * LANES);
-            ((FloatVector) u.convertShape(VectorOperators.B2F, F, 3)).mul(a).sub(m).intoArray(out, o + 3 * LANES);
-        }
-    }
-
-    /** A Q8_0 row in floats, each weight as {@link #q8_0} forms it (q·d). */
-    static void q8_0Row(MemorySegment w, long off, float[] out, int n) {
-        for (int b = 0, j = 0; j < n; b++, j += 32) {
-            long bo = off + 34L * b;
-            float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo));
-            unit(ByteVector.fromMemorySegment(B16, w, bo + 2, LE), d, 0f, out, j);
-            unit(ByteVector.fromMemorySegment(B16, w, bo + 18, LE), d, 0f, out, j + 16);
-        }
-    }
-
-    /** A Q4_0 row in floats, each weight as {@link #q4_0} forms it ((q − 8)·d). */
-    static void q4_0Row(MemorySegment w, long off, float[] out, int n) {
-        for (int b = 0, j = 0; j < n; b++, j += 32) {
-            long bo = off + 18L * b;
-            float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo));
-            ByteVector qs = ByteVector.fromMemorySegment(B16, w, bo + 2, LE);
-            unit(qs.and((byte) 0x0F).sub((byte) 8), d, 0f, out, j);
-            unit(qs.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8), d, 0f, out, j + 16);
-        }
-    }
-
-    /** Q4_1 blocks {f16 d; f16 m; u8 qs[16]}: low nibbles are elements 0..15, high 16..31, w = q·d + m. */
-    static void q4_1Row(MemorySegment w, long off, float[] out, int n) {
-        for (int b = 0, j = 0; j < n; b++, j += 32) {
-            long bo = off + 20L * b;
-            float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo)), m = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo + 2));
-            ByteVector qs = ByteVector.fromMemorySegment(B16, w, bo + 4, LE);
-            unit(qs.and((byte) 0x0F), d, -m, out, j);
-            unit(qs.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F), d, -m, out, j + 16);
-        }
-    }
-
-    /** An F16 row in floats ({@code n} a multiple of the lane count). */
-    static void f16Row(MemorySegment w, long off, float[] out, int n) {
-        for (int j = 0; j < n; j += LANES) halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * j, LE)).intoArray(out, j);
     }
 
     /** Dense float block (a dequantized block) times x[j..j+n). */

@@ -86,12 +86,12 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
             // fused block kernels on 512-bit vectors; Q8_0's also at 256 and 128 bits, Q4_0's at 128 (where each
             // measured faster than its row form; a fused 256-bit Q4_0 did not); the rest dequantize rows in vector lanes
             case Q8_0 -> VectorDot.LANES == 16 || VectorDot.LANES == 8 || VectorDot.LANES == 4 ? new Q8_0(d, rows, cols)
-                    : new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, VectorDot::q8_0Row));
+                    : new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::q8_0Row));
             case Q4_0 -> VectorDot.LANES == 16 || VectorDot.LANES == 4 ? new Q4_0(d, rows, cols)
-                    : new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, VectorDot::q4_0Row));
-            case Q4_K -> VectorDot.LANES == 16 ? new KQuant(d, rows, cols, BlockCodec.of(t.type())) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, VectorDot::q4_kRow));
-            case Q6_K -> VectorDot.LANES == 16 ? new KQuant(d, rows, cols, BlockCodec.of(t.type())) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, VectorDot::q6_kRow));
-            case Q4_1 -> VectorDot.LANES == 16 ? new Q4_1(d, rows, cols) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, VectorDot::q4_1Row));
+                    : new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::q4_0Row));
+            case Q4_K -> VectorDot.LANES == 16 ? new KQuant(d, rows, cols, BlockCodec.of(t.type())) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::q4_kRow));
+            case Q6_K -> VectorDot.LANES == 16 ? new KQuant(d, rows, cols, BlockCodec.of(t.type())) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::q6_kRow));
+            case Q4_1 -> VectorDot.LANES == 16 ? new Q4_1(d, rows, cols) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::q4_1Row));
             default -> throw new EngineException("tensor " + t.name() + ": weight type " + t.type()
                     + " is not supported by the CPU engine (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q6_K)");
         };
@@ -125,7 +125,7 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
 
         @Override
         public void row(int row, float[] out) {
-            if (cols % VectorDot.LANES == 0) VectorDot.f16Row(data, 2L * row * cols, out, cols);
+            if (cols % VectorDot.LANES == 0) RowForms.f16Row(data, 2L * row * cols, out, cols);
             else WeightMatrix.super.row(row, out);
         }
 
@@ -175,7 +175,7 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         }
 
         @Override
-        public void row(int row, float[] out) { VectorDot.q8_0Row(data, 34L * (cols / 32) * row, out, cols); }
+        public void row(int row, float[] out) { RowForms.q8_0Row(data, 34L * (cols / 32) * row, out, cols); }
 
         @Override
         public float dotScalar(int row, float[] x) { return VectorDot.q8_0Scalar(data, 34L * (cols / 32) * row, x, cols); }
@@ -203,7 +203,7 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         }
 
         @Override
-        public void row(int row, float[] out) { VectorDot.q4_0Row(data, 18L * (cols / 32) * row, out, cols); }
+        public void row(int row, float[] out) { RowForms.q4_0Row(data, 18L * (cols / 32) * row, out, cols); }
     }
 
     /** Q4_1 on 512-bit vectors: the fused kernel for one position, its row form (same bits) for batches. */
@@ -221,7 +221,7 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         public float dot(int row, float[] x) { return VectorDot.q4_1(data, 20L * (cols / 32) * row, x, cols); }
 
         @Override
-        public void row(int row, float[] out) { VectorDot.q4_1Row(data, 20L * (cols / 32) * row, out, cols); }
+        public void row(int row, float[] out) { RowForms.q4_1Row(data, 20L * (cols / 32) * row, out, cols); }
     }
 
     /** Q4_K and Q6_K: fused vector kernels for one position; rows dequantized in vector lanes for batches. */
@@ -253,12 +253,12 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         @Override
         public void row(int row, float[] out) {
             // the vector forms of the fused kernels' weights: a batched matmul dequantizes each row once per call
-            if (codec.type() == org.speclab.gguf.GgmlType.Q4_K) VectorDot.q4_kRow(data, row * rowBytes(), out, cols);
-            else VectorDot.q6_kRow(data, row * rowBytes(), out, cols);
+            if (codec.type() == org.speclab.gguf.GgmlType.Q4_K) RowForms.q4_kRow(data, row * rowBytes(), out, cols);
+            else RowForms.q6_kRow(data, row * rowBytes(), out, cols);
         }
     }
 
-    /** Dequantizes one row of a block format into floats (VectorDot's row forms). */
+    /** Dequantizes one row of a block format into floats ({@link RowForms}). */
     interface RowForm {
         void row(MemorySegment w, long off, float[] out, int n);
     }

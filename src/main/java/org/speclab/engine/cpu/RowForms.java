@@ -1,0 +1,123 @@
+package org.speclab.engine.cpu;
+
+import static org.speclab.engine.cpu.VectorDot.B16;
+import static org.speclab.engine.cpu.VectorDot.F;
+import static org.speclab.engine.cpu.VectorDot.LANES;
+import static org.speclab.engine.cpu.VectorDot.LE;
+import static org.speclab.engine.cpu.VectorDot.S;
+import static org.speclab.engine.cpu.VectorDot.SCALE_MIN;
+import static org.speclab.engine.cpu.VectorDot.halfToFloat;
+import static org.speclab.engine.cpu.VectorDot.scaleMinK4;
+
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Block-format weight rows dequantized into floats, in vector lanes at every width: what a batch
+ * multiplies with the dense kernels (one dequantization per row for all its positions), and what one
+ * position multiplies where a type has no fused kernel at the machine's width. Each weight comes out
+ * as the fused kernels in {@link VectorDot} form it, so dense over a row gives their bits.
+ */
+final class RowForms {
+    private RowForms() {}
+
+    /**
+     * One Q4_K row dequantized into {@code out} with {@link VectorDot#q4_k}'s arithmetic (w = d1·q − m1), so
+     * {@link VectorDot#dense} over it gives the fused kernel's bits: the batched path forms each row once for all positions.
+     */
+    static void q4_kRow(MemorySegment w, long off, float[] out, int n) {
+        int[] sm = SCALE_MIN.get();
+        for (int b = 0, j = 0; j < n; b++, j += 256) {
+            long bo = off + 144L * b;
+            float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo)), dmin = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo + 2));
+            for (int g = 0; g < 8; g++) {
+                scaleMinK4(w, bo + 4, g, sm);
+                float d1 = d * sm[0], m1 = dmin * sm[1];
+                long q = bo + 16 + 32L * (g >> 1);
+                ByteVector qa = ByteVector.fromMemorySegment(B16, w, q, LE), qb = ByteVector.fromMemorySegment(B16, w, q + 16, LE);
+                if ((g & 1) == 1) {
+                    qa = qa.lanewise(VectorOperators.LSHR, 4);
+                    qb = qb.lanewise(VectorOperators.LSHR, 4);
+                }
+                unit(qa.and((byte) 0x0F), d1, m1, out, j + 32 * g);
+                unit(qb.and((byte) 0x0F), d1, m1, out, j + 32 * g + 16);
+            }
+        }
+    }
+
+    /** One Q6_K row dequantized with {@link VectorDot#q6_k}'s arithmetic (w = (d·scale)·q). */
+    static void q6_kRow(MemorySegment w, long off, float[] out, int n) {
+        for (int b = 0, j = 0; j < n; b++, j += 256) {
+            long bo = off + 210L * b;
+            float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo + 208));
+            for (int half = 0; half < 2; half++) {
+                long ql = bo + 64L * half, qh = bo + 128 + 32L * half, sc = bo + 192 + 8L * half;
+                for (int a = 0; a < 4; a++) {
+                    for (int sub = 0; sub < 2; sub++) {
+                        ByteVector lo = ByteVector.fromMemorySegment(B16, w, ql + (a & 1) * 32L + 16L * sub, LE);
+                        ByteVector hi = ByteVector.fromMemorySegment(B16, w, qh + 16L * sub, LE);
+                        ByteVector low4 = a < 2 ? lo.and((byte) 0x0F) : lo.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
+                        ByteVector high2 = hi.lanewise(VectorOperators.LSHR, 2 * a).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
+                        float scale = d * w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, sc + sub + 2L * a);
+                        unit(low4.or(high2).sub((byte) 32), scale, 0f, out, j + 128 * half + 32 * a + 16 * sub);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The 16 signed bytes of {@code u} as floats u·a − m into out[o .. o + 16): one 128-bit byte
+     * vector at every width, widened in 16 / LANES parts, so every block format's rows dequantize in
+     * vector lanes on 512-, 256- and 128-bit machines alike, each weight by the same two roundings.
+     * (u·a − 0 and u·a + m' = u·a − (−m') are exact rewrites, so one form serves every format.)
+     */
+    private static void unit(ByteVector u, float a, float m, float[] out, int o) {
+        ((FloatVector) u.convertShape(VectorOperators.B2F, F, 0)).mul(a).sub(m).intoArray(out, o);
+        if (LANES <= 8) ((FloatVector) u.convertShape(VectorOperators.B2F, F, 1)).mul(a).sub(m).intoArray(out, o + LANES);
+        if (LANES <= 4) {
+            ((FloatVector) u.convertShape(VectorOperators.B2F, F, 2)).mul(a).sub(m).intoArray(out, o + 2 * LANES);
+            ((FloatVector) u.convertShape(VectorOperators.B2F, F, 3)).mul(a).sub(m).intoArray(out, o + 3 * LANES);
+        }
+    }
+
+    /** A Q8_0 row in floats, each weight as {@link VectorDot#q8_0} forms it (q·d). */
+    static void q8_0Row(MemorySegment w, long off, float[] out, int n) {
+        for (int b = 0, j = 0; j < n; b++, j += 32) {
+            long bo = off + 34L * b;
+            float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo));
+            unit(ByteVector.fromMemorySegment(B16, w, bo + 2, LE), d, 0f, out, j);
+            unit(ByteVector.fromMemorySegment(B16, w, bo + 18, LE), d, 0f, out, j + 16);
+        }
+    }
+
+    /** A Q4_0 row in floats, each weight as {@link VectorDot#q4_0} forms it ((q − 8)·d). */
+    static void q4_0Row(MemorySegment w, long off, float[] out, int n) {
+        for (int b = 0, j = 0; j < n; b++, j += 32) {
+            long bo = off + 18L * b;
+            float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo));
+            ByteVector qs = ByteVector.fromMemorySegment(B16, w, bo + 2, LE);
+            unit(qs.and((byte) 0x0F).sub((byte) 8), d, 0f, out, j);
+            unit(qs.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8), d, 0f, out, j + 16);
+        }
+    }
+
+    /** Q4_1 blocks {f16 d; f16 m; u8 qs[16]}: low nibbles are elements 0..15, high 16..31, w = q·d + m. */
+    static void q4_1Row(MemorySegment w, long off, float[] out, int n) {
+        for (int b = 0, j = 0; j < n; b++, j += 32) {
+            long bo = off + 20L * b;
+            float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo)), m = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo + 2));
+            ByteVector qs = ByteVector.fromMemorySegment(B16, w, bo + 4, LE);
+            unit(qs.and((byte) 0x0F), d, -m, out, j);
+            unit(qs.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F), d, -m, out, j + 16);
+        }
+    }
+
+    /** An F16 row in floats ({@code n} a multiple of the lane count). */
+    static void f16Row(MemorySegment w, long off, float[] out, int n) {
+        for (int j = 0; j < n; j += LANES) halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * j, LE)).intoArray(out, j);
+    }
+}
