@@ -46,11 +46,4 @@ public record Distribution(int vocab, int[] ids, float[] probs) {
         }
         return lastNonZero; // rounding
     }
-
-    /** The dense array (tests, and callers that need one). */
-    public float[] dense() {
-        float[] d = new float[vocab];
-        for (int i = 0; i < ids.length; i++) d[ids[i]] = probs[i];
-        return d;
-    }
 }

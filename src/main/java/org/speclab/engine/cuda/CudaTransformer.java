@@ -357,10 +357,9 @@ public final class CudaTransformer implements Transformer {
             try {
                 graph = gpu.capture(() -> layers(cache, w, 1, 1));
             } catch (EngineException e) {
-                graphs = false; // the launches one by one still work
                 System.getLogger(CudaTransformer.class.getName()).log(System.Logger.Level.WARNING, "CUDA graphs are off: " + e.getMessage());
             }
-            if (graph == null) {
+            if (graph == null) { // no graphs on this device, or the recording failed: the launches one by one still work
                 graphs = false;
                 layers(cache, w, 1, 1);
                 return;

@@ -276,7 +276,6 @@ final class JCudaGpu implements Gpu {
 
     @Override
     public synchronized Object capture(Runnable work) {
-        if ("0".equals(System.getenv("SPECLAB_CUDA_GRAPHS")) || "false".equals(System.getProperty("speclab.cuda.graphs"))) return null;
         bind();
         if (graphStream == null) {
             jcuda.driver.CUstream s = new jcuda.driver.CUstream();

@@ -134,6 +134,8 @@ class CudaEmulatorTest {
             float[][] viaBlas = a.forward(a.newCache(tokens.length), tokens, 0, 3);
             assertTrue(withBlas.gemmCalls > 7 * CudaChecks.shape(type).layers(), "cuBLAS products: " + withBlas.gemmCalls);
             float[][] viaKernels = b.forward(b.newCache(tokens.length), tokens, 0, 3);
+            assertEquals("Prompts of 20+ positions: cuBLAS", ((CudaTransformer) a).longPromptPath());
+            assertEquals("Prompts of 20+ positions: SpecLab's kernels (no cuBLAS)", ((CudaTransformer) b).longPromptPath());
             for (int o = 0; o < 3; o++) assertTrue(CudaChecks.relativeError(viaKernels[o], viaBlas[o]) <= BOUND, "output " + o);
             int calls = withBlas.gemmCalls;
             a.forward(a.newCache(8), java.util.Arrays.copyOf(tokens, 8), 0, 1);
@@ -164,6 +166,9 @@ class CudaEmulatorTest {
             assertEquals(tokens.length, replaying.replays);
             assertEquals(tokens.length, a.graphReplays());
             assertEquals(0, launching.replays);
+            assertEquals("Decode steps: a recorded CUDA graph, replayed " + tokens.length + " times so far", a.decodePath());
+            // a device that records no graphs: the model launches kernel by kernel, and says so
+            assertTrue(b.decodePath().startsWith("Decode steps: launched kernel by kernel (CUDA graphs off"), b.decodePath());
             // a second cache, and a batch between steps, then back: still the same logits
             KvCache other = a.newCache(30);
             float[][] batch = a.forward(other, java.util.Arrays.copyOf(tokens, 5), 0, 2);
