@@ -89,6 +89,7 @@ final class BenchCommand implements Callable<Integer> {
                     double peak = MemoryBandwidth.gbPerSecond(t, gbs);
                     cli.out.printf("%nDecode read %.2f GB/s; this machine reads %.2f GB/s with %d threads (%.0f%% of it).%n", gbs, peak, t, 100 * gbs / peak);
                     if (gbs > peak) cli.out.println("Decode read faster than the measured memory bandwidth: the weights fit in the CPU caches.");
+                    cli.out.println("Kernels: " + tr.kernels() + ".");
                 } else {
                     // the kernels' own time (CUDA events) apart from the host's, and the device's copy rate as the ceiling
                     double ms = stepMillis[0] / stepMillis[1];

@@ -42,7 +42,7 @@ final class DevicesCommand implements Callable<Integer> {
         }
         String vector;
         try {
-            vector = "Vector API " + org.speclab.engine.cpu.CpuBackend.vectorBits() + "-bit";
+            vector = "Vector API " + org.speclab.engine.cpu.CpuBackend.vectorBits() + "-bit; quantized weights on " + org.speclab.engine.cpu.CpuBackend.kernelStatus();
         } catch (LinkageError e) {
             vector = "Vector API unavailable (run with --add-modules jdk.incubator.vector)";
         }

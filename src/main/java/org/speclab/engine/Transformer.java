@@ -63,6 +63,9 @@ public interface Transformer extends AutoCloseable {
     /** Where it runs, e.g. "cpu (2 threads)". */
     String device();
 
+    /** Which kernels its weights run on, e.g. "native AVX2 integer kernels …" (bench prints it). */
+    default String kernels() { return device(); }
+
     @Override
     void close();
 }

@@ -106,12 +106,13 @@ class ForwardTest {
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
     void batchInvariantAtEveryThreadCount(GgmlType type) throws Exception {
-        // 256-wide rows so every block type fits; enough rows that several threads share the work
+        // 256-wide rows so every block type fits; enough rows that several threads share the work;
+        // the native integer kernels (where they load) and the Java kernels alike
         var shape = new RandomModels.Shape(256, 512, 2, 8, 4, 300, false, type, 10000f);
-        try (ModelFile f = model(shape)) {
+        for (CpuBackend backend : new CpuBackend[] {new CpuBackend(), CpuBackend.javaKernels()}) try (ModelFile f = model(shape)) {
             float[][] reference = null;
             for (int threads : new int[] {1, 2, 3}) {
-                try (Transformer t = new CpuBackend().load(f, threads)) {
+                try (Transformer t = backend.load(f, threads)) {
                     // one at a time
                     KvCache c1 = t.newCache(1);
                     float[][] single = new float[TOKENS.length][];

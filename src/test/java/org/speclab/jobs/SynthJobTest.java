@@ -40,6 +40,8 @@ class SynthJobTest {
         assertEquals(0, bench.exitCode(), bench.err());
         assertTrue(bench.out().contains("| pp8 |") && bench.out().contains("| tg8 |"), bench.out());
         assertTrue(bench.out().startsWith("| model | size | threads | test | t/s |"), bench.out());
+        // which kernels ran: a Q4_0 model on the native integer kernels wherever they load
+        assertTrue(bench.out().contains("Kernels: " + (org.speclab.engine.cpu.CpuBackend.kernelStatus().startsWith("native") ? "native" : "Java")), bench.out());
         var verify = java.util.regex.Pattern.compile("Verify of 5 positions: ([0-9.]+) ms, ([0-9.]+)× one decode step").matcher(bench.out());
         assertTrue(verify.find(), bench.out());
         assertTrue(Double.parseDouble(verify.group(1)) > 0 && Double.parseDouble(verify.group(2)) > 0.5, bench.out());

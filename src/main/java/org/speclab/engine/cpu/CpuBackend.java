@@ -6,12 +6,31 @@ import org.speclab.model.ModelFile;
 
 /** The CPU: always available. */
 public final class CpuBackend implements Backend {
+    private final NativeKernels kernels;
+
+    /** Quantized weights on the native integer kernels where they load ({@link #kernelStatus()}), else on the Java ones. */
+    public CpuBackend() { this(NativeKernels.get()); }
+
+    private CpuBackend(NativeKernels kernels) { this.kernels = kernels; }
+
+    /** Every weight type on the Java Vector API kernels (the fallback, tested beside the native kernels). */
+    public static CpuBackend javaKernels() { return new CpuBackend(null); }
+
+    /** The native kernels limited to AVX2, or null where the CPU lacks AVX2 or the library is missing (for tests). */
+    public static CpuBackend avx2Kernels() {
+        NativeKernels k = NativeKernels.avx2();
+        return k == null ? null : new CpuBackend(k);
+    }
+
+    /** One line: which kernels quantized weights run on, and why. */
+    public static String kernelStatus() { return NativeKernels.status(); }
+
     @Override
     public String name() { return "cpu"; }
 
     @Override
     public Transformer load(ModelFile model, int threads) {
-        return new CpuTransformer(model, threads);
+        return new CpuTransformer(model, threads, kernels);
     }
 
     /** The vector width the kernels use (the preferred species unless {@code speclab.vector.bits} narrows it). */

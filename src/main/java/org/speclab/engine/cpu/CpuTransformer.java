@@ -30,6 +30,8 @@ final class CpuTransformer implements Transformer {
     private final float[] ropeFreq;
     private final long weightBytes;
     private final boolean ownsPool;
+    /** The native integer kernels quantized weights run on, or null for the Java ones. */
+    private final NativeKernels kernels;
     private Workspace ws;
 
     private record Layer(float[] attnNorm, WeightMatrix wq, WeightMatrix wk, WeightMatrix wv, WeightMatrix wo,
@@ -41,6 +43,7 @@ final class CpuTransformer implements Transformer {
         final float[][] x, xb, q, k, v, att, hb, hb2, out;
         final float[][] scores;
         final float[] cos, sin;
+        final QuantizedActivations acts = new QuantizedActivations();
 
         Workspace(int batch, int positions) {
             this.batch = batch;
@@ -74,6 +77,7 @@ final class CpuTransformer implements Transformer {
         this.outputNorm = full.outputNorm;
         this.layers = java.util.Arrays.copyOf(full.layers, keep);
         this.ropeFreq = full.ropeFreq;
+        this.kernels = full.kernels;
         long bytes = tokenEmbedding.byteSize() + (c.tiedClassifier() ? 0 : classifier.byteSize());
         for (Layer l : layers) {
             bytes += l.wq.byteSize() + l.wk.byteSize() + l.wv.byteSize() + l.wo.byteSize() + l.gate.byteSize() + l.up.byteSize() + l.down.byteSize();
@@ -90,23 +94,22 @@ final class CpuTransformer implements Transformer {
         return new CpuTransformer(this, keep);
     }
 
-    CpuTransformer(ModelFile file, int threads) {
+    CpuTransformer(ModelFile file, int threads, NativeKernels kernels) {
         this.file = file;
+        this.kernels = kernels;
         this.c = ModelConfig.from(file);
         this.ownsPool = true;
         this.pool = new WorkerPool(Math.max(1, threads));
-        tokenEmbedding = WeightMatrix.of(file.tensor("token_embd.weight"));
-        classifier = c.tiedClassifier() ? tokenEmbedding : WeightMatrix.of(file.tensor("output.weight"));
+        tokenEmbedding = matrix("token_embd.weight");
+        classifier = c.tiedClassifier() ? tokenEmbedding : matrix("output.weight");
         outputNorm = vector(file.tensor("output_norm.weight"));
         layers = new Layer[c.layers()];
         for (int l = 0; l < c.layers(); l++) {
             String b = "blk." + l + ".";
             layers[l] = new Layer(vector(file.tensor(b + "attn_norm.weight")),
-                    WeightMatrix.of(file.tensor(b + "attn_q.weight")), WeightMatrix.of(file.tensor(b + "attn_k.weight")),
-                    WeightMatrix.of(file.tensor(b + "attn_v.weight")), WeightMatrix.of(file.tensor(b + "attn_output.weight")),
+                    matrix(b + "attn_q.weight"), matrix(b + "attn_k.weight"), matrix(b + "attn_v.weight"), matrix(b + "attn_output.weight"),
                     vector(file.tensor(b + "ffn_norm.weight")),
-                    WeightMatrix.of(file.tensor(b + "ffn_gate.weight")), WeightMatrix.of(file.tensor(b + "ffn_down.weight")),
-                    WeightMatrix.of(file.tensor(b + "ffn_up.weight")));
+                    matrix(b + "ffn_gate.weight"), matrix(b + "ffn_down.weight"), matrix(b + "ffn_up.weight"));
         }
         ropeFreq = new float[ropeFreqCount()];
         float[] factors = null;
@@ -124,6 +127,8 @@ final class CpuTransformer implements Transformer {
         for (Tensor t : file.tensors().values()) bytes += t.info().byteSize();
         weightBytes = bytes;
     }
+
+    private WeightMatrix matrix(String name) { return WeightMatrix.of(file.tensor(name), kernels); }
 
     private static float[] vector(Tensor t) {
         WeightMatrix m = WeightMatrix.of(t);
@@ -177,6 +182,12 @@ final class CpuTransformer implements Transformer {
             scratch = grown;
         }
         return scratch;
+    }
+
+    /** Which kernels the weights run on: native integer kernels (and their instruction set) or the Java ones. */
+    @Override
+    public String kernels() {
+        return kernels == null ? "Java Vector API " + VectorDot.bits() + "-bit kernels" : "native " + kernels.instructionSet() + " integer kernels (quantized types), Java Vector API " + VectorDot.bits() + "-bit (float types)";
     }
 
     /** The forward pass; logits of the last {@code outputs} positions into {@code logits[0 .. outputs)}. */
@@ -296,6 +307,10 @@ final class CpuTransformer implements Transformer {
 
     /** out[t][r] = W[r] · x[t] for t < T: rows split across workers, each row read once for all t. */
     private void matmul(WeightMatrix w, float[][] x, float[][] out, int T) {
+        if (w instanceof WeightMatrix.Native nw) {
+            nativeMatmul(nw, x, out, T);
+            return;
+        }
         int rows = w.rows();
         if (pool.size() == 1 || (long) rows * w.cols() * T < PARALLEL_WORK) {
             matmulRows(w, x, out, T, 0, rows);
@@ -303,6 +318,30 @@ final class CpuTransformer implements Transformer {
         }
         int n = pool.size();
         pool.run(i -> matmulRows(w, x, out, T, (int) ((long) rows * i / n), (int) ((long) rows * (i + 1) / n)));
+    }
+
+    /**
+     * The native integer kernels: the T activation vectors quantized once, then the rows handed out
+     * in chunks to whichever worker is free (a worker the OS delays does not hold up the rest); each
+     * row is still computed whole by one thread, each row times every position in one call.
+     */
+    private void nativeMatmul(WeightMatrix.Native w, float[][] x, float[][] out, int T) {
+        QuantizedActivations a = ws.acts;
+        a.quantize(w.kernels(), x, T, w.cols());
+        int rows = w.rows();
+        java.lang.foreign.MemorySegment o = a.out((long) T * rows);
+        int n = pool.size() == 1 || (long) rows * w.cols() * T < PARALLEL_WORK ? 1 : pool.size();
+        int chunk = n == 1 ? rows : Math.max(16, rows / (8 * n));
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        IntConsumer worker = i -> {
+            for (int from; (from = next.getAndAdd(chunk)) < rows; ) {
+                int to = Math.min(rows, from + chunk);
+                a.multiply(w, from, to, T, o);
+                for (int t = 0; t < T; t++) java.lang.foreign.MemorySegment.copy(o, java.lang.foreign.ValueLayout.JAVA_FLOAT, 4L * ((long) t * rows + from), out[t], from, to - from);
+            }
+        };
+        if (n == 1) worker.accept(0);
+        else pool.run(worker);
     }
 
     private static final ThreadLocal<float[][]> ROW = ThreadLocal.withInitial(() -> new float[2][0]);

@@ -13,7 +13,7 @@ import org.speclab.quant.BlockCodec;
  * times a vector, and {@code dotScalar}, the plain left-to-right reference the vector path is
  * tested against.
  */
-public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16, WeightMatrix.BF16, WeightMatrix.Q8_0, WeightMatrix.Q4_0, WeightMatrix.Q4_1, WeightMatrix.KQuant, WeightMatrix.Quantized {
+public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16, WeightMatrix.BF16, WeightMatrix.Q8_0, WeightMatrix.Q4_0, WeightMatrix.Q4_1, WeightMatrix.KQuant, WeightMatrix.Quantized, WeightMatrix.Native {
     ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -72,12 +72,17 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
     /** Bytes one full pass over the matrix reads. */
     default long byteSize() { return data().byteSize(); }
 
-    static WeightMatrix of(Tensor t) {
+    /** The Java Vector API kernels for this tensor. */
+    static WeightMatrix of(Tensor t) { return of(t, null); }
+
+    /** The native integer kernels where {@code kernels} is given and handles the type, else the Java ones. */
+    static WeightMatrix of(Tensor t, NativeKernels kernels) {
         long[] s = t.shape();
         int cols = Math.toIntExact(s[0]);
         int rows = Math.toIntExact(t.info().rows());
         // rows reordered by an importer are put in order once, off the heap
         MemorySegment d = t.rowOrder() == null ? t.data() : t.contiguous(java.lang.foreign.Arena.ofAuto());
+        if (kernels != null && NativeKernels.handles(t.type(), cols)) return new Native(d, rows, cols, BlockCodec.of(t.type()), kernels);
         return switch (t.type()) {
             case F32 -> new F32(d, rows, cols);
             case F16 -> new F16(d, rows, cols);
@@ -305,5 +310,36 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         public void row(int row, float[] out) {
             form.row(data, row * rowBytes(), out, cols);
         }
+    }
+
+    /**
+     * Block types on the native integer kernels: a matrix product quantizes each position's
+     * activations once ({@link QuantizedActivations}) and multiplies integers, rows split across
+     * threads (CpuTransformer); {@code get} and {@code row} stay the codec's reference dequantization.
+     */
+    record Native(MemorySegment data, int rows, int cols, BlockCodec codec, NativeKernels kernels) implements WeightMatrix {
+        long rowBytes() { return codec.type().byteSize(cols); }
+
+        @Override
+        public float get(long i) {
+            int bs = codec.type().blockSize;
+            long row = i / cols, col = i % cols, block = col / bs;
+            float[] tmp = new float[bs];
+            codec.dequantize(data, row * rowBytes() + block * codec.type().typeSize, tmp, 0, bs);
+            return tmp[(int) (col % bs)];
+        }
+
+        /** One row times one vector: what a matrix product gives for it (a probe, not the hot path). */
+        @Override
+        public float dot(int row, float[] x) {
+            QuantizedActivations a = new QuantizedActivations();
+            a.quantize(kernels, new float[][] {x}, 1, cols);
+            java.lang.foreign.MemorySegment out = a.out(rows);
+            a.multiply(this, row, row + 1, 1, out);
+            return out.getAtIndex(ValueLayout.JAVA_FLOAT, row);
+        }
+
+        @Override
+        public void row(int row, float[] out) { codec.dequantize(data, row * rowBytes(), out, 0, cols); }
     }
 }

@@ -1,0 +1,384 @@
+/*
+ * SpecLab's CPU integer kernels: quantized weight rows times 8-bit quantized activations.
+ *
+ * Compiled twice by native/cpu/build.sh, once per instruction set (-DSL_VNNI with AVX-512 VNNI,
+ * plain AVX2 otherwise); dispatch.c picks one when the library loads. Both variants compute the
+ * same integers (VNNI's vpdpbusd and AVX2's maddubs+madd agree: no pair sum here can saturate) and
+ * the same float operations in the same order, so they give the same bits.
+ *
+ * Activations ("act"): each position's vector x[0..n) is cut into blocks of 32 with one float scale
+ * d = max|x| / 127 and int8 values q = rint(x · 127 / max|x|), plus the integer sums of each half
+ * block (16 values), which turn unsigned weight codes into signed ones exactly:
+ * Σ (w − o)·q = Σ w·q − o·Σ q.
+ *
+ * A weight row times a position: per 32 weights an exact integer dot product (8 int32 lanes),
+ * converted to float and accumulated with the block's scale product; the 8 lanes are added in one
+ * fixed order at the end. Nothing depends on how many positions or rows a call covers, so a
+ * position's result is bit-identical alone or in a batch (batch invariance).
+ */
+#include <immintrin.h>
+#include <stdint.h>
+#include <string.h>
+
+#ifdef SL_VNNI
+#define SL(name) name##_vnni
+#else
+#define SL(name) name##_avx2
+#endif
+
+#define INLINE static inline __attribute__((always_inline))
+
+/*
+ * The activations of T positions of n values each (N = T·n, NB = N / 32 blocks), in one buffer:
+ *   qs  int8[N]      the values                      xu  uint8[N]  qs + 128 (VNNI's unsigned operand)
+ *   d   float[NB]    block scales                    s32 int32[NB] Σ qs per block
+ *   ms  float[NB]    d · s32 (for weights with mins) c8  int32[8·NB] per block 8·Σ qs of each half, four lanes each
+ */
+typedef struct {
+    const int8_t *qs;
+    const uint8_t *xu;
+    const float *d;
+    const int32_t *s32;
+    const float *ms;
+    const int32_t *c8;
+    int64_t n, nb; /* values and blocks per position */
+} act_t;
+
+INLINE act_t act_at(const uint8_t *buf, int64_t cap, int64_t n, int64_t p0) {
+    int64_t nb = cap / 32;
+    act_t a;
+    a.qs = (const int8_t *) buf + p0 * n;
+    a.xu = buf + cap + p0 * n;
+    a.d = (const float *) (buf + 2 * cap) + p0 * (n / 32);
+    a.s32 = (const int32_t *) (buf + 2 * cap + 4 * nb) + p0 * (n / 32);
+    a.ms = (const float *) (buf + 2 * cap + 8 * nb) + p0 * (n / 32);
+    a.c8 = (const int32_t *) (buf + 2 * cap + 12 * nb) + 8 * p0 * (n / 32);
+    a.n = n;
+    a.nb = n / 32;
+    return a;
+}
+
+INLINE float f16(const uint8_t *p) {
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return _cvtsh_ss(h);
+}
+
+/* Eight float16 values, each {@code stride} bytes after the last (inserted in registers: eight
+ * 2-byte stores read back as one 16-byte load would stall store-to-load forwarding). */
+INLINE uint16_t u16(const uint8_t *p) {
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return h;
+}
+
+INLINE __m256 f16x8(const uint8_t *p, int stride) {
+    __m128i h = _mm_cvtsi32_si128(u16(p));
+    h = _mm_insert_epi16(h, u16(p + stride), 1);
+    h = _mm_insert_epi16(h, u16(p + 2 * stride), 2);
+    h = _mm_insert_epi16(h, u16(p + 3 * stride), 3);
+    h = _mm_insert_epi16(h, u16(p + 4 * stride), 4);
+    h = _mm_insert_epi16(h, u16(p + 5 * stride), 5);
+    h = _mm_insert_epi16(h, u16(p + 6 * stride), 6);
+    h = _mm_insert_epi16(h, u16(p + 7 * stride), 7);
+    return _mm256_cvtph_ps(h);
+}
+
+/* Σ over groups of four of u8(u) · s8(s), added to acc: exact (no pair sum here exceeds int16). */
+INLINE __m256i dot_u8s8(__m256i acc, __m256i u, __m256i s) {
+#ifdef SL_VNNI
+    return _mm256_dpbusd_epi32(acc, u, s);
+#else
+    __m256i pairs = _mm256_maddubs_epi16(u, s);
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
+#endif
+}
+
+/* Signed weights times signed activations, exactly: VNNI takes the biased activations (x + 128) and
+ * takes back 128·Σw (wsum, per block: one lane of it carries it all); AVX2 moves the weights' signs to x. */
+INLINE __m256i dot_s8s8(__m256i w, __m256i x, __m256i xu, __m256i wsum128) {
+#ifdef SL_VNNI
+    (void) x;
+    return _mm256_sub_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), xu, w), wsum128);
+#else
+    (void) xu;
+    (void) wsum128;
+    return dot_u8s8(_mm256_setzero_si256(), _mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w));
+#endif
+}
+
+/* Lane i of the result: the sum of the eight lanes of v[i] (exact integers, one fixed order). */
+INLINE __m256i sum8(const __m256i *v) {
+    __m256i a = _mm256_hadd_epi32(_mm256_hadd_epi32(v[0], v[1]), _mm256_hadd_epi32(v[2], v[3]));
+    __m256i c = _mm256_hadd_epi32(_mm256_hadd_epi32(v[4], v[5]), _mm256_hadd_epi32(v[6], v[7]));
+    return _mm256_add_epi32(_mm256_permute2x128_si256(a, c, 0x20), _mm256_permute2x128_si256(a, c, 0x31));
+}
+
+INLINE int32_t isum(__m256i v) {
+    __m128i t = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    t = _mm_hadd_epi32(t, t);
+    t = _mm_hadd_epi32(t, t);
+    return _mm_cvtsi128_si32(t);
+}
+
+INLINE float hsum(__m256 v) {
+    __m128 a = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    a = _mm_add_ps(a, _mm_movehl_ps(a, a));
+    a = _mm_add_ss(a, _mm_movehdup_ps(a));
+    return _mm_cvtss_f32(a);
+}
+
+/* 32 weights of 16 packed bytes: low nibbles are weights 0..15, high nibbles 16..31. */
+INLINE __m256i nibbles32(const uint8_t *p) {
+    __m128i raw = _mm_loadu_si128((const __m128i *) p);
+    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), _mm256_set1_epi8(0x0F));
+}
+
+INLINE __m256i load(const void *p) { return _mm256_loadu_si256((const __m256i *) p); }
+
+/* ---------------------------------------------------------------- activations */
+
+void SL(sl_quantize)(const float *x, int64_t cap, uint8_t *buf) {
+    const __m256 signless = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    int64_t nb = cap / 32;
+    int8_t *qs = (int8_t *) buf;
+    uint8_t *xu = buf + cap;
+    float *d = (float *) (buf + 2 * cap), *ms = (float *) (buf + 2 * cap + 8 * nb);
+    int32_t *s32 = (int32_t *) (buf + 2 * cap + 4 * nb), *c8 = (int32_t *) (buf + 2 * cap + 12 * nb);
+    for (int64_t b = 0; b < nb; b++) {
+        const float *xb = x + 32 * b;
+        __m256 v[4];
+        __m256 m = _mm256_setzero_ps();
+        for (int i = 0; i < 4; i++) {
+            v[i] = _mm256_loadu_ps(xb + 8 * i);
+            m = _mm256_max_ps(m, _mm256_and_ps(v[i], signless));
+        }
+        __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+        m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+        m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+        float amax = _mm_cvtss_f32(m4);
+        float id = amax > 0 ? 127.0f / amax : 0.0f;
+        d[b] = amax / 127.0f;
+        __m256i q[4];
+        for (int i = 0; i < 4; i++) q[i] = _mm256_cvtps_epi32(_mm256_mul_ps(v[i], _mm256_set1_ps(id))); /* round to nearest even */
+        int32_t half0 = isum(_mm256_add_epi32(q[0], q[1])), half1 = isum(_mm256_add_epi32(q[2], q[3]));
+        s32[b] = half0 + half1;
+        ms[b] = d[b] * (float) s32[b];
+        _mm256_storeu_si256((__m256i *) (c8 + 8 * b), _mm256_setr_epi32(8 * half0, 8 * half0, 8 * half0, 8 * half0, 8 * half1, 8 * half1, 8 * half1, 8 * half1));
+        __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+        /* the packs interleave 128-bit lanes: put the 32 bytes back in order */
+        bytes = _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+        _mm256_storeu_si256((__m256i *) (qs + 32 * b), bytes);
+        _mm256_storeu_si256((__m256i *) (xu + 32 * b), _mm256_xor_si256(bytes, _mm256_set1_epi8((char) 0x80)));
+    }
+}
+
+/* ---------------------------------------------------------------- one weight row × np positions
+ * Each kernel serves np ≤ 4 positions from each decoded group of eight weight blocks (256 weights);
+ * the compiler makes one copy per np (always called with a constant), with the same operations for
+ * every position. Per group and position: eight exact integer block sums (sum8), one conversion to
+ * float and one multiply-add with the eight blocks' scale products. Rows whose length is not a
+ * multiple of 256 finish block by block (the tail), also in one fixed order.
+ */
+
+#define ZERO4 {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()}
+#define X(p, b) ((const void *) (a->qs + (p) * a->n + 32 * (b)))
+#define XU(p, b) ((const void *) (a->xu + (p) * a->n + 32 * (b)))
+
+/* Q8_0: {f16 d; int8 q[32]} */
+INLINE void row_q8_0(const uint8_t *w, const act_t *a, int np, float *res) {
+    int64_t nb = a->nb, b = 0;
+    __m256 acc[4] = ZERO4;
+    float tail[4] = {0, 0, 0, 0};
+    for (; b + 8 <= nb; b += 8) {
+        __m256i q[8], ws[8];
+        for (int i = 0; i < 8; i++) {
+            q[i] = load(w + 34 * (b + i) + 2);
+#ifdef SL_VNNI
+            ws[i] = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8(1), q[i]);
+#endif
+        }
+#ifdef SL_VNNI
+        __m256i wsum128 = _mm256_slli_epi32(sum8(ws), 7);
+#else
+        (void) ws;
+        __m256i wsum128 = _mm256_setzero_si256();
+#endif
+        __m256 dw = f16x8(w + 34 * b, 34);
+        for (int p = 0; p < np; p++) {
+            __m256i l[8];
+            for (int i = 0; i < 8; i++) l[i] = dot_s8s8(q[i], load(X(p, b + i)), load(XU(p, b + i)), _mm256_setzero_si256());
+            __m256i sums = _mm256_sub_epi32(sum8(l), wsum128);
+            acc[p] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), _mm256_mul_ps(dw, _mm256_loadu_ps(a->d + p * nb + b)), acc[p]);
+        }
+    }
+    for (; b < nb; b++) {
+        __m256i q = load(w + 34 * b + 2);
+        float dw = f16(w + 34 * b);
+        for (int p = 0; p < np; p++) {
+            __m256i l = dot_u8s8(_mm256_setzero_si256(), _mm256_sign_epi8(q, q), _mm256_sign_epi8(load(X(p, b)), q));
+            tail[p] += (float) isum(l) * (dw * a->d[p * nb + b]);
+        }
+    }
+    for (int p = 0; p < np; p++) res[p] = hsum(acc[p]) + tail[p];
+}
+
+/* Q4_0: {f16 d; u8 qs[16]}, w = (nibble − 8)·d: Σ (q − 8)·x = Σ q·x − 8·Σ x */
+INLINE void row_q4_0(const uint8_t *w, const act_t *a, int np, float *res) {
+    int64_t nb = a->nb, b = 0;
+    __m256 acc[4] = ZERO4;
+    float tail[4] = {0, 0, 0, 0};
+    for (; b + 8 <= nb; b += 8) {
+        __m256i q[8];
+        for (int i = 0; i < 8; i++) q[i] = nibbles32(w + 18 * (b + i) + 2);
+        __m256 dw = f16x8(w + 18 * b, 18);
+        for (int p = 0; p < np; p++) {
+            __m256i l[8];
+            for (int i = 0; i < 8; i++) l[i] = dot_u8s8(_mm256_setzero_si256(), q[i], load(X(p, b + i)));
+            __m256i sums = _mm256_sub_epi32(sum8(l), _mm256_slli_epi32(load(a->s32 + p * nb + b), 3));
+            acc[p] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), _mm256_mul_ps(dw, _mm256_loadu_ps(a->d + p * nb + b)), acc[p]);
+        }
+    }
+    for (; b < nb; b++) {
+        __m256i q = nibbles32(w + 18 * b + 2);
+        float dw = f16(w + 18 * b);
+        for (int p = 0; p < np; p++) {
+            int32_t sum = isum(dot_u8s8(_mm256_setzero_si256(), q, load(X(p, b)))) - 8 * a->s32[p * nb + b];
+            tail[p] += (float) sum * (dw * a->d[p * nb + b]);
+        }
+    }
+    for (int p = 0; p < np; p++) res[p] = hsum(acc[p]) + tail[p];
+}
+
+/* Q4_1: {f16 d; f16 m; u8 qs[16]}, w = nibble·d + m: Σ w·x = d·dx·Σ q·x + m·(dx·Σ x) */
+INLINE void row_q4_1(const uint8_t *w, const act_t *a, int np, float *res) {
+    int64_t nb = a->nb, b = 0;
+    __m256 acc[4] = ZERO4, mins[4] = ZERO4;
+    float tail[4] = {0, 0, 0, 0};
+    for (; b + 8 <= nb; b += 8) {
+        __m256i q[8];
+        for (int i = 0; i < 8; i++) q[i] = nibbles32(w + 20 * (b + i) + 4);
+        __m256 dw = f16x8(w + 20 * b, 20), mw = f16x8(w + 20 * b + 2, 20);
+        for (int p = 0; p < np; p++) {
+            __m256i l[8];
+            for (int i = 0; i < 8; i++) l[i] = dot_u8s8(_mm256_setzero_si256(), q[i], load(X(p, b + i)));
+            acc[p] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum8(l)), _mm256_mul_ps(dw, _mm256_loadu_ps(a->d + p * nb + b)), acc[p]);
+            mins[p] = _mm256_fmadd_ps(mw, _mm256_loadu_ps(a->ms + p * nb + b), mins[p]);
+        }
+    }
+    for (; b < nb; b++) {
+        __m256i q = nibbles32(w + 20 * b + 4);
+        float dw = f16(w + 20 * b), mw = f16(w + 20 * b + 2);
+        for (int p = 0; p < np; p++) {
+            tail[p] += (float) isum(dot_u8s8(_mm256_setzero_si256(), q, load(X(p, b)))) * (dw * a->d[p * nb + b]);
+            tail[p] += mw * a->ms[p * nb + b];
+        }
+    }
+    for (int p = 0; p < np; p++) res[p] = (hsum(acc[p]) + hsum(mins[p])) + tail[p];
+}
+
+/* The 6-bit scale and min of group j (0..7) of a Q4_K super-block, as ggml packs them in 12 bytes. */
+INLINE void scale_min_k4(int j, const uint8_t *q, int *sc, int *m) {
+    if (j < 4) {
+        *sc = q[j] & 63;
+        *m = q[j + 4] & 63;
+    } else {
+        *sc = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
+        *m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+    }
+}
+
+/* Q4_K: super-blocks of 256 {f16 d; f16 dmin; u8 scales[12]; u8 qs[128]}; group g of 32:
+ * w = d·sc_g·nibble − dmin·m_g; groups 2i and 2i+1 are the low and high nibbles of qs[32i .. 32i+32). */
+INLINE void row_q4_k(const uint8_t *w, const act_t *a, int np, float *res) {
+    int64_t nb = a->nb, nsb = a->n / 256;
+    __m256 acc[4] = ZERO4, mins[4] = ZERO4;
+    for (int64_t sb = 0; sb < nsb; sb++) {
+        const uint8_t *blk = w + 144 * sb;
+        int sc[8], m[8];
+        for (int g = 0; g < 8; g++) scale_min_k4(g, blk + 4, &sc[g], &m[g]);
+        __m256 ds = _mm256_mul_ps(_mm256_set1_ps(f16(blk)), _mm256_cvtepi32_ps(_mm256_loadu_si256((const __m256i *) sc)));
+        __m256 dm = _mm256_mul_ps(_mm256_set1_ps(f16(blk + 2)), _mm256_cvtepi32_ps(_mm256_loadu_si256((const __m256i *) m)));
+        __m256i q[8];
+        for (int i = 0; i < 4; i++) {
+            __m256i raw = load(blk + 16 + 32 * i);
+            q[2 * i] = _mm256_and_si256(raw, _mm256_set1_epi8(0x0F));
+            q[2 * i + 1] = _mm256_and_si256(_mm256_srli_epi16(raw, 4), _mm256_set1_epi8(0x0F));
+        }
+        int64_t b = 8 * sb;
+        for (int p = 0; p < np; p++) {
+            __m256i l[8];
+            for (int i = 0; i < 8; i++) l[i] = dot_u8s8(_mm256_setzero_si256(), q[i], load(X(p, b + i)));
+            acc[p] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum8(l)), _mm256_mul_ps(ds, _mm256_loadu_ps(a->d + p * nb + b)), acc[p]);
+            mins[p] = _mm256_fmadd_ps(dm, _mm256_loadu_ps(a->ms + p * nb + b), mins[p]);
+        }
+    }
+    for (int p = 0; p < np; p++) res[p] = hsum(acc[p]) - hsum(mins[p]);
+}
+
+/* Q6_K: super-blocks of 256 {u8 ql[128]; u8 qh[64]; int8 scales[16]; f16 d}; w = d·sc·(q − 32) with
+ * q = 4 low bits from ql and 2 high bits from qh; each half of 128 is four groups of 32 built from
+ * ql[0..32), ql[32..64) (low and high nibbles) and qh[0..32) (bit pairs 0, 2, 4, 6); a scale per 16. */
+INLINE void row_q6_k(const uint8_t *w, const act_t *a, int np, float *res) {
+    int64_t nb = a->nb, nsb = a->n / 256;
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(0x03);
+    __m256 acc[4] = ZERO4;
+    for (int64_t sb = 0; sb < nsb; sb++) {
+        const uint8_t *blk = w + 210 * sb;
+        const int8_t *sc = (const int8_t *) (blk + 192);
+        __m256 d = _mm256_set1_ps(f16(blk + 208));
+        __m256i g[8], scv[8];
+        for (int half = 0; half < 2; half++) {
+            const uint8_t *ql = blk + 64 * half, *qh = blk + 128 + 32 * half;
+            __m256i q0 = load(ql), q1 = load(ql + 32), h = load(qh);
+            g[4 * half + 0] = _mm256_or_si256(_mm256_and_si256(q0, m4), _mm256_slli_epi16(_mm256_and_si256(h, m3), 4));
+            g[4 * half + 1] = _mm256_or_si256(_mm256_and_si256(q1, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2), m3), 4));
+            g[4 * half + 2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q0, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 4), m3), 4));
+            g[4 * half + 3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q1, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 6), m3), 4));
+        }
+        for (int k = 0; k < 8; k++) {
+            int s0 = sc[2 * k], s1 = sc[2 * k + 1];
+            scv[k] = _mm256_setr_epi32(s0, s0, s0, s0, s1, s1, s1, s1);
+        }
+        int64_t b = 8 * sb;
+        for (int p = 0; p < np; p++) {
+            __m256i l[8];
+            for (int i = 0; i < 8; i++) {
+                /* lanes 0..3 cover weights 0..15 of the block, 4..7 cover 16..31: −32·Σx of each half as −8·Σx per lane */
+                __m256i lanes = _mm256_sub_epi32(dot_u8s8(_mm256_setzero_si256(), g[i], load(X(p, b + i))), load(a->c8 + 8 * (p * nb + b + i)));
+                l[i] = _mm256_mullo_epi32(lanes, scv[i]);
+            }
+            acc[p] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum8(l)), _mm256_mul_ps(d, _mm256_loadu_ps(a->d + p * nb + b)), acc[p]);
+        }
+    }
+    for (int p = 0; p < np; p++) res[p] = hsum(acc[p]);
+}
+
+/* ---------------------------------------------------------------- matrix products */
+
+#define MATMUL(type, row_fn)                                                                          \
+    void SL(sl_matmul_##type)(const uint8_t *w, int64_t row_bytes, int32_t from, int32_t to,           \
+                              const uint8_t *act, int64_t cap, int64_t n, int32_t t,                   \
+                              float *out, int64_t out_stride) {                                        \
+        float res[4];                                                                                  \
+        for (int32_t r = from; r < to; r++) {                                                         \
+            const uint8_t *row = w + row_bytes * r;                                                    \
+            for (int32_t p0 = 0; p0 < t; p0 += 4) {                                                   \
+                act_t a = act_at(act, cap, n, p0);                                                      \
+                int np = t - p0 < 4 ? t - p0 : 4;                                                       \
+                switch (np) {                                                                          \
+                    case 1: row_fn(row, &a, 1, res); break;                                            \
+                    case 2: row_fn(row, &a, 2, res); break;                                            \
+                    case 3: row_fn(row, &a, 3, res); break;                                            \
+                    default: row_fn(row, &a, 4, res); break;                                           \
+                }                                                                                      \
+                for (int p = 0; p < np; p++) out[(p0 + p) * out_stride + r] = res[p];                  \
+            }                                                                                          \
+        }                                                                                              \
+    }
+
+MATMUL(q8_0, row_q8_0)
+MATMUL(q4_0, row_q4_0)
+MATMUL(q4_1, row_q4_1)
+MATMUL(q4_k, row_q4_k)
+MATMUL(q6_k, row_q6_k)

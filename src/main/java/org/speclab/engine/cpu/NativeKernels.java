@@ -1,0 +1,150 @@
+package org.speclab.engine.cpu;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.speclab.gguf.GgmlType;
+
+/**
+ * The integer kernels of {@code native/cpu} (built by the project's own build with the system C
+ * compiler, carried in the jar): quantized weights times 8-bit quantized activations with
+ * VNNI {@code vpdpbusd} or AVX2 {@code maddubs}, as llama.cpp multiplies them. Where the library is
+ * missing, does not load, or the CPU has neither instruction set, {@link #get()} is null and the
+ * Java Vector API kernels run; {@link #status()} says which and why.
+ * {@code -Dspeclab.native=off} (or {@code SPECLAB_NATIVE=0}) turns the library off.
+ */
+final class NativeKernels {
+    private static final String RESOURCE = "/native/linux-x86_64/libspeclabcpu.so";
+    private static final Loaded LOADED = load();
+
+    private record Handles(MethodHandle quantize, MethodHandle matmul, MethodHandle actBytes, int best) {}
+
+    private record Loaded(Handles handles, NativeKernels kernels, String status) {}
+
+    private final Handles h;
+    private final int level;
+
+    private NativeKernels(Handles h, int level) {
+        this.h = h;
+        this.level = level;
+    }
+
+    /** The loaded kernels at the CPU's best instruction set, or null where the Java kernels run. */
+    static NativeKernels get() { return LOADED.kernels; }
+
+    /** One line: which kernels quantized weights run on here, and why. */
+    static String status() { return LOADED.status; }
+
+    /** The kernels limited to AVX2 (tests compare them with VNNI's on CPUs that have both); null without AVX2. */
+    static NativeKernels avx2() { return LOADED.handles == null || LOADED.handles.best < 1 ? null : new NativeKernels(LOADED.handles, 1); }
+
+    /** Whether a matrix of this type and width runs here. */
+    static boolean handles(GgmlType type, long cols) {
+        return switch (type) {
+            case Q8_0, Q4_0, Q4_1 -> cols % 32 == 0;
+            case Q4_K, Q6_K -> cols % 256 == 0;
+            default -> false;
+        };
+    }
+
+    String instructionSet() { return level == 2 ? "AVX-512 VNNI" : "AVX2"; }
+
+    /** Bytes of activation buffer that {@code values} quantized values take (scales and sums included). */
+    long activationBytes(long values) {
+        try {
+            return (long) h.actBytes.invokeExact(values);
+        } catch (Throwable e) {
+            throw new IllegalStateException("native sl_act_bytes failed", e);
+        }
+    }
+
+    /**
+     * Quantizes {@code values} floats at {@code x} (positions one after another, each a whole number
+     * of blocks of 32) into {@code act}: int8 values, a float scale per 32 and their sums.
+     */
+    void quantize(MemorySegment x, long values, MemorySegment act) {
+        try {
+            h.quantize.invokeExact(level, x, values, act);
+        } catch (Throwable e) {
+            throw new IllegalStateException("native quantize failed", e);
+        }
+    }
+
+    /**
+     * out[p · outStride + r] = row r · position p, for rows {@code from ≤ r < to} and the first
+     * {@code t} positions of {@code act} (which holds {@code values} quantized values, {@code n} per position).
+     */
+    void matmul(GgmlType type, MemorySegment w, long rowBytes, int from, int to, MemorySegment act, long values,
+                long n, int t, MemorySegment out, long outStride) {
+        int rc;
+        try {
+            rc = (int) h.matmul.invokeExact(level, type.id, w, rowBytes, from, to, act, values, n, t, out, outStride);
+        } catch (Throwable e) {
+            throw new IllegalStateException("native matmul failed", e);
+        }
+        if (rc != 0) throw new IllegalStateException("native kernels have no " + type + " matmul");
+    }
+
+    private static Loaded load() {
+        String off = System.getProperty("speclab.native", System.getenv().getOrDefault("SPECLAB_NATIVE", "on"));
+        if (off.equals("off") || off.equals("0") || off.equals("false")) {
+            return new Loaded(null, null, "Java Vector API kernels (native kernels turned off)");
+        }
+        try {
+            Path path = library();
+            if (path == null) return new Loaded(null, null, "Java Vector API kernels (no native kernels were built for this system)");
+            SymbolLookup lib = SymbolLookup.libraryLookup(path, Arena.global());
+            Linker linker = Linker.nativeLinker();
+            MethodHandle levelFn = linker.downcallHandle(lib.find("sl_level").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT));
+            int best = (int) levelFn.invokeExact();
+            MethodHandle quantize = linker.downcallHandle(lib.find("sl_quantize").orElseThrow(), FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT,
+                    ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
+            MethodHandle matmul = linker.downcallHandle(lib.find("sl_matmul").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                    ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
+                    ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+            MethodHandle actBytes = linker.downcallHandle(lib.find("sl_act_bytes").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
+            Handles h = new Handles(quantize, matmul, actBytes, best);
+            if (best < 1) return new Loaded(h, null, "Java Vector API kernels (this CPU has neither AVX2 nor AVX-512 VNNI)");
+            NativeKernels k = new NativeKernels(h, best);
+            return new Loaded(h, k, "native " + k.instructionSet() + " integer kernels for Q8_0, Q4_0, Q4_1, Q4_K, Q6_K");
+        } catch (Throwable e) {
+            return new Loaded(null, null, "Java Vector API kernels (native kernels did not load: " + e.getMessage() + ")");
+        }
+    }
+
+    /** The library: {@code -Dspeclab.native.lib=PATH}, else the jar's copy unpacked once per content. */
+    private static Path library() throws IOException {
+        String explicit = System.getProperty("speclab.native.lib");
+        if (explicit != null) return Path.of(explicit);
+        if (!System.getProperty("os.name", "").startsWith("Linux") || !System.getProperty("os.arch", "").equals("amd64")) return null;
+        byte[] bytes;
+        try (InputStream in = NativeKernels.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) return null;
+            bytes = in.readAllBytes();
+        }
+        // one file per content, written under a temporary name and renamed: concurrent starts never see half a file
+        String name = "libspeclabcpu-" + Integer.toHexString(java.util.Arrays.hashCode(bytes)) + "-" + bytes.length + ".so";
+        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "speclab-" + System.getProperty("user.name", "user"));
+        Path target = dir.resolve(name);
+        if (Files.isRegularFile(target) && Files.size(target) == bytes.length) return target;
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "lib", ".tmp");
+        try {
+            Files.write(tmp, bytes);
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return target;
+    }
+}

@@ -1,0 +1,44 @@
+package org.speclab.engine.cpu;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The input of a native matrix product: T positions of n floats, quantized once per product to
+ * int8 blocks of 32 (a float scale each and their sums; layout in native/cpu/kernels.c), in off-heap buffers kept between
+ * calls and grown when a longer batch or a wider matrix needs more. One per transformer workspace
+ * (forward passes of one transformer do not overlap); the workers only read it.
+ */
+final class QuantizedActivations {
+    private MemorySegment x = MemorySegment.NULL, act = MemorySegment.NULL, out = MemorySegment.NULL;
+    private long n, values;
+    private int t;
+    private NativeKernels kernels;
+
+    /** Quantizes x[0 .. t) (each {@code n} floats, n a multiple of 32). */
+    void quantize(NativeKernels kernels, float[][] x, int t, int n) {
+        long values = (long) t * n;
+        if (this.x.byteSize() < 4 * values) this.x = Arena.ofAuto().allocate(4 * values, 64);
+        long bytes = kernels.activationBytes(values);
+        if (act.byteSize() < bytes) act = Arena.ofAuto().allocate(bytes, 64);
+        for (int p = 0; p < t; p++) MemorySegment.copy(x[p], 0, this.x, ValueLayout.JAVA_FLOAT, 4L * p * n, n);
+        kernels.quantize(this.x, values, act);
+        this.kernels = kernels;
+        this.n = n;
+        this.t = t;
+        this.values = values;
+    }
+
+    /** A float buffer of at least {@code floats} values for the products' results. */
+    MemorySegment out(long floats) {
+        if (out.byteSize() < 4 * floats) out = Arena.ofAuto().allocate(4 * floats, 64);
+        return out;
+    }
+
+    /** out[p · rows + r] = row r of {@code w} · position p, for {@code from ≤ r < to}, the first {@code positions} positions. */
+    void multiply(WeightMatrix.Native w, int from, int to, int positions, MemorySegment out) {
+        if (w.cols() != n || positions > t) throw new IllegalStateException("activations of " + t + " × " + n + " cannot feed " + positions + " × " + w.cols());
+        kernels.matmul(w.codec().type(), w.data(), w.rowBytes(), from, to, act, values, n, positions, out, w.rows());
+    }
+}

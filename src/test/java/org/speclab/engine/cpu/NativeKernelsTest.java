@@ -1,0 +1,161 @@
+package org.speclab.engine.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Random;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.speclab.gguf.GgmlType;
+import org.speclab.quant.BlockCodec;
+
+/**
+ * The native integer kernels against exact arithmetic: activations chosen so that their 8-bit
+ * quantization loses nothing, the product must be the float product of the dequantized weights;
+ * a position's result must not depend on the batch, the rows a call covers, or the instruction set.
+ */
+class NativeKernelsTest {
+    /** 11 blocks of 32 (one group of eight and a tail of three) for the 32-blocks; two super-blocks for the K-quants. */
+    private static int cols(GgmlType type) { return type.blockSize == 256 ? 512 : 352; }
+
+    static NativeKernels kernels() {
+        NativeKernels k = NativeKernels.get();
+        // the build compiles the library wherever this suite runs (x86-64 Linux with a C compiler)
+        if (System.getProperty("os.arch", "").equals("amd64") && System.getProperty("os.name", "").startsWith("Linux")
+                && !"off".equals(System.getProperty("speclab.native"))) {
+            assertNotNull(k, "native kernels should load here: " + NativeKernels.status());
+        }
+        Assumptions.assumeTrue(k != null, NativeKernels.status());
+        return k;
+    }
+
+    private static WeightMatrix.Native matrix(NativeKernels k, GgmlType type, int rows, int cols, long seed) {
+        Random r = new Random(seed);
+        float[] w = new float[rows * cols];
+        for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian() * (1 + i % 7) * 0.1f;
+        BlockCodec codec = BlockCodec.of(type);
+        long rowBytes = type.byteSize(cols);
+        MemorySegment data = Arena.ofAuto().allocate(rowBytes * rows, 64);
+        for (int row = 0; row < rows; row++) codec.quantize(w, row * cols, cols, data, row * rowBytes);
+        return new WeightMatrix.Native(data, rows, cols, codec, k);
+    }
+
+    /** Blocks of 32 integers times a power of two, each block reaching ±127: quantized to 8 bits exactly. */
+    private static float[] exactActivations(int n, Random r) {
+        float[] x = new float[n];
+        for (int b = 0; b < n / 32; b++) {
+            float scale = (float) Math.scalb(1.0, -3 - r.nextInt(6));
+            for (int i = 0; i < 32; i++) x[32 * b + i] = (r.nextInt(255) - 127) * scale;
+            x[32 * b + r.nextInt(32)] = (r.nextBoolean() ? 127 : -127) * scale;
+        }
+        return x;
+    }
+
+    private static float[][] products(WeightMatrix.Native w, float[][] x, int t, int from, int to) {
+        QuantizedActivations a = new QuantizedActivations();
+        a.quantize(w.kernels(), x, t, w.cols());
+        MemorySegment out = a.out((long) t * w.rows());
+        a.multiply(w, from, to, t, out);
+        float[][] result = new float[t][to - from];
+        for (int p = 0; p < t; p++) MemorySegment.copy(out, ValueLayout.JAVA_FLOAT, 4L * ((long) p * w.rows() + from), result[p], 0, to - from);
+        return result;
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
+    void exactActivationsGiveTheFloatProductOfTheDequantizedWeights(GgmlType type) {
+        NativeKernels k = kernels();
+        int cols = cols(type), rows = 24;
+        WeightMatrix.Native w = matrix(k, type, rows, cols, 1);
+        Random r = new Random(2);
+        float[][] x = new float[3][];
+        for (int p = 0; p < x.length; p++) x[p] = exactActivations(cols, r);
+        float[][] got = products(w, x, x.length, 0, rows);
+        float[] row = new float[cols];
+        for (int i = 0; i < rows; i++) {
+            w.row(i, row); // the codec's dequantization: ggml's reference
+            for (int p = 0; p < x.length; p++) {
+                double want = 0, magnitude = 0;
+                for (int j = 0; j < cols; j++) {
+                    want += (double) row[j] * x[p][j];
+                    magnitude += Math.abs((double) row[j] * x[p][j]);
+                }
+                assertEquals(want, got[p][i], 2e-6 * magnitude, type + " row " + i + " position " + p);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
+    void closeToTheFloatProductOnAnyActivations(GgmlType type) {
+        NativeKernels k = kernels();
+        int cols = cols(type), rows = 16;
+        WeightMatrix.Native w = matrix(k, type, rows, cols, 3);
+        Random r = new Random(4);
+        float[] x = new float[cols];
+        for (int j = 0; j < cols; j++) x[j] = (float) (r.nextGaussian() * Math.exp(r.nextGaussian()));
+        float[] row = new float[cols];
+        for (int i = 0; i < rows; i++) {
+            w.row(i, row);
+            double want = 0, magnitude = 0;
+            for (int j = 0; j < cols; j++) {
+                want += (double) row[j] * x[j];
+                magnitude += Math.abs((double) row[j] * x[j]);
+            }
+            // 8-bit activations: each value off by at most half a step of its block's scale
+            assertEquals(want, w.dot(i, x), 0.01 * magnitude, type + " row " + i);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
+    void aPositionsResultDoesNotDependOnTheBatchOrTheRows(GgmlType type) {
+        NativeKernels k = kernels();
+        int cols = cols(type), rows = 13;
+        WeightMatrix.Native w = matrix(k, type, rows, cols, 5);
+        Random r = new Random(6);
+        float[][] x = new float[9][cols];
+        for (float[] v : x) for (int j = 0; j < cols; j++) v[j] = (float) r.nextGaussian();
+        float[][] alone = new float[x.length][];
+        for (int p = 0; p < x.length; p++) alone[p] = products(w, new float[][] {x[p]}, 1, 0, rows)[0];
+        for (int t = 2; t <= x.length; t++) {
+            float[][] batch = products(w, x, t, 0, rows);
+            for (int p = 0; p < t; p++) assertArrayEquals(alone[p], batch[p], type + ": position " + p + " of a batch of " + t);
+        }
+        float[][] part = products(w, x, 5, 4, 9);
+        for (int p = 0; p < 5; p++) {
+            for (int i = 4; i < 9; i++) assertEquals(alone[p][i], part[p][i - 4], 0f, type + ": rows 4..9 alone");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
+    void avx2AndAvx512VnniGiveTheSameBits(GgmlType type) {
+        NativeKernels best = kernels(), avx2 = NativeKernels.avx2();
+        Assumptions.assumeTrue(best.instructionSet().equals("AVX-512 VNNI") && avx2 != null, "this CPU has no AVX-512 VNNI to compare with AVX2");
+        int cols = cols(type), rows = 12;
+        WeightMatrix.Native a = matrix(best, type, rows, cols, 7);
+        WeightMatrix.Native b = new WeightMatrix.Native(a.data(), rows, cols, a.codec(), avx2);
+        Random r = new Random(8);
+        float[][] x = new float[6][cols];
+        for (float[] v : x) for (int j = 0; j < cols; j++) v[j] = (float) r.nextGaussian();
+        float[][] va = products(a, x, x.length, 0, rows), vb = products(b, x, x.length, 0, rows);
+        for (int p = 0; p < x.length; p++) assertArrayEquals(va[p], vb[p], type + " position " + p);
+    }
+
+    @Test
+    void typesAndWidthsTheKernelsTake() {
+        assertTrue(NativeKernels.handles(GgmlType.Q4_0, 96));
+        assertTrue(!NativeKernels.handles(GgmlType.Q4_0, 80));
+        assertTrue(NativeKernels.handles(GgmlType.Q6_K, 512));
+        assertTrue(!NativeKernels.handles(GgmlType.F16, 512));
+        assertTrue(!NativeKernels.handles(GgmlType.BF16, 512));
+    }
+}
