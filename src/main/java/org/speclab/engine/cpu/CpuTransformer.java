@@ -35,7 +35,12 @@ final class CpuTransformer implements Transformer {
     private Workspace ws;
 
     private record Layer(float[] attnNorm, WeightMatrix wq, WeightMatrix wk, WeightMatrix wv, WeightMatrix wo,
-                         float[] ffnNorm, WeightMatrix gate, WeightMatrix down, WeightMatrix up) {}
+                         float[] ffnNorm, WeightMatrix gate, WeightMatrix down, WeightMatrix up) {
+        /** The matrices that read the same normed input, multiplied together. */
+        WeightMatrix[] qkv() { return new WeightMatrix[] {wq, wk, wv}; }
+
+        WeightMatrix[] gateUp() { return new WeightMatrix[] {gate, up}; }
+    }
 
     /** Activations for up to {@code batch} positions and attention over up to {@code positions}. */
     private final class Workspace {
@@ -210,9 +215,7 @@ final class CpuTransformer implements Transformer {
         for (int l = 0; l < layers.length; l++) {
             Layer L = layers[l];
             rmsnorm(w.xb, w.x, L.attnNorm, T);
-            matmul(L.wq, w.xb, w.q, T);
-            matmul(L.wk, w.xb, w.k, T);
-            matmul(L.wv, w.xb, w.v, T);
+            matmuls(L.qkv(), w.xb, new float[][][] {w.q, w.k, w.v}, T);
             for (int t = 0; t < T; t++) {
                 int pos = startPos + t;
                 rope(w.q[t], c.heads(), w, t);
@@ -223,8 +226,7 @@ final class CpuTransformer implements Transformer {
             matmul(L.wo, w.att, w.out, T);
             for (int t = 0; t < T; t++) add(w.x[t], w.out[t]);
             rmsnorm(w.xb, w.x, L.ffnNorm, T);
-            matmul(L.gate, w.xb, w.hb, T);
-            matmul(L.up, w.xb, w.hb2, T);
+            matmuls(L.gateUp(), w.xb, new float[][][] {w.hb, w.hb2}, T);
             for (int t = 0; t < T; t++) {
                 float[] g = w.hb[t], u = w.hb2[t];
                 for (int i = 0; i < c.hiddenDim(); i++) g[i] = silu(g[i]) * u[i];
@@ -308,7 +310,7 @@ final class CpuTransformer implements Transformer {
     /** out[t][r] = W[r] · x[t] for t < T: rows split across workers, each row read once for all t. */
     private void matmul(WeightMatrix w, float[][] x, float[][] out, int T) {
         if (w instanceof WeightMatrix.Native nw) {
-            nativeMatmul(nw, x, out, T);
+            nativeMatmul(new WeightMatrix.Native[] {nw}, x, new float[][][] {out}, T);
             return;
         }
         int rows = w.rows();
@@ -321,23 +323,56 @@ final class CpuTransformer implements Transformer {
     }
 
     /**
-     * The native integer kernels: the T activation vectors quantized once, then the rows handed out
-     * in chunks to whichever worker is free (a worker the OS delays does not hold up the rest); each
-     * row is still computed whole by one thread, each row times every position in one call.
+     * Products of several matrices with the same input (q, k, v; gate, up): on the native kernels one
+     * quantization of the input and one hand-out of all their rows; elsewhere one product after another.
      */
-    private void nativeMatmul(WeightMatrix.Native w, float[][] x, float[][] out, int T) {
-        QuantizedActivations a = ws.acts;
-        a.quantize(w.kernels(), x, T, w.cols());
-        int rows = w.rows();
-        java.lang.foreign.MemorySegment o = a.out((long) T * rows);
-        int n = pool.size() == 1 || (long) rows * w.cols() * T < PARALLEL_WORK ? 1 : pool.size();
-        int chunk = n == 1 ? rows : Math.max(16, rows / (8 * n));
+    private void matmuls(WeightMatrix[] ws, float[][] x, float[][][] outs, int T) {
+        boolean allNative = true;
+        for (WeightMatrix w : ws) allNative &= w instanceof WeightMatrix.Native;
+        if (!allNative) {
+            for (int i = 0; i < ws.length; i++) matmul(ws[i], x, outs[i], T);
+            return;
+        }
+        WeightMatrix.Native[] nws = new WeightMatrix.Native[ws.length];
+        for (int i = 0; i < ws.length; i++) nws[i] = (WeightMatrix.Native) ws[i];
+        nativeMatmul(nws, x, outs, T);
+    }
+
+    /**
+     * The native integer kernels: the T activation vectors quantized once, then the rows of every
+     * matrix handed out in chunks to whichever worker is free (a worker the OS delays does not hold up
+     * the rest); each row is still computed whole by one thread, times every position in one call.
+     */
+    private void nativeMatmul(WeightMatrix.Native[] ws, float[][] x, float[][][] outs, int T) {
+        QuantizedActivations a = this.ws.acts;
+        a.quantize(ws[0].kernels(), x, T, ws[0].cols());
+        int m = ws.length;
+        int[] start = new int[m + 1];
+        long work = 0;
+        for (int i = 0; i < m; i++) {
+            start[i + 1] = start[i] + ws[i].rows();
+            work += (long) ws[i].rows() * ws[i].cols() * T;
+        }
+        int total = start[m];
+        java.lang.foreign.MemorySegment o = a.out((long) T * total);
+        int n = pool.size() == 1 || work < PARALLEL_WORK ? 1 : pool.size();
+        int chunk = n == 1 ? total : Math.max(16, total / (8 * n));
         java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         IntConsumer worker = i -> {
-            for (int from; (from = next.getAndAdd(chunk)) < rows; ) {
-                int to = Math.min(rows, from + chunk);
-                a.multiply(w, from, to, T, o);
-                for (int t = 0; t < T; t++) java.lang.foreign.MemorySegment.copy(o, java.lang.foreign.ValueLayout.JAVA_FLOAT, 4L * ((long) t * rows + from), out[t], from, to - from);
+            for (int from; (from = next.getAndAdd(chunk)) < total; ) {
+                int to = Math.min(total, from + chunk);
+                // the chunk may span matrices: each part goes to its own matrix's rows
+                for (int k = 0; k < m; k++) {
+                    int lo = Math.max(from, start[k]), hi = Math.min(to, start[k + 1]);
+                    if (lo >= hi) continue;
+                    WeightMatrix.Native w = ws[k];
+                    int r0 = lo - start[k], r1 = hi - start[k];
+                    java.lang.foreign.MemorySegment part = o.asSlice(4L * T * start[k]);
+                    a.multiply(w, r0, r1, T, part);
+                    for (int t = 0; t < T; t++) {
+                        java.lang.foreign.MemorySegment.copy(part, java.lang.foreign.ValueLayout.JAVA_FLOAT, 4L * ((long) t * w.rows() + r0), outs[k][t], r0, r1 - r0);
+                    }
+                }
             }
         };
         if (n == 1) worker.accept(0);

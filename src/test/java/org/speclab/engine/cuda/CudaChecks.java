@@ -57,7 +57,7 @@ final class CudaChecks {
     /** Logits of every position (one by one, then a prefill of 3 and a verify batch of 19) against the CPU engine. */
     static void matchesCpu(Path dir, GgmlType type, Function<ModelFile, Transformer> engine, double bound) throws Exception {
         Path file = RandomModels.write(dir.resolve("parity-" + type + ".gguf"), shape(type), 11);
-        try (ModelFile f = ModelFiles.open(file, null); Transformer cpu = new CpuBackend().load(f, 2); Transformer gpu = engine.apply(f)) {
+        try (ModelFile f = ModelFiles.open(file, null); Transformer cpu = CpuBackend.javaKernels().load(f, 2); Transformer gpu = engine.apply(f)) {
             float[][] want = cpu.forward(cpu.newCache(TOKENS.length), TOKENS, 0, TOKENS.length);
             KvCache one = gpu.newCache(2); // grows as positions come
             for (int pos = 0; pos < TOKENS.length; pos++) {
@@ -108,7 +108,7 @@ final class CudaChecks {
     /** Early exit shares the weights and matches the CPU engine's early exit. */
     static void earlyExitMatchesCpu(Path dir, Function<ModelFile, Transformer> engine, double bound) throws Exception {
         Path file = RandomModels.write(dir.resolve("early.gguf"), new RandomModels.Shape(64, 128, 3, 4, 2, 100, true, GgmlType.F16, 10000f), 3);
-        try (ModelFile f = ModelFiles.open(file, null); Transformer cpu = new CpuBackend().load(f, 1); Transformer gpu = engine.apply(f);
+        try (ModelFile f = ModelFiles.open(file, null); Transformer cpu = CpuBackend.javaKernels().load(f, 1); Transformer gpu = engine.apply(f);
              Transformer cpu1 = cpu.earlyExit(1); Transformer gpu1 = gpu.earlyExit(1)) {
             int[] tokens = {1, 2, 3, 4, 5};
             float[][] want = cpu1.forward(cpu1.newCache(5), tokens, 0, 5);

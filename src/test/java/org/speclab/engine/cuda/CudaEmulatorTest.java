@@ -107,7 +107,7 @@ class CudaEmulatorTest {
         // rows of 66 and 170 values are not multiples of 4 (stories260K-F16 has 172-wide rows, which are)
         var shape = new RandomModels.Shape(66, 170, 1, 3, 3, 50, true, GgmlType.F16, 10000f);
         Path file = RandomModels.write(dir.resolve("odd.gguf"), shape, 1);
-        try (ModelFile f = ModelFiles.open(file, null); Transformer cpu = new CpuBackend().load(f, 1); Transformer gpu = emulated(f)) {
+        try (ModelFile f = ModelFiles.open(file, null); Transformer cpu = CpuBackend.javaKernels().load(f, 1); Transformer gpu = emulated(f)) {
             float[][] want = cpu.forward(cpu.newCache(4), new int[] {1, 2, 3, 4}, 0, 4);
             float[][] got = gpu.forward(gpu.newCache(4), new int[] {1, 2, 3, 4}, 0, 4);
             for (int p = 0; p < 4; p++) assertTrue(CudaChecks.relativeError(want[p], got[p]) <= BOUND, "position " + p);
@@ -229,7 +229,7 @@ class CudaEmulatorTest {
     @Test
     void badRequestsAreClearErrors() throws Exception {
         Path file = RandomModels.write(dir.resolve("b.gguf"), CudaChecks.shape(GgmlType.F16), 1);
-        try (ModelFile f = ModelFiles.open(file, null); Transformer t = emulated(f); Transformer cpu = new CpuBackend().load(f, 1)) {
+        try (ModelFile f = ModelFiles.open(file, null); Transformer t = emulated(f); Transformer cpu = CpuBackend.javaKernels().load(f, 1)) {
             KvCache c = t.newCache(4);
             assertEquals("token id 300 is outside the vocabulary (0..299)",
                     assertThrows(EngineException.class, () -> t.forward(c, new int[] {300}, 0, 1)).getMessage());
@@ -243,7 +243,7 @@ class CudaEmulatorTest {
     void stories260KGreedyAndSpeculativeGreedyMatchTheCpu() {
         int positions = 120; // as SpeculativeExactnessTest
         try (ModelFile f = ModelFiles.open(SharedFiles.require("models/stories260K/stories260K.gguf"), null);
-             Transformer cpu = new CpuBackend().load(f, 1); Transformer gpu = emulated(f)) {
+             Transformer cpu = CpuBackend.javaKernels().load(f, 1); Transformer gpu = emulated(f)) {
             Tokenizer tok = Tokenizers.fromMetadata(f.path(), f.metadata());
             int[] prompt = tok.encode("Once upon a time", true);
             List<Integer> want = CudaChecks.greedy(cpu, tok, prompt, positions, null, 0);

@@ -170,7 +170,7 @@ class CudaParityTest {
                 });
                 assertEquals(want, ngram, "n-gram lookup, k=" + k);
             }
-            try (Transformer cpu = new CpuBackend().load(f, 1)) {
+            try (Transformer cpu = CpuBackend.javaKernels().load(f, 1)) {
                 assertEquals(CudaChecks.greedy(cpu, tok, prompt, 200, null, 0), want, "the CPU engine's greedy tokens");
             }
         }
