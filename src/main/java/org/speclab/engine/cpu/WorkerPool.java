@@ -6,9 +6,12 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
 /**
- * Persistent workers for the forward pass: a call hands every worker its share index and waits.
- * Workers spin briefly between calls (a decode step issues dozens of matrix products microseconds
- * apart) and park when idle, so dispatch costs microseconds, not a thread-pool round trip.
+ * Persistent workers for the forward pass: a call publishes a job of numbered pieces, and the
+ * caller and the workers take pieces until none are left; the caller then waits only for pieces
+ * still being worked on, never for a worker that has not woken yet (on a virtual machine a vCPU
+ * can take tens of microseconds to get going, which a decode step pays dozens of times).
+ * Workers spin briefly between calls (a decode step issues dozens of jobs microseconds apart) and
+ * park when idle. Each piece is run whole by one thread, so results do not depend on which.
  * Models share one pool per thread count ({@link #acquire}): a draft and its target take turns on
  * the same workers, where pools of their own would leave spinning threads fighting for the cores.
  */
@@ -18,13 +21,35 @@ final class WorkerPool implements AutoCloseable {
 
     private final int size;
     private final Thread[] workers;
-    private final AtomicInteger pending = new AtomicInteger();
-    private final AtomicReference<Throwable> failure = new AtomicReference<>();
-    private volatile IntConsumer task;
-    private volatile long generation;
+    private volatile Job job;
     private volatile boolean running = true;
     /** Models holding this shared pool. */
     private int users;
+
+    /** Pieces 0 .. count of one call, handed out in order to whoever asks. */
+    private static final class Job {
+        final IntConsumer piece;
+        final int count;
+        final AtomicInteger next = new AtomicInteger(), done = new AtomicInteger();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+        Job(IntConsumer piece, int count) {
+            this.piece = piece;
+            this.count = count;
+        }
+
+        void work() {
+            for (int i; (i = next.getAndIncrement()) < count; ) {
+                try {
+                    piece.accept(i);
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    done.incrementAndGet();
+                }
+            }
+        }
+    }
 
     /** The process's pool of {@code size} threads; give it back with {@link #release}. */
     static WorkerPool acquire(int size) {
@@ -49,63 +74,50 @@ final class WorkerPool implements AutoCloseable {
         this.size = size;
         workers = new Thread[size - 1];
         for (int i = 1; i < size; i++) {
-            int index = i;
-            workers[i - 1] = Thread.ofPlatform().daemon().name("speclab-cpu-" + i).start(() -> loop(index));
+            workers[i - 1] = Thread.ofPlatform().daemon().name("speclab-cpu-" + i).start(this::loop);
         }
     }
 
     int size() { return size; }
 
     /**
-     * Runs {@code task.accept(i)} for every i in [0, size), the caller taking i = 0; returns when all
-     * are done. Callers on other threads (two runs at once in the lab) wait their turn.
+     * Runs {@code task.accept(i)} for every i in [0, size), each on one of the threads (the caller
+     * among them); returns when all are done. Callers on other threads (two runs at once in the
+     * lab) wait their turn.
      */
-    void run(IntConsumer task) {
-        if (size == 1) {
-            task.accept(0);
+    void run(IntConsumer task) { runPieces(size, task); }
+
+    /** Runs {@code piece.accept(i)} for every i in [0, count), spread over the threads; returns when all are done. */
+    void runPieces(int count, IntConsumer piece) {
+        if (size == 1 || count == 1) {
+            for (int i = 0; i < count; i++) piece.accept(i);
             return;
         }
         synchronized (this) {
-            dispatch(task);
+            Job j = new Job(piece, count);
+            job = j;
+            for (Thread w : workers) LockSupport.unpark(w);
+            j.work();
+            while (j.done.get() < count) Thread.onSpinWait();
+            Throwable t = j.failure.get();
+            if (t instanceof RuntimeException re) throw re;
+            if (t instanceof Error e) throw e;
+            if (t != null) throw new IllegalStateException(t);
         }
     }
 
-    private void dispatch(IntConsumer task) {
-        this.task = task;
-        pending.set(size - 1);
-        generation++;
-        for (Thread w : workers) LockSupport.unpark(w);
-        Throwable mine = null;
-        try {
-            task.accept(0);
-        } catch (Throwable t) {
-            mine = t;
-        }
-        while (pending.get() > 0) Thread.onSpinWait();
-        Throwable theirs = failure.getAndSet(null);
-        if (mine == null) mine = theirs;
-        if (mine instanceof RuntimeException re) throw re;
-        if (mine instanceof Error e) throw e;
-    }
-
-    private void loop(int index) {
-        long seen = 0;
+    private void loop() {
+        Job seen = null;
         while (running) {
             long deadline = System.nanoTime() + SPIN_NANOS;
-            for (int spins = 0; generation == seen && running; spins++) {
+            for (int spins = 0; job == seen && running; spins++) {
                 // the clock is read every 64 spins: reading it each time cost more than the spinning
                 if ((spins & 63) == 0 && System.nanoTime() > deadline) LockSupport.parkNanos(1_000_000);
                 else Thread.onSpinWait();
             }
             if (!running) return;
-            seen = generation;
-            try {
-                task.accept(index);
-            } catch (Throwable t) {
-                failure.compareAndSet(null, t);
-            } finally {
-                pending.decrementAndGet();
-            }
+            seen = job;
+            seen.work();
         }
     }
 
