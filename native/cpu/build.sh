@@ -22,7 +22,7 @@ mkdir -p "$out"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # -ffp-contract=off: every float operation exactly as written, the same in every copy of a kernel
-flags="-O2 -fPIC -std=c11 -ffp-contract=off -fno-math-errno -Wall -Werror"
+flags="-O3 -fPIC -std=c11 -ffp-contract=off -fno-math-errno -Wall -Werror"
 "$CC" $flags -mavx2 -mfma -mf16c -c "$here/kernels.c" -o "$tmp/avx2.o"
 "$CC" $flags -mavx2 -mfma -mf16c -mavx512f -mavx512bw -mavx512vl -mavx512vnni -DSL_VNNI -c "$here/kernels.c" -o "$tmp/vnni.o"
 "$CC" $flags -c "$here/dispatch.c" -o "$tmp/dispatch.o"

@@ -35,7 +35,7 @@ static int detect(void) {
 int sl_level(void) { return detect(); }
 
 /* Bytes of activation buffer for {@code cap} values (whole blocks of 32): see kernels.c. */
-int64_t sl_act_bytes(int64_t cap) { return 3 * cap + 12 * (cap / 32); }
+int64_t sl_act_bytes(int64_t cap) { return 2 * cap + 20 * (cap / 32); }
 
 /* Quantizes x[0 .. cap) (positions one after another, each a whole number of blocks) into act. */
 void sl_quantize(int32_t level, const float *x, int64_t cap, uint8_t *act) {

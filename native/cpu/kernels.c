@@ -32,7 +32,7 @@
  * The activations of T positions of n values each (N = T·n, NB = N / 32 blocks), in one buffer:
  *   qs  int8[N]      the values                      xu  uint8[N]  qs + 128 (VNNI's unsigned operand)
  *   d   float[NB]    block scales                    s32 int32[NB] Σ qs per block
- *   ms  float[NB]    d · s32 (for weights with mins) c8  int32[8·NB] per block 8·Σ qs of each half, four lanes each
+ *   ms  float[NB]    d · s32 (for weights with mins) h0, h1 int32[NB] Σ qs of each half block (16 values)
  */
 typedef struct {
     const int8_t *qs;
@@ -40,7 +40,7 @@ typedef struct {
     const float *d;
     const int32_t *s32;
     const float *ms;
-    const int32_t *c8;
+    const int32_t *h0, *h1;
     int64_t n, nb; /* values and blocks per position */
 } act_t;
 
@@ -52,7 +52,8 @@ INLINE act_t act_at(const uint8_t *buf, int64_t cap, int64_t n, int64_t p0) {
     a.d = (const float *) (buf + 2 * cap) + p0 * (n / 32);
     a.s32 = (const int32_t *) (buf + 2 * cap + 4 * nb) + p0 * (n / 32);
     a.ms = (const float *) (buf + 2 * cap + 8 * nb) + p0 * (n / 32);
-    a.c8 = (const int32_t *) (buf + 2 * cap + 12 * nb) + 8 * p0 * (n / 32);
+    a.h0 = (const int32_t *) (buf + 2 * cap + 12 * nb) + p0 * (n / 32);
+    a.h1 = (const int32_t *) (buf + 2 * cap + 16 * nb) + p0 * (n / 32);
     a.n = n;
     a.nb = n / 32;
     return a;
@@ -144,7 +145,7 @@ void SL(sl_quantize)(const float *x, int64_t cap, uint8_t *buf) {
     int8_t *qs = (int8_t *) buf;
     uint8_t *xu = buf + cap;
     float *d = (float *) (buf + 2 * cap), *ms = (float *) (buf + 2 * cap + 8 * nb);
-    int32_t *s32 = (int32_t *) (buf + 2 * cap + 4 * nb), *c8 = (int32_t *) (buf + 2 * cap + 12 * nb);
+    int32_t *s32 = (int32_t *) (buf + 2 * cap + 4 * nb), *h0 = (int32_t *) (buf + 2 * cap + 12 * nb), *h1 = (int32_t *) (buf + 2 * cap + 16 * nb);
     for (int64_t b = 0; b < nb; b++) {
         const float *xb = x + 32 * b;
         __m256 v[4];
@@ -164,7 +165,8 @@ void SL(sl_quantize)(const float *x, int64_t cap, uint8_t *buf) {
         int32_t half0 = isum(_mm256_add_epi32(q[0], q[1])), half1 = isum(_mm256_add_epi32(q[2], q[3]));
         s32[b] = half0 + half1;
         ms[b] = d[b] * (float) s32[b];
-        _mm256_storeu_si256((__m256i *) (c8 + 8 * b), _mm256_setr_epi32(8 * half0, 8 * half0, 8 * half0, 8 * half0, 8 * half1, 8 * half1, 8 * half1, 8 * half1));
+        h0[b] = half0;
+        h1[b] = half1;
         __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
         /* the packs interleave 128-bit lanes: put the 32 bytes back in order */
         bytes = _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
@@ -277,15 +279,19 @@ INLINE void row_q4_1(const uint8_t *w, const act_t *a, int np, float *res) {
     for (int p = 0; p < np; p++) res[p] = (hsum(acc[p]) + hsum(mins[p])) + tail[p];
 }
 
-/* The 6-bit scale and min of group j (0..7) of a Q4_K super-block, as ggml packs them in 12 bytes. */
-INLINE void scale_min_k4(int j, const uint8_t *q, int *sc, int *m) {
-    if (j < 4) {
-        *sc = q[j] & 63;
-        *m = q[j + 4] & 63;
-    } else {
-        *sc = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
-        *m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
-    }
+/* The eight 6-bit scales and mins of a Q4_K super-block (ggml packs them in 12 bytes: bytes 0..3 hold
+ * scales 0..3 and the top bits of scales 4..7, bytes 4..7 mins 0..3 and the top bits of mins 4..7,
+ * bytes 8..11 the low bits of scales and mins 4..7), times d and dmin, as float vectors: in
+ * registers throughout (eight stores read back as one vector would stall store-to-load forwarding). */
+INLINE void scales_k4(const uint8_t *blk, __m256 *ds, __m256 *dm) {
+    uint32_t u0, u1, u2;
+    memcpy(&u0, blk + 4, 4);
+    memcpy(&u1, blk + 8, 4);
+    memcpy(&u2, blk + 12, 4);
+    uint64_t sc = (u0 & 0x3f3f3f3fu) | (uint64_t) ((u2 & 0x0f0f0f0fu) | (((u0 >> 6) & 0x03030303u) << 4)) << 32;
+    uint64_t m = (u1 & 0x3f3f3f3fu) | (uint64_t) (((u2 >> 4) & 0x0f0f0f0fu) | (((u1 >> 6) & 0x03030303u) << 4)) << 32;
+    *ds = _mm256_mul_ps(_mm256_set1_ps(f16(blk)), _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long) sc))));
+    *dm = _mm256_mul_ps(_mm256_set1_ps(f16(blk + 2)), _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long) m))));
 }
 
 /* Q4_K: super-blocks of 256 {f16 d; f16 dmin; u8 scales[12]; u8 qs[128]}; group g of 32:
@@ -295,10 +301,8 @@ INLINE void row_q4_k(const uint8_t *w, const act_t *a, int np, float *res) {
     __m256 acc[4] = ZERO4, mins[4] = ZERO4;
     for (int64_t sb = 0; sb < nsb; sb++) {
         const uint8_t *blk = w + 144 * sb;
-        int sc[8], m[8];
-        for (int g = 0; g < 8; g++) scale_min_k4(g, blk + 4, &sc[g], &m[g]);
-        __m256 ds = _mm256_mul_ps(_mm256_set1_ps(f16(blk)), _mm256_cvtepi32_ps(_mm256_loadu_si256((const __m256i *) sc)));
-        __m256 dm = _mm256_mul_ps(_mm256_set1_ps(f16(blk + 2)), _mm256_cvtepi32_ps(_mm256_loadu_si256((const __m256i *) m)));
+        __m256 ds, dm;
+        scales_k4(blk, &ds, &dm);
         __m256i q[8];
         for (int i = 0; i < 4; i++) {
             __m256i raw = load(blk + 16 + 32 * i);
@@ -327,7 +331,7 @@ INLINE void row_q6_k(const uint8_t *w, const act_t *a, int np, float *res) {
         const uint8_t *blk = w + 210 * sb;
         const int8_t *sc = (const int8_t *) (blk + 192);
         __m256 d = _mm256_set1_ps(f16(blk + 208));
-        __m256i g[8], scv[8];
+        __m256i g[8];
         for (int half = 0; half < 2; half++) {
             const uint8_t *ql = blk + 64 * half, *qh = blk + 128 + 32 * half;
             __m256i q0 = load(ql), q1 = load(ql + 32), h = load(qh);
@@ -336,19 +340,26 @@ INLINE void row_q6_k(const uint8_t *w, const act_t *a, int np, float *res) {
             g[4 * half + 2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q0, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 4), m3), 4));
             g[4 * half + 3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q1, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 6), m3), 4));
         }
+        /* scale pairs as int16 lanes (eight for each half of a block) for madd, and even/odd scales as int32 */
+        __m128i sc16 = _mm_loadu_si128((const __m128i *) sc);
+        __m256i scw[8];
+        const __m256i s16 = _mm256_cvtepi8_epi16(sc16); /* int32 lane k holds scales 2k and 2k+1 as int16 */
+        const __m256i spread = _mm256_setr_epi8(0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3);
         for (int k = 0; k < 8; k++) {
-            int s0 = sc[2 * k], s1 = sc[2 * k + 1];
-            scv[k] = _mm256_setr_epi32(s0, s0, s0, s0, s1, s1, s1, s1);
+            /* int16 lanes 0..7 (weights 0..15 of block k) the first scale, 8..15 the second */
+            scw[k] = _mm256_shuffle_epi8(_mm256_permutevar8x32_epi32(s16, _mm256_set1_epi32(k)), spread);
         }
+        __m256i even = _mm256_cvtepi8_epi32(_mm_shuffle_epi8(sc16, _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1, -1, -1)));
+        __m256i odd = _mm256_cvtepi8_epi32(_mm_shuffle_epi8(sc16, _mm_setr_epi8(1, 3, 5, 7, 9, 11, 13, 15, -1, -1, -1, -1, -1, -1, -1, -1)));
         int64_t b = 8 * sb;
         for (int p = 0; p < np; p++) {
             __m256i l[8];
-            for (int i = 0; i < 8; i++) {
-                /* lanes 0..3 cover weights 0..15 of the block, 4..7 cover 16..31: −32·Σx of each half as −8·Σx per lane */
-                __m256i lanes = _mm256_sub_epi32(dot_u8s8(_mm256_setzero_si256(), g[i], load(X(p, b + i))), load(a->c8 + 8 * (p * nb + b + i)));
-                l[i] = _mm256_mullo_epi32(lanes, scv[i]);
-            }
-            acc[p] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum8(l)), _mm256_mul_ps(d, _mm256_loadu_ps(a->d + p * nb + b)), acc[p]);
+            /* Σ sc·q·x per block (maddubs: u8·s8 pairs; madd: times the half's scale, pairs added) */
+            for (int i = 0; i < 8; i++) l[i] = _mm256_madd_epi16(_mm256_maddubs_epi16(g[i], load(X(p, b + i))), scw[i]);
+            /* − 32·(sc_even·Σx of first halves + sc_odd·Σx of second halves), per block */
+            __m256i off = _mm256_add_epi32(_mm256_mullo_epi32(even, load(a->h0 + p * nb + b)), _mm256_mullo_epi32(odd, load(a->h1 + p * nb + b)));
+            __m256i sums = _mm256_sub_epi32(sum8(l), _mm256_slli_epi32(off, 5));
+            acc[p] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), _mm256_mul_ps(d, _mm256_loadu_ps(a->d + p * nb + b)), acc[p]);
         }
     }
     for (int p = 0; p < np; p++) res[p] = hsum(acc[p]);
