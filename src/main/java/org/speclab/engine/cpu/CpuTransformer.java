@@ -327,8 +327,9 @@ final class CpuTransformer implements Transformer {
             matmulRows(w, x, out, T, 0, rows);
             return;
         }
-        int n = pool.size();
-        pool.run(i -> matmulRows(w, x, out, T, (int) ((long) rows * i / n), (int) ((long) rows * (i + 1) / n)));
+        // a few pieces per thread, so that a worker the OS starts late still takes its share
+        int n = Math.min(rows, 4 * pool.size());
+        pool.runPieces(n, i -> matmulRows(w, x, out, T, (int) ((long) rows * i / n), (int) ((long) rows * (i + 1) / n)));
     }
 
     /**
