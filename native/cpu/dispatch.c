@@ -7,6 +7,8 @@
 
 #define DECLARE(isa)                                                                                   \
     void sl_quantize_##isa(const float *, int64_t, uint8_t *);                     \
+    void sl_matmul_f16_##isa(const uint8_t *, int64_t, int32_t, int32_t, const uint8_t *, int64_t, \
+                             int64_t, int32_t, float *, int64_t);                                    \
     void sl_matmul_q8_0_##isa(const uint8_t *, int64_t, int32_t, int32_t, const uint8_t *, int64_t, \
                               int64_t, int32_t, float *, int64_t);                   \
     void sl_matmul_q4_0_##isa(const uint8_t *, int64_t, int32_t, int32_t, const uint8_t *, int64_t, \
@@ -43,13 +45,14 @@ void sl_quantize(int32_t level, const float *x, int64_t cap, uint8_t *act) {
     else sl_quantize_avx2(x, cap, act);
 }
 
-/* ggml type ids: Q4_0 2, Q4_1 3, Q8_0 8, Q4_K 12, Q6_K 14. Returns 0, or -1 for a type without kernels. */
+/* ggml type ids: F16 1, Q4_0 2, Q4_1 3, Q8_0 8, Q4_K 12, Q6_K 14. Returns 0, or -1 for a type without kernels. */
 /* out[p · out_stride + r] = row r · position p for from ≤ r < to and p < t; act holds cap values, n per position. */
 int sl_matmul(int32_t level, int32_t type, const uint8_t *w, int64_t row_bytes, int32_t from, int32_t to, const uint8_t *act,
               int64_t cap, int64_t n, int32_t t, float *out, int64_t out_stride) {
     int v = level == 2;
     matmul_fn f;
     switch (type) {
+        case 1: f = v ? sl_matmul_f16_vnni : sl_matmul_f16_avx2; break; /* act: the float32 activations */
         case 2: f = v ? sl_matmul_q4_0_vnni : sl_matmul_q4_0_avx2; break;
         case 3: f = v ? sl_matmul_q4_1_vnni : sl_matmul_q4_1_avx2; break;
         case 8: f = v ? sl_matmul_q8_0_vnni : sl_matmul_q8_0_avx2; break;

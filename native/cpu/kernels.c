@@ -365,6 +365,46 @@ INLINE void row_q6_k(const uint8_t *w, const act_t *a, int np, float *res) {
     for (int p = 0; p < np; p++) res[p] = hsum(acc[p]);
 }
 
+/* F16 rows times float32 activations (no quantization: the weights are converted, F16C's vcvtph2ps,
+ * and multiplied in float32); four chains of eight lanes per position, added in one fixed order. */
+INLINE void row_f16(const uint8_t *w, const float *x, int64_t n, int np, float *res) {
+    __m256 acc[4][4];
+    for (int p = 0; p < 4; p++) for (int c = 0; c < 4; c++) acc[p][c] = _mm256_setzero_ps();
+    int64_t j = 0;
+    for (; j + 32 <= n; j += 32) {
+        __m256 wv[4];
+        for (int c = 0; c < 4; c++) wv[c] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) (w + 2 * (j + 8 * c))));
+        for (int p = 0; p < np; p++) {
+            for (int c = 0; c < 4; c++) acc[p][c] = _mm256_fmadd_ps(wv[c], _mm256_loadu_ps(x + p * n + j + 8 * c), acc[p][c]);
+        }
+    }
+    for (; j < n; j += 8) { /* n is a multiple of 8 */
+        __m256 wv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) (w + 2 * j)));
+        for (int p = 0; p < np; p++) acc[p][0] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + p * n + j), acc[p][0]);
+    }
+    for (int p = 0; p < np; p++) res[p] = hsum(_mm256_add_ps(_mm256_add_ps(acc[p][0], acc[p][1]), _mm256_add_ps(acc[p][2], acc[p][3])));
+}
+
+void SL(sl_matmul_f16)(const uint8_t *w, int64_t row_bytes, int32_t from, int32_t to, const uint8_t *act, int64_t cap,
+                       int64_t n, int32_t t, float *out, int64_t out_stride) {
+    (void) cap;
+    const float *x = (const float *) act;
+    float res[4];
+    for (int32_t r = from; r < to; r++) {
+        const uint8_t *row = w + row_bytes * r;
+        for (int32_t p0 = 0; p0 < t; p0 += 4) {
+            int np = t - p0 < 4 ? t - p0 : 4;
+            switch (np) {
+                case 1: row_f16(row, x + p0 * n, n, 1, res); break;
+                case 2: row_f16(row, x + p0 * n, n, 2, res); break;
+                case 3: row_f16(row, x + p0 * n, n, 3, res); break;
+                default: row_f16(row, x + p0 * n, n, 4, res); break;
+            }
+            for (int p = 0; p < np; p++) out[(p0 + p) * out_stride + r] = res[p];
+        }
+    }
+}
+
 /* ---------------------------------------------------------------- matrix products */
 
 #define MATMUL(type, row_fn)                                                                          \

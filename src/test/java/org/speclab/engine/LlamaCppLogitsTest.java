@@ -14,7 +14,7 @@ import org.speclab.format.ModelFiles;
 import org.speclab.model.ModelFile;
 
 /**
- * Quantized Llama files (llama-quantize's mixes) against llama.cpp's own logits from the reference
+ * F16 and quantized Llama files (llama-quantize's mixes) against llama.cpp's own logits from the reference
  * pack (../shared/reference/arch): the native integer kernels, which quantize activations to 8 bits
  * as llama.cpp does, and the Java kernels, which keep them in float32. The pack's README puts a
  * correct engine within 2–3% of the largest |logit| on quantized files, the argmax differing at a
@@ -24,7 +24,7 @@ class LlamaCppLogitsTest {
     private static final int[] TOKENS = {1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426};
 
     @ParameterizedTest
-    @ValueSource(strings = {"Q8_0", "Q4_0", "Q4_1", "Q4_K_M", "Q6_K"})
+    @ValueSource(strings = {"F16", "Q8_0", "Q4_0", "Q4_1", "Q4_K_M", "Q6_K"})
     void quantizedLlamaMatchesLlamaCpp(String type) throws Exception {
         Path gguf = SharedFiles.require("reference/arch/llama-" + type + ".gguf");
         float[][] want = reference(SharedFiles.require("reference/arch/llama-" + type + ".logits.f32"), TOKENS.length);
@@ -42,7 +42,8 @@ class LlamaCppLogitsTest {
                 }
                 String what = type + " on " + t.kernels() + ": largest difference " + worst + " of largest |logit| " + largest + ", argmax agrees at " + argmaxAgree + "/16";
                 System.out.println(what);
-                assertTrue(worst <= 0.03 * largest, what);
+                // F16 weights with float32 activations: about 1e-3 of the largest |logit| (the pack's README)
+                assertTrue(worst <= (type.equals("F16") ? 1.5e-3 : 0.03) * largest, what);
                 assertTrue(argmaxAgree >= 13, what);
             }
         }

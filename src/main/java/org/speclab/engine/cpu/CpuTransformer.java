@@ -192,7 +192,8 @@ final class CpuTransformer implements Transformer {
     /** Which kernels the weights run on: native integer kernels (and their instruction set) or the Java ones. */
     @Override
     public String kernels() {
-        return kernels == null ? "Java Vector API " + VectorDot.bits() + "-bit kernels" : "native " + kernels.instructionSet() + " integer kernels (quantized types), Java Vector API " + VectorDot.bits() + "-bit (float types)";
+        return kernels == null ? "Java Vector API " + VectorDot.bits() + "-bit kernels"
+                : "native " + kernels.instructionSet() + " kernels (F16 and quantized types), Java Vector API " + VectorDot.bits() + "-bit (F32, BF16)";
     }
 
     /** The forward pass; logits of the last {@code outputs} positions into {@code logits[0 .. outputs)}. */
@@ -355,7 +356,9 @@ final class CpuTransformer implements Transformer {
      */
     private void nativeMatmul(WeightMatrix.Native[] ws, float[][] x, float[][][] outs, int T) {
         QuantizedActivations a = this.ws.acts;
-        a.quantize(ws[0].kernels(), x, T, ws[0].cols());
+        boolean quantize = false;
+        for (WeightMatrix.Native w : ws) quantize |= w.codec().type() != org.speclab.gguf.GgmlType.F16;
+        a.prepare(ws[0].kernels(), x, T, ws[0].cols(), quantize);
         int m = ws.length;
         int[] start = new int[m + 1];
         long work = 0;

@@ -15,12 +15,14 @@ import java.nio.file.StandardCopyOption;
 import org.speclab.gguf.GgmlType;
 
 /**
- * The integer kernels of {@code native/cpu} (built by the project's own build with the system C
- * compiler, carried in the jar): quantized weights times 8-bit quantized activations with
- * VNNI {@code vpdpbusd} or AVX2 {@code maddubs}, as llama.cpp multiplies them. Where the library is
+ * The kernels of {@code native/cpu} (built by the project's own build with the system C compiler,
+ * carried in the jar): quantized weights times 8-bit quantized activations with VNNI
+ * {@code vpdpbusd} or AVX2 {@code maddubs}, as llama.cpp multiplies them; F16 weights converted by
+ * F16C and multiplied with the float32 activations. Where the library is
  * missing, does not load, or the CPU has neither instruction set, {@link #get()} is null and the
  * Java Vector API kernels run; {@link #status()} says which and why.
- * {@code -Dspeclab.native=off} (or {@code SPECLAB_NATIVE=0}) turns the library off.
+ * {@code -Dspeclab.native=off} (or {@code SPECLAB_NATIVE=0}) turns the library off;
+ * {@code -Dspeclab.native.isa=avx2} keeps it to AVX2.
  */
 final class NativeKernels {
     private static final String RESOURCE = "/native/linux-x86_64/libspeclabcpu.so";
@@ -50,6 +52,7 @@ final class NativeKernels {
     /** Whether a matrix of this type and width runs here. */
     static boolean handles(GgmlType type, long cols) {
         return switch (type) {
+            case F16 -> cols % 8 == 0;
             case Q8_0, Q4_0, Q4_1 -> cols % 32 == 0;
             case Q4_K, Q6_K -> cols % 256 == 0;
             default -> false;
@@ -115,8 +118,9 @@ final class NativeKernels {
             MethodHandle actBytes = linker.downcallHandle(lib.find("sl_act_bytes").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
             Handles h = new Handles(quantize, matmul, actBytes, best);
             if (best < 1) return new Loaded(h, null, "Java Vector API kernels (this CPU has neither AVX2 nor AVX-512 VNNI)");
-            NativeKernels k = new NativeKernels(h, best);
-            return new Loaded(h, k, "native " + k.instructionSet() + " integer kernels for Q8_0, Q4_0, Q4_1, Q4_K, Q6_K");
+            // -Dspeclab.native.isa=avx2: the AVX2 kernels on an AVX-512 machine (to measure what AVX2 desktops get)
+            NativeKernels k = new NativeKernels(h, "avx2".equals(System.getProperty("speclab.native.isa")) ? 1 : best);
+            return new Loaded(h, k, "native " + k.instructionSet() + " kernels for F16, Q8_0, Q4_0, Q4_1, Q4_K, Q6_K");
         } catch (Throwable e) {
             return new Loaded(null, null, "Java Vector API kernels (native kernels did not load: " + e.getMessage() + ")");
         }

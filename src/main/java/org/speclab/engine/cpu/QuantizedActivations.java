@@ -15,15 +15,20 @@ final class QuantizedActivations {
     private long n, values;
     private int t;
     private NativeKernels kernels;
+    private boolean quantized;
 
-    /** Quantizes x[0 .. t) (each {@code n} floats, n a multiple of 32). */
-    void quantize(NativeKernels kernels, float[][] x, int t, int n) {
+    /**
+     * Takes x[0 .. t) (each {@code n} floats) and, where {@code quantize} asks (any product but F16's),
+     * quantizes them ({@code n} a multiple of 32).
+     */
+    void prepare(NativeKernels kernels, float[][] x, int t, int n, boolean quantize) {
         long values = (long) t * n;
         if (this.x.byteSize() < 4 * values) this.x = Arena.ofAuto().allocate(4 * values, 64);
         long bytes = kernels.activationBytes(values);
         if (act.byteSize() < bytes) act = Arena.ofAuto().allocate(bytes, 64);
         for (int p = 0; p < t; p++) MemorySegment.copy(x[p], 0, this.x, ValueLayout.JAVA_FLOAT, 4L * p * n, n);
-        kernels.quantize(this.x, values, act);
+        if (quantize) kernels.quantize(this.x, values, act);
+        this.quantized = quantize;
         this.kernels = kernels;
         this.n = n;
         this.t = t;
@@ -39,6 +44,8 @@ final class QuantizedActivations {
     /** out[p · rows + r] = row r of {@code w} · position p, for {@code from ≤ r < to}, the first {@code positions} positions. */
     void multiply(WeightMatrix.Native w, int from, int to, int positions, MemorySegment out) {
         if (w.cols() != n || positions > t) throw new IllegalStateException("activations of " + t + " × " + n + " cannot feed " + positions + " × " + w.cols());
-        kernels.matmul(w.codec().type(), w.data(), w.rowBytes(), from, to, act, values, n, positions, out, w.rows());
+        boolean f16 = w.codec().type() == org.speclab.gguf.GgmlType.F16;
+        if (!f16 && !quantized) throw new IllegalStateException(w.codec().type() + " needs quantized activations");
+        kernels.matmul(w.codec().type(), w.data(), w.rowBytes(), from, to, f16 ? x : act, values, n, positions, out, w.rows());
     }
 }

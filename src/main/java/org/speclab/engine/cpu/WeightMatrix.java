@@ -333,7 +333,7 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         @Override
         public float dot(int row, float[] x) {
             QuantizedActivations a = new QuantizedActivations();
-            a.quantize(kernels, new float[][] {x}, 1, cols);
+            a.prepare(kernels, new float[][] {x}, 1, cols, codec.type() != org.speclab.gguf.GgmlType.F16);
             java.lang.foreign.MemorySegment out = a.out(rows);
             a.multiply(this, row, row + 1, 1, out);
             return out.getAtIndex(ValueLayout.JAVA_FLOAT, row);

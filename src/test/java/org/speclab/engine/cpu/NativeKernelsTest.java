@@ -17,8 +17,9 @@ import org.speclab.gguf.GgmlType;
 import org.speclab.quant.BlockCodec;
 
 /**
- * The native integer kernels against exact arithmetic: activations chosen so that their 8-bit
- * quantization loses nothing, the product must be the float product of the dequantized weights;
+ * The native kernels against exact arithmetic: activations chosen so that their 8-bit
+ * quantization loses nothing (F16 takes them as they are), the product must be the float product
+ * of the dequantized weights;
  * a position's result must not depend on the batch, the rows a call covers, or the instruction set.
  */
 class NativeKernelsTest {
@@ -60,7 +61,7 @@ class NativeKernelsTest {
 
     private static float[][] products(WeightMatrix.Native w, float[][] x, int t, int from, int to) {
         QuantizedActivations a = new QuantizedActivations();
-        a.quantize(w.kernels(), x, t, w.cols());
+        a.prepare(w.kernels(), x, t, w.cols(), w.codec().type() != GgmlType.F16);
         MemorySegment out = a.out((long) t * w.rows());
         a.multiply(w, from, to, t, out);
         float[][] result = new float[t][to - from];
@@ -69,7 +70,7 @@ class NativeKernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"F16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
     void exactActivationsGiveTheFloatProductOfTheDequantizedWeights(GgmlType type) {
         NativeKernels k = kernels();
         int cols = cols(type), rows = 24;
@@ -93,7 +94,7 @@ class NativeKernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"F16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
     void closeToTheFloatProductOnAnyActivations(GgmlType type) {
         NativeKernels k = kernels();
         int cols = cols(type), rows = 16;
@@ -115,7 +116,7 @@ class NativeKernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"F16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
     void aPositionsResultDoesNotDependOnTheBatchOrTheRows(GgmlType type) {
         NativeKernels k = kernels();
         int cols = cols(type), rows = 13;
@@ -136,7 +137,7 @@ class NativeKernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"F16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
     void avx2AndAvx512VnniGiveTheSameBits(GgmlType type) {
         NativeKernels best = kernels(), avx2 = NativeKernels.avx2();
         Assumptions.assumeTrue(best.instructionSet().equals("AVX-512 VNNI") && avx2 != null, "this CPU has no AVX-512 VNNI to compare with AVX2");
@@ -155,7 +156,9 @@ class NativeKernelsTest {
         assertTrue(NativeKernels.handles(GgmlType.Q4_0, 96));
         assertTrue(!NativeKernels.handles(GgmlType.Q4_0, 80));
         assertTrue(NativeKernels.handles(GgmlType.Q6_K, 512));
-        assertTrue(!NativeKernels.handles(GgmlType.F16, 512));
+        assertTrue(NativeKernels.handles(GgmlType.F16, 512));
+        assertTrue(!NativeKernels.handles(GgmlType.F16, 20));
+        assertTrue(!NativeKernels.handles(GgmlType.F32, 512));
         assertTrue(!NativeKernels.handles(GgmlType.BF16, 512));
     }
 }
