@@ -123,9 +123,14 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Tokens/s, mean and sample standard deviation over the repetitions, after one warm-up run. */
+    /**
+     * Tokens/s, mean and sample standard deviation over the repetitions, after a warm-up of at least
+     * one run and two seconds: the JIT compiles the engine's Java parts (attention, norms) only after
+     * thousands of calls, and a prompt pass makes few; timed cold, pp64 measured the JIT.
+     */
     private double[] measure(Runnable run, int tokens) {
-        run.run();
+        long warm = System.nanoTime() + 2_000_000_000L;
+        for (int i = 0; i < 200 && (i == 0 || System.nanoTime() < warm); i++) run.run();
         double[] tps = new double[reps];
         for (int i = 0; i < reps; i++) {
             long t0 = System.nanoTime();

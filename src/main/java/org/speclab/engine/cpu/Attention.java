@@ -43,7 +43,24 @@ final class Attention {
         // the species must be a compile-time constant in each loop, or C2 boxes every vector: one loop per width
         int lanes = Math.min(LANES, Integer.lowestOneBit(hs));
         if (lanes == LANES) {
-            for (int i = 0; i < hs; i += LANES) {
+            int i = 0;
+            // four components' chains at once: independent chains keep the multiply-adds busy (one
+            // chain alone waits out each one's latency); each chain is the same as alone
+            for (; i + 4 * LANES <= hs; i += 4 * LANES) {
+                FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+                for (int t = 0, vo = kv + i; t < n; t++, vo += kvDim) {
+                    FloatVector at = FloatVector.broadcast(F, a[t]);
+                    a0 = at.fma(FloatVector.fromArray(F, values, vo), a0);
+                    a1 = at.fma(FloatVector.fromArray(F, values, vo + LANES), a1);
+                    a2 = at.fma(FloatVector.fromArray(F, values, vo + 2 * LANES), a2);
+                    a3 = at.fma(FloatVector.fromArray(F, values, vo + 3 * LANES), a3);
+                }
+                a0.intoArray(out, qo + i);
+                a1.intoArray(out, qo + i + LANES);
+                a2.intoArray(out, qo + i + 2 * LANES);
+                a3.intoArray(out, qo + i + 3 * LANES);
+            }
+            for (; i < hs; i += LANES) {
                 FloatVector acc = FloatVector.zero(F);
                 for (int t = 0, vo = kv + i; t < n; t++, vo += kvDim) acc = FloatVector.broadcast(F, a[t]).fma(FloatVector.fromArray(F, values, vo), acc);
                 acc.intoArray(out, qo + i);
@@ -113,10 +130,12 @@ final class Attention {
             for (int i = 0; i < hs; i++) a = FloatVector.broadcast(F, q[qo + i]).fma(FloatVector.fromArray(F, keys, (kv + i) * cap + t), a);
             a.div(scale).intoArray(scores, t);
         }
-        for (; t < n; t++) {
-            float s = 0f;
-            for (int i = 0; i < hs; i++) s = Math.fma(q[qo + i], keys[(kv + i) * cap + t], s);
-            scores[t] = s / scale;
+        if (t < n) {
+            // the last keys in masked lanes: per lane the same chain as the scalar loop, in one vector
+            var m = F.indexInRange(t, n);
+            FloatVector a = FloatVector.zero(F);
+            for (int i = 0; i < hs; i++) a = FloatVector.broadcast(F, q[qo + i]).fma(FloatVector.fromArray(F, keys, (kv + i) * cap + t, m), a);
+            a.div(scale).intoArray(scores, t, m);
         }
     }
 }

@@ -76,9 +76,12 @@ final class NativeKernels {
      */
     void quantize(MemorySegment x, long values, MemorySegment act) {
         try {
-            h.quantize.invokeExact(level, x, values, act);
+            h.quantize.invokeExact(level, address(x, 4 * values), values, address(act, activationBytes(values)));
         } catch (Throwable e) {
             throw new IllegalStateException("native quantize failed", e);
+        } finally {
+            java.lang.ref.Reference.reachabilityFence(x);
+            java.lang.ref.Reference.reachabilityFence(act);
         }
     }
 
@@ -90,11 +93,27 @@ final class NativeKernels {
                 long n, int t, MemorySegment out, long outStride) {
         int rc;
         try {
-            rc = (int) h.matmul.invokeExact(level, type.id, w, rowBytes, from, to, act, values, n, t, out, outStride);
+            rc = (int) h.matmul.invokeExact(level, type.id, address(w, rowBytes * to), rowBytes, from, to, address(act, values), values, n, t,
+                    address(out, 4 * ((t - 1) * outStride + to)), outStride);
         } catch (Throwable e) {
             throw new IllegalStateException("native matmul failed", e);
+        } finally {
+            java.lang.ref.Reference.reachabilityFence(w);
+            java.lang.ref.Reference.reachabilityFence(act);
+            java.lang.ref.Reference.reachabilityFence(out);
         }
         if (rc != 0) throw new IllegalStateException("native kernels have no " + type + " matmul");
+    }
+
+    /**
+     * The segment's address, after checking it holds {@code bytes}: the kernels take raw addresses,
+     * because passing segments made every call acquire and release their shared arenas, an atomic
+     * update both threads fought over (a few microseconds per matrix product). Callers keep the
+     * segments reachable for the call (the model stays open; the activation buffers are fields).
+     */
+    private static long address(MemorySegment s, long bytes) {
+        if (s.byteSize() < bytes || !s.isNative()) throw new IllegalArgumentException("segment of " + s.byteSize() + " bytes, " + bytes + " needed");
+        return s.address();
     }
 
     private static Loaded load() {
@@ -110,11 +129,11 @@ final class NativeKernels {
             MethodHandle levelFn = linker.downcallHandle(lib.find("sl_level").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT));
             int best = (int) levelFn.invokeExact();
             MethodHandle quantize = linker.downcallHandle(lib.find("sl_quantize").orElseThrow(), FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT,
-                    ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG), Linker.Option.critical(false));
             MethodHandle matmul = linker.downcallHandle(lib.find("sl_matmul").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                    ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                    ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
-                    ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+                    ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
             MethodHandle actBytes = linker.downcallHandle(lib.find("sl_act_bytes").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
             Handles h = new Handles(quantize, matmul, actBytes, best);
             if (best < 1) return new Loaded(h, null, "Java Vector API kernels (this CPU has neither AVX2 nor AVX-512 VNNI)");
