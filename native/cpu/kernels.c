@@ -176,22 +176,32 @@ void SL(sl_quantize)(const float *x, int64_t cap, uint8_t *buf) {
 }
 
 /* ---------------------------------------------------------------- one weight row × np positions
- * Each kernel serves np ≤ 4 positions from each decoded group of eight weight blocks (256 weights);
+ * Each kernel serves np ≤ MAXP positions from each decoded group of eight weight blocks (256 weights);
  * the compiler makes one copy per np (always called with a constant), with the same operations for
  * every position. Per group and position: eight exact integer block sums (sum8), one conversion to
  * float and one multiply-add with the eight blocks' scale products. Rows whose length is not a
  * multiple of 256 finish block by block (the tail), also in one fixed order.
  */
 
-#define ZERO4 {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()}
+/* Positions served per decoded weight group: five, so a k = 4 verify decodes each weight once and a
+ * k = 8 verify (nine positions) twice. */
+#define MAXP 5
+
+/* The positions of a call in groups of at most MAXP, as even as possible (9 → 5 + 4, 6 → 3 + 3). */
+INLINE int group_size(int32_t left) {
+    int32_t groups = (left + MAXP - 1) / MAXP;
+    return (int) ((left + groups - 1) / groups);
+}
+
+#define ZERO4 {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()}
 #define X(p, b) ((const void *) (a->qs + (p) * a->n + 32 * (b)))
 #define XU(p, b) ((const void *) (a->xu + (p) * a->n + 32 * (b)))
 
 /* Q8_0: {f16 d; int8 q[32]} */
 INLINE void row_q8_0(const uint8_t *w, const act_t *a, int np, float *res) {
     int64_t nb = a->nb, b = 0;
-    __m256 acc[4] = ZERO4;
-    float tail[4] = {0, 0, 0, 0};
+    __m256 acc[MAXP] = ZERO4;
+    float tail[MAXP] = {0, 0, 0, 0, 0};
     for (; b + 8 <= nb; b += 8) {
         __m256i q[8], ws[8];
         for (int i = 0; i < 8; i++) {
@@ -228,8 +238,8 @@ INLINE void row_q8_0(const uint8_t *w, const act_t *a, int np, float *res) {
 /* Q4_0: {f16 d; u8 qs[16]}, w = (nibble − 8)·d: Σ (q − 8)·x = Σ q·x − 8·Σ x */
 INLINE void row_q4_0(const uint8_t *w, const act_t *a, int np, float *res) {
     int64_t nb = a->nb, b = 0;
-    __m256 acc[4] = ZERO4;
-    float tail[4] = {0, 0, 0, 0};
+    __m256 acc[MAXP] = ZERO4;
+    float tail[MAXP] = {0, 0, 0, 0, 0};
     for (; b + 8 <= nb; b += 8) {
         __m256i q[8];
         for (int i = 0; i < 8; i++) q[i] = nibbles32(w + 18 * (b + i) + 2);
@@ -255,8 +265,8 @@ INLINE void row_q4_0(const uint8_t *w, const act_t *a, int np, float *res) {
 /* Q4_1: {f16 d; f16 m; u8 qs[16]}, w = nibble·d + m: Σ w·x = d·dx·Σ q·x + m·(dx·Σ x) */
 INLINE void row_q4_1(const uint8_t *w, const act_t *a, int np, float *res) {
     int64_t nb = a->nb, b = 0;
-    __m256 acc[4] = ZERO4, mins[4] = ZERO4;
-    float tail[4] = {0, 0, 0, 0};
+    __m256 acc[MAXP] = ZERO4, mins[MAXP] = ZERO4;
+    float tail[MAXP] = {0, 0, 0, 0, 0};
     for (; b + 8 <= nb; b += 8) {
         __m256i q[8];
         for (int i = 0; i < 8; i++) q[i] = nibbles32(w + 20 * (b + i) + 4);
@@ -298,7 +308,7 @@ INLINE void scales_k4(const uint8_t *blk, __m256 *ds, __m256 *dm) {
  * w = d·sc_g·nibble − dmin·m_g; groups 2i and 2i+1 are the low and high nibbles of qs[32i .. 32i+32). */
 INLINE void row_q4_k(const uint8_t *w, const act_t *a, int np, float *res) {
     int64_t nb = a->nb, nsb = a->n / 256;
-    __m256 acc[4] = ZERO4, mins[4] = ZERO4;
+    __m256 acc[MAXP] = ZERO4, mins[MAXP] = ZERO4;
     for (int64_t sb = 0; sb < nsb; sb++) {
         const uint8_t *blk = w + 144 * sb;
         __m256 ds, dm;
@@ -326,7 +336,7 @@ INLINE void row_q4_k(const uint8_t *w, const act_t *a, int np, float *res) {
 INLINE void row_q6_k(const uint8_t *w, const act_t *a, int np, float *res) {
     int64_t nb = a->nb, nsb = a->n / 256;
     const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(0x03);
-    __m256 acc[4] = ZERO4;
+    __m256 acc[MAXP] = ZERO4;
     for (int64_t sb = 0; sb < nsb; sb++) {
         const uint8_t *blk = w + 210 * sb;
         const int8_t *sc = (const int8_t *) (blk + 192);
@@ -368,8 +378,8 @@ INLINE void row_q6_k(const uint8_t *w, const act_t *a, int np, float *res) {
 /* F16 rows times float32 activations (no quantization: the weights are converted, F16C's vcvtph2ps,
  * and multiplied in float32); four chains of eight lanes per position, added in one fixed order. */
 INLINE void row_f16(const uint8_t *w, const float *x, int64_t n, int np, float *res) {
-    __m256 acc[4][4];
-    for (int p = 0; p < 4; p++) for (int c = 0; c < 4; c++) acc[p][c] = _mm256_setzero_ps();
+    __m256 acc[MAXP][4];
+    for (int p = 0; p < MAXP; p++) for (int c = 0; c < 4; c++) acc[p][c] = _mm256_setzero_ps();
     int64_t j = 0;
     for (; j + 32 <= n; j += 32) {
         __m256 wv[4];
@@ -389,16 +399,17 @@ void SL(sl_matmul_f16)(const uint8_t *w, int64_t row_bytes, int32_t from, int32_
                        int64_t n, int32_t t, float *out, int64_t out_stride) {
     (void) cap;
     const float *x = (const float *) act;
-    float res[4];
+    float res[MAXP];
     for (int32_t r = from; r < to; r++) {
         const uint8_t *row = w + row_bytes * r;
-        for (int32_t p0 = 0; p0 < t; p0 += 4) {
-            int np = t - p0 < 4 ? t - p0 : 4;
+        for (int32_t p0 = 0, np; p0 < t; p0 += np) {
+            np = group_size(t - p0);
             switch (np) {
                 case 1: row_f16(row, x + p0 * n, n, 1, res); break;
                 case 2: row_f16(row, x + p0 * n, n, 2, res); break;
                 case 3: row_f16(row, x + p0 * n, n, 3, res); break;
-                default: row_f16(row, x + p0 * n, n, 4, res); break;
+                case 4: row_f16(row, x + p0 * n, n, 4, res); break;
+                default: row_f16(row, x + p0 * n, n, 5, res); break;
             }
             for (int p = 0; p < np; p++) out[(p0 + p) * out_stride + r] = res[p];
         }
@@ -411,17 +422,18 @@ void SL(sl_matmul_f16)(const uint8_t *w, int64_t row_bytes, int32_t from, int32_
     void SL(sl_matmul_##type)(const uint8_t *w, int64_t row_bytes, int32_t from, int32_t to,           \
                               const uint8_t *act, int64_t cap, int64_t n, int32_t t,                   \
                               float *out, int64_t out_stride) {                                        \
-        float res[4];                                                                                  \
+        float res[MAXP];                                                                               \
         for (int32_t r = from; r < to; r++) {                                                         \
             const uint8_t *row = w + row_bytes * r;                                                    \
-            for (int32_t p0 = 0; p0 < t; p0 += 4) {                                                   \
+            for (int32_t p0 = 0, np; p0 < t; p0 += np) {                                              \
                 act_t a = act_at(act, cap, n, p0);                                                      \
-                int np = t - p0 < 4 ? t - p0 : 4;                                                       \
+                np = group_size(t - p0);                                                                \
                 switch (np) {                                                                          \
                     case 1: row_fn(row, &a, 1, res); break;                                            \
                     case 2: row_fn(row, &a, 2, res); break;                                            \
                     case 3: row_fn(row, &a, 3, res); break;                                            \
-                    default: row_fn(row, &a, 4, res); break;                                           \
+                    case 4: row_fn(row, &a, 4, res); break;                                            \
+                    default: row_fn(row, &a, 5, res); break;                                           \
                 }                                                                                      \
                 for (int p = 0; p < np; p++) out[(p0 + p) * out_stride + r] = res[p];                  \
             }                                                                                          \

@@ -397,7 +397,7 @@ final class CpuTransformer implements Transformer {
      * types without a batched kernel, dequantize each row once into a buffer and multiply it with
      * every position's vector — the same weights in the same lanes, so the same bits.
      */
-    private static void matmulRows(WeightMatrix w, float[][] x, float[][] out, int T, int from, int to) {
+    static void matmulRows(WeightMatrix w, float[][] x, float[][] out, int T, int from, int to) {
         if (T == 1) {
             for (int r = from; r < to; r++) out[0][r] = w.dot(r, x[0]);
         } else if (w.batchable() && T < w.dequantizeOnceFrom()) {
