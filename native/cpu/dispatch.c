@@ -6,7 +6,8 @@
 #include <stdint.h>
 
 #define DECLARE(isa)                                                                                   \
-    void sl_quantize_##isa(const float *, int64_t, uint8_t *);                     \
+    void sl_quantize_##isa(const float *, int64_t, int64_t, uint8_t *);                              \
+    int64_t sl_act_bytes_##isa(int64_t, int64_t);                     \
     void sl_matmul_f16_##isa(const uint8_t *, int64_t, int32_t, int32_t, const uint8_t *, int64_t, \
                              int64_t, int32_t, float *, int64_t);                                    \
     void sl_matmul_q8_0_##isa(const uint8_t *, int64_t, int32_t, int32_t, const uint8_t *, int64_t, \
@@ -36,13 +37,13 @@ static int detect(void) {
  * Every call below names the level it runs at (at most this one), so tests can compare the two. */
 int sl_level(void) { return detect(); }
 
-/* Bytes of activation buffer for {@code cap} values (whole blocks of 32): see kernels.c. */
-int64_t sl_act_bytes(int64_t cap) { return 2 * cap + 20 * (cap / 32); }
+/* Bytes of activation buffer for {@code cap} values, {@code n} per position (whole blocks of 32): see kernels.c. */
+int64_t sl_act_bytes(int64_t cap, int64_t n) { return sl_act_bytes_avx2(cap, n); }
 
-/* Quantizes x[0 .. cap) (positions one after another, each a whole number of blocks) into act. */
-void sl_quantize(int32_t level, const float *x, int64_t cap, uint8_t *act) {
-    if (level == 2) sl_quantize_vnni(x, cap, act);
-    else sl_quantize_avx2(x, cap, act);
+/* Quantizes x[0 .. cap) (positions of n values one after another, n a whole number of blocks) into act. */
+void sl_quantize(int32_t level, const float *x, int64_t cap, int64_t n, uint8_t *act) {
+    if (level == 2) sl_quantize_vnni(x, cap, n, act);
+    else sl_quantize_avx2(x, cap, n, act);
 }
 
 /* ggml type ids: F16 1, Q4_0 2, Q4_1 3, Q8_0 8, Q4_K 12, Q6_K 14. Returns 0, or -1 for a type without kernels. */

@@ -28,11 +28,19 @@
 
 #define INLINE static inline __attribute__((always_inline))
 
+/* Calls with this many positions or more take the kernels that hold eight positions in vector lanes
+ * (whole groups of eight only: with fewer positions in a group the row kernels are faster, measured). */
+#define TMIN 8
+
 /*
  * The activations of T positions of n values each (N = T·n, NB = N / 32 blocks), in one buffer:
  *   qs  int8[N]      the values                      xu  uint8[N]  qs + 128 (VNNI's unsigned operand)
  *   d   float[NB]    block scales                    s32 int32[NB] Σ qs per block
  *   ms  float[NB]    d · s32 (for weights with mins) h0, h1 int32[NB] Σ qs of each half block (16 values)
+ * and, where a call has eight positions or more, the same values transposed for the kernels that
+ * hold eight positions in the lanes of a vector (tkernels below): per group of eight positions
+ * (the last padded), block and 4-byte step k, 32 bytes = four values of each position:
+ *   xt  int8[T8·n]   xut uint8[T8·n] (+128)   dt float[T8·n/32]   s32t int32[T8·n/32]   (T8: T rounded up to 8)
  */
 typedef struct {
     const int8_t *qs;
@@ -139,7 +147,9 @@ INLINE __m256i load(const void *p) { return _mm256_loadu_si256((const __m256i *)
 
 /* ---------------------------------------------------------------- activations */
 
-void SL(sl_quantize)(const float *x, int64_t cap, uint8_t *buf) {
+static void transpose_act(uint8_t *buf, int64_t cap, int64_t n);
+
+void SL(sl_quantize)(const float *x, int64_t cap, int64_t n, uint8_t *buf) {
     const __m256 signless = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
     int64_t nb = cap / 32;
     int8_t *qs = (int8_t *) buf;
@@ -172,6 +182,62 @@ void SL(sl_quantize)(const float *x, int64_t cap, uint8_t *buf) {
         bytes = _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
         _mm256_storeu_si256((__m256i *) (qs + 32 * b), bytes);
         _mm256_storeu_si256((__m256i *) (xu + 32 * b), _mm256_xor_si256(bytes, _mm256_set1_epi8((char) 0x80)));
+    }
+    if (cap / n >= TMIN) transpose_act(buf, cap, n);
+}
+
+/* Bytes the activation buffer needs for cap values, n per position (see the layout above). */
+INLINE int64_t act_bytes(int64_t cap, int64_t n) {
+    int64_t t = cap / n, t8 = (t + 7) / 8 * 8;
+    return 2 * cap + 20 * (cap / 32) + (t >= TMIN ? 2 * t8 * n + 8 * t8 * (n / 32) : 0);
+}
+
+/* The transposed regions of a buffer: group g (positions 8g .. 8g+7), block b. */
+typedef struct {
+    const int8_t *xt;
+    const uint8_t *xut;
+    const float *dt;
+    const int32_t *s32t;
+} tact_t;
+
+INLINE tact_t tact_at(const uint8_t *buf, int64_t cap, int64_t n, int64_t g) {
+    int64_t t = cap / n, t8 = (t + 7) / 8 * 8, nb = n / 32;
+    const uint8_t *base = buf + 2 * cap + 20 * (cap / 32);
+    tact_t a;
+    a.xt = (const int8_t *) base + g * 8 * n;
+    a.xut = base + t8 * n + g * 8 * n;
+    a.dt = (const float *) (base + 2 * t8 * n) + g * 8 * nb;
+    a.s32t = (const int32_t *) (base + 2 * t8 * n + 4 * t8 * nb) + g * 8 * nb;
+    return a;
+}
+
+/* Fills the transposed regions from the per-position ones (positions past t: zeros, scale 0). */
+static void transpose_act(uint8_t *buf, int64_t cap, int64_t n) {
+    int64_t t = cap / n, t8 = (t + 7) / 8 * 8, nb = n / 32, bnb = cap / 32;
+    const uint8_t *qs = buf, *xu = buf + cap;
+    const float *d = (const float *) (buf + 2 * cap);
+    const int32_t *s32 = (const int32_t *) (buf + 2 * cap + 4 * bnb);
+    uint8_t *base = buf + 2 * cap + 20 * bnb;
+    uint32_t *xt = (uint32_t *) base, *xut = (uint32_t *) (base + t8 * n);
+    float *dt = (float *) (base + 2 * t8 * n);
+    int32_t *s32t = (int32_t *) (base + 2 * t8 * n + 4 * t8 * nb);
+    for (int64_t g = 0; g < t8 / 8; g++) {
+        for (int64_t b = 0; b < nb; b++) {
+            for (int p = 0; p < 8; p++) {
+                int64_t pos = 8 * g + p;
+                for (int k = 0; k < 8; k++) {
+                    uint32_t v = 0, vu = 0x80808080u;
+                    if (pos < t) {
+                        memcpy(&v, qs + pos * n + 32 * b + 4 * k, 4);
+                        memcpy(&vu, xu + pos * n + 32 * b + 4 * k, 4);
+                    }
+                    xt[((g * nb + b) * 8 + k) * 8 + p] = v;
+                    xut[((g * nb + b) * 8 + k) * 8 + p] = vu;
+                }
+                dt[(g * nb + b) * 8 + p] = pos < t ? d[pos * nb + b] : 0.0f;
+                s32t[(g * nb + b) * 8 + p] = pos < t ? s32[pos * nb + b] : 0;
+            }
+        }
     }
 }
 
@@ -416,16 +482,70 @@ void SL(sl_matmul_f16)(const uint8_t *w, int64_t row_bytes, int32_t from, int32_
     }
 }
 
+/* ---------------------------------------------------------------- eight positions in the lanes
+ * For eight positions or more, Q4_0 and Q8_0 hold eight positions in the lanes of one vector: each
+ * 4-byte step of a weight block is broadcast to all lanes and multiplied with that step of eight
+ * positions (the transposed activations), so a block's integer sum needs no reduction across lanes.
+ * Per position these kernels compute the very integers and float operations of row_q4_0 / row_q8_0:
+ * lane accumulator j takes blocks j, j + 8, … (as lane j of the row kernels' accumulator does), the
+ * tail blocks add up the same way, and the eight accumulators are added in hsum's order. So a
+ * position's result is bit-identical whichever kernel computes it (tested). */
+
+/* ((a0+a4)+(a2+a6)) + ((a1+a5)+(a3+a7)), lane by lane: hsum's order */
+INLINE __m256 hsum_lanes(const __m256 *a) {
+    return _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a[0], a[4]), _mm256_add_ps(a[2], a[6])),
+                         _mm256_add_ps(_mm256_add_ps(a[1], a[5]), _mm256_add_ps(a[3], a[7])));
+}
+
+/* Weights 4k .. 4k+3 of a block in every 4-byte lane (a shuffle measured faster than broadcast loads). */
+INLINE __m256i step(__m256i q, int k) { return _mm256_permutevar8x32_epi32(q, _mm256_set1_epi32(k)); }
+
+INLINE void rowt_q4_0(const uint8_t *w, const tact_t *a, int64_t n, float *res) {
+    int64_t nb = n / 32, b = 0;
+    __m256 acc[8], tail = _mm256_setzero_ps();
+    for (int j = 0; j < 8; j++) acc[j] = _mm256_setzero_ps();
+    for (; b < nb; b++) {
+        const uint8_t *blk = w + 18 * b;
+        __m256i q = nibbles32(blk + 2), sum = _mm256_setzero_si256();
+        for (int k = 0; k < 8; k++) sum = dot_u8s8(sum, step(q, k), load(a->xt + (b * 8 + k) * 32));
+        sum = _mm256_sub_epi32(sum, _mm256_slli_epi32(load(a->s32t + b * 8), 3));
+        __m256 scale = _mm256_mul_ps(_mm256_set1_ps(f16(blk)), _mm256_loadu_ps(a->dt + b * 8));
+        if (b < nb / 8 * 8) acc[b & 7] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), scale, acc[b & 7]);
+        else tail = _mm256_add_ps(tail, _mm256_mul_ps(_mm256_cvtepi32_ps(sum), scale));
+    }
+    _mm256_storeu_ps(res, _mm256_add_ps(hsum_lanes(acc), tail));
+}
+
+INLINE void rowt_q8_0(const uint8_t *w, const tact_t *a, int64_t n, float *res) {
+    int64_t nb = n / 32, b = 0;
+    __m256 acc[8], tail = _mm256_setzero_ps();
+    for (int j = 0; j < 8; j++) acc[j] = _mm256_setzero_ps();
+    for (; b < nb; b++) {
+        const uint8_t *blk = w + 34 * b;
+        __m256i q = load(blk + 2), sum = _mm256_setzero_si256();
+#ifdef SL_VNNI
+        /* Σ (x + 128)·w − 128·Σ w */
+        for (int k = 0; k < 8; k++) sum = _mm256_dpbusd_epi32(sum, load(a->xut + (b * 8 + k) * 32), step(q, k));
+        sum = _mm256_sub_epi32(sum, _mm256_set1_epi32(128 * isum(_mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8(1), q))));
+#else
+        for (int k = 0; k < 8; k++) {
+            __m256i wk = step(q, k);
+            sum = dot_u8s8(sum, _mm256_sign_epi8(wk, wk), _mm256_sign_epi8(load(a->xt + (b * 8 + k) * 32), wk));
+        }
+#endif
+        __m256 scale = _mm256_mul_ps(_mm256_set1_ps(f16(blk)), _mm256_loadu_ps(a->dt + b * 8));
+        if (b < nb / 8 * 8) acc[b & 7] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), scale, acc[b & 7]);
+        else tail = _mm256_add_ps(tail, _mm256_mul_ps(_mm256_cvtepi32_ps(sum), scale));
+    }
+    _mm256_storeu_ps(res, _mm256_add_ps(hsum_lanes(acc), tail));
+}
+
 /* ---------------------------------------------------------------- matrix products */
 
-#define MATMUL(type, row_fn)                                                                          \
-    void SL(sl_matmul_##type)(const uint8_t *w, int64_t row_bytes, int32_t from, int32_t to,           \
-                              const uint8_t *act, int64_t cap, int64_t n, int32_t t,                   \
-                              float *out, int64_t out_stride) {                                        \
-        float res[MAXP];                                                                               \
+#define ROWS(row_fn, first)                                                                           \
         for (int32_t r = from; r < to; r++) {                                                         \
             const uint8_t *row = w + row_bytes * r;                                                    \
-            for (int32_t p0 = 0, np; p0 < t; p0 += np) {                                              \
+            for (int32_t p0 = (first), np; p0 < t; p0 += np) {                                        \
                 act_t a = act_at(act, cap, n, p0);                                                      \
                 np = group_size(t - p0);                                                                \
                 switch (np) {                                                                          \
@@ -437,11 +557,44 @@ void SL(sl_matmul_f16)(const uint8_t *w, int64_t row_bytes, int32_t from, int32_
                 }                                                                                      \
                 for (int p = 0; p < np; p++) out[(p0 + p) * out_stride + r] = res[p];                  \
             }                                                                                          \
-        }                                                                                              \
+        }
+
+#define MATMUL(type, row_fn)                                                                          \
+    void SL(sl_matmul_##type)(const uint8_t *w, int64_t row_bytes, int32_t from, int32_t to,           \
+                              const uint8_t *act, int64_t cap, int64_t n, int32_t t,                   \
+                              float *out, int64_t out_stride) {                                        \
+        float res[MAXP];                                                                               \
+        ROWS(row_fn, 0)                                                                                \
     }
 
-MATMUL(q8_0, row_q8_0)
-MATMUL(q4_0, row_q4_0)
+/* Eight positions or more: whole groups of eight in the lanes; the remainder (one to seven
+ * positions) takes the row kernel. */
+#define MATMUL_T(type, row_fn, rowt_fn)                                                               \
+    void SL(sl_matmul_##type)(const uint8_t *w, int64_t row_bytes, int32_t from, int32_t to,           \
+                              const uint8_t *act, int64_t cap, int64_t n, int32_t t,                   \
+                              float *out, int64_t out_stride) {                                        \
+        float res[MAXP];                                                                               \
+        if (t < TMIN) {                                                                                \
+            ROWS(row_fn, 0)                                                                            \
+            return;                                                                                    \
+        }                                                                                              \
+        int32_t lanes = t / 8 * 8;                                                                     \
+        float lane[8];                                                                                 \
+        for (int32_t r = from; r < to; r++) {                                                         \
+            const uint8_t *row = w + row_bytes * r;                                                    \
+            for (int32_t g = 0; 8 * g < lanes; g++) {                                                 \
+                tact_t a = tact_at(act, cap, n, g);                                                    \
+                rowt_fn(row, &a, n, lane);                                                             \
+                for (int p = 0; p < 8 && 8 * g + p < t; p++) out[(8 * g + p) * out_stride + r] = lane[p]; \
+            }                                                                                          \
+        }                                                                                              \
+        if (lanes < t) ROWS(row_fn, lanes)                                                             \
+    }
+
+MATMUL_T(q8_0, row_q8_0, rowt_q8_0)
+MATMUL_T(q4_0, row_q4_0, rowt_q4_0)
 MATMUL(q4_1, row_q4_1)
 MATMUL(q4_k, row_q4_k)
 MATMUL(q6_k, row_q6_k)
+
+int64_t SL(sl_act_bytes)(int64_t cap, int64_t n) { return act_bytes(cap, n); }

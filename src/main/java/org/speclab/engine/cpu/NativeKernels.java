@@ -61,22 +61,23 @@ final class NativeKernels {
 
     String instructionSet() { return level == 2 ? "AVX-512 VNNI" : "AVX2"; }
 
-    /** Bytes of activation buffer that {@code values} quantized values take (scales and sums included). */
-    long activationBytes(long values) {
+    /** Bytes of activation buffer that {@code values} quantized values, {@code n} per position, take (scales, sums, transposed copy). */
+    long activationBytes(long values, long n) {
         try {
-            return (long) h.actBytes.invokeExact(values);
+            return (long) h.actBytes.invokeExact(values, n);
         } catch (Throwable e) {
             throw new IllegalStateException("native sl_act_bytes failed", e);
         }
     }
 
     /**
-     * Quantizes {@code values} floats at {@code x} (positions one after another, each a whole number
-     * of blocks of 32) into {@code act}: int8 values, a float scale per 32 and their sums.
+     * Quantizes {@code values} floats at {@code x} (positions of {@code n} values one after another,
+     * n a whole number of blocks of 32) into {@code act}: int8 values, a float scale per 32 and their
+     * sums, and for eight positions or more their transposed copy.
      */
-    void quantize(MemorySegment x, long values, MemorySegment act) {
+    void quantize(MemorySegment x, long values, long n, MemorySegment act) {
         try {
-            h.quantize.invokeExact(level, address(x, 4 * values), values, address(act, activationBytes(values)));
+            h.quantize.invokeExact(level, address(x, 4 * values), values, n, address(act, activationBytes(values, n)));
         } catch (Throwable e) {
             throw new IllegalStateException("native quantize failed", e);
         } finally {
@@ -129,12 +130,12 @@ final class NativeKernels {
             MethodHandle levelFn = linker.downcallHandle(lib.find("sl_level").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT));
             int best = (int) levelFn.invokeExact();
             MethodHandle quantize = linker.downcallHandle(lib.find("sl_quantize").orElseThrow(), FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT,
-                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG), Linker.Option.critical(false));
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG), Linker.Option.critical(false));
             MethodHandle matmul = linker.downcallHandle(lib.find("sl_matmul").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
-            MethodHandle actBytes = linker.downcallHandle(lib.find("sl_act_bytes").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
+            MethodHandle actBytes = linker.downcallHandle(lib.find("sl_act_bytes").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
             Handles h = new Handles(quantize, matmul, actBytes, best);
             if (best < 1) return new Loaded(h, null, "Java Vector API kernels (this CPU has neither AVX2 nor AVX-512 VNNI)");
             // -Dspeclab.native.isa=avx2: the AVX2 kernels on an AVX-512 machine (to measure what AVX2 desktops get)

@@ -24,10 +24,10 @@ final class QuantizedActivations {
     void prepare(NativeKernels kernels, float[][] x, int t, int n, boolean quantize) {
         long values = (long) t * n;
         if (this.x.byteSize() < 4 * values) this.x = Arena.ofAuto().allocate(4 * values, 64);
-        long bytes = kernels.activationBytes(values);
+        long bytes = kernels.activationBytes(values, n);
         if (act.byteSize() < bytes) act = Arena.ofAuto().allocate(bytes, 64);
         for (int p = 0; p < t; p++) MemorySegment.copy(x[p], 0, this.x, ValueLayout.JAVA_FLOAT, 4L * p * n, n);
-        if (quantize) kernels.quantize(this.x, values, act);
+        if (quantize) kernels.quantize(this.x, values, n, act);
         this.quantized = quantize;
         this.kernels = kernels;
         this.n = n;
