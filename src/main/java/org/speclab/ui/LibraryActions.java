@@ -15,6 +15,7 @@ import org.speclab.jobs.ConvertJob;
 import org.speclab.jobs.QuantType;
 import org.speclab.jobs.QuantizeJob;
 import org.speclab.jobs.SynthJob;
+import org.speclab.jobs.WidenJob;
 import org.speclab.library.ModelEntry;
 
 /** What the Library's buttons do: quantize, convert and delete a model, or make a demo pair. */
@@ -58,6 +59,30 @@ final class LibraryActions {
             Path base = Files.isDirectory(m.path()) ? m.path() : m.path().getParent().resolve(m.name());
             Path out = base.resolveSibling(base.getFileName() + "-" + choice + ".gguf");
             v.jobs().submit(new ConvertJob(m.path(), RunSession.tokenizerBeside(m.path()), out, t, false), r -> v.rescan());
+        });
+    }
+
+    /**
+     * "Memory-bound stand-in…": a widened copy (synth --widen) beside the model, at a factor and type
+     * the user picks, each with its size, so speculation can be measured on a target that streams
+     * its weights from memory yet keeps a trained draft's agreement.
+     */
+    static void widen(LibraryView v, ModelEntry m) {
+        Lab lab = v.lab();
+        record Choice(int factor, GgmlType type) {}
+        List<Choice> options = List.of(new Choice(8, GgmlType.F16), new Choice(16, GgmlType.F16), new Choice(32, GgmlType.F16),
+                new Choice(32, GgmlType.Q8_0), new Choice(32, GgmlType.Q4_0));
+        // about R² times the parameters (every matrix but the embeddings grows in both directions)
+        List<String> choices = options.stream().map(c -> lab.t("library.widen.choice", c.factor(), c.type(),
+                Formats.bytes((long) (m.parameters() * (double) c.factor() * c.factor() * 8.0 * c.type().typeSize / c.type().blockSize / 8)))).toList();
+        ChoiceDialog<String> d = new ChoiceDialog<>(choices.get(2), choices);
+        d.setHeaderText(lab.t("library.widen.title", m.name()));
+        d.initOwner(v.owner());
+        d.showAndWait().ifPresent(choice -> {
+            Choice c = options.get(choices.indexOf(choice));
+            Path base = Files.isDirectory(m.path()) ? m.path() : m.path().getParent().resolve(m.name());
+            Path out = base.resolveSibling(base.getFileName() + "-x" + c.factor() + "-" + c.type().name().toLowerCase(Locale.ROOT) + ".gguf");
+            v.jobs().submit(new WidenJob(m.path(), RunSession.tokenizerBeside(m.path()), c.factor(), c.factor(), c.type(), out, false), r -> v.rescan());
         });
     }
 

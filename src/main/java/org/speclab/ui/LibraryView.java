@@ -109,6 +109,8 @@ final class LibraryView {
 
     @FXML private void convert() { withSelection(LibraryActions::convert); }
 
+    @FXML private void widen() { withSelection(LibraryActions::widen); }
+
     @FXML private void delete() { withSelection(LibraryActions::delete); }
 
     @FXML private void demo() { LibraryActions.demo(this); }

@@ -68,6 +68,19 @@ class LabAppDemoTest {
         }
         LabAppTest.screenshot(jobTable, "jobs-quantize.png");
 
+        // a memory-bound stand-in: stories260K widened ×8 in F16 is listed when its job is done
+        robot.interact(() -> models.getSelectionModel().select(models.getItems().stream().filter(m -> m.name().equals("stories260K")).findFirst().orElseThrow()));
+        robot.clickOn("#widen");
+        javafx.scene.control.ComboBox<String> widths = robot.lookup(".dialog-pane .combo-box").queryComboBox();
+        assertTrue(widths.getItems().size() == 5 && widths.getItems().get(2).startsWith("×32 F16: about "), widths.getItems().toString());
+        robot.interact(() -> widths.setValue(widths.getItems().stream().filter(t -> t.startsWith("×8 F16")).findFirst().orElseThrow()));
+        robot.clickOn("OK");
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> models.getItems().stream().anyMatch(m -> m.name().equals("stories260K-x8-f16")));
+        ModelEntry wide = models.getItems().stream().filter(m -> m.name().equals("stories260K-x8-f16")).findFirst().orElseThrow();
+        assertEquals("F16", wide.weightType());
+        assertTrue(wide.parameters() > 40 * models.getItems().stream().filter(m -> m.name().equals("stories260K")).findFirst().orElseThrow().parameters(),
+                wide.parameters() + " parameters");
+
         // the jobs are remembered for the next start
         Path history = LabApp.experimentsFile.resolveSibling("jobs.json");
         WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> Files.exists(history) && Files.readString(history).contains("demo-draft"));
