@@ -50,8 +50,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        int t = threads != null ? threads : CpuBackend.defaultThreads();
-        if (reps < 1 || prompt < 0 || gen < 0 || verify < 0 || t < 1) throw new IllegalArgumentException("-r, --threads must be ≥ 1 and -p, -n, --verify ≥ 0");
+        int t = CpuBackend.threads(threads);
+        if (reps < 1 || prompt < 0 || gen < 0 || verify < 0) throw new IllegalArgumentException("-r must be ≥ 1 and -p, -n, --verify ≥ 0");
         Backend backend = DeviceChoice.choose(device, false, cli.err::println);
         try (ModelFile f = ModelFiles.open(model, null); Transformer tr = backend.load(f, t)) {
             CudaTransformer gpu = tr instanceof CudaTransformer g ? g : null;

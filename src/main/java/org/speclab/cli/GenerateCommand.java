@@ -108,8 +108,7 @@ final class GenerateCommand implements Callable<Integer> {
         }
         // CUDA missing: say why in one line and run on the CPU (bench, which measures a device, refuses instead)
         Backend backend = DeviceChoice.choose(device, true, err::println);
-        int nThreads = threads != null ? threads : CpuBackend.defaultThreads();
-        if (nThreads < 1) throw new IllegalArgumentException("--threads must be ≥ 1, found " + nThreads);
+        int nThreads = CpuBackend.threads(threads);
         long baseSeed = seed != null ? seed : System.nanoTime();
 
         try (LoadedModel m = LoadedModel.open(model, tokenizer, nThreads, backend)) {
@@ -125,13 +124,14 @@ final class GenerateCommand implements Callable<Integer> {
             if (ctx > declared) {
                 err.printf("speclab: warning: %d positions exceed the model's declared context length %d; going on (as llama.cpp does)%n", ctx, declared);
             }
-            if (seed == null && temperature > 0) err.println("Seed: " + baseSeed);
             LoadedModel draftModel = draft != null ? LoadedModel.open(draft, tokenizer, nThreads, backend) : null;
             try {
                 if (draftModel != null) Vocabularies.requireSame(model, m.tokenizer(), draft, draftModel.tokenizer());
                 Drafter drafter = draftModel != null ? new DraftModel(draftModel.transformer(), draft.getFileName().toString(), need)
                         : draftNgram != null ? new NGramLookup(draftNgram)
                         : draftLayers != null ? new EarlyExit(m.transformer(), draftLayers, need) : null;
+                // only once everything is accepted: no "Seed:" line before a refusal
+                if (seed == null && temperature > 0) err.println("Seed: " + baseSeed);
                 run(m, draftModel, drafter, k, adaptive, promptTokens, baseSeed, out, err);
             } finally {
                 if (draftModel != null) draftModel.close();

@@ -27,7 +27,7 @@ final class SynthCommand implements Callable<Integer> {
     @Option(names = "--heads") Integer heads;
     @Option(names = "--kv-heads") Integer kvHeads;
     @Option(names = "--ffn") Integer ffn;
-    @Option(names = "--vocab-size") Integer vocabSize;
+    @Option(names = "--vocab-size", description = "embedding rows (default: the --vocab file's tokens, else the preset's)") Integer vocabSize;
 
     @Option(names = "--vocab", description = "take the vocabulary from this tokenizer or model file (tokenizer.model, tokenizer.json, GGUF, …)")
     Path vocab;
@@ -73,7 +73,7 @@ final class SynthCommand implements Callable<Integer> {
         if (preset == null && dim == null) throw new IllegalArgumentException("give --preset NAME or --dim/--layers/--heads/… (presets: " + String.join(", ", SynthJob.Shape.PRESETS.keySet()) + ")");
         SynthJob.Shape s = new SynthJob.Shape(preset != null ? preset : "custom", dim != null ? dim : base.dim(), layers != null ? layers : base.layers(),
                 heads != null ? heads : base.heads(), kvHeads != null ? kvHeads : base.kvHeads(), ffn != null ? ffn : base.hidden(),
-                vocabSize != null ? vocabSize : base.vocab(), base.context());
+                vocabSize != null ? vocabSize : vocab != null ? SynthJob.vocabularySize(vocab) : base.vocab(), base.context());
         JobProgress.run(new SynthJob(s, t, vocab, output, seed, force), cli.err);
         cli.err.printf("Wrote %s: %s, %.1f M parameters, %s%n", output, s.name(), s.parameters() / 1e6, t);
         return 0;

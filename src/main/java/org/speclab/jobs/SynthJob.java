@@ -124,10 +124,25 @@ public record SynthJob(Shape shape, GgmlType type, Path vocab, Path output, long
         });
         GgufValue tokens = v.get("tokenizer.ggml.tokens");
         if (tokens == null) throw new JobFailedException(vocab + ": has no vocabulary (tokenizer.ggml.tokens)");
-        if (tokens.arrayLength() > shape.vocab) {
-            throw new JobFailedException(vocab + ": its " + tokens.arrayLength() + " tokens do not fit the " + shape.vocab + " rows of " + shape.name);
+        if (tokens.arrayLength() != shape.vocab) {
+            throw new JobFailedException(vocab + ": its " + tokens.arrayLength() + " tokens and the " + shape.vocab + " embedding rows of " + shape.name
+                    + " differ (leave out --vocab-size to take the vocabulary's size)");
         }
         return v;
+    }
+
+    /** The number of tokens in a vocabulary file (tokenizer.model, tokenizer.json, GGUF, …). */
+    public static int vocabularySize(Path vocab) {
+        if (GgufFile.hasMagic(vocab)) {
+            try (ModelFile f = ModelFiles.openGguf(vocab)) {
+                GgufValue t = f.metadata().get("tokenizer.ggml.tokens");
+                if (t == null) throw new JobFailedException(vocab + ": has no vocabulary (tokenizer.ggml.tokens)");
+                return t.arrayLength();
+            }
+        }
+        GgufValue t = TokenizerFiles.read(vocab, -1).get("tokenizer.ggml.tokens");
+        if (t == null) throw new JobFailedException(vocab + ": has no vocabulary (tokenizer.ggml.tokens)");
+        return t.arrayLength();
     }
 
     /** {@code <unk> <s> </s>}, the 256 byte tokens, then unused filler: SentencePiece byte fallback covers all text. */

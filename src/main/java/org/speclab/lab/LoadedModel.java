@@ -10,7 +10,7 @@ import org.speclab.tokenizer.Tokenizers;
 
 /**
  * A model file opened with its tokenizer and loaded on a device: what the CLI, the lab's runs and
- * sweeps all start from. A tokenizer whose vocabulary exceeds the model's embedding is refused.
+ * sweeps all start from. A tokenizer whose vocabulary and the model's embedding differ in size is refused.
  */
 public record LoadedModel(ModelFile file, Tokenizer tokenizer, Transformer transformer) implements AutoCloseable {
     /** {@code tokenizer}: a tokenizer file to use instead of the model's own, or null. */
@@ -27,6 +27,11 @@ public record LoadedModel(ModelFile file, Tokenizer tokenizer, Transformer trans
             if (tok.vocabSize() > t.config().vocabSize()) {
                 throw new org.speclab.gguf.ModelFormatException(model, "tokenizer.ggml.tokens",
                         "vocabulary has " + tok.vocabSize() + " tokens but the model's embedding only " + t.config().vocabSize());
+            }
+            if (tok.vocabSize() < t.config().vocabSize()) {
+                // as llama.cpp refuses it: the model could pick a token the vocabulary cannot print
+                throw new org.speclab.gguf.ModelFormatException(model, "tokenizer.ggml.tokens",
+                        "vocabulary has only " + tok.vocabSize() + " tokens but the model's embedding " + t.config().vocabSize() + " rows");
             }
             return new LoadedModel(f, tok, t);
         } catch (RuntimeException e) {

@@ -100,10 +100,37 @@ class CliTest {
     }
 
     @Test
+    void absurdThreadCountsAreRefusedInOneLine() {
+        String m = SharedFiles.require("models/stories260K/stories260K.gguf").toString();
+        for (String cmd : new String[] {"generate", "bench"}) {
+            CliRun r = CliRun.of(cmd, "-m", m, "--threads", "1000", "-n", "2");
+            assertEquals(1, r.exitCode(), cmd);
+            assertTrue(r.err().strip().startsWith("speclab: error: --threads must be between 1 and ") && r.err().strip().lines().count() == 1, r.err());
+        }
+    }
+
+    @Test
+    void synthTakesTheVocabularysSizeAndMismatchedModelsAreRefused(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        String vocab = SharedFiles.require("models/stories260K/tok512.model").toString();
+        CliRun r = CliRun.of("synth", "--dim", "64", "--layers", "1", "--heads", "4", "--kv-heads", "2", "--ffn", "128",
+                "--vocab", vocab, "-o", dir.resolve("v.gguf").toString());
+        assertEquals(0, r.exitCode(), r.err());
+        CliRun g = CliRun.of("generate", "-m", dir.resolve("v.gguf").toString(), "-n", "8", "--seed", "3");
+        assertEquals(0, g.exitCode(), g.err());
+        // rows that the vocabulary cannot fill: refused when written, and when such a file is opened
+        r = CliRun.of("synth", "--dim", "64", "--layers", "1", "--heads", "4", "--kv-heads", "2", "--ffn", "128",
+                "--vocab", vocab, "--vocab-size", "600", "-o", dir.resolve("w.gguf").toString());
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("512 tokens and the 600 embedding rows"), r.err());
+        assertTrue(!java.nio.file.Files.exists(dir.resolve("w.gguf")));
+    }
+
+    @Test
     void draftWithAnotherVocabularyIsRefused() {
         CliRun r = CliRun.of("generate", "-m", SharedFiles.require("models/stories260K/stories260K.gguf").toString(),
-                "-d", SharedFiles.require("models/tiny-random-llama2/llama-2-tiny-random.gguf").toString(), "-t", "0", "-n", "5");
+                "-d", SharedFiles.require("models/tiny-random-llama2/llama-2-tiny-random.gguf").toString(), "-n", "5", "-t", "0.8");
         assertEquals(1, r.exitCode());
+        assertTrue(!r.err().contains("Seed:"), "no Seed line before a refusal: " + r.err());
         assertTrue(r.err().contains("draft llama-2-tiny-random.gguf and target stories260K.gguf do not share a vocabulary (32000 vs 512 tokens)"), r.err());
     }
 

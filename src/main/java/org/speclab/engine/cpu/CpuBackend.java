@@ -36,6 +36,19 @@ public final class CpuBackend implements Backend {
     /** The vector width the kernels use (the preferred species unless {@code speclab.vector.bits} narrows it). */
     public static int vectorBits() { return VectorDot.bits(); }
 
+    /**
+     * {@code --threads}: all cores when not given; refused below 1 or above four per core (a
+     * thousand spinning workers on two cores would look like a hang).
+     */
+    public static int threads(Integer asked) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (asked == null) return defaultThreads();
+        if (asked < 1 || asked > 4 * cores) {
+            throw new IllegalArgumentException("--threads must be between 1 and " + 4 * cores + " (four per core; this machine has " + cores + "), found " + asked);
+        }
+        return asked;
+    }
+
     public static int defaultThreads() {
         return Runtime.getRuntime().availableProcessors();
     }
