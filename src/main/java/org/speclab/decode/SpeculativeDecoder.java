@@ -80,7 +80,10 @@ public final class SpeculativeDecoder {
                 break;
             }
             // adaptive: the first passes try k = 1..4 so the verify cost can be fitted, then Theorem 3.8 picks k
-            if (adaptive) k = passes < 4 ? (int) passes + 1 : stats(counts, drafted, accepted, rejections, verifyCost, k, true).bestK();
+            if (adaptive) {
+                SpeculationStats now = stats(counts, drafted, accepted, rejections, verifyCost, k, true);
+                k = passes < 4 ? (int) passes + 1 : chooseK(now.alpha(), now.costRatio(), now.decodeSeconds(), verifyCost);
+            }
             maxK = Math.max(maxK, k);
             // never draft past the budget: a step emits at most (drafted + 1) tokens
             int want = Math.min(k, budget - generated - 1);
@@ -153,6 +156,27 @@ public final class SpeculativeDecoder {
         SpeculationStats ss = stats(Arrays.copyOf(counts, maxK + 1), drafted, accepted, rejections, verifyCost, maxK, adaptive);
         listener.finished(gs);
         return new Result(gs, ss);
+    }
+
+    /**
+     * -k auto: Theorem 3.8 over k up to one past the longest verify tried, each verify priced at what
+     * passes of its length measured (the fit only for the one untried length): the next k is tried
+     * before it is trusted, and a cost that jumps (a second group of positions) is seen, not extrapolated.
+     */
+    static int chooseK(double alpha, double c, double decodeSeconds, VerifyCost cost) {
+        if (decodeSeconds <= 0) return 1;
+        double a = Math.min(alpha, 0.999999);
+        int limit = Math.max(1, Math.min(SpeedupModel.MAX_K, cost.longest()));
+        int best = 1;
+        double bestSpeed = -1;
+        for (int j = 1; j <= limit; j++) {
+            double speed = SpeedupModel.expectedTokensPerStep(a, j) / (j * c + cost.measured(j + 1) / decodeSeconds);
+            if (speed > bestSpeed) {
+                bestSpeed = speed;
+                best = j;
+            }
+        }
+        return best;
     }
 
     private SpeculationStats stats(long[] counts, long drafted, long accepted, long rejections, VerifyCost cost, int k, boolean adaptiveK) {

@@ -7,8 +7,17 @@ package org.speclab.decode;
  */
 final class VerifyCost {
     private double n, sx, sy, sxx, sxy;
+    /** Passes by length: their count and total seconds (lengths 1 .. MAX_K + 1). */
+    private final double[] byLength = new double[SpeedupModel.MAX_K + 2];
+    private final int[] countByLength = new int[SpeedupModel.MAX_K + 2];
+    private int longest;
 
     void add(int positions, double seconds) {
+        if (positions < byLength.length) {
+            byLength[positions] += seconds;
+            countByLength[positions]++;
+        }
+        longest = Math.max(longest, positions);
         n++;
         sx += positions;
         sy += seconds;
@@ -37,4 +46,16 @@ final class VerifyCost {
     double seconds(int positions) {
         return fixed() + perPosition() * positions;
     }
+
+    /**
+     * Seconds of a pass over {@code positions}: the mean of the passes of that length where some
+     * ran, the linear fit elsewhere. The kernels serve positions in groups (five per decoded weight,
+     * eight in vector lanes), so the cost is a staircase that a line fitted to short passes misjudges.
+     */
+    double measured(int positions) {
+        return positions < byLength.length && countByLength[positions] > 0 ? byLength[positions] / countByLength[positions] : seconds(positions);
+    }
+
+    /** The longest pass that ran. */
+    int longest() { return longest; }
 }

@@ -1,0 +1,31 @@
+package org.speclab.decode;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+/** -k auto against a verify cost that is a staircase, as the CPU kernels' is (positions served in groups). */
+class AdaptiveKTest {
+    private static VerifyCost staircase(int longest) {
+        VerifyCost c = new VerifyCost();
+        // one decode 1 s; up to five positions share the weights (+0.1 s each), a sixth starts a second group
+        for (int positions = 1; positions <= longest; positions++) {
+            double seconds = positions <= 5 ? 0.9 + 0.1 * positions : 2.4 + 0.1 * positions;
+            for (int rep = 0; rep < 3; rep++) c.add(positions, seconds);
+        }
+        return c;
+    }
+
+    @Test
+    void triesOnlyOneLengthPastWhatRanAndSeesTheStep() {
+        // k = 1..4 tried (lengths 2..5): with α 0.95 and free drafts the next k is 5 (length 6), not 16
+        assertEquals(5, SpeculativeDecoder.chooseK(0.95, 0.0, 1.0, staircase(5)));
+        // once length 6 ran and cost a second group, k = 4 (five positions) is best again
+        assertEquals(4, SpeculativeDecoder.chooseK(0.95, 0.0, 1.0, staircase(6)));
+    }
+
+    @Test
+    void expensiveDraftsOrPoorAgreementPickSmallK() {
+        assertEquals(1, SpeculativeDecoder.chooseK(0.3, 0.5, 1.0, staircase(5)));
+    }
+}
