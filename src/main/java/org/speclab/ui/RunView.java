@@ -173,6 +173,7 @@ final class RunView {
         stopPressed = 0;
         events.clear();
         stream.getChildren().clear();
+        streamChars = 0;
         accepted.getData().clear();
         speed.getData().clear();
         explanation.setText("");
@@ -221,7 +222,11 @@ final class RunView {
                 case RunSession.Event.Done d -> finish(d);
             }
         }
-        if (!pending.isEmpty()) stream.getChildren().addAll(pending);
+        if (!pending.isEmpty()) {
+            stream.getChildren().addAll(pending);
+            for (Text t : pending) streamChars += t.getText().length();
+            trimStream();
+        }
         double secs = (System.nanoTime() - startNanos) / 1e9;
         if (session != null && shown > 0 && secs > 0) {
             tps.setText(String.format("%.1f %s", shown / secs, lab.t("run.stat.tps")));
@@ -229,6 +234,31 @@ final class RunView {
             if (secs >= 0.1 && speed.getData().size() < 2000) speed.getData().add(new XYChart.Data<>(secs, shown / secs));
             updateHistogram();
             updateMemory();
+        }
+    }
+
+    /** Characters of generated text kept on screen; older text gives way to a "… " at the start. */
+    static final int MAX_STREAM_CHARS = 16_000;
+    private int streamChars;
+
+    /**
+     * A TextFlow lays out all its text again on every change: a long, fast run (thousands of tokens a
+     * second on the native kernels) would keep the JavaFX thread busy for minutes and the window
+     * frozen. So only the last {@link #MAX_STREAM_CHARS} characters stay (trimmed to three quarters
+     * of that, so not on every frame); the run itself, its figures and the experiment are complete.
+     */
+    private void trimStream() {
+        if (streamChars <= MAX_STREAM_CHARS) return;
+        var children = stream.getChildren();
+        boolean marked = !children.isEmpty() && "elided".equals(children.getFirst().getUserData());
+        int from = marked ? 1 : 0, to = from;
+        while (streamChars > MAX_STREAM_CHARS * 3 / 4 && to < children.size() - 1) streamChars -= ((Text) children.get(to++)).getText().length();
+        children.remove(from, to);
+        if (!marked) {
+            Text mark = new Text("… ");
+            mark.setUserData("elided");
+            mark.getStyleClass().add("token-elided");
+            children.addFirst(mark);
         }
     }
 

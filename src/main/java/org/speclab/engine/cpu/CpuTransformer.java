@@ -337,16 +337,16 @@ final class CpuTransformer implements Transformer {
      * Products of several matrices with the same input (q, k, v; gate, up): on the native kernels one
      * quantization of the input and one hand-out of all their rows; elsewhere one product after another.
      */
-    private void matmuls(WeightMatrix[] ws, float[][] x, float[][][] outs, int T) {
+    private void matmuls(WeightMatrix[] mats, float[][] x, float[][][] outs, int T) {
         boolean allNative = true;
-        for (WeightMatrix w : ws) allNative &= w instanceof WeightMatrix.Native;
+        for (WeightMatrix w : mats) allNative &= w instanceof WeightMatrix.Native;
         if (!allNative) {
-            for (int i = 0; i < ws.length; i++) matmul(ws[i], x, outs[i], T);
+            for (int i = 0; i < mats.length; i++) matmul(mats[i], x, outs[i], T);
             return;
         }
-        WeightMatrix.Native[] nws = new WeightMatrix.Native[ws.length];
-        for (int i = 0; i < ws.length; i++) nws[i] = (WeightMatrix.Native) ws[i];
-        nativeMatmul(nws, x, outs, T);
+        WeightMatrix.Native[] natives = new WeightMatrix.Native[mats.length];
+        for (int i = 0; i < mats.length; i++) natives[i] = (WeightMatrix.Native) mats[i];
+        nativeMatmul(natives, x, outs, T);
     }
 
     /**
@@ -354,17 +354,17 @@ final class CpuTransformer implements Transformer {
      * matrix handed out in chunks to whichever thread is free (a worker the OS delays does not hold up
      * the rest); each row is still computed whole by one thread, times every position in one call.
      */
-    private void nativeMatmul(WeightMatrix.Native[] ws, float[][] x, float[][][] outs, int T) {
-        QuantizedActivations a = this.ws.acts;
+    private void nativeMatmul(WeightMatrix.Native[] mats, float[][] x, float[][][] outs, int T) {
+        QuantizedActivations a = ws.acts;
         boolean quantize = false;
-        for (WeightMatrix.Native w : ws) quantize |= w.codec().type() != org.speclab.gguf.GgmlType.F16;
-        a.prepare(ws[0].kernels(), x, T, ws[0].cols(), quantize);
-        int m = ws.length;
+        for (WeightMatrix.Native w : mats) quantize |= w.codec().type() != org.speclab.gguf.GgmlType.F16;
+        a.prepare(mats[0].kernels(), x, T, mats[0].cols(), quantize);
+        int m = mats.length;
         int[] start = new int[m + 1];
         long work = 0;
         for (int i = 0; i < m; i++) {
-            start[i + 1] = start[i] + ws[i].rows();
-            work += (long) ws[i].rows() * ws[i].cols() * T;
+            start[i + 1] = start[i] + mats[i].rows();
+            work += (long) mats[i].rows() * mats[i].cols() * T;
         }
         int total = start[m];
         java.lang.foreign.MemorySegment o = a.out((long) T * total);
@@ -376,7 +376,7 @@ final class CpuTransformer implements Transformer {
             for (int k = 0; k < m; k++) {
                 int lo = Math.max(from, start[k]), hi = Math.min(to, start[k + 1]);
                 if (lo >= hi) continue;
-                WeightMatrix.Native w = ws[k];
+                WeightMatrix.Native w = mats[k];
                 int r0 = lo - start[k], r1 = hi - start[k];
                 java.lang.foreign.MemorySegment part = o.asSlice(4L * T * start[k]);
                 a.multiply(w, r0, r1, T, part);
