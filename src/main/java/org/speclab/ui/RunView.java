@@ -238,7 +238,7 @@ final class RunView {
     }
 
     /** Characters of generated text kept on screen; older text gives way to a "… " at the start. */
-    static final int MAX_STREAM_CHARS = 16_000;
+    static final int MAX_STREAM_CHARS = 4_000;
     private int streamChars;
 
     /**

@@ -178,7 +178,7 @@ class LabAppTest {
         WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> !stream.getChildren().isEmpty() && "elided".equals(stream.getChildren().getFirst().getUserData()));
         int[] chars = new int[1];
         robot.interact(() -> stream.getChildren().forEach(n -> chars[0] += ((javafx.scene.text.Text) n).getText().length()));
-        assertTrue(chars[0] <= RunView.MAX_STREAM_CHARS + 8000, chars[0] + " characters on screen");
+        assertTrue(chars[0] <= RunView.MAX_STREAM_CHARS + 4000, chars[0] + " characters on screen");
         long streamingMs = millisToStop(robot, stop, status);
 
         // stopped while the target alone is measured: the baseline must not run to its end first
