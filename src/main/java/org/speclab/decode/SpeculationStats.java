@@ -76,14 +76,25 @@ public record SpeculationStats(String drafter, int k, boolean adaptiveK, long[] 
         if (d <= 0) return 1;
         double fitAtK = verifyFixedSeconds + verifyPerPositionSeconds * (k + 1);
         // at the k this run used, the measured mean; elsewhere the fit, scaled to agree with it
-        double fitAtRun = verifyFixedSeconds + verifyPerPositionSeconds * (this.k + 1);
+        double fitAtRun = verifyFixedSeconds + verifyPerPositionSeconds * (runK() + 1);
         double atK = verifyMeanSeconds > 0 && fitAtRun > 0 ? verifyMeanSeconds * fitAtK / fitAtRun : fitAtK;
         return atK / d;
     }
 
     /** Theorem 3.8 with the verify pass priced as measured: E[tokens per step] / (k·c + verify cost). */
     public double predictedSpeedup() {
-        return predictedSpeedup(Math.max(1, k));
+        return predictedSpeedup(runK());
+    }
+
+    /**
+     * The k the run drafted: the fixed k, or with -k auto the mean tokens drafted per step (k is then
+     * the largest used, which priced every step as if it drafted that many: the prediction read high).
+     */
+    int runK() {
+        if (!adaptiveK) return Math.max(1, k);
+        long steps = 0;
+        for (long c : acceptedCounts) steps += c;
+        return steps == 0 ? Math.max(1, k) : (int) Math.max(1, Math.round((double) drafted / steps));
     }
 
     public double predictedSpeedup(int k) {

@@ -28,4 +28,15 @@ class AdaptiveKTest {
     void expensiveDraftsOrPoorAgreementPickSmallK() {
         assertEquals(1, SpeculativeDecoder.chooseK(0.3, 0.5, 1.0, staircase(5)));
     }
+
+    @Test
+    void anAdaptiveRunIsPricedAtTheKItDrafted() {
+        long[] counts = new long[17];
+        counts[2] = 10; // ten steps
+        SpeculationStats auto = new SpeculationStats("d", 16, true, counts, 30, 20, 10, 0.0, 0.5, 0.1, 0.8, 1.0);
+        SpeculationStats fixed = new SpeculationStats("d", 16, false, counts, 30, 20, 10, 0.0, 0.5, 0.1, 0.8, 1.0);
+        assertEquals(3, auto.runK());
+        assertEquals(16, fixed.runK());
+        assertEquals(auto.predictedSpeedup(3), auto.predictedSpeedup(), 1e-12);
+    }
 }
