@@ -2,7 +2,6 @@ package org.speclab.engine.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
@@ -31,7 +30,9 @@ class NativeKernelsTest {
         // the build compiles the library wherever this suite runs (x86-64 Linux with a C compiler)
         if (System.getProperty("os.arch", "").equals("amd64") && System.getProperty("os.name", "").startsWith("Linux")
                 && !"off".equals(System.getProperty("speclab.native"))) {
-            assertNotNull(k, "native kernels should load here: " + NativeKernels.status());
+            // built and loaded; only a CPU without AVX2 may leave them unused
+            String status = NativeKernels.status();
+            assertTrue(k != null || status.contains("neither AVX2"), "native kernels should load here: " + status);
         }
         Assumptions.assumeTrue(k != null, NativeKernels.status());
         return k;
