@@ -103,15 +103,14 @@ INLINE __m256i dot_u8s8(__m256i acc, __m256i u, __m256i s) {
 #endif
 }
 
-/* Signed weights times signed activations, exactly: VNNI takes the biased activations (x + 128) and
- * takes back 128·Σw (wsum, per block: one lane of it carries it all); AVX2 moves the weights' signs to x. */
-INLINE __m256i dot_s8s8(__m256i w, __m256i x, __m256i xu, __m256i wsum128) {
+/* Signed weights times signed activations: AVX2 moves the weights' signs to x (exact); VNNI takes the
+ * biased activations xu = x + 128, so its lanes hold Σ x·w + 128·Σ w, which the caller takes back per block. */
+INLINE __m256i dot_s8s8(__m256i w, __m256i x, __m256i xu) {
 #ifdef SL_VNNI
     (void) x;
-    return _mm256_sub_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), xu, w), wsum128);
+    return _mm256_dpbusd_epi32(_mm256_setzero_si256(), xu, w);
 #else
     (void) xu;
-    (void) wsum128;
     return dot_u8s8(_mm256_setzero_si256(), _mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w));
 #endif
 }
@@ -285,7 +284,7 @@ INLINE void row_q8_0(const uint8_t *w, const act_t *a, int np, float *res) {
         __m256 dw = f16x8(w + 34 * b, 34);
         for (int p = 0; p < np; p++) {
             __m256i l[8];
-            for (int i = 0; i < 8; i++) l[i] = dot_s8s8(q[i], load(X(p, b + i)), load(XU(p, b + i)), _mm256_setzero_si256());
+            for (int i = 0; i < 8; i++) l[i] = dot_s8s8(q[i], load(X(p, b + i)), load(XU(p, b + i)));
             __m256i sums = _mm256_sub_epi32(sum8(l), wsum128);
             acc[p] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), _mm256_mul_ps(dw, _mm256_loadu_ps(a->d + p * nb + b)), acc[p]);
         }
@@ -497,6 +496,13 @@ INLINE __m256 hsum_lanes(const __m256 *a) {
                          _mm256_add_ps(_mm256_add_ps(a[1], a[5]), _mm256_add_ps(a[3], a[7])));
 }
 
+/* Block b's integer sums times its scales into lane accumulator b mod 8, or past the last whole group
+ * of eight blocks into the tail: as the row kernels add them (fmadd per group lane; mul then add in the tail). */
+INLINE void add_block(__m256 *acc, __m256 *tail, int64_t b, int64_t nb, __m256i sum, __m256 scale) {
+    if (b < nb / 8 * 8) acc[b & 7] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), scale, acc[b & 7]);
+    else *tail = _mm256_add_ps(*tail, _mm256_mul_ps(_mm256_cvtepi32_ps(sum), scale));
+}
+
 /* Weights 4k .. 4k+3 of a block in every 4-byte lane (a shuffle measured faster than broadcast loads). */
 INLINE __m256i step(__m256i q, int k) { return _mm256_permutevar8x32_epi32(q, _mm256_set1_epi32(k)); }
 
@@ -509,9 +515,7 @@ INLINE void rowt_q4_0(const uint8_t *w, const tact_t *a, int64_t n, float *res) 
         __m256i q = nibbles32(blk + 2), sum = _mm256_setzero_si256();
         for (int k = 0; k < 8; k++) sum = dot_u8s8(sum, step(q, k), load(a->xt + (b * 8 + k) * 32));
         sum = _mm256_sub_epi32(sum, _mm256_slli_epi32(load(a->s32t + b * 8), 3));
-        __m256 scale = _mm256_mul_ps(_mm256_set1_ps(f16(blk)), _mm256_loadu_ps(a->dt + b * 8));
-        if (b < nb / 8 * 8) acc[b & 7] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), scale, acc[b & 7]);
-        else tail = _mm256_add_ps(tail, _mm256_mul_ps(_mm256_cvtepi32_ps(sum), scale));
+        add_block(acc, &tail, b, nb, sum, _mm256_mul_ps(_mm256_set1_ps(f16(blk)), _mm256_loadu_ps(a->dt + b * 8)));
     }
     _mm256_storeu_ps(res, _mm256_add_ps(hsum_lanes(acc), tail));
 }
@@ -533,9 +537,7 @@ INLINE void rowt_q8_0(const uint8_t *w, const tact_t *a, int64_t n, float *res) 
             sum = dot_u8s8(sum, _mm256_sign_epi8(wk, wk), _mm256_sign_epi8(load(a->xt + (b * 8 + k) * 32), wk));
         }
 #endif
-        __m256 scale = _mm256_mul_ps(_mm256_set1_ps(f16(blk)), _mm256_loadu_ps(a->dt + b * 8));
-        if (b < nb / 8 * 8) acc[b & 7] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), scale, acc[b & 7]);
-        else tail = _mm256_add_ps(tail, _mm256_mul_ps(_mm256_cvtepi32_ps(sum), scale));
+        add_block(acc, &tail, b, nb, sum, _mm256_mul_ps(_mm256_set1_ps(f16(blk)), _mm256_loadu_ps(a->dt + b * 8)));
     }
     _mm256_storeu_ps(res, _mm256_add_ps(hsum_lanes(acc), tail));
 }
