@@ -101,11 +101,4 @@ public record SpeculationStats(String drafter, int k, boolean adaptiveK, long[] 
         double a = Math.min(alpha(), 0.999999);
         return SpeedupModel.expectedTokensPerStep(a, k) / (k * costRatio() + verifyCost(k));
     }
-
-    /** The k in 1..16 this model predicts to be fastest. */
-    public int bestK() {
-        int best = 1;
-        for (int j = 2; j <= SpeedupModel.MAX_K; j++) if (predictedSpeedup(j) > predictedSpeedup(best)) best = j;
-        return best;
-    }
 }

@@ -16,12 +16,6 @@ public final class CpuBackend implements Backend {
     /** Every weight type on the Java Vector API kernels (the fallback, tested beside the native kernels). */
     public static CpuBackend javaKernels() { return new CpuBackend(null); }
 
-    /** The native kernels limited to AVX2, or null where the CPU lacks AVX2 or the library is missing (for tests). */
-    public static CpuBackend avx2Kernels() {
-        NativeKernels k = NativeKernels.avx2();
-        return k == null ? null : new CpuBackend(k);
-    }
-
     /** One line: which kernels quantized weights run on, and why. */
     public static String kernelStatus() { return NativeKernels.status(); }
 

@@ -73,11 +73,12 @@ final class NativeKernels {
     /**
      * Quantizes {@code values} floats at {@code x} (positions of {@code n} values one after another,
      * n a whole number of blocks of 32) into {@code act}: int8 values, a float scale per 32 and their
-     * sums, and for eight positions or more their transposed copy.
+     * sums, and for eight positions or more their transposed copy; {@code actBytes}: what
+     * {@link #activationBytes} gave for this shape.
      */
-    void quantize(MemorySegment x, long values, long n, MemorySegment act) {
+    void quantize(MemorySegment x, long values, long n, MemorySegment act, long actBytes) {
         try {
-            h.quantize.invokeExact(level, address(x, 4 * values), values, n, address(act, activationBytes(values, n)));
+            h.quantize.invokeExact(level, address(x, 4 * values), values, n, address(act, actBytes));
         } catch (Throwable e) {
             throw new IllegalStateException("native quantize failed", e);
         } finally {

@@ -12,7 +12,7 @@ import java.lang.foreign.ValueLayout;
  */
 final class QuantizedActivations {
     private MemorySegment x = MemorySegment.NULL, act = MemorySegment.NULL, out = MemorySegment.NULL;
-    private long n, values;
+    private long n, values, actBytes;
     private int t;
     private NativeKernels kernels;
     private boolean quantized;
@@ -24,10 +24,11 @@ final class QuantizedActivations {
     void prepare(NativeKernels kernels, float[][] x, int t, int n, boolean quantize) {
         long values = (long) t * n;
         if (this.x.byteSize() < 4 * values) this.x = Arena.ofAuto().allocate(4 * values, 64);
-        long bytes = kernels.activationBytes(values, n);
-        if (act.byteSize() < bytes) act = Arena.ofAuto().allocate(bytes, 64);
+        // the buffer's layout depends on the shape only: asked of the library when the shape changes
+        if (values != this.values || n != this.n) actBytes = kernels.activationBytes(values, n);
+        if (act.byteSize() < actBytes) act = Arena.ofAuto().allocate(actBytes, 64);
         for (int p = 0; p < t; p++) MemorySegment.copy(x[p], 0, this.x, ValueLayout.JAVA_FLOAT, 4L * p * n, n);
-        if (quantize) kernels.quantize(this.x, values, n, act);
+        if (quantize) kernels.quantize(this.x, values, n, act, actBytes);
         this.quantized = quantize;
         this.kernels = kernels;
         this.n = n;

@@ -98,7 +98,7 @@ final class WorkerPool implements AutoCloseable {
             job = j;
             for (Thread w : workers) LockSupport.unpark(w);
             j.work();
-            while (j.done.get() < count) spinHint();
+            while (j.done.get() < count) Thread.onSpinWait();
             Throwable t = j.failure.get();
             if (t instanceof RuntimeException re) throw re;
             if (t instanceof Error e) throw e;
@@ -113,25 +113,13 @@ final class WorkerPool implements AutoCloseable {
             for (int spins = 0; job == seen && running; spins++) {
                 // the clock is read every 64 spins: reading it each time cost more than the spinning
                 if ((spins & 63) == 0 && System.nanoTime() > deadline) LockSupport.parkNanos(1_000_000);
-                else spinHint();
+                else Thread.onSpinWait();
             }
             if (!running) return;
             seen = job;
             seen.work();
         }
     }
-
-    /**
-     * Nothing, or the CPU's pause hint where asked for ({@code -Dspeclab.spin.pause=true}). Virtual
-     * machines take a vCPU that keeps pausing for a spinning lock and hand its core to another guest
-     * (pause-loop exiting), and getting it back costs tens of microseconds: measured on a 2-vCPU VM,
-     * a worker then started each product 25 µs late on average, and as much as 7 ms.
-     */
-    private static void spinHint() {
-        if (PAUSE) Thread.onSpinWait();
-    }
-
-    private static final boolean PAUSE = Boolean.getBoolean("speclab.spin.pause");
 
     @Override
     public void close() {
