@@ -35,14 +35,7 @@ public record ConvertJob(Path source, Path tokenizer, Path output, GgmlType type
         ctx.progress(0, JobTexts.t("progress.reading", source.getFileName()));
         try (ModelFile m = ModelFiles.open(source, tokenizer)) {
             ModelConfig config = ModelConfig.from(m);
-            if (!m.has("tokenizer.ggml.model")) {
-                throw new JobFailedException(source + ": carries no vocabulary; pass its tokenizer with --tokenizer (tokenizer.model, tokenizer.json or llama2.c tokenizer .bin)");
-            }
-            int pieces = m.metadata().get("tokenizer.ggml.tokens").arrayLength();
-            if (pieces > config.vocabSize()) {
-                throw new JobFailedException(source + ": the vocabulary has " + pieces + " tokens but the model's embedding only "
-                        + config.vocabSize() + " rows; is --tokenizer the model's own?");
-            }
+            GgufExport.requireVocabulary(m, source, config.vocabSize());
             List<TensorPlan> plan = new ArrayList<>();
             for (Tensor t : m.tensors().values()) {
                 GgmlType target = t.shape().length >= 2 ? type : GgmlType.F32;

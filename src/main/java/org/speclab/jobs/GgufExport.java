@@ -35,15 +35,22 @@ final class GgufExport {
             Tensor t = source.tensor(p.name());
             entries.add(new GgufWriter.Entry(p.name(), p.shape(), p.type(), out -> convert(t, p.type(), out, ctx)));
         }
-        long total = GgufWriter.dataBytes(entries, 32);
-        OutputFiles.checkFreeSpace(output, total);
-        ctx.progress(0, JobTexts.t(progressKey, 0, plan.size()));
+        writeEntries(entries, metadata, output, ctx, progressKey);
+    }
+
+    /**
+     * Writes {@code entries} as GGUF after checking the disk has room, reporting progress with
+     * {@code progressKey} (done, of); a failure leaves nothing behind and says where and why
+     * (e.g. "No space left on device").
+     */
+    static void writeEntries(List<GgufWriter.Entry> entries, Map<String, GgufValue> metadata, Path output, JobContext ctx,
+                             String progressKey) {
+        OutputFiles.checkFreeSpace(output, GgufWriter.dataBytes(entries, 32));
+        ctx.progress(0, JobTexts.t(progressKey, 0, entries.size()));
         try {
-            GgufWriter.write(output, metadata, entries, (done, bytes, all) -> {
-                ctx.progress(all == 0 ? 1 : (double) bytes / all, JobTexts.t(progressKey, done, plan.size()));
-            });
+            GgufWriter.write(output, metadata, entries, (done, bytes, all) ->
+                    ctx.progress(all == 0 ? 1 : (double) bytes / all, JobTexts.t(progressKey, done, entries.size())));
         } catch (IOException e) {
-            // the writer has removed its temporary file: say where and why, e.g. "No space left on device"
             throw new JobFailedException(output + ": cannot write: " + e.getMessage() + "; nothing was written", e);
         }
     }
@@ -78,6 +85,22 @@ final class GgufExport {
                 out.write(bytes, 0, len);
             }
         }
+    }
+
+    /**
+     * A model read for writing must carry its vocabulary (a llama2.c checkpoint takes it from
+     * --tokenizer), no larger than its embedding; returns the number of tokens.
+     */
+    static int requireVocabulary(ModelFile m, java.nio.file.Path source, int embeddingRows) {
+        if (!m.has("tokenizer.ggml.model")) {
+            throw new JobFailedException(source + ": carries no vocabulary; pass its tokenizer with --tokenizer (tokenizer.model, tokenizer.json or llama2.c tokenizer .bin)");
+        }
+        int pieces = m.metadata().get("tokenizer.ggml.tokens").arrayLength();
+        if (pieces > embeddingRows) {
+            throw new JobFailedException(source + ": the vocabulary has " + pieces + " tokens but the model's embedding only "
+                    + embeddingRows + " rows; is --tokenizer the model's own?");
+        }
+        return pieces;
     }
 
     /** Source metadata with the keys every written file sets anew. */

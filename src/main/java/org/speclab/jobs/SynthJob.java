@@ -98,19 +98,29 @@ public record SynthJob(Shape shape, GgmlType type, Path vocab, Path output, long
         }
         t.add(ones("output_norm.weight", shape.dim));
         t.add(matrix("output.weight", shape.dim, shape.vocab, ctx));
-        OutputFiles.checkFreeSpace(output, GgufWriter.dataBytes(t, 32));
-        try {
-            GgufWriter.write(output, md, t, (done, bytes, total) -> ctx.progress((double) bytes / total, JobTexts.t("progress.writing", done, t.size())));
-        } catch (IOException e) {
-            throw new JobFailedException(output + ": cannot write: " + e.getMessage() + "; nothing was written", e);
-        }
+        GgufExport.writeEntries(t, md, output, ctx, "progress.writing");
         return output;
     }
 
     /** The vocabulary's tokenizer.ggml.* keys; without a file, a byte-fallback vocabulary that spells any text. */
     private Map<String, GgufValue> vocabulary() {
-        Map<String, GgufValue> v = new LinkedHashMap<>();
         if (vocab == null) return byteVocabulary(shape.vocab);
+        Map<String, GgufValue> v = vocabularyKeys(vocab);
+        int tokens = v.get("tokenizer.ggml.tokens").arrayLength();
+        if (tokens != shape.vocab) {
+            throw new JobFailedException(vocab + ": its " + tokens + " tokens and the " + shape.vocab + " embedding rows of " + shape.name
+                    + " differ (leave out --vocab-size to take the vocabulary's size)");
+        }
+        return v;
+    }
+
+    /** The number of tokens in a vocabulary file (tokenizer.model, tokenizer.json, GGUF, …). */
+    public static int vocabularySize(Path vocab) {
+        return vocabularyKeys(vocab).get("tokenizer.ggml.tokens").arrayLength();
+    }
+
+    /** The tokenizer.* keys of a vocabulary file (a GGUF's, or a tokenizer file read as such); refused without tokens. */
+    private static Map<String, GgufValue> vocabularyKeys(Path vocab) {
         Map<String, GgufValue> src;
         if (GgufFile.hasMagic(vocab)) {
             try (ModelFile f = ModelFiles.openGguf(vocab)) {
@@ -119,30 +129,12 @@ public record SynthJob(Shape shape, GgmlType type, Path vocab, Path output, long
         } else {
             src = TokenizerFiles.read(vocab, -1);
         }
+        Map<String, GgufValue> v = new LinkedHashMap<>();
         src.forEach((k, val) -> {
             if (k.startsWith("tokenizer.") || k.startsWith("speclab.tokenizer.")) v.put(k, val);
         });
-        GgufValue tokens = v.get("tokenizer.ggml.tokens");
-        if (tokens == null) throw new JobFailedException(vocab + ": has no vocabulary (tokenizer.ggml.tokens)");
-        if (tokens.arrayLength() != shape.vocab) {
-            throw new JobFailedException(vocab + ": its " + tokens.arrayLength() + " tokens and the " + shape.vocab + " embedding rows of " + shape.name
-                    + " differ (leave out --vocab-size to take the vocabulary's size)");
-        }
+        if (v.get("tokenizer.ggml.tokens") == null) throw new JobFailedException(vocab + ": has no vocabulary (tokenizer.ggml.tokens)");
         return v;
-    }
-
-    /** The number of tokens in a vocabulary file (tokenizer.model, tokenizer.json, GGUF, …). */
-    public static int vocabularySize(Path vocab) {
-        if (GgufFile.hasMagic(vocab)) {
-            try (ModelFile f = ModelFiles.openGguf(vocab)) {
-                GgufValue t = f.metadata().get("tokenizer.ggml.tokens");
-                if (t == null) throw new JobFailedException(vocab + ": has no vocabulary (tokenizer.ggml.tokens)");
-                return t.arrayLength();
-            }
-        }
-        GgufValue t = TokenizerFiles.read(vocab, -1).get("tokenizer.ggml.tokens");
-        if (t == null) throw new JobFailedException(vocab + ": has no vocabulary (tokenizer.ggml.tokens)");
-        return t.arrayLength();
     }
 
     /** {@code <unk> <s> </s>}, the 256 byte tokens, then unused filler: SentencePiece byte fallback covers all text. */

@@ -45,22 +45,20 @@ public record WidenJob(Path source, Path tokenizer, int factor, int ffnFactor, G
         ctx.progress(0, JobTexts.t("progress.reading", source.getFileName()));
         try (ModelFile m = ModelFiles.open(source, tokenizer)) {
             ModelConfig c = ModelConfig.from(m);
-            if (!m.has("tokenizer.ggml.model")) {
-                throw new JobFailedException(source + ": carries no vocabulary; pass its tokenizer with --tokenizer (tokenizer.model, tokenizer.json or llama2.c tokenizer .bin)");
-            }
+            GgufExport.requireVocabulary(m, source, c.vocabSize());
             int r = factor, f = ffnFactor, hs = c.headDim();
             IntUnaryOperator resid = i -> i / r, units = u -> u / f, same = i -> i;
-            IntUnaryOperator qHeads = i -> (i / hs / r) * hs + i % hs; // row j·hs + k of the wide heads ← head ⌊j/R⌋
+            IntUnaryOperator heads = i -> (i / hs / r) * hs + i % hs; // row j·hs + k of the wide (kv) heads ← head ⌊j/R⌋
             List<GgufWriter.Entry> entries = new ArrayList<>();
             List<String> fellBack = new ArrayList<>();
             entries.add(matrix(m.tensor("token_embd.weight"), "token_embd.weight", c.vocabSize(), same, c.dim() * r, resid, 1, ctx, fellBack));
             for (int l = 0; l < c.layers(); l++) {
                 String b = "blk." + l + ".";
                 entries.add(vector(m.tensor(b + "attn_norm.weight"), c.dim() * r, resid));
-                entries.add(matrix(m.tensor(b + "attn_q.weight"), b + "attn_q.weight", c.qDim() * r, qHeads, c.dim() * r, resid, r, ctx, fellBack));
-                entries.add(matrix(m.tensor(b + "attn_k.weight"), b + "attn_k.weight", c.kvDim() * r, qHeads, c.dim() * r, resid, r, ctx, fellBack));
-                entries.add(matrix(m.tensor(b + "attn_v.weight"), b + "attn_v.weight", c.kvDim() * r, qHeads, c.dim() * r, resid, r, ctx, fellBack));
-                entries.add(matrix(m.tensor(b + "attn_output.weight"), b + "attn_output.weight", c.dim() * r, resid, c.qDim() * r, qHeads, r, ctx, fellBack));
+                entries.add(matrix(m.tensor(b + "attn_q.weight"), b + "attn_q.weight", c.qDim() * r, heads, c.dim() * r, resid, r, ctx, fellBack));
+                entries.add(matrix(m.tensor(b + "attn_k.weight"), b + "attn_k.weight", c.kvDim() * r, heads, c.dim() * r, resid, r, ctx, fellBack));
+                entries.add(matrix(m.tensor(b + "attn_v.weight"), b + "attn_v.weight", c.kvDim() * r, heads, c.dim() * r, resid, r, ctx, fellBack));
+                entries.add(matrix(m.tensor(b + "attn_output.weight"), b + "attn_output.weight", c.dim() * r, resid, c.qDim() * r, heads, r, ctx, fellBack));
                 entries.add(vector(m.tensor(b + "ffn_norm.weight"), c.dim() * r, resid));
                 entries.add(matrix(m.tensor(b + "ffn_gate.weight"), b + "ffn_gate.weight", c.hiddenDim() * f, units, c.dim() * r, resid, r, ctx, fellBack));
                 entries.add(matrix(m.tensor(b + "ffn_down.weight"), b + "ffn_down.weight", c.dim() * r, resid, c.hiddenDim() * f, units, f, ctx, fellBack));
@@ -78,18 +76,12 @@ public record WidenJob(Path source, Path tokenizer, int factor, int ffnFactor, G
             md.put("llama.feed_forward_length", GgufValue.ofUInt32(c.hiddenDim() * f));
             md.put("llama.attention.head_count", GgufValue.ofUInt32(c.heads() * r));
             md.put("llama.attention.head_count_kv", GgufValue.ofUInt32(c.kvHeads() * r));
-            // the head size stays: say so, or readers would take (R·dim)/(R·heads) … which is the same, and key_length if the source set it
+            // the head size, and so the rotated dimensions, stay the original's
             md.put("llama.rope.dimension_count", GgufValue.ofUInt32(c.ropeDim()));
             md.put("llama.vocab_size", GgufValue.ofUInt32(c.vocabSize()));
             md.put("general.source.url", GgufValue.of(source.toAbsolutePath().toUri().toString()));
             for (String name : fellBack) ctx.log(JobTexts.t("log.fellBack", name, GgmlType.F16, type));
-            long total = GgufWriter.dataBytes(entries, 32);
-            OutputFiles.checkFreeSpace(output, total);
-            try {
-                GgufWriter.write(output, md, entries, (done, bytes, all) -> ctx.progress(all == 0 ? 1 : (double) bytes / all, JobTexts.t("progress.writing", done, entries.size())));
-            } catch (IOException e) {
-                throw new JobFailedException(output + ": cannot write: " + e.getMessage() + "; nothing was written", e);
-            }
+            GgufExport.writeEntries(entries, md, output, ctx, "progress.writing");
             ctx.progress(1, JobTexts.t("progress.wrote", output.getFileName()));
             return output;
         }
