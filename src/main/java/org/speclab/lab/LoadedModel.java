@@ -31,7 +31,7 @@ public record LoadedModel(ModelFile file, Tokenizer tokenizer, Transformer trans
             if (tok.vocabSize() < t.config().vocabSize()) {
                 // as llama.cpp refuses it: the model could pick a token the vocabulary cannot print
                 throw new org.speclab.gguf.ModelFormatException(model, "tokenizer.ggml.tokens",
-                        "vocabulary has only " + tok.vocabSize() + " tokens but the model's embedding " + t.config().vocabSize() + " rows");
+                        "vocabulary has only " + tok.vocabSize() + " tokens but the model's embedding has " + t.config().vocabSize() + " rows");
             }
             return new LoadedModel(f, tok, t);
         } catch (RuntimeException e) {

@@ -123,6 +123,11 @@ class CliTest {
         assertEquals(1, r.exitCode());
         assertTrue(r.err().contains("512 tokens and the 600 embedding rows"), r.err());
         assertTrue(!java.nio.file.Files.exists(dir.resolve("w.gguf")));
+        // a model given a vocabulary smaller than its embedding: a token past it could not be printed
+        g = CliRun.of("generate", "-m", SharedFiles.require("models/tiny-random-llama2/llama-2-tiny-random.gguf").toString(),
+                "--tokenizer", SharedFiles.require("models/stories260K/tok512.bin").toString(), "-n", "3");
+        assertEquals(1, g.exitCode());
+        assertTrue(g.err().strip().endsWith("vocabulary has only 512 tokens but the model's embedding has 32000 rows") && g.err().strip().lines().count() == 1, g.err());
     }
 
     @Test

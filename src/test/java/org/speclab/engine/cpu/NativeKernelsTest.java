@@ -83,14 +83,7 @@ class NativeKernelsTest {
         float[] row = new float[cols];
         for (int i = 0; i < rows; i++) {
             w.row(i, row); // the codec's dequantization: ggml's reference
-            for (int p = 0; p < x.length; p++) {
-                double want = 0, magnitude = 0;
-                for (int j = 0; j < cols; j++) {
-                    want += (double) row[j] * x[p][j];
-                    magnitude += Math.abs((double) row[j] * x[p][j]);
-                }
-                assertEquals(want, got[p][i], 2e-6 * magnitude, type + " row " + i + " position " + p);
-            }
+            for (int p = 0; p < x.length; p++) assertProduct(row, x[p], got[p][i], 2e-6, type + " row " + i + " position " + p);
         }
     }
 
@@ -106,14 +99,19 @@ class NativeKernelsTest {
         float[] row = new float[cols];
         for (int i = 0; i < rows; i++) {
             w.row(i, row);
-            double want = 0, magnitude = 0;
-            for (int j = 0; j < cols; j++) {
-                want += (double) row[j] * x[j];
-                magnitude += Math.abs((double) row[j] * x[j]);
-            }
             // 8-bit activations: each value off by at most half a step of its block's scale
-            assertEquals(want, w.dot(i, x), 0.01 * magnitude, type + " row " + i);
+            assertProduct(row, x, w.dot(i, x), 0.01, type + " row " + i);
         }
+    }
+
+    /** {@code got} against the double-precision product of row and x, within {@code relative} of Σ|row·x|. */
+    private static void assertProduct(float[] row, float[] x, float got, double relative, String what) {
+        double want = 0, magnitude = 0;
+        for (int j = 0; j < row.length; j++) {
+            want += (double) row[j] * x[j];
+            magnitude += Math.abs((double) row[j] * x[j]);
+        }
+        assertEquals(want, got, relative * magnitude, what);
     }
 
     @ParameterizedTest
