@@ -4,15 +4,20 @@ import org.speclab.gguf.ModelFormatException;
 import org.speclab.gguf.TensorInfo;
 
 /**
- * Hyper-parameters of a Llama-family model, read from the file's metadata and tensor shapes,
- * never from constants, so any model of the family runs unchanged.
+ * Hyper-parameters of a model, read from the file's metadata and tensor shapes, never from
+ * constants, so any model of a supported family ({@link Architecture}) runs unchanged.
  *
  * @param ropeDim      how many leading dimensions of each head are rotated (the rest pass through)
  * @param ropeScale    linear position scaling (1 = none): positions are divided by it
  * @param contextLength the context the file declares; running past it warns but works
+ * @param attentionScale attention scores are divided by it (√head size, unless the family says otherwise)
+ * @param attentionSoftcap scores s become c·tanh(s/c) (0: none; Gemma 2)
+ * @param finalSoftcap     logits l become c·tanh(l/c) (0: none; Gemma 2)
+ * @param slidingWindow    a query at position p sees only positions p − w + 1 .. p on the layers
+ *                         {@link #windowed(int)} names (0: every layer sees all positions)
  */
 public record ModelConfig(
-        String architecture,
+        Architecture arch,
         int dim,
         int hiddenDim,
         int layers,
@@ -25,23 +30,37 @@ public record ModelConfig(
         float ropeTheta,
         int ropeDim,
         float ropeScale,
-        boolean tiedClassifier) {
+        boolean tiedClassifier,
+        float attentionScale,
+        float attentionSoftcap,
+        float finalSoftcap,
+        int slidingWindow) {
 
-    /** Architectures whose GGUF layout and forward pass SpecLab implements. */
-    public static final java.util.List<String> SUPPORTED = java.util.List.of("llama");
+    /** The family's name, {@code general.architecture}. */
+    public String architecture() { return arch.name(); }
+
+    /** The same model cut to its first {@code keep} layers (an early-exit draft). */
+    public ModelConfig withLayers(int keep) {
+        return new ModelConfig(arch, dim, hiddenDim, keep, heads, kvHeads, headDim, vocabSize, contextLength, rmsEps, ropeTheta,
+                ropeDim, ropeScale, tiedClassifier, attentionScale, attentionSoftcap, finalSoftcap, slidingWindow);
+    }
+
+    /** Whether layer {@code l} attends through the sliding window. */
+    public boolean windowed(int l) { return slidingWindow > 0 && (!arch.alternateWindow() || l % 2 == 0); }
 
     public int kvDim() { return kvHeads * headDim; }
 
     public int qDim() { return heads * headDim; }
 
     public static ModelConfig from(ModelFile f) {
-        String arch = f.architecture();
-        if (arch == null) throw new ModelFormatException(f.path(), "general.architecture", "missing");
-        if (!SUPPORTED.contains(arch)) {
+        String name = f.architecture();
+        if (name == null) throw new ModelFormatException(f.path(), "general.architecture", "missing");
+        Architecture arch = Architecture.named(name);
+        if (arch == null) {
             throw new ModelFormatException(f.path(), "general.architecture",
-                    "unsupported architecture '" + arch + "' (SpecLab runs Llama-family models: " + String.join(", ", SUPPORTED) + ")");
+                    "unsupported architecture '" + name + "' (SpecLab runs: " + Architecture.names() + ")");
         }
-        String p = arch + ".";
+        String p = name + ".";
         int dim = positive(f, p + "embedding_length", f.requireLong(p + "embedding_length"));
         int layers = positive(f, p + "block_count", f.requireLong(p + "block_count"));
         int hidden = positive(f, p + "feed_forward_length", f.requireLong(p + "feed_forward_length"));
@@ -75,7 +94,15 @@ public record ModelConfig(
         }
         int vocab = Math.toIntExact(embd.rows());
         boolean tied = f.optionalTensor("output.weight") == null;
-        ModelConfig c = new ModelConfig(arch, dim, hidden, layers, heads, kvHeads, headDim, vocab, ctx, eps, theta, ropeDim, scale, tied);
+        // llama.cpp's query scale: 1/√head size; Gemma 2's 27B (46 layers) uses 1/√(dim/heads) instead
+        float attnScale = (float) Math.sqrt(arch == Architecture.GEMMA2 && layers == 46 ? (double) dim / heads : headDim);
+        float attnCap = (float) f.getDouble(p + "attn_logit_softcapping", 0.0);
+        float finalCap = (float) f.getDouble(p + "final_logit_softcapping", 0.0);
+        if (attnCap < 0 || finalCap < 0) throw new ModelFormatException(f.path(), p + "attn_logit_softcapping", "must not be negative");
+        long window = f.getLong(p + "attention.sliding_window", 0);
+        if (window < 0 || window > Integer.MAX_VALUE) throw new ModelFormatException(f.path(), p + "attention.sliding_window", "out of range: " + window);
+        ModelConfig c = new ModelConfig(arch, dim, hidden, layers, heads, kvHeads, headDim, vocab, ctx, eps, theta, ropeDim, scale, tied,
+                attnScale, attnCap, finalCap, (int) window);
         c.checkShapes(f);
         return c;
     }
@@ -88,19 +115,9 @@ public record ModelConfig(
     /** Every tensor the forward pass reads must exist with the shape the hyper-parameters imply. */
     private void checkShapes(ModelFile f) {
         for (int l = 0; l < layers; l++) {
-            String b = "blk." + l + ".";
-            expect(f, b + "attn_norm.weight", dim);
-            expect(f, b + "attn_q.weight", dim, qDim());
-            expect(f, b + "attn_k.weight", dim, kvDim());
-            expect(f, b + "attn_v.weight", dim, kvDim());
-            expect(f, b + "attn_output.weight", qDim(), dim);
-            expect(f, b + "ffn_norm.weight", dim);
-            expect(f, b + "ffn_gate.weight", dim, hiddenDim);
-            expect(f, b + "ffn_down.weight", hiddenDim, dim);
-            expect(f, b + "ffn_up.weight", dim, hiddenDim);
+            for (Architecture.TensorSpec t : arch.layerTensors(this, l)) expect(f, t.name(), t.shape());
         }
-        expect(f, "output_norm.weight", dim);
-        if (!tiedClassifier) expect(f, "output.weight", dim, vocabSize);
+        for (Architecture.TensorSpec t : arch.outerTensors(this)) expect(f, t.name(), t.shape());
     }
 
     private static void expect(ModelFile f, String name, long... shape) {
@@ -115,7 +132,9 @@ public record ModelConfig(
     }
 
     public long parameterCount() {
-        long perLayer = 2L * dim + (long) dim * qDim() * 2 + 2L * dim * kvDim() + 3L * dim * hiddenDim;
-        return (long) vocabSize * dim * (tiedClassifier ? 1 : 2) + layers * perLayer + dim;
+        long n = 0;
+        for (int l = 0; l < layers; l++) for (Architecture.TensorSpec t : arch.layerTensors(this, l)) n += t.elements();
+        for (Architecture.TensorSpec t : arch.outerTensors(this)) n += t.elements();
+        return n;
     }
 }

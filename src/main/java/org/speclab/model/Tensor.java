@@ -29,6 +29,18 @@ public record Tensor(TensorInfo info, MemorySegment data, int[] rowOrder) {
         return out;
     }
 
+    /**
+     * Rows {@code from .. from + count} as a tensor of their own named {@code name}, sharing the bytes:
+     * how a fused matrix (Phi-3's attn_qkv, its gate-and-up ffn_up) becomes the matrices it joins.
+     */
+    public Tensor rows(String name, long from, long count) {
+        long rows = info.rows(), rowBytes = info.type().byteSize(info.shape()[0]);
+        if (from < 0 || count <= 0 || from + count > rows) throw new IllegalArgumentException(info.name() + ": rows " + from + " + " + count + " of " + rows);
+        TensorInfo part = new TensorInfo(name, new long[] {info.shape()[0], count}, info.type(), info.offset() + (rowOrder == null ? from * rowBytes : 0));
+        if (rowOrder != null) return new Tensor(part, data, java.util.Arrays.copyOfRange(rowOrder, (int) from, (int) (from + count)));
+        return new Tensor(part, data.asSlice(from * rowBytes, count * rowBytes));
+    }
+
     public String name() { return info.name(); }
 
     public GgmlType type() { return info.type(); }

@@ -19,19 +19,22 @@ final class Attention {
     private Attention() {}
 
     /**
-     * Heads {@code h0 ≤ h < h1} of query {@code q} at position {@code pos}: out[h·hs ..] = softmax(q·K / √hs)·V.
+     * Heads {@code h0 ≤ h < h1} of query {@code q} at position {@code pos}: out[h·hs ..] = softmax(q·K / scale)·V
+     * (scale: √hs for most families). {@code softcap} > 0 caps each score s as softcap·tanh(s/softcap);
+     * {@code window} > 0 lets the query see only the last {@code window} positions (itself included).
      * {@code scores} holds at least pos + 1 floats.
      */
     static void heads(CpuKvCache cache, int layer, float[] q, int pos, float[] out, float[] scores, int h0, int h1,
-                      int hs, int group) {
+                      int hs, int group, float scale, float softcap, int window) {
         float[] keys = cache.keys[layer], values = cache.values[layer];
-        int cap = cache.capacity(), kvDim = cache.kvDim, n = pos + 1;
-        float scale = (float) Math.sqrt(hs);
+        int cap = cache.capacity(), kvDim = cache.kvDim;
+        int first = window > 0 ? Math.max(0, pos + 1 - window) : 0, n = pos + 1 - first;
         for (int h = h0; h < h1; h++) {
             int qo = h * hs, kv = (h / group) * hs;
-            scores(keys, cap, kv, q, qo, hs, n, scale, scores);
+            scores(keys, cap, kv, first, q, qo, hs, n, scale, scores);
+            if (softcap > 0) CpuTransformer.softcap(scores, n, softcap);
             softmax(scores, n);
-            mix(values, kvDim, kv, scores, n, out, qo, hs);
+            mix(values, kvDim, kv + first * kvDim, scores, n, out, qo, hs);
         }
     }
 
@@ -111,14 +114,17 @@ final class Attention {
         for (; t < n; t++) x[t] /= sum;
     }
 
-    /** scores[t] = (Σ_i q[qo + i] · key_t[kv + i]) / scale for t < n, the sum a left-to-right chain of fused multiply-adds. */
-    private static void scores(float[] keys, int cap, int kv, float[] q, int qo, int hs, int n, float scale, float[] scores) {
+    /**
+     * scores[t] = (Σ_i q[qo + i] · key_{first+t}[kv + i]) / scale for t < n, the sum a left-to-right chain of
+     * fused multiply-adds.
+     */
+    private static void scores(float[] keys, int cap, int kv, int first, float[] q, int qo, int hs, int n, float scale, float[] scores) {
         int t = 0;
         for (; t + 2 * LANES <= n; t += 2 * LANES) {
             FloatVector a = FloatVector.zero(F), b = a;
             for (int i = 0; i < hs; i++) {
                 FloatVector qi = FloatVector.broadcast(F, q[qo + i]);
-                int row = (kv + i) * cap + t;
+                int row = (kv + i) * cap + first + t;
                 a = qi.fma(FloatVector.fromArray(F, keys, row), a);
                 b = qi.fma(FloatVector.fromArray(F, keys, row + LANES), b);
             }
@@ -127,14 +133,14 @@ final class Attention {
         }
         for (; t + LANES <= n; t += LANES) {
             FloatVector a = FloatVector.zero(F);
-            for (int i = 0; i < hs; i++) a = FloatVector.broadcast(F, q[qo + i]).fma(FloatVector.fromArray(F, keys, (kv + i) * cap + t), a);
+            for (int i = 0; i < hs; i++) a = FloatVector.broadcast(F, q[qo + i]).fma(FloatVector.fromArray(F, keys, (kv + i) * cap + first + t), a);
             a.div(scale).intoArray(scores, t);
         }
         if (t < n) {
             // the last keys in masked lanes: per lane the same chain as the scalar loop, in one vector
             var m = F.indexInRange(t, n);
             FloatVector a = FloatVector.zero(F);
-            for (int i = 0; i < hs; i++) a = FloatVector.broadcast(F, q[qo + i]).fma(FloatVector.fromArray(F, keys, (kv + i) * cap + t, m), a);
+            for (int i = 0; i < hs; i++) a = FloatVector.broadcast(F, q[qo + i]).fma(FloatVector.fromArray(F, keys, (kv + i) * cap + first + t, m), a);
             a.div(scale).intoArray(scores, t, m);
         }
     }

@@ -5,14 +5,21 @@ import org.speclab.engine.Candidates;
 import org.speclab.engine.EngineException;
 import org.speclab.engine.KvCache;
 import org.speclab.engine.Transformer;
+import static org.speclab.model.Architecture.block;
+import static org.speclab.model.Architecture.blockBias;
+
+import org.speclab.model.Architecture;
 import org.speclab.model.ModelConfig;
 import org.speclab.model.ModelFile;
+import org.speclab.model.Rope;
 import org.speclab.model.Tensor;
 
 /**
- * The Llama forward pass on the CPU, written to be read: embedding, then per layer RMSNorm →
+ * The forward pass on the CPU, written to be read: embedding, then per layer RMSNorm →
  * grouped-query attention with rotary positions → residual, RMSNorm → SwiGLU → residual; final
- * norm and classifier. All T positions of a call go through each layer together, so every weight
+ * norm and classifier. The other families ({@link Architecture}) differ in a few marked steps:
+ * biases, per-head q/k norms, the RoPE pairing, norms after each block, GeGLU, soft-capping and a
+ * sliding window; fused matrices are read as the row ranges they join. All T positions of a call go through each layer together, so every weight
  * row is read from memory once per call, and each position's arithmetic is exactly what it would
  * be alone (batch invariance). Buffers are reused between calls: no allocation per token.
  */
@@ -34,8 +41,10 @@ final class CpuTransformer implements Transformer {
     private final NativeKernels kernels;
     private Workspace ws;
 
-    private record Layer(float[] attnNorm, WeightMatrix wq, WeightMatrix wk, WeightMatrix wv, WeightMatrix wo,
-                         float[] ffnNorm, WeightMatrix gate, WeightMatrix down, WeightMatrix up) {
+    /** A layer's weights; the vectors a family does not have are null (biases, q/k norms, post-norms). */
+    private record Layer(float[] attnNorm, WeightMatrix wq, WeightMatrix wk, WeightMatrix wv, float[] bq, float[] bk, float[] bv,
+                         float[] qNorm, float[] kNorm, WeightMatrix wo, float[] postAttnNorm,
+                         float[] ffnNorm, WeightMatrix gate, WeightMatrix down, WeightMatrix up, float[] postFfnNorm) {
         /** The matrices that read the same normed input, multiplied together. */
         WeightMatrix[] qkv() { return new WeightMatrix[] {wq, wk, wv}; }
 
@@ -73,9 +82,7 @@ final class CpuTransformer implements Transformer {
     /** A view running only the first {@code keep} layers of {@code full}, sharing its weights and workers. */
     private CpuTransformer(CpuTransformer full, int keep) {
         this.file = full.file;
-        ModelConfig f = full.c;
-        this.c = new ModelConfig(f.architecture(), f.dim(), f.hiddenDim(), keep, f.heads(), f.kvHeads(), f.headDim(), f.vocabSize(),
-                f.contextLength(), f.rmsEps(), f.ropeTheta(), f.ropeDim(), f.ropeScale(), f.tiedClassifier());
+        this.c = full.c.withLayers(keep);
         this.pool = full.pool;
         this.tokenEmbedding = full.tokenEmbedding;
         this.classifier = full.classifier;
@@ -105,35 +112,48 @@ final class CpuTransformer implements Transformer {
         this.c = ModelConfig.from(file);
         this.ownsPool = true;
         this.pool = new WorkerPool(Math.max(1, threads));
-        tokenEmbedding = matrix("token_embd.weight");
-        classifier = c.tiedClassifier() ? tokenEmbedding : matrix("output.weight");
-        outputNorm = vector(file.tensor("output_norm.weight"));
+        tokenEmbedding = matrix(file.tensor("token_embd.weight"));
+        classifier = c.tiedClassifier() ? tokenEmbedding : matrix(file.tensor("output.weight"));
+        outputNorm = vector("output_norm.weight");
+        Architecture a = c.arch();
         layers = new Layer[c.layers()];
         for (int l = 0; l < c.layers(); l++) {
-            String b = "blk." + l + ".";
-            layers[l] = new Layer(vector(file.tensor(b + "attn_norm.weight")),
-                    matrix(b + "attn_q.weight"), matrix(b + "attn_k.weight"), matrix(b + "attn_v.weight"), matrix(b + "attn_output.weight"),
-                    vector(file.tensor(b + "ffn_norm.weight")),
-                    matrix(b + "ffn_gate.weight"), matrix(b + "ffn_down.weight"), matrix(b + "ffn_up.weight"));
+            Tensor q, k, v, gate, up;
+            if (a.fusedQkv()) {
+                Tensor qkv = file.tensor(block(l, "attn_qkv"));
+                q = qkv.rows(block(l, "attn_q"), 0, c.qDim());
+                k = qkv.rows(block(l, "attn_k"), c.qDim(), c.kvDim());
+                v = qkv.rows(block(l, "attn_v"), c.qDim() + c.kvDim(), c.kvDim());
+            } else {
+                q = file.tensor(block(l, "attn_q"));
+                k = file.tensor(block(l, "attn_k"));
+                v = file.tensor(block(l, "attn_v"));
+            }
+            if (a.fusedGateUp()) {
+                Tensor both = file.tensor(block(l, "ffn_up"));
+                gate = both.rows(block(l, "ffn_gate"), 0, c.hiddenDim());
+                up = both.rows(block(l, "ffn_up"), c.hiddenDim(), c.hiddenDim());
+            } else {
+                gate = file.tensor(block(l, "ffn_gate"));
+                up = file.tensor(block(l, "ffn_up"));
+            }
+            layers[l] = new Layer(vector(block(l, "attn_norm")), matrix(q), matrix(k), matrix(v),
+                    a.qkvBias() ? vector(blockBias(l, "attn_q")) : null, a.qkvBias() ? vector(blockBias(l, "attn_k")) : null,
+                    a.qkvBias() ? vector(blockBias(l, "attn_v")) : null,
+                    a.qkNorm() ? vector(block(l, "attn_q_norm")) : null, a.qkNorm() ? vector(block(l, "attn_k_norm")) : null,
+                    matrix(file.tensor(block(l, "attn_output"))), a.postNorms() ? vector(block(l, "post_attention_norm")) : null,
+                    vector(block(l, "ffn_norm")), matrix(gate), matrix(file.tensor(block(l, "ffn_down"))), matrix(up),
+                    a.postNorms() ? vector(block(l, "post_ffw_norm")) : null);
         }
-        ropeFreq = new float[ropeFreqCount()];
-        float[] factors = null;
-        Tensor rf = file.optionalTensor("rope_freqs.weight");
-        if (rf != null) {
-            factors = vector(rf);
-            if (factors.length != ropeFreq.length) throw new EngineException("tensor rope_freqs.weight: expected " + ropeFreq.length + " factors, found " + factors.length);
-        }
-        for (int i = 0; i < ropeFreq.length; i++) {
-            // as llama2.c computes it, so greedy output matches run.c's
-            ropeFreq[i] = 1.0f / (float) Math.pow(c.ropeTheta(), (2 * i) / (float) c.ropeDim());
-            if (factors != null) ropeFreq[i] /= factors[i];
-        }
+        ropeFreq = Rope.frequencies(file, c);
         long bytes = 0;
         for (Tensor t : file.tensors().values()) bytes += t.info().byteSize();
         weightBytes = bytes;
     }
 
-    private WeightMatrix matrix(String name) { return WeightMatrix.of(file.tensor(name), kernels); }
+    private WeightMatrix matrix(Tensor t) { return WeightMatrix.of(t, kernels); }
+
+    private float[] vector(String name) { return vector(file.tensor(name)); }
 
     private static float[] vector(Tensor t) {
         WeightMatrix m = WeightMatrix.of(t);
@@ -211,6 +231,7 @@ final class CpuTransformer implements Transformer {
         for (int t = 0; t < T; t++) {
             if (tokens[t] < 0 || tokens[t] >= c.vocabSize()) throw new EngineException("token id " + tokens[t] + " is outside the vocabulary (0.." + (c.vocabSize() - 1) + ")");
             tokenEmbedding.row(tokens[t], w.x[t]);
+            if (c.arch().scaleEmbedding()) scale(w.x[t], (float) Math.sqrt(c.dim()));
             ropeAngles(w, t, startPos + t);
         }
         for (int l = 0; l < layers.length; l++) {
@@ -219,23 +240,66 @@ final class CpuTransformer implements Transformer {
             matmuls(L.qkv(), w.xb, new float[][][] {w.q, w.k, w.v}, T);
             for (int t = 0; t < T; t++) {
                 int pos = startPos + t;
+                if (L.bq != null) {
+                    add(w.q[t], L.bq);
+                    add(w.k[t], L.bk);
+                    add(w.v[t], L.bv);
+                }
+                if (L.qNorm != null) {
+                    headNorm(w.q[t], c.heads(), L.qNorm);
+                    headNorm(w.k[t], c.kvHeads(), L.kNorm);
+                }
                 rope(w.q[t], c.heads(), w, t);
                 rope(w.k[t], c.kvHeads(), w, t);
                 cache.put(l, pos, w.k[t], w.v[t]);
             }
             attention(cache, l, w, T, startPos);
             matmul(L.wo, w.att, w.out, T);
+            if (L.postAttnNorm != null) rmsnorm(w.out, w.out, L.postAttnNorm, T);
             for (int t = 0; t < T; t++) add(w.x[t], w.out[t]);
             rmsnorm(w.xb, w.x, L.ffnNorm, T);
             matmuls(L.gateUp(), w.xb, new float[][][] {w.hb, w.hb2}, T);
-            for (int t = 0; t < T; t++) swiglu(w.hb[t], w.hb2[t], c.hiddenDim());
+            for (int t = 0; t < T; t++) {
+                if (c.arch().activation() == Architecture.Activation.SILU) swiglu(w.hb[t], w.hb2[t], c.hiddenDim());
+                else geglu(w.hb[t], w.hb2[t], c.hiddenDim());
+            }
             matmul(L.down, w.hb, w.out, T);
+            if (L.postFfnNorm != null) rmsnorm(w.out, w.out, L.postFfnNorm, T);
             for (int t = 0; t < T; t++) add(w.x[t], w.out[t]);
         }
         cache.setLength(startPos + T);
         // the final norm of the output positions, into xb (free again after the last layer)
         for (int o = 0; o < outputs; o++) rmsnorm1(w.xb[o], w.x[T - outputs + o], outputNorm);
         matmul(classifier, w.xb, logits, outputs);
+        if (c.finalSoftcap() > 0) for (int o = 0; o < outputs; o++) softcap(logits[o], c.vocabSize(), c.finalSoftcap());
+    }
+
+    /** v[0..n) = cap · tanh(v / cap), Gemma 2's soft-capping of attention scores and logits. */
+    static void softcap(float[] v, int n, float cap) {
+        for (int i = 0; i < n; i++) v[i] = cap * (float) Math.tanh(v[i] / cap);
+    }
+
+    private static void scale(float[] v, float s) {
+        for (int i = 0; i < v.length; i++) v[i] *= s;
+    }
+
+    /** Qwen 3: an RMSNorm over each head's values, with one weight vector shared by the heads. */
+    private void headNorm(float[] vec, int nHeads, float[] weight) {
+        int hs = weight.length;
+        for (int h = 0; h < nHeads; h++) {
+            float ss = 0f;
+            for (int j = 0; j < hs; j++) ss += vec[h * hs + j] * vec[h * hs + j];
+            ss = 1f / (float) Math.sqrt(ss / hs + c.rmsEps());
+            for (int j = 0; j < hs; j++) vec[h * hs + j] = weight[j] * (ss * vec[h * hs + j]);
+        }
+    }
+
+    /** g = gelu(g) · u with GELU's tanh form, 0.5·v·(1 + tanh(√(2/π)·(v + 0.044715·v³))), as llama.cpp computes it. */
+    static void geglu(float[] g, float[] u, int n) {
+        for (int i = 0; i < n; i++) {
+            float v = g[i];
+            g[i] = 0.5f * v * (1f + (float) Math.tanh(0.7978845608028654f * v * (1f + 0.044715f * v * v))) * u[i];
+        }
     }
 
     private void rmsnorm(float[][] out, float[][] x, float[] weight, int T) {
@@ -261,16 +325,20 @@ final class CpuTransformer implements Transformer {
         }
     }
 
-    /** Rotates consecutive pairs (2i, 2i+1) of each head's first ropeDim values. */
+    /**
+     * Rotates pairs of each head's first ropeDim values: consecutive ones (2i, 2i+1), or for the NEOX
+     * style value i with value i + ropeDim/2.
+     */
     private void rope(float[] vec, int nHeads, Workspace w, int t) {
         int hs = c.headDim(), n = ropeFreqCount();
+        boolean neox = c.arch().rope() == Architecture.RopeStyle.NEOX;
         for (int h = 0; h < nHeads; h++) {
             for (int i = 0; i < n; i++) {
-                int o = h * hs + 2 * i;
+                int o0 = neox ? h * hs + i : h * hs + 2 * i, o1 = neox ? o0 + n : o0 + 1;
                 float fcr = w.cos[t * n + i], fci = w.sin[t * n + i];
-                float v0 = vec[o], v1 = vec[o + 1];
-                vec[o] = v0 * fcr - v1 * fci;
-                vec[o + 1] = v0 * fci + v1 * fcr;
+                float v0 = vec[o0], v1 = vec[o1];
+                vec[o0] = v0 * fcr - v1 * fci;
+                vec[o1] = v0 * fci + v1 * fcr;
             }
         }
     }
@@ -280,7 +348,7 @@ final class CpuTransformer implements Transformer {
      * there is enough of it, each pair computed whole by one thread.
      */
     private void attention(CpuKvCache cache, int layer, Workspace w, int T, int startPos) {
-        int heads = c.heads(), hs = c.headDim(), group = c.heads() / c.kvHeads();
+        int heads = c.heads(), hs = c.headDim(), group = c.heads() / c.kvHeads(), window = c.windowed(layer) ? c.slidingWindow() : 0;
         long work = (long) T * heads * hs * (startPos + T);
         int n = pool.size() == 1 || work < PARALLEL_WORK / 4 ? 1 : pool.size();
         int pairs = T * heads;
@@ -289,7 +357,7 @@ final class CpuTransformer implements Transformer {
             float[] scores = w.scores[i];
             for (int p = from; p < to; ) {
                 int t = p / heads, h0 = p % heads, h1 = Math.min(heads, h0 + (to - p));
-                Attention.heads(cache, layer, w.q[t], startPos + t, w.att[t], scores, h0, h1, hs, group);
+                Attention.heads(cache, layer, w.q[t], startPos + t, w.att[t], scores, h0, h1, hs, group, c.attentionScale(), c.attentionSoftcap(), window);
                 p += h1 - h0;
             }
         };

@@ -5,7 +5,10 @@ import org.speclab.engine.Candidates;
 import org.speclab.engine.EngineException;
 import org.speclab.engine.KvCache;
 import org.speclab.engine.Transformer;
+import org.speclab.model.Architecture;
 import org.speclab.model.ModelConfig;
+import org.speclab.model.Rope;
+import static org.speclab.model.Architecture.block;
 import org.speclab.model.ModelFile;
 import org.speclab.model.Tensor;
 import org.speclab.quant.BlockCodec;
@@ -49,6 +52,10 @@ public final class CudaTransformer implements Transformer {
         this.gpu = gpu;
         this.ownsGpu = true;
         this.c = ModelConfig.from(file);
+        if (c.arch() != Architecture.LLAMA) {
+            throw new EngineException(file.path().getFileName() + ": " + c.architecture()
+                    + " models run on the CPU engine for now (--device cpu); the CUDA engine runs llama");
+        }
         this.pool = new DevicePool(gpu);
         this.weights = new DeviceWeights(gpu, file, progress);
         try {
@@ -57,12 +64,11 @@ public final class CudaTransformer implements Transformer {
             outputNorm = weights.vector("output_norm.weight");
             layers = new Layer[c.layers()];
             for (int l = 0; l < c.layers(); l++) {
-                String b = "blk." + l + ".";
-                layers[l] = new Layer(weights.vector(b + "attn_norm.weight"), weights.matrix(b + "attn_q.weight"), weights.matrix(b + "attn_k.weight"),
-                        weights.matrix(b + "attn_v.weight"), weights.matrix(b + "attn_output.weight"), weights.vector(b + "ffn_norm.weight"),
-                        weights.matrix(b + "ffn_gate.weight"), weights.matrix(b + "ffn_down.weight"), weights.matrix(b + "ffn_up.weight"));
+                layers[l] = new Layer(weights.vector(block(l, "attn_norm")), weights.matrix(block(l, "attn_q")), weights.matrix(block(l, "attn_k")),
+                        weights.matrix(block(l, "attn_v")), weights.matrix(block(l, "attn_output")), weights.vector(block(l, "ffn_norm")),
+                        weights.matrix(block(l, "ffn_gate")), weights.matrix(block(l, "ffn_down")), weights.matrix(block(l, "ffn_up")));
             }
-            ropeFreq = ropeFrequencies(file, c);
+            ropeFreq = Rope.frequencies(file, c);
         } catch (RuntimeException | Error e) {
             // a model refused after its upload must not keep gigabytes of device memory
             weights.close();
@@ -77,8 +83,7 @@ public final class CudaTransformer implements Transformer {
         this.gpu = full.gpu;
         this.ownsGpu = false;
         ModelConfig f = full.c;
-        this.c = new ModelConfig(f.architecture(), f.dim(), f.hiddenDim(), keep, f.heads(), f.kvHeads(), f.headDim(), f.vocabSize(),
-                f.contextLength(), f.rmsEps(), f.ropeTheta(), f.ropeDim(), f.ropeScale(), f.tiedClassifier());
+        this.c = f.withLayers(keep);
         this.pool = new DevicePool(gpu);
         this.weights = null;
         this.embedding = full.embedding;
@@ -91,23 +96,6 @@ public final class CudaTransformer implements Transformer {
             bytes += l.wq.byteSize() + l.wk.byteSize() + l.wv.byteSize() + l.wo.byteSize() + l.gate.byteSize() + l.up.byteSize() + l.down.byteSize();
         }
         this.weightBytes = bytes;
-    }
-
-    /** Per rotated pair i: θ^(-2i/ropeDim) / freq factor, computed exactly as CpuTransformer does. */
-    private static float[] ropeFrequencies(ModelFile file, ModelConfig c) {
-        float[] freq = new float[c.ropeDim() / 2];
-        float[] factors = null;
-        Tensor rf = file.optionalTensor("rope_freqs.weight");
-        if (rf != null) {
-            factors = new float[Math.toIntExact(rf.info().elementCount())];
-            BlockCodec.of(rf.type()).dequantize(rf.data(), 0, factors, 0, factors.length);
-            if (factors.length != freq.length) throw new EngineException("tensor rope_freqs.weight: expected " + freq.length + " factors, found " + factors.length);
-        }
-        for (int i = 0; i < freq.length; i++) {
-            freq[i] = 1.0f / (float) Math.pow(c.ropeTheta(), (2 * i) / (float) c.ropeDim());
-            if (factors != null) freq[i] /= factors[i];
-        }
-        return freq;
     }
 
     @Override
