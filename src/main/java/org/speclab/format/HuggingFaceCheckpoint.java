@@ -19,18 +19,20 @@ import org.speclab.gguf.GgmlType;
 import org.speclab.gguf.GgufValue;
 import org.speclab.gguf.ModelFormatException;
 import org.speclab.gguf.TensorInfo;
+import org.speclab.model.Architecture;
 import org.speclab.model.ModelFile;
 import org.speclab.model.Tensor;
 
 /**
- * A Hugging Face Llama/Mistral folder ({@code config.json}, {@code model.safetensors} or the shards
+ * A Hugging Face Llama/Mistral/Qwen2/Qwen3 folder ({@code config.json}, {@code model.safetensors} or the shards
  * that {@code model.safetensors.index.json} names, {@code tokenizer.json} or {@code tokenizer.model})
  * seen as the {@link ModelFile} llama.cpp's {@code convert_hf_to_gguf.py} would have written:
  * llama.* metadata from the config, tensors under GGUF names with GGUF's reversed shapes.
  *
  * <p>Nothing is copied: every tensor is a view of the mapped safetensors files, so opening costs the
- * same for 1 B and 70 B parameters. Q and K, which Hugging Face stores in rotate-half order, carry a
- * row order that puts them back in the interleaved-pair order GGUF uses; a consumer applies it one
+ * same for 1 B and 70 B parameters. Llama's Q and K, which Hugging Face stores in rotate-half order, carry a
+ * row order that puts them back in the interleaved-pair order GGUF uses for Llama (the NEOX-style
+ * families keep Hugging Face's order, as llama.cpp's converter does); a consumer applies it one
  * row at a time ({@link Tensor#rowOffset}) or one tensor at a time ({@link Tensor#contiguous}).
  */
 public final class HuggingFaceCheckpoint {
@@ -49,10 +51,13 @@ public final class HuggingFaceCheckpoint {
         Arena arena = Arena.ofShared();
         try {
             Checkpoint hf = Checkpoint.open(folder, arena);
-            refuseBiases(hf);
+            Architecture a = c.family();
+            if (!a.qkvBias()) refuseBiases(hf);
             SafeTensors.Entry embd = hf.require("model.embed_tokens.weight");
             int vocab = vocabRows(c, embd);
-            int[] qOrder = interleave(c.heads(), c.qRows()), kOrder = interleave(c.kvHeads(), c.kvRows());
+            // Llama's RoPE pairs adjacent values in GGUF; NEOX-style families keep Hugging Face's order
+            boolean permute = a.rope() == Architecture.RopeStyle.ADJACENT;
+            int[] qOrder = permute ? interleave(c.heads(), c.qRows()) : null, kOrder = permute ? interleave(c.kvHeads(), c.kvRows()) : null;
 
             List<Tensor> tensors = new ArrayList<>();
             tensors.add(tensor(embd, "token_embd.weight", null, vocab, c.dim()));
@@ -62,6 +67,15 @@ public final class HuggingFaceCheckpoint {
                 tensors.add(tensor(hf.require(h + "self_attn.q_proj.weight"), g + "attn_q.weight", qOrder, c.qRows(), c.dim()));
                 tensors.add(tensor(hf.require(h + "self_attn.k_proj.weight"), g + "attn_k.weight", kOrder, c.kvRows(), c.dim()));
                 tensors.add(tensor(hf.require(h + "self_attn.v_proj.weight"), g + "attn_v.weight", null, c.kvRows(), c.dim()));
+                if (a.qkvBias()) {
+                    tensors.add(tensor(hf.require(h + "self_attn.q_proj.bias"), g + "attn_q.bias", null, c.qRows()));
+                    tensors.add(tensor(hf.require(h + "self_attn.k_proj.bias"), g + "attn_k.bias", null, c.kvRows()));
+                    tensors.add(tensor(hf.require(h + "self_attn.v_proj.bias"), g + "attn_v.bias", null, c.kvRows()));
+                }
+                if (a.qkNorm()) {
+                    tensors.add(tensor(hf.require(h + "self_attn.q_norm.weight"), g + "attn_q_norm.weight", null, c.headDim()));
+                    tensors.add(tensor(hf.require(h + "self_attn.k_norm.weight"), g + "attn_k_norm.weight", null, c.headDim()));
+                }
                 tensors.add(tensor(hf.require(h + "self_attn.o_proj.weight"), g + "attn_output.weight", null, c.dim(), c.qRows()));
                 tensors.add(tensor(hf.require(h + "post_attention_layernorm.weight"), g + "ffn_norm.weight", null, c.dim()));
                 tensors.add(tensor(hf.require(h + "mlp.gate_proj.weight"), g + "ffn_gate.weight", null, c.hidden(), c.dim()));
@@ -79,7 +93,7 @@ public final class HuggingFaceCheckpoint {
             }
 
             Map<String, GgufValue> md = new LinkedHashMap<>();
-            md.put("general.architecture", GgufValue.of("llama"));
+            md.put("general.architecture", GgufValue.of(a.name()));
             md.put("general.name", GgufValue.of(folder.toAbsolutePath().normalize().getFileName().toString()));
             c.putMetadata(md, vocab);
             md.put("general.file_type", GgufValue.ofUInt32(fileType(tensors)));

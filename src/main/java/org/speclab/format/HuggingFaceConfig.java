@@ -11,19 +11,25 @@ import java.util.List;
 import java.util.Map;
 import org.speclab.gguf.GgufValue;
 import org.speclab.gguf.ModelFormatException;
+import org.speclab.model.Architecture;
 
 /**
- * A Llama/Mistral {@code config.json}: the hyper-parameters, checked, with the defaults transformers'
- * LlamaConfig / MistralConfig use when a key is absent (that is the model the checkpoint's authors ran).
+ * A Llama/Mistral/Qwen2/Qwen3 {@code config.json}: the hyper-parameters, checked, with the defaults
+ * transformers' LlamaConfig / MistralConfig / Qwen2Config / Qwen3Config use when a key is absent (that
+ * is the model the checkpoint's authors ran).
  *
+ * @param family       the forward pass it runs as (Mistral runs as Llama, as in llama.cpp)
  * @param vocabSize    the declared vocabulary, or -1 when the config does not say (the embedding decides)
  * @param headDimGiven whether {@code head_dim} was in the file: llama.cpp then writes key/value_length
  * @param bosId        {@code bos_token_id}, or -1 when absent or not a single id
  */
-record HuggingFaceConfig(Path file, String architecture, int dim, int hidden, int layers, int heads, int kvHeads,
+record HuggingFaceConfig(Path file, String architecture, Architecture family, int dim, int hidden, int layers, int heads, int kvHeads,
                          int headDim, boolean headDimGiven, int vocabSize, int contextLength, float rmsEps, float ropeTheta,
                          RopeScaling ropeScaling, boolean tied, int bosId, int eosId) {
-    static final List<String> ARCHITECTURES = List.of("LlamaForCausalLM", "MistralForCausalLM");
+    static final Map<String, Architecture> FAMILIES = new java.util.LinkedHashMap<>(Map.of(
+            "LlamaForCausalLM", Architecture.LLAMA, "MistralForCausalLM", Architecture.LLAMA,
+            "Qwen2ForCausalLM", Architecture.QWEN2, "Qwen3ForCausalLM", Architecture.QWEN3));
+    static final List<String> ARCHITECTURES = List.of("LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM");
 
     int qRows() { return heads * headDim; }
 
@@ -35,15 +41,17 @@ record HuggingFaceConfig(Path file, String architecture, int dim, int hidden, in
         JsonNode archs = c.path("architectures");
         if (!archs.isArray() || archs.isEmpty()) throw new ModelFormatException(file, "architectures", "missing (expected e.g. [\"LlamaForCausalLM\"])");
         String arch = archs.get(0).asText();
-        if (!ARCHITECTURES.contains(arch)) {
+        Architecture family = FAMILIES.get(arch);
+        if (family == null) {
             throw new ModelFormatException(file, "architectures", "unsupported architecture '" + arch + "' (supported: " + String.join(", ", ARCHITECTURES) + ")");
         }
         // Mistral is Llama's forward pass; its sliding_window (4096 in v0.1, null later) is ignored here as
         // llama.cpp ignores it, which changes nothing within the window
         boolean mistral = arch.equals("MistralForCausalLM");
         // features of the Hugging Face classes that SpecLab's forward pass does not have: refuse, never run them wrong
+        // (Qwen2's q/k/v biases are part of its family and always present; no flag turns them on or off)
         for (String flag : List.of("attention_bias", "mlp_bias")) {
-            if (c.path(flag).asBoolean(false)) throw new ModelFormatException(file, flag, "true is not supported (SpecLab's Llama has no biases)");
+            if (c.path(flag).asBoolean(false)) throw new ModelFormatException(file, flag, "true is not supported (" + arch + " runs without biases here)");
         }
         JsonNode q = c.path("quantization_config"); // GPTQ, AWQ, FP8: the weights are not plain matrices
         if (!q.isMissingNode() && !q.isNull()) {
@@ -51,7 +59,11 @@ record HuggingFaceConfig(Path file, String architecture, int dim, int hidden, in
                     + ") are not supported; use the F32/F16/BF16 weights and quantize them here");
         }
         String act = c.path("hidden_act").asText("silu");
-        if (!act.equals("silu")) throw new ModelFormatException(file, "hidden_act", "'" + act + "' is not supported (SpecLab's Llama uses silu)");
+        if (!act.equals("silu")) throw new ModelFormatException(file, "hidden_act", "'" + act + "' is not supported (" + arch + " runs with silu)");
+        if (c.path("use_sliding_window").asBoolean(false)) {
+            throw new ModelFormatException(file, "use_sliding_window", "true is not supported (Qwen's sliding-window layers are not implemented)");
+        }
+        boolean qwen = family != Architecture.LLAMA;
 
         int dim = positive(file, c, "hidden_size", -1);
         int hidden = positive(file, c, "intermediate_size", -1);
@@ -65,10 +77,10 @@ record HuggingFaceConfig(Path file, String architecture, int dim, int hidden, in
         if (!headDimGiven && dim % heads != 0) {
             throw new ModelFormatException(file, "num_attention_heads", heads + " does not divide hidden_size " + dim + " (and there is no head_dim)");
         }
-        int headDim = positive(file, c, "head_dim", dim / heads);
+        int headDim = positive(file, c, "head_dim", family == Architecture.QWEN3 ? 128 : dim / heads); // Qwen3Config's default is 128
         if (headDim % 2 != 0) throw new ModelFormatException(file, headDimGiven ? "head_dim" : "num_attention_heads", "the head size " + headDim + " is odd; RoPE rotates pairs");
         int vocab = positive(file, c, "vocab_size", 0);
-        int context = positive(file, c, "max_position_embeddings", mistral ? 4096 * 32 : 2048);
+        int context = positive(file, c, "max_position_embeddings", mistral ? 4096 * 32 : qwen ? 32768 : 2048);
         float eps = (float) positiveNumber(file, c, "rms_norm_eps", 1e-6);
         JsonNode ropeParameters = c.path("rope_parameters"); // transformers 5 moved theta and scaling here
         float theta = (float) positiveNumber(file, c, "rope_theta", ropeParameters.path("rope_theta").asDouble(10000.0));
@@ -76,29 +88,30 @@ record HuggingFaceConfig(Path file, String architecture, int dim, int hidden, in
         RopeScaling rope = RopeScaling.from(file, scaling);
         JsonNode tie = c.path("tie_word_embeddings");
         if (!tie.isMissingNode() && !tie.isNull() && !tie.isBoolean()) throw new ModelFormatException(file, "tie_word_embeddings", "expected true or false, found " + tie);
-        return new HuggingFaceConfig(file, arch, dim, hidden, layers, heads, kvHeads, headDim, headDimGiven, vocab == 0 ? -1 : vocab,
+        return new HuggingFaceConfig(file, arch, family, dim, hidden, layers, heads, kvHeads, headDim, headDimGiven, vocab == 0 ? -1 : vocab,
                 context, eps, theta, rope, tie.asBoolean(false), tokenId(c, "bos_token_id"), tokenId(c, "eos_token_id"));
     }
 
     /**
-     * The llama.* keys, with the names and types llama.cpp's {@code convert_hf_to_gguf.py} writes
-     * (uint32 counts, float32 eps and theta).
+     * The family's keys (llama.*, qwen2.*, …), with the names and types llama.cpp's
+     * {@code convert_hf_to_gguf.py} writes (uint32 counts, float32 eps and theta).
      */
     void putMetadata(Map<String, GgufValue> md, int vocabRows) {
-        md.put("llama.block_count", GgufValue.ofUInt32(layers));
-        md.put("llama.context_length", GgufValue.ofUInt32(contextLength));
-        md.put("llama.embedding_length", GgufValue.ofUInt32(dim));
-        md.put("llama.feed_forward_length", GgufValue.ofUInt32(hidden));
-        md.put("llama.attention.head_count", GgufValue.ofUInt32(heads));
-        md.put("llama.attention.head_count_kv", GgufValue.ofUInt32(kvHeads));
-        md.put("llama.rope.freq_base", GgufValue.ofFloat(ropeTheta));
-        md.put("llama.attention.layer_norm_rms_epsilon", GgufValue.ofFloat(rmsEps));
+        String p = family.name() + ".";
+        md.put(p + "block_count", GgufValue.ofUInt32(layers));
+        md.put(p + "context_length", GgufValue.ofUInt32(contextLength));
+        md.put(p + "embedding_length", GgufValue.ofUInt32(dim));
+        md.put(p + "feed_forward_length", GgufValue.ofUInt32(hidden));
+        md.put(p + "attention.head_count", GgufValue.ofUInt32(heads));
+        md.put(p + "attention.head_count_kv", GgufValue.ofUInt32(kvHeads));
+        md.put(p + "rope.freq_base", GgufValue.ofFloat(ropeTheta));
+        md.put(p + "attention.layer_norm_rms_epsilon", GgufValue.ofFloat(rmsEps));
         if (headDimGiven) {
-            md.put("llama.attention.key_length", GgufValue.ofUInt32(headDim));
-            md.put("llama.attention.value_length", GgufValue.ofUInt32(headDim));
+            md.put(p + "attention.key_length", GgufValue.ofUInt32(headDim));
+            md.put(p + "attention.value_length", GgufValue.ofUInt32(headDim));
         }
-        md.put("llama.vocab_size", GgufValue.ofUInt32(vocabRows));
-        md.put("llama.rope.dimension_count", GgufValue.ofUInt32(headDim));
+        md.put(p + "vocab_size", GgufValue.ofUInt32(vocabRows));
+        md.put(p + "rope.dimension_count", GgufValue.ofUInt32(headDim));
         if (ropeScaling != null) ropeScaling.putMetadata(md);
     }
 

@@ -45,6 +45,9 @@ public record WidenJob(Path source, Path tokenizer, int factor, int ffnFactor, G
         ctx.progress(0, JobTexts.t("progress.reading", source.getFileName()));
         try (ModelFile m = ModelFiles.open(source, tokenizer)) {
             ModelConfig c = ModelConfig.from(m);
+            if (c.arch() != org.speclab.model.Architecture.LLAMA) {
+                throw new JobFailedException(source + ": widening runs on llama models; this one is " + c.architecture());
+            }
             GgufExport.requireVocabulary(m, source, c.vocabSize());
             int r = factor, f = ffnFactor, hs = c.headDim();
             IntUnaryOperator resid = i -> i / r, units = u -> u / f, same = i -> i;

@@ -125,7 +125,7 @@ class HuggingFaceCheckpointErrorsTest {
         ObjectNode config = m.config();
         config.putArray("architectures").add("GPT2LMHeadModel");
         refused(folder("arch", config, 1), "config.json", "architectures", "unsupported architecture 'GPT2LMHeadModel'",
-                "supported: LlamaForCausalLM, MistralForCausalLM");
+                "supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM");
         ObjectNode none = m.config();
         none.remove("architectures");
         refused(folder("no-arch", none, 1), "config.json", "architectures", "missing");
