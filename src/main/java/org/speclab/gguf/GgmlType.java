@@ -65,6 +65,21 @@ public enum GgmlType {
         return elements / blockSize * typeSize;
     }
 
+    /**
+     * What llama.cpp's quantizer writes instead of this type for rows whose length is not a multiple of
+     * its 256-element super-block (convert_incompatible_tensor): Q4_K → Q5_0, Q5_K → Q5_1, Q6_K → Q8_0,
+     * the 2- and 3-bit types → IQ4_NL; other types are their own (F16 is the last resort).
+     */
+    public GgmlType rowLengthFallback() {
+        return switch (this) {
+            case Q2_K, Q3_K, IQ4_XS -> IQ4_NL;
+            case Q4_K -> Q5_0;
+            case Q5_K -> Q5_1;
+            case Q6_K -> Q8_0;
+            default -> this;
+        };
+    }
+
     public boolean isQuantized() {
         return blockSize > 1;
     }

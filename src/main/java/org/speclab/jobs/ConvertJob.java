@@ -41,7 +41,7 @@ public record ConvertJob(Path source, Path tokenizer, Path output, GgmlType type
                 GgmlType target = t.shape().length >= 2 ? type : GgmlType.F32;
                 plan.add(new TensorPlan(t.name(), t.shape(), t.type(), target, null));
             }
-            Map<String, GgufValue> md = GgufExport.metadata(m, GgufExport.fileType(type, false), false);
+            Map<String, GgufValue> md = GgufExport.metadata(m, GgufExport.fileType(type), false);
             md.put("llama.vocab_size", GgufValue.ofUInt32(config.vocabSize()));
             md.put("general.source.url", GgufValue.of(source.toAbsolutePath().toUri().toString()));
             GgufExport.write(m, plan, md, output, ctx, "progress.converting");

@@ -116,19 +116,17 @@ final class GgufExport {
         return md;
     }
 
-    /** llama.cpp's llama_ftype numbers for the types SpecLab writes. */
-    static int fileType(GgmlType dominant, boolean q4km) {
-        if (q4km) return 15;
+    /** llama.cpp's llama_ftype number for a file whose matrices are (mostly) {@code dominant}. */
+    static int fileType(GgmlType dominant) {
         return switch (dominant) {
             case F32 -> 0;
             case F16 -> 1;
-            case Q4_0 -> 2;
-            case Q4_1 -> 3;
-            case Q8_0 -> 7;
-            case Q4_K -> 14; // MOSTLY_Q4_K_S: every block Q4_K
-            case Q6_K -> 18;
             case BF16 -> 32;
-            default -> throw new IllegalArgumentException("no llama.cpp file type for " + dominant);
+            default -> {
+                QuantType q = QuantType.of(dominant);
+                if (q == null) throw new IllegalArgumentException("no llama.cpp file type for " + dominant);
+                yield q.fileType;
+            }
         };
     }
 }

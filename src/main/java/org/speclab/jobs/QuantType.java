@@ -3,16 +3,40 @@ package org.speclab.jobs;
 import java.util.Locale;
 import org.speclab.gguf.GgmlType;
 
-/** What {@code quantize --type} accepts: one block type, or the mixed preset Q4_K_M. */
+/**
+ * What {@code quantize --type} accepts, one row per choice: one block type, or the mixed preset
+ * Q4_K_M; with llama.cpp's {@code general.file_type} number for the file it makes. Help, errors and
+ * the Library's menu list the choices from here.
+ */
 public enum QuantType {
-    Q8_0(GgmlType.Q8_0), Q4_0(GgmlType.Q4_0), Q4_1(GgmlType.Q4_1), Q4_K(GgmlType.Q4_K), Q6_K(GgmlType.Q6_K),
+    Q8_0(GgmlType.Q8_0, 7), Q4_0(GgmlType.Q4_0, 2), Q4_1(GgmlType.Q4_1, 3), Q5_0(GgmlType.Q5_0, 8), Q5_1(GgmlType.Q5_1, 9),
+    Q4_K(GgmlType.Q4_K, 14 /* MOSTLY_Q4_K_S: every block Q4_K */), Q6_K(GgmlType.Q6_K, 18),
     /** llama.cpp's mix: Q4_K, with Q6_K for the output and for attn_v / ffn_down on the layers that matter most. */
-    Q4_K_M(GgmlType.Q4_K);
+    Q4_K_M(GgmlType.Q4_K, 15);
 
     public final GgmlType base;
+    /** llama.cpp's llama_ftype number. */
+    public final int fileType;
 
-    QuantType(GgmlType base) {
+    QuantType(GgmlType base, int fileType) {
         this.base = base;
+        this.fileType = fileType;
+    }
+
+    /** Bits per weight of the file's matrices: the block type's, or the mix's typical figure. */
+    public double bitsPerWeight() {
+        return this == Q4_K_M ? 4.85 : base.typeSize * 8.0 / base.blockSize;
+    }
+
+    /** The single-type choice writing {@code t}, or null. */
+    public static QuantType of(GgmlType t) {
+        for (QuantType q : values()) if (q.base == t && q != Q4_K_M) return q;
+        return null;
+    }
+
+    /** "q8_0, q4_0, …" for help and messages. */
+    public static String names() {
+        return String.join(", ", java.util.Arrays.stream(values()).map(v -> v.name().toLowerCase(Locale.ROOT)).toList());
     }
 
     /** Accepts the GGUF names (q8_0, q4_k_m, …) and the seed's gpt-fast names: int8 = Q8_0, int4 / int4.g32 = Q4_1 (32-element groups with scale and offset). */
@@ -23,7 +47,7 @@ public enum QuantType {
             case "int4", "int4.g32" -> Q4_1;
             default -> {
                 for (QuantType t : values()) if (t.name().toLowerCase(Locale.ROOT).equals(n)) yield t;
-                throw new IllegalArgumentException("unknown quantization type '" + s + "' (known: q8_0, q4_0, q4_1, q4_k, q6_k, q4_k_m; int8 = q8_0, int4.g32 = q4_1)");
+                throw new IllegalArgumentException("unknown quantization type '" + s + "' (known: " + names() + "; int8 = q8_0, int4.g32 = q4_1)");
             }
         };
     }

@@ -40,7 +40,7 @@ public record QuantizeJob(Path input, Path output, QuantType type, boolean overw
             ModelConfig config = ModelConfig.from(m);
             plan = plan(m, config, type);
             for (TensorPlan p : plan) if (p.fellBack()) ctx.log(JobTexts.t("log.fellBack", p.name(), p.type(), p.fallbackReason()));
-            Map<String, GgufValue> md = GgufExport.metadata(m, GgufExport.fileType(type.base, type == QuantType.Q4_K_M), true);
+            Map<String, GgufValue> md = GgufExport.metadata(m, type.fileType, true);
             GgufExport.write(m, plan, md, output, ctx, "progress.quantizing");
         }
         QualityReport quality = null;
@@ -76,11 +76,7 @@ public record QuantizeJob(Path input, Path output, QuantType type, boolean overw
             GgmlType got = want;
             String reason = null;
             if (cols % got.blockSize != 0) {
-                got = switch (got) {
-                    case Q4_K -> GgmlType.Q4_1;
-                    case Q6_K -> GgmlType.Q8_0;
-                    default -> got;
-                };
+                got = got.rowLengthFallback();
                 if (cols % got.blockSize != 0) got = GgmlType.F16;
                 reason = JobTexts.t("reason.rowLength", cols, want.blockSize);
             }

@@ -68,7 +68,7 @@ public record SynthJob(Shape shape, GgmlType type, Path vocab, Path output, long
         Map<String, GgufValue> md = new LinkedHashMap<>();
         md.put("general.architecture", GgufValue.of("llama"));
         md.put("general.name", GgufValue.of("synthetic-" + shape.name));
-        md.put("general.file_type", GgufValue.ofUInt32(GgufExport.fileType(type, false)));
+        md.put("general.file_type", GgufValue.ofUInt32(GgufExport.fileType(type)));
         if (type.isQuantized()) md.put("general.quantization_version", GgufValue.ofUInt32(2));
         md.put("llama.context_length", GgufValue.ofUInt32(shape.context));
         md.put("llama.embedding_length", GgufValue.ofUInt32(shape.dim));

@@ -10,11 +10,16 @@ import org.speclab.gguf.GgmlType;
  * the blocks out. Quantization follows ggml's reference quantizers (the ones llama.cpp uses when no
  * importance matrix is given), so Q8_0, Q4_0 and Q4_1 produce llama.cpp's bytes.
  */
-public sealed interface BlockCodec permits F32Codec, F16Codec, BF16Codec, Q8_0Codec, Q4_0Codec, Q4_1Codec, Q4_KCodec, Q6_KCodec {
+public sealed interface BlockCodec permits F32Codec, F16Codec, BF16Codec, Q8_0Codec, Q4_0Codec, Q4_1Codec, Q5_0Codec, Q5_1Codec,
+        Q4_KCodec, Q6_KCodec, ReadOnlyCodecs.Q2_K, ReadOnlyCodecs.Q3_K, ReadOnlyCodecs.Q5_K, ReadOnlyCodecs.IQ4_NL, ReadOnlyCodecs.IQ4_XS {
     ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     GgmlType type();
+
+    /** Whether {@link #quantize} writes this type (some types are only read). */
+    default boolean writes() { return true; }
 
     /** Quantizes n floats (a multiple of the block size) from src[srcOff..] into dst at byte offset dstOff. */
     void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff);
@@ -30,11 +35,22 @@ public sealed interface BlockCodec permits F32Codec, F16Codec, BF16Codec, Q8_0Co
             case Q8_0 -> Q8_0Codec.INSTANCE;
             case Q4_0 -> Q4_0Codec.INSTANCE;
             case Q4_1 -> Q4_1Codec.INSTANCE;
+            case Q5_0 -> Q5_0Codec.INSTANCE;
+            case Q5_1 -> Q5_1Codec.INSTANCE;
             case Q4_K -> Q4_KCodec.INSTANCE;
             case Q6_K -> Q6_KCodec.INSTANCE;
-            default -> throw new IllegalArgumentException("no codec for tensor type " + t
-                    + " (SpecLab reads and writes F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q6_K)");
+            case Q2_K -> ReadOnlyCodecs.Q2_K.INSTANCE;
+            case Q3_K -> ReadOnlyCodecs.Q3_K.INSTANCE;
+            case Q5_K -> ReadOnlyCodecs.Q5_K.INSTANCE;
+            case IQ4_NL -> ReadOnlyCodecs.IQ4_NL.INSTANCE;
+            case IQ4_XS -> ReadOnlyCodecs.IQ4_XS.INSTANCE;
+            default -> throw new IllegalArgumentException("no codec for tensor type " + t + " (SpecLab reads " + readable() + ")");
         };
+    }
+
+    /** The types SpecLab reads, for messages: "F32, F16, …". */
+    static String readable() {
+        return "F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS";
     }
 
     /** ggml's nearest_int: round to nearest, ties to even, through the float magic number 1.5·2^23. */

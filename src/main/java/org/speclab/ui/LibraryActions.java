@@ -22,22 +22,10 @@ import org.speclab.library.ModelEntry;
 final class LibraryActions {
     private LibraryActions() {}
 
-    /** Bits per weight of each type, for the size estimate shown before quantizing. */
-    static double bitsPerWeight(QuantType t) {
-        return switch (t) {
-            case Q8_0 -> 8.5;
-            case Q4_0 -> 4.5;
-            case Q4_1 -> 5.0;
-            case Q4_K -> 4.5;
-            case Q6_K -> 6.5625;
-            case Q4_K_M -> 4.85;
-        };
-    }
-
     static void quantize(LibraryView v, ModelEntry m) {
         Lab lab = v.lab();
         List<String> choices = Stream.of(QuantType.values())
-                .map(t -> lab.t("library.quantize.estimate", t, Formats.bytes((long) (m.parameters() * bitsPerWeight(t) / 8)))).toList();
+                .map(t -> lab.t("library.quantize.estimate", t, Formats.bytes((long) (m.parameters() * t.bitsPerWeight() / 8)))).toList();
         ChoiceDialog<String> d = new ChoiceDialog<>(choices.getFirst(), choices);
         d.setHeaderText(lab.t("library.quantize.title", m.name()));
         d.initOwner(v.owner());

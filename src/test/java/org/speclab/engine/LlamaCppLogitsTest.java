@@ -26,7 +26,9 @@ class LlamaCppLogitsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"llama-F32", "llama-F16", "llama-Q8_0", "llama-Q4_0", "llama-Q4_1", "llama-Q4_K_M", "llama-Q6_K",
+            "llama-Q5_0", "llama-Q5_1", "llama-Q2_K", "llama-Q3_K_M", "llama-Q5_K_M", "llama-IQ4_NL", "llama-IQ4_XS",
             "qwen2-F32", "qwen2-F16", "qwen2-Q8_0", "qwen2-Q4_0", "qwen2-Q4_1", "qwen2-Q4_K_M", "qwen2-Q6_K",
+            "qwen2-Q5_0", "qwen2-Q5_1", "qwen2-Q2_K", "qwen2-Q3_K_M", "qwen2-Q5_K_M", "qwen2-IQ4_NL", "qwen2-IQ4_XS",
             "phi3-F32", "phi3-F16", "gemma2-F32", "gemma2-F16"})
     void matchesLlamaCpp(String stem) throws Exception {
         Path gguf = SharedFiles.require("reference/arch/" + stem + ".gguf");

@@ -43,6 +43,13 @@ class QuantizeJobTest {
         }
         // stories260K's feed-forward is 172 wide: those rows cannot hold 32- or 256-element blocks
         assertTrue(r.fallbacks().stream().anyMatch(p -> p.name().endsWith("ffn_down.weight") && p.type() == GgmlType.F16), r.fallbacks().toString());
+        if (type.base == GgmlType.Q4_K) {
+            // 64-wide rows cannot hold Q4_K's 256-element super-blocks: llama.cpp writes Q5_0 instead
+            assertTrue(r.fallbacks().stream().anyMatch(p -> p.name().equals("blk.0.attn_q.weight") && p.type() == GgmlType.Q5_0), r.fallbacks().toString());
+        }
+        try (GgufFile g = GgufFile.open(out)) {
+            assertEquals((long) type.fileType, g.metadata().get("general.file_type").asLong(), "llama.cpp's file type number");
+        }
         QualityReport q = r.quality();
         assertTrue(Files.exists(QualityReport.pathFor(out)));
         assertTrue(q.positions() > 20);
@@ -112,6 +119,9 @@ class QuantizeJobTest {
     void seedNamesMapOntoGgufTypes() {
         assertEquals(QuantType.Q8_0, QuantType.parse("int8"));
         assertEquals(QuantType.Q4_1, QuantType.parse("int4.g32"));
+        // every choice is in the CLI's help
+        String help = CliRun.of("quantize", "--help").out();
+        for (QuantType t : QuantType.values()) assertTrue(help.contains(t.name().toLowerCase(java.util.Locale.ROOT)), t + " missing from: " + help);
         assertEquals(QuantType.Q4_K_M, QuantType.parse("Q4_K_M"));
     }
 }

@@ -61,7 +61,10 @@ class QuantCodecTest {
             "Q4_0, 4608, 7be12cab8a0b2d7a, 0.144386555",
             "Q4_1, 5120, 63cc169132ba3a7d, 0.139433105",
             "Q4_K, 4608, dca6e79510eb4041, 0.125269508",
-            "Q6_K, 6720, 52a46be01d8af341, 0.0423368158"})
+            "Q6_K, 6720, 52a46be01d8af341, 0.0423368158",
+            // ggml c392e509
+            "Q5_0, 5632, a3287b99a8cc8afa, 0.111548307",
+            "Q5_1, 6144, 205af9412f1ddf12, 0.0657848951"})
     void sameBytesAsGgml(GgmlType type, int bytes, String digest, double rmse) {
         float[] x = harnessInput();
         BlockCodec codec = BlockCodec.of(type);
@@ -74,6 +77,37 @@ class QuantCodecTest {
             double se = 0;
             for (int i = 0; i < x.length; i++) se += (back[i] - x[i]) * (double) (back[i] - x[i]);
             assertEquals(rmse, Math.sqrt(se / x.length), rmse * 1e-6);
+        }
+    }
+
+    /**
+     * Tensors of the reference pack (written by llama-quantize) dequantized: the float32 bytes must be
+     * those of ggml's own {@code dequantize_row_*} (fnv1a digests from ggml c392e509, computed outside
+     * this repository), including the types SpecLab reads but does not write.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({
+            "llama-Q5_0, blk.0.ffn_gate.weight, Q5_0, 471c3eff4c508447",
+            "llama-Q5_1, blk.0.ffn_gate.weight, Q5_1, ac92493df10e146b",
+            "llama-Q2_K, blk.0.ffn_gate.weight, Q2_K, 1e628f6d6a953fc8",
+            "llama-Q2_K, blk.0.attn_v.weight, Q3_K, 7f690229edef1c86",
+            "llama-Q3_K_M, blk.0.attn_q.weight, Q3_K, 03cab3b9f1291294",
+            "llama-Q3_K_M, blk.0.ffn_gate.weight, Q3_K, 06efc74a6c9f7604",
+            "llama-Q3_K_M, blk.0.ffn_down.weight, Q4_K, f129c0795959c960",
+            "llama-Q3_K_M, blk.0.attn_v.weight, Q5_K, 67b3e1d57f532b7e",
+            "llama-Q5_K_M, blk.0.ffn_gate.weight, Q5_K, ecb8179e23b74530",
+            "llama-IQ4_NL, blk.0.ffn_gate.weight, IQ4_NL, 43c317799fec68c6",
+            "llama-IQ4_XS, blk.0.ffn_gate.weight, IQ4_XS, 4c32ca61003b804f"})
+    void dequantizesAsGgml(String file, String tensor, GgmlType type, String digest) {
+        try (org.speclab.model.ModelFile f = org.speclab.format.ModelFiles.open(org.speclab.SharedFiles.require("reference/arch/" + file + ".gguf"), null)) {
+            org.speclab.model.Tensor t = f.tensor(tensor);
+            assertEquals(type, t.type());
+            int n = Math.toIntExact(t.info().elementCount());
+            float[] y = new float[n];
+            BlockCodec.of(type).dequantize(t.data(), 0, y, 0, n);
+            ByteBuffer b = ByteBuffer.allocate(4 * n).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            for (float v : y) b.putFloat(v);
+            assertEquals(Long.parseUnsignedLong(digest, 16), fnv1a(b.array()), file + " " + tensor + ": not ggml's floats");
         }
     }
 

@@ -97,8 +97,13 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
             case Q4_K -> VectorDot.LANES == 16 ? new KQuant(d, rows, cols, BlockCodec.of(t.type())) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::q4_kRow));
             case Q6_K -> VectorDot.LANES == 16 ? new KQuant(d, rows, cols, BlockCodec.of(t.type())) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::q6_kRow));
             case Q4_1 -> VectorDot.LANES == 16 ? new Q4_1(d, rows, cols) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::q4_1Row));
+            // the other types SpecLab reads: each row dequantized by its codec, then the dense kernels
+            case Q5_0, Q5_1, Q2_K, Q3_K, Q5_K, IQ4_NL, IQ4_XS -> {
+                BlockCodec codec = BlockCodec.of(t.type());
+                yield new Quantized(d, rows, cols, codec, (w, off, out, n) -> codec.dequantize(w, off, out, 0, n));
+            }
             default -> throw new EngineException("tensor " + t.name() + ": weight type " + t.type()
-                    + " is not supported by the CPU engine (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q6_K)");
+                    + " is not supported by the CPU engine (supported: " + BlockCodec.readable() + ")");
         };
     }
 
