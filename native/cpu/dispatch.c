@@ -16,6 +16,10 @@
                               int64_t, int32_t, float *, int64_t);                   \
     void sl_matmul_q4_1_##isa(const uint8_t *, int64_t, int32_t, int32_t, const uint8_t *, int64_t, \
                               int64_t, int32_t, float *, int64_t);                   \
+    void sl_matmul_q5_0_##isa(const uint8_t *, int64_t, int32_t, int32_t, const uint8_t *, int64_t, \
+                              int64_t, int32_t, float *, int64_t);                   \
+    void sl_matmul_q5_k_##isa(const uint8_t *, int64_t, int32_t, int32_t, const uint8_t *, int64_t, \
+                              int64_t, int32_t, float *, int64_t);                   \
     void sl_matmul_q4_k_##isa(const uint8_t *, int64_t, int32_t, int32_t, const uint8_t *, int64_t, \
                               int64_t, int32_t, float *, int64_t);                   \
     void sl_matmul_q6_k_##isa(const uint8_t *, int64_t, int32_t, int32_t, const uint8_t *, int64_t, \
@@ -46,7 +50,7 @@ void sl_quantize(int32_t level, const float *x, int64_t cap, int64_t n, uint8_t 
     else sl_quantize_avx2(x, cap, n, act);
 }
 
-/* ggml type ids: F16 1, Q4_0 2, Q4_1 3, Q8_0 8, Q4_K 12, Q6_K 14. Returns 0, or -1 for a type without kernels. */
+/* ggml type ids: F16 1, Q4_0 2, Q4_1 3, Q5_0 6, Q8_0 8, Q4_K 12, Q5_K 13, Q6_K 14. Returns 0, or -1 for a type without kernels. */
 /* out[p · out_stride + r] = row r · position p for from ≤ r < to and p < t; act holds cap values, n per position. */
 int sl_matmul(int32_t level, int32_t type, const uint8_t *w, int64_t row_bytes, int32_t from, int32_t to, const uint8_t *act,
               int64_t cap, int64_t n, int32_t t, float *out, int64_t out_stride) {
@@ -56,8 +60,10 @@ int sl_matmul(int32_t level, int32_t type, const uint8_t *w, int64_t row_bytes, 
         case 1: f = v ? sl_matmul_f16_vnni : sl_matmul_f16_avx2; break; /* act: the float32 activations */
         case 2: f = v ? sl_matmul_q4_0_vnni : sl_matmul_q4_0_avx2; break;
         case 3: f = v ? sl_matmul_q4_1_vnni : sl_matmul_q4_1_avx2; break;
+        case 6: f = v ? sl_matmul_q5_0_vnni : sl_matmul_q5_0_avx2; break;
         case 8: f = v ? sl_matmul_q8_0_vnni : sl_matmul_q8_0_avx2; break;
         case 12: f = v ? sl_matmul_q4_k_vnni : sl_matmul_q4_k_avx2; break;
+        case 13: f = v ? sl_matmul_q5_k_vnni : sl_matmul_q5_k_avx2; break;
         case 14: f = v ? sl_matmul_q6_k_vnni : sl_matmul_q6_k_avx2; break;
         default: return -1;
     }

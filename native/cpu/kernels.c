@@ -327,6 +327,48 @@ INLINE void row_q4_0(const uint8_t *w, const act_t *a, int np, float *res) {
     for (int p = 0; p < np; p++) res[p] = hsum(acc[p]) + tail[p];
 }
 
+/* 32 bits as 32 bytes: byte j is 0xFF where bit j is set (each byte picks its bit, compares all-ones). */
+INLINE __m256i bits32(const uint8_t *p) {
+    uint32_t x;
+    memcpy(&x, p, 4);
+    __m256i bytes = _mm256_shuffle_epi8(_mm256_set1_epi32((int) x),
+                                        _mm256_setr_epi64x(0, 0x0101010101010101LL, 0x0202020202020202LL, 0x0303030303030303LL));
+    bytes = _mm256_or_si256(bytes, _mm256_set1_epi64x(0x7fbfdfeff7fbfdfeLL));
+    return _mm256_cmpeq_epi8(bytes, _mm256_set1_epi64x(-1));
+}
+
+/* Q5_0: {f16 d; u8 qh[4]; u8 qs[16]}, w = (q − 16)·d with q = nibble + 16·(bit j of qh):
+ * Σ (q − 16)·x = Σ q·x − 16·Σ x */
+INLINE __m256i q5_0_codes(const uint8_t *blk) {
+    return _mm256_or_si256(nibbles32(blk + 6), _mm256_and_si256(bits32(blk + 2), _mm256_set1_epi8(0x10)));
+}
+
+INLINE void row_q5_0(const uint8_t *w, const act_t *a, int np, float *res) {
+    int64_t nb = a->nb, b = 0;
+    __m256 acc[MAXP] = ZERO4;
+    float tail[MAXP] = {0, 0, 0, 0, 0};
+    for (; b + 8 <= nb; b += 8) {
+        __m256i q[8];
+        for (int i = 0; i < 8; i++) q[i] = q5_0_codes(w + 22 * (b + i));
+        __m256 dw = f16x8(w + 22 * b, 22);
+        for (int p = 0; p < np; p++) {
+            __m256i l[8];
+            for (int i = 0; i < 8; i++) l[i] = dot_u8s8(_mm256_setzero_si256(), q[i], load(X(p, b + i)));
+            __m256i sums = _mm256_sub_epi32(sum8(l), _mm256_slli_epi32(load(a->s32 + p * nb + b), 4));
+            acc[p] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), _mm256_mul_ps(dw, _mm256_loadu_ps(a->d + p * nb + b)), acc[p]);
+        }
+    }
+    for (; b < nb; b++) {
+        __m256i q = q5_0_codes(w + 22 * b);
+        float dw = f16(w + 22 * b);
+        for (int p = 0; p < np; p++) {
+            int32_t sum = isum(dot_u8s8(_mm256_setzero_si256(), q, load(X(p, b)))) - 16 * a->s32[p * nb + b];
+            tail[p] += (float) sum * (dw * a->d[p * nb + b]);
+        }
+    }
+    for (int p = 0; p < np; p++) res[p] = hsum(acc[p]) + tail[p];
+}
+
 /* Q4_1: {f16 d; f16 m; u8 qs[16]}, w = nibble·d + m: Σ w·x = d·dx·Σ q·x + m·(dx·Σ x) */
 INLINE void row_q4_1(const uint8_t *w, const act_t *a, int np, float *res) {
     int64_t nb = a->nb, b = 0;
@@ -383,6 +425,35 @@ INLINE void row_q4_k(const uint8_t *w, const act_t *a, int np, float *res) {
             __m256i raw = load(blk + 16 + 32 * i);
             q[2 * i] = _mm256_and_si256(raw, _mm256_set1_epi8(0x0F));
             q[2 * i + 1] = _mm256_and_si256(_mm256_srli_epi16(raw, 4), _mm256_set1_epi8(0x0F));
+        }
+        int64_t b = 8 * sb;
+        for (int p = 0; p < np; p++) {
+            __m256i l[8];
+            for (int i = 0; i < 8; i++) l[i] = dot_u8s8(_mm256_setzero_si256(), q[i], load(X(p, b + i)));
+            acc[p] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum8(l)), _mm256_mul_ps(ds, _mm256_loadu_ps(a->d + p * nb + b)), acc[p]);
+            mins[p] = _mm256_fmadd_ps(dm, _mm256_loadu_ps(a->ms + p * nb + b), mins[p]);
+        }
+    }
+    for (int p = 0; p < np; p++) res[p] = hsum(acc[p]) - hsum(mins[p]);
+}
+
+/* Q5_K: super-blocks of 256 {f16 d; f16 dmin; u8 scales[12]; u8 qh[32]; u8 qs[128]}: Q4_K's groups, scales
+ * and mins, each code's fifth bit in qh (group g: bit g of qh[l] for its l-th weight). */
+INLINE void row_q5_k(const uint8_t *w, const act_t *a, int np, float *res) {
+    int64_t nb = a->nb, nsb = a->n / 256;
+    const __m256i m4 = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
+    __m256 acc[MAXP] = ZERO4, mins[MAXP] = ZERO4;
+    for (int64_t sb = 0; sb < nsb; sb++) {
+        const uint8_t *blk = w + 176 * sb;
+        __m256 ds, dm;
+        scales_k4(blk, &ds, &dm);
+        __m256i hbits = load(blk + 16), q[8];
+        for (int i = 0; i < 4; i++) {
+            __m256i raw = load(blk + 48 + 32 * i);
+            __m256i h0 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hbits, 2 * i), one), 4);
+            __m256i h1 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hbits, 2 * i + 1), one), 4);
+            q[2 * i] = _mm256_or_si256(_mm256_and_si256(raw, m4), h0);
+            q[2 * i + 1] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(raw, 4), m4), h1);
         }
         int64_t b = 8 * sb;
         for (int p = 0; p < np; p++) {
@@ -626,6 +697,8 @@ INLINE void rowt_q8_0(const uint8_t *w, const tact_t *a, int64_t n, float *res) 
 MATMUL_T(q8_0, row_q8_0, rowt_q8_0)
 MATMUL_T(q4_0, row_q4_0, rowt_q4_0)
 MATMUL(q4_1, row_q4_1)
+MATMUL(q5_0, row_q5_0)
+MATMUL(q5_k, row_q5_k)
 MATMUL(q4_k, row_q4_k)
 MATMUL(q6_k, row_q6_k)
 

@@ -10,9 +10,9 @@ import org.speclab.gguf.GgmlType;
  */
 public enum QuantType {
     Q8_0(GgmlType.Q8_0, 7), Q4_0(GgmlType.Q4_0, 2), Q4_1(GgmlType.Q4_1, 3), Q5_0(GgmlType.Q5_0, 8), Q5_1(GgmlType.Q5_1, 9),
-    Q4_K(GgmlType.Q4_K, 14 /* MOSTLY_Q4_K_S: every block Q4_K */), Q6_K(GgmlType.Q6_K, 18),
-    /** llama.cpp's mix: Q4_K, with Q6_K for the output and for attn_v / ffn_down on the layers that matter most. */
-    Q4_K_M(GgmlType.Q4_K, 15);
+    Q4_K(GgmlType.Q4_K, 14 /* MOSTLY_Q4_K_S: every block Q4_K */), Q5_K(GgmlType.Q5_K, 16 /* MOSTLY_Q5_K_S */), Q6_K(GgmlType.Q6_K, 18),
+    /** llama.cpp's mixes: Q4_K (Q5_K), with Q6_K for the output and for attn_v / ffn_down on the layers that matter most. */
+    Q4_K_M(GgmlType.Q4_K, 15), Q5_K_M(GgmlType.Q5_K, 17);
 
     public final GgmlType base;
     /** llama.cpp's llama_ftype number. */
@@ -23,14 +23,17 @@ public enum QuantType {
         this.fileType = fileType;
     }
 
+    /** Whether this is a mix of types (the K_M presets) rather than one type. */
+    public boolean isMix() { return this == Q4_K_M || this == Q5_K_M; }
+
     /** Bits per weight of the file's matrices: the block type's, or the mix's typical figure. */
     public double bitsPerWeight() {
-        return this == Q4_K_M ? 4.85 : base.typeSize * 8.0 / base.blockSize;
+        return this == Q4_K_M ? 4.85 : this == Q5_K_M ? 5.69 : base.typeSize * 8.0 / base.blockSize;
     }
 
     /** The single-type choice writing {@code t}, or null. */
     public static QuantType of(GgmlType t) {
-        for (QuantType q : values()) if (q.base == t && q != Q4_K_M) return q;
+        for (QuantType q : values()) if (q.base == t && !q.isMix()) return q;
         return null;
     }
 

@@ -67,7 +67,7 @@ public record QuantizeJob(Path input, Path output, QuantType type, boolean overw
                 continue;
             }
             long cols = t.shape()[0];
-            GgmlType want = type == QuantType.Q4_K_M ? QuantPreset.q4kmTypeFor(t.name(), layerOf(t.name()), c.layers()) : type.base;
+            GgmlType want = type.isMix() ? QuantPreset.kmTypeFor(type.base, t.name(), layerOf(t.name()), c.layers()) : type.base;
             boolean classifier = t.name().equals("output.weight") || (c.tiedClassifier() && t.name().equals("token_embd.weight"));
             if (classifier) {
                 // llama.cpp gives the classifier more bits: Q6_K, or Q8_0 when asked for or when rows are not 256-multiples

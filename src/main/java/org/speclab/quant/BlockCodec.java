@@ -11,7 +11,7 @@ import org.speclab.gguf.GgmlType;
  * importance matrix is given), so Q8_0, Q4_0 and Q4_1 produce llama.cpp's bytes.
  */
 public sealed interface BlockCodec permits F32Codec, F16Codec, BF16Codec, Q8_0Codec, Q4_0Codec, Q4_1Codec, Q5_0Codec, Q5_1Codec,
-        Q4_KCodec, Q6_KCodec, ReadOnlyCodecs.Q2_K, ReadOnlyCodecs.Q3_K, ReadOnlyCodecs.Q5_K, ReadOnlyCodecs.IQ4_NL, ReadOnlyCodecs.IQ4_XS {
+        Q4_KCodec, Q5_KCodec, Q6_KCodec, ReadOnlyCodecs.Q2_K, ReadOnlyCodecs.Q3_K, ReadOnlyCodecs.IQ4_NL, ReadOnlyCodecs.IQ4_XS {
     ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -41,7 +41,7 @@ public sealed interface BlockCodec permits F32Codec, F16Codec, BF16Codec, Q8_0Co
             case Q6_K -> Q6_KCodec.INSTANCE;
             case Q2_K -> ReadOnlyCodecs.Q2_K.INSTANCE;
             case Q3_K -> ReadOnlyCodecs.Q3_K.INSTANCE;
-            case Q5_K -> ReadOnlyCodecs.Q5_K.INSTANCE;
+            case Q5_K -> Q5_KCodec.INSTANCE;
             case IQ4_NL -> ReadOnlyCodecs.IQ4_NL.INSTANCE;
             case IQ4_XS -> ReadOnlyCodecs.IQ4_XS.INSTANCE;
             default -> throw new IllegalArgumentException("no codec for tensor type " + t + " (SpecLab reads " + readable() + ")");

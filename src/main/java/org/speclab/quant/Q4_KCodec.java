@@ -47,21 +47,7 @@ public final class Q4_KCodec implements BlockCodec {
                 if (scales[j] > maxScale) maxScale = scales[j];
                 if (mins[j] > maxMin) maxMin = mins[j];
             }
-            float invScale = maxScale > 0 ? 63f / maxScale : 0f;
-            float invMin = maxMin > 0 ? 63f / maxMin : 0f;
-            java.util.Arrays.fill(packed, (byte) 0);
-            for (int j = 0; j < 8; j++) {
-                int ls = Math.min(63, BlockCodec.nearestInt(invScale * scales[j]) & 0xff);
-                int lm = Math.min(63, BlockCodec.nearestInt(invMin * mins[j]) & 0xff);
-                if (j < 4) {
-                    packed[j] = (byte) ls;
-                    packed[j + 4] = (byte) lm;
-                } else {
-                    packed[j + 4] = (byte) ((ls & 0xF) | ((lm & 0xF) << 4));
-                    packed[j - 4] |= (byte) ((ls >>> 4) << 6);
-                    packed[j] |= (byte) ((lm >>> 4) << 6);
-                }
-            }
+            packScales(scales, mins, maxScale, maxMin, packed);
             BlockCodec.putHalf(dst, o, maxScale / 63f);
             BlockCodec.putHalf(dst, o + 2, maxMin / 63f);
             MemorySegment.copy(packed, 0, dst, ValueLayout.JAVA_BYTE, o + 4, 12);
@@ -80,6 +66,25 @@ public final class Q4_KCodec implements BlockCodec {
                 for (int l = 0; l < 32; l++) {
                     dst.set(ValueLayout.JAVA_BYTE, o + 16 + q + l, (byte) (levels[j + l] | (levels[j + l + 32] << 4)));
                 }
+            }
+        }
+    }
+
+    /** The eight groups' scales and mins as 6-bit integers relative to the largest, packed in ggml's 12 bytes. */
+    static void packScales(float[] scales, float[] mins, float maxScale, float maxMin, byte[] packed) {
+        float invScale = maxScale > 0 ? 63f / maxScale : 0f;
+        float invMin = maxMin > 0 ? 63f / maxMin : 0f;
+        java.util.Arrays.fill(packed, (byte) 0);
+        for (int j = 0; j < 8; j++) {
+            int ls = Math.min(63, BlockCodec.nearestInt(invScale * scales[j]) & 0xff);
+            int lm = Math.min(63, BlockCodec.nearestInt(invMin * mins[j]) & 0xff);
+            if (j < 4) {
+                packed[j] = (byte) ls;
+                packed[j + 4] = (byte) lm;
+            } else {
+                packed[j + 4] = (byte) ((ls & 0xF) | ((lm & 0xF) << 4));
+                packed[j - 4] |= (byte) ((ls >>> 4) << 6);
+                packed[j] |= (byte) ((lm >>> 4) << 6);
             }
         }
     }

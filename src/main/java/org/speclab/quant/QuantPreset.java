@@ -3,11 +3,12 @@ package org.speclab.quant;
 import org.speclab.gguf.GgmlType;
 
 /**
- * llama.cpp's Q4_K_M mix for Llama models (llama-quant.cpp, llama_tensor_get_type): everything
- * Q4_K, except attn_v and ffn_down on the layers where more bits matter most — the first and last
- * eighth of the layers and every third one in between ("use_more_bits") — which get Q6_K. The
- * classifier's Q6_K is decided by the caller for every preset alike. (llama.cpp also lifts a 70B
- * model's attn_v to Q5_K, a type SpecLab does not write; those stay Q4_K or Q6_K here.)
+ * llama.cpp's K_M mixes (llama-quant.cpp, llama_tensor_get_type): every matrix in the preset's type
+ * (Q4_K or Q5_K), except attn_v and ffn_down on the layers where more bits matter most — the first
+ * and last eighth of the layers and every third one in between ("use_more_bits") — which get Q6_K,
+ * and a fused attn_qkv (Phi-3), which gets one step more (Q5_K, or Q6_K). The classifier's Q6_K is
+ * decided by the caller for every preset alike. (llama.cpp also lifts a 70B model's Q4_K attn_v to
+ * Q5_K; that rule is not applied here.)
  */
 public final class QuantPreset {
     private QuantPreset() {}
@@ -16,9 +17,17 @@ public final class QuantPreset {
         return layer < layers / 8 || layer >= 7 * layers / 8 || (layer - layers / 8) % 3 == 2;
     }
 
-    /** @param layer the block index of the tensor, or -1 for tensors outside the blocks */
-    public static GgmlType q4kmTypeFor(String tensorName, int layer, int layerCount) {
+    /**
+     * @param base  the preset's type: Q4_K for Q4_K_M, Q5_K for Q5_K_M
+     * @param layer the block index of the tensor, or -1 for tensors outside the blocks
+     */
+    public static GgmlType kmTypeFor(GgmlType base, String tensorName, int layer, int layerCount) {
+        if (layer >= 0 && tensorName.endsWith("attn_qkv.weight")) return base == GgmlType.Q4_K ? GgmlType.Q5_K : GgmlType.Q6_K;
         boolean bump = layer >= 0 && (tensorName.endsWith("attn_v.weight") || tensorName.endsWith("ffn_down.weight"));
-        return bump && useMoreBits(layer, layerCount) ? GgmlType.Q6_K : GgmlType.Q4_K;
+        return bump && useMoreBits(layer, layerCount) ? GgmlType.Q6_K : base;
+    }
+
+    public static GgmlType q4kmTypeFor(String tensorName, int layer, int layerCount) {
+        return kmTypeFor(GgmlType.Q4_K, tensorName, layer, layerCount);
     }
 }

@@ -5,7 +5,7 @@ import java.lang.foreign.ValueLayout;
 import org.speclab.gguf.GgmlType;
 
 /**
- * The weight types SpecLab reads but does not write (llama.cpp's Q2_K, Q3_K, Q5_K, IQ4_NL, IQ4_XS,
+ * The weight types SpecLab reads but does not write (llama.cpp's Q2_K, Q3_K, IQ4_NL, IQ4_XS,
  * found in the files people download): each dequantizes exactly as ggml's {@code dequantize_row_*}
  * does. {@code quantize} refuses: {@code QuantType} offers none of them.
  */
@@ -106,45 +106,6 @@ final class ReadOnlyCodecs {
                             }
                         }
                     }
-                }
-            }
-        }
-    }
-
-    /**
-     * Q5_K: super-blocks of 256, {f16 d; f16 dmin; u8 scales[12]; u8 qh[32]; u8 qs[128]}; Q4_K's groups,
-     * scales and mins, each code's fifth bit in qh; x = d·scale·q − dmin·min, q in 0..31.
-     */
-    static final class Q5_K implements BlockCodec {
-        static final Q5_K INSTANCE = new Q5_K();
-
-        @Override
-        public GgmlType type() { return GgmlType.Q5_K; }
-
-        @Override
-        public boolean writes() { return false; }
-
-        @Override
-        public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) { throw refuse(type()); }
-
-        @Override
-        public void dequantize(MemorySegment src, long srcOff, float[] y, int off, int n) {
-            byte[] packed = new byte[12];
-            int[] sm = new int[2];
-            int k = off;
-            for (int b = 0; b < n / 256; b++) {
-                long o = srcOff + 176L * b;
-                float d = BlockCodec.half(src, o), min = BlockCodec.half(src, o + 2);
-                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, o + 4, packed, 0, 12);
-                long qh = o + 16, ql = o + 48;
-                int u1 = 1, u2 = 2;
-                for (int g = 0; g < 8; g += 2, ql += 32, u1 <<= 2, u2 <<= 2) {
-                    Q4_KCodec.scaleMin(g, packed, sm);
-                    float d1 = d * sm[0], m1 = min * sm[1];
-                    Q4_KCodec.scaleMin(g + 1, packed, sm);
-                    float d2 = d * sm[0], m2 = min * sm[1];
-                    for (int l = 0; l < 32; l++) y[k++] = d1 * ((u(src, ql + l) & 0xF) + ((u(src, qh + l) & u1) != 0 ? 16 : 0)) - m1;
-                    for (int l = 0; l < 32; l++) y[k++] = d2 * ((u(src, ql + l) >>> 4) + ((u(src, qh + l) & u2) != 0 ? 16 : 0)) - m2;
                 }
             }
         }

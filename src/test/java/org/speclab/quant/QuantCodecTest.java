@@ -64,7 +64,8 @@ class QuantCodecTest {
             "Q6_K, 6720, 52a46be01d8af341, 0.0423368158",
             // ggml c392e509
             "Q5_0, 5632, a3287b99a8cc8afa, 0.111548307",
-            "Q5_1, 6144, 205af9412f1ddf12, 0.0657848951"})
+            "Q5_1, 6144, 205af9412f1ddf12, 0.0657848951",
+            "Q5_K, 5632, 49023123fbb761af, 0.0631800141"})
     void sameBytesAsGgml(GgmlType type, int bytes, String digest, double rmse) {
         float[] x = harnessInput();
         BlockCodec codec = BlockCodec.of(type);
@@ -266,5 +267,10 @@ class QuantCodecTest {
         assertEquals(GgmlType.Q4_K, QuantPreset.q4kmTypeFor("blk.5.attn_q.weight", 5, n));
         assertEquals(GgmlType.Q6_K, QuantPreset.q4kmTypeFor("blk.0.ffn_down.weight", 0, n));
         assertEquals(GgmlType.Q4_K, QuantPreset.q4kmTypeFor("blk.4.ffn_down.weight", 4, n));
+        // Q5_K_M: the same layers, from Q5_K; a fused attn_qkv one step up in either mix
+        assertEquals(GgmlType.Q6_K, QuantPreset.kmTypeFor(GgmlType.Q5_K, "blk.6.attn_v.weight", 6, n));
+        assertEquals(GgmlType.Q5_K, QuantPreset.kmTypeFor(GgmlType.Q5_K, "blk.7.attn_v.weight", 7, n));
+        assertEquals(GgmlType.Q5_K, QuantPreset.kmTypeFor(GgmlType.Q4_K, "blk.7.attn_qkv.weight", 7, n));
+        assertEquals(GgmlType.Q6_K, QuantPreset.kmTypeFor(GgmlType.Q5_K, "blk.7.attn_qkv.weight", 7, n));
     }
 }

@@ -53,8 +53,8 @@ final class NativeKernels {
     static boolean handles(GgmlType type, long cols) {
         return switch (type) {
             case F16 -> cols % 8 == 0;
-            case Q8_0, Q4_0, Q4_1 -> cols % 32 == 0;
-            case Q4_K, Q6_K -> cols % 256 == 0;
+            case Q8_0, Q4_0, Q4_1, Q5_0 -> cols % 32 == 0;
+            case Q4_K, Q5_K, Q6_K -> cols % 256 == 0;
             default -> false;
         };
     }
@@ -141,7 +141,7 @@ final class NativeKernels {
             if (best < 1) return new Loaded(h, null, "Java Vector API kernels (this CPU has neither AVX2 nor AVX-512 VNNI)");
             // -Dspeclab.native.isa=avx2: the AVX2 kernels on an AVX-512 machine (to measure what AVX2 desktops get)
             NativeKernels k = new NativeKernels(h, "avx2".equals(System.getProperty("speclab.native.isa")) ? 1 : best);
-            return new Loaded(h, k, "native " + k.instructionSet() + " kernels for F16, Q8_0, Q4_0, Q4_1, Q4_K, Q6_K");
+            return new Loaded(h, k, "native " + k.instructionSet() + " kernels for F16, Q8_0, Q4_0, Q4_1, Q5_0, Q4_K, Q5_K, Q6_K");
         } catch (Throwable e) {
             return new Loaded(null, null, "Java Vector API kernels (native kernels did not load: " + e.getMessage() + ")");
         }

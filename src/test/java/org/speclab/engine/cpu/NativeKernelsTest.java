@@ -71,7 +71,7 @@ class NativeKernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"F16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
     void exactActivationsGiveTheFloatProductOfTheDequantizedWeights(GgmlType type) {
         NativeKernels k = kernels();
         int cols = cols(type), rows = 24;
@@ -88,7 +88,7 @@ class NativeKernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"F16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
     void closeToTheFloatProductOnAnyActivations(GgmlType type) {
         NativeKernels k = kernels();
         int cols = cols(type), rows = 16;
@@ -115,7 +115,7 @@ class NativeKernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"F16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
     void aPositionsResultDoesNotDependOnTheBatchOrTheRows(GgmlType type) {
         NativeKernels k = kernels();
         int cols = cols(type), rows = 13;
@@ -136,7 +136,7 @@ class NativeKernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"F16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
     void avx2AndAvx512VnniGiveTheSameBits(GgmlType type) {
         NativeKernels best = kernels(), avx2 = NativeKernels.avx2();
         Assumptions.assumeTrue(best.instructionSet().equals("AVX-512 VNNI") && avx2 != null, "this CPU has no AVX-512 VNNI to compare with AVX2");
