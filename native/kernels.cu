@@ -268,11 +268,11 @@ extern "C" __global__ void __launch_bounds__(BLOCK) rmsnorm(const float* x, cons
 // arguments: a decode step's launches are then the same every step, and the host can record them
 // once as a CUDA graph and replay it.
 
-// Rotates pairs (2i, 2i+1) of each head's first ropeDim values, as CpuTransformer.rope does, with
-// the angle's cos/sin taken from a table the host computes like the CPU engine (Java's Math.cos).
-// grid: T positions; the table row is position *start + t.
+// Rotates pairs of each head's first ropeDim values, as CpuTransformer.rope does: (2i, 2i+1), or with
+// neox (i, i + ropeDim/2); the angle's cos/sin taken from a table the host computes like the CPU
+// engine (Java's Math.cos). grid: T positions; the table row is position *start + t.
 extern "C" __global__ void rope(float* q, float* k, const float* cosT, const float* sinT, const int* start,
-                                int heads, int kvHeads, int headDim, int ropeDim) {
+                                int heads, int kvHeads, int headDim, int ropeDim, int neox) {
     int t = blockIdx.x, n = ropeDim / 2, startPos = *start;
     const float* c = cosT + (long long)(startPos + t) * n;
     const float* s = sinT + (long long)(startPos + t) * n;
@@ -280,9 +280,10 @@ extern "C" __global__ void rope(float* q, float* k, const float* cosT, const flo
         int h = p / n, i = p % n;
         float* v = h < heads ? q + (long long)t * heads * headDim + h * headDim
                              : k + (long long)t * kvHeads * headDim + (h - heads) * headDim;
-        float v0 = v[2 * i], v1 = v[2 * i + 1], fc = c[i], fs = s[i];
-        v[2 * i] = __fsub_rn(__fmul_rn(v0, fc), __fmul_rn(v1, fs));
-        v[2 * i + 1] = __fadd_rn(__fmul_rn(v0, fs), __fmul_rn(v1, fc));
+        int i0 = neox ? i : 2 * i, i1 = neox ? i + n : 2 * i + 1;
+        float v0 = v[i0], v1 = v[i1], fc = c[i], fs = s[i];
+        v[i0] = __fsub_rn(__fmul_rn(v0, fc), __fmul_rn(v1, fs));
+        v[i1] = __fadd_rn(__fmul_rn(v0, fs), __fmul_rn(v1, fc));
     }
 }
 
@@ -298,39 +299,43 @@ extern "C" __global__ void kv_store(const float* k, const float* v, float* keys,
 }
 
 // Causal grouped-query attention of position *start + t0 + t (grid.y = t) for head grid.x over the
-// cached positions 0..that position, whose keys and values kv_store wrote before this launch.
-// scores: [T][heads][capacity] scratch. Softmax and weighted sum as CpuTransformer.attention.
+// cached positions 0..that position (with window > 0: the last window of them), whose keys and values
+// kv_store wrote before this launch. Scores are divided by scale and, with softcap > 0, capped as
+// softcap·tanh(s/softcap). scores: [T][heads][capacity] scratch. Softmax and weighted sum as
+// CpuTransformer.attention.
 extern "C" __global__ void __launch_bounds__(BLOCK) attention(const float* q, const float* keys, const float* values, float* out,
-                                     float* scores, const int* start, int t0, int heads, int kvHeads, int headDim, int capacity) {
+                                     float* scores, const int* start, int t0, int heads, int kvHeads, int headDim, int capacity,
+                                     float scale, float softcap, int window) {
     __shared__ float red[BLOCK + 1];
     int h = blockIdx.x, t = blockIdx.y, pos = *start + t0 + t;
     int kvDim = kvHeads * headDim, kvo = (h / (heads / kvHeads)) * headDim;
     const float* qh = q + (long long)t * heads * headDim + h * headDim;
     float* att = scores + ((long long)t * heads + h) * capacity;
-    float scale = sqrtf((float)headDim);
+    int first = window > 0 && pos + 1 > window ? pos + 1 - window : 0;
     float mx = -3.402823466e38f;
-    for (int p = threadIdx.x; p <= pos; p += BLOCK) {
+    for (int p = first + threadIdx.x; p <= pos; p += BLOCK) {
         const float* kp = keys + (long long)p * kvDim + kvo;
         float s = 0.f;
         for (int i = 0; i < headDim; i++) s += qh[i] * kp[i];
         s = s / scale;
+        if (softcap > 0.f) s = softcap * tanhf(s / softcap);
         att[p] = s;
         mx = fmaxf(mx, s);
     }
     mx = blockMax(mx, red);
     float sum = 0.f;
-    for (int p = threadIdx.x; p <= pos; p += BLOCK) {
+    for (int p = first + threadIdx.x; p <= pos; p += BLOCK) {
         float e = expf(att[p] - mx);
         att[p] = e;
         sum += e;
     }
     sum = blockSum(sum, red);
-    for (int p = threadIdx.x; p <= pos; p += BLOCK) att[p] = att[p] / sum;
+    for (int p = first + threadIdx.x; p <= pos; p += BLOCK) att[p] = att[p] / sum;
     __syncthreads();
     float* o = out + (long long)t * heads * headDim + h * headDim;
     for (int i = threadIdx.x; i < headDim; i += BLOCK) {
         float acc = 0.f;
-        for (int p = 0; p <= pos; p++) acc += att[p] * values[(long long)p * kvDim + kvo + i];
+        for (int p = first; p <= pos; p++) acc += att[p] * values[(long long)p * kvDim + kvo + i];
         o[i] = acc;
     }
 }
@@ -342,6 +347,33 @@ extern "C" __global__ void swiglu(float* g, const float* u, long long n) {
         float v = g[i];
         g[i] = __fmul_rn(__fmul_rn(v, 1.0f / (1.0f + expf(-v))), u[i]);
     }
+}
+
+// g = gelu(g) · u with GELU's tanh form, elementwise over n values (Gemma 2)
+extern "C" __global__ void geglu(float* g, const float* u, long long n) {
+    long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) {
+        float v = g[i];
+        g[i] = __fmul_rn(__fmul_rn(__fmul_rn(0.5f, v), 1.0f + tanhf(0.7978845608028654f * v * (1.0f + 0.044715f * v * v))), u[i]);
+    }
+}
+
+// x[i] += b[i mod dim] over n values: a bias added to each of the rows of x (Qwen2's q/k/v)
+extern "C" __global__ void add_bias(float* x, const float* b, long long n, int dim) {
+    long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) x[i] = x[i] + b[i % dim];
+}
+
+// x *= s over n values (Gemma 2's embedding scale)
+extern "C" __global__ void scale(float* x, float s, long long n) {
+    long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) x[i] = x[i] * s;
+}
+
+// x = cap · tanh(x / cap) over n values (Gemma 2's final soft-capping)
+extern "C" __global__ void softcap(float* x, float cap, long long n) {
+    long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) x[i] = cap * tanhf(x[i] / cap);
 }
 
 // x += d, elementwise over n values (the residual connections)
@@ -446,4 +478,5 @@ EMU_REGISTER(embed_f32) EMU_REGISTER(embed_f32_1) EMU_REGISTER(embed_f16) EMU_RE
 EMU_REGISTER(embed_bf16) EMU_REGISTER(embed_bf16_1) EMU_REGISTER(embed_q8_0) EMU_REGISTER(embed_q4_0)
 EMU_REGISTER(embed_q4_1) EMU_REGISTER(embed_q4_k) EMU_REGISTER(embed_q6_k)
 EMU_REGISTER(rmsnorm) EMU_REGISTER(rope) EMU_REGISTER(kv_store) EMU_REGISTER(attention) EMU_REGISTER(swiglu) EMU_REGISTER(add) EMU_REGISTER(argmax) EMU_REGISTER(topk)
+EMU_REGISTER(geglu) EMU_REGISTER(add_bias) EMU_REGISTER(scale) EMU_REGISTER(softcap)
 #endif

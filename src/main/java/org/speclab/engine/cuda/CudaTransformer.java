@@ -9,6 +9,7 @@ import org.speclab.model.Architecture;
 import org.speclab.model.ModelConfig;
 import org.speclab.model.Rope;
 import static org.speclab.model.Architecture.block;
+import static org.speclab.model.Architecture.blockBias;
 import org.speclab.model.ModelFile;
 import org.speclab.model.Tensor;
 import org.speclab.quant.BlockCodec;
@@ -45,17 +46,15 @@ public final class CudaTransformer implements Transformer {
     private int topKCapacity, topKRows;
     private boolean closed;
 
-    private record Layer(long attnNorm, DeviceWeights.Matrix wq, DeviceWeights.Matrix wk, DeviceWeights.Matrix wv, DeviceWeights.Matrix wo,
-                         long ffnNorm, DeviceWeights.Matrix gate, DeviceWeights.Matrix down, DeviceWeights.Matrix up) {}
+    /** A layer's weights on the device; the vectors a family does not have are 0 (biases, q/k norms, post-norms). */
+    private record Layer(long attnNorm, DeviceWeights.Matrix wq, DeviceWeights.Matrix wk, DeviceWeights.Matrix wv, long bq, long bk, long bv,
+                         long qNorm, long kNorm, DeviceWeights.Matrix wo, long postAttnNorm,
+                         long ffnNorm, DeviceWeights.Matrix gate, DeviceWeights.Matrix down, DeviceWeights.Matrix up, long postFfnNorm) {}
 
     CudaTransformer(Gpu gpu, ModelFile file, DeviceWeights.Progress progress) {
         this.gpu = gpu;
         this.ownsGpu = true;
         this.c = ModelConfig.from(file);
-        if (c.arch() != Architecture.LLAMA) {
-            throw new EngineException(file.path().getFileName() + ": " + c.architecture()
-                    + " models run on the CPU engine for now (--device cpu); the CUDA engine runs llama");
-        }
         this.pool = new DevicePool(gpu);
         this.weights = new DeviceWeights(gpu, file, progress);
         try {
@@ -64,9 +63,7 @@ public final class CudaTransformer implements Transformer {
             outputNorm = weights.vector("output_norm.weight");
             layers = new Layer[c.layers()];
             for (int l = 0; l < c.layers(); l++) {
-                layers[l] = new Layer(weights.vector(block(l, "attn_norm")), weights.matrix(block(l, "attn_q")), weights.matrix(block(l, "attn_k")),
-                        weights.matrix(block(l, "attn_v")), weights.matrix(block(l, "attn_output")), weights.vector(block(l, "ffn_norm")),
-                        weights.matrix(block(l, "ffn_gate")), weights.matrix(block(l, "ffn_down")), weights.matrix(block(l, "ffn_up")));
+                layers[l] = layer(l);
             }
             ropeFreq = Rope.frequencies(file, c);
         } catch (RuntimeException | Error e) {
@@ -76,6 +73,37 @@ public final class CudaTransformer implements Transformer {
             throw e;
         }
         weightBytes = file.weightBytes();
+    }
+
+    /** Layer l's weights as the family has them (fused matrices as the row ranges they join). */
+    private Layer layer(int l) {
+        Architecture a = c.arch();
+        DeviceWeights.Matrix q, k, v, gate, up;
+        if (a.fusedQkv()) {
+            DeviceWeights.Matrix qkv = weights.matrix(block(l, "attn_qkv"));
+            q = qkv.rows(block(l, "attn_q"), 0, c.qDim());
+            k = qkv.rows(block(l, "attn_k"), c.qDim(), c.kvDim());
+            v = qkv.rows(block(l, "attn_v"), c.qDim() + c.kvDim(), c.kvDim());
+        } else {
+            q = weights.matrix(block(l, "attn_q"));
+            k = weights.matrix(block(l, "attn_k"));
+            v = weights.matrix(block(l, "attn_v"));
+        }
+        if (a.fusedGateUp()) {
+            DeviceWeights.Matrix both = weights.matrix(block(l, "ffn_up"));
+            gate = both.rows(block(l, "ffn_gate"), 0, c.hiddenDim());
+            up = both.rows(block(l, "ffn_up"), c.hiddenDim(), c.hiddenDim());
+        } else {
+            gate = weights.matrix(block(l, "ffn_gate"));
+            up = weights.matrix(block(l, "ffn_up"));
+        }
+        return new Layer(weights.vector(block(l, "attn_norm")), q, k, v,
+                a.qkvBias() ? weights.vector(blockBias(l, "attn_q")) : 0, a.qkvBias() ? weights.vector(blockBias(l, "attn_k")) : 0,
+                a.qkvBias() ? weights.vector(blockBias(l, "attn_v")) : 0,
+                a.qkNorm() ? weights.vector(block(l, "attn_q_norm")) : 0, a.qkNorm() ? weights.vector(block(l, "attn_k_norm")) : 0,
+                weights.matrix(block(l, "attn_output")), a.postNorms() ? weights.vector(block(l, "post_attention_norm")) : 0,
+                weights.vector(block(l, "ffn_norm")), gate, weights.matrix(block(l, "ffn_down")), up,
+                a.postNorms() ? weights.vector(block(l, "post_ffw_norm")) : 0);
     }
 
     /** A view running the first {@code keep} layers of {@code full}, sharing its device weights. */
@@ -372,6 +400,10 @@ public final class CudaTransformer implements Transformer {
         long start = w.tokens + 4L * T;
         gpu.launch("embed_" + embedding.kernel(), ceil(embedding.cols() / embedding.unit(), MM_THREADS), T, MM_THREADS,
                 embedding.address(), embedding.rowBytes(), embedding.cols(), w.tokens, w.x);
+        if (c.arch().scaleEmbedding()) {
+            long n = (long) T * c.dim();
+            gpu.launch("scale", ceil(n, ELEMENTWISE), 1, ELEMENTWISE, w.x, (float) Math.sqrt(c.dim()), n);
+        }
         int kvDim = c.kvDim();
         for (int l = 0; l < layers.length; l++) {
             Layer L = layers[l];
@@ -379,27 +411,49 @@ public final class CudaTransformer implements Transformer {
             matmul(L.wq, w.xb, w.q, T);
             matmul(L.wk, w.xb, w.k, T);
             matmul(L.wv, w.xb, w.v, T);
-            gpu.launch("rope", T, 1, 128, w.q, w.k, w.cos, w.sin, start, c.heads(), c.kvHeads(), c.headDim(), c.ropeDim());
+            if (L.bq != 0) {
+                bias(w.q, L.bq, T, c.qDim());
+                bias(w.k, L.bk, T, kvDim);
+                bias(w.v, L.bv, T, kvDim);
+            }
+            if (L.qNorm != 0) { // one norm per head: the heads of all positions as rows of headDim values, normed in place
+                gpu.launch("rmsnorm", T * c.heads(), 1, BLOCK, w.q, L.qNorm, w.q, c.headDim(), c.rmsEps());
+                gpu.launch("rmsnorm", T * c.kvHeads(), 1, BLOCK, w.k, L.kNorm, w.k, c.headDim(), c.rmsEps());
+            }
+            gpu.launch("rope", T, 1, 128, w.q, w.k, w.cos, w.sin, start, c.heads(), c.kvHeads(), c.headDim(), c.ropeDim(),
+                    c.arch().rope() == Architecture.RopeStyle.NEOX ? 1 : 0);
             gpu.launch("kv_store", ceil((long) T * kvDim, ELEMENTWISE), 1, ELEMENTWISE, w.k, w.v, cache.keys(l), cache.values(l), start, T, kvDim);
             for (int t0 = 0; t0 < T; t0 += MAX_T) {
                 int n = Math.min(MAX_T, T - t0);
                 gpu.launch("attention", c.heads(), n, BLOCK, w.q + 4L * t0 * c.qDim(), cache.keys(l), cache.values(l), w.att + 4L * t0 * c.qDim(),
-                        w.scores, start, t0, c.heads(), c.kvHeads(), c.headDim(), w.positions);
+                        w.scores, start, t0, c.heads(), c.kvHeads(), c.headDim(), w.positions,
+                        c.attentionScale(), c.attentionSoftcap(), c.windowed(l) ? c.slidingWindow() : 0);
             }
             matmul(L.wo, w.att, w.out, T);
+            if (L.postAttnNorm != 0) gpu.launch("rmsnorm", T, 1, BLOCK, w.out, L.postAttnNorm, w.out, c.dim(), c.rmsEps());
             add(w.x, w.out, (long) T * c.dim());
             gpu.launch("rmsnorm", T, 1, BLOCK, w.x, L.ffnNorm, w.xb, c.dim(), c.rmsEps());
             matmul(L.gate, w.xb, w.hb, T);
             matmul(L.up, w.xb, w.hb2, T);
             long n = (long) T * c.hiddenDim();
-            gpu.launch("swiglu", ceil(n, ELEMENTWISE), 1, ELEMENTWISE, w.hb, w.hb2, n);
+            gpu.launch(c.arch().activation() == Architecture.Activation.SILU ? "swiglu" : "geglu", ceil(n, ELEMENTWISE), 1, ELEMENTWISE, w.hb, w.hb2, n);
             matmul(L.down, w.hb, w.out, T);
+            if (L.postFfnNorm != 0) gpu.launch("rmsnorm", T, 1, BLOCK, w.out, L.postFfnNorm, w.out, c.dim(), c.rmsEps());
             add(w.x, w.out, (long) T * c.dim());
         }
         if (outputs > 0) {
             gpu.launch("rmsnorm", outputs, 1, BLOCK, w.x + 4L * (T - outputs) * c.dim(), outputNorm, w.xb, c.dim(), c.rmsEps());
             matmul(classifier, w.xb, logits, outputs);
+            if (c.finalSoftcap() > 0) {
+                long n = (long) outputs * c.vocabSize();
+                gpu.launch("softcap", ceil(n, ELEMENTWISE), 1, ELEMENTWISE, logits, c.finalSoftcap(), n);
+            }
         }
+    }
+
+    private void bias(long x, long b, int T, int dim) {
+        long n = (long) T * dim;
+        gpu.launch("add_bias", ceil(n, ELEMENTWISE), 1, ELEMENTWISE, x, b, n, dim);
     }
 
     /**

@@ -29,6 +29,12 @@ final class DeviceWeights implements AutoCloseable {
     /** A weight matrix on the device: {@code rows} rows of {@code cols} values in {@code type}'s blocks. */
     record Matrix(String name, long address, GgmlType type, int rows, int cols, long rowBytes, String kernel, int unit) {
         long byteSize() { return rowBytes * rows; }
+
+        /** Rows from .. from + count as a matrix of their own (a fused matrix's parts). */
+        Matrix rows(String part, int from, int count) {
+            if (from < 0 || count <= 0 || from + count > rows) throw new IllegalArgumentException(name + ": rows " + from + " + " + count + " of " + rows);
+            return new Matrix(part, address + from * rowBytes, type, count, cols, rowBytes, kernel, unit);
+        }
     }
 
     private static final long ALIGN = 256, CHUNK = 64L << 20;

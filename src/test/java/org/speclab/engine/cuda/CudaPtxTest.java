@@ -33,8 +33,8 @@ class CudaPtxTest {
             assertTrue(entries.contains("matmul_" + type), "matmul_" + type);
             assertTrue(entries.contains("embed_" + type), "embed_" + type);
         }
-        for (String k : List.of("rmsnorm", "rope", "kv_store", "attention", "swiglu", "add", "argmax", "topk")) assertTrue(entries.contains(k), k);
-        assertEquals(30, entries.size(), entries.toString());
+        for (String k : List.of("rmsnorm", "rope", "kv_store", "attention", "swiglu", "geglu", "add", "add_bias", "scale", "softcap", "argmax", "topk")) assertTrue(entries.contains(k), k);
+        assertEquals(34, entries.size(), entries.toString());
     }
 
     @Test

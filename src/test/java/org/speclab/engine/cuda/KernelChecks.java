@@ -101,14 +101,27 @@ final class KernelChecks {
             gpu.upload(d, sin, sin.length);
             long startAt = gpu.alloc(4, "position"); // positions are read from device memory (so a decode step can be replayed)
             gpu.upload(startAt, new int[] {start}, 1);
-            gpu.launch("rope", T, 1, 128, a, b, c, d, startAt, heads, kvHeads, hd, ropeDim);
+            float[] q0 = q.clone(), k0 = k.clone();
+            gpu.launch("rope", T, 1, 128, a, b, c, d, startAt, heads, kvHeads, hd, ropeDim, 0);
             float[] gq = new float[q.length], gk = new float[k.length];
             gpu.download(gq, 0, a, q.length);
             gpu.download(gk, 0, b, k.length);
-            rope(q, heads, hd, pairs, cos, sin, start, T);
-            rope(k, kvHeads, hd, pairs, cos, sin, start, T);
+            rope(q, heads, hd, pairs, cos, sin, start, T, false);
+            rope(k, kvHeads, hd, pairs, cos, sin, start, T, false);
             assertArrayEquals(q, gq, "rope q");
             assertArrayEquals(k, gk, "rope k");
+            // the NEOX pairing (value i with value i + ropeDim/2), on the same inputs
+            gpu.upload(a, q0, q0.length);
+            gpu.upload(b, k0, k0.length);
+            gpu.launch("rope", T, 1, 128, a, b, c, d, startAt, heads, kvHeads, hd, ropeDim, 1);
+            float[] nq = new float[q.length], nk = new float[k.length];
+            gpu.download(nq, 0, a, q.length);
+            gpu.download(nk, 0, b, k.length);
+            rope(q0, heads, hd, pairs, cos, sin, start, T, true);
+            rope(k0, kvHeads, hd, pairs, cos, sin, start, T, true);
+            assertArrayEquals(q0, nq, "neox rope q");
+            assertArrayEquals(k0, nk, "neox rope k");
+            gpu.upload(a, gq, gq.length);
             // attention of positions start..start+2 over the cache, grouped query; from 300 the kernel's
             // loops over positions take a second pass of its 256 threads
             for (int from : new int[] {start, 300}) {
@@ -118,7 +131,7 @@ final class KernelChecks {
                 gpu.upload(d, values, values.length);
                 // the launch's first position comes as *pos + t0: here 2 + (from − 2)
                 gpu.upload(startAt, new int[] {from - 2}, 1);
-                gpu.launch("attention", heads, T, 256, a, c, d, b, e, startAt, 2, heads, kvHeads, hd, cap);
+                gpu.launch("attention", heads, T, 256, a, c, d, b, e, startAt, 2, heads, kvHeads, hd, cap, (float) Math.sqrt(hd), 0f, 0);
                 float[] att = new float[T * heads * hd];
                 gpu.download(att, 0, b, att.length);
                 for (int t = 0; t < T; t++) {
@@ -196,15 +209,15 @@ final class KernelChecks {
     }
 
     /** CpuTransformer.rope, on a table row per position. */
-    private static void rope(float[] vec, int nHeads, int hd, int pairs, float[] cos, float[] sin, int start, int T) {
+    private static void rope(float[] vec, int nHeads, int hd, int pairs, float[] cos, float[] sin, int start, int T, boolean neox) {
         for (int t = 0; t < T; t++) {
             for (int h = 0; h < nHeads; h++) {
                 for (int i = 0; i < pairs; i++) {
-                    int o = t * nHeads * hd + h * hd + 2 * i;
+                    int o = t * nHeads * hd + h * hd + (neox ? i : 2 * i), o1 = neox ? o + pairs : o + 1;
                     float fcr = cos[(start + t) * pairs + i], fci = sin[(start + t) * pairs + i];
-                    float v0 = vec[o], v1 = vec[o + 1];
+                    float v0 = vec[o], v1 = vec[o1];
                     vec[o] = v0 * fcr - v1 * fci;
-                    vec[o + 1] = v0 * fci + v1 * fcr;
+                    vec[o1] = v0 * fci + v1 * fcr;
                 }
             }
         }
