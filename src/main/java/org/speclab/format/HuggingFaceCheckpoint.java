@@ -20,6 +20,7 @@ import org.speclab.gguf.GgufValue;
 import org.speclab.gguf.ModelFormatException;
 import org.speclab.gguf.TensorInfo;
 import org.speclab.model.Architecture;
+import org.speclab.model.ModelConfig;
 import org.speclab.model.ModelFile;
 import org.speclab.model.Tensor;
 
@@ -61,28 +62,27 @@ public final class HuggingFaceCheckpoint {
 
             List<Tensor> tensors = new ArrayList<>();
             tensors.add(tensor(embd, "token_embd.weight", null, vocab, c.dim()));
+            ModelConfig shape = new ModelConfig(a, c.dim(), c.hidden(), c.layers(), c.heads(), c.kvHeads(), c.headDim(), vocab, c.contextLength(),
+                    c.rmsEps(), c.ropeTheta(), c.headDim(), 1f, c.tied(), 1f, 0f, 0f, 0);
             for (int l = 0; l < c.layers(); l++) {
-                String h = "model.layers." + l + ".", g = "blk." + l + ".";
-                tensors.add(tensor(hf.require(h + "input_layernorm.weight"), g + "attn_norm.weight", null, c.dim()));
-                tensors.add(tensor(hf.require(h + "self_attn.q_proj.weight"), g + "attn_q.weight", qOrder, c.qRows(), c.dim()));
-                tensors.add(tensor(hf.require(h + "self_attn.k_proj.weight"), g + "attn_k.weight", kOrder, c.kvRows(), c.dim()));
-                tensors.add(tensor(hf.require(h + "self_attn.v_proj.weight"), g + "attn_v.weight", null, c.kvRows(), c.dim()));
-                if (a.qkvBias()) {
-                    tensors.add(tensor(hf.require(h + "self_attn.q_proj.bias"), g + "attn_q.bias", null, c.qRows()));
-                    tensors.add(tensor(hf.require(h + "self_attn.k_proj.bias"), g + "attn_k.bias", null, c.kvRows()));
-                    tensors.add(tensor(hf.require(h + "self_attn.v_proj.bias"), g + "attn_v.bias", null, c.kvRows()));
+                for (Architecture.TensorSpec spec : a.layerTensors(shape, l)) {
+                    String role = spec.name().substring(spec.name().indexOf('.', 4) + 1); // attn_q.weight, attn_q.bias, …
+                    String hfName = "model.layers." + l + "." + hfName(a, role);
+                    long[] hfShape = spec.shape().clone(); // GGUF order is columns first; Hugging Face's rows first
+                    for (int i = 0, j = hfShape.length - 1; i < j; i++, j--) {
+                        long x = hfShape[i];
+                        hfShape[i] = hfShape[j];
+                        hfShape[j] = x;
+                    }
+                    int[] order = role.startsWith("attn_q.") ? qOrder : role.startsWith("attn_k.") ? kOrder : null;
+                    Tensor t = tensor(hf.require(hfName), spec.name(), role.endsWith(".weight") ? order : null, hfShape);
+                    // Gemma's RMSNorm multiplies by (1 + w); GGUF stores 1 + w, as llama.cpp's converter writes it
+                    if (a == Architecture.GEMMA2 && role.contains("norm")) t = plusOne(t, arena);
+                    tensors.add(t);
                 }
-                if (a.qkNorm()) {
-                    tensors.add(tensor(hf.require(h + "self_attn.q_norm.weight"), g + "attn_q_norm.weight", null, c.headDim()));
-                    tensors.add(tensor(hf.require(h + "self_attn.k_norm.weight"), g + "attn_k_norm.weight", null, c.headDim()));
-                }
-                tensors.add(tensor(hf.require(h + "self_attn.o_proj.weight"), g + "attn_output.weight", null, c.dim(), c.qRows()));
-                tensors.add(tensor(hf.require(h + "post_attention_layernorm.weight"), g + "ffn_norm.weight", null, c.dim()));
-                tensors.add(tensor(hf.require(h + "mlp.gate_proj.weight"), g + "ffn_gate.weight", null, c.hidden(), c.dim()));
-                tensors.add(tensor(hf.require(h + "mlp.up_proj.weight"), g + "ffn_up.weight", null, c.hidden(), c.dim()));
-                tensors.add(tensor(hf.require(h + "mlp.down_proj.weight"), g + "ffn_down.weight", null, c.dim(), c.hidden()));
             }
-            tensors.add(tensor(hf.require("model.norm.weight"), "output_norm.weight", null, c.dim()));
+            Tensor outNorm = tensor(hf.require("model.norm.weight"), "output_norm.weight", null, c.dim());
+            tensors.add(a == Architecture.GEMMA2 ? plusOne(outNorm, arena) : outNorm);
             // tied (or lm_head absent): the engine reads the embedding as the classifier, as llama.cpp does
             SafeTensors.Entry head = hf.entries().get("lm_head.weight");
             if (head != null && !c.tied()) tensors.add(tensor(head, "output.weight", null, vocab, c.dim()));
@@ -103,6 +103,42 @@ public final class HuggingFaceCheckpoint {
             arena.close();
             throw e;
         }
+    }
+
+    /**
+     * The Hugging Face name (after {@code model.layers.N.}) of a layer tensor's GGUF role, per family:
+     * llama.cpp's converter's table read backwards.
+     */
+    static String hfName(Architecture a, String role) {
+        String base = role.substring(0, role.lastIndexOf('.')), suffix = role.substring(role.lastIndexOf('.'));
+        String name = switch (base) {
+            case "attn_norm" -> "input_layernorm";
+            case "attn_q" -> "self_attn.q_proj";
+            case "attn_k" -> "self_attn.k_proj";
+            case "attn_v" -> "self_attn.v_proj";
+            case "attn_qkv" -> "self_attn.qkv_proj";
+            case "attn_q_norm" -> "self_attn.q_norm";
+            case "attn_k_norm" -> "self_attn.k_norm";
+            case "attn_output" -> "self_attn.o_proj";
+            case "post_attention_norm" -> "post_attention_layernorm";
+            case "ffn_norm" -> a == Architecture.GEMMA2 ? "pre_feedforward_layernorm" : "post_attention_layernorm";
+            case "post_ffw_norm" -> "post_feedforward_layernorm";
+            case "ffn_gate" -> "mlp.gate_proj";
+            case "ffn_up" -> a.fusedGateUp() ? "mlp.gate_up_proj" : "mlp.up_proj";
+            case "ffn_down" -> "mlp.down_proj";
+            default -> throw new IllegalStateException("no Hugging Face name for " + role);
+        };
+        return name + suffix;
+    }
+
+    /** A norm vector with 1 added to each value, in float32 (Gemma's stored weights are w, its norm multiplies by 1 + w). */
+    private static Tensor plusOne(Tensor t, Arena arena) {
+        int n = Math.toIntExact(t.info().elementCount());
+        float[] v = new float[n];
+        org.speclab.quant.BlockCodec.of(t.type()).dequantize(t.data(), 0, v, 0, n);
+        for (int i = 0; i < n; i++) v[i] += 1f;
+        MemorySegment seg = arena.allocateFrom(ValueLayout.JAVA_FLOAT.withOrder(ByteOrder.LITTLE_ENDIAN), v);
+        return new Tensor(new TensorInfo(t.name(), t.shape(), GgmlType.F32, 0), seg);
     }
 
     /** The safetensors entries of the checkpoint, from one file or from the shards its index names. */

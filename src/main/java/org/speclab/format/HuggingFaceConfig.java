@@ -25,11 +25,14 @@ import org.speclab.model.Architecture;
  */
 record HuggingFaceConfig(Path file, String architecture, Architecture family, int dim, int hidden, int layers, int heads, int kvHeads,
                          int headDim, boolean headDimGiven, int vocabSize, int contextLength, float rmsEps, float ropeTheta,
-                         RopeScaling ropeScaling, boolean tied, int bosId, int eosId) {
-    static final Map<String, Architecture> FAMILIES = new java.util.LinkedHashMap<>(Map.of(
+                         RopeScaling ropeScaling, boolean tied, int bosId, int eosId,
+                         float attnSoftcap, float finalSoftcap, int slidingWindow) {
+    static final Map<String, Architecture> FAMILIES = Map.of(
             "LlamaForCausalLM", Architecture.LLAMA, "MistralForCausalLM", Architecture.LLAMA,
-            "Qwen2ForCausalLM", Architecture.QWEN2, "Qwen3ForCausalLM", Architecture.QWEN3));
-    static final List<String> ARCHITECTURES = List.of("LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM");
+            "Qwen2ForCausalLM", Architecture.QWEN2, "Qwen3ForCausalLM", Architecture.QWEN3,
+            "Gemma2ForCausalLM", Architecture.GEMMA2, "Phi3ForCausalLM", Architecture.PHI3);
+    static final List<String> ARCHITECTURES = List.of("LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM",
+            "Gemma2ForCausalLM", "Phi3ForCausalLM");
 
     int qRows() { return heads * headDim; }
 
@@ -58,12 +61,14 @@ record HuggingFaceConfig(Path file, String architecture, Architecture family, in
             throw new ModelFormatException(file, "quantization_config", "quantized checkpoints (" + q.path("quant_method").asText("unknown method")
                     + ") are not supported; use the F32/F16/BF16 weights and quantize them here");
         }
-        String act = c.path("hidden_act").asText("silu");
-        if (!act.equals("silu")) throw new ModelFormatException(file, "hidden_act", "'" + act + "' is not supported (" + arch + " runs with silu)");
+        boolean gemma = family == Architecture.GEMMA2;
+        String actKey = gemma && c.has("hidden_activation") ? "hidden_activation" : "hidden_act";
+        String act = c.path(actKey).asText(gemma ? "gelu_pytorch_tanh" : "silu"), wantAct = gemma ? "gelu_pytorch_tanh" : "silu";
+        if (!act.equals(wantAct)) throw new ModelFormatException(file, actKey, "'" + act + "' is not supported (" + arch + " runs with " + wantAct + ")");
         if (c.path("use_sliding_window").asBoolean(false)) {
             throw new ModelFormatException(file, "use_sliding_window", "true is not supported (Qwen's sliding-window layers are not implemented)");
         }
-        boolean qwen = family != Architecture.LLAMA;
+        boolean qwen = family == Architecture.QWEN2 || family == Architecture.QWEN3;
 
         int dim = positive(file, c, "hidden_size", -1);
         int hidden = positive(file, c, "intermediate_size", -1);
@@ -77,19 +82,34 @@ record HuggingFaceConfig(Path file, String architecture, Architecture family, in
         if (!headDimGiven && dim % heads != 0) {
             throw new ModelFormatException(file, "num_attention_heads", heads + " does not divide hidden_size " + dim + " (and there is no head_dim)");
         }
-        int headDim = positive(file, c, "head_dim", family == Architecture.QWEN3 ? 128 : dim / heads); // Qwen3Config's default is 128
+        // Qwen3Config's and Gemma2Config's defaults are 128 and 256
+        int headDim = positive(file, c, "head_dim", family == Architecture.QWEN3 ? 128 : gemma ? 256 : dim / heads);
         if (headDim % 2 != 0) throw new ModelFormatException(file, headDimGiven ? "head_dim" : "num_attention_heads", "the head size " + headDim + " is odd; RoPE rotates pairs");
         int vocab = positive(file, c, "vocab_size", 0);
-        int context = positive(file, c, "max_position_embeddings", mistral ? 4096 * 32 : qwen ? 32768 : 2048);
-        float eps = (float) positiveNumber(file, c, "rms_norm_eps", 1e-6);
+        int context = positive(file, c, "max_position_embeddings", mistral ? 4096 * 32 : qwen ? 32768 : gemma ? 8192 : family == Architecture.PHI3 ? 4096 : 2048);
+        float eps = (float) positiveNumber(file, c, "rms_norm_eps", family == Architecture.PHI3 ? 1e-5 : 1e-6);
         JsonNode ropeParameters = c.path("rope_parameters"); // transformers 5 moved theta and scaling here
         float theta = (float) positiveNumber(file, c, "rope_theta", ropeParameters.path("rope_theta").asDouble(10000.0));
         JsonNode scaling = c.path("rope_scaling").isMissingNode() || c.path("rope_scaling").isNull() ? ropeParameters : c.path("rope_scaling");
         RopeScaling rope = RopeScaling.from(file, scaling);
+        float attnCap = 0, finalCap = 0;
+        int window = 0;
+        if (gemma) {
+            attnCap = (float) positiveNumber(file, c, "attn_logit_softcapping", 50.0);
+            finalCap = (float) positiveNumber(file, c, "final_logit_softcapping", 30.0);
+            window = positive(file, c, "sliding_window", 4096);
+            // the query scale SpecLab (as llama.cpp) uses: 1/√head_dim, or 1/√(dim/heads) for the 46-layer 27B
+            double scalar = positiveNumber(file, c, "query_pre_attn_scalar", headDim), ours = layers == 46 ? (double) dim / heads : headDim;
+            if (scalar != ours) {
+                throw new ModelFormatException(file, "query_pre_attn_scalar", scalar + " is not supported (SpecLab scales queries by 1/√" + ours + " for this shape)");
+            }
+        } else if (family == Architecture.PHI3 && c.hasNonNull("sliding_window")) {
+            window = positive(file, c, "sliding_window", 0);
+        }
         JsonNode tie = c.path("tie_word_embeddings");
         if (!tie.isMissingNode() && !tie.isNull() && !tie.isBoolean()) throw new ModelFormatException(file, "tie_word_embeddings", "expected true or false, found " + tie);
         return new HuggingFaceConfig(file, arch, family, dim, hidden, layers, heads, kvHeads, headDim, headDimGiven, vocab == 0 ? -1 : vocab,
-                context, eps, theta, rope, tie.asBoolean(false), tokenId(c, "bos_token_id"), tokenId(c, "eos_token_id"));
+                context, eps, theta, rope, tie.asBoolean(gemma), tokenId(c, "bos_token_id"), tokenId(c, "eos_token_id"), attnCap, finalCap, window);
     }
 
     /**
@@ -112,6 +132,9 @@ record HuggingFaceConfig(Path file, String architecture, Architecture family, in
         }
         md.put(p + "vocab_size", GgufValue.ofUInt32(vocabRows));
         md.put(p + "rope.dimension_count", GgufValue.ofUInt32(headDim));
+        if (attnSoftcap > 0) md.put(p + "attn_logit_softcapping", GgufValue.ofFloat(attnSoftcap));
+        if (finalSoftcap > 0) md.put(p + "final_logit_softcapping", GgufValue.ofFloat(finalSoftcap));
+        if (slidingWindow > 0) md.put(p + "attention.sliding_window", GgufValue.ofUInt32(slidingWindow));
         if (ropeScaling != null) ropeScaling.putMetadata(md);
     }
 

@@ -73,13 +73,15 @@ class HuggingFaceRealCheckpointsTest {
     }
 
     /**
-     * Qwen2 as its Hugging Face folder holds it (q/k/v biases, rotate-half order, no Q/K permutation,
-     * tied embedding), written from the reference pack's qwen2-F32.gguf: imported back, it must give
-     * that file's logits bit for bit.
+     * Qwen2, Gemma 2 and Phi-3 as their Hugging Face folders hold them (transformers' tensor names:
+     * Qwen2's q/k/v biases; Gemma 2's four norms per layer, stored as w where its norm multiplies by
+     * 1 + w; Phi-3's fused qkv_proj and gate_up_proj; rotate-half order kept), written from the
+     * reference pack's F32 files: imported back, each must give that file's logits bit for bit.
      */
-    @Test
-    void qwen2FolderImportsAsLlamaCppConvertsIt(@TempDir Path dir) throws Exception {
-        Path gguf = SharedFiles.require("reference/arch/qwen2-F32.gguf");
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen2", "gemma2", "phi3"})
+    void familyFoldersImportAsLlamaCppConvertsThem(String family, @TempDir Path dir) throws Exception {
+        Path gguf = SharedFiles.require("reference/arch/" + family + "-F32.gguf");
         Map<String, TinyLlama.Entry> entries = new LinkedHashMap<>();
         ModelConfig c;
         try (ModelFile f = ModelFiles.open(gguf, null)) {
@@ -91,31 +93,49 @@ class HuggingFaceRealCheckpointsTest {
                     shape[i] = shape[shape.length - 1 - i];
                     shape[shape.length - 1 - i] = x;
                 }
-                entries.put(hfName(t.name()), new TinyLlama.Entry("F32", shape, t.data().toArray(ValueLayout.JAVA_BYTE)));
+                float[] v = t.data().toArray(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN));
+                if (family.equals("gemma2") && t.name().contains("norm")) for (int i = 0; i < v.length; i++) v[i] -= 1f;
+                ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+                for (float x : v) b.putFloat(x);
+                String name = hfName(family, t.name());
+                if (name != null) entries.put(name, new TinyLlama.Entry("F32", shape, b.array()));
             }
         }
         ObjectNode config = new ObjectMapper().createObjectNode();
-        config.putArray("architectures").add("Qwen2ForCausalLM");
-        config.put("model_type", "qwen2").put("hidden_size", c.dim()).put("intermediate_size", c.hiddenDim())
-                .put("num_hidden_layers", c.layers()).put("num_attention_heads", c.heads()).put("num_key_value_heads", c.kvHeads())
-                .put("vocab_size", c.vocabSize()).put("rms_norm_eps", 1e-6).put("rope_theta", 10000.0).put("tie_word_embeddings", true)
-                .put("max_position_embeddings", 256).put("hidden_act", "silu");
-        Path folder = Files.createDirectories(dir.resolve("qwen2"));
+        config.putArray("architectures").add(switch (family) {
+            case "qwen2" -> "Qwen2ForCausalLM";
+            case "gemma2" -> "Gemma2ForCausalLM";
+            default -> "Phi3ForCausalLM";
+        });
+        config.put("hidden_size", c.dim()).put("intermediate_size", c.hiddenDim()).put("num_hidden_layers", c.layers())
+                .put("num_attention_heads", c.heads()).put("num_key_value_heads", c.kvHeads()).put("vocab_size", c.vocabSize())
+                .put("rms_norm_eps", c.rmsEps()).put("rope_theta", 10000.0).put("max_position_embeddings", 256)
+                .put("tie_word_embeddings", c.tiedClassifier());
+        if (family.equals("gemma2")) {
+            config.put("head_dim", c.headDim()).put("query_pre_attn_scalar", c.headDim()).put("hidden_activation", "gelu_pytorch_tanh")
+                    .put("attn_logit_softcapping", 50.0).put("final_logit_softcapping", 30.0).put("sliding_window", 8);
+        } else {
+            config.put("hidden_act", "silu");
+        }
+        if (family.equals("phi3")) config.put("sliding_window", 2047);
+        Path folder = Files.createDirectories(dir.resolve(family));
         Files.writeString(folder.resolve("config.json"), config.toString());
         TinyLlama.writeSafetensors(folder.resolve("model.safetensors"), entries);
-        int[] ids = {1, 403, 407, 261, 378, 432, 383, 286};
+        int[] ids = {1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315};
         try (ModelFile a = ModelFiles.open(gguf, null); Transformer ta = new CpuBackend().load(a, 1);
              ModelFile b = ModelFiles.open(folder, null); Transformer tb = new CpuBackend().load(b, 1)) {
-            assertEquals("qwen2", tb.config().architecture());
+            assertEquals(family, tb.config().architecture());
+            assertEquals(c, tb.config().withLayers(c.layers()), "the same hyper-parameters");
             float[][] want = ta.forward(ta.newCache(ids.length), ids, 0, ids.length), got = tb.forward(tb.newCache(ids.length), ids, 0, ids.length);
-            for (int p = 0; p < ids.length; p++) assertArrayEquals(want[p], got[p], "position " + p);
+            for (int p = 0; p < ids.length; p++) assertArrayEquals(want[p], got[p], family + " position " + p);
         }
     }
 
-    /** GGUF tensor name → the Hugging Face name (the importer's table, read backwards). */
-    private static String hfName(String gguf) {
+    /** GGUF tensor name → transformers' name for these families, written out by hand (not the importer's table). */
+    private static String hfName(String family, String gguf) {
         if (gguf.equals("token_embd.weight")) return "model.embed_tokens.weight";
         if (gguf.equals("output_norm.weight")) return "model.norm.weight";
+        if (gguf.equals("output.weight")) return "lm_head.weight";
         String[] p = gguf.split("\\.", 3);
         String layer = "model.layers." + p[1] + ".";
         return layer + switch (p[2]) {
@@ -123,13 +143,16 @@ class HuggingFaceRealCheckpointsTest {
             case "attn_q.weight" -> "self_attn.q_proj.weight";
             case "attn_k.weight" -> "self_attn.k_proj.weight";
             case "attn_v.weight" -> "self_attn.v_proj.weight";
+            case "attn_qkv.weight" -> "self_attn.qkv_proj.weight";
             case "attn_q.bias" -> "self_attn.q_proj.bias";
             case "attn_k.bias" -> "self_attn.k_proj.bias";
             case "attn_v.bias" -> "self_attn.v_proj.bias";
             case "attn_output.weight" -> "self_attn.o_proj.weight";
-            case "ffn_norm.weight" -> "post_attention_layernorm.weight";
+            case "post_attention_norm.weight" -> "post_attention_layernorm.weight";
+            case "ffn_norm.weight" -> family.equals("gemma2") ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight";
+            case "post_ffw_norm.weight" -> "post_feedforward_layernorm.weight";
             case "ffn_gate.weight" -> "mlp.gate_proj.weight";
-            case "ffn_up.weight" -> "mlp.up_proj.weight";
+            case "ffn_up.weight" -> family.equals("phi3") ? "mlp.gate_up_proj.weight" : "mlp.up_proj.weight";
             case "ffn_down.weight" -> "mlp.down_proj.weight";
             default -> throw new IllegalArgumentException(gguf);
         };
