@@ -146,6 +146,142 @@ struct Q6_Ku {
     }
 };
 
+__device__ __forceinline__ u32 ld32b(const u8* p) { return (u32)p[0] | ((u32)p[1] << 8) | ((u32)p[2] << 16) | ((u32)p[3] << 24); }
+
+// {f16 d; u8 qh[4]; u8 qs[16]}: Q4_0's nibbles plus a fifth bit (bit k of qh for element k); x = (q − 16)·d
+struct Q5_0u {
+    static const int UNIT = 32;
+    static __device__ __forceinline__ void load(const u8* row, int u, float* w) {
+        const u8* b = row + 22 * u;
+        float d = h2f(ld16(b));
+        u32 qh = ld32b(b + 2);
+        #pragma unroll
+        for (int k = 0; k < 16; k++) {
+            u32 q = b[6 + k];
+            int lo = (int)((q & 0xF) | (((qh >> k) << 4) & 0x10)), hi = (int)((q >> 4) | ((qh >> (k + 12)) & 0x10));
+            w[k] = __fmul_rn((float)(lo - 16), d);
+            w[k + 16] = __fmul_rn((float)(hi - 16), d);
+        }
+    }
+};
+
+// {f16 d; f16 m; u8 qh[4]; u8 qs[16]}: Q5_0's codes; x = q·d + m
+struct Q5_1u {
+    static const int UNIT = 32;
+    static __device__ __forceinline__ void load(const u8* row, int u, float* w) {
+        const u8* b = row + 24 * u;
+        float d = h2f(ld16(b)), m = h2f(ld16(b + 2));
+        u32 qh = ld32b(b + 4);
+        #pragma unroll
+        for (int k = 0; k < 16; k++) {
+            u32 q = b[8 + k];
+            u32 lo = (q & 0xF) | (((qh >> k) << 4) & 0x10), hi = (q >> 4) | ((qh >> (k + 12)) & 0x10);
+            w[k] = __fadd_rn(__fmul_rn((float)lo, d), m);
+            w[k + 16] = __fadd_rn(__fmul_rn((float)hi, d), m);
+        }
+    }
+};
+
+// Super-blocks of 256 = {f16 d; f16 dmin; u8 scales[12]; u8 qh[32]; u8 qs[128]}: Q4_K's groups, scales
+// and mins; group j's fifth bit is bit j of qh[k]
+struct Q5_Ku {
+    static const int UNIT = 32;
+    static __device__ __forceinline__ void load(const u8* row, int u, float* w) {
+        const u8* b = row + 176 * (u >> 3);
+        int j = u & 7;
+        const u8* s = b + 4;
+        int sc, mn;
+        if (j < 4) {
+            sc = s[j] & 63;
+            mn = s[j + 4] & 63;
+        } else {
+            sc = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
+            mn = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+        }
+        float d = __fmul_rn(h2f(ld16(b)), (float)sc), m = __fmul_rn(h2f(ld16(b + 2)), (float)mn);
+        const u8* qh = b + 16;
+        const u8* q = b + 48 + 32 * (j >> 1);
+        int shift = (j & 1) * 4;
+        #pragma unroll
+        for (int k = 0; k < 32; k++) w[k] = __fsub_rn(__fmul_rn(d, (float)(((q[k] >> shift) & 0xF) + ((qh[k] >> j) & 1) * 16)), m);
+    }
+};
+
+__device__ __forceinline__ int iq4Level(int q) {
+    const int levels[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+    return levels[q];
+}
+
+// {f16 d; u8 qs[16]} in Q4_0's order; x = d·level[q], llama.cpp's non-linear 4-bit levels
+struct IQ4_NLu {
+    static const int UNIT = 32;
+    static __device__ __forceinline__ void load(const u8* row, int u, float* w) {
+        const u8* b = row + 18 * u;
+        float d = h2f(ld16(b));
+        #pragma unroll
+        for (int k = 0; k < 16; k++) {
+            w[k] = __fmul_rn(d, (float)iq4Level(b[2 + k] & 0xF));
+            w[k + 16] = __fmul_rn(d, (float)iq4Level(b[2 + k] >> 4));
+        }
+    }
+};
+
+// Super-blocks of 256 = {f16 d; u16 scales_h; u8 scales_l[4]; u8 qs[128]}; a unit is one group of 32
+// in IQ4_NL's layout with a 6-bit scale (minus 32)
+struct IQ4_XSu {
+    static const int UNIT = 32;
+    static __device__ __forceinline__ void load(const u8* row, int u, float* w) {
+        const u8* b = row + 136 * (u >> 3);
+        int g = u & 7;
+        u32 high = ld16(b + 2);
+        int ls = (int)(((b[4 + g / 2] >> (4 * (g % 2))) & 0xF) | (((high >> (2 * g)) & 3) << 4));
+        float dl = __fmul_rn(h2f(ld16(b)), (float)(ls - 32));
+        const u8* q = b + 8 + 16 * g;
+        #pragma unroll
+        for (int k = 0; k < 16; k++) {
+            w[k] = __fmul_rn(dl, (float)iq4Level(q[k] & 0xF));
+            w[k + 16] = __fmul_rn(dl, (float)iq4Level(q[k] >> 4));
+        }
+    }
+};
+
+// Super-blocks of 256 = {u8 scales[16]; u8 qs[64]; f16 d; f16 dmin}; a unit is one group g of 16 with a
+// 4-bit scale and min in scales[g]; x = d·scale·q − dmin·min, q 2 bits
+struct Q2_Ku {
+    static const int UNIT = 16;
+    static __device__ __forceinline__ void load(const u8* row, int u, float* w) {
+        const u8* b = row + 84 * (u >> 4);
+        int g = u & 15, half = g >> 3, shift = 2 * ((g >> 1) & 3), part = g & 1;
+        int sc = b[g];
+        float dl = __fmul_rn(h2f(ld16(b + 80)), (float)(sc & 0xF)), ml = __fmul_rn(h2f(ld16(b + 82)), (float)(sc >> 4));
+        const u8* q = b + 16 + 32 * half + 16 * part;
+        #pragma unroll
+        for (int k = 0; k < 16; k++) w[k] = __fsub_rn(__fmul_rn(dl, (float)((q[k] >> shift) & 3)), ml);
+    }
+};
+
+// Super-blocks of 256 = {u8 hmask[32]; u8 qs[64]; u8 scales[12]; f16 d}; a unit is one group g of 16
+// with a 6-bit scale (minus 32); x = d·scale·(q − 4·[high bit clear]), q's low 2 bits in qs
+struct Q3_Ku {
+    static const int UNIT = 16;
+    static __device__ __forceinline__ void load(const u8* row, int u, float* w) {
+        const u8* b = row + 110 * (u >> 4);
+        int g = u & 15, word = g >> 2, k4 = g & 3;
+        const u8* s = b + 96;
+        int lowSrc = (word & 1) ? s[4 + k4] : s[k4];
+        int sc = ((word >= 2 ? lowSrc >> 4 : lowSrc & 0xF) | (((s[8 + k4] >> (2 * word)) & 3) << 4)) - 32;
+        float dl = __fmul_rn(h2f(ld16(b + 108)), (float)sc);
+        int half = g >> 3, step = (g >> 1) & 3, part = g & 1, m = 1 << (4 * half + step);
+        const u8* q = b + 32 + 32 * half + 16 * part;
+        const u8* hm = b + 16 * part;
+        #pragma unroll
+        for (int k = 0; k < 16; k++) {
+            int low = (q[k] >> (2 * step)) & 3, high = (hm[k] & m) ? 0 : 4;
+            w[k] = __fmul_rn(dl, (float)(low - high));
+        }
+    }
+};
+
 // ---- matrix × T vectors: y[t][row] = W[row] · x[t], t < T ≤ MAX_T ----
 // One warp per row. Lane l takes units l, l+32, l+64, …, multiplying each dequantized unit with
 // every position's vector, so the row is read once; each lane's partial sums are then added by
@@ -219,6 +355,13 @@ WEIGHT_KERNELS(q4_0, Q4_0u)
 WEIGHT_KERNELS(q4_1, Q4_1u)
 WEIGHT_KERNELS(q4_k, Q4_Ku)
 WEIGHT_KERNELS(q6_k, Q6_Ku)
+WEIGHT_KERNELS(q5_0, Q5_0u)
+WEIGHT_KERNELS(q5_1, Q5_1u)
+WEIGHT_KERNELS(q5_k, Q5_Ku)
+WEIGHT_KERNELS(iq4_nl, IQ4_NLu)
+WEIGHT_KERNELS(iq4_xs, IQ4_XSu)
+WEIGHT_KERNELS(q2_k, Q2_Ku)
+WEIGHT_KERNELS(q3_k, Q3_Ku)
 
 // ---- the rest of the layer ----
 
@@ -477,6 +620,10 @@ EMU_REGISTER(matmul_q4_1) EMU_REGISTER(matmul_q4_k) EMU_REGISTER(matmul_q6_k)
 EMU_REGISTER(embed_f32) EMU_REGISTER(embed_f32_1) EMU_REGISTER(embed_f16) EMU_REGISTER(embed_f16_1)
 EMU_REGISTER(embed_bf16) EMU_REGISTER(embed_bf16_1) EMU_REGISTER(embed_q8_0) EMU_REGISTER(embed_q4_0)
 EMU_REGISTER(embed_q4_1) EMU_REGISTER(embed_q4_k) EMU_REGISTER(embed_q6_k)
+EMU_REGISTER(matmul_q5_0) EMU_REGISTER(matmul_q5_1) EMU_REGISTER(matmul_q5_k) EMU_REGISTER(matmul_iq4_nl) EMU_REGISTER(matmul_iq4_xs)
+EMU_REGISTER(matmul_q2_k) EMU_REGISTER(matmul_q3_k)
+EMU_REGISTER(embed_q5_0) EMU_REGISTER(embed_q5_1) EMU_REGISTER(embed_q5_k) EMU_REGISTER(embed_iq4_nl) EMU_REGISTER(embed_iq4_xs)
+EMU_REGISTER(embed_q2_k) EMU_REGISTER(embed_q3_k)
 EMU_REGISTER(rmsnorm) EMU_REGISTER(rope) EMU_REGISTER(kv_store) EMU_REGISTER(attention) EMU_REGISTER(swiglu) EMU_REGISTER(add) EMU_REGISTER(argmax) EMU_REGISTER(topk)
 EMU_REGISTER(geglu) EMU_REGISTER(add_bias) EMU_REGISTER(scale) EMU_REGISTER(softcap)
 #endif

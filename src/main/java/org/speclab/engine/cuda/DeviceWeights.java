@@ -124,8 +124,15 @@ final class DeviceWeights implements AutoCloseable {
             case Q4_1 -> new String[] {"q4_1", "32"};
             case Q4_K -> new String[] {"q4_k", "32"};
             case Q6_K -> new String[] {"q6_k", "16"};
+            case Q5_0 -> new String[] {"q5_0", "32"};
+            case Q5_1 -> new String[] {"q5_1", "32"};
+            case Q5_K -> new String[] {"q5_k", "32"};
+            case IQ4_NL -> new String[] {"iq4_nl", "32"};
+            case IQ4_XS -> new String[] {"iq4_xs", "32"};
+            case Q2_K -> new String[] {"q2_k", "16"};
+            case Q3_K -> new String[] {"q3_k", "16"};
             default -> throw new EngineException("tensor " + tensor + ": weight type " + type
-                    + " is not supported by the CUDA engine (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q6_K)");
+                    + " is not supported by the CUDA engine (supported: " + org.speclab.quant.BlockCodec.readable() + ")");
         };
     }
 

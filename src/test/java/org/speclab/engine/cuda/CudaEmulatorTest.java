@@ -53,7 +53,7 @@ class CudaEmulatorTest {
      * position at a time and in one batch, and each position the same bits alone or batched.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"llama-F16", "qwen2-F32", "qwen2-Q4_K_M", "phi3-F16", "gemma2-F32"})
+    @ValueSource(strings = {"llama-F16", "qwen2-F32", "qwen2-Q4_K_M", "phi3-F16", "gemma2-F32", "llama-Q5_K_M", "llama-Q3_K_M", "qwen2-IQ4_XS"})
     void everyFamilyMatchesTheCpuEngine(String stem) throws Exception {
         int[] tokens = {1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426};
         try (ModelFile f = ModelFiles.open(org.speclab.SharedFiles.require("reference/arch/" + stem + ".gguf"), null);
@@ -95,7 +95,8 @@ class CudaEmulatorTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K",
+            "Q5_0", "Q5_1", "Q5_K", "Q2_K", "Q3_K", "IQ4_NL", "IQ4_XS"})
     void weightKernelsAgainstTheCodecs(GgmlType type) {
         try (Gpu gpu = new EmulatedGpu()) {
             KernelChecks.weights(gpu, type, BOUND);

@@ -29,12 +29,13 @@ class CudaPtxTest {
         assertTrue(lines.contains(".target sm_75"), "compute_75: the oldest target nvcc 13 builds");
         // the names JCudaGpu finds (and looks up when it opens the device, before any graph is recorded)
         List<String> entries = JCudaGpu.entries(ptx.getBytes(StandardCharsets.US_ASCII));
-        for (String type : List.of("f32", "f32_1", "f16", "f16_1", "bf16", "bf16_1", "q8_0", "q4_0", "q4_1", "q4_k", "q6_k")) {
+        for (String type : List.of("f32", "f32_1", "f16", "f16_1", "bf16", "bf16_1", "q8_0", "q4_0", "q4_1", "q4_k", "q6_k",
+                "q5_0", "q5_1", "q5_k", "iq4_nl", "iq4_xs", "q2_k", "q3_k")) {
             assertTrue(entries.contains("matmul_" + type), "matmul_" + type);
             assertTrue(entries.contains("embed_" + type), "embed_" + type);
         }
         for (String k : List.of("rmsnorm", "rope", "kv_store", "attention", "swiglu", "geglu", "add", "add_bias", "scale", "softcap", "argmax", "topk")) assertTrue(entries.contains(k), k);
-        assertEquals(34, entries.size(), entries.toString());
+        assertEquals(48, entries.size(), entries.toString());
     }
 
     @Test

@@ -31,7 +31,8 @@ final class KernelChecks {
         long wt;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment q = a.allocate(rowBytes * rows);
-            codec.quantize(v, 0, v.length, q, 0);
+            if (codec.writes()) codec.quantize(v, 0, v.length, q, 0);
+            else randomBlocks(type, q, rnd); // types SpecLab only reads: random codes under sane scales
             codec.dequantize(q, 0, w, 0, v.length);
             wt = gpu.alloc(q.byteSize(), "test weights");
             gpu.upload(wt, q);
@@ -206,6 +207,26 @@ final class KernelChecks {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) v[i] = (float) rnd.nextGaussian();
         return v;
+    }
+
+    /** Random bytes in every block of a type SpecLab does not write, with its f16 scales set to small normal values. */
+    static void randomBlocks(GgmlType type, MemorySegment q, Random rnd) {
+        byte[] bytes = new byte[Math.toIntExact(q.byteSize())];
+        rnd.nextBytes(bytes);
+        int[] scales = switch (type) {
+            case Q2_K -> new int[] {80, 82};
+            case Q3_K -> new int[] {108};
+            case IQ4_NL, IQ4_XS -> new int[] {0};
+            default -> throw new IllegalArgumentException("no random blocks for " + type);
+        };
+        for (int b = 0; b < bytes.length; b += type.typeSize) {
+            for (int off : scales) {
+                short h = Float.floatToFloat16((float) (0.001 + 0.01 * rnd.nextDouble()));
+                bytes[b + off] = (byte) h;
+                bytes[b + off + 1] = (byte) (h >> 8);
+            }
+        }
+        q.copyFrom(MemorySegment.ofArray(bytes));
     }
 
     /** CpuTransformer.rope, on a table row per position. */
