@@ -30,7 +30,7 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, description = "output GGUF file")
     Path output;
 
-    @Option(names = "--type", required = true, description = "q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, q4_k_m, q5_k_m (or int8, int4.g32)")
+    @Option(names = "--type", required = true, description = "q8_0, q4_0, q4_1, q5_0, q5_1, q2_k, q3_k, q4_k, q5_k, q6_k, q3_k_m, q4_k_m, q5_k_m (or int8, int4.g32)")
     String type;
 
     @Option(names = "--no-report", description = "skip the quality report")

@@ -10,9 +10,11 @@ import org.speclab.gguf.GgmlType;
  */
 public enum QuantType {
     Q8_0(GgmlType.Q8_0, 7), Q4_0(GgmlType.Q4_0, 2), Q4_1(GgmlType.Q4_1, 3), Q5_0(GgmlType.Q5_0, 8), Q5_1(GgmlType.Q5_1, 9),
-    Q4_K(GgmlType.Q4_K, 14 /* MOSTLY_Q4_K_S: every block Q4_K */), Q5_K(GgmlType.Q5_K, 16 /* MOSTLY_Q5_K_S */), Q6_K(GgmlType.Q6_K, 18),
-    /** llama.cpp's mixes: Q4_K (Q5_K), with Q6_K for the output and for attn_v / ffn_down on the layers that matter most. */
-    Q4_K_M(GgmlType.Q4_K, 15), Q5_K_M(GgmlType.Q5_K, 17);
+    // single K types: every block that type (llama.cpp's file-type numbers for its nearest mix)
+    Q2_K(GgmlType.Q2_K, 10), Q3_K(GgmlType.Q3_K, 11 /* MOSTLY_Q3_K_S */), Q4_K(GgmlType.Q4_K, 14 /* MOSTLY_Q4_K_S */),
+    Q5_K(GgmlType.Q5_K, 16 /* MOSTLY_Q5_K_S */), Q6_K(GgmlType.Q6_K, 18),
+    /** llama.cpp's mixes (QuantPreset): Q6_K for the output, more bits for attn_v / ffn_down where they matter most. */
+    Q3_K_M(GgmlType.Q3_K, 12), Q4_K_M(GgmlType.Q4_K, 15), Q5_K_M(GgmlType.Q5_K, 17);
 
     public final GgmlType base;
     /** llama.cpp's llama_ftype number. */
@@ -24,11 +26,16 @@ public enum QuantType {
     }
 
     /** Whether this is a mix of types (the K_M presets) rather than one type. */
-    public boolean isMix() { return this == Q4_K_M || this == Q5_K_M; }
+    public boolean isMix() { return this == Q3_K_M || this == Q4_K_M || this == Q5_K_M; }
 
     /** Bits per weight of the file's matrices: the block type's, or the mix's typical figure. */
     public double bitsPerWeight() {
-        return this == Q4_K_M ? 4.85 : this == Q5_K_M ? 5.69 : base.typeSize * 8.0 / base.blockSize;
+        return switch (this) {
+            case Q3_K_M -> 3.91;
+            case Q4_K_M -> 4.85;
+            case Q5_K_M -> 5.69;
+            default -> base.typeSize * 8.0 / base.blockSize;
+        };
     }
 
     /** The single-type choice writing {@code t}, or null. */

@@ -11,6 +11,7 @@ import org.speclab.gguf.GgufValue;
 import org.speclab.model.ModelConfig;
 import org.speclab.model.ModelFile;
 import org.speclab.model.Tensor;
+import org.speclab.quant.BlockCodec;
 import org.speclab.quant.QuantPreset;
 
 /**
@@ -77,6 +78,8 @@ public record QuantizeJob(Path input, Path output, QuantType type, boolean overw
             String reason = null;
             if (cols % got.blockSize != 0) {
                 got = got.rowLengthFallback();
+                // llama.cpp's IQ4_NL (for Q2_K and Q3_K rows) is a type SpecLab reads but does not write: Q4_0 has its size
+                if (!BlockCodec.of(got).writes()) got = GgmlType.Q4_0;
                 if (cols % got.blockSize != 0) got = GgmlType.F16;
                 reason = JobTexts.t("reason.rowLength", cols, want.blockSize);
             }

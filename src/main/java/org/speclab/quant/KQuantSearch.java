@@ -16,6 +16,12 @@ final class KQuantSearch {
      */
     static void scaleAndMin(int n, int nmax, float[] x, int off, float[] weights, int[] levels, int lOff, int[] aux,
                             float rmin, float rdelta, int nstep, float[] out) {
+        scaleAndMin(n, nmax, x, off, weights, levels, lOff, aux, rmin, rdelta, nstep, false, out);
+    }
+
+    /** As above; {@code useMad}: the error weighs absolute differences rather than squared ones (Q2_K). */
+    static void scaleAndMin(int n, int nmax, float[] x, int off, float[] weights, int[] levels, int lOff, int[] aux,
+                            float rmin, float rdelta, int nstep, boolean useMad, float[] out) {
         float min = x[off], max = x[off];
         float sumW = weights[0];
         float sumX = sumW * x[off];
@@ -40,7 +46,7 @@ final class KQuantSearch {
             int l = BlockCodec.nearestInt(iscale * (x[off + i] - min));
             levels[lOff + i] = Math.max(0, Math.min(nmax, l));
             float diff = scale * levels[lOff + i] + min - x[off + i];
-            diff = diff * diff;
+            diff = useMad ? Math.abs(diff) : diff * diff;
             bestErr += weights[i] * diff;
         }
         for (int is = 0; is <= nstep; is++) {
@@ -66,7 +72,7 @@ final class KQuantSearch {
                 float err = 0;
                 for (int i = 0; i < n; i++) {
                     float diff = thisScale * aux[i] + thisMin - x[off + i];
-                    diff = diff * diff;
+                    diff = useMad ? Math.abs(diff) : diff * diff;
                     err += weights[i] * diff;
                 }
                 if (err < bestErr) {
@@ -79,6 +85,59 @@ final class KQuantSearch {
         }
         out[0] = scale;
         out[1] = -min;
+    }
+
+    /**
+     * ggml's make_q3_quants with do_rmse: levels −nmax..nmax−1 (stored +nmax) for x[off .. off+n), then
+     * up to five passes that move single levels while that lowers the x²-weighted error; returns the scale.
+     */
+    static float q3(int n, int nmax, float[] x, int off, int[] levels, int lOff) {
+        float max = 0, amax = 0;
+        for (int i = 0; i < n; i++) {
+            float ax = Math.abs(x[off + i]);
+            if (ax > amax) {
+                amax = ax;
+                max = x[off + i];
+            }
+        }
+        if (amax < GROUP_MAX_EPS) {
+            for (int i = 0; i < n; i++) levels[lOff + i] = 0;
+            return 0f;
+        }
+        float iscale = -nmax / max;
+        float sumLX = 0, sumL2 = 0;
+        for (int i = 0; i < n; i++) {
+            int l = Math.max(-nmax, Math.min(nmax - 1, BlockCodec.nearestInt(iscale * x[off + i])));
+            levels[lOff + i] = l;
+            float w = x[off + i] * x[off + i];
+            sumLX += w * x[off + i] * l;
+            sumL2 += w * l * l;
+        }
+        for (int pass = 0; pass < 5; pass++) {
+            int changed = 0;
+            for (int i = 0; i < n; i++) {
+                float w = x[off + i] * x[off + i];
+                int li = levels[lOff + i];
+                float slx = sumLX - w * x[off + i] * li;
+                if (slx > 0) {
+                    float sl2 = sumL2 - w * li * li;
+                    int nl = Math.max(-nmax, Math.min(nmax - 1, BlockCodec.nearestInt(x[off + i] * sl2 / slx)));
+                    if (nl != li) {
+                        slx += w * x[off + i] * nl;
+                        sl2 += w * nl * nl;
+                        if (sl2 > 0 && slx * slx * sumL2 > sumLX * sumLX * sl2) {
+                            levels[lOff + i] = nl;
+                            sumLX = slx;
+                            sumL2 = sl2;
+                            changed++;
+                        }
+                    }
+                }
+            }
+            if (changed == 0) break;
+        }
+        for (int i = 0; i < n; i++) levels[lOff + i] += nmax;
+        return sumLX / sumL2;
     }
 
     /**

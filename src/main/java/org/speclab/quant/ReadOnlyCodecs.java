@@ -5,9 +5,10 @@ import java.lang.foreign.ValueLayout;
 import org.speclab.gguf.GgmlType;
 
 /**
- * The weight types SpecLab reads but does not write (llama.cpp's Q2_K, Q3_K, IQ4_NL, IQ4_XS,
- * found in the files people download): each dequantizes exactly as ggml's {@code dequantize_row_*}
- * does. {@code quantize} refuses: {@code QuantType} offers none of them.
+ * llama.cpp's 2- and 3-bit K-quants and its non-linear 4-bit types, found in the files people
+ * download: each dequantizes exactly as ggml's {@code dequantize_row_*} does. Q2_K and Q3_K are
+ * also written, as ggml's reference quantizers write them; IQ4_NL and IQ4_XS are only read
+ * ({@code quantize} refuses: {@code QuantType} offers neither).
  */
 final class ReadOnlyCodecs {
     private ReadOnlyCodecs() {}
@@ -18,6 +19,16 @@ final class ReadOnlyCodecs {
 
     static UnsupportedOperationException refuse(GgmlType t) {
         return new UnsupportedOperationException("SpecLab reads " + t + " weights but does not write them");
+    }
+
+    /** 256 two-bit levels into 64 bytes as ggml packs them: byte l of each 32 holds levels l, l+32, l+64, l+96 of its 128. */
+    static void packTwoBits(int[] levels, MemorySegment dst, long at) {
+        for (int j = 0; j < 256; j += 128) {
+            for (int l = 0; l < 32; l++) {
+                dst.set(ValueLayout.JAVA_BYTE, at + j / 4 + l,
+                        (byte) (levels[j + l] | (levels[j + l + 32] << 2) | (levels[j + l + 64] << 4) | (levels[j + l + 96] << 6)));
+            }
+        }
     }
 
     /** llama.cpp's non-linear 4-bit levels of IQ4_NL and IQ4_XS. */
@@ -33,11 +44,52 @@ final class ReadOnlyCodecs {
         @Override
         public GgmlType type() { return GgmlType.Q2_K; }
 
+        /** ggml's quantize_row_q2_K_ref: per group of 16 an |x|-weighted (scale, min) search on absolute errors. */
         @Override
-        public boolean writes() { return false; }
-
-        @Override
-        public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) { throw refuse(type()); }
+        public void quantize(float[] x, int off, int n, MemorySegment dst, long dstOff) {
+            int[] levels = new int[256], aux = new int[16];
+            float[] weights = new float[16], mins = new float[16], scales = new float[16], res = new float[2];
+            byte[] sc = new byte[16];
+            for (int b = 0; b < n / 256; b++) {
+                int base = off + 256 * b;
+                long o = dstOff + 84L * b;
+                float maxScale = 0, maxMin = 0;
+                for (int j = 0; j < 16; j++) {
+                    for (int l = 0; l < 16; l++) weights[l] = Math.abs(x[base + 16 * j + l]);
+                    KQuantSearch.scaleAndMin(16, 3, x, base + 16 * j, weights, levels, 16 * j, aux, -0.5f, 0.1f, 15, true, res);
+                    scales[j] = res[0];
+                    mins[j] = res[1];
+                    if (scales[j] > maxScale) maxScale = scales[j];
+                    if (mins[j] > maxMin) maxMin = mins[j];
+                }
+                java.util.Arrays.fill(sc, (byte) 0);
+                if (maxScale > 0) {
+                    float iscale = 15f / maxScale;
+                    for (int j = 0; j < 16; j++) sc[j] = (byte) BlockCodec.nearestInt(iscale * scales[j]);
+                    BlockCodec.putHalf(dst, o + 80, maxScale / 15f);
+                } else {
+                    BlockCodec.putHalf(dst, o + 80, 0f);
+                }
+                if (maxMin > 0) {
+                    float iscale = 15f / maxMin;
+                    for (int j = 0; j < 16; j++) sc[j] |= (byte) (BlockCodec.nearestInt(iscale * mins[j]) << 4);
+                    BlockCodec.putHalf(dst, o + 82, maxMin / 15f);
+                } else {
+                    BlockCodec.putHalf(dst, o + 82, 0f);
+                }
+                float dAll = BlockCodec.half(dst, o + 80), mAll = BlockCodec.half(dst, o + 82);
+                for (int j = 0; j < 16; j++) {
+                    float d = dAll * (sc[j] & 0xF);
+                    if (d == 0f) continue;
+                    float dm = mAll * ((sc[j] & 0xff) >>> 4);
+                    for (int i = 0; i < 16; i++) {
+                        levels[16 * j + i] = Math.max(0, Math.min(3, BlockCodec.nearestInt((x[base + 16 * j + i] + dm) / d)));
+                    }
+                }
+                MemorySegment.copy(sc, 0, dst, ValueLayout.JAVA_BYTE, o, 16);
+                packTwoBits(levels, dst, o + 16);
+            }
+        }
 
         @Override
         public void dequantize(MemorySegment src, long srcOff, float[] y, int off, int n) {
@@ -70,11 +122,61 @@ final class ReadOnlyCodecs {
         @Override
         public GgmlType type() { return GgmlType.Q3_K; }
 
+        /** ggml's quantize_row_q3_K_ref: per group of 16 a symmetric 3-bit search, scales to 6 bits. */
         @Override
-        public boolean writes() { return false; }
-
-        @Override
-        public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) { throw refuse(type()); }
+        public void quantize(float[] x, int off, int n, MemorySegment dst, long dstOff) {
+            int[] levels = new int[256];
+            float[] scales = new float[16];
+            byte[] packed = new byte[12], hmask = new byte[32];
+            for (int b = 0; b < n / 256; b++) {
+                int base = off + 256 * b;
+                long o = dstOff + 110L * b;
+                float maxScale = 0, amax = 0;
+                for (int j = 0; j < 16; j++) {
+                    scales[j] = KQuantSearch.q3(16, 4, x, base + 16 * j, levels, 16 * j);
+                    float a = Math.abs(scales[j]);
+                    if (a > amax) {
+                        amax = a;
+                        maxScale = scales[j];
+                    }
+                }
+                java.util.Arrays.fill(packed, (byte) 0);
+                if (maxScale != 0) {
+                    float iscale = -32f / maxScale;
+                    for (int j = 0; j < 16; j++) {
+                        int l = Math.max(-32, Math.min(31, (byte) BlockCodec.nearestInt(iscale * scales[j]))) + 32;
+                        if (j < 8) packed[j] = (byte) (l & 0xF);
+                        else packed[j - 8] |= (byte) ((l & 0xF) << 4);
+                        packed[j % 4 + 8] |= (byte) ((l >> 4) << (2 * (j / 4)));
+                    }
+                    BlockCodec.putHalf(dst, o + 108, 1 / iscale);
+                } else {
+                    BlockCodec.putHalf(dst, o + 108, 0f);
+                }
+                float dAll = BlockCodec.half(dst, o + 108);
+                for (int j = 0; j < 16; j++) {
+                    int s = j < 8 ? packed[j] & 0xF : (packed[j - 8] & 0xff) >>> 4;
+                    s = (s | (((packed[8 + j % 4] & 0xff) >>> (2 * (j / 4))) & 3) << 4) - 32;
+                    float d = dAll * s;
+                    if (d == 0f) continue;
+                    for (int i = 0; i < 16; i++) levels[16 * j + i] = Math.max(-4, Math.min(3, BlockCodec.nearestInt(x[base + 16 * j + i] / d))) + 4;
+                }
+                java.util.Arrays.fill(hmask, (byte) 0);
+                for (int j = 0, m = 0, hm = 1; j < 256; j++) {
+                    if (levels[j] > 3) {
+                        hmask[m] |= (byte) hm;
+                        levels[j] -= 4;
+                    }
+                    if (++m == 32) {
+                        m = 0;
+                        hm <<= 1;
+                    }
+                }
+                MemorySegment.copy(hmask, 0, dst, ValueLayout.JAVA_BYTE, o, 32);
+                packTwoBits(levels, dst, o + 32);
+                MemorySegment.copy(packed, 0, dst, ValueLayout.JAVA_BYTE, o + 96, 12);
+            }
+        }
 
         /** The 16 six-bit scales from the 12 packed bytes, as ggml unpacks them (minus 32). */
         static void scales(MemorySegment s, long off, int[] out) {

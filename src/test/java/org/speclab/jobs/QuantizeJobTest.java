@@ -84,9 +84,9 @@ class QuantizeJobTest {
 
     @Test
     void unknownTypeNamesTheChoices() {
-        CliRun r = CliRun.of("quantize", source().toString(), "-o", dir.resolve("x.gguf").toString(), "--type", "q3_k");
+        CliRun r = CliRun.of("quantize", source().toString(), "-o", dir.resolve("x.gguf").toString(), "--type", "q3_k_l");
         assertEquals(1, r.exitCode());
-        assertTrue(r.err().contains("unknown quantization type 'q3_k' (known: q8_0"), r.err());
+        assertTrue(r.err().contains("unknown quantization type 'q3_k_l' (known: q8_0"), r.err());
     }
 
     @Test

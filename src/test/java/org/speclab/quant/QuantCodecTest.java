@@ -65,7 +65,9 @@ class QuantCodecTest {
             // ggml c392e509
             "Q5_0, 5632, a3287b99a8cc8afa, 0.111548307",
             "Q5_1, 6144, 205af9412f1ddf12, 0.0657848951",
-            "Q5_K, 5632, 49023123fbb761af, 0.0631800141"})
+            "Q5_K, 5632, 49023123fbb761af, 0.0631800141",
+            "Q3_K, 3520, 81d3cf11c3a60ee2, 0.167539993",
+            "Q2_K, 2688, fe06ff2bee423847, 0.303174692"})
     void sameBytesAsGgml(GgmlType type, int bytes, String digest, double rmse) {
         float[] x = harnessInput();
         BlockCodec codec = BlockCodec.of(type);
@@ -272,5 +274,12 @@ class QuantCodecTest {
         assertEquals(GgmlType.Q5_K, QuantPreset.kmTypeFor(GgmlType.Q5_K, "blk.7.attn_v.weight", 7, n));
         assertEquals(GgmlType.Q5_K, QuantPreset.kmTypeFor(GgmlType.Q4_K, "blk.7.attn_qkv.weight", 7, n));
         assertEquals(GgmlType.Q6_K, QuantPreset.kmTypeFor(GgmlType.Q5_K, "blk.7.attn_qkv.weight", 7, n));
+        // Q3_K_M: attn_v Q5_K on layers 0-1 then Q4_K; ffn_down Q5_K on the first sixteenth; attn_output Q4_K
+        assertEquals(GgmlType.Q5_K, QuantPreset.kmTypeFor(GgmlType.Q3_K, "blk.1.attn_v.weight", 1, n));
+        assertEquals(GgmlType.Q4_K, QuantPreset.kmTypeFor(GgmlType.Q3_K, "blk.2.attn_v.weight", 2, n));
+        assertEquals(GgmlType.Q5_K, QuantPreset.kmTypeFor(GgmlType.Q3_K, "blk.1.ffn_down.weight", 1, n));
+        assertEquals(GgmlType.Q4_K, QuantPreset.kmTypeFor(GgmlType.Q3_K, "blk.2.ffn_down.weight", 2, n));
+        assertEquals(GgmlType.Q4_K, QuantPreset.kmTypeFor(GgmlType.Q3_K, "blk.9.attn_output.weight", 9, n));
+        assertEquals(GgmlType.Q3_K, QuantPreset.kmTypeFor(GgmlType.Q3_K, "blk.9.ffn_up.weight", 9, n));
     }
 }
