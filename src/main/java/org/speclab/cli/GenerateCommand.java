@@ -57,6 +57,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = {"-p", "--prompt"}, defaultValue = "", description = "prompt text; empty starts from BOS (default: empty)")
     String prompt;
 
+    @Option(names = "--prompts", description = {"a file of prompts, one per line (# comments and blank lines skipped, \\n a newline):",
+            "each is run as -p would run it, then a table compares acceptance and speedup per prompt (e.g. assets/prompts/speculation.txt)"})
+    Path promptsFile;
+
     @Option(names = {"-n", "--max-new-tokens"}, defaultValue = "200", description = {
             "positions to generate after the prompt (default: ${DEFAULT-VALUE}); as in llama2.c's run, the",
             "prediction at the last position is printed too, so up to N+1 tokens appear (run -n S = speclab -n S-prompt)"})
@@ -111,13 +115,20 @@ final class GenerateCommand implements Callable<Integer> {
         int nThreads = CpuBackend.threads(threads);
         long baseSeed = seed != null ? seed : System.nanoTime();
 
+        if (promptsFile != null && !prompt.isEmpty()) throw new IllegalArgumentException("give -p or --prompts, not both");
+        java.util.List<String> prompts = promptsFile != null ? PromptFile.read(promptsFile) : java.util.List.of(prompt);
         try (LoadedModel m = LoadedModel.open(model, tokenizer, nThreads, backend)) {
-            int[] promptTokens = m.tokenizer().encode(prompt, true);
-            if (promptTokens.length == 0) promptTokens = new int[] {m.tokenizer().bos()};
-            int need = promptTokens.length + maxNew;
+            java.util.List<int[]> tokenized = new java.util.ArrayList<>();
+            int need = 0;
+            for (String p : prompts) {
+                int[] t = m.tokenizer().encode(p, true);
+                if (t.length == 0) t = new int[] {m.tokenizer().bos()};
+                tokenized.add(t);
+                need = Math.max(need, t.length + maxNew);
+            }
             int ctx = context != null ? context : need;
             if (ctx < need) {
-                throw new IllegalArgumentException("context " + ctx + " is too small for " + promptTokens.length
+                throw new IllegalArgumentException("context " + ctx + " is too small for " + (need - maxNew)
                         + " prompt tokens + " + maxNew + " new tokens");
             }
             int declared = m.transformer().config().contextLength();
@@ -132,7 +143,12 @@ final class GenerateCommand implements Callable<Integer> {
                         : draftLayers != null ? new EarlyExit(m.transformer(), draftLayers, need) : null;
                 // only once everything is accepted: no "Seed:" line before a refusal
                 if (seed == null && temperature > 0) err.println("Seed: " + baseSeed);
-                run(m, draftModel, drafter, k, adaptive, promptTokens, baseSeed, out, err);
+                java.util.List<String[]> rows = new java.util.ArrayList<>();
+                for (int i = 0; i < prompts.size(); i++) {
+                    if (prompts.size() > 1) err.printf("---------- prompt %d of %d: %s%n", i + 1, prompts.size(), PromptFile.label(prompts.get(i)));
+                    rows.add(run(m, draftModel, drafter, k, adaptive, prompts.get(i), tokenized.get(i), baseSeed, out, err));
+                }
+                if (prompts.size() > 1) PromptFile.printTable(err, rows, drafter != null);
             } finally {
                 if (draftModel != null) draftModel.close();
             }
@@ -140,8 +156,9 @@ final class GenerateCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void run(LoadedModel m, LoadedModel draftModel, Drafter drafter, int k, boolean adaptive, int[] promptTokens, long baseSeed,
-                     PrintStream out, PrintStream err) throws Exception {
+    /** One prompt's runs; returns its row of the per-prompt table (prompt, tokens/s, mean accepted, acceptance, speedup). */
+    private String[] run(LoadedModel m, LoadedModel draftModel, Drafter drafter, int k, boolean adaptive, String prompt, int[] promptTokens,
+                         long baseSeed, PrintStream out, PrintStream err) throws Exception {
         Generator plain = new Generator(m.transformer(), m.tokenizer());
         SpeculativeDecoder spec = drafter == null ? null : new SpeculativeDecoder(m.transformer(), m.tokenizer(), drafter, k, adaptive);
         // warm-up, not counted (JIT compilation would otherwise be billed to the first run), as gpt-fast does
@@ -160,7 +177,7 @@ final class GenerateCommand implements Callable<Integer> {
             }
             baselineTps = best;
         }
-        double sumTps = 0;
+        double sumTps = 0, sumAccepted = 0, sumRate = 0, sumSpeedup = 0;
         ObjectMapper om = new ObjectMapper();
         for (int s = 0; s < samples; s++) {
             StringBuilder text = new StringBuilder();
@@ -194,6 +211,9 @@ final class GenerateCommand implements Callable<Integer> {
             err.printf("Time to first token: %.3f sec%n", st.timeToFirstToken());
             if (ss != null) err.printf("Bytes read: %.02f GB/s (target verify passes and draft passes, as run; the line above is gpt-fast's target weights × tokens/sec)%n", st.bytesReadGBs());
             if (ss != null) {
+                sumAccepted += ss.meanAccepted();
+                sumRate += ss.acceptanceRate();
+                sumSpeedup += tps / baselineTps;
                 err.println("Acceptance probs: " + Arrays.toString(Arrays.stream(ss.acceptanceProbs()).map(p -> Math.round(p * 1e4) / 1e4).toArray()));
                 err.printf("Mean Accepted: %.2f%n", ss.meanAccepted());
                 explain(err, ss, tps, baselineTps);
@@ -217,6 +237,9 @@ final class GenerateCommand implements Callable<Integer> {
             long[] mem = gpu.memoryInfo();
             err.printf("Device memory used: %.02f GB of %.02f GB on %s%n", (mem[1] - mem[0]) / 1e9, mem[1] / 1e9, gpu.device());
         }
+        return new String[] {PromptFile.label(prompt), String.format("%.2f", sumTps / samples),
+                spec == null ? "" : String.format("%.2f", sumAccepted / samples), spec == null ? "" : String.format("%.1f%%", 100 * sumRate / samples),
+                spec == null || Double.isNaN(baselineTps) ? "" : String.format("%.2fx", sumSpeedup / samples)};
     }
 
     private SpeculativeDecoder.Result runOnce(Generator plain, SpeculativeDecoder spec, int[] prompt, long seedUsed, GenerationListener l) {
