@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 
 /** The {@code speclab} command line. Errors end in one line on stderr and a non-zero exit, never a stack trace. */
 @Command(name = "speclab", mixinStandardHelpOptions = true, versionProvider = Cli.VersionProvider.class,
-        description = "SpecLab: speculative decoding lab for Llama-family models.%nWithout a command, opens the lab window.",
+        description = "SpecLab: speculative decoding lab for Llama, Qwen, Gemma and Phi models.%nWithout a command, opens the lab window.",
         subcommands = {GenerateCommand.class, ConvertCommand.class, QuantizeCommand.class, SynthCommand.class, BenchCommand.class, LogitsCommand.class, InfoCommand.class, TokenizeCommand.class, DevicesCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Cli implements Runnable {
@@ -52,6 +52,13 @@ public final class Cli implements Runnable {
             err.println("Try 'speclab " + (ex.getCommandLine().getCommandName().equals("speclab") ? "" : ex.getCommandLine().getCommandName() + " ") + "--help' for the options.");
             return 2;
         });
+        // a word that is not a command is an error even beside --help (picocli would print the top help and exit 0)
+        if (args.length > 0 && !args[0].startsWith("-") && !cl.getSubcommands().containsKey(args[0])) {
+            err.println("speclab: error: unknown command '" + args[0] + "'");
+            err.println("Commands: " + String.join(", ", cl.getSubcommands().keySet()) + ". Try 'speclab --help'.");
+            err.flush();
+            return 2;
+        }
         int rc = cl.execute(args);
         out.flush();
         return rc;

@@ -66,10 +66,10 @@ final class GenerateCommand implements Callable<Integer> {
             "prediction at the last position is printed too, so up to N+1 tokens appear (run -n S = speclab -n S-prompt)"})
     int maxNew;
 
-    @Option(names = {"-t", "--temperature"}, defaultValue = "0.8", description = "0 is greedy (default: ${DEFAULT-VALUE})")
+    @Option(names = {"-t", "--temperature"}, defaultValue = "" + Sampler.DEFAULT_TEMPERATURE, description = "0 is greedy (default: ${DEFAULT-VALUE})")
     float temperature;
 
-    @Option(names = "--top-k", defaultValue = "200", description = "sample among the k most likely tokens; 0 = all (default: ${DEFAULT-VALUE})")
+    @Option(names = "--top-k", defaultValue = "" + Sampler.DEFAULT_TOP_K, description = "sample among the k most likely tokens; 0 = all (default: ${DEFAULT-VALUE})")
     int topK;
 
     @Option(names = "--top-p", defaultValue = "1.0", description = "nucleus sampling threshold; 1 = off (default: ${DEFAULT-VALUE})")

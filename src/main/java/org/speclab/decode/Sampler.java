@@ -9,6 +9,10 @@ import org.speclab.engine.Candidates;
  * The random stream is llama2.c's xorshift*, so a seed reproduces a run exactly.
  */
 public final class Sampler {
+    /** gpt-fast's defaults, which the CLI and the lab's Run view both start from. */
+    public static final float DEFAULT_TEMPERATURE = 0.8f;
+    public static final int DEFAULT_TOP_K = 200;
+
     private final float temperature;
     private final int topK;
     private final float topP;

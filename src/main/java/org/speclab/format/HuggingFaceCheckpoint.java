@@ -146,6 +146,13 @@ public final class HuggingFaceCheckpoint {
         static Checkpoint open(Path folder, Arena arena) {
             Path index = folder.resolve("model.safetensors.index.json"), single = folder.resolve("model.safetensors");
             if (!Files.isRegularFile(index)) {
+                for (String pickle : new String[] {"pytorch_model.bin", "pytorch_model.bin.index.json", "model.pt", "model.pth", "consolidated.00.pth"}) {
+                    if (!Files.isRegularFile(single) && Files.isRegularFile(folder.resolve(pickle))) {
+                        throw new ModelFormatException(folder.resolve(pickle), null, "PyTorch pickle weights are never loaded, because unpickling a file"
+                                + " can run any code in it; use the model's .safetensors files (most hub pages have them), or convert once where you"
+                                + " trust the file: transformers' model.save_pretrained(folder, safe_serialization=True)");
+                    }
+                }
                 if (!Files.isRegularFile(single)) {
                     throw new ModelFormatException(folder, "model.safetensors", "missing (the folder has neither model.safetensors nor model.safetensors.index.json)");
                 }

@@ -34,10 +34,21 @@ public final class TokenizerFiles {
         if (name.equals("encoder.json") || name.equals("vocab.bpe")) return Gpt2BpeFiles.read(path.resolveSibling("encoder.json"));
         if (name.endsWith(".json")) return HuggingFaceTokenizer.read(path);
         byte[] bytes = readAll(path);
-        if (path.getFileName().toString().endsWith(".model") || (bytes.length > 0 && bytes[0] == 0x0a)) {
-            return SentencePieceModel.parse(path, bytes);
+        // decided by structure, not by a first byte: a llama2.c tokenizer whose max_token_length is 10
+        // starts with 0x0a as a protobuf does. The reader the name suggests goes first; if it refuses the
+        // bytes, the other is tried before its refusal is reported.
+        boolean sentencePieceFirst = name.endsWith(".model") || (!name.endsWith(".bin") && bytes.length > 0 && bytes[0] == 0x0a);
+        ModelFormatException refusal;
+        try {
+            return sentencePieceFirst ? SentencePieceModel.parse(path, bytes) : llama2c(path, bytes, expectedVocab);
+        } catch (ModelFormatException e) {
+            refusal = e;
         }
-        return llama2c(path, bytes, expectedVocab);
+        try {
+            return sentencePieceFirst ? llama2c(path, bytes, expectedVocab) : SentencePieceModel.parse(path, bytes);
+        } catch (ModelFormatException e) {
+            throw refusal;
+        }
     }
 
     static byte[] readAll(Path path) {

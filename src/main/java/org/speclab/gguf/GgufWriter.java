@@ -74,6 +74,13 @@ public final class GgufWriter {
         GgufValue a = metadata.get("general.alignment");
         if (a != null) alignment = (int) a.asLong();
         Path dir = path.toAbsolutePath().getParent();
+        try (OutputLock lock = OutputLock.acquire(path)) {
+            writeLocked(path, dir, metadata, tensors, progress, alignment);
+        }
+    }
+
+    private static void writeLocked(Path path, Path dir, Map<String, GgufValue> metadata, List<Entry> tensors, Progress progress, int alignment)
+            throws IOException {
         Path tmp = Files.createTempFile(dir, "." + path.getFileName() + ".", ".part");
         try {
             try (Counting out = new Counting(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20))) {

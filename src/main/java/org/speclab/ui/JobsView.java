@@ -117,6 +117,12 @@ final class JobsView {
             if (cause == null) {
                 row.progress.set(1);
                 row.state.set(lab.t("jobs.done"));
+                // a quantization's quality check is part of its result: shown with it, not only in the CLI
+                if (v instanceof org.speclab.jobs.QuantizeJob.Result r && r.quality() != null) {
+                    var q = r.quality();
+                    row.state.set(lab.t("jobs.done") + " · " + lab.t("jobs.quality", String.format("%.1f%%", 100 * q.top1Agreement()),
+                            String.format("%.4f", q.meanKl()), q.positions()));
+                }
                 if (onSuccess != null) onSuccess.accept(v);
             } else if (cause instanceof JobCancelledException) {
                 row.state.set(lab.t("jobs.cancelled"));

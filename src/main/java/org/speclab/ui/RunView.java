@@ -82,6 +82,9 @@ final class RunView {
         drafter.getSelectionModel().select(0);
         int cores = Runtime.getRuntime().availableProcessors();
         threads.setValueFactory(new javafx.scene.control.SpinnerValueFactory.IntegerSpinnerValueFactory(1, 512, cores));
+        // the CLI's sampling defaults (gpt-fast's), so a run here and `speclab generate` start alike
+        temperature.getValueFactory().setValue((double) org.speclab.decode.Sampler.DEFAULT_TEMPERATURE);
+        topK.getValueFactory().setValue(org.speclab.decode.Sampler.DEFAULT_TOP_K);
         for (Spinner<?> s : List.of(ngram, layers, k, topK, maxTokens, threads, temperature, topP)) s.setEditable(true);
         // only the settings of the chosen drafter can be edited
         Runnable enable = () -> {
@@ -177,6 +180,10 @@ final class RunView {
         accepted.getData().clear();
         speed.getData().clear();
         explanation.setText("");
+        // nothing of the previous run stays on screen (after an error there would be nothing to replace it)
+        tps.setText("");
+        bandwidth.setText("");
+        bandwidthBar.setProgress(0);
         counts = new long[17];
         shown = 0;
         startNanos = System.nanoTime();

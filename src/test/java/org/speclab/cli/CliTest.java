@@ -21,6 +21,17 @@ class CliTest {
     }
 
     @Test
+    void anUnknownCommandIsAnErrorEvenWithHelp() {
+        for (String[] args : new String[][] {{"frobnicate"}, {"frobnicate", "--help"}}) {
+            CliRun r = CliRun.of(args);
+            assertEquals(2, r.exitCode(), r.out());
+            assertTrue(r.err().startsWith("speclab: error: unknown command 'frobnicate'"), r.err());
+            assertTrue(r.err().contains("generate") && r.err().contains("logits"), r.err());
+            assertTrue(r.out().isEmpty(), r.out());
+        }
+    }
+
+    @Test
     void infoShowsTheShape() {
         CliRun r = CliRun.of("info", SharedFiles.require("models/stories260K/stories260K.gguf").toString());
         assertEquals(0, r.exitCode(), r.err());

@@ -69,6 +69,16 @@ class HuggingFaceCheckpointErrorsTest {
     }
 
     @Test
+    void pickleWeightsAreNeverLoaded() throws Exception {
+        Path f = folder("pickle");
+        Files.delete(f.resolve("model.safetensors"));
+        // a pickle that would run code if it were unpickled: SpecLab must refuse it by name, never open it
+        Files.write(f.resolve("pytorch_model.bin"), new byte[] {(byte) 0x80, 4, 'c', 'o', 's', '\n', 's', 'y', 's', 't', 'e', 'm', '\n'});
+        String msg = refused(f, "pytorch_model.bin", "never loaded", "can run any code", "safetensors");
+        assertFalse(msg.contains("missing"), msg);
+    }
+
+    @Test
     void missingShardFile() throws Exception {
         Path f = folder("sharded", m.config(), 2);
         Files.delete(f.resolve("model-00002-of-00002.safetensors"));

@@ -83,6 +83,28 @@ class QuantizeJobTest {
     }
 
     @Test
+    void oneWriterPerOutputAndStaleLeftoversCleared() throws Exception {
+        Path out = dir.resolve("locked.gguf");
+        Path lock = dir.resolve(".locked.gguf.lock");
+        // a job of this very process is writing it: a second one is refused, and leaves its file alone
+        Files.writeString(lock, Long.toString(ProcessHandle.current().pid()));
+        var e = assertThrows(JobFailedException.class, () -> new QuantizeJob(source(), out, QuantType.Q8_0, false, false).run(JobContext.silent()));
+        assertTrue(e.getMessage().contains("another job is writing this file"), e.getMessage());
+        assertTrue(Files.exists(lock) && !Files.exists(out));
+        // the writer was killed (its process is gone): its lock and temporary file are stale and removed
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Files.writeString(lock, Long.toString(gone.pid()));
+        Path part = Files.writeString(dir.resolve(".locked.gguf.123456.part"), "half a model");
+        new QuantizeJob(source(), out, QuantType.Q8_0, false, false).run(JobContext.silent());
+        assertTrue(Files.exists(out));
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of("locked.gguf"), files.map(p -> p.getFileName().toString()).toList(), "no lock and no temporary file left");
+        }
+        assertFalse(Files.exists(part));
+    }
+
+    @Test
     void unknownTypeNamesTheChoices() {
         CliRun r = CliRun.of("quantize", source().toString(), "-o", dir.resolve("x.gguf").toString(), "--type", "q3_k_l");
         assertEquals(1, r.exitCode());

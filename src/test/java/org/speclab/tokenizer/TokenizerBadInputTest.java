@@ -35,6 +35,33 @@ class TokenizerBadInputTest {
 
     static final String VOCAB = "\"vocab\": {\"a\": 0, \"b\": 1, \"ab\": 2}";
 
+    /**
+     * A llama2.c tokenizer whose max_token_length is 10 starts with the byte 0x0a, as a SentencePiece
+     * protobuf does: it must still be read as what it is (llama2.c reads it), whatever its name.
+     */
+    @Test
+    void llama2cTokenizerStartingWithANewlineByte() throws Exception {
+        String[] pieces = {"<unk>", "\n<s>\n", "\n</s>\n", "a", "b", "ab", " ab", "abcdefghij"};
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(10);
+        bytes.write(head.array());
+        for (int i = 0; i < pieces.length; i++) {
+            byte[] p = pieces[i].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            bytes.write(java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(-i).putInt(p.length).array());
+            bytes.write(p);
+        }
+        assertEquals(0x0a, bytes.toByteArray()[0]);
+        for (String name : new String[] {"tok10.bin", "tok10", "tok10.model"}) {
+            Path p = dir.resolve(name);
+            Files.write(p, bytes.toByteArray());
+            var md = TokenizerFiles.read(p, -1);
+            String[] tokens = (String[]) md.get("tokenizer.ggml.tokens").value();
+            assertEquals(8, tokens.length, name);
+            assertEquals("<s>", tokens[1], name);
+            assertEquals("\u2581ab", tokens[6], name);
+        }
+    }
+
     @Test
     void malformedTokenizerJson() throws Exception {
         refusedJson("broken.json", "{\"model\": {\"type\": \"BPE\", ", "invalid JSON at line 1");

@@ -91,6 +91,8 @@ class LabAppChineseTest {
         TableView<?> jobs = robot.lookup("#jobs").queryTableView();
         robot.interact(() -> jobs.getSelectionModel().select(0));
         assertEquals("任务", jobs.getColumns().getFirst().getText());
+        JobsView.Row row = (JobsView.Row) jobs.getItems().getFirst();
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> row.state.get().startsWith("完成 · 质量：top-1 一致率 "));
         LabAppTest.screenshot(jobs, "jobs-zh.png");
     }
 }

@@ -52,6 +52,9 @@ class LabAppDemoTest {
         quantize(robot, models, "stories260K", "Q8_0");
         WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> models.getItems().stream().anyMatch(m -> m.name().equals("stories260K-q8_0")));
         assertEquals("Q8_0", models.getItems().stream().filter(m -> m.name().equals("stories260K-q8_0")).findFirst().orElseThrow().weightType());
+        // the job's row carries the quality check's result (top-1 agreement and KL against the source)
+        JobsView.Row q8 = (JobsView.Row) jobTable.getItems().getFirst();
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> q8.state.get().matches("done · quality: top-1 agreement [0-9.]+%, mean KL [0-9.]+ nats over [0-9]+ positions"));
         // quantize another and cancel it at once: the job says so and leaves nothing behind
         quantize(robot, models, "demo-target-q8_0", "Q4_K");
         robot.interact(() -> {

@@ -1,6 +1,7 @@
 package org.speclab.ui;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -218,10 +219,13 @@ class LabAppTest {
 
     @Test
     void aFailingRunShowsOneReadableLineAndIsLogged(FxRobot robot) throws Exception {
-        TableView<ModelEntry> models = robot.lookup("#models").queryTableView();
-        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> models.getItems().size() >= 8);
-        TabPane tabs = robot.lookup("#tabs").queryAs(TabPane.class);
-        robot.interact(() -> tabs.getSelectionModel().select(1));
+        // a run that works first: its figures must not stay beside the failed run's error
+        setUpRun(robot, m -> m.path().endsWith("stories260K/stories260K.gguf"), 0, 20);
+        robot.clickOn("#start");
+        Label done = robot.lookup("#runStatus").queryAs(Label.class);
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> done.getText().startsWith("Finished"));
+        Label tps = robot.lookup("#tps").queryAs(Label.class), bandwidth = robot.lookup("#bandwidth").queryAs(Label.class);
+        assertFalse(tps.getText().isEmpty(), "a finished run shows its tokens/s");
         ComboBox<ModelEntry> target = robot.lookup("#target").queryComboBox();
         ComboBox<ModelEntry> draft = robot.lookup("#draftModel").queryComboBox();
         @SuppressWarnings("unchecked")
@@ -237,6 +241,9 @@ class LabAppTest {
         WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> status.getText().startsWith("Error:"));
         assertTrue(status.getText().contains("do not share a vocabulary (32000 vs 512 tokens)"), status.getText());
         assertEquals(1, status.getText().lines().count());
+        WaitForAsyncUtils.waitForFxEvents();
+        assertEquals("", tps.getText(), "the previous run's tokens/s is cleared");
+        assertEquals("", bandwidth.getText(), "the previous run's bandwidth is cleared");
         Path log = LabLog.file;
         WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> Files.exists(log) && Files.readString(log).contains("do not share a vocabulary"));
     }
@@ -251,10 +258,16 @@ class LabAppTest {
         ComboBox<ModelEntry> targets = robot.lookup("#target").queryComboBox();
         ChoiceBox<String> drafters = robot.lookup("#drafter").queryAs(ChoiceBox.class);
         Spinner<Integer> max = robot.lookup("#maxTokens").queryAs(Spinner.class);
+        Spinner<Double> temperature = robot.lookup("#temperature").queryAs(Spinner.class);
+        Spinner<Integer> topK = robot.lookup("#topK").queryAs(Spinner.class);
+        // the Run view starts from the CLI's sampling defaults; these tests run greedy
+        assertEquals(org.speclab.decode.Sampler.DEFAULT_TEMPERATURE, temperature.getValue().floatValue());
+        assertEquals(org.speclab.decode.Sampler.DEFAULT_TOP_K, topK.getValue());
         robot.interact(() -> {
             targets.setValue(targets.getItems().stream().filter(target).findFirst().orElseThrow());
             drafters.getSelectionModel().select(drafter);
             max.getValueFactory().setValue(maxTokens);
+            temperature.getValueFactory().setValue(0.0);
         });
         return tabs;
     }
