@@ -46,6 +46,9 @@ final class RunSession implements Runnable {
                     long endedNanos) implements Event {}
     }
 
+    /** Runs shorter than this show no measured speedup: they would not repeat within 10%. */
+    static final double MIN_TIMED_SECONDS = 1.0;
+
     private final Settings s;
     private final Lab lab;
     private final ConcurrentLinkedQueue<Event> events;
@@ -149,6 +152,10 @@ final class RunSession implements Runnable {
                 if (!Double.isNaN(decodeSeconds)) ss = ss.withDecodeSeconds(decodeSeconds);
             }
             double tps = st.tokensPerSecond();
+            // a run shorter than a second times the JIT and the scheduler as much as the engine: its
+            // speedup would not repeat, so none is shown or recorded (the prediction still is)
+            boolean tooShort = st.totalSeconds() < MIN_TIMED_SECONDS;
+            double measuredAgainst = tooShort ? Double.NaN : baselineTps;
             double gbs = target.transformer().weightBytes() * tps / 1e9;
             // the ceiling of the device the run used: the GPU's copy rate, or the machine's memory read rate
             double peak = MemoryBandwidth.gbPerSecond(s.threads());
@@ -156,13 +163,14 @@ final class RunSession implements Runnable {
                 peak = gpu.copyBandwidthGBs();
                 deviceMemory = gpu.memoryInfo();
             }
-            String explain = ss == null ? "" : explain(ss, tps, baselineTps);
+            String explain = ss == null ? "" : explain(ss, tps, measuredAgainst)
+                    + (tooShort && !Double.isNaN(baselineTps) ? "\n" + lab.t("run.explain.tooShort", f("%.2f", st.totalSeconds())) : "");
             Experiment e = new Experiment(ss == null ? null : draft != null ? stem(s.draft()) : ss.drafter(),
                     draft != null ? draft.file().dominantType().name() : null, ss == null ? null : ss.k(), stem(s.target()),
                     target.file().dominantType().name(), target.transformer().device(), 1, s.prompt(), tps, residentBytes() / 1e9, gbs,
                     ss == null ? null : ss.meanAccepted(), s.maxTokens(), 1, s.temperature(), Version.get(), ss == null ? null : ss.alpha(),
                     ss == null ? null : ss.costRatio(), ss == null ? null : ss.predictedSpeedup(),
-                    ss == null || Double.isNaN(baselineTps) ? null : tps / baselineTps, ss == null ? null : ss.acceptedCounts(),
+                    ss == null || Double.isNaN(measuredAgainst) ? null : tps / measuredAgainst, ss == null ? null : ss.acceptedCounts(),
                     1, seed, s.topK(), s.topP(), st.newTokens(), st.stopReason(), null);
             String status = cancel.get() ? lab.t("run.status.stopped") : lab.t("run.status.done", st.newTokens(), String.format("%.1f", tps));
             done(status, tps, explain, gbs, peak, e);
