@@ -8,7 +8,7 @@ import org.speclab.engine.KvCache;
 import org.speclab.engine.Transformer;
 import org.speclab.engine.cpu.CpuBackend;
 import org.speclab.engine.cpu.MemoryBandwidth;
-import org.speclab.engine.cuda.CudaTransformer;
+import org.speclab.engine.DeviceGauges;
 import org.speclab.format.ModelFiles;
 import org.speclab.lab.DeviceChoice;
 import org.speclab.model.ModelConfig;
@@ -54,8 +54,8 @@ final class BenchCommand implements Callable<Integer> {
         if (reps < 1 || prompt < 0 || gen < 0 || verify < 0) throw new IllegalArgumentException("-r must be ≥ 1 and -p, -n, --verify ≥ 0");
         Backend backend = DeviceChoice.choose(device, false, cli.err::println);
         try (ModelFile f = ModelFiles.open(model, null); Transformer tr = backend.load(f, t)) {
-            CudaTransformer gpu = tr instanceof CudaTransformer g ? g : null;
-            String where = gpu != null ? gpu.device() : Integer.toString(t);
+            DeviceGauges gpu = tr.gauges();
+            String where = gpu != null ? tr.device() : Integer.toString(t);
             ModelConfig c = tr.config();
             String name = f.name() + " " + f.dominantType();
             String size = String.format("%.2f MiB", f.weightBytes() / (double) (1 << 20));
@@ -97,7 +97,7 @@ final class BenchCommand implements Callable<Integer> {
                     double peak = gpu.copyBandwidthGBs();
                     long[] mem = gpu.memoryInfo();
                     cli.out.printf("%nDecode read %.2f GB/s (%.2f GB/s over device time: %.3f ms a step by CUDA events); %s copies %.2f GB/s (%.0f%% of it by device time)."
-                                    + " Device memory used %.2f of %.2f GB.%n", gbs, kernelGbs, ms, gpu.device(), peak, 100 * kernelGbs / peak,
+                                    + " Device memory used %.2f of %.2f GB.%n", gbs, kernelGbs, ms, tr.device(), peak, 100 * kernelGbs / peak,
                             (mem[1] - mem[0]) / 1e9, mem[1] / 1e9);
                     cli.out.println(gpu.longPromptPath() + ". " + gpu.decodePath() + ".");
                 }

@@ -19,7 +19,6 @@ import org.speclab.decode.SpeculativeDecoder;
 import org.speclab.decode.TokenKind;
 import org.speclab.engine.Backend;
 import org.speclab.engine.cpu.CpuBackend;
-import org.speclab.engine.cuda.CudaTransformer;
 import org.speclab.lab.DeviceChoice;
 import org.speclab.lab.Experiment;
 import org.speclab.lab.LoadedModel;
@@ -233,9 +232,9 @@ final class GenerateCommand implements Callable<Integer> {
         err.println("==========");
         err.printf("Average tokens/sec: %.2f%n", sumTps / samples);
         err.printf("Memory used: %.02f GB%n", MemoryReading.peakResidentBytes() / 1e9);
-        if (m.transformer() instanceof CudaTransformer gpu) {
-            long[] mem = gpu.memoryInfo();
-            err.printf("Device memory used: %.02f GB of %.02f GB on %s%n", (mem[1] - mem[0]) / 1e9, mem[1] / 1e9, gpu.device());
+        if (m.transformer().gauges() != null) {
+            long[] mem = m.transformer().gauges().memoryInfo();
+            err.printf("Device memory used: %.02f GB of %.02f GB on %s%n", (mem[1] - mem[0]) / 1e9, mem[1] / 1e9, m.transformer().device());
         }
         return new String[] {PromptFile.label(prompt), String.format("%.2f", sumTps / samples),
                 spec == null ? "" : String.format("%.2f", sumAccepted / samples), spec == null ? "" : String.format("%.1f%%", 100 * sumRate / samples),

@@ -66,6 +66,9 @@ public interface Transformer extends AutoCloseable {
     /** Which kernels its weights run on, e.g. "native AVX2 integer kernels …" (bench prints it). */
     default String kernels() { return device(); }
 
+    /** The device's own figures (memory, copy rate, step time) where it runs on one; null on the CPU. */
+    default DeviceGauges gauges() { return null; }
+
     @Override
     void close();
 }

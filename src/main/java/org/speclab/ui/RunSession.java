@@ -93,7 +93,7 @@ final class RunSession implements Runnable {
         }
         try (LoadedModel target = LoadedModel.open(s.target(), tokenizerBeside(s.target()), s.threads(), backend);
              LoadedModel draft = s.drafter() == 1 && s.draft() != null ? LoadedModel.open(s.draft(), tokenizerBeside(s.draft()), 1, backend) : null) {
-            if (target.transformer() instanceof org.speclab.engine.cuda.CudaTransformer gpu) deviceMemory = gpu.memoryInfo();
+            if (target.transformer().gauges() != null) deviceMemory = target.transformer().gauges().memoryInfo();
             int[] prompt = target.tokenizer().encode(s.prompt(), true);
             if (prompt.length == 0) prompt = new int[] {target.tokenizer().bos()};
             int positions = s.maxTokens() - 1;
@@ -159,7 +159,7 @@ final class RunSession implements Runnable {
             double gbs = target.transformer().weightBytes() * tps / 1e9;
             // the ceiling of the device the run used: the GPU's copy rate, or the machine's memory read rate
             double peak = MemoryBandwidth.gbPerSecond(s.threads());
-            if (target.transformer() instanceof org.speclab.engine.cuda.CudaTransformer gpu) {
+            if (target.transformer().gauges() instanceof org.speclab.engine.DeviceGauges gpu) {
                 peak = gpu.copyBandwidthGBs();
                 deviceMemory = gpu.memoryInfo();
             }

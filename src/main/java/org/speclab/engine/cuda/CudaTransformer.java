@@ -21,7 +21,7 @@ import org.speclab.quant.BlockCodec;
  * positions. Matrix kernels serve up to 16 positions per weight read and compute each output the
  * same way whatever T is, so a position's logits are bit-identical alone or in a verify batch.
  */
-public final class CudaTransformer implements Transformer {
+public final class CudaTransformer implements Transformer, org.speclab.engine.DeviceGauges {
     /** Positions one matrix or attention launch serves (MAX_T in kernels.cu). */
     static final int MAX_T = 16;
     private static final int MM_ROWS = 4, MM_THREADS = 128, BLOCK = 256, ELEMENTWISE = 256;
@@ -144,18 +144,24 @@ public final class CudaTransformer implements Transformer {
     }
 
     @Override
+    public org.speclab.engine.DeviceGauges gauges() { return this; }
+
+    @Override
     public long weightBytes() { return weightBytes; }
 
     @Override
     public String device() { return gpu.name(); }
 
     /** Device time of the last forward pass in milliseconds, from CUDA events. */
+    @Override
     public synchronized float lastStepMillis() { return lastStepMillis; }
 
     /** {free, total} bytes of device memory now. */
+    @Override
     public long[] memoryInfo() { return gpu.memoryInfo(); }
 
     /** One line on long prompts: whether cuBLAS multiplies them, or why the kernels do. */
+    @Override
     public String longPromptPath() {
         if (gpu.hasGemm()) return "Prompts of " + gemmFrom + "+ positions: cuBLAS";
         String why = gpu instanceof JCudaGpu j ? j.gemmMissing() : null;
@@ -163,6 +169,7 @@ public final class CudaTransformer implements Transformer {
     }
 
     /** The device's measured copy bandwidth in GB/s (measured once per device and process). */
+    @Override
     public double copyBandwidthGBs() { return gpu.copyBandwidthGBs(); }
 
     /**
@@ -390,6 +397,7 @@ public final class CudaTransformer implements Transformer {
     public synchronized int graphReplays() { return graphReplays; }
 
     /** One line on decode steps: replayed as a recorded CUDA graph, or launched one by one. */
+    @Override
     public synchronized String decodePath() {
         return graphs ? "Decode steps: a recorded CUDA graph, replayed " + graphReplays + " times so far"
                 : "Decode steps: launched kernel by kernel (CUDA graphs off" + ("0".equals(System.getenv("SPECLAB_CUDA_GRAPHS")) ? ": SPECLAB_CUDA_GRAPHS=0)" : ")");
