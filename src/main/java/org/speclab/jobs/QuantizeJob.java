@@ -91,6 +91,10 @@ public record QuantizeJob(Path input, Path output, QuantType type, boolean overw
     private static int layerOf(String name) {
         if (!name.startsWith("blk.")) return -1;
         int dot = name.indexOf('.', 4);
-        return Integer.parseInt(name.substring(4, dot));
+        try {
+            return Integer.parseInt(name.substring(4, dot));
+        } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+            return -1; // not a layer tensor by llama.cpp's naming: quantized as one outside the blocks
+        }
     }
 }

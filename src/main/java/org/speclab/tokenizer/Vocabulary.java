@@ -37,6 +37,12 @@ public record Vocabulary(String model, String pre, String preRegex, boolean igno
         }
         for (int i = 0; i < n; i++) {
             if (types[i] < 0 || types[i] > 6) throw new ModelFormatException(file, "tokenizer.ggml.token_type[" + i + "]", "unknown token type " + types[i]);
+            String t = tokens[i];
+            // a byte token stands for one byte, written <0xHH>; SentencePiece reads its value from the text
+            if (types[i] == BYTE && t != null && t.length() == 6 && t.startsWith("<0x")
+                    && (Character.digit(t.charAt(3), 16) < 0 || Character.digit(t.charAt(4), 16) < 0 || t.charAt(5) != '>')) {
+                throw new ModelFormatException(file, "tokenizer.ggml.tokens[" + i + "]", "byte token '" + t + "' is not of the form <0xHH>");
+            }
         }
         boolean spm = kind.equals("llama");
         String[] merges = null;
