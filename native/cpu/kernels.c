@@ -583,7 +583,7 @@ void SL(sl_matmul_f16)(const uint8_t *w, int64_t row_bytes, int32_t from, int32_
 }
 
 /* ---------------------------------------------------------------- eight positions in the lanes
- * For eight positions or more, Q4_0 and Q8_0 hold eight positions in the lanes of one vector: each
+ * For eight positions or more, Q4_0, Q5_0 and Q8_0 hold eight positions in the lanes of one vector: each
  * 4-byte step of a weight block is broadcast to all lanes and multiplied with that step of eight
  * positions (the transposed activations), so a block's integer sum needs no reduction across lanes.
  * Per position these kernels compute the very integers and float operations of row_q4_0 / row_q8_0:
@@ -616,6 +616,21 @@ INLINE void rowt_q4_0(const uint8_t *w, const tact_t *a, int64_t n, float *res) 
         __m256i q = nibbles32(blk + 2), sum = _mm256_setzero_si256();
         for (int k = 0; k < 8; k++) sum = dot_u8s8(sum, step(q, k), load(a->xt + (b * 8 + k) * 32));
         sum = _mm256_sub_epi32(sum, _mm256_slli_epi32(load(a->s32t + b * 8), 3));
+        add_block(acc, &tail, b, nb, sum, _mm256_mul_ps(_mm256_set1_ps(f16(blk)), _mm256_loadu_ps(a->dt + b * 8)));
+    }
+    _mm256_storeu_ps(res, _mm256_add_ps(hsum_lanes(acc), tail));
+}
+
+/* Q5_0 as Q4_0 above, with the fifth bit: Σ (q − 16)·x = Σ q·x − 16·Σ x */
+INLINE void rowt_q5_0(const uint8_t *w, const tact_t *a, int64_t n, float *res) {
+    int64_t nb = n / 32, b = 0;
+    __m256 acc[8], tail = _mm256_setzero_ps();
+    for (int j = 0; j < 8; j++) acc[j] = _mm256_setzero_ps();
+    for (; b < nb; b++) {
+        const uint8_t *blk = w + 22 * b;
+        __m256i q = q5_0_codes(blk), sum = _mm256_setzero_si256();
+        for (int k = 0; k < 8; k++) sum = dot_u8s8(sum, step(q, k), load(a->xt + (b * 8 + k) * 32));
+        sum = _mm256_sub_epi32(sum, _mm256_slli_epi32(load(a->s32t + b * 8), 4));
         add_block(acc, &tail, b, nb, sum, _mm256_mul_ps(_mm256_set1_ps(f16(blk)), _mm256_loadu_ps(a->dt + b * 8)));
     }
     _mm256_storeu_ps(res, _mm256_add_ps(hsum_lanes(acc), tail));
@@ -697,7 +712,7 @@ INLINE void rowt_q8_0(const uint8_t *w, const tact_t *a, int64_t n, float *res) 
 MATMUL_T(q8_0, row_q8_0, rowt_q8_0)
 MATMUL_T(q4_0, row_q4_0, rowt_q4_0)
 MATMUL(q4_1, row_q4_1)
-MATMUL(q5_0, row_q5_0)
+MATMUL_T(q5_0, row_q5_0, rowt_q5_0)
 MATMUL(q5_k, row_q5_k)
 MATMUL(q4_k, row_q4_k)
 MATMUL(q6_k, row_q6_k)
