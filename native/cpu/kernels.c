@@ -520,9 +520,17 @@ INLINE void row_q6_k(const uint8_t *w, const act_t *a, int np, float *res) {
 #define F16P 5
 #ifdef SL_VNNI
 #define F16R 4 /* 32 vector registers: 20 accumulators */
+#define F16G 5 /* positions a tile serves */
 #else
-#define F16R 2 /* 16 vector registers: 10 accumulators (four rows for one or two positions) */
+#define F16R 3 /* 16 vector registers: 12 accumulators, three rows of four positions (four rows for one or two) */
+#define F16G 4
 #endif
+
+/* The positions of a call in groups of at most F16G, as even as possible. */
+INLINE int f16_group(int32_t left) {
+    int32_t groups = (left + F16G - 1) / F16G;
+    return (int) ((left + groups - 1) / groups);
+}
 
 INLINE void tile_f16(const uint8_t *w, int64_t row_bytes, const int32_t *rows, int R, const float *x, int64_t n, int P,
                      float *out, int64_t out_stride) {
@@ -565,16 +573,16 @@ void SL(sl_matmul_f16)(const uint8_t *w, int64_t row_bytes, int32_t from, int32_
     for (int32_t i = 0; i < run; i++) {
         for (int r = 0; r < R; r++) rows[r] = from + r * run + i;
         for (int32_t p0 = 0, np; p0 < t; p0 += np) {
-            np = group_size(t - p0);
+            np = f16_group(t - p0);
             const float *xp = x + p0 * n;
             float *o = out + p0 * out_stride;
-            if (R == 4) { F16_TILE(4) } else { F16_TILE(2) }
+            if (R == 4) { F16_TILE(4) } else { F16_TILE(3) }
         }
     }
     for (int32_t r = from + R * run; r < to; r++) {
         rows[0] = r;
         for (int32_t p0 = 0, np; p0 < t; p0 += np) {
-            np = group_size(t - p0);
+            np = f16_group(t - p0);
             const float *xp = x + p0 * n;
             float *o = out + p0 * out_stride;
             F16_TILE(1)
