@@ -19,5 +19,8 @@ cp target/speclab.jar "$carry/" && cp -r target/test-classes "$carry/"
     --strip-debug --no-header-files --no-man-pages --compress=zip-9 --output "$carry/java"
 cp ../shared/models/stories260K/stories260K.gguf "$carry/shared/models/stories260K/"
 cp ../shared/reference/stories260K-greedy.txt "$carry/shared/reference/"
+# one file of each family for CudaParityTest (1–3 MB each)
+mkdir -p "$carry/shared/reference/arch"
+for f in llama-F16 qwen2-F16 qwen2-Q4_K_M phi3-F16 gemma2-F16 qwen2-IQ4_XS; do cp "../shared/reference/arch/$f.gguf" "$carry/shared/reference/arch/"; done
 tar czf gpu-carry.tgz "$carry"
 du -sh "$carry" gpu-carry.tgz

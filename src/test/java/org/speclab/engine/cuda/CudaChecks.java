@@ -75,6 +75,26 @@ final class CudaChecks {
         }
     }
 
+    /**
+     * A reference-pack file of any family: the CPU engine's logits (Java kernels, float activations
+     * like the device's) one position at a time and in one batch, each position the same bits alone or batched.
+     */
+    static void familyMatchesCpu(String stem, Function<ModelFile, Transformer> engine, double bound) throws Exception {
+        int[] tokens = {1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426};
+        try (ModelFile f = ModelFiles.open(org.speclab.SharedFiles.require("reference/arch/" + stem + ".gguf"), null);
+             Transformer cpu = CpuBackend.javaKernels().load(f, 2); Transformer gpu = engine.apply(f)) {
+            float[][] want = cpu.forward(cpu.newCache(tokens.length), tokens, 0, tokens.length);
+            float[][] batch = gpu.forward(gpu.newCache(tokens.length), tokens, 0, tokens.length);
+            KvCache one = gpu.newCache(tokens.length);
+            for (int pos = 0; pos < tokens.length; pos++) {
+                float[] alone = gpu.forward(one, new int[] {tokens[pos]}, pos, 1)[0];
+                double e = relativeError(want[pos], alone);
+                assertTrue(e <= bound, stem + " position " + pos + ": relative error " + e + " > " + bound);
+                org.junit.jupiter.api.Assertions.assertArrayEquals(batch[pos], alone, stem + " position " + pos + ": batched vs alone");
+            }
+        }
+    }
+
     /** A position's logits are bit-identical alone, in a prefill, in a verify batch, or in one of more than 16 positions. */
     static void batchInvariant(Path dir, GgmlType type, Function<ModelFile, Transformer> engine) throws Exception {
         Path file = RandomModels.write(dir.resolve("invariance-" + type + ".gguf"), shape(type), 5);

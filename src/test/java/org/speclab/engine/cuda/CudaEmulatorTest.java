@@ -42,7 +42,7 @@ class CudaEmulatorTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K", "Q5_0", "Q5_1", "Q5_K", "Q2_K", "Q3_K"})
     void everyWeightTypeMatchesTheCpuEngine(GgmlType type) throws Exception {
         CudaChecks.matchesCpu(dir, type, CudaEmulatorTest::emulated, BOUND);
     }
@@ -52,22 +52,15 @@ class CudaEmulatorTest {
      * GeGLU, soft-caps and sliding window; NEOX RoPE) on the emulated GPU: the CPU engine's logits, one
      * position at a time and in one batch, and each position the same bits alone or batched.
      */
+    /**
+     * Every family of the reference pack (Qwen2's biases, Phi-3's fused matrices, Gemma 2's post-norms,
+     * GeGLU, soft-caps and sliding window; NEOX RoPE) on the emulated GPU: the CPU engine's logits, one
+     * position at a time and in one batch, and each position the same bits alone or batched.
+     */
     @ParameterizedTest
     @ValueSource(strings = {"llama-F16", "qwen2-F32", "qwen2-Q4_K_M", "phi3-F16", "gemma2-F32", "llama-Q5_K_M", "llama-Q3_K_M", "qwen2-IQ4_XS"})
     void everyFamilyMatchesTheCpuEngine(String stem) throws Exception {
-        int[] tokens = {1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426};
-        try (ModelFile f = ModelFiles.open(org.speclab.SharedFiles.require("reference/arch/" + stem + ".gguf"), null);
-             Transformer cpu = org.speclab.engine.cpu.CpuBackend.javaKernels().load(f, 2); Transformer gpu = emulated(f)) {
-            float[][] want = cpu.forward(cpu.newCache(tokens.length), tokens, 0, tokens.length);
-            float[][] batch = gpu.forward(gpu.newCache(tokens.length), tokens, 0, tokens.length);
-            KvCache one = gpu.newCache(tokens.length);
-            for (int pos = 0; pos < tokens.length; pos++) {
-                float[] alone = gpu.forward(one, new int[] {tokens[pos]}, pos, 1)[0];
-                double e = CudaChecks.relativeError(want[pos], alone);
-                assertTrue(e <= BOUND, stem + " position " + pos + ": relative error " + e + " > " + BOUND);
-                org.junit.jupiter.api.Assertions.assertArrayEquals(batch[pos], alone, stem + " position " + pos + ": batched vs alone");
-            }
-        }
+        CudaChecks.familyMatchesCpu(stem, CudaEmulatorTest::emulated, BOUND);
     }
 
     @ParameterizedTest

@@ -56,8 +56,15 @@ class CudaParityTest {
         return new CudaBackend(0).load(f, 1);
     }
 
+    /** The reference pack's families on the device (files that gpu/prepare-carry.sh carries). */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"llama-F16", "qwen2-F16", "qwen2-Q4_K_M", "phi3-F16", "gemma2-F16", "qwen2-IQ4_XS"})
+    void everyFamilyMatchesTheCpuEngine(String stem) throws Exception {
+        CudaChecks.familyMatchesCpu(stem, CudaParityTest::cuda, BOUND);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K", "Q5_0", "Q5_1", "Q5_K", "Q2_K", "Q3_K"})
     void everyWeightTypeMatchesTheCpuEngine(GgmlType type) throws Exception {
         CudaChecks.matchesCpu(dir, type, CudaParityTest::cuda, BOUND);
     }
