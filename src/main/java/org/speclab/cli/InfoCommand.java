@@ -70,11 +70,30 @@ final class InfoCommand implements Callable<Integer> {
             out.printf("rope:          theta %s, %d dims%s; rms eps %s%n", c.ropeTheta(), c.ropeDim(),
                     c.ropeScale() != 1f ? ", linear scale " + c.ropeScale() : "", c.rmsEps());
             out.printf("classifier:    %s%n", c.tiedClassifier() ? "tied to the token embedding" : "separate");
+            out.printf("layout:        %s%n", layout(c));
             out.printf("tensors:       %d", f.tensors().size());
             types.forEach((t, b) -> out.printf(", %s %s", t, human(b)));
             out.println();
             return 0;
         }
+    }
+
+    /** What the family does that plain Llama does not, in one line. */
+    static String layout(ModelConfig c) {
+        var a = c.arch();
+        java.util.List<String> parts = new java.util.ArrayList<>();
+        parts.add(a.rope() == org.speclab.model.Architecture.RopeStyle.NEOX ? "NEOX RoPE (i, i + dims/2)" : "RoPE on adjacent pairs");
+        if (a.qkvBias()) parts.add("q/k/v biases");
+        if (a.qkNorm()) parts.add("RMSNorm per head of q and k");
+        if (a.fusedQkv()) parts.add("fused qkv");
+        if (a.fusedGateUp()) parts.add("fused gate+up");
+        if (a.postNorms()) parts.add("norms after attention and feed-forward");
+        parts.add(a.activation() == org.speclab.model.Architecture.Activation.SILU ? "SwiGLU" : "GeGLU (tanh)");
+        if (a.scaleEmbedding()) parts.add("embeddings × √dim");
+        if (c.attentionSoftcap() > 0) parts.add("attention soft-cap " + c.attentionSoftcap());
+        if (c.finalSoftcap() > 0) parts.add("logit soft-cap " + c.finalSoftcap());
+        if (c.slidingWindow() > 0) parts.add("sliding window " + c.slidingWindow() + (a.alternateWindow() ? " on layers 0, 2, …" : ""));
+        return String.join(", ", parts);
     }
 
     static String human(long bytes) {

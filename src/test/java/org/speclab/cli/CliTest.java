@@ -40,6 +40,18 @@ class CliTest {
     }
 
     @Test
+    void infoNamesWhatEachFamilyDoes() {
+        CliRun llama = CliRun.of("info", SharedFiles.require("models/stories260K/stories260K.gguf").toString());
+        assertTrue(llama.out().contains("layout:        RoPE on adjacent pairs, SwiGLU"), llama.out());
+        CliRun gemma = CliRun.of("info", SharedFiles.require("reference/arch/gemma2-F16.gguf").toString());
+        assertTrue(gemma.out().contains("architecture:  gemma2"), gemma.out());
+        assertTrue(gemma.out().contains("layout:        NEOX RoPE (i, i + dims/2), norms after attention and feed-forward, GeGLU (tanh), "
+                + "embeddings × √dim, attention soft-cap 50.0, logit soft-cap 30.0, sliding window 8 on layers 0, 2, …"), gemma.out());
+        CliRun qwen = CliRun.of("info", SharedFiles.require("reference/arch/qwen2-Q4_K_M.gguf").toString());
+        assertTrue(qwen.out().contains("q/k/v biases"), qwen.out());
+    }
+
+    @Test
     void infoJson() throws Exception {
         CliRun r = CliRun.of("info", "--json", SharedFiles.require("models/tiny-random-llama2/llama-2-tiny-random.gguf").toString());
         assertEquals(0, r.exitCode(), r.err());
