@@ -20,10 +20,12 @@ import java.util.List;
  * @param postNorms       norms after attention and after the feed-forward block, before each residual add (Gemma 2)
  * @param activation      the gate's activation
  * @param scaleEmbedding  embeddings are multiplied by √dim (Gemma 2)
- * @param alternateWindow a sliding attention window on layers 0, 2, 4, … (Gemma 2); others use it on every layer when the file declares one
+ * @param window          whether the family honours {@code attention.sliding_window} (Phi-3 on every layer, Gemma 2 on
+ *                        alternate ones); llama.cpp ignores the key for the others (Mistral's 4096 changes nothing within it)
+ * @param alternateWindow the window applies to layers 0, 2, 4, … only (Gemma 2)
  */
 public record Architecture(String name, RopeStyle rope, boolean qkvBias, boolean qkNorm, boolean fusedQkv, boolean fusedGateUp,
-                           boolean postNorms, Activation activation, boolean scaleEmbedding, boolean alternateWindow) {
+                           boolean postNorms, Activation activation, boolean scaleEmbedding, boolean window, boolean alternateWindow) {
 
     /** Pairs RoPE rotates: llama.cpp's "normal" (adjacent values 2i, 2i+1) or "NEOX" (i and i + ropeDim/2). */
     public enum RopeStyle { ADJACENT, NEOX }
@@ -31,11 +33,11 @@ public record Architecture(String name, RopeStyle rope, boolean qkvBias, boolean
     /** The gate's activation in gate·up: SiLU (SwiGLU) or GELU in its tanh form (GeGLU). */
     public enum Activation { SILU, GELU_TANH }
 
-    public static final Architecture LLAMA = new Architecture("llama", RopeStyle.ADJACENT, false, false, false, false, false, Activation.SILU, false, false);
-    public static final Architecture QWEN2 = new Architecture("qwen2", RopeStyle.NEOX, true, false, false, false, false, Activation.SILU, false, false);
-    public static final Architecture QWEN3 = new Architecture("qwen3", RopeStyle.NEOX, false, true, false, false, false, Activation.SILU, false, false);
-    public static final Architecture PHI3 = new Architecture("phi3", RopeStyle.NEOX, false, false, true, true, false, Activation.SILU, false, false);
-    public static final Architecture GEMMA2 = new Architecture("gemma2", RopeStyle.NEOX, false, false, false, false, true, Activation.GELU_TANH, true, true);
+    public static final Architecture LLAMA = new Architecture("llama", RopeStyle.ADJACENT, false, false, false, false, false, Activation.SILU, false, false, false);
+    public static final Architecture QWEN2 = new Architecture("qwen2", RopeStyle.NEOX, true, false, false, false, false, Activation.SILU, false, false, false);
+    public static final Architecture QWEN3 = new Architecture("qwen3", RopeStyle.NEOX, false, true, false, false, false, Activation.SILU, false, false, false);
+    public static final Architecture PHI3 = new Architecture("phi3", RopeStyle.NEOX, false, false, true, true, false, Activation.SILU, false, true, false);
+    public static final Architecture GEMMA2 = new Architecture("gemma2", RopeStyle.NEOX, false, false, false, false, true, Activation.GELU_TANH, true, true, true);
 
     /** Every family, Llama first; messages and help list them from here. */
     public static final List<Architecture> ALL = List.of(LLAMA, QWEN2, QWEN3, PHI3, GEMMA2);

@@ -99,7 +99,7 @@ public record ModelConfig(
         float attnCap = (float) f.getDouble(p + "attn_logit_softcapping", 0.0);
         float finalCap = (float) f.getDouble(p + "final_logit_softcapping", 0.0);
         if (attnCap < 0 || finalCap < 0) throw new ModelFormatException(f.path(), p + "attn_logit_softcapping", "must not be negative");
-        long window = f.getLong(p + "attention.sliding_window", 0);
+        long window = arch.window() ? f.getLong(p + "attention.sliding_window", 0) : 0;
         if (window < 0 || window > Integer.MAX_VALUE) throw new ModelFormatException(f.path(), p + "attention.sliding_window", "out of range: " + window);
         ModelConfig c = new ModelConfig(arch, dim, hidden, layers, heads, kvHeads, headDim, vocab, ctx, eps, theta, ropeDim, scale, tied,
                 attnScale, attnCap, finalCap, (int) window);
