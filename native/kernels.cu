@@ -101,6 +101,17 @@ struct Q4_1u {
     }
 };
 
+// The 6-bit scale and min of group j of a Q4_K/Q5_K super-block, packed in 12 bytes (ggml's get_scale_min_k4)
+__device__ __forceinline__ void scaleMinK4(const u8* s, int j, int* sc, int* mn) {
+    if (j < 4) {
+        *sc = s[j] & 63;
+        *mn = s[j + 4] & 63;
+    } else {
+        *sc = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
+        *mn = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+    }
+}
+
 // Super-blocks of 256 = {f16 d; f16 dmin; u8 scales[12]; u8 qs[128]}; a unit is one group j of 32
 // with 6-bit scale and min (ggml's get_scale_min_k4); groups 2i and 2i+1 share 32 bytes of nibbles.
 struct Q4_Ku {
@@ -108,15 +119,8 @@ struct Q4_Ku {
     static __device__ __forceinline__ void load(const u8* row, int u, float* w) {
         const u8* b = row + 144 * (u >> 3);
         int j = u & 7;
-        const u8* s = b + 4;
         int sc, mn;
-        if (j < 4) {
-            sc = s[j] & 63;
-            mn = s[j + 4] & 63;
-        } else {
-            sc = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
-            mn = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
-        }
+        scaleMinK4(b + 4, j, &sc, &mn);
         float d = __fmul_rn(h2f(ld16(b)), (float)sc), m = __fmul_rn(h2f(ld16(b + 2)), (float)mn);
         const u8* q = b + 16 + 32 * (j >> 1);
         int shift = (j & 1) * 4;
@@ -189,15 +193,8 @@ struct Q5_Ku {
     static __device__ __forceinline__ void load(const u8* row, int u, float* w) {
         const u8* b = row + 176 * (u >> 3);
         int j = u & 7;
-        const u8* s = b + 4;
         int sc, mn;
-        if (j < 4) {
-            sc = s[j] & 63;
-            mn = s[j + 4] & 63;
-        } else {
-            sc = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
-            mn = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
-        }
+        scaleMinK4(b + 4, j, &sc, &mn);
         float d = __fmul_rn(h2f(ld16(b)), (float)sc), m = __fmul_rn(h2f(ld16(b + 2)), (float)mn);
         const u8* qh = b + 16;
         const u8* q = b + 48 + 32 * (j >> 1);

@@ -105,6 +105,36 @@ public record Architecture(String name, RopeStyle rope, boolean qkvBias, boolean
         return t;
     }
 
+    /**
+     * Where one of a layer's matrices lives: the whole tensor {@code tensor}, or (a fused tensor) its
+     * rows {@code from .. from + count}; {@code name} is the matrix's own GGUF name either way.
+     */
+    public record Part(String tensor, String name, int from, int count) {
+        public boolean whole() { return count < 0; }
+    }
+
+    /** Layer l's q, k, v, gate and up matrices, in that order, as this family's files hold them. */
+    public List<Part> projections(ModelConfig c, int l) {
+        String q = block(l, "attn_q"), k = block(l, "attn_k"), v = block(l, "attn_v"), gate = block(l, "ffn_gate"), up = block(l, "ffn_up");
+        List<Part> parts = new ArrayList<>();
+        if (fusedQkv) {
+            String qkv = block(l, "attn_qkv");
+            parts.add(new Part(qkv, q, 0, c.qDim()));
+            parts.add(new Part(qkv, k, c.qDim(), c.kvDim()));
+            parts.add(new Part(qkv, v, c.qDim() + c.kvDim(), c.kvDim()));
+        } else {
+            for (String n : new String[] {q, k, v}) parts.add(new Part(n, n, 0, -1));
+        }
+        if (fusedGateUp) {
+            parts.add(new Part(up, gate, 0, c.hiddenDim()));
+            parts.add(new Part(up, up, c.hiddenDim(), c.hiddenDim()));
+        } else {
+            parts.add(new Part(gate, gate, 0, -1));
+            parts.add(new Part(up, up, 0, -1));
+        }
+        return parts;
+    }
+
     /** The tensors outside the layers: embedding, final norm and (untied) classifier. */
     public List<TensorSpec> outerTensors(ModelConfig c) {
         List<TensorSpec> t = new ArrayList<>();

@@ -35,18 +35,8 @@ public final class Q4_KCodec implements BlockCodec {
         for (int b = 0; b < n / QK; b++) {
             int base = off + QK * b;
             long o = dstOff + (long) BYTES * b;
-            float maxScale = 0, maxMin = 0;
-            for (int j = 0; j < 8; j++) {
-                float sumX2 = 0;
-                for (int l = 0; l < 32; l++) sumX2 += x[base + 32 * j + l] * x[base + 32 * j + l];
-                float avX = (float) Math.sqrt(sumX2 / 32);
-                for (int l = 0; l < 32; l++) weights[l] = avX + Math.abs(x[base + 32 * j + l]);
-                KQuantSearch.scaleAndMin(32, 15, x, base + 32 * j, weights, levels, 32 * j, aux, -1f, 0.1f, 20, res);
-                scales[j] = res[0];
-                mins[j] = res[1];
-                if (scales[j] > maxScale) maxScale = scales[j];
-                if (mins[j] > maxMin) maxMin = mins[j];
-            }
+            float[] max = searchGroups(x, base, 15, -1f, 20, weights, levels, aux, scales, mins, res);
+            float maxScale = max[0], maxMin = max[1];
             packScales(scales, mins, maxScale, maxMin, packed);
             BlockCodec.putHalf(dst, o, maxScale / 63f);
             BlockCodec.putHalf(dst, o + 2, maxMin / 63f);
@@ -68,6 +58,27 @@ public final class Q4_KCodec implements BlockCodec {
                 }
             }
         }
+    }
+
+    /**
+     * Per group of 32 of the super-block at x[base..]: ggml's weighted (scale, min) search with levels
+     * 0..nmax (weights √(mean x²) + |x|), into scales/mins and levels; returns {largest scale, largest min}.
+     */
+    static float[] searchGroups(float[] x, int base, int nmax, float rmin, int nstep, float[] weights, int[] levels, int[] aux,
+                                float[] scales, float[] mins, float[] res) {
+        float maxScale = 0, maxMin = 0;
+        for (int j = 0; j < 8; j++) {
+            float sumX2 = 0;
+            for (int l = 0; l < 32; l++) sumX2 += x[base + 32 * j + l] * x[base + 32 * j + l];
+            float avX = (float) Math.sqrt(sumX2 / 32);
+            for (int l = 0; l < 32; l++) weights[l] = avX + Math.abs(x[base + 32 * j + l]);
+            KQuantSearch.scaleAndMin(32, nmax, x, base + 32 * j, weights, levels, 32 * j, aux, rmin, 0.1f, nstep, res);
+            scales[j] = res[0];
+            mins[j] = res[1];
+            if (scales[j] > maxScale) maxScale = scales[j];
+            if (mins[j] > maxMin) maxMin = mins[j];
+        }
+        return new float[] {maxScale, maxMin};
     }
 
     /** The eight groups' scales and mins as 6-bit integers relative to the largest, packed in ggml's 12 bytes. */

@@ -24,18 +24,8 @@ public final class Q5_KCodec implements BlockCodec {
         for (int b = 0; b < n / QK; b++) {
             int base = off + QK * b;
             long o = dstOff + (long) BYTES * b;
-            float maxScale = 0, maxMin = 0;
-            for (int j = 0; j < 8; j++) {
-                float sumX2 = 0;
-                for (int l = 0; l < 32; l++) sumX2 += x[base + 32 * j + l] * x[base + 32 * j + l];
-                float avX = (float) Math.sqrt(sumX2 / 32);
-                for (int l = 0; l < 32; l++) weights[l] = avX + Math.abs(x[base + 32 * j + l]);
-                KQuantSearch.scaleAndMin(32, 31, x, base + 32 * j, weights, levels, 32 * j, aux, -0.5f, 0.1f, 15, res);
-                scales[j] = res[0];
-                mins[j] = res[1];
-                if (scales[j] > maxScale) maxScale = scales[j];
-                if (mins[j] > maxMin) maxMin = mins[j];
-            }
+            float[] max = Q4_KCodec.searchGroups(x, base, 31, -0.5f, 15, weights, levels, aux, scales, mins, res);
+            float maxScale = max[0], maxMin = max[1];
             Q4_KCodec.packScales(scales, mins, maxScale, maxMin, packed);
             BlockCodec.putHalf(dst, o, maxScale / 63f);
             BlockCodec.putHalf(dst, o + 2, maxMin / 63f);

@@ -118,31 +118,19 @@ final class CpuTransformer implements Transformer {
         Architecture a = c.arch();
         layers = new Layer[c.layers()];
         for (int l = 0; l < c.layers(); l++) {
-            Tensor q, k, v, gate, up;
-            if (a.fusedQkv()) {
-                Tensor qkv = file.tensor(block(l, "attn_qkv"));
-                q = qkv.rows(block(l, "attn_q"), 0, c.qDim());
-                k = qkv.rows(block(l, "attn_k"), c.qDim(), c.kvDim());
-                v = qkv.rows(block(l, "attn_v"), c.qDim() + c.kvDim(), c.kvDim());
-            } else {
-                q = file.tensor(block(l, "attn_q"));
-                k = file.tensor(block(l, "attn_k"));
-                v = file.tensor(block(l, "attn_v"));
+            WeightMatrix[] m = new WeightMatrix[5]; // q, k, v, gate, up: whole tensors or rows of fused ones
+            java.util.List<Architecture.Part> parts = a.projections(c, l);
+            for (int i = 0; i < 5; i++) {
+                Architecture.Part p = parts.get(i);
+                Tensor t = file.tensor(p.tensor());
+                m[i] = matrix(p.whole() ? t : t.rows(p.name(), p.from(), p.count()));
             }
-            if (a.fusedGateUp()) {
-                Tensor both = file.tensor(block(l, "ffn_up"));
-                gate = both.rows(block(l, "ffn_gate"), 0, c.hiddenDim());
-                up = both.rows(block(l, "ffn_up"), c.hiddenDim(), c.hiddenDim());
-            } else {
-                gate = file.tensor(block(l, "ffn_gate"));
-                up = file.tensor(block(l, "ffn_up"));
-            }
-            layers[l] = new Layer(vector(block(l, "attn_norm")), matrix(q), matrix(k), matrix(v),
+            layers[l] = new Layer(vector(block(l, "attn_norm")), m[0], m[1], m[2],
                     a.qkvBias() ? vector(blockBias(l, "attn_q")) : null, a.qkvBias() ? vector(blockBias(l, "attn_k")) : null,
                     a.qkvBias() ? vector(blockBias(l, "attn_v")) : null,
                     a.qkNorm() ? vector(block(l, "attn_q_norm")) : null, a.qkNorm() ? vector(block(l, "attn_k_norm")) : null,
                     matrix(file.tensor(block(l, "attn_output"))), a.postNorms() ? vector(block(l, "post_attention_norm")) : null,
-                    vector(block(l, "ffn_norm")), matrix(gate), matrix(file.tensor(block(l, "ffn_down"))), matrix(up),
+                    vector(block(l, "ffn_norm")), m[3], matrix(file.tensor(block(l, "ffn_down"))), m[4],
                     a.postNorms() ? vector(block(l, "post_ffw_norm")) : null);
         }
         ropeFreq = Rope.frequencies(file, c);

@@ -78,31 +78,19 @@ public final class CudaTransformer implements Transformer, org.speclab.engine.De
     /** Layer l's weights as the family has them (fused matrices as the row ranges they join). */
     private Layer layer(int l) {
         Architecture a = c.arch();
-        DeviceWeights.Matrix q, k, v, gate, up;
-        if (a.fusedQkv()) {
-            DeviceWeights.Matrix qkv = weights.matrix(block(l, "attn_qkv"));
-            q = qkv.rows(block(l, "attn_q"), 0, c.qDim());
-            k = qkv.rows(block(l, "attn_k"), c.qDim(), c.kvDim());
-            v = qkv.rows(block(l, "attn_v"), c.qDim() + c.kvDim(), c.kvDim());
-        } else {
-            q = weights.matrix(block(l, "attn_q"));
-            k = weights.matrix(block(l, "attn_k"));
-            v = weights.matrix(block(l, "attn_v"));
+        DeviceWeights.Matrix[] m = new DeviceWeights.Matrix[5]; // q, k, v, gate, up: whole tensors or rows of fused ones
+        java.util.List<Architecture.Part> parts = a.projections(c, l);
+        for (int i = 0; i < 5; i++) {
+            Architecture.Part p = parts.get(i);
+            DeviceWeights.Matrix t = weights.matrix(p.tensor());
+            m[i] = p.whole() ? t : t.rows(p.name(), p.from(), p.count());
         }
-        if (a.fusedGateUp()) {
-            DeviceWeights.Matrix both = weights.matrix(block(l, "ffn_up"));
-            gate = both.rows(block(l, "ffn_gate"), 0, c.hiddenDim());
-            up = both.rows(block(l, "ffn_up"), c.hiddenDim(), c.hiddenDim());
-        } else {
-            gate = weights.matrix(block(l, "ffn_gate"));
-            up = weights.matrix(block(l, "ffn_up"));
-        }
-        return new Layer(weights.vector(block(l, "attn_norm")), q, k, v,
+        return new Layer(weights.vector(block(l, "attn_norm")), m[0], m[1], m[2],
                 a.qkvBias() ? weights.vector(blockBias(l, "attn_q")) : 0, a.qkvBias() ? weights.vector(blockBias(l, "attn_k")) : 0,
                 a.qkvBias() ? weights.vector(blockBias(l, "attn_v")) : 0,
                 a.qkNorm() ? weights.vector(block(l, "attn_q_norm")) : 0, a.qkNorm() ? weights.vector(block(l, "attn_k_norm")) : 0,
                 weights.matrix(block(l, "attn_output")), a.postNorms() ? weights.vector(block(l, "post_attention_norm")) : 0,
-                weights.vector(block(l, "ffn_norm")), gate, weights.matrix(block(l, "ffn_down")), up,
+                weights.vector(block(l, "ffn_norm")), m[3], weights.matrix(block(l, "ffn_down")), m[4],
                 a.postNorms() ? weights.vector(block(l, "post_ffw_norm")) : 0);
     }
 
