@@ -53,6 +53,19 @@ public sealed interface BlockCodec permits F32Codec, F16Codec, BF16Codec, Q8_0Co
         return "F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS";
     }
 
+    /** The value of largest magnitude in x[from .. from + n), signed (the first of equals), or 0: as ggml's quantizers find it. */
+    static float largestMagnitude(float[] x, int from, int n) {
+        float amax = 0f, max = 0f;
+        for (int j = 0; j < n; j++) {
+            float v = x[from + j];
+            if (amax < Math.abs(v)) {
+                amax = Math.abs(v);
+                max = v;
+            }
+        }
+        return max;
+    }
+
     /** ggml's nearest_int: round to nearest, ties to even, through the float magic number 1.5·2^23. */
     static int nearestInt(float v) {
         return (Float.floatToRawIntBits(v + 12582912f) & 0x007fffff) - 0x00400000;

@@ -92,14 +92,7 @@ final class KQuantSearch {
      * up to five passes that move single levels while that lowers the x²-weighted error; returns the scale.
      */
     static float q3(int n, int nmax, float[] x, int off, int[] levels, int lOff) {
-        float max = 0, amax = 0;
-        for (int i = 0; i < n; i++) {
-            float ax = Math.abs(x[off + i]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[off + i];
-            }
-        }
+        float max = BlockCodec.largestMagnitude(x, off, n), amax = Math.abs(max);
         if (amax < GROUP_MAX_EPS) {
             for (int i = 0; i < n; i++) levels[lOff + i] = 0;
             return 0f;
@@ -145,14 +138,7 @@ final class KQuantSearch {
      * x² (ggml's rmse_type 1); returns the scale.
      */
     static float symmetric(int n, int nmax, float[] x, int off, int[] levels, int lOff) {
-        float max = 0, amax = 0;
-        for (int i = 0; i < n; i++) {
-            float ax = Math.abs(x[off + i]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[off + i];
-            }
-        }
+        float max = BlockCodec.largestMagnitude(x, off, n), amax = Math.abs(max);
         if (amax < GROUP_MAX_EPS) {
             for (int i = 0; i < n; i++) levels[lOff + i] = 0;
             return 0f;

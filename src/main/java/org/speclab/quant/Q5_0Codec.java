@@ -20,14 +20,7 @@ public final class Q5_0Codec implements BlockCodec {
         for (int b = 0; b < n / 32; b++) {
             int base = off + 32 * b;
             long o = dstOff + 22L * b;
-            float amax = 0f, max = 0f;
-            for (int j = 0; j < 32; j++) {
-                float v = x[base + j];
-                if (amax < Math.abs(v)) {
-                    amax = Math.abs(v);
-                    max = v;
-                }
-            }
+            float max = BlockCodec.largestMagnitude(x, base, 32);
             float d = max / -16f;
             float id = d != 0f ? 1.0f / d : 0.0f;
             BlockCodec.putHalf(dst, o, d);
