@@ -128,6 +128,22 @@ public final class LabApp extends Application {
         show(l);
     }
 
+    /** Help → the built-in guide: how speculation works and what each figure in the views means. */
+    @FXML void guide() {
+        javafx.scene.control.TextArea text = new javafx.scene.control.TextArea(lab.t("guide.text"));
+        text.setId("guideText");
+        text.setEditable(false);
+        text.setWrapText(true);
+        text.setPrefSize(680, 520);
+        Alert a = new Alert(Alert.AlertType.INFORMATION);
+        a.setTitle(lab.t("menu.guide"));
+        a.setHeaderText(lab.t("guide.title"));
+        a.getDialogPane().setContent(text);
+        a.setResizable(true);
+        a.initOwner(stage);
+        a.show();
+    }
+
     @FXML private void about() {
         Alert a = new Alert(Alert.AlertType.INFORMATION, lab.t("about.text", Version.get(), Runtime.version()));
         a.setHeaderText("SpecLab " + Version.get());

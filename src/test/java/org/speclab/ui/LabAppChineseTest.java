@@ -93,6 +93,13 @@ class LabAppChineseTest {
         assertEquals("任务", jobs.getColumns().getFirst().getText());
         JobsView.Row row = (JobsView.Row) jobs.getItems().getFirst();
         WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> row.state.get().startsWith("完成 · 质量：top-1 一致率 "));
+        // the built-in guide, in Chinese
+        robot.clickOn("帮助");
+        robot.clickOn("推测解码与各项数字说明");
+        javafx.scene.control.TextArea guide = robot.lookup("#guideText").queryAs(javafx.scene.control.TextArea.class);
+        assertTrue(guide.getText().contains("预测加速") && guide.getText().contains("验证 N×"), guide.getText());
+        LabAppTest.screenshot(guide, "guide-zh.png");
+        robot.interact(() -> ((Stage) guide.getScene().getWindow()).close());
         LabAppTest.screenshot(jobs, "jobs-zh.png");
     }
 }

@@ -61,6 +61,18 @@ class LabAppTest {
     }
 
     @Test
+    void helpOpensAGuideToTheFigures(FxRobot robot) throws Exception {
+        robot.clickOn("Help");
+        robot.clickOn("Guide to speculative decoding and the figures");
+        javafx.scene.control.TextArea guide = robot.lookup("#guideText").queryAs(javafx.scene.control.TextArea.class);
+        for (String figure : new String[] {"tokens/s", "α:", "c:", "verify N×", "predicted speedup", "measured speedup", "bandwidth", "When it pays"}) {
+            assertTrue(guide.getText().contains(figure), figure);
+        }
+        screenshot(guide, "guide.png");
+        robot.interact(() -> ((javafx.stage.Stage) guide.getScene().getWindow()).close());
+    }
+
+    @Test
     @SuppressWarnings("unchecked")
     void aSpeculativeRunStreamsColouredTokensAndRecordsAnExperiment(FxRobot robot) throws Exception {
         TabPane tabs = setUpRun(robot, m -> m.path().endsWith("stories260K/stories260K.gguf"), 2 /* n-gram lookup */, 60);
