@@ -40,6 +40,7 @@ public final class Sampler {
     public boolean isGreedy() { return temperature == 0f; }
 
     public int sample(float[] logits) {
+        org.speclab.engine.Transformer.requireNumbers(logits);
         if (isGreedy()) return argmax(logits);
         float[] p = warp(logits);
         float coin = nextFloat();

@@ -25,6 +25,7 @@ public record Candidates(int vocab, int[] ids, float[] scaled) {
     public static Candidates of(float[] logits, float temperature, int k) {
         int n = logits.length;
         if (k < 1 || k > n) throw new IllegalArgumentException("top-k " + k + " not in 1.." + n);
+        Transformer.requireNumbers(logits);
         float[] p = new float[n];
         for (int i = 0; i < n; i++) p[i] = logits[i] / temperature;
         float kth = kthLargest(p, k);

@@ -32,11 +32,25 @@ public interface Transformer extends AutoCloseable {
         int[] ids = new int[rows];
         for (int o = 0; o < rows; o++) {
             float[] x = logits[o];
+            requireNumbers(x);
             int best = 0;
             for (int i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
             ids[o] = best;
         }
         return ids;
+    }
+
+    /**
+     * Logits that are not numbers (NaN: weights holding NaN or infinities, or activations that
+     * overflowed) would pick token 0 every step and print garbage without a word: refused instead.
+     */
+    static void requireNumbers(float[] logits) {
+        for (float v : logits) {
+            if (Float.isNaN(v)) {
+                throw new EngineException("the model's logits are not numbers (NaN): its weights hold NaN or infinite values,"
+                        + " or its activations overflowed; check the file (e.g. quantize it again from its source)");
+            }
+        }
     }
 
     /**
