@@ -123,9 +123,14 @@ public final class LabApp extends Application {
 
     @FXML private void chinese() { switchTo(Locale.SIMPLIFIED_CHINESE); }
 
+    /** A language switch rebuilds the views in the new language; the open tab and the Run settings stay. */
     private void switchTo(Locale l) {
         update(s -> s.withLanguage(l.toLanguageTag()));
+        int tab = tabs.getSelectionModel().getSelectedIndex();
+        RunView.Carried settings = run.carried();
         show(l);
+        tabs.getSelectionModel().select(tab);
+        run.carry(settings);
     }
 
     /** Help → the built-in guide: how speculation works and what each figure in the views means. */

@@ -1,6 +1,7 @@
 package org.speclab.ui;
 
 import java.util.ArrayList;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -113,11 +114,46 @@ final class RunView {
     private void refreshModels() {
         List<ModelEntry> usable = lab.models.stream().filter(ModelEntry::readable).filter(m -> !m.format().equals("huggingface")).toList();
         ModelEntry t = target.getValue(), d = draftModel.getValue();
+        // models carried over a language switch, picked again once the library lists them
+        if (pendingTarget != null) t = usable.stream().filter(m -> m.path().equals(pendingTarget)).findFirst().orElse(t);
+        if (pendingDraft != null) d = usable.stream().filter(m -> m.path().equals(pendingDraft)).findFirst().orElse(d);
+        if (t != null && t.path().equals(pendingTarget)) pendingTarget = null;
+        if (d != null && d.path().equals(pendingDraft)) pendingDraft = null;
         target.getItems().setAll(usable);
         draftModel.getItems().setAll(usable);
         if (t != null && usable.contains(t)) target.setValue(t);
         else if (!usable.isEmpty()) target.setValue(usable.stream().max(java.util.Comparator.comparingLong(ModelEntry::parameters)).orElseThrow());
         if (d != null && usable.contains(d)) draftModel.setValue(d);
+    }
+
+    private Path pendingTarget, pendingDraft;
+
+    /** What a language switch carries over to the new view: every setting, the models by file. */
+    record Carried(Path target, Path draft, int drafter, int ngram, int layers, int k, boolean adaptive, double temperature, int topK,
+                   double topP, int maxTokens, int threads, boolean baseline, String prompt) {}
+
+    Carried carried() {
+        return new Carried(target.getValue() == null ? null : target.getValue().path(), draftModel.getValue() == null ? null : draftModel.getValue().path(),
+                drafter.getSelectionModel().getSelectedIndex(), ngram.getValue(), layers.getValue(), k.getValue(), adaptive.isSelected(),
+                temperature.getValue(), topK.getValue(), topP.getValue(), maxTokens.getValue(), threads.getValue(), baseline.isSelected(), prompt.getText());
+    }
+
+    void carry(Carried c) {
+        drafter.getSelectionModel().select(c.drafter());
+        ngram.getValueFactory().setValue(c.ngram());
+        layers.getValueFactory().setValue(c.layers());
+        k.getValueFactory().setValue(c.k());
+        adaptive.setSelected(c.adaptive());
+        temperature.getValueFactory().setValue(c.temperature());
+        topK.getValueFactory().setValue(c.topK());
+        topP.getValueFactory().setValue(c.topP());
+        maxTokens.getValueFactory().setValue(c.maxTokens());
+        threads.getValueFactory().setValue(c.threads());
+        baseline.setSelected(c.baseline());
+        prompt.setText(c.prompt());
+        pendingTarget = c.target();
+        pendingDraft = c.draft();
+        refreshModels();
     }
 
     /** A device the picker offers; {@code why} says why one cannot be chosen. */

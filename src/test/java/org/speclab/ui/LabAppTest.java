@@ -61,6 +61,24 @@ class LabAppTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void switchingLanguageKeepsTheViewAndTheRunSettings(FxRobot robot) throws Exception {
+        setUpRun(robot, m -> m.path().endsWith("stories260K/stories260K.gguf"), 2, 77);
+        robot.interact(() -> robot.lookup("#prompt").queryAs(javafx.scene.control.TextArea.class).setText("Lily and Ben"));
+        robot.clickOn("Language");
+        robot.clickOn("简体中文");
+        WaitForAsyncUtils.waitForFxEvents();
+        TabPane tabs = robot.lookup("#tabs").queryAs(TabPane.class);
+        assertEquals("运行", tabs.getSelectionModel().getSelectedItem().getText(), "the Run tab stays open, now in Chinese");
+        assertEquals(77, robot.lookup("#maxTokens").queryAs(Spinner.class).getValue());
+        assertEquals(2, robot.lookup("#drafter").queryAs(ChoiceBox.class).getSelectionModel().getSelectedIndex());
+        assertEquals(0.0, robot.lookup("#temperature").queryAs(Spinner.class).getValue());
+        assertEquals("Lily and Ben", robot.lookup("#prompt").queryAs(javafx.scene.control.TextArea.class).getText());
+        ComboBox<ModelEntry> target = robot.lookup("#target").queryComboBox();
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> target.getValue() != null && target.getValue().path().endsWith("stories260K/stories260K.gguf"));
+    }
+
+    @Test
     void helpOpensAGuideToTheFigures(FxRobot robot) throws Exception {
         robot.clickOn("Help");
         robot.clickOn("Guide to speculative decoding and the figures");
