@@ -76,6 +76,12 @@ class LabAppTest {
         assertEquals("Lily and Ben", robot.lookup("#prompt").queryAs(javafx.scene.control.TextArea.class).getText());
         ComboBox<ModelEntry> target = robot.lookup("#target").queryComboBox();
         WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> target.getValue() != null && target.getValue().path().endsWith("stories260K/stories260K.gguf"));
+        // and back (the menu item fired directly: TestFX's click by text can land on the first menu's stale popup)
+        javafx.scene.control.MenuBar bar = robot.lookup(".menu-bar").queryAs(javafx.scene.control.MenuBar.class);
+        robot.interact(() -> bar.getMenus().getFirst().getItems().getFirst().fire());
+        WaitForAsyncUtils.waitForFxEvents();
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> "Run".equals(robot.lookup("#tabs").queryAs(TabPane.class).getSelectionModel().getSelectedItem().getText()));
+        assertEquals(77, robot.lookup("#maxTokens").queryAs(Spinner.class).getValue());
     }
 
     @Test
