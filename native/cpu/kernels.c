@@ -300,33 +300,8 @@ INLINE void row_q8_0(const uint8_t *w, const act_t *a, int np, float *res) {
     for (int p = 0; p < np; p++) res[p] = hsum(acc[p]) + tail[p];
 }
 
-/* Q4_0: {f16 d; u8 qs[16]}, w = (nibble − 8)·d: Σ (q − 8)·x = Σ q·x − 8·Σ x */
-INLINE void row_q4_0(const uint8_t *w, const act_t *a, int np, float *res) {
-    int64_t nb = a->nb, b = 0;
-    __m256 acc[MAXP] = ZERO4;
-    float tail[MAXP] = {0, 0, 0, 0, 0};
-    for (; b + 8 <= nb; b += 8) {
-        __m256i q[8];
-        for (int i = 0; i < 8; i++) q[i] = nibbles32(w + 18 * (b + i) + 2);
-        __m256 dw = f16x8(w + 18 * b, 18);
-        for (int p = 0; p < np; p++) {
-            __m256i l[8];
-            for (int i = 0; i < 8; i++) l[i] = dot_u8s8(_mm256_setzero_si256(), q[i], load(X(p, b + i)));
-            __m256i sums = _mm256_sub_epi32(sum8(l), _mm256_slli_epi32(load(a->s32 + p * nb + b), 3));
-            acc[p] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), _mm256_mul_ps(dw, _mm256_loadu_ps(a->d + p * nb + b)), acc[p]);
-        }
-    }
-    for (; b < nb; b++) {
-        __m256i q = nibbles32(w + 18 * b + 2);
-        float dw = f16(w + 18 * b);
-        for (int p = 0; p < np; p++) {
-            int32_t sum = isum(dot_u8s8(_mm256_setzero_si256(), q, load(X(p, b)))) - 8 * a->s32[p * nb + b];
-            tail[p] += (float) sum * (dw * a->d[p * nb + b]);
-        }
-    }
-    for (int p = 0; p < np; p++) res[p] = hsum(acc[p]) + tail[p];
-}
-
+/* Q4_0 {f16 d; u8 qs[16]} and Q5_0 {f16 d; u8 qh[4]; u8 qs[16]}: codes q of 4 or 5 bits (Q5_0's fifth bit
+ * of weight j is bit j of qh), w = (q − o)·d with o = 8 or 16: Σ (q − o)·x = Σ q·x − o·Σ x */
 /* 32 bits as 32 bytes: byte j is 0xFF where bit j is set (each byte picks its bit, compares all-ones). */
 INLINE __m256i bits32(const uint8_t *p) {
     uint32_t x;
@@ -337,37 +312,43 @@ INLINE __m256i bits32(const uint8_t *p) {
     return _mm256_cmpeq_epi8(bytes, _mm256_set1_epi64x(-1));
 }
 
-/* Q5_0: {f16 d; u8 qh[4]; u8 qs[16]}, w = (q − 16)·d with q = nibble + 16·(bit j of qh):
- * Σ (q − 16)·x = Σ q·x − 16·Σ x */
-INLINE __m256i q5_0_codes(const uint8_t *blk) {
+/* A block's 32 codes as bytes: Q4_0's nibbles, or Q5_0's with the fifth bit added. */
+INLINE __m256i codes_0(const uint8_t *blk, int five) {
+    if (!five) return nibbles32(blk + 2);
     return _mm256_or_si256(nibbles32(blk + 6), _mm256_and_si256(bits32(blk + 2), _mm256_set1_epi8(0x10)));
 }
 
-INLINE void row_q5_0(const uint8_t *w, const act_t *a, int np, float *res) {
+/* One body for both types: {@code five} and the block size are constants wherever it is inlined. */
+INLINE void row_x_0(const uint8_t *w, const act_t *a, int np, float *res, int five) {
+    const int bs = five ? 22 : 18, shift = five ? 4 : 3, off = five ? 16 : 8;
     int64_t nb = a->nb, b = 0;
     __m256 acc[MAXP] = ZERO4;
     float tail[MAXP] = {0, 0, 0, 0, 0};
     for (; b + 8 <= nb; b += 8) {
         __m256i q[8];
-        for (int i = 0; i < 8; i++) q[i] = q5_0_codes(w + 22 * (b + i));
-        __m256 dw = f16x8(w + 22 * b, 22);
+        for (int i = 0; i < 8; i++) q[i] = codes_0(w + bs * (b + i), five);
+        __m256 dw = f16x8(w + bs * b, bs);
         for (int p = 0; p < np; p++) {
             __m256i l[8];
             for (int i = 0; i < 8; i++) l[i] = dot_u8s8(_mm256_setzero_si256(), q[i], load(X(p, b + i)));
-            __m256i sums = _mm256_sub_epi32(sum8(l), _mm256_slli_epi32(load(a->s32 + p * nb + b), 4));
+            __m256i sums = _mm256_sub_epi32(sum8(l), _mm256_slli_epi32(load(a->s32 + p * nb + b), shift));
             acc[p] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), _mm256_mul_ps(dw, _mm256_loadu_ps(a->d + p * nb + b)), acc[p]);
         }
     }
     for (; b < nb; b++) {
-        __m256i q = q5_0_codes(w + 22 * b);
-        float dw = f16(w + 22 * b);
+        __m256i q = codes_0(w + bs * b, five);
+        float dw = f16(w + bs * b);
         for (int p = 0; p < np; p++) {
-            int32_t sum = isum(dot_u8s8(_mm256_setzero_si256(), q, load(X(p, b)))) - 16 * a->s32[p * nb + b];
+            int32_t sum = isum(dot_u8s8(_mm256_setzero_si256(), q, load(X(p, b)))) - off * a->s32[p * nb + b];
             tail[p] += (float) sum * (dw * a->d[p * nb + b]);
         }
     }
     for (int p = 0; p < np; p++) res[p] = hsum(acc[p]) + tail[p];
 }
+
+INLINE void row_q4_0(const uint8_t *w, const act_t *a, int np, float *res) { row_x_0(w, a, np, res, 0); }
+
+INLINE void row_q5_0(const uint8_t *w, const act_t *a, int np, float *res) { row_x_0(w, a, np, res, 1); }
 
 /* Q4_1: {f16 d; f16 m; u8 qs[16]}, w = nibble·d + m: Σ w·x = d·dx·Σ q·x + m·(dx·Σ x) */
 INLINE void row_q4_1(const uint8_t *w, const act_t *a, int np, float *res) {
@@ -615,34 +596,24 @@ INLINE void add_block(__m256 *acc, __m256 *tail, int64_t b, int64_t nb, __m256i 
 /* Weights 4k .. 4k+3 of a block in every 4-byte lane (a shuffle measured faster than broadcast loads). */
 INLINE __m256i step(__m256i q, int k) { return _mm256_permutevar8x32_epi32(q, _mm256_set1_epi32(k)); }
 
-INLINE void rowt_q4_0(const uint8_t *w, const tact_t *a, int64_t n, float *res) {
+INLINE void rowt_x_0(const uint8_t *w, const tact_t *a, int64_t n, float *res, int five) {
+    const int bs = five ? 22 : 18, shift = five ? 4 : 3;
     int64_t nb = n / 32, b = 0;
     __m256 acc[8], tail = _mm256_setzero_ps();
     for (int j = 0; j < 8; j++) acc[j] = _mm256_setzero_ps();
     for (; b < nb; b++) {
-        const uint8_t *blk = w + 18 * b;
-        __m256i q = nibbles32(blk + 2), sum = _mm256_setzero_si256();
+        const uint8_t *blk = w + bs * b;
+        __m256i q = codes_0(blk, five), sum = _mm256_setzero_si256();
         for (int k = 0; k < 8; k++) sum = dot_u8s8(sum, step(q, k), load(a->xt + (b * 8 + k) * 32));
-        sum = _mm256_sub_epi32(sum, _mm256_slli_epi32(load(a->s32t + b * 8), 3));
+        sum = _mm256_sub_epi32(sum, _mm256_slli_epi32(load(a->s32t + b * 8), shift));
         add_block(acc, &tail, b, nb, sum, _mm256_mul_ps(_mm256_set1_ps(f16(blk)), _mm256_loadu_ps(a->dt + b * 8)));
     }
     _mm256_storeu_ps(res, _mm256_add_ps(hsum_lanes(acc), tail));
 }
 
-/* Q5_0 as Q4_0 above, with the fifth bit: Σ (q − 16)·x = Σ q·x − 16·Σ x */
-INLINE void rowt_q5_0(const uint8_t *w, const tact_t *a, int64_t n, float *res) {
-    int64_t nb = n / 32, b = 0;
-    __m256 acc[8], tail = _mm256_setzero_ps();
-    for (int j = 0; j < 8; j++) acc[j] = _mm256_setzero_ps();
-    for (; b < nb; b++) {
-        const uint8_t *blk = w + 22 * b;
-        __m256i q = q5_0_codes(blk), sum = _mm256_setzero_si256();
-        for (int k = 0; k < 8; k++) sum = dot_u8s8(sum, step(q, k), load(a->xt + (b * 8 + k) * 32));
-        sum = _mm256_sub_epi32(sum, _mm256_slli_epi32(load(a->s32t + b * 8), 4));
-        add_block(acc, &tail, b, nb, sum, _mm256_mul_ps(_mm256_set1_ps(f16(blk)), _mm256_loadu_ps(a->dt + b * 8)));
-    }
-    _mm256_storeu_ps(res, _mm256_add_ps(hsum_lanes(acc), tail));
-}
+INLINE void rowt_q4_0(const uint8_t *w, const tact_t *a, int64_t n, float *res) { rowt_x_0(w, a, n, res, 0); }
+
+INLINE void rowt_q5_0(const uint8_t *w, const tact_t *a, int64_t n, float *res) { rowt_x_0(w, a, n, res, 1); }
 
 INLINE void rowt_q8_0(const uint8_t *w, const tact_t *a, int64_t n, float *res) {
     int64_t nb = n / 32, b = 0;

@@ -27,12 +27,19 @@ record HuggingFaceConfig(Path file, String architecture, Architecture family, in
                          int headDim, boolean headDimGiven, int vocabSize, int contextLength, float rmsEps, float ropeTheta,
                          RopeScaling ropeScaling, boolean tied, int bosId, int eosId,
                          float attnSoftcap, float finalSoftcap, int slidingWindow) {
-    static final Map<String, Architecture> FAMILIES = Map.of(
-            "LlamaForCausalLM", Architecture.LLAMA, "MistralForCausalLM", Architecture.LLAMA,
-            "Qwen2ForCausalLM", Architecture.QWEN2, "Qwen3ForCausalLM", Architecture.QWEN3,
-            "Gemma2ForCausalLM", Architecture.GEMMA2, "Phi3ForCausalLM", Architecture.PHI3);
-    static final List<String> ARCHITECTURES = List.of("LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM",
-            "Gemma2ForCausalLM", "Phi3ForCausalLM");
+    /** Hugging Face's class names and the family each runs as, in the order messages list them. */
+    static final Map<String, Architecture> FAMILIES = new java.util.LinkedHashMap<>();
+
+    static {
+        FAMILIES.put("LlamaForCausalLM", Architecture.LLAMA);
+        FAMILIES.put("MistralForCausalLM", Architecture.LLAMA);
+        FAMILIES.put("Qwen2ForCausalLM", Architecture.QWEN2);
+        FAMILIES.put("Qwen3ForCausalLM", Architecture.QWEN3);
+        FAMILIES.put("Gemma2ForCausalLM", Architecture.GEMMA2);
+        FAMILIES.put("Phi3ForCausalLM", Architecture.PHI3);
+    }
+
+    static final List<String> ARCHITECTURES = List.copyOf(FAMILIES.keySet());
 
     int qRows() { return heads * headDim; }
 

@@ -35,8 +35,4 @@ public final class QuantPreset {
         boolean bump = layer >= 0 && (tensorName.endsWith("attn_v.weight") || tensorName.endsWith("ffn_down.weight"));
         return bump && useMoreBits(layer, layerCount) ? GgmlType.Q6_K : base;
     }
-
-    public static GgmlType q4kmTypeFor(String tensorName, int layer, int layerCount) {
-        return kmTypeFor(GgmlType.Q4_K, tensorName, layer, layerCount);
-    }
 }

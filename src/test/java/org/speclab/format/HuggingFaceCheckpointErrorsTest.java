@@ -131,6 +131,17 @@ class HuggingFaceCheckpointErrorsTest {
     }
 
     @Test
+    void featuresNotImplementedAreRefusedNotIgnored() throws Exception {
+        ObjectNode sliding = m.config();
+        sliding.put("use_sliding_window", true);
+        refused(folder("sliding", sliding, 1), "config.json", "use_sliding_window", "not supported");
+        ObjectNode gemma = m.config();
+        gemma.putArray("architectures").add("Gemma2ForCausalLM");
+        gemma.put("hidden_activation", "gelu_pytorch_tanh").put("query_pre_attn_scalar", 99);
+        refused(folder("gemma-scale", gemma, 1), "config.json", "query_pre_attn_scalar", "99.0 is not supported");
+    }
+
+    @Test
     void unsupportedArchitecture() throws Exception {
         ObjectNode config = m.config();
         config.putArray("architectures").add("GPT2LMHeadModel");

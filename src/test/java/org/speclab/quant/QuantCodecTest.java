@@ -263,12 +263,12 @@ class QuantCodecTest {
     void q4kmMixFollowsLlamaCpp() {
         int n = 32;
         StringBuilder bumped = new StringBuilder();
-        for (int l = 0; l < n; l++) if (QuantPreset.q4kmTypeFor("blk." + l + ".attn_v.weight", l, n) == GgmlType.Q6_K) bumped.append(l).append(' ');
+        for (int l = 0; l < n; l++) if (QuantPreset.kmTypeFor(GgmlType.Q4_K, "blk." + l + ".attn_v.weight", l, n) == GgmlType.Q6_K) bumped.append(l).append(' ');
         // first and last eighth, then every third layer from n/8 + 2
         assertEquals("0 1 2 3 6 9 12 15 18 21 24 27 28 29 30 31 ", bumped.toString());
-        assertEquals(GgmlType.Q4_K, QuantPreset.q4kmTypeFor("blk.5.attn_q.weight", 5, n));
-        assertEquals(GgmlType.Q6_K, QuantPreset.q4kmTypeFor("blk.0.ffn_down.weight", 0, n));
-        assertEquals(GgmlType.Q4_K, QuantPreset.q4kmTypeFor("blk.4.ffn_down.weight", 4, n));
+        assertEquals(GgmlType.Q4_K, QuantPreset.kmTypeFor(GgmlType.Q4_K, "blk.5.attn_q.weight", 5, n));
+        assertEquals(GgmlType.Q6_K, QuantPreset.kmTypeFor(GgmlType.Q4_K, "blk.0.ffn_down.weight", 0, n));
+        assertEquals(GgmlType.Q4_K, QuantPreset.kmTypeFor(GgmlType.Q4_K, "blk.4.ffn_down.weight", 4, n));
         // Q5_K_M: the same layers, from Q5_K; a fused attn_qkv one step up in either mix
         assertEquals(GgmlType.Q6_K, QuantPreset.kmTypeFor(GgmlType.Q5_K, "blk.6.attn_v.weight", 6, n));
         assertEquals(GgmlType.Q5_K, QuantPreset.kmTypeFor(GgmlType.Q5_K, "blk.7.attn_v.weight", 7, n));
