@@ -61,8 +61,8 @@ final class GenerateCommand implements Callable<Integer> {
     Path promptsFile;
 
     @Option(names = {"-n", "--max-new-tokens"}, defaultValue = "200", description = {
-            "positions to generate after the prompt (default: ${DEFAULT-VALUE}); as in llama2.c's run, the",
-            "prediction at the last position is printed too, so up to N+1 tokens appear (run -n S = speclab -n S-prompt)"})
+            "new tokens to generate after the prompt, fewer if an end-of-text token comes first (default: ${DEFAULT-VALUE});",
+            "as gpt-fast's max_new_tokens and llama.cpp's -n (llama2.c's run -n S from BOS = speclab -n S)"})
     int maxNew;
 
     @Option(names = {"-t", "--temperature"}, defaultValue = "" + Sampler.DEFAULT_TEMPERATURE, description = "0 is greedy (default: ${DEFAULT-VALUE})")
@@ -98,7 +98,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintStream out = cli.out, err = cli.err;
-        if (maxNew < 0) throw new IllegalArgumentException("-n must be ≥ 0, found " + maxNew);
+        if (maxNew < 1) throw new IllegalArgumentException("-n must be ≥ 1 (new tokens to generate), found " + maxNew);
         if (samples < 1) throw new IllegalArgumentException("--num-samples must be ≥ 1, found " + samples);
         int drafters = (draft != null ? 1 : 0) + (draftNgram != null ? 1 : 0) + (draftLayers != null ? 1 : 0);
         if (drafters > 1) throw new IllegalArgumentException("choose one drafter: -d, --draft-ngram or --draft-layers");
@@ -118,17 +118,19 @@ final class GenerateCommand implements Callable<Integer> {
         java.util.List<String> prompts = promptsFile != null ? PromptFile.read(promptsFile) : java.util.List.of(prompt);
         try (LoadedModel m = LoadedModel.open(model, tokenizer, nThreads, backend)) {
             java.util.List<int[]> tokenized = new java.util.ArrayList<>();
-            int need = 0;
+            int longestPrompt = 0;
             for (String p : prompts) {
                 int[] t = m.tokenizer().encode(p, true);
                 if (t.length == 0) t = new int[] {m.tokenizer().bos()};
                 tokenized.add(t);
-                need = Math.max(need, t.length + maxNew);
+                longestPrompt = Math.max(longestPrompt, t.length);
             }
+            // the last new token is printed, never fed back: prompt + N - 1 positions are computed
+            int need = longestPrompt + maxNew - 1;
             int ctx = context != null ? context : need;
             if (ctx < need) {
-                throw new IllegalArgumentException("context " + ctx + " is too small for " + (need - maxNew)
-                        + " prompt tokens + " + maxNew + " new tokens");
+                throw new IllegalArgumentException("context " + ctx + " is too small for " + longestPrompt
+                        + " prompt tokens + " + maxNew + " new tokens (needs " + need + ")");
             }
             int declared = m.transformer().config().contextLength();
             if (ctx > declared) {
@@ -243,8 +245,10 @@ final class GenerateCommand implements Callable<Integer> {
 
     private SpeculativeDecoder.Result runOnce(Generator plain, SpeculativeDecoder spec, int[] prompt, long seedUsed, GenerationListener l) {
         Sampler sampler = new Sampler(temperature, topK, topP, seedUsed);
-        if (spec != null) return spec.generate(prompt, maxNew, sampler, l);
-        return new SpeculativeDecoder.Result(plain.generate(prompt, maxNew, sampler, l), null);
+        // the decoders count positions after the prompt; the prediction at the last one is printed too
+        int positions = maxNew - 1;
+        if (spec != null) return spec.generate(prompt, positions, sampler, l);
+        return new SpeculativeDecoder.Result(plain.generate(prompt, positions, sampler, l), null);
     }
 
     /** The line that answers the seed's question: why speculation helped, or why it did not. */

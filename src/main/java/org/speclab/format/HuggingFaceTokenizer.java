@@ -50,12 +50,15 @@ public final class HuggingFaceTokenizer {
             maxId = Math.max(maxId, id);
         }
         Map<Integer, Integer> types = new HashMap<>();
+        java.util.List<Integer> lstrip = new java.util.ArrayList<>(), rstrip = new java.util.ArrayList<>();
         for (JsonNode a : root.path("added_tokens")) {
             int id = checkId(file, "added_tokens", a.path("id"));
             String content = a.path("content").asText(null);
             if (content == null) throw new ModelFormatException(file, "added_tokens[id " + id + "].content", "missing");
             byId.put(id, content);
             types.put(id, a.path("special").asBoolean(false) ? TokenizerFiles.CONTROL : TokenizerFiles.USER_DEFINED);
+            if (a.path("lstrip").asBoolean(false)) lstrip.add(id);
+            if (a.path("rstrip").asBoolean(false)) rstrip.add(id);
             maxId = Math.max(maxId, id);
         }
         int n = maxId + 1;
@@ -105,6 +108,9 @@ public final class HuggingFaceTokenizer {
             }
         }
         if (model.path("ignore_merges").asBoolean(false)) md.put(IGNORE_MERGES_KEY, GgufValue.ofBool(true));
+        // the added tokens' own strip attributes (written even when empty, so that no name rule overrides them)
+        md.put(org.speclab.tokenizer.Vocabulary.LSTRIP_KEY, GgufValue.ofInts(lstrip.stream().mapToInt(Integer::intValue).toArray()));
+        md.put(org.speclab.tokenizer.Vocabulary.RSTRIP_KEY, GgufValue.ofInts(rstrip.stream().mapToInt(Integer::intValue).toArray()));
         if (unk != null) putId(md, "tokenizer.ggml.unknown_token_id", tokens, unk);
         specialIds(file, root, tokens, md);
         return md;

@@ -75,19 +75,13 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
         List<Integer> out = new ArrayList<>();
         if (addBos && vocab.bos() >= 0) out.add(vocab.bos());
         List<String> words = new ArrayList<>();
-        int start = 0, i = 0;
-        while (i < text.length()) {
-            String special = specials.at(text, i, parseSpecial);
-            if (special == null) {
-                i++;
-                continue;
-            }
-            encodeText(text.substring(start, i), words, out);
-            out.add(ids.get(special));
-            i += special.length();
-            start = i;
-        }
-        encodeText(text.substring(start), words, out);
+        specials.partition(text, parseSpecial, new SpecialTokens.Sink() {
+            @Override
+            public void text(String run) { encodeText(run, words, out); }
+
+            @Override
+            public void special(int id) { out.add(id); }
+        });
         return out.stream().mapToInt(Integer::intValue).toArray();
     }
 

@@ -75,20 +75,13 @@ public final class SentencePieceTokenizer extends VocabularyTokenizer {
         List<Integer> out = new ArrayList<>();
         if (addBos && vocab.bos() >= 0) out.add(vocab.bos());
         // every text fragment (the start, or text after a special token) gets the dummy prefix
-        int i = 0;
-        StringBuilder segment = new StringBuilder();
-        while (i < text.length()) {
-            String special = specials.at(text, i, parseSpecial);
-            if (special != null) {
-                encodeSegment(segment.toString(), true, out);
-                segment.setLength(0);
-                out.add(ids.get(special));
-                i += special.length();
-            } else {
-                segment.append(text.charAt(i++));
-            }
-        }
-        encodeSegment(segment.toString(), true, out);
+        specials.partition(text, parseSpecial, new SpecialTokens.Sink() {
+            @Override
+            public void text(String run) { encodeSegment(run, true, out); }
+
+            @Override
+            public void special(int id) { out.add(id); }
+        });
         return out.stream().mapToInt(Integer::intValue).toArray();
     }
 

@@ -12,8 +12,15 @@ import org.speclab.gguf.ModelFormatException;
  */
 public record Vocabulary(String model, String pre, String preRegex, boolean ignoreMerges, String[] tokens, float[] scores,
                          int[] types, String[] merges, int bos, int eos, int unk, int[] extraEndIds, boolean addBos,
-                         boolean addSpacePrefix) {
+                         boolean addSpacePrefix, java.util.BitSet lstrip, java.util.BitSet rstrip) {
     public static final int NORMAL = 1, UNKNOWN = 2, CONTROL = 3, USER_DEFINED = 4, UNUSED = 5, BYTE = 6;
+
+    /**
+     * Ids of special tokens that swallow the white space before ({@code lstrip}) or after
+     * ({@code rstrip}) them in input text, as Hugging Face's added tokens do. GGUF has no key for
+     * these; SpecLab's converter writes them under these keys from {@code tokenizer.json}.
+     */
+    public static final String LSTRIP_KEY = "speclab.tokenizer.lstrip", RSTRIP_KEY = "speclab.tokenizer.rstrip";
 
     public int size() { return tokens.length; }
 
@@ -61,7 +68,46 @@ public record Vocabulary(String model, String pre, String preRegex, boolean igno
         String pre = md.containsKey("tokenizer.ggml.pre") ? String.valueOf(md.get("tokenizer.ggml.pre").value()) : "default";
         String preRegex = md.containsKey("speclab.tokenizer.pre_regex") ? String.valueOf(md.get("speclab.tokenizer.pre_regex").value()) : null;
         boolean ignoreMerges = bool(md, "speclab.tokenizer.ignore_merges", false);
-        return new Vocabulary(kind, pre, preRegex, ignoreMerges, tokens, scores, types, merges, bos, eos, unk, extraEnd, addBos, addSpacePrefix);
+        java.util.BitSet lstrip = idSet(file, md, LSTRIP_KEY, n), rstrip = idSet(file, md, RSTRIP_KEY, n);
+        if (!md.containsKey(RSTRIP_KEY)) phi3Rstrip(md, tokens, types, rstrip);
+        return new Vocabulary(kind, pre, preRegex, ignoreMerges, tokens, scores, types, merges, bos, eos, unk, extraEnd, addBos, addSpacePrefix,
+                lstrip, rstrip);
+    }
+
+    /** Control, user-defined and unknown tokens: the pieces matched literally in input text. */
+    public boolean isSpecial(int id) {
+        int t = types[id];
+        return t == CONTROL || t == USER_DEFINED || t == UNKNOWN;
+    }
+
+    /**
+     * llama.cpp's rule for GGUF files, which carry no strip attributes: when {@code general.name}
+     * names Phi-3 ("phi-3" or "phi3", any case), every special token and {@code </s>} strip the white
+     * space after them, except {@code <unk>}, {@code <s>} and {@code <|endoftext|>} (what Phi-3's
+     * tokenizer.json says of its added tokens).
+     */
+    private static void phi3Rstrip(Map<String, GgufValue> md, String[] tokens, int[] types, java.util.BitSet rstrip) {
+        GgufValue name = md.get("general.name");
+        String lower = name == null ? "" : String.valueOf(name.value()).toLowerCase(java.util.Locale.ROOT);
+        if (!lower.contains("phi-3") && !lower.contains("phi3")) return;
+        for (int i = 0; i < tokens.length; i++) {
+            int t = types[i];
+            boolean special = t == CONTROL || t == USER_DEFINED || t == UNKNOWN;
+            if (special || "</s>".equals(tokens[i])) rstrip.set(i);
+            if ("<unk>".equals(tokens[i]) || "<s>".equals(tokens[i]) || "<|endoftext|>".equals(tokens[i])) rstrip.clear(i);
+        }
+    }
+
+    private static java.util.BitSet idSet(Path file, Map<String, GgufValue> md, String key, int n) {
+        java.util.BitSet set = new java.util.BitSet(n);
+        if (!md.containsKey(key)) return set;
+        GgufValue v = md.get(key);
+        if (!v.isArray() || !(v.value() instanceof int[] ids)) throw new ModelFormatException(file, key, "expected an array of INT32 token ids");
+        for (int id : ids) {
+            if (id < 0 || id >= n) throw new ModelFormatException(file, key, "token id " + id + " is out of range (vocabulary has " + n + " tokens)");
+            set.set(id);
+        }
+        return set;
     }
 
     private static boolean bool(Map<String, GgufValue> md, String key, boolean fallback) {

@@ -81,9 +81,28 @@ class CliTest {
         for (String l : lines) {
             var n = om.readTree(l);
             assertTrue(n.get("tokens_per_sec").asDouble() > 0);
-            assertTrue(n.get("new_tokens").asInt() <= 21);
+            assertTrue(n.get("new_tokens").asInt() <= 20);
         }
         assertNotEquals(om.readTree(lines.get(0)).get("text"), om.readTree(lines.get(1)).get("text"));
+    }
+
+    @Test
+    void minusNMeansNewTokensAsInGptFastAndLlamaCpp() throws Exception {
+        // -n N: N new tokens (gpt-fast's max_new_tokens, llama.cpp's -n), alone and speculating
+        String m = SharedFiles.require("models/stories260K/stories260K.gguf").toString();
+        var om = new ObjectMapper();
+        for (String[] extra : new String[][] {{}, {"--draft-layers", "3", "-k", "4", "--no-baseline"}, {"--draft-ngram", "2", "-k", "3", "--no-baseline"}}) {
+            for (int n : new int[] {1, 2, 17}) {
+                var args = new java.util.ArrayList<>(java.util.List.of("generate", "-m", m, "-t", "0", "-p", "Once upon a time", "-n", "" + n, "--json"));
+                args.addAll(java.util.List.of(extra));
+                CliRun r = CliRun.of(args.toArray(String[]::new));
+                assertEquals(0, r.exitCode(), r.err());
+                assertEquals(n, om.readTree(r.out().strip()).get("new_tokens").asInt(), String.join(" ", args));
+            }
+        }
+        CliRun zero = CliRun.of("generate", "-m", m, "-n", "0");
+        assertEquals(1, zero.exitCode());
+        assertTrue(zero.err().contains("-n must be ≥ 1"), zero.err());
     }
 
     @Test
@@ -97,13 +116,13 @@ class CliTest {
 
     /**
      * Seeded sampling reproduces llama2.c's run.c: `run stories260K.bin -z tok512.bin -t 1.0 -p 0.9 -s 42
-     * -n 60 -i "Once upon a time"` printed this text (run.c -n counts positions, BOS included).
+     * -n 60 -i "Once upon a time"` printed this text (run.c -n counts positions, BOS included: 60 − 5 prompt tokens + 1 = 56 new).
      */
     @Test
     void seededSamplingMatchesLlama2cRun() {
         CliRun r = CliRun.of("generate", "-m", SharedFiles.require("models/stories260K/stories260K.bin").toString(),
                 "--tokenizer", SharedFiles.require("models/stories260K/tok512.bin").toString(),
-                "-t", "1.0", "--top-k", "0", "--top-p", "0.9", "--seed", "42", "-n", "55", "-p", "Once upon a time");
+                "-t", "1.0", "--top-k", "0", "--top-p", "0.9", "--seed", "42", "-n", "56", "-p", "Once upon a time");
         assertEquals(0, r.exitCode(), r.err());
         assertEquals("Once upon a time, there was a brave little boy named Tim. Tim loved to play with his toys and make blocks. "
                 + "One day, Tim went to the mirror and saw his dad. The man\n", r.out());

@@ -20,7 +20,7 @@ class DeviceOptionTest {
     void generateFallsBackToTheCpuWithOneLineSayingWhy() throws Exception {
         String reason = noCuda();
         CliRun r = CliRun.of("generate", "-m", SharedFiles.require("models/stories260K/stories260K.gguf").toString(),
-                "-t", "0", "-n", "255", "--device", "cuda:0");
+                "-t", "0", "-n", "256", "--device", "cuda:0");
         assertEquals(0, r.exitCode(), r.err());
         assertEquals(SharedFiles.read("reference/stories260K-greedy.txt"), r.out());
         assertEquals("speclab: warning: CUDA not available: " + reason + "; running on the cpu", r.err().lines().findFirst().orElse(""));

@@ -11,12 +11,12 @@ import org.speclab.SharedFiles;
 class GreedyReferenceTest {
     @ParameterizedTest(name = "{0} {1} -n {3}")
     @CsvSource(delimiter = '|', value = {
-            "models/stories260K/stories260K.gguf     |                                 |                  | 255 | reference/stories260K-greedy.txt",
-            "models/stories260K/stories260K-F16.gguf |                                 |                  | 255 | reference/stories260K-greedy.txt",
-            "models/stories260K/stories260K.bin      | models/stories260K/tok512.bin   |                  | 255 | reference/stories260K-greedy.txt",
-            "models/stories260K/stories260K.bin      | models/stories260K/tok512.model |                  | 255 | reference/stories260K-greedy.txt",
-            "models/stories260K/stories260K.gguf     |                                 | Once upon a time | 196 | reference/stories260K-greedy-once-upon-a-time.txt",
-            "models/stories260K/stories260K.bin      | models/stories260K/tok512.bin   | Once upon a time | 196 | reference/stories260K-greedy-once-upon-a-time.txt",
+            "models/stories260K/stories260K.gguf     |                                 |                  | 256 | reference/stories260K-greedy.txt",
+            "models/stories260K/stories260K-F16.gguf |                                 |                  | 256 | reference/stories260K-greedy.txt",
+            "models/stories260K/stories260K.bin      | models/stories260K/tok512.bin   |                  | 256 | reference/stories260K-greedy.txt",
+            "models/stories260K/stories260K.bin      | models/stories260K/tok512.model |                  | 256 | reference/stories260K-greedy.txt",
+            "models/stories260K/stories260K.gguf     |                                 | Once upon a time | 197 | reference/stories260K-greedy-once-upon-a-time.txt",
+            "models/stories260K/stories260K.bin      | models/stories260K/tok512.bin   | Once upon a time | 197 | reference/stories260K-greedy-once-upon-a-time.txt",
     })
     void printsTheReferenceText(String model, String tokenizer, String prompt, int n, String reference) throws Exception {
         String expected = SharedFiles.read(reference);

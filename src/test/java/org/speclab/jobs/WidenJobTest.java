@@ -44,7 +44,7 @@ class WidenJobTest {
             assertNotNull(wide.optionalTensor("output.weight"), "the classifier is written untied");
             assertEquals(a.dim() * r, wide.tensor("blk.0.attn_norm.weight").shape()[0]);
         }
-        CliRun g = CliRun.of("generate", "-m", out.toString(), "-t", "0", "-n", "255");
+        CliRun g = CliRun.of("generate", "-m", out.toString(), "-t", "0", "-n", "256");
         assertEquals(0, g.exitCode(), g.err());
         assertEquals(want, g.out(), "widened ×" + r + "/" + f + " (" + type + ") must print the original's greedy text");
     }

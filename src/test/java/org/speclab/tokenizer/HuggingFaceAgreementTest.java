@@ -50,6 +50,25 @@ class HuggingFaceAgreementTest {
         assertEquals(texts.size(), checked);
     }
 
+    /** Added tokens' lstrip/rstrip (Phi-3's tokenizer.json sets rstrip) take the white space beside them, as in the library. */
+    @Test
+    void addedTokensStripWhiteSpaceAsInHuggingFace(@TempDir Path dir) throws Exception {
+        ObjectMapper om = new ObjectMapper();
+        ObjectNode root = (ObjectNode) om.readTree(SharedFiles.require("tokenizers/llama2/tokenizer.json").toFile());
+        for (var a : root.withArray("added_tokens")) {
+            String c = a.path("content").asText();
+            if (c.equals("</s>")) ((ObjectNode) a).put("rstrip", true);
+            if (c.equals("<s>")) ((ObjectNode) a).put("lstrip", true);
+        }
+        Path json = dir.resolve("tokenizer.json");
+        om.writeValue(json.toFile(), root);
+        List<String> texts = List.of("a</s>   b", "a   <s>b", "x <s> y </s> z", "</s>\n\n hello", "hi  <s>  </s>  ", "<s></s> ok",
+                "tab\t</s>\tend", "no specials at all");
+        try (HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(json, Map.of("addSpecialTokens", "false"))) {
+            agree(ours(json), hf, texts);
+        }
+    }
+
     @Test
     void llama2TokenizerJsonAgreesWithHuggingFace() throws Exception {
         Path json = SharedFiles.require("tokenizers/llama2/tokenizer.json");

@@ -72,4 +72,24 @@ class LlamaCppVocabTest {
     Stream<DynamicTest> gpt2() throws Exception {
         return suite("ggml-vocab-gpt-2.gguf");
     }
+
+    /**
+     * Special-token text parsed, BOS added (llama-tokenize -m VOCAB -p TEXT --ids, llama.cpp c392e509):
+     * Phi-3's special tokens, and its {@code </s>}, strip the white space after them (llama.cpp's
+     * rule for models named Phi-3, from Phi-3's tokenizer.json); {@code <unk>}, {@code <s>} and
+     * {@code <|endoftext|>} do not, and Llama's vocabulary strips nothing.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = ';', value = {
+            "ggml-vocab-phi-3.gguf     ; <s>not a special token</s> [INST] hello [/INST] ; 1, 1, 451, 263, 4266, 5993, 2, 518, 25580, 29962, 22172, 518, 29914, 25580, 29962",
+            "ggml-vocab-llama-spm.gguf ; <s>not a special token</s> [INST] hello [/INST] ; 1, 1, 451, 263, 4266, 5993, 2, 29871, 518, 25580, 29962, 22172, 518, 29914, 25580, 29962",
+            "ggml-vocab-phi-3.gguf     ; <|user|>\\n Hello <|end|>  \\n<|assistant|>         ; 1, 32010, 15043, 29871, 32007, 32001",
+            "ggml-vocab-phi-3.gguf     ; <unk> x <|endoftext|> y                          ; 1, 0, 29871, 921, 29871, 32000, 29871, 343",
+    })
+    void specialTokensStripAsInLlamaCpp(String vocab, String text, String ids) {
+        Tokenizer tok = load(SharedFiles.require("tokenizers/llama.cpp-vocab/" + vocab));
+        int[] want = Arrays.stream(ids.split(",\\s*")).mapToInt(Integer::parseInt).toArray();
+        String input = text.replace("\\n", "\n");
+        assertArrayEquals(want, tok.encode(input, true, true), () -> Arrays.toString(tok.encode(input, true, true)));
+    }
 }
