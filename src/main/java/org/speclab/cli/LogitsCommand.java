@@ -39,6 +39,10 @@ final class LogitsCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, description = "output file (written whole or not at all)")
     Path output;
 
+    @Option(names = {"-c", "--context"}, description = {"the context the key/value cache is made for (default: the number of ids);",
+            "it picks Phi-3's long or short RoPE factors, as llama.cpp's -c does"})
+    Integer context;
+
     @Option(names = "--threads", description = "CPU threads (default: all cores)")
     Integer threads;
 
@@ -57,7 +61,8 @@ final class LogitsCommand implements Callable<Integer> {
                             + "'s vocabulary 0.." + (vocab - 1));
                 }
             }
-            float[][] logits = tr.forward(tr.newCache(ids.length), ids, 0, ids.length);
+            if (context != null && context < ids.length) throw new IllegalArgumentException("-c " + context + " is smaller than the " + ids.length + " ids");
+            float[][] logits = tr.forward(tr.newCache(context != null ? context : ids.length), ids, 0, ids.length);
             write(logits, vocab);
             cli.err.printf("Wrote the logits of %d positions × %d tokens (float32, little-endian) to %s%n", ids.length, vocab, output);
         }

@@ -8,11 +8,16 @@ package org.speclab.engine;
 public abstract class CachedPositions implements KvCache {
     /** Positions that fit; the subclass grows its storage and then this. */
     protected int capacity;
+    private final int context;
     private int length;
 
     protected CachedPositions(int capacity) {
         this.capacity = Math.max(1, capacity);
+        this.context = this.capacity;
     }
+
+    @Override
+    public int context() { return context; }
 
     @Override
     public int length() { return length; }

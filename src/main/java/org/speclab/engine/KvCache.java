@@ -13,4 +13,10 @@ public interface KvCache {
 
     /** Positions that fit without growing. */
     int capacity();
+
+    /**
+     * The context this cache was made for (its first capacity; growing does not change it). It
+     * chooses Phi-3's long or short RoPE factors, as llama.cpp's context size does.
+     */
+    default int context() { return capacity(); }
 }

@@ -87,9 +87,11 @@ public final class HuggingFaceCheckpoint {
             SafeTensors.Entry head = hf.entries().get("lm_head.weight");
             if (head != null && !c.tied()) tensors.add(tensor(head, "output.weight", null, vocab, c.dim()));
             float[] factors = c.ropeScaling() == null ? null : c.ropeScaling().llama3Factors(c.ropeTheta(), c.headDim());
-            if (factors != null) {
-                MemorySegment seg = arena.allocateFrom(ValueLayout.JAVA_FLOAT.withOrder(ByteOrder.LITTLE_ENDIAN), factors);
-                tensors.add(new Tensor(new TensorInfo("rope_freqs.weight", new long[] {factors.length}, GgmlType.F32, 0), seg));
+            if (factors != null) tensors.add(vector(arena, "rope_freqs.weight", factors));
+            if (c.ropeScaling() != null && c.ropeScaling().longFactors() != null) {
+                // Phi-3's LongRoPE, as llama.cpp's converter writes it
+                tensors.add(vector(arena, "rope_factors_long.weight", c.ropeScaling().longFactors()));
+                tensors.add(vector(arena, "rope_factors_short.weight", c.ropeScaling().shortFactors()));
             }
 
             Map<String, GgufValue> md = new LinkedHashMap<>();
@@ -103,6 +105,11 @@ public final class HuggingFaceCheckpoint {
             arena.close();
             throw e;
         }
+    }
+
+    private static Tensor vector(Arena arena, String name, float[] values) {
+        MemorySegment seg = arena.allocateFrom(ValueLayout.JAVA_FLOAT.withOrder(ByteOrder.LITTLE_ENDIAN), values);
+        return new Tensor(new TensorInfo(name, new long[] {values.length}, GgmlType.F32, 0), seg);
     }
 
     /**

@@ -98,7 +98,7 @@ record HuggingFaceConfig(Path file, String architecture, Architecture family, in
         JsonNode ropeParameters = c.path("rope_parameters"); // transformers 5 moved theta and scaling here
         float theta = (float) positiveNumber(file, c, "rope_theta", ropeParameters.path("rope_theta").asDouble(10000.0));
         JsonNode scaling = c.path("rope_scaling").isMissingNode() || c.path("rope_scaling").isNull() ? ropeParameters : c.path("rope_scaling");
-        RopeScaling rope = RopeScaling.from(file, scaling);
+        RopeScaling rope = RopeScaling.from(file, scaling, c, context, headDim / 2);
         float attnCap = 0, finalCap = 0;
         int window = 0;
         if (gemma) {
@@ -142,7 +142,7 @@ record HuggingFaceConfig(Path file, String architecture, Architecture family, in
         if (attnSoftcap > 0) md.put(p + "attn_logit_softcapping", GgufValue.ofFloat(attnSoftcap));
         if (finalSoftcap > 0) md.put(p + "final_logit_softcapping", GgufValue.ofFloat(finalSoftcap));
         if (slidingWindow > 0) md.put(p + "attention.sliding_window", GgufValue.ofUInt32(slidingWindow));
-        if (ropeScaling != null) ropeScaling.putMetadata(md);
+        if (ropeScaling != null) ropeScaling.putMetadata(md, p);
     }
 
     private static JsonNode json(Path file) {

@@ -17,6 +17,11 @@ public final class RandomModels {
     public record Shape(int dim, int hidden, int layers, int heads, int kvHeads, int vocab, boolean tied, GgmlType type, float ropeTheta) {}
 
     public static Path write(Path file, Shape s, long seed) throws Exception {
+        return write(file, s, seed, Map.of(), List.of());
+    }
+
+    /** The same, with more metadata and tensors (RoPE factors, say). */
+    public static Path write(Path file, Shape s, long seed, Map<String, GgufValue> extraMetadata, List<GgufWriter.Entry> extraTensors) throws Exception {
         Random rnd = new Random(seed);
         Map<String, GgufValue> md = new LinkedHashMap<>();
         md.put("general.architecture", GgufValue.of("llama"));
@@ -46,6 +51,8 @@ public final class RandomModels {
         }
         t.add(norm("output_norm.weight", rnd, s.dim()));
         if (!s.tied()) t.add(tensor("output.weight", s.type(), rnd, 0.3f, s.dim(), s.vocab()));
+        md.putAll(extraMetadata);
+        t.addAll(extraTensors);
         GgufWriter.write(file, md, t);
         return file;
     }

@@ -14,9 +14,18 @@ final class ReferenceLlama {
     private final int dim, hidden, layers, heads, kvHeads, hs, vocab;
     private final double theta, eps;
     private final List<double[][]> keys = new ArrayList<>(), values = new ArrayList<>();
+    /** Per rotated pair, what its angle is divided by (LongRoPE's factors); and what cos and sin are multiplied by. */
+    private final double[] ropeDivisors;
+    private final double ropeScale;
 
     ReferenceLlama(ModelFile f) {
+        this(f, null, 1.0);
+    }
+
+    ReferenceLlama(ModelFile f, double[] ropeDivisors, double ropeScale) {
         this.f = f;
+        this.ropeDivisors = ropeDivisors;
+        this.ropeScale = ropeScale;
         dim = (int) f.getLong("llama.embedding_length", 0);
         hidden = (int) f.getLong("llama.feed_forward_length", 0);
         layers = (int) f.getLong("llama.block_count", 0);
@@ -66,10 +75,10 @@ final class ReferenceLlama {
     private void rope(double[] v, int pos) {
         for (int h = 0; h < v.length / hs; h++) {
             for (int i = 0; i < hs; i += 2) {
-                double a = pos * Math.pow(theta, -(double) i / hs);
-                double x0 = v[h * hs + i], x1 = v[h * hs + i + 1];
-                v[h * hs + i] = x0 * Math.cos(a) - x1 * Math.sin(a);
-                v[h * hs + i + 1] = x0 * Math.sin(a) + x1 * Math.cos(a);
+                double a = pos * Math.pow(theta, -(double) i / hs) / (ropeDivisors == null ? 1 : ropeDivisors[i / 2]);
+                double x0 = v[h * hs + i], x1 = v[h * hs + i + 1], cos = Math.cos(a) * ropeScale, sin = Math.sin(a) * ropeScale;
+                v[h * hs + i] = x0 * cos - x1 * sin;
+                v[h * hs + i + 1] = x0 * sin + x1 * cos;
             }
         }
     }

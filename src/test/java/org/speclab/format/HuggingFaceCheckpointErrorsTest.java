@@ -254,7 +254,7 @@ class HuggingFaceCheckpointErrorsTest {
 
         ObjectNode yarn = m.config();
         yarn.putObject("rope_scaling").put("rope_type", "yarn").put("factor", 4.0);
-        refused(folder("yarn", yarn, 1), "config.json", "rope_scaling", "RoPE scaling 'yarn' is not supported (supported: linear, llama3)");
+        refused(folder("yarn", yarn, 1), "config.json", "rope_scaling", "RoPE scaling 'yarn' is not supported (supported: linear, llama3, longrope)");
 
         ObjectNode badFactor = m.config();
         badFactor.putObject("rope_scaling").put("type", "linear").put("factor", -2.0);

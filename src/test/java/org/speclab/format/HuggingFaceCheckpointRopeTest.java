@@ -29,7 +29,7 @@ class HuggingFaceCheckpointRopeTest {
     Path dir;
 
     static RopeScaling llama3(String json) throws Exception {
-        return RopeScaling.from(Path.of("config.json"), new ObjectMapper().readTree(json));
+        return RopeScaling.from(Path.of("config.json"), new ObjectMapper().readTree(json), new ObjectMapper().readTree("{}"), 8192, 64);
     }
 
     @Test

@@ -2,6 +2,7 @@ package org.speclab.format;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -82,6 +83,24 @@ class HuggingFaceRealCheckpointsTest {
     @ValueSource(strings = {"qwen2", "gemma2", "phi3"})
     void familyFoldersImportAsLlamaCppConvertsThem(String family, @TempDir Path dir) throws Exception {
         Path gguf = SharedFiles.require("reference/arch/" + family + "-F32.gguf");
+        Path folder = writeFolder(family, dir, config -> {});
+        ModelConfig c;
+        try (ModelFile f = ModelFiles.open(gguf, null)) {
+            c = ModelConfig.from(f);
+        }
+        int[] ids = {1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315};
+        try (ModelFile a = ModelFiles.open(gguf, null); Transformer ta = new CpuBackend().load(a, 1);
+             ModelFile b = ModelFiles.open(folder, null); Transformer tb = new CpuBackend().load(b, 1)) {
+            assertEquals(family, tb.config().architecture());
+            assertEquals(c, tb.config().withLayers(c.layers()), "the same hyper-parameters");
+            float[][] want = ta.forward(ta.newCache(ids.length), ids, 0, ids.length), got = tb.forward(tb.newCache(ids.length), ids, 0, ids.length);
+            for (int p = 0; p < ids.length; p++) assertArrayEquals(want[p], got[p], family + " position " + p);
+        }
+    }
+
+    /** A transformers-style folder holding the weights of reference/arch/FAMILY-F32.gguf; {@code edit} may change its config. */
+    static Path writeFolder(String family, Path dir, java.util.function.Consumer<ObjectNode> edit) throws Exception {
+        Path gguf = SharedFiles.require("reference/arch/" + family + "-F32.gguf");
         Map<String, TinyLlama.Entry> entries = new LinkedHashMap<>();
         ModelConfig c;
         try (ModelFile f = ModelFiles.open(gguf, null)) {
@@ -118,17 +137,51 @@ class HuggingFaceRealCheckpointsTest {
             config.put("hidden_act", "silu");
         }
         if (family.equals("phi3")) config.put("sliding_window", 2047);
+        edit.accept(config);
         Path folder = Files.createDirectories(dir.resolve(family));
         Files.writeString(folder.resolve("config.json"), config.toString());
         TinyLlama.writeSafetensors(folder.resolve("model.safetensors"), entries);
-        int[] ids = {1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315};
-        try (ModelFile a = ModelFiles.open(gguf, null); Transformer ta = new CpuBackend().load(a, 1);
-             ModelFile b = ModelFiles.open(folder, null); Transformer tb = new CpuBackend().load(b, 1)) {
-            assertEquals(family, tb.config().architecture());
-            assertEquals(c, tb.config().withLayers(c.layers()), "the same hyper-parameters");
-            float[][] want = ta.forward(ta.newCache(ids.length), ids, 0, ids.length), got = tb.forward(tb.newCache(ids.length), ids, 0, ids.length);
-            for (int p = 0; p < ids.length; p++) assertArrayEquals(want[p], got[p], family + " position " + p);
+        return folder;
+    }
+
+    /**
+     * Phi-3 128k's LongRoPE: rope_scaling's long and short factors become rope_factors_long/short,
+     * the original context and the attention factor √(1 + ln s / ln original) become keys, as
+     * llama.cpp's converter writes them; the engine takes the long factors only for a context past
+     * the original one.
+     */
+    @Test
+    void phi3LongRopeImportsAsLlamaCppConvertsIt(@TempDir Path dir) throws Exception {
+        float[] shortF = new float[32], longF = new float[32];
+        for (int i = 0; i < 32; i++) {
+            shortF[i] = 1f + i / 64f;
+            longF[i] = 1f + i / 2f;
         }
+        Path folder = writeFolder("phi3", dir, config -> {
+            config.put("max_position_embeddings", 512).put("original_max_position_embeddings", 16);
+            ObjectNode rs = config.putObject("rope_scaling").put("type", "longrope");
+            for (float x : shortF) rs.withArray("short_factor").add(x);
+            for (float x : longF) rs.withArray("long_factor").add(x);
+        });
+        int[] ids = {1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315};
+        try (ModelFile m = ModelFiles.open(folder, null); Transformer t = new CpuBackend().load(m, 1)) {
+            assertEquals(16, m.metadata().get("phi3.rope.scaling.original_context_length").asLong());
+            assertEquals((float) Math.sqrt(1 + Math.log(32) / Math.log(16)), (float) m.metadata().get("phi3.rope.scaling.attn_factor").asDouble());
+            assertArrayEquals(longF, m.tensor("rope_factors_long.weight").data().toArray(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN)));
+            assertArrayEquals(shortF, m.tensor("rope_factors_short.weight").data().toArray(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN)));
+            float[][] shortCtx = t.forward(t.newCache(16), ids, 0, ids.length), longCtx = t.forward(t.newCache(17), ids, 0, ids.length);
+            assertArrayEquals(shortCtx[0], longCtx[0], "position 0 is not rotated");
+            assertFalse(java.util.Arrays.equals(shortCtx[ids.length - 1], longCtx[ids.length - 1]), "a context past the original takes the long factors");
+        }
+        // a factor list of the wrong length is refused in one line naming the key
+        Path bad = writeFolder("phi3", dir.resolve("bad"), config -> {
+            config.put("original_max_position_embeddings", 16);
+            ObjectNode rs = config.putObject("rope_scaling").put("type", "longrope");
+            for (int i = 0; i < 31; i++) rs.withArray("short_factor").add(1.0);
+            for (int i = 0; i < 32; i++) rs.withArray("long_factor").add(1.0);
+        });
+        var e = org.junit.jupiter.api.Assertions.assertThrows(org.speclab.gguf.ModelFormatException.class, () -> ModelFiles.open(bad, null).close());
+        assertTrue(e.getMessage().contains("rope_scaling.short_factor") && e.getMessage().contains("expected 32"), e.getMessage());
     }
 
     /** GGUF tensor name → transformers' name for these families, written out by hand (not the importer's table). */

@@ -34,7 +34,7 @@ final class CpuTransformer implements Transformer {
     private final float[] outputNorm;
     private final Layer[] layers;
     /** Per rotated pair i: θ^(-2i/ropeDim) / freq factor. */
-    private final float[] ropeFreq;
+    private final Rope rope;
     private final long weightBytes;
     private final boolean ownsPool;
     /** The native integer kernels quantized weights run on, or null for the Java ones. */
@@ -88,7 +88,7 @@ final class CpuTransformer implements Transformer {
         this.classifier = full.classifier;
         this.outputNorm = full.outputNorm;
         this.layers = java.util.Arrays.copyOf(full.layers, keep);
-        this.ropeFreq = full.ropeFreq;
+        this.rope = full.rope;
         this.kernels = full.kernels;
         long bytes = tokenEmbedding.byteSize() + (c.tiedClassifier() ? 0 : classifier.byteSize());
         for (Layer l : layers) {
@@ -133,7 +133,7 @@ final class CpuTransformer implements Transformer {
                     vector(block(l, "ffn_norm")), m[3], matrix(file.tensor(block(l, "ffn_down"))), m[4],
                     a.postNorms() ? vector(block(l, "post_ffw_norm")) : null);
         }
-        ropeFreq = Rope.frequencies(file, c);
+        rope = Rope.of(file, c);
         long bytes = 0;
         for (Tensor t : file.tensors().values()) bytes += t.info().byteSize();
         weightBytes = bytes;
@@ -216,11 +216,12 @@ final class CpuTransformer implements Transformer {
             ws = new Workspace(Math.max(T, ws == null ? 1 : ws.batch), Math.max(startPos + T, ws == null ? 256 : 2 * ws.positions));
         }
         Workspace w = ws;
+        float[] ropeFreq = rope.frequencies(cache.context());
         for (int t = 0; t < T; t++) {
             if (tokens[t] < 0 || tokens[t] >= c.vocabSize()) throw new EngineException("token id " + tokens[t] + " is outside the vocabulary (0.." + (c.vocabSize() - 1) + ")");
             tokenEmbedding.row(tokens[t], w.x[t]);
             if (c.arch().scaleEmbedding()) scale(w.x[t], (float) Math.sqrt(c.dim()));
-            ropeAngles(w, t, startPos + t);
+            ropeAngles(w, t, startPos + t, ropeFreq);
         }
         for (int l = 0; l < layers.length; l++) {
             Layer L = layers[l];
@@ -303,13 +304,13 @@ final class CpuTransformer implements Transformer {
         for (int j = 0; j < weight.length; j++) out[j] = weight[j] * (ss * x[j]);
     }
 
-    private void ropeAngles(Workspace w, int t, int pos) {
-        float p = pos / c.ropeScale();
+    private void ropeAngles(Workspace w, int t, int pos, float[] ropeFreq) {
+        float p = pos / c.ropeScale(), m = rope.attentionFactor();
         int n = ropeFreqCount();
         for (int i = 0; i < n; i++) {
             float val = p * ropeFreq[i];
-            w.cos[t * n + i] = (float) Math.cos(val);
-            w.sin[t * n + i] = (float) Math.sin(val);
+            w.cos[t * n + i] = (float) Math.cos(val) * m;
+            w.sin[t * n + i] = (float) Math.sin(val) * m;
         }
     }
 

@@ -34,7 +34,7 @@ public final class CudaTransformer implements Transformer, org.speclab.engine.De
     private final DeviceWeights.Matrix embedding, classifier;
     private final long outputNorm;
     private final Layer[] layers;
-    private final float[] ropeFreq;
+    private final Rope rope;
     private final long weightBytes;
     private Workspace ws;
     /** Logits of up to {@code logitRows} positions (prefill asks for one, verify for k+1). */
@@ -65,7 +65,7 @@ public final class CudaTransformer implements Transformer, org.speclab.engine.De
             for (int l = 0; l < c.layers(); l++) {
                 layers[l] = layer(l);
             }
-            ropeFreq = Rope.frequencies(file, c);
+            rope = Rope.of(file, c);
         } catch (RuntimeException | Error e) {
             // a model refused after its upload must not keep gigabytes of device memory
             weights.close();
@@ -106,7 +106,7 @@ public final class CudaTransformer implements Transformer, org.speclab.engine.De
         this.classifier = full.classifier;
         this.outputNorm = full.outputNorm;
         this.layers = Arrays.copyOf(full.layers, keep);
-        this.ropeFreq = full.ropeFreq;
+        this.rope = full.rope;
         long bytes = embedding.byteSize() + (c.tiedClassifier() ? 0 : classifier.byteSize());
         for (Layer l : layers) {
             bytes += l.wq.byteSize() + l.wk.byteSize() + l.wv.byteSize() + l.wo.byteSize() + l.gate.byteSize() + l.up.byteSize() + l.down.byteSize();
@@ -166,10 +166,13 @@ public final class CudaTransformer implements Transformer, org.speclab.engine.De
      */
     private final class Workspace {
         final int batch, positions, ropePositions;
+        /** The frequencies the rotary table was made from (Phi-3: long or short, by the cache's context). */
+        final float[] ropeFreq;
         final long x, xb, q, k, v, att, hb, hb2, out, tokens, argmax, scores, cos, sin;
         private final long[] all;
 
-        Workspace(int batch, int positions) {
+        Workspace(int batch, int positions, float[] ropeFreq) {
+            this.ropeFreq = ropeFreq;
             this.batch = batch;
             this.positions = positions;
             this.ropePositions = positions;
@@ -191,11 +194,11 @@ public final class CudaTransformer implements Transformer, org.speclab.engine.De
             sin = pool.take(4L * positions * n, "rotary table");
             float[] cs = new float[positions * n], sn = new float[positions * n];
             for (int p = 0; p < positions; p++) {
-                float scaled = p / c.ropeScale();
+                float scaled = p / c.ropeScale(), m = rope.attentionFactor();
                 for (int i = 0; i < n; i++) {
                     float val = scaled * ropeFreq[i];
-                    cs[p * n + i] = (float) Math.cos(val);
-                    sn[p * n + i] = (float) Math.sin(val);
+                    cs[p * n + i] = (float) Math.cos(val) * m;
+                    sn[p * n + i] = (float) Math.sin(val) * m;
                 }
             }
             gpu.upload(cos, cs, cs.length);
@@ -208,13 +211,13 @@ public final class CudaTransformer implements Transformer, org.speclab.engine.De
         }
     }
 
-    private Workspace workspace(int T, int positions) {
-        if (ws == null || ws.batch < T || ws.positions < positions) {
+    private Workspace workspace(int T, int positions, float[] ropeFreq) {
+        if (ws == null || ws.batch < T || ws.positions < positions || ws.ropeFreq != ropeFreq) {
             int batch = Math.max(T, ws == null ? 1 : ws.batch);
-            int pos = Math.max(positions, ws == null ? 256 : 2 * ws.positions);
+            int pos = Math.max(positions, ws == null ? 256 : ws.positions < positions ? 2 * ws.positions : ws.positions);
             if (ws != null) ws.free();
             ws = null;
-            ws = new Workspace(batch, pos);
+            ws = new Workspace(batch, pos, ropeFreq);
         }
         return ws;
     }
@@ -318,7 +321,7 @@ public final class CudaTransformer implements Transformer, org.speclab.engine.De
         }
         cache.truncate(startPos);
         cache.ensureCapacity(startPos + T, gpu);
-        Workspace w = workspace(T, Math.max(startPos + T, cache.capacity()));
+        Workspace w = workspace(T, Math.max(startPos + T, cache.capacity()), rope.frequencies(cache.context()));
         if (outputs > logitRows) {
             if (logitRows > 0) pool.give(logits);
             logitRows = 0;

@@ -31,6 +31,11 @@ import org.speclab.tokenizer.Tokenizers;
  * the device's own float rounding) is left to that test.
  */
 class CudaEmulatorTest {
+    @org.junit.jupiter.api.Test
+    void longRopeFactorsAsTheCpuEngine(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        org.speclab.engine.LongRopeTest.check(CudaEmulatorTest::emulated, dir);
+    }
+
     @TempDir
     Path dir;
 
