@@ -56,6 +56,13 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = {"-p", "--prompt"}, defaultValue = "", description = "prompt text; empty starts from BOS (default: empty)")
     String prompt;
 
+    @Option(names = "--chat", description = {"wrap the prompt in the model's chat template (tokenizer.chat_template) as a user turn,",
+            "the assistant's turn opened, as instruct models expect (transformers' apply_chat_template)"})
+    boolean chat;
+
+    @Option(names = "--system", description = "with --chat: a system turn before the prompt")
+    String system;
+
     @Option(names = "--prompts", description = {"a file of prompts, one per line (# comments and blank lines skipped, \\n a newline):",
             "each is run as -p would run it, then a table compares acceptance and speedup per prompt (e.g. assets/prompts/speculation.txt)"})
     Path promptsFile;
@@ -119,9 +126,10 @@ final class GenerateCommand implements Callable<Integer> {
         try (LoadedModel m = LoadedModel.open(model, tokenizer, nThreads, backend)) {
             java.util.List<int[]> tokenized = new java.util.ArrayList<>();
             int longestPrompt = 0;
+            if (system != null && !chat) throw new IllegalArgumentException("--system needs --chat");
             for (String p : prompts) {
-                int[] t = m.tokenizer().encode(p, true);
-                if (t.length == 0) t = new int[] {m.tokenizer().bos()};
+                int[] t = m.prompt(p, chat, system);
+                if (t.length == 0) throw new IllegalArgumentException("the prompt is empty and " + model.getFileName() + " has no BOS token to start from");
                 tokenized.add(t);
                 longestPrompt = Math.max(longestPrompt, t.length);
             }

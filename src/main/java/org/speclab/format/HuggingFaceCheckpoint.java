@@ -100,6 +100,7 @@ public final class HuggingFaceCheckpoint {
             c.putMetadata(md, vocab);
             md.put("general.file_type", GgufValue.ofUInt32(fileType(tensors)));
             md.putAll(tokenizer(folder, c, vocab));
+            chatTemplates(folder, md);
             return new ModelFile(folder, "huggingface", md, tensors, hf.bytes(), arena::close);
         } catch (RuntimeException e) {
             arena.close();
@@ -281,6 +282,42 @@ public final class HuggingFaceCheckpoint {
         if (c.eosId() >= 0 && c.eosId() < vocabRows) md.put("tokenizer.ggml.eos_token_id", GgufValue.ofUInt32(c.eosId()));
         if (tokens.length < vocabRows) pad(md, tokens, vocabRows);
         return md;
+    }
+
+    /**
+     * The chat template(s), as llama.cpp's converter carries them: {@code chat_template.jinja}
+     * (transformers 4.43+), else {@code tokenizer_config.json}'s {@code chat_template} (a string, or a
+     * list of named ones: "default" becomes {@code tokenizer.chat_template}, the others
+     * {@code tokenizer.chat_template.NAME}), else {@code chat_template.json}'s.
+     */
+    private static void chatTemplates(Path folder, Map<String, GgufValue> md) {
+        Path jinja = folder.resolve("chat_template.jinja");
+        if (Files.isRegularFile(jinja)) {
+            try {
+                md.put(org.speclab.chat.ChatTemplate.KEY, GgufValue.of(Files.readString(jinja, java.nio.charset.StandardCharsets.UTF_8)));
+                return;
+            } catch (IOException e) {
+                throw new ModelFormatException(jinja, null, "cannot read: " + e.getMessage());
+            }
+        }
+        for (String name : new String[] {"tokenizer_config.json", "chat_template.json"}) {
+            Path file = folder.resolve(name);
+            if (!Files.isRegularFile(file)) continue;
+            JsonNode t = json(file).path("chat_template");
+            if (t.isTextual()) {
+                md.put(org.speclab.chat.ChatTemplate.KEY, GgufValue.of(t.asText()));
+                return;
+            }
+            if (t.isArray()) {
+                for (JsonNode e : t) {
+                    String n = e.path("name").asText(null), text = e.path("template").asText(null);
+                    if (n == null || text == null) throw new ModelFormatException(file, "chat_template", "a list entry needs \"name\" and \"template\"");
+                    md.put(n.equals("default") ? org.speclab.chat.ChatTemplate.KEY : org.speclab.chat.ChatTemplate.KEY + "." + n, GgufValue.of(text));
+                }
+                return;
+            }
+            if (!t.isMissingNode() && !t.isNull()) throw new ModelFormatException(file, "chat_template", "expected a string or a list of {name, template}, found " + t.getNodeType());
+        }
     }
 
     /** {@code tokenizer.model} carries its own ids; {@code tokenizer_config.json} may name others. */

@@ -40,6 +40,31 @@ public record LoadedModel(ModelFile file, Tokenizer tokenizer, Transformer trans
         }
     }
 
+    /** The model's chat template, or null when it has none. */
+    public org.speclab.chat.ChatTemplate chatTemplate() {
+        return org.speclab.chat.ChatTemplate.of(file.path(), file.metadata(), tokenizer);
+    }
+
+    /**
+     * A prompt's token ids, BOS first where the model wants it (tokenizer.ggml.add_bos_token, as
+     * llama.cpp). With {@code chat}, the prompt becomes one user turn (after a system turn when
+     * {@code system} is not blank) in the model's chat template, the assistant's turn opened; a BOS
+     * the template writes itself is not doubled. A model without a template cannot chat: one line.
+     */
+    public int[] prompt(String text, boolean chat, String system) {
+        if (!chat) return tokenizer.encodePrompt(text);
+        org.speclab.chat.ChatTemplate t = chatTemplate();
+        if (t == null) {
+            throw new IllegalArgumentException(file.path().getFileName() + " has no chat template (tokenizer.chat_template): it is not an instruct model; run without chat");
+        }
+        java.util.List<org.speclab.chat.ChatTemplate.Message> turns = new java.util.ArrayList<>();
+        if (system != null && !system.isBlank()) turns.add(new org.speclab.chat.ChatTemplate.Message("system", system));
+        turns.add(new org.speclab.chat.ChatTemplate.Message("user", text));
+        String rendered = t.render(turns, true);
+        if (t.bosToken() != null && rendered.startsWith(t.bosToken())) return tokenizer.encode(rendered, false, true);
+        return tokenizer.encodePrompt(rendered);
+    }
+
     @Override
     public void close() {
         transformer.close();

@@ -57,8 +57,7 @@ public record Sweep(List<Path> targets, List<DrafterSpec> drafters, List<Integer
                 ModelFile f = m.file();
                 Transformer t = m.transformer();
                 Tokenizer tok = m.tokenizer();
-                int[] ids = tok.encode(prompt, true);
-                if (ids.length == 0) ids = new int[] {tok.bos()};
+                int[] ids = m.prompt(prompt, false, null);
                 int positions = newTokens - 1;
                 for (float temperature : temperatures) {
                     ctx.progress((double) done / total, org.speclab.jobs.JobTexts.t("progress.baseline", target.getFileName(), temperature));

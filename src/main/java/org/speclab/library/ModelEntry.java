@@ -7,6 +7,6 @@ import java.nio.file.Path;
  * the other fields may be empty) when the file was found but cannot be read.
  */
 public record ModelEntry(Path path, String format, String name, String architecture, long parameters,
-                         String weightType, long sizeBytes, int contextLength, int vocabSize, String problem) {
+                         String weightType, long sizeBytes, int contextLength, int vocabSize, String problem, boolean chatTemplate) {
     public boolean readable() { return problem == null; }
 }

@@ -94,12 +94,13 @@ public final class ModelLibrary {
                 ctx = c.contextLength();
                 vocab = c.vocabSize();
             } catch (RuntimeException e) {
-                return new ModelEntry(p, format, stem, arch, f.parameterCount(), f.dominantType().name(), size, 0, 0, e.getMessage());
+                return new ModelEntry(p, format, stem, arch, f.parameterCount(), f.dominantType().name(), size, 0, 0, e.getMessage(), false);
             }
             // files are named by their file name: converters often write a generic general.name such as "llama"
-            return new ModelEntry(p, format, stem, arch, f.parameterCount(), f.dominantType().name(), size, ctx, vocab, null);
+            return new ModelEntry(p, format, stem, arch, f.parameterCount(), f.dominantType().name(), size, ctx, vocab, null,
+                    f.has(org.speclab.chat.ChatTemplate.KEY));
         } catch (RuntimeException e) {
-            return new ModelEntry(p, format, stem, "", 0, "", size, 0, 0, e.getMessage());
+            return new ModelEntry(p, format, stem, "", 0, "", size, 0, 0, e.getMessage(), false);
         }
     }
 
@@ -116,11 +117,25 @@ public final class ModelLibrary {
             String dtype = c.path("torch_dtype").asText(c.path("dtype").asText(""));
             return new ModelEntry(dir, "huggingface", dir.getFileName().toString(), arch, 0, dtype.toUpperCase(java.util.Locale.ROOT),
                     size, c.path("max_position_embeddings").asInt(0), c.path("vocab_size").asInt(0),
-                    size == 0 ? "no .safetensors weights beside config.json" : null);
+                    size == 0 ? "no .safetensors weights beside config.json" : null, hasChatTemplate(dir));
         } catch (IOException e) {
             return new ModelEntry(dir, "huggingface", dir.getFileName().toString(), "", 0, "", size, 0, 0,
-                    dir.resolve("config.json") + ": " + e.getMessage().replace('\n', ' '));
+                    dir.resolve("config.json") + ": " + e.getMessage().replace('\n', ' '), false);
         }
+    }
+
+    /** Whether a Hugging Face folder carries a chat template (what conversion copies into the GGUF). */
+    private static boolean hasChatTemplate(Path dir) {
+        if (Files.isRegularFile(dir.resolve("chat_template.jinja"))) return true;
+        for (String name : new String[] {"tokenizer_config.json", "chat_template.json"}) {
+            try {
+                Path f = dir.resolve(name);
+                if (Files.isRegularFile(f) && new ObjectMapper().readTree(f.toFile()).hasNonNull("chat_template")) return true;
+            } catch (IOException e) {
+                // unreadable: conversion will say so
+            }
+        }
+        return false;
     }
 
     private static long sizeOf(Path p) {

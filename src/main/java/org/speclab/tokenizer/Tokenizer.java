@@ -14,6 +14,15 @@ public interface Tokenizer {
         return encode(text, addBos, true);
     }
 
+    /**
+     * A prompt as llama.cpp tokenizes one: BOS first when the model wants it ({@link #addBosByDefault()}),
+     * special-token text parsed; an empty prompt is BOS alone.
+     */
+    default int[] encodePrompt(String text) {
+        int[] ids = encode(text, addBosByDefault(), true);
+        return ids.length == 0 && bos() >= 0 ? new int[] {bos()} : ids;
+    }
+
     /** Plain text: no BOS, special-token text taken literally (llama.cpp's test-vector setting). */
     default int[] encodeOrdinary(String text) {
         return encode(text, false, false);

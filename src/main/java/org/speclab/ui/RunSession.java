@@ -29,7 +29,7 @@ import org.speclab.lab.LoadedModel;
 final class RunSession implements Runnable {
     /** drafter: 0 none, 1 draft model, 2 n-gram, 3 early exit. */
     record Settings(Path target, Path draft, int drafter, int ngram, int layers, int k, boolean adaptive, float temperature,
-                    int topK, float topP, int maxTokens, int threads, boolean baseline, String prompt, String device) {}
+                    int topK, float topP, int maxTokens, int threads, boolean baseline, String prompt, String device, boolean chat) {}
 
     sealed interface Event {
         record Token(String text, TokenKind kind) implements Event {}
@@ -94,8 +94,7 @@ final class RunSession implements Runnable {
         try (LoadedModel target = LoadedModel.open(s.target(), tokenizerBeside(s.target()), s.threads(), backend);
              LoadedModel draft = s.drafter() == 1 && s.draft() != null ? LoadedModel.open(s.draft(), tokenizerBeside(s.draft()), 1, backend) : null) {
             if (target.transformer().gauges() != null) deviceMemory = target.transformer().gauges().memoryInfo();
-            int[] prompt = target.tokenizer().encode(s.prompt(), true);
-            if (prompt.length == 0) prompt = new int[] {target.tokenizer().bos()};
+            int[] prompt = target.prompt(s.prompt(), s.chat(), null);
             int positions = s.maxTokens() - 1;
             if (draft != null && draft.tokenizer().vocabSize() != target.tokenizer().vocabSize()) {
                 throw new IllegalArgumentException("draft " + s.draft().getFileName() + " and target " + s.target().getFileName()

@@ -42,7 +42,7 @@ final class RunView {
     @FXML private ChoiceBox<String> drafter;
     @FXML private Spinner<Integer> ngram, layers, k, topK, maxTokens, threads;
     @FXML private Spinner<Double> temperature, topP;
-    @FXML private CheckBox adaptive, baseline;
+    @FXML private CheckBox adaptive, baseline, chat;
     @FXML private TextArea prompt;
     @FXML private Button start, stop;
     @FXML private ScrollPane streamScroll;
@@ -98,6 +98,15 @@ final class RunView {
         };
         drafter.getSelectionModel().selectedIndexProperty().addListener((o, a, b) -> enable.run());
         enable.run();
+        // chat only for a target that carries a chat template (an instruct model)
+        Runnable chatAllowed = () -> {
+            ModelEntry t = target.getValue();
+            boolean can = t != null && t.chatTemplate();
+            chat.setDisable(!can);
+            if (!can) chat.setSelected(false);
+        };
+        target.valueProperty().addListener((o, a, b) -> chatAllowed.run());
+        chatAllowed.run();
         probeDevices();
         histogram.getData().add(accepted);
         speedChart.getData().add(speed);
@@ -130,12 +139,13 @@ final class RunView {
 
     /** What a language switch carries over to the new view: every setting, the models by file. */
     record Carried(Path target, Path draft, int drafter, int ngram, int layers, int k, boolean adaptive, double temperature, int topK,
-                   double topP, int maxTokens, int threads, boolean baseline, String prompt) {}
+                   double topP, int maxTokens, int threads, boolean baseline, String prompt, boolean chat) {}
 
     Carried carried() {
         return new Carried(target.getValue() == null ? null : target.getValue().path(), draftModel.getValue() == null ? null : draftModel.getValue().path(),
                 drafter.getSelectionModel().getSelectedIndex(), ngram.getValue(), layers.getValue(), k.getValue(), adaptive.isSelected(),
-                temperature.getValue(), topK.getValue(), topP.getValue(), maxTokens.getValue(), threads.getValue(), baseline.isSelected(), prompt.getText());
+                temperature.getValue(), topK.getValue(), topP.getValue(), maxTokens.getValue(), threads.getValue(), baseline.isSelected(), prompt.getText(),
+                chat.isSelected());
     }
 
     void carry(Carried c) {
@@ -154,6 +164,7 @@ final class RunView {
         pendingTarget = c.target();
         pendingDraft = c.draft();
         refreshModels();
+        if (!chat.isDisabled()) chat.setSelected(c.chat());
     }
 
     /** A device the picker offers; {@code why} says why one cannot be chosen. */
@@ -229,7 +240,7 @@ final class RunView {
         RunSession.Settings s = new RunSession.Settings(t.path(), kind == 1 && draftModel.getValue() != null ? draftModel.getValue().path() : null,
                 kind, ngram.getValue(), layers.getValue(), k.getValue(), adaptive.isSelected(), temperature.getValue().floatValue(),
                 topK.getValue(), topP.getValue().floatValue(), maxTokens.getValue(), threads.getValue(), baseline.isSelected() && kind > 0,
-                prompt.getText(), device.getValue() == null ? "cpu" : device.getValue().id());
+                prompt.getText(), device.getValue() == null ? "cpu" : device.getValue().id(), chat.isSelected());
         RunSession run = new RunSession(s, lab, events, cancel, () -> javafx.application.Platform.runLater(this::drain));
         session = run;
         Thread th = new Thread(run, "speclab-run");

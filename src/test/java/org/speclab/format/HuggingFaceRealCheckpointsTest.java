@@ -33,7 +33,7 @@ import org.speclab.model.Tensor;
  * pack's README puts a correct importer and engine within ~1e-5 of the largest |logit| on F32 and
  * ~1e-3 on F16.
  */
-class HuggingFaceRealCheckpointsTest {
+public class HuggingFaceRealCheckpointsTest {
     private static final int[] LILY = {1, 9038, 2501, 263, 931, 29892, 727, 471, 263, 2217, 7826, 4257, 365, 2354, 29889};
 
     @ParameterizedTest
@@ -99,7 +99,7 @@ class HuggingFaceRealCheckpointsTest {
     }
 
     /** A transformers-style folder holding the weights of reference/arch/FAMILY-F32.gguf; {@code edit} may change its config. */
-    static Path writeFolder(String family, Path dir, java.util.function.Consumer<ObjectNode> edit) throws Exception {
+    public static Path writeFolder(String family, Path dir, java.util.function.Consumer<ObjectNode> edit) throws Exception {
         Path gguf = SharedFiles.require("reference/arch/" + family + "-F32.gguf");
         Map<String, TinyLlama.Entry> entries = new LinkedHashMap<>();
         ModelConfig c;

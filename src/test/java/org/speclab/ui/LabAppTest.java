@@ -100,6 +100,9 @@ class LabAppTest {
     @SuppressWarnings("unchecked")
     void aSpeculativeRunStreamsColouredTokensAndRecordsAnExperiment(FxRobot robot) throws Exception {
         TabPane tabs = setUpRun(robot, m -> m.path().endsWith("stories260K/stories260K.gguf"), 2 /* n-gram lookup */, 60);
+        // stories260K carries no chat template: the Chat toggle is off and cannot be switched on
+        javafx.scene.control.CheckBox chat = robot.lookup("#chat").queryAs(javafx.scene.control.CheckBox.class);
+        assertTrue(chat.isDisabled() && !chat.isSelected());
         robot.clickOn("#start");
         Label status = robot.lookup("#runStatus").queryAs(Label.class);
         WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> status.getText().startsWith("Finished"));

@@ -19,7 +19,7 @@ class RunSessionTest {
         // the picker offers only probed devices, but a refused device must end the run, not leave it "Loading"
         Lab lab = new Lab(Locale.ENGLISH, dir.resolve("experiments.json"), null);
         var events = new ConcurrentLinkedQueue<RunSession.Event>();
-        var s = new RunSession.Settings(dir.resolve("none.gguf"), null, 0, 3, 2, 4, false, 0f, 40, 1f, 10, 1, false, "x", "tpu");
+        var s = new RunSession.Settings(dir.resolve("none.gguf"), null, 0, 3, 2, 4, false, 0f, 40, 1f, 10, 1, false, "x", "tpu", false);
         new RunSession(s, lab, events, new AtomicBoolean(), () -> {}).run();
         RunSession.Event.Done done = events.stream().filter(e -> e instanceof RunSession.Event.Done).map(e -> (RunSession.Event.Done) e)
                 .findFirst().orElseThrow(() -> new AssertionError("no Done event: " + events));
