@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 /** The {@code speclab} command line. Errors end in one line on stderr and a non-zero exit, never a stack trace. */
 @Command(name = "speclab", mixinStandardHelpOptions = true, versionProvider = Cli.VersionProvider.class,
         description = "SpecLab: speculative decoding lab for Llama, Qwen, Gemma and Phi models.%nWithout a command, opens the lab window.",
-        subcommands = {GenerateCommand.class, ConvertCommand.class, QuantizeCommand.class, SynthCommand.class, BenchCommand.class, LogitsCommand.class, InfoCommand.class, TokenizeCommand.class, DevicesCommand.class,
+        subcommands = {GenerateCommand.class, SweepCommand.class, ConvertCommand.class, QuantizeCommand.class, SynthCommand.class, BenchCommand.class, LogitsCommand.class, InfoCommand.class, TokenizeCommand.class, DevicesCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Cli implements Runnable {
     /** Where sub-commands print: stdout gets results only, stderr measurements and messages. */

@@ -29,4 +29,48 @@ class SweepTest {
         assertTrue(rows.stream().anyMatch(e -> "draft".equals(e.draftModel()) && "stories260K".equals(e.model()) && "F32".equals(e.draftQuantization())), rows.toString());
         assertTrue(ExperimentExport.markdown(rows).lines().count() == 2 + rows.size());
     }
+
+    @Test
+    void everyPromptAndTheMeanOfSamples() {
+        var target = SharedFiles.require("models/stories260K/stories260K.gguf");
+        Sweep s = new Sweep(List.of(target), List.of(new Sweep.DrafterSpec("ngram", 2, null)), List.of(1, 4), List.of(0f), 24,
+                List.of("Once upon a time", "Tom and Lily"), 2, 1, 7);
+        List<Experiment> rows = s.run(JobContext.silent());
+        assertEquals(2 * (1 + 2), rows.size());
+        assertEquals(3, rows.stream().filter(e -> e.prompt().equals("Tom and Lily")).count());
+        for (Experiment e : rows) {
+            assertEquals(2, e.numSamples());
+            assertEquals(24, e.newTokens());
+            assertTrue(e.tokensPerSec() > 0 && e.memoryGb() > 0, e.toString());
+        }
+    }
+
+    @Test
+    void cellsThatDoNotFitAreRecordedAsOutOfMemory() {
+        var target = SharedFiles.require("models/stories260K/stories260K.gguf");
+        var draft = SharedFiles.require("models/stories-draft-distilled/draft.gguf");
+        List<Sweep.DrafterSpec> drafters = List.of(new Sweep.DrafterSpec("draft", 0, draft), new Sweep.DrafterSpec("layers", 0, null));
+        long targetBytes = MemoryCheck.bytesToRun(target, null, 40 + 512);
+        try {
+            // nothing fits: every row says so, nothing is loaded, nothing throws
+            System.setProperty("speclab.memory.available", "1");
+            List<Experiment> none = new Sweep(List.of(target), drafters, List.of(2), List.of(0f), 40, "Once upon a time", 1, 7).run(JobContext.silent());
+            assertEquals(3, none.size());
+            for (Experiment e : none) {
+                assertEquals(Sweep.OUT_OF_MEMORY, e.stopReason());
+                assertEquals(0, e.tokensPerSec());
+                assertNull(e.measuredSpeedup());
+            }
+            // the target fits, the target with the draft model does not: only that cell is oom
+            System.setProperty("speclab.memory.available", Long.toString(targetBytes));
+            List<Experiment> some = new Sweep(List.of(target), drafters, List.of(2), List.of(0f), 40, "Once upon a time", 1, 7).run(JobContext.silent());
+            assertEquals(3, some.size());
+            assertTrue(some.get(0).tokensPerSec() > 0, some.get(0).toString());
+            assertEquals(Sweep.OUT_OF_MEMORY, some.get(1).stopReason());
+            assertEquals("draft", some.get(1).draftModel());
+            assertTrue(some.get(2).tokensPerSec() > 0 && "early exit after 3 layers".equals(some.get(2).draftModel()), some.get(2).toString());
+        } finally {
+            System.clearProperty("speclab.memory.available");
+        }
+    }
 }
