@@ -25,7 +25,7 @@ final class ExperimentsView {
     @FXML private Label experimentsStatus;
     @FXML private TableView<Experiment> experiments;
     @FXML private TableColumn<Experiment, String> modelColumn, quantColumn, draftColumn, kColumn, tpsColumn, acceptedColumn, alphaColumn,
-            costColumn, predictedColumn, measuredColumn, temperatureColumn, newTokensColumn, deviceColumn;
+            costColumn, predictedColumn, measuredColumn, temperatureColumn, newTokensColumn, deviceColumn, promptColumn, statusColumn;
     @FXML private LineChart<Number, Number> kChart;
     @FXML private NumberAxis kAxis;
 
@@ -39,7 +39,7 @@ final class ExperimentsView {
         col(quantColumn, Experiment::modelQuantization);
         col(draftColumn, Experiment::draftModel);
         col(kColumn, Experiment::speculateK);
-        col(tpsColumn, e -> String.format("%.1f", e.tokensPerSec()));
+        col(tpsColumn, e -> org.speclab.lab.Sweep.OUT_OF_MEMORY.equals(e.stopReason()) ? "OOM" : String.format("%.1f", e.tokensPerSec()));
         col(acceptedColumn, e -> fmt(e.meanAccepted()));
         col(alphaColumn, e -> fmt(e.alpha()));
         col(costColumn, e -> fmt(e.costRatio()));
@@ -48,6 +48,9 @@ final class ExperimentsView {
         col(temperatureColumn, Experiment::temperature);
         col(newTokensColumn, Experiment::newTokens);
         col(deviceColumn, Experiment::device);
+        col(promptColumn, Experiment::prompt);
+        // how each run ended: length, eos, stopped (the Run view's Stop) or out of memory (not run)
+        col(statusColumn, e -> org.speclab.lab.Sweep.OUT_OF_MEMORY.equals(e.stopReason()) ? lab.t("experiments.oom") : e.stopReason());
         ColumnHeaders.neverClipped(experiments);
         lab.experiments.addListener((javafx.collections.ListChangeListener<Experiment>) c -> {
             save();
@@ -106,8 +109,11 @@ final class ExperimentsView {
         java.util.Map<String, javafx.scene.chart.XYChart.Series<Number, Number>> measured = new java.util.LinkedHashMap<>(), predicted = new java.util.LinkedHashMap<>();
         java.util.Map<String, Double> baseline = new java.util.HashMap<>();
         int maxK = 1;
+        long prompts = lab.experiments.stream().map(Experiment::prompt).distinct().count();
         for (Experiment e : lab.experiments) {
-            String base = e.model() + " " + e.modelQuantization() + " T" + e.temperature();
+            if (org.speclab.lab.Sweep.OUT_OF_MEMORY.equals(e.stopReason())) continue; // not run
+            // one line per target, temperature (and prompt, when runs differ in it)
+            String base = e.model() + " " + e.modelQuantization() + " T" + e.temperature() + (prompts > 1 ? " «" + e.prompt() + "»" : "");
             if (e.speculateK() == null) {
                 baseline.put(base, e.tokensPerSec());
                 continue;

@@ -7,7 +7,6 @@ import java.util.List;
 import javafx.fxml.FXML;
 import javafx.scene.control.ButtonType;
 import javafx.scene.control.CheckBox;
-import javafx.scene.control.ComboBox;
 import javafx.scene.control.Dialog;
 import javafx.scene.control.ListView;
 import javafx.scene.control.SelectionMode;
@@ -21,9 +20,10 @@ import org.speclab.library.ModelEntry;
 final class SweepDialog extends Dialog<Sweep> {
     @FXML private ListView<ModelEntry> sweepTargets;
     @FXML private CheckBox ngram, layers, model;
-    @FXML private Spinner<Integer> ngramLength, layerCount, tokens;
-    @FXML private ComboBox<ModelEntry> draft;
-    @FXML private TextField sweepKs, temperatures, prompt;
+    @FXML private Spinner<Integer> ngramLength, layerCount, tokens, samples;
+    @FXML private ListView<ModelEntry> drafts;
+    @FXML private TextField sweepKs, temperatures;
+    @FXML private javafx.scene.control.TextArea prompt;
     @FXML private javafx.scene.control.Label sweepError;
 
     SweepDialog(Lab lab, Window owner) {
@@ -35,15 +35,21 @@ final class SweepDialog extends Dialog<Sweep> {
         List<ModelEntry> usable = lab.models.stream().filter(ModelEntry::readable).filter(m -> !m.format().equals("huggingface")).toList();
         sweepTargets.getItems().setAll(usable);
         sweepTargets.getSelectionModel().setSelectionMode(SelectionMode.MULTIPLE);
-        sweepTargets.setCellFactory(v -> new javafx.scene.control.ListCell<>() {
-            @Override
-            protected void updateItem(ModelEntry m, boolean empty) {
-                super.updateItem(m, empty);
-                setText(empty || m == null ? null : RunView.MODEL_NAMES.toString(m));
-            }
+        for (ListView<ModelEntry> list : List.of(sweepTargets, drafts)) {
+            list.setCellFactory(v -> new javafx.scene.control.ListCell<>() {
+                @Override
+                protected void updateItem(ModelEntry m, boolean empty) {
+                    super.updateItem(m, empty);
+                    setText(empty || m == null ? null : RunView.MODEL_NAMES.toString(m));
+                }
+            });
+        }
+        // several drafts, e.g. one draft model in F32, Q8_0 and Q4_1 (the seed varied the draft's weights too)
+        drafts.getItems().setAll(usable);
+        drafts.getSelectionModel().setSelectionMode(SelectionMode.MULTIPLE);
+        drafts.getSelectionModel().getSelectedItems().addListener((javafx.collections.ListChangeListener<ModelEntry>) c -> {
+            if (!drafts.getSelectionModel().isEmpty()) model.setSelected(true);
         });
-        draft.getItems().setAll(usable);
-        draft.setConverter(RunView.MODEL_NAMES);
         getDialogPane().getButtonTypes().addAll(ButtonType.OK, ButtonType.CANCEL);
         // a grid that cannot run keeps the dialog open and says what to fix
         getDialogPane().lookupButton(ButtonType.OK).addEventFilter(javafx.event.ActionEvent.ACTION, e -> {
@@ -55,17 +61,32 @@ final class SweepDialog extends Dialog<Sweep> {
         setResultConverter(b -> b == ButtonType.OK ? sweep() : null);
     }
 
+    /**
+     * gpt-fast's experiments: speculate_k 1, 4, 5, 6, 8, 200 new tokens, greedy, with the n-gram and
+     * early-exit drafters beside whatever draft models are chosen.
+     */
+    @FXML private void seedTable() {
+        sweepKs.setText(String.join(",", Sweep.SEED_KS.stream().map(String::valueOf).toList()));
+        tokens.getValueFactory().setValue(200);
+        temperatures.setText("0");
+        ngram.setSelected(true);
+        ngramLength.getValueFactory().setValue(3);
+        layers.setSelected(true);
+    }
+
     /** The grid as entered, or null when the k values or temperatures are not numbers. */
     private Sweep sweep() {
         List<Path> t = sweepTargets.getSelectionModel().getSelectedItems().stream().map(ModelEntry::path).toList();
         List<Sweep.DrafterSpec> d = new ArrayList<>();
         if (ngram.isSelected()) d.add(new Sweep.DrafterSpec("ngram", ngramLength.getValue(), null));
         if (layers.isSelected()) d.add(new Sweep.DrafterSpec("layers", layerCount.getValue(), null));
-        if (model.isSelected() && draft.getValue() != null) d.add(new Sweep.DrafterSpec("draft", 0, draft.getValue().path()));
+        if (model.isSelected()) for (ModelEntry m : drafts.getSelectionModel().getSelectedItems()) d.add(new Sweep.DrafterSpec("draft", 0, m.path()));
+        List<String> prompts = prompt.getText().lines().filter(l -> !l.isBlank()).toList();
+        if (prompts.isEmpty()) prompts = List.of("");
         try {
             List<Integer> kList = Arrays.stream(sweepKs.getText().split("[,\\s]+")).filter(x -> !x.isBlank()).map(Integer::parseInt).toList();
             List<Float> tList = Arrays.stream(temperatures.getText().split("[,\\s]+")).filter(x -> !x.isBlank()).map(Float::parseFloat).toList();
-            return new Sweep(t, d, kList, tList, tokens.getValue(), prompt.getText(), Runtime.getRuntime().availableProcessors(), 1234);
+            return new Sweep(t, d, kList, tList, tokens.getValue(), prompts, samples.getValue(), Runtime.getRuntime().availableProcessors(), 1234);
         } catch (NumberFormatException e) {
             return null;
         }

@@ -153,9 +153,18 @@ class LabAppTest {
         robot.clickOn("#sweep");
         javafx.scene.control.ListView<ModelEntry> targets = robot.lookup("#sweepTargets").queryListView();
         javafx.scene.control.TextField ks = robot.lookup("#sweepKs").queryAs(javafx.scene.control.TextField.class);
+        javafx.scene.control.TextField temps = robot.lookup("#temperatures").queryAs(javafx.scene.control.TextField.class);
+        javafx.scene.control.Spinner<Integer> tokens = robot.lookup("#tokens").queryAs(javafx.scene.control.Spinner.class);
+        robot.clickOn("#seedTable");
+        // gpt-fast's experiments by one click
+        assertEquals("1,4,5,6,8", ks.getText());
+        assertEquals(200, tokens.getValue());
+        assertEquals("0", temps.getText());
         robot.interact(() -> {
             targets.getSelectionModel().select(targets.getItems().stream().filter(m -> m.path().endsWith("stories260K/stories260K.gguf")).findFirst().orElseThrow());
             ks.setText("1,3");
+            tokens.getValueFactory().setValue(100);
+            robot.lookup("#layers").queryAs(javafx.scene.control.CheckBox.class).setSelected(false);
         });
         screenshot(ks, "sweep-dialog.png");
         robot.clickOn("OK");
