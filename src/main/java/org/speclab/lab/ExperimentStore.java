@@ -13,7 +13,6 @@ import java.util.List;
 /** Experiment records kept as JSON in the workspace, so the table survives a restart. */
 public final class ExperimentStore {
     private final Path file;
-    private final ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     public ExperimentStore(Path file) {
         this.file = file;
@@ -23,20 +22,14 @@ public final class ExperimentStore {
         return Path.of(System.getProperty("user.home"), ".speclab", "experiments.json");
     }
 
-    public synchronized List<Experiment> load() {
-        if (!Files.isRegularFile(file)) return new ArrayList<>();
-        try {
-            return new ArrayList<>(om.readValue(file.toFile(), new TypeReference<List<Experiment>>() {}));
-        } catch (IOException e) {
-            throw new IllegalStateException(file + ": cannot read the experiment records: " + e.getMessage().lines().findFirst().orElse(""), e);
-        }
+    /** The records, and a warning when the file was unreadable and has been set aside ({@link org.speclab.JsonStore}). */
+    public synchronized org.speclab.JsonStore.Read<List<Experiment>> load() {
+        var r = org.speclab.JsonStore.read(file, new TypeReference<List<Experiment>>() {}, List.<Experiment>of());
+        return new org.speclab.JsonStore.Read<>(new ArrayList<>(r.value()), r.warning());
     }
 
-    /** Writes all records (to a temporary file, then renamed, so a crash never leaves half a file). */
+    /** Writes all records, whole or not at all. */
     public synchronized void save(List<Experiment> all) throws IOException {
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        om.writeValue(tmp.toFile(), all);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        org.speclab.JsonStore.write(file, all);
     }
 }

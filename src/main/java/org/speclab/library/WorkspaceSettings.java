@@ -29,22 +29,17 @@ public record WorkspaceSettings(List<String> folders, Window window, String lang
         return workspace.resolve("settings.json");
     }
 
-    /** The settings in {@code file}, or {@link #NONE} when there is no such file. */
-    public static WorkspaceSettings load(Path file) {
-        if (!Files.isRegularFile(file)) return NONE;
-        try {
-            return JSON.readValue(file.toFile(), WorkspaceSettings.class);
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot read the lab's settings: " + e.getMessage().lines().findFirst().orElse(""), e);
-        }
+    /**
+     * The settings in {@code file}, or {@link #NONE} when there is no such file, or when it cannot be
+     * read (then it is set aside and the warning says so: {@link org.speclab.JsonStore}).
+     */
+    public static org.speclab.JsonStore.Read<WorkspaceSettings> load(Path file) {
+        return org.speclab.JsonStore.read(file, new com.fasterxml.jackson.core.type.TypeReference<WorkspaceSettings>() {}, NONE);
     }
 
-    /** Writes to a temporary file, then renames it, so a crash never leaves half a file. */
+    /** Writes the settings, whole or not at all. */
     public void save(Path file) throws IOException {
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        JSON.writeValue(tmp.toFile(), this);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        org.speclab.JsonStore.write(file, this);
     }
 
     public WorkspaceSettings withFolders(List<Path> f) {

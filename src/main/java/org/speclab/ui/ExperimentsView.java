@@ -150,7 +150,9 @@ final class ExperimentsView {
 
     void load() {
         try {
-            lab.experiments.setAll(lab.store.load());
+            var read = lab.store.load();
+            lab.experiments.setAll(read.value());
+            if (read.warning() != null) experimentsStatus.setText(read.warning());
             redrawChart();
         } catch (RuntimeException e) {
             experimentsStatus.setText(e.getMessage());

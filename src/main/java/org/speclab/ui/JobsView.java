@@ -75,18 +75,17 @@ final class JobsView {
     }
 
     private void loadHistory() {
-        try {
-            if (!java.nio.file.Files.isRegularFile(historyFile)) return;
-            Finished[] old = new com.fasterxml.jackson.databind.ObjectMapper().readValue(historyFile.toFile(), Finished[].class);
-            for (Finished f : old) {
+        {
+            // an unreadable history is set aside (the lab's log says so): not worth more than an empty list
+            var read = org.speclab.JsonStore.read(historyFile, new com.fasterxml.jackson.core.type.TypeReference<Finished[]>() {}, new Finished[0]);
+            if (read.warning() != null) LabLog.error(read.warning(), null);
+            for (Finished f : read.value()) {
                 Row r = new Row(f.title(), f.started());
                 r.progress.set(1);
                 r.state.set(f.state());
                 r.log.append(f.log());
                 rows.add(r);
             }
-        } catch (Exception e) {
-            // an unreadable history is not worth more than an empty list
         }
     }
 
@@ -94,8 +93,7 @@ final class JobsView {
         try {
             List<Finished> done = rows.stream().filter(r -> r.handle == null || r.handle.result().isDone())
                     .limit(200).map(r -> new Finished(r.title, r.started, r.state.get(), r.log.toString())).toList();
-            java.nio.file.Files.createDirectories(historyFile.toAbsolutePath().getParent());
-            new com.fasterxml.jackson.databind.ObjectMapper().writeValue(historyFile.toFile(), done);
+            org.speclab.JsonStore.write(historyFile, done);
         } catch (Exception e) {
             // the jobs still ran; only their history is lost
         }

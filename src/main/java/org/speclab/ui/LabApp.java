@@ -61,11 +61,9 @@ public final class LabApp extends Application {
         this.stage = stage;
         workspace = workspace();
         LabLog.configure(workspace);
-        try {
-            settings = WorkspaceSettings.load(WorkspaceSettings.file(workspace));
-        } catch (RuntimeException e) {
-            LabLog.error("settings ignored", e); // defaults are better than no lab
-        }
+        var read = WorkspaceSettings.load(WorkspaceSettings.file(workspace));
+        settings = read.value();
+        if (read.warning() != null) LabLog.error(read.warning(), null); // defaults are better than no lab
         stage.getIcons().add(new javafx.scene.image.Image(LabApp.class.getResourceAsStream("icon.png")));
         Locale chosen = locale != null ? locale : settings.language() != null ? Locale.forLanguageTag(settings.language()) : defaultLocale();
         show(chosen.getLanguage().equals("zh") ? Locale.SIMPLIFIED_CHINESE : Locale.ENGLISH);

@@ -34,9 +34,13 @@ class AdaptiveKTest {
         long[] counts = new long[17];
         counts[2] = 10; // ten steps
         SpeculationStats auto = new SpeculationStats("d", 16, true, counts, 30, 20, 10, 0.0, 0.5, 0.1, 0.8, 1.0);
-        SpeculationStats fixed = new SpeculationStats("d", 16, false, counts, 30, 20, 10, 0.0, 0.5, 0.1, 0.8, 1.0);
+        SpeculationStats fixed = new SpeculationStats("d", 16, false, counts, 160, 20, 10, 0.0, 0.5, 0.1, 0.8, 1.0);
+        // a drafter that proposed fewer than its k (n-gram lookup with no match) is priced at what it drafted
+        SpeculationStats shortOfK = new SpeculationStats("d", 16, false, counts, 30, 20, 10, 0.0, 0.5, 0.1, 0.8, 1.0);
         assertEquals(3, auto.runK());
         assertEquals(16, fixed.runK());
+        assertEquals(3, shortOfK.runK());
         assertEquals(auto.predictedSpeedup(3), auto.predictedSpeedup(), 1e-12);
+        assertEquals(shortOfK.predictedSpeedup(3), shortOfK.predictedSpeedup(), 1e-12);
     }
 }

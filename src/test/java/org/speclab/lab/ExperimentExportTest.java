@@ -1,6 +1,7 @@
 package org.speclab.lab;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -35,11 +36,37 @@ class ExperimentExportTest {
     @Test
     void storeRoundTrips(@TempDir Path dir) throws Exception {
         ExperimentStore s = new ExperimentStore(dir.resolve("x/experiments.json"));
-        assertEquals(0, s.load().size());
+        assertEquals(0, s.load().value().size());
         s.save(List.of(sample("d", 4, 10), sample(null, null, 5)));
-        List<Experiment> back = s.load();
+        List<Experiment> back = s.load().value();
         assertEquals(2, back.size());
         assertEquals("d", back.get(0).draftModel());
         assertEquals(10.0, back.get(0).tokensPerSec());
+        try (var files = java.nio.file.Files.list(dir.resolve("x"))) {
+            assertEquals(List.of("experiments.json"), files.map(p -> p.getFileName().toString()).toList(), "no temporary file left");
+        }
+    }
+
+    /** The lab's own stores: a truncated file is set aside with a warning, and the lab starts without it. */
+    @Test
+    void aCorruptStoreIsSetAsideNotFatal(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("experiments.json");
+        ExperimentStore s = new ExperimentStore(file);
+        s.save(List.of(sample("d", 4, 10)));
+        String whole = java.nio.file.Files.readString(file);
+        java.nio.file.Files.writeString(file, whole.substring(0, whole.length() / 2));
+        var read = s.load();
+        assertEquals(0, read.value().size());
+        assertTrue(read.warning() != null && read.warning().contains("set aside as experiments.json.corrupt-"), read.warning());
+        try (var files = java.nio.file.Files.list(dir)) {
+            assertTrue(files.anyMatch(p -> p.getFileName().toString().startsWith("experiments.json.corrupt-")));
+        }
+        assertFalse(java.nio.file.Files.exists(file));
+        // the settings the same way
+        Path settings = dir.resolve("settings.json");
+        java.nio.file.Files.writeString(settings, "{\"folders\": [\"/a\", ");
+        var st = org.speclab.library.WorkspaceSettings.load(settings);
+        assertEquals(org.speclab.library.WorkspaceSettings.NONE, st.value());
+        assertTrue(st.warning().contains("settings.json.corrupt-"), st.warning());
     }
 }

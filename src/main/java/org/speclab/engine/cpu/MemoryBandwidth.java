@@ -49,9 +49,8 @@ public final class MemoryBandwidth {
         // the best this machine has been seen to read: a measurement spoiled by a busy moment never lowers it
         double gbs = Math.max(cached, measure(threads));
         try {
-            Files.createDirectories(cache.getParent());
             known.put(key, gbs);
-            om.writeValue(cache.toFile(), known);
+            org.speclab.JsonStore.write(cache, known);
         } catch (Exception e) {
             // not cached: measured again next time
         }
