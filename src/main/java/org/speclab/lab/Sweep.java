@@ -108,7 +108,18 @@ public record Sweep(List<Path> targets, List<DrafterSpec> drafters, List<Integer
                         double decodeSeconds = last.forwardPasses() > 0 ? last.decodeNanos() / 1e9 / last.forwardPasses() : Double.NaN;
                         out.add(record(target, f, t, null, null, null, null, last, baseTps, null, temperature, prompt, Double.NaN, targetBytes));
                         done++;
+                        boolean firstDrafter = true;
                         for (DrafterSpec d : drafters) {
+                            // the machine's speed drifts over minutes: measure the target alone again before each
+                            // drafter's cells, so each speedup is against a baseline taken beside it
+                            if (!firstDrafter) {
+                                List<GenerationStats> again = new ArrayList<>();
+                                for (int i = 0; i < samples; i++) again.add(plain.generate(ids, positions, sampler(temperature), GenerationListener.NONE));
+                                baseTps = meanTps(again);
+                                GenerationStats g = again.getLast();
+                                if (g.forwardPasses() > 0) decodeSeconds = g.decodeNanos() / 1e9 / g.forwardPasses();
+                            }
+                            firstDrafter = false;
                             long need = d.kind().equals("draft") ? targetBytes + MemoryCheck.bytesToRun(d.draft(), null, newTokens + 512) : targetBytes;
                             for (int k : ks) {
                                 ctx.checkCancelled();

@@ -26,7 +26,16 @@ final class ColumnHeaders {
             if (n instanceof TableColumnHeader h && h.getTableColumn() != null && h.lookup(".label") instanceof Label l) {
                 double needed = l.prefWidth(-1) + 12;
                 if (h.getTableColumn().getMinWidth() < needed) h.getTableColumn().setMinWidth(needed);
+                if (h.getTableColumn().getProperties().get(TIP) instanceof String tip) javafx.scene.control.Tooltip.install(h, new javafx.scene.control.Tooltip(tip));
             }
         }
+    }
+
+    /** A column property: the explanation its header shows on hover. */
+    static final String TIP = "speclab.tooltip";
+
+    /** Explains a column's figure when the pointer rests on its header. */
+    static void explain(javafx.scene.control.TableColumn<?, ?> column, String text) {
+        column.getProperties().put(TIP, text);
     }
 }

@@ -51,6 +51,11 @@ final class ExperimentsView {
         col(promptColumn, Experiment::prompt);
         // how each run ended: length, eos, stopped (the Run view's Stop) or out of memory (not run)
         col(statusColumn, e -> org.speclab.lab.Sweep.OUT_OF_MEMORY.equals(e.stopReason()) ? lab.t("experiments.oom") : e.stopReason());
+        ColumnHeaders.explain(acceptedColumn, lab.t("experiments.tip.accepted"));
+        ColumnHeaders.explain(alphaColumn, lab.t("experiments.tip.alpha"));
+        ColumnHeaders.explain(costColumn, lab.t("experiments.tip.c"));
+        ColumnHeaders.explain(predictedColumn, lab.t("experiments.tip.predicted"));
+        ColumnHeaders.explain(measuredColumn, lab.t("experiments.tip.measured"));
         ColumnHeaders.neverClipped(experiments);
         lab.experiments.addListener((javafx.collections.ListChangeListener<Experiment>) c -> {
             save();

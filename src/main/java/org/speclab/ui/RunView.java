@@ -67,7 +67,10 @@ final class RunView {
         @Override
         public String toString(ModelEntry m) {
             if (m == null) return "";
-            return m.name() + "  (" + m.weightType() + ", " + Formats.bytes(m.sizeBytes()) + (m.format().equals("gguf") ? "" : ", " + m.format()) + ")";
+            // the folder too: two files named "draft" in different folders must not look alike
+            Path folder = m.path().toAbsolutePath().getParent();
+            String in = folder == null || folder.getFileName() == null ? "" : folder.getFileName() + ", ";
+            return m.name() + "  (" + in + m.weightType() + ", " + Formats.bytes(m.sizeBytes()) + (m.format().equals("gguf") ? "" : ", " + m.format()) + ")";
         }
 
         @Override

@@ -153,8 +153,8 @@ class LabAppTest {
         robot.clickOn("#sweep");
         javafx.scene.control.ListView<ModelEntry> targets = robot.lookup("#sweepTargets").queryListView();
         javafx.scene.control.TextField ks = robot.lookup("#sweepKs").queryAs(javafx.scene.control.TextField.class);
-        javafx.scene.control.TextField temps = robot.lookup("#temperatures").queryAs(javafx.scene.control.TextField.class);
-        javafx.scene.control.Spinner<Integer> tokens = robot.lookup("#tokens").queryAs(javafx.scene.control.Spinner.class);
+        javafx.scene.control.TextField temps = (javafx.scene.control.TextField) targets.getScene().lookup("#temperatures");
+        javafx.scene.control.Spinner<Integer> tokens = (javafx.scene.control.Spinner<Integer>) targets.getScene().lookup("#tokens");
         robot.clickOn("#seedTable");
         // gpt-fast's experiments by one click
         assertEquals("1,4,5,6,8", ks.getText());
@@ -164,7 +164,7 @@ class LabAppTest {
             targets.getSelectionModel().select(targets.getItems().stream().filter(m -> m.path().endsWith("stories260K/stories260K.gguf")).findFirst().orElseThrow());
             ks.setText("1,3");
             tokens.getValueFactory().setValue(100);
-            robot.lookup("#layers").queryAs(javafx.scene.control.CheckBox.class).setSelected(false);
+            ((javafx.scene.control.CheckBox) targets.getScene().lookup("#layers")).setSelected(false); // the dialog's, not the Run view's spinner
         });
         screenshot(ks, "sweep-dialog.png");
         robot.clickOn("OK");
@@ -173,6 +173,12 @@ class LabAppTest {
         WaitForAsyncUtils.waitForFxEvents();
         javafx.scene.chart.LineChart<Number, Number> chart = robot.lookup("#kChart").queryAs(javafx.scene.chart.LineChart.class);
         assertEquals(3, chart.getData().size(), "target alone, measured, predicted");
+        // α, c and the speedups explain themselves on the column headers
+        var alphaHeader = robot.lookup(".column-header").queryAll().stream()
+                .filter(n -> n instanceof javafx.scene.control.skin.TableColumnHeader h && h.getTableColumn() != null && "α".equals(h.getTableColumn().getText()))
+                .findFirst().orElseThrow();
+        assertTrue(alphaHeader.getProperties().values().stream().anyMatch(v -> v instanceof javafx.scene.control.Tooltip t && t.getText().startsWith("α: ")),
+                alphaHeader.getProperties().toString());
         assertEquals(2, chart.getData().get(1).getData().size());
         screenshot(chart, "experiments.png");
 
