@@ -7,17 +7,9 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.speclab.SharedFiles;
-import org.speclab.format.ModelFiles;
-import org.speclab.format.TokenizerFiles;
-import org.speclab.gguf.ModelFormatException;
-import org.speclab.model.ModelConfig;
-import org.speclab.model.ModelFile;
-import org.speclab.tokenizer.Tokenizers;
 
 /**
  * Every file reader on thousands of broken copies of real files (bits flipped, counts and lengths
@@ -37,60 +29,9 @@ class MutatedFilesTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"gguf", "llama2c-checkpoint", "llama2c-tokenizer", "sentencepiece", "tokenizer-json", "safetensors"})
     void brokenFilesAreRefusedInOneLine(String reader) throws Exception {
-        Path seed;
-        Consumer<Path> read;
-        String fileName;
-        switch (reader) {
-            case "gguf" -> {
-                seed = SharedFiles.require("reference/arch/llama-Q4_K_M.gguf");
-                fileName = "m.gguf";
-                read = p -> {
-                    try (ModelFile f = ModelFiles.open(p, null)) {
-                        ModelConfig.from(f);
-                        Tokenizers.fromMetadata(p, f.metadata());
-                    }
-                };
-            }
-            case "llama2c-checkpoint" -> {
-                seed = SharedFiles.require("models/stories260K/stories260K.bin");
-                fileName = "m.bin";
-                Path tok = SharedFiles.require("models/stories260K/tok512.bin");
-                read = p -> {
-                    try (ModelFile f = ModelFiles.open(p, tok)) {
-                        ModelConfig.from(f);
-                    }
-                };
-            }
-            case "llama2c-tokenizer" -> {
-                seed = SharedFiles.require("models/stories260K/tok512.bin");
-                fileName = "tok.bin";
-                read = p -> Tokenizers.fromMetadata(p, TokenizerFiles.read(p, -1));
-            }
-            case "sentencepiece" -> {
-                seed = SharedFiles.require("models/stories260K/tok512.model");
-                fileName = "tokenizer.model";
-                read = p -> Tokenizers.fromMetadata(p, TokenizerFiles.read(p, -1));
-            }
-            case "tokenizer-json" -> {
-                seed = SharedFiles.require("models/hf-real/tiny_tokenizer.json");
-                fileName = "tokenizer.json";
-                read = p -> Tokenizers.fromMetadata(p, TokenizerFiles.read(p, -1));
-            }
-            default -> {
-                Path folder = SharedFiles.require("models/hf-real/qwen3-tiny");
-                seed = folder.resolve("model.safetensors");
-                fileName = "model.safetensors";
-                Path copy = Files.createDirectories(dir.resolve("hf"));
-                Files.copy(folder.resolve("config.json"), copy.resolve("config.json"));
-                read = p -> {
-                    try (ModelFile f = ModelFiles.open(p.getParent(), null)) {
-                        ModelConfig.from(f);
-                    }
-                };
-            }
-        }
-        byte[] original = Files.readAllBytes(seed);
-        Path target = reader.equals("safetensors") ? dir.resolve("hf").resolve(fileName) : dir.resolve(fileName);
+        FileReaders r = FileReaders.byId(reader);
+        byte[] original = Files.readAllBytes(r.seedFile());
+        Path target = r.target(dir);
         Random rnd = new Random(reader.hashCode());
         for (int i = 0; i < ITERATIONS; i++) {
             StringBuilder how = new StringBuilder();
@@ -98,9 +39,7 @@ class MutatedFilesTest {
             Files.write(target, broken);
             long t0 = System.nanoTime();
             try {
-                read.accept(target);
-            } catch (ModelFormatException e) {
-                if (e.getMessage() == null || e.getMessage().contains("\n")) fail(reader + " #" + i + " (" + how + "): not one line: " + e.getMessage());
+                r.check(target);
             } catch (Throwable t) {
                 fail(reader + " #" + i + " (" + how + "): " + t, t);
             }

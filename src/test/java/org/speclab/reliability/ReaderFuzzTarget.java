@@ -1,0 +1,36 @@
+package org.speclab.reliability;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The coverage-guided fuzz target (Jazzer, libFuzzer's engine) for one file reader, chosen by the
+ * property {@code speclab.fuzz.reader} (gguf, llama2c-checkpoint, llama2c-tokenizer, sentencepiece,
+ * tokenizer-json, safetensors): each input is written where the reader expects its file and read;
+ * a clean read or a one-line format error is allowed, anything else is a finding. Run by
+ * {@code bench/fuzz.sh READER RUNS}, and for a short fixed-seed burst per reader by {@link ReaderFuzzTest}.
+ */
+public final class ReaderFuzzTarget {
+    private static FileReaders reader;
+    private static Path file;
+
+    private ReaderFuzzTarget() {}
+
+    public static void fuzzerInitialize() {
+        reader = FileReaders.byId(System.getProperty("speclab.fuzz.reader", "gguf"));
+        try {
+            Path dir = Files.createTempDirectory("speclab-fuzz-" + reader.id);
+            dir.toFile().deleteOnExit();
+            file = reader.target(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static void fuzzerTestOneInput(byte[] data) throws IOException {
+        Files.write(file, data);
+        reader.check(file);
+    }
+}

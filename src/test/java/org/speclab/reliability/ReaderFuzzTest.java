@@ -1,0 +1,47 @@
+package org.speclab.reliability;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * A short coverage-guided burst per file reader: Jazzer (libFuzzer's engine on the JVM) in a child
+ * process, seeded with the reader's real file from ../shared, a fixed random seed and a fixed number
+ * of inputs, so the burst is the same on every run. Long runs: {@code bench/fuzz.sh READER RUNS}
+ * (README's reliability section records them). {@code -Dspeclab.fuzz.runs=N} changes the burst.
+ */
+class ReaderFuzzTest {
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(FileReaders.class)
+    void aFixedSeedBurstFindsNothing(FileReaders reader) throws Exception {
+        Path seeds = Files.createDirectories(dir.resolve("seeds")), corpus = Files.createDirectories(dir.resolve("corpus"));
+        Files.copy(reader.seedFile(), seeds.resolve(reader.seedFile().getFileName()));
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (a.startsWith("--add-modules") || a.startsWith("--enable-native-access")) cmd.add(a);
+        }
+        cmd.addAll(List.of("-Xmx2g", "-Dspeclab.fuzz.reader=" + reader.id, "-cp", System.getProperty("java.class.path"),
+                "com.code_intelligence.jazzer.Jazzer", "--target_class=" + ReaderFuzzTarget.class.getName(),
+                "--instrumentation_includes=org.speclab.**", "-runs=" + Integer.getInteger("speclab.fuzz.runs", 300), "-seed=1",
+                "-timeout=10", "-rss_limit_mb=3072", corpus.toString(), seeds.toString()));
+        Path log = dir.resolve("jazzer.log");
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "the burst took over five minutes");
+        List<String> lines = Files.readAllLines(log);
+        String tail = String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        assertEquals(0, p.exitValue(), reader.id + ": Jazzer found something:\n" + tail);
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("Done ") && l.contains(" runs in ")), tail);
+    }
+}
