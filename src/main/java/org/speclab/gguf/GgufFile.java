@@ -133,6 +133,18 @@ public final class GgufFile implements AutoCloseable {
                         t.offset(), end, Math.max(dataSize, 0)));
             }
         }
+        // two tensors whose bytes overlap: no writer makes that; reading either would read the other
+        List<TensorInfo> byOffset = new ArrayList<>(tensors);
+        byOffset.sort(java.util.Comparator.comparingLong(TensorInfo::offset));
+        TensorInfo prev = null;
+        for (TensorInfo t : byOffset) {
+            if (t.byteSize() == 0) continue;
+            if (prev != null && prev.offset() + prev.byteSize() > t.offset()) {
+                throw new ModelFormatException(path, "tensor " + t.name(), String.format("data [%d, %d) overlaps tensor %s's [%d, %d)",
+                        t.offset(), t.offset() + t.byteSize(), prev.name(), prev.offset(), prev.offset() + prev.byteSize()));
+            }
+            prev = t;
+        }
         return new GgufFile(path, version, metadata, tensors, alignment, dataOffset, seg, arena);
     }
 

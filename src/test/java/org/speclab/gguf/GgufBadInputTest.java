@@ -126,6 +126,36 @@ class GgufBadInputTest {
     }
 
     @Test
+    void overlappingTensors() throws Exception {
+        // two 4×2 F32 tensors (32 bytes each), the second starting 16 bytes into the first
+        Bytes b = new Bytes().raw("GGUF".getBytes(StandardCharsets.US_ASCII)).u32(3).u64(2).u64(1);
+        b.str("general.architecture").u32(8).str("llama");
+        tensorInfo(b, "a", 0, 0, 4, 2);
+        tensorInfo(b, "b", 0, 32, 4, 2);
+        b.pad(32).raw(new byte[64]);
+        GgufFile.open(write("fine.gguf", b.bytes())).close(); // side by side: fine
+        Bytes o = new Bytes().raw("GGUF".getBytes(StandardCharsets.US_ASCII)).u32(3).u64(2).u64(1);
+        o.str("general.architecture").u32(8).str("llama");
+        tensorInfo(o, "a", 0, 0, 4, 2);
+        tensorInfo(o, "b", 0, 0, 4, 2);
+        o.pad(32).raw(new byte[64]);
+        refused("overlap.gguf", o.bytes(), "overlaps tensor");
+    }
+
+    @Test
+    void aFolderIsNotAModel() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("not-a-model"));
+        CliRun r = CliRun.of("info", folder.toString());
+        assertNotEquals(0, r.exitCode());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().startsWith("speclab: error: " + folder), r.err());
+        CliRun g = CliRun.of("generate", "-m", folder.toString(), "-n", "2");
+        assertNotEquals(0, g.exitCode());
+        assertTrue(g.err().strip().lines().filter(l -> l.startsWith("speclab: error:")).count() == 1 && g.err().contains(folder.toString()), g.err());
+        assertFalse(g.err().contains("\tat "), g.err());
+    }
+
+    @Test
     void hugeTensorOffset() throws Exception {
         Bytes b = valid(x -> tensorInfo(x, "w", 0, 1L << 40, 4, 2).pad(32).raw(new byte[32]));
         refused("far.gguf", b.bytes(), "tensor w", "beyond the end of the file");
