@@ -304,6 +304,29 @@ class LabAppTest {
         WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> Files.exists(log) && Files.readString(log).contains("do not share a vocabulary"));
     }
 
+    /** Start and Stop pressed 200 times as fast as events go: no deadlock, no leaked run threads, and the next run works. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void twoHundredQuickStartsAndStops(FxRobot robot) throws Exception {
+        setUpRun(robot, m -> m.path().endsWith("stories260K/stories260K.gguf"), 2 /* n-gram lookup */, 200);
+        javafx.scene.control.Button start = robot.lookup("#start").queryButton(), stop = robot.lookup("#stop").queryButton();
+        Label status = robot.lookup("#runStatus").queryAs(Label.class);
+        for (int i = 0; i < 200; i++) {
+            robot.interact(() -> {
+                if (!start.isDisabled()) start.fire();
+                if (!stop.isDisabled()) stop.fire();
+            });
+            if (i % 20 == 0) WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> !start.isDisabled());
+        }
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> !start.isDisabled());
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS,
+                () -> Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("speclab-run") && t.isAlive()).count() == 0);
+        assertFalse(status.getText().contains("Exception"), status.getText());
+        // and a run after all that runs to its end
+        robot.clickOn("#start");
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> status.getText().startsWith("Finished"));
+    }
+
     /** Waits for the library, opens the Run tab and picks the target, the drafter (by index) and the token budget. */
     @SuppressWarnings("unchecked")
     private static TabPane setUpRun(FxRobot robot, java.util.function.Predicate<ModelEntry> target, int drafter, int maxTokens) throws Exception {
