@@ -39,12 +39,8 @@ class FullDiskTest {
             case "convert" -> List.of("convert", src, "--tokenizer", tok, "-o", out.toString(), "--type", "f32");
             default -> List.of("quantize", SharedFiles.require("models/stories260K/stories260K.gguf").toString(), "-o", out.toString(), "--type", "q8_0");
         };
-        List<String> jvm = new ArrayList<>();
-        jvm.add(ProcessHandle.current().info().command().orElse("java"));
-        for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-modules") || a.startsWith("--enable-native-access")) jvm.add(a);
-        }
-        jvm.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.speclab.Main"));
+        List<String> jvm = org.speclab.ChildJvm.command();
+        jvm.add("org.speclab.Main");
         jvm.addAll(args);
         // 256 KiB: less than any of these outputs (the smallest, stories260K in Q8_0, is about 300 KB).
         // Filled while writing: 48 MiB, room for the 32 MB model, until a filler takes the rest as soon as

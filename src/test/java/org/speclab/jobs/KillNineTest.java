@@ -27,13 +27,7 @@ class KillNineTest {
 
     /** The CLI in a child JVM with this JVM's class path and module flags. */
     private static List<String> speclab(String... args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse("java"));
-        for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-modules") || a.startsWith("--enable-native-access") || a.startsWith("-Dspeclab.")) cmd.add(a);
-        }
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        List<String> cmd = org.speclab.ChildJvm.command();
         cmd.add("org.speclab.Main");
         cmd.addAll(List.of(args));
         return cmd;

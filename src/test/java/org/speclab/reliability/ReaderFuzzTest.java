@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,13 +26,8 @@ class ReaderFuzzTest {
     void aFixedSeedBurstFindsNothing(FileReaders reader) throws Exception {
         Path seeds = Files.createDirectories(dir.resolve("seeds")), corpus = Files.createDirectories(dir.resolve("corpus"));
         Files.copy(reader.seedFile(), seeds.resolve(reader.seedFile().getFileName()));
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse("java"));
-        for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-modules") || a.startsWith("--enable-native-access")) cmd.add(a);
-        }
-        cmd.addAll(List.of("-Xmx2g", "-Dspeclab.fuzz.reader=" + reader.id, "-cp", System.getProperty("java.class.path"),
-                "com.code_intelligence.jazzer.Jazzer", "--target_class=" + ReaderFuzzTarget.class.getName(),
+        List<String> cmd = org.speclab.ChildJvm.command("-Xmx2g", "-Dspeclab.fuzz.reader=" + reader.id);
+        cmd.addAll(List.of("com.code_intelligence.jazzer.Jazzer", "--target_class=" + ReaderFuzzTarget.class.getName(),
                 "--instrumentation_includes=org.speclab.**", "-runs=" + Integer.getInteger("speclab.fuzz.runs", 300), "-seed=1",
                 "-timeout=10", "-rss_limit_mb=3072", corpus.toString(), seeds.toString()));
         Path log = dir.resolve("jazzer.log");
