@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing (Jazzer) of one file reader, seeded with the real file from ../shared.
 #   bench/fuzz.sh READER [RUNS] [SEED]
-# READER: gguf, llama2c-checkpoint, llama2c-tokenizer, sentencepiece, tokenizer-json, safetensors.
+# READER: gguf, llama2c-checkpoint, llama2c-tokenizer, sentencepiece, tokenizer-json, safetensors, hf-config.
 # RUNS: inputs to try (default 1000000). The corpus grows in target/fuzz/READER/corpus; a finding
 # (an exception other than the one-line format error, an error, a hang over 2 s, over 4 GB of memory)
 # is written to target/fuzz/READER/ and ends the run with a non-zero status. Needs JDK 25 and Maven.
@@ -17,6 +17,7 @@ case "$reader" in
     sentencepiece) src=models/stories260K/tok512.model ;;
     tokenizer-json) src=models/hf-real/tiny_tokenizer.json ;;
     safetensors) src=models/hf-real/qwen3-tiny/model.safetensors ;;
+    hf-config) src=models/hf-real/qwen3-tiny/config.json ;;
     *) echo "bench/fuzz.sh: unknown reader '$reader'" >&2; exit 2 ;;
 esac
 shared=${SPECLAB_SHARED:-../shared}

@@ -24,7 +24,8 @@ enum FileReaders {
     LLAMA2C_TOKENIZER("llama2c-tokenizer", "models/stories260K/tok512.bin", "tok.bin"),
     SENTENCEPIECE("sentencepiece", "models/stories260K/tok512.model", "tokenizer.model"),
     TOKENIZER_JSON("tokenizer-json", "models/hf-real/tiny_tokenizer.json", "tokenizer.json"),
-    SAFETENSORS("safetensors", "models/hf-real/qwen3-tiny/model.safetensors", "model.safetensors");
+    SAFETENSORS("safetensors", "models/hf-real/qwen3-tiny/model.safetensors", "model.safetensors"),
+    HF_CONFIG("hf-config", "models/hf-real/qwen3-tiny/config.json", "config.json");
 
     final String id, seed, fileName;
 
@@ -43,13 +44,16 @@ enum FileReaders {
         return SharedFiles.require(seed);
     }
 
-    /** Where a broken copy goes under {@code dir} (the safetensors reader needs its folder's config.json beside it). */
+    /**
+     * Where a broken copy goes under {@code dir}: a Hugging Face folder's safetensors and config.json
+     * each need the other, real, beside them.
+     */
     Path target(Path dir) {
         try {
-            if (this != SAFETENSORS) return dir.resolve(fileName);
+            if (this != SAFETENSORS && this != HF_CONFIG) return dir.resolve(fileName);
             Path hf = Files.createDirectories(dir.resolve("hf"));
-            Path config = hf.resolve("config.json");
-            if (!Files.exists(config)) Files.copy(seedFile().resolveSibling("config.json"), config);
+            String other = this == SAFETENSORS ? "config.json" : "model.safetensors";
+            if (!Files.exists(hf.resolve(other))) Files.copy(seedFile().resolveSibling(other), hf.resolve(other));
             return hf.resolve(fileName);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -70,7 +74,7 @@ enum FileReaders {
                     ModelConfig.from(f);
                 }
             }
-            case SAFETENSORS -> {
+            case SAFETENSORS, HF_CONFIG -> {
                 try (ModelFile f = ModelFiles.open(p.getParent(), null)) {
                     ModelConfig.from(f);
                 }

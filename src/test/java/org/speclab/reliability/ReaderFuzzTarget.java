@@ -8,7 +8,7 @@ import java.nio.file.Path;
 /**
  * The coverage-guided fuzz target (Jazzer, libFuzzer's engine) for one file reader, chosen by the
  * property {@code speclab.fuzz.reader} (gguf, llama2c-checkpoint, llama2c-tokenizer, sentencepiece,
- * tokenizer-json, safetensors): each input is written where the reader expects its file and read;
+ * tokenizer-json, safetensors, hf-config): each input is written where the reader expects its file and read;
  * a clean read or a one-line format error is allowed, anything else is a finding. Run by
  * {@code bench/fuzz.sh READER RUNS}, and for a short fixed-seed burst per reader by {@link ReaderFuzzTest}.
  */
