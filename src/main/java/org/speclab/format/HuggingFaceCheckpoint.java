@@ -263,7 +263,7 @@ public final class HuggingFaceCheckpoint {
 
     /**
      * tokenizer.ggml.* from {@code tokenizer.json} (preferred) or {@code tokenizer.model}, with the
-     * special tokens of {@code tokenizer_config.json} and then {@code config.json}'s single ids on top.
+     * special tokens of {@code tokenizer_config.json}, and {@code config.json}'s single ids where those name none.
      * A vocabulary shorter than the embedding is padded with unused [PAD<i>] pieces as llama.cpp's
      * converter pads it, so every row the model can emit has a piece.
      */
@@ -278,8 +278,16 @@ public final class HuggingFaceCheckpoint {
                     + " rows (config.json vocab_size); is this the model's own tokenizer?");
         }
         if (file == model) sentencePieceSpecials(folder.resolve("tokenizer_config.json"), tokens, md);
-        if (c.bosId() >= 0 && c.bosId() < vocabRows) md.put("tokenizer.ggml.bos_token_id", GgufValue.ofUInt32(c.bosId()));
-        if (c.eosId() >= 0 && c.eosId() < vocabRows) md.put("tokenizer.ggml.eos_token_id", GgufValue.ofUInt32(c.eosId()));
+        // the tokenizer files name BOS/EOS; config.json's ids only fill what they leave open. This is what
+        // llama.cpp's converter does, and what transformers' tokenizer does: it takes bos_token/eos_token
+        // from the tokenizer files, so a prompt gets the BOS the model was trained with even where
+        // config.json disagrees (as in trl's tiny test Llama: config 0/1, tokenizer <s> = 1, </s> = 2)
+        if (!md.containsKey("tokenizer.ggml.bos_token_id") && c.bosId() >= 0 && c.bosId() < vocabRows) {
+            md.put("tokenizer.ggml.bos_token_id", GgufValue.ofUInt32(c.bosId()));
+        }
+        if (!md.containsKey("tokenizer.ggml.eos_token_id") && c.eosId() >= 0 && c.eosId() < vocabRows) {
+            md.put("tokenizer.ggml.eos_token_id", GgufValue.ofUInt32(c.eosId()));
+        }
         if (tokens.length < vocabRows) pad(md, tokens, vocabRows);
         return md;
     }

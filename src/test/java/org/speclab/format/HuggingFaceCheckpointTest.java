@@ -233,7 +233,7 @@ class HuggingFaceCheckpointTest {
     }
 
     @Test
-    void aShortVocabularyIsPaddedToTheEmbeddingAndConfigIdsWin() throws Exception {
+    void aShortVocabularyIsPaddedToTheEmbeddingAndTokenizerIdsWin() throws Exception {
         TinyLlama m = TinyLlama.random(TinyLlama.Shape.DEFAULT, GgmlType.F32, true, 3);
         ObjectNode config = m.config();
         config.put("eos_token_id", 7);
@@ -248,7 +248,7 @@ class HuggingFaceCheckpointTest {
             assertEquals(TokenizerFiles.UNUSED, types[49]);
             assertEquals(50, ((float[]) f.metadata().get("tokenizer.ggml.scores").value()).length);
             assertEquals(1, f.getLong("tokenizer.ggml.bos_token_id", -1));
-            assertEquals(7, f.getLong("tokenizer.ggml.eos_token_id", -1), "config.json's eos_token_id overrides tokenizer_config.json's");
+            assertEquals(2, f.getLong("tokenizer.ggml.eos_token_id", -1), "tokenizer_config.json's eos wins over config.json's 7, as in llama.cpp's converter");
             var tok = Tokenizers.fromMetadata(hf, f.metadata());
             assertArrayEquals(new int[] {1, 23, 24}, tok.encode("w7 w8", true));
         }

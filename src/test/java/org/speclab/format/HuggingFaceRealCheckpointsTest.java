@@ -74,6 +74,21 @@ public class HuggingFaceRealCheckpointsTest {
     }
 
     /**
+     * Where config.json and the tokenizer files disagree on BOS/EOS (trl's tiny Llama: config 0/1,
+     * tokenizer {@code <s>} = 1, {@code </s>} = 2), the tokenizer files win, as in llama.cpp's converter
+     * and transformers' tokenizer: a prompt starts with {@code <s>}, not {@code <unk>}.
+     */
+    @Test
+    void tokenizerFilesWinOverConfigJsonForBosAndEos() throws Exception {
+        Path folder = SharedFiles.require("models/hf-real/llama-tiny-random");
+        try (org.speclab.lab.LoadedModel m = org.speclab.lab.LoadedModel.open(folder, null, 1)) {
+            assertEquals("<s>", m.tokenizer().piece(m.tokenizer().bos()));
+            assertEquals("</s>", m.tokenizer().piece(m.tokenizer().eos()));
+            assertEquals(LILY[0], m.prompt("Once upon a time", false, null)[0]);
+        }
+    }
+
+    /**
      * Qwen2, Gemma 2 and Phi-3 as their Hugging Face folders hold them (transformers' tensor names:
      * Qwen2's q/k/v biases; Gemma 2's four norms per layer, stored as w where its norm multiplies by
      * 1 + w; Phi-3's fused qkv_proj and gate_up_proj; rotate-half order kept), written from the
