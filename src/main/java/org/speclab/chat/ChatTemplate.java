@@ -19,7 +19,7 @@ import org.speclab.tokenizer.Tokenizer;
  * as transformers' {@code apply_chat_template} renders it: trim_blocks and lstrip_blocks on,
  * {@code messages}, {@code add_generation_prompt}, {@code bos_token} and {@code eos_token} bound,
  * {@code tools} none, {@code raise_exception} and {@code strftime_now} defined. The Jinja engine is
- * HubSpot's Jinjava with the Python semantics these templates rely on (see {@link PythonJinja}).
+ * HubSpot's Jinjava with the Python semantics these templates rely on (see {@link PythonJinja}, {@link TemplateRewrite}).
  */
 public final class ChatTemplate {
     public static final String KEY = "tokenizer.chat_template";
@@ -36,7 +36,7 @@ public final class ChatTemplate {
 
     private ChatTemplate(Path file, String source, String bosToken, String eosToken) {
         this.file = file;
-        this.prepared = PythonJinja.preprocess(source);
+        this.prepared = TemplateRewrite.preprocess(source);
         this.bosToken = bosToken;
         this.eosToken = eosToken;
     }
