@@ -76,7 +76,10 @@ public record Vocabulary(String model, String pre, String preRegex, boolean igno
 
     /** Control, user-defined and unknown tokens: the pieces matched literally in input text. */
     public boolean isSpecial(int id) {
-        int t = types[id];
+        return isSpecialType(types[id]);
+    }
+
+    private static boolean isSpecialType(int t) {
         return t == CONTROL || t == USER_DEFINED || t == UNKNOWN;
     }
 
@@ -91,9 +94,7 @@ public record Vocabulary(String model, String pre, String preRegex, boolean igno
         String lower = name == null ? "" : String.valueOf(name.value()).toLowerCase(java.util.Locale.ROOT);
         if (!lower.contains("phi-3") && !lower.contains("phi3")) return;
         for (int i = 0; i < tokens.length; i++) {
-            int t = types[i];
-            boolean special = t == CONTROL || t == USER_DEFINED || t == UNKNOWN;
-            if (special || "</s>".equals(tokens[i])) rstrip.set(i);
+            if (isSpecialType(types[i]) || "</s>".equals(tokens[i])) rstrip.set(i);
             if ("<unk>".equals(tokens[i]) || "<s>".equals(tokens[i]) || "<|endoftext|>".equals(tokens[i])) rstrip.clear(i);
         }
     }

@@ -29,12 +29,16 @@ class ChatOptionTest {
 
     /** stories260K with a chat template added to its metadata. */
     static Path withTemplate(Path dir) throws Exception {
-        Path out = dir.resolve("chat.gguf");
+        return withMetadata(dir.resolve("chat.gguf"), ChatTemplate.KEY, GgufValue.of(TEMPLATE));
+    }
+
+    /** stories260K with one metadata key added or replaced. */
+    static Path withMetadata(Path out, String key, GgufValue value) throws Exception {
         try (ModelFile f = ModelFiles.open(SharedFiles.require("models/stories260K/stories260K.gguf"), null)) {
             List<GgufWriter.Entry> entries = new ArrayList<>();
             for (Tensor t : f.tensors().values()) entries.add(new GgufWriter.Entry(t.name(), t.shape(), t.type(), GgufWriter.Data.of(t.data())));
             Map<String, GgufValue> md = new LinkedHashMap<>(f.metadata());
-            md.put(ChatTemplate.KEY, GgufValue.of(TEMPLATE));
+            md.put(key, value);
             GgufWriter.write(out, md, entries);
         }
         return out;
@@ -53,6 +57,18 @@ class ChatOptionTest {
             assertEquals(1, ids[0]);
             assertFalse(ids[1] == 1, "BOS doubled");
             assertArrayEquals(lm.tokenizer().encode("<s>USER: hi\nASSISTANT:", false, true), ids);
+        }
+    }
+
+    /** A prompt gets BOS only where the model asks for it (tokenizer.ggml.add_bos_token), as in llama.cpp. */
+    @Test
+    void bosOnlyWhereTheModelWantsIt(@TempDir Path dir) throws Exception {
+        Path noBos = withMetadata(dir.resolve("nobos.gguf"), "tokenizer.ggml.add_bos_token", GgufValue.ofBool(false));
+        try (LoadedModel with = LoadedModel.open(SharedFiles.require("models/stories260K/stories260K.gguf"), null, 1);
+             LoadedModel without = LoadedModel.open(noBos, null, 1)) {
+            assertArrayEquals(new int[] {1, 403, 407, 261, 378}, with.prompt("Once upon a time", false, null));
+            assertArrayEquals(new int[] {403, 407, 261, 378}, without.prompt("Once upon a time", false, null));
+            assertArrayEquals(new int[] {1}, without.prompt("", false, null), "an empty prompt starts from BOS all the same");
         }
     }
 

@@ -45,4 +45,19 @@ class LogitsCommandTest {
         assertEquals("speclab: error: --ids: id 512 (number 2) is outside llama-F32.gguf's vocabulary 0..511", r.err().strip());
         assertFalse(Files.exists(out));
     }
+
+    /** -c sets the context the cache is made for (Phi-3's long or short RoPE factors); smaller than the ids, one line. */
+    @Test
+    void contextOption(@TempDir Path dir) throws Exception {
+        String m = SharedFiles.require("reference/arch/phi3-F32.gguf").toString();
+        Path a = dir.resolve("a.f32"), b = dir.resolve("b.f32");
+        assertEquals(0, CliRun.of("logits", "-m", m, "--ids", "1,403,407", "-o", a.toString()).exitCode());
+        assertEquals(0, CliRun.of("logits", "-m", m, "--ids", "1,403,407", "-c", "64", "-o", b.toString()).exitCode());
+        // no RoPE factors in this file: the context changes nothing
+        org.junit.jupiter.api.Assertions.assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b));
+        CliRun small = CliRun.of("logits", "-m", m, "--ids", "1,403,407", "-c", "2", "-o", dir.resolve("c.f32").toString());
+        assertEquals(1, small.exitCode());
+        assertEquals("speclab: error: -c 2 is smaller than the 3 ids", small.err().strip());
+        assertFalse(Files.exists(dir.resolve("c.f32")));
+    }
 }
