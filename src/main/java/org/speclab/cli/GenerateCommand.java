@@ -107,6 +107,7 @@ final class GenerateCommand implements Callable<Integer> {
         PrintStream out = cli.out, err = cli.err;
         if (maxNew < 1) throw new IllegalArgumentException("-n must be ≥ 1 (new tokens to generate), found " + maxNew);
         if (samples < 1) throw new IllegalArgumentException("--num-samples must be ≥ 1, found " + samples);
+        if (system != null && !chat) throw new IllegalArgumentException("--system needs --chat");
         int drafters = (draft != null ? 1 : 0) + (draftNgram != null ? 1 : 0) + (draftLayers != null ? 1 : 0);
         if (drafters > 1) throw new IllegalArgumentException("choose one drafter: -d, --draft-ngram or --draft-layers");
         boolean adaptive = speculateK.equalsIgnoreCase("auto");
@@ -126,10 +127,8 @@ final class GenerateCommand implements Callable<Integer> {
         try (LoadedModel m = LoadedModel.open(model, tokenizer, nThreads, backend)) {
             java.util.List<int[]> tokenized = new java.util.ArrayList<>();
             int longestPrompt = 0;
-            if (system != null && !chat) throw new IllegalArgumentException("--system needs --chat");
             for (String p : prompts) {
                 int[] t = m.prompt(p, chat, system);
-                if (t.length == 0) throw new IllegalArgumentException("the prompt is empty and " + model.getFileName() + " has no BOS token to start from");
                 tokenized.add(t);
                 longestPrompt = Math.max(longestPrompt, t.length);
             }

@@ -49,10 +49,16 @@ public record LoadedModel(ModelFile file, Tokenizer tokenizer, Transformer trans
      * A prompt's token ids, BOS first where the model wants it (tokenizer.ggml.add_bos_token, as
      * llama.cpp). With {@code chat}, the prompt becomes one user turn (after a system turn when
      * {@code system} is not blank) in the model's chat template, the assistant's turn opened; a BOS
-     * the template writes itself is not doubled. A model without a template cannot chat: one line.
+     * the template writes itself is not doubled. A model without a template cannot chat, and an empty
+     * prompt for a model without BOS has nothing to start from: one line each.
      */
     public int[] prompt(String text, boolean chat, String system) {
-        if (!chat) return tokenizer.encodePrompt(text);
+        int[] ids = chat ? chatPrompt(text, system) : tokenizer.encodePrompt(text);
+        if (ids.length == 0) throw new IllegalArgumentException("the prompt is empty and " + file.path().getFileName() + " has no BOS token to start from");
+        return ids;
+    }
+
+    private int[] chatPrompt(String text, String system) {
         org.speclab.chat.ChatTemplate t = chatTemplate();
         if (t == null) {
             throw new IllegalArgumentException(file.path().getFileName() + " has no chat template (tokenizer.chat_template): it is not an instruct model; run without chat");

@@ -70,6 +70,11 @@ class ChatOptionTest {
             assertArrayEquals(new int[] {403, 407, 261, 378}, without.prompt("Once upon a time", false, null));
             assertArrayEquals(new int[] {1}, without.prompt("", false, null), "an empty prompt starts from BOS all the same");
         }
+        // no BOS at all: an empty prompt has nothing to start from, and says so in one line
+        Path noBosToken = withMetadata(dir.resolve("no-bos-token.gguf"), "tokenizer.ggml.bos_token_id", GgufValue.ofUInt32(-1));
+        CliRun r = CliRun.of("generate", "-m", noBosToken.toString(), "-n", "3");
+        assertEquals(1, r.exitCode());
+        assertEquals("speclab: error: the prompt is empty and no-bos-token.gguf has no BOS token to start from", r.err().strip().lines().reduce((a, b) -> b).orElse(""));
     }
 
     @Test
