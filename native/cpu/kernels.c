@@ -37,6 +37,7 @@
  *   qs  int8[N]      the values                      xu  uint8[N]  qs + 128 (VNNI's unsigned operand)
  *   d   float[NB]    block scales                    s32 int32[NB] Σ qs per block
  *   ms  float[NB]    d · s32 (for weights with mins) h0, h1 int32[NB] Σ qs of each half block (16 values)
+ *   c8, c128 int32[NB]  −8 · s32 and −128 · s32 (the packed kernels start each block's sum at these)
  * and, where a call has eight positions or more, the same values transposed for the kernels that
  * hold eight positions in the lanes of a vector (tkernels below): per group of eight positions
  * (the last padded), block and 4-byte step k, 32 bytes = four values of each position:
@@ -48,7 +49,7 @@ typedef struct {
     const float *d;
     const int32_t *s32;
     const float *ms;
-    const int32_t *h0, *h1;
+    const int32_t *h0, *h1, *c8, *c128;
     int64_t n, nb; /* values and blocks per position */
 } act_t;
 
@@ -62,6 +63,8 @@ INLINE act_t act_at(const uint8_t *buf, int64_t cap, int64_t n, int64_t p0) {
     a.ms = (const float *) (buf + 2 * cap + 8 * nb) + p0 * (n / 32);
     a.h0 = (const int32_t *) (buf + 2 * cap + 12 * nb) + p0 * (n / 32);
     a.h1 = (const int32_t *) (buf + 2 * cap + 16 * nb) + p0 * (n / 32);
+    a.c8 = (const int32_t *) (buf + 2 * cap + 20 * nb) + p0 * (n / 32);
+    a.c128 = (const int32_t *) (buf + 2 * cap + 24 * nb) + p0 * (n / 32);
     a.n = n;
     a.nb = n / 32;
     return a;
@@ -155,6 +158,7 @@ void SL(sl_quantize)(const float *x, int64_t cap, int64_t n, uint8_t *buf) {
     uint8_t *xu = buf + cap;
     float *d = (float *) (buf + 2 * cap), *ms = (float *) (buf + 2 * cap + 8 * nb);
     int32_t *s32 = (int32_t *) (buf + 2 * cap + 4 * nb), *h0 = (int32_t *) (buf + 2 * cap + 12 * nb), *h1 = (int32_t *) (buf + 2 * cap + 16 * nb);
+    int32_t *c8 = (int32_t *) (buf + 2 * cap + 20 * nb), *c128 = (int32_t *) (buf + 2 * cap + 24 * nb);
     for (int64_t b = 0; b < nb; b++) {
         const float *xb = x + 32 * b;
         __m256 v[4];
@@ -176,6 +180,8 @@ void SL(sl_quantize)(const float *x, int64_t cap, int64_t n, uint8_t *buf) {
         ms[b] = d[b] * (float) s32[b];
         h0[b] = half0;
         h1[b] = half1;
+        c8[b] = -8 * s32[b];
+        c128[b] = -128 * s32[b];
         __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
         /* the packs interleave 128-bit lanes: put the 32 bytes back in order */
         bytes = _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
@@ -188,7 +194,7 @@ void SL(sl_quantize)(const float *x, int64_t cap, int64_t n, uint8_t *buf) {
 /* Bytes the activation buffer needs for cap values, n per position (see the layout above). */
 INLINE int64_t act_bytes(int64_t cap, int64_t n) {
     int64_t t = cap / n, t8 = (t + 7) / 8 * 8;
-    return 2 * cap + 20 * (cap / 32) + (t >= TMIN ? 2 * t8 * n + 8 * t8 * (n / 32) : 0);
+    return 2 * cap + 28 * (cap / 32) + (t >= TMIN ? 2 * t8 * n + 8 * t8 * (n / 32) : 0);
 }
 
 /* The transposed regions of a buffer: group g (positions 8g .. 8g+7), block b. */
@@ -201,7 +207,7 @@ typedef struct {
 
 INLINE tact_t tact_at(const uint8_t *buf, int64_t cap, int64_t n, int64_t g) {
     int64_t t = cap / n, t8 = (t + 7) / 8 * 8, nb = n / 32;
-    const uint8_t *base = buf + 2 * cap + 20 * (cap / 32);
+    const uint8_t *base = buf + 2 * cap + 28 * (cap / 32);
     tact_t a;
     a.xt = (const int8_t *) base + g * 8 * n;
     a.xut = base + t8 * n + g * 8 * n;
@@ -216,7 +222,7 @@ static void transpose_act(uint8_t *buf, int64_t cap, int64_t n) {
     const uint8_t *qs = buf, *xu = buf + cap;
     const float *d = (const float *) (buf + 2 * cap);
     const int32_t *s32 = (const int32_t *) (buf + 2 * cap + 4 * bnb);
-    uint8_t *base = buf + 2 * cap + 20 * bnb;
+    uint8_t *base = buf + 2 * cap + 28 * bnb;
     uint32_t *xt = (uint32_t *) base, *xut = (uint32_t *) (base + t8 * n);
     float *dt = (float *) (base + 2 * t8 * n);
     int32_t *s32t = (int32_t *) (base + 2 * t8 * n + 4 * t8 * nb);
@@ -635,6 +641,176 @@ INLINE void rowt_q8_0(const uint8_t *w, const tact_t *a, int64_t n, float *res) 
         add_block(acc, &tail, b, nb, sum, _mm256_mul_ps(_mm256_set1_ps(f16(blk)), _mm256_loadu_ps(a->dt + b * 8)));
     }
     _mm256_storeu_ps(res, _mm256_add_ps(hsum_lanes(acc), tail));
+}
+
+/* ---------------------------------------------------------------- sixteen rows in the lanes (packed weights)
+ * Q8_0, Q4_0 and Q4_1 matrices are repacked once at load time (sl_pack, below) so that sixteen rows sit
+ * side by side: per group of 16 rows and block of 32 weights, first the 16 rows' scales (f16), then
+ * the weights in 4-byte steps, step k of all 16 rows in one 64-byte unit. One vpdpbusd then multiplies
+ * four weights of each of sixteen rows with the same four activation values (broadcast), so a block
+ * needs no reduction across lanes: 8 instructions per block, row group and position, against one per
+ * block and row (with a reduction) in the row kernels. That makes the work per extra position small,
+ * which is what a verify pass of several positions needs.
+ *
+ *   Q8_0  block of a group: d[16] f16, then 8 units of 64 bytes: unit k, row r: its weights 4k..4k+3 + 128 (unsigned)
+ *   Q4_0  d[16] f16, then 4 units: unit j, row r: its packed bytes 4j..4j+3 (low nibbles: weights 4j.., high: 16+4j..)
+ *   Q4_1  d[16] f16, m[16] f16, then Q4_0's 4 units
+ * A group is exactly as large as its 16 rows in the original (34, 18 and 20 bytes per block and row).
+ *
+ * Per row and position: the block's exact integer sum (Σ code·x, less the code offset times Σ x),
+ * converted to float and multiply-added with the block's scale product, block after block, in one lane:
+ * the same operations for the AVX2 variant (two halves of eight rows), any batch and any rows of a call.
+ */
+
+#define PK 16
+
+INLINE int pk_unit_bytes(int type) { return type == 8 ? 544 : type == 2 ? 288 : 320; }
+INLINE int pk_head(int type) { return type == 3 ? 64 : 32; }
+
+INLINE int32_t x4(const act_t *a, int p, int64_t b, int k) {
+    int32_t v;
+    memcpy(&v, a->qs + p * a->n + 32 * b + 4 * k, 4);
+    return v;
+}
+
+#ifdef SL_VNNI
+#define PKP 9 /* positions per pass over a row group: a k = 8 verify in one */
+#else
+#define PKP 5 /* sixteen vector registers */
+#endif
+#define PF_DIST 16384 /* bytes ahead the packed kernels prefetch: without it a pass over several positions did not overlap memory and arithmetic (t = 5 took the time of t = 1 plus the arithmetic, measured) */
+
+/* Per position and block, the integer sum starts at −o·Σ x (o: the codes' offset, 128 for Q8_0's biased
+ * weights, 8 for Q4_0, none for Q4_1), so the dot products land on the signed sum directly. */
+INLINE int32_t pk_start(int type, const act_t *a, int p, int64_t b) {
+    return type == 8 ? a->c128[p * a->nb + b] : type == 2 ? a->c8[p * a->nb + b] : 0;
+}
+
+#ifdef SL_VNNI
+/* res[p][r] for the 16 rows of a group (gw: its packed blocks), np positions. Two sum chains per
+ * position for up to five positions (the latency of eight dependent vpdpbusd), one for more (registers). */
+INLINE void pk_group(int type, const uint8_t *gw, const act_t *a, int np, float *res /* [np][16] */) {
+    const int ub = pk_unit_bytes(type), head = pk_head(type), two = np <= 5;
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    __m512 acc[PKP];
+    for (int p = 0; p < np; p++) acc[p] = _mm512_setzero_ps();
+    for (int64_t b = 0; b < a->nb; b++) {
+        const uint8_t *blk = gw + ub * b;
+        for (int i = 0; i < ub; i += 64) _mm_prefetch((const char *) blk + PF_DIST + i, _MM_HINT_T0);
+        __m512i s0[PKP], s1[5];
+        for (int p = 0; p < np; p++) s0[p] = _mm512_set1_epi32(pk_start(type, a, p, b));
+        if (two) for (int p = 0; p < np; p++) s1[p] = _mm512_setzero_si512();
+        for (int j = 0; j < 4; j++) {
+            __m512i lo, hi;
+            if (type == 8) {
+                lo = _mm512_loadu_si512(blk + head + 64 * j);
+                hi = _mm512_loadu_si512(blk + head + 64 * (j + 4));
+            } else {
+                __m512i raw = _mm512_loadu_si512(blk + head + 64 * j);
+                lo = _mm512_and_si512(raw, m4);
+                hi = _mm512_and_si512(_mm512_srli_epi16(raw, 4), m4);
+            }
+            for (int p = 0; p < np; p++) {
+                s0[p] = _mm512_dpbusd_epi32(s0[p], lo, _mm512_set1_epi32(x4(a, p, b, j)));
+                if (two) s1[p] = _mm512_dpbusd_epi32(s1[p], hi, _mm512_set1_epi32(x4(a, p, b, j + 4)));
+                else s0[p] = _mm512_dpbusd_epi32(s0[p], hi, _mm512_set1_epi32(x4(a, p, b, j + 4)));
+            }
+        }
+        __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) blk));
+        __m512 mw = type == 3 ? _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) (blk + 32))) : dw;
+        for (int p = 0; p < np; p++) {
+            __m512i sum = two ? _mm512_add_epi32(s0[p], s1[p]) : s0[p];
+            acc[p] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(dw, _mm512_set1_ps(a->d[p * a->nb + b])), acc[p]);
+            if (type == 3) acc[p] = _mm512_fmadd_ps(mw, _mm512_set1_ps(a->ms[p * a->nb + b]), acc[p]);
+        }
+    }
+    for (int p = 0; p < np; p++) _mm512_storeu_ps(res + 16 * p, acc[p]);
+}
+#else
+/* The same, eight rows at a time (half h of the group). maddubs takes unsigned codes: Q8_0's weights
+ * (stored + 128) are made signed again and their signs moved to x; the sum then needs no offset. */
+INLINE void pk_half(int type, const uint8_t *gw, const act_t *a, int np, int h, float *res) {
+    const int ub = pk_unit_bytes(type), head = pk_head(type);
+    const __m256i m4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1), bias = _mm256_set1_epi8((char) 0x80);
+    __m256 acc[PKP];
+    for (int p = 0; p < np; p++) acc[p] = _mm256_setzero_ps();
+    for (int64_t b = 0; b < a->nb; b++) {
+        const uint8_t *blk = gw + ub * b;
+        if (h == 0) for (int i = 0; i < ub; i += 64) _mm_prefetch((const char *) blk + PF_DIST + i, _MM_HINT_T0);
+        __m256i s[PKP];
+        for (int p = 0; p < np; p++) s[p] = _mm256_set1_epi32(type == 2 ? pk_start(type, a, p, b) : 0);
+        if (type == 8) {
+            for (int k = 0; k < 8; k++) {
+                __m256i wk = _mm256_xor_si256(load(blk + head + 64 * k + 32 * h), bias), ak = _mm256_abs_epi8(wk);
+                for (int p = 0; p < np; p++) {
+                    __m256i xs = _mm256_sign_epi8(_mm256_set1_epi32(x4(a, p, b, k)), wk);
+                    s[p] = _mm256_add_epi32(s[p], _mm256_madd_epi16(_mm256_maddubs_epi16(ak, xs), ones));
+                }
+            }
+        } else {
+            for (int j = 0; j < 4; j++) {
+                __m256i raw = load(blk + head + 64 * j + 32 * h);
+                __m256i lo = _mm256_and_si256(raw, m4), hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);
+                for (int p = 0; p < np; p++) {
+                    __m256i t = _mm256_add_epi16(_mm256_maddubs_epi16(lo, _mm256_set1_epi32(x4(a, p, b, j))),
+                                                 _mm256_maddubs_epi16(hi, _mm256_set1_epi32(x4(a, p, b, j + 4))));
+                    s[p] = _mm256_add_epi32(s[p], _mm256_madd_epi16(t, ones));
+                }
+            }
+        }
+        __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) (blk + 16 * h)));
+        __m256 mw = type == 3 ? _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) (blk + 32 + 16 * h))) : dw;
+        for (int p = 0; p < np; p++) {
+            acc[p] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[p]), _mm256_mul_ps(dw, _mm256_set1_ps(a->d[p * a->nb + b])), acc[p]);
+            if (type == 3) acc[p] = _mm256_fmadd_ps(mw, _mm256_set1_ps(a->ms[p * a->nb + b]), acc[p]);
+        }
+    }
+    for (int p = 0; p < np; p++) _mm256_storeu_ps(res + 16 * p + 8 * h, acc[p]);
+}
+
+INLINE void pk_group(int type, const uint8_t *gw, const act_t *a, int np, float *res) {
+    pk_half(type, gw, a, np, 0, res);
+    pk_half(type, gw, a, np, 1, res);
+}
+#endif
+
+/* One copy per (type, np): constants inside. */
+#ifdef SL_VNNI
+#define PK_MORE(tp) \
+        case 5: pk_group(tp, gw, &a, 5, res); break; \
+        case 6: pk_group(tp, gw, &a, 6, res); break; \
+        case 7: pk_group(tp, gw, &a, 7, res); break; \
+        case 8: pk_group(tp, gw, &a, 8, res); break; \
+        default: pk_group(tp, gw, &a, 9, res); break;
+#else
+#define PK_MORE(tp) \
+        default: pk_group(tp, gw, &a, 5, res); break;
+#endif
+#define PK_TYPE(tp) \
+    switch (np) { \
+        case 1: pk_group(tp, gw, &a, 1, res); break; \
+        case 2: pk_group(tp, gw, &a, 2, res); break; \
+        case 3: pk_group(tp, gw, &a, 3, res); break; \
+        case 4: pk_group(tp, gw, &a, 4, res); break; \
+        PK_MORE(tp) \
+    }
+
+/* Rows from ≤ r < to of the packed groups (r < 16 · groups): each group computed whole, the rows asked for stored. */
+void SL(sl_matmul_packed)(int32_t type, const uint8_t *pw, int64_t row_bytes, int32_t from, int32_t to, const uint8_t *act,
+                          int64_t cap, int64_t n, int32_t t, float *out, int64_t out_stride) {
+    float res[PKP * PK];
+    for (int32_t g = from / PK; PK * g < to; g++) {
+        const uint8_t *gw = pw + PK * row_bytes * g;
+        int32_t r0 = PK * g > from ? PK * g : from, r1 = PK * g + PK < to ? PK * g + PK : to;
+        for (int32_t p0 = 0, np; p0 < t; p0 += np) {
+            act_t a = act_at(act, cap, n, p0);
+            int32_t groups = (t - p0 + PKP - 1) / PKP;
+            np = (t - p0 + groups - 1) / groups;
+            if (type == 8) { PK_TYPE(8) } else if (type == 2) { PK_TYPE(2) } else { PK_TYPE(3) }
+            for (int p = 0; p < np; p++)
+                for (int32_t r = r0; r < r1; r++) out[(p0 + p) * out_stride + r] = res[PK * p + r - PK * g];
+        }
+    }
 }
 
 /* ---------------------------------------------------------------- matrix products */

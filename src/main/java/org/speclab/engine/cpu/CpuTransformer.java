@@ -39,6 +39,8 @@ final class CpuTransformer implements Transformer {
     private final boolean ownsPool;
     /** The native integer kernels quantized weights run on, or null for the Java ones. */
     private final NativeKernels kernels;
+    /** The packed copies of the weights the native kernels read (owned by the full model, closed with it), or null. */
+    private final java.lang.foreign.Arena packed;
     private Workspace ws;
 
     /** A layer's weights; the vectors a family does not have are null (biases, q/k norms, post-norms). */
@@ -90,6 +92,7 @@ final class CpuTransformer implements Transformer {
         this.layers = java.util.Arrays.copyOf(full.layers, keep);
         this.rope = full.rope;
         this.kernels = full.kernels;
+        this.packed = null;
         long bytes = tokenEmbedding.byteSize() + (c.tiedClassifier() ? 0 : classifier.byteSize());
         for (Layer l : layers) {
             bytes += l.wq.byteSize() + l.wk.byteSize() + l.wv.byteSize() + l.wo.byteSize() + l.gate.byteSize() + l.up.byteSize() + l.down.byteSize();
@@ -111,27 +114,34 @@ final class CpuTransformer implements Transformer {
         this.kernels = kernels;
         this.c = ModelConfig.from(file);
         this.ownsPool = true;
+        this.packed = kernels == null ? null : java.lang.foreign.Arena.ofShared();
         this.pool = new WorkerPool(Math.max(1, threads));
-        tokenEmbedding = matrix(file.tensor("token_embd.weight"));
-        classifier = c.tiedClassifier() ? tokenEmbedding : matrix(file.tensor("output.weight"));
-        outputNorm = vector("output_norm.weight");
-        Architecture a = c.arch();
-        layers = new Layer[c.layers()];
-        for (int l = 0; l < c.layers(); l++) {
-            WeightMatrix[] m = new WeightMatrix[5]; // q, k, v, gate, up: whole tensors or rows of fused ones
-            java.util.List<Architecture.Part> parts = a.projections(c, l);
-            for (int i = 0; i < 5; i++) {
-                Architecture.Part p = parts.get(i);
-                Tensor t = file.tensor(p.tensor());
-                m[i] = matrix(p.whole() ? t : t.rows(p.name(), p.from(), p.count()));
+        try {
+            tokenEmbedding = matrix(file.tensor("token_embd.weight"));
+            classifier = c.tiedClassifier() ? tokenEmbedding : matrix(file.tensor("output.weight"));
+            outputNorm = vector("output_norm.weight");
+            Architecture a = c.arch();
+            layers = new Layer[c.layers()];
+            for (int l = 0; l < c.layers(); l++) {
+                WeightMatrix[] m = new WeightMatrix[5]; // q, k, v, gate, up: whole tensors or rows of fused ones
+                java.util.List<Architecture.Part> parts = a.projections(c, l);
+                for (int i = 0; i < 5; i++) {
+                    Architecture.Part p = parts.get(i);
+                    Tensor t = file.tensor(p.tensor());
+                    m[i] = matrix(p.whole() ? t : t.rows(p.name(), p.from(), p.count()));
+                }
+                layers[l] = new Layer(vector(block(l, "attn_norm")), m[0], m[1], m[2],
+                        a.qkvBias() ? vector(blockBias(l, "attn_q")) : null, a.qkvBias() ? vector(blockBias(l, "attn_k")) : null,
+                        a.qkvBias() ? vector(blockBias(l, "attn_v")) : null,
+                        a.qkNorm() ? vector(block(l, "attn_q_norm")) : null, a.qkNorm() ? vector(block(l, "attn_k_norm")) : null,
+                        matrix(file.tensor(block(l, "attn_output"))), a.postNorms() ? vector(block(l, "post_attention_norm")) : null,
+                        vector(block(l, "ffn_norm")), m[3], matrix(file.tensor(block(l, "ffn_down"))), m[4],
+                        a.postNorms() ? vector(block(l, "post_ffw_norm")) : null);
             }
-            layers[l] = new Layer(vector(block(l, "attn_norm")), m[0], m[1], m[2],
-                    a.qkvBias() ? vector(blockBias(l, "attn_q")) : null, a.qkvBias() ? vector(blockBias(l, "attn_k")) : null,
-                    a.qkvBias() ? vector(blockBias(l, "attn_v")) : null,
-                    a.qkNorm() ? vector(block(l, "attn_q_norm")) : null, a.qkNorm() ? vector(block(l, "attn_k_norm")) : null,
-                    matrix(file.tensor(block(l, "attn_output"))), a.postNorms() ? vector(block(l, "post_attention_norm")) : null,
-                    vector(block(l, "ffn_norm")), m[3], matrix(file.tensor(block(l, "ffn_down"))), m[4],
-                    a.postNorms() ? vector(block(l, "post_ffw_norm")) : null);
+        } catch (RuntimeException | Error e) {
+            if (packed != null) packed.close(); // a model that fails to load leaves no packed copies behind
+            pool.close();
+            throw e;
         }
         rope = Rope.of(file, c);
         long bytes = 0;
@@ -139,7 +149,7 @@ final class CpuTransformer implements Transformer {
         weightBytes = bytes;
     }
 
-    private WeightMatrix matrix(Tensor t) { return WeightMatrix.of(t, kernels); }
+    private WeightMatrix matrix(Tensor t) { return WeightMatrix.of(t, kernels, packed); }
 
     private float[] vector(String name) { return vector(file.tensor(name)); }
 
@@ -426,7 +436,8 @@ final class CpuTransformer implements Transformer {
         int total = start[m];
         java.lang.foreign.MemorySegment o = a.out((long) T * total);
         int n = pool.size() == 1 || work < PARALLEL_WORK ? 1 : pool.size();
-        int chunk = n == 1 ? total : Math.max(16, total / (8 * n));
+        // whole groups of 16 rows, the packed kernels' unit (a group split between chunks would be computed twice)
+        int chunk = n == 1 ? total : Math.max(16, (total / (8 * n) + 15) / 16 * 16);
         IntConsumer piece = c -> {
             int from = c * chunk, to = Math.min(total, from + chunk);
             // the chunk may span matrices: each part goes to its own matrix's rows
@@ -500,7 +511,8 @@ final class CpuTransformer implements Transformer {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         if (ownsPool) pool.close();
+        if (packed != null && packed.scope().isAlive()) packed.close();
     }
 }

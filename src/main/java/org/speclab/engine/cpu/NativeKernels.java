@@ -22,13 +22,15 @@ import org.speclab.gguf.GgmlType;
  * missing, does not load, or the CPU has neither instruction set, {@link #get()} is null and the
  * Java Vector API kernels run; {@link #status()} says which and why.
  * {@code -Dspeclab.native=off} (or {@code SPECLAB_NATIVE=0}) turns the library off;
- * {@code -Dspeclab.native.isa=avx2} keeps it to AVX2.
+ * {@code -Dspeclab.native.isa=avx2} keeps it to AVX2; {@code -Dspeclab.native.pack=off} keeps Q8_0, Q4_0 and Q4_1 unpacked.
  */
 final class NativeKernels {
     private static final String RESOURCE = "/native/linux-x86_64/libspeclabcpu.so";
+    /** {@code -Dspeclab.native.pack=off}: every matrix on the row kernels (to measure what packing gains); before LOADED, whose status names the packed types. */
+    private static final boolean PACK = !"off".equals(System.getProperty("speclab.native.pack"));
     private static final Loaded LOADED = load();
 
-    private record Handles(MethodHandle quantize, MethodHandle matmul, MethodHandle actBytes, int best) {}
+    private record Handles(MethodHandle quantize, MethodHandle matmul, MethodHandle actBytes, MethodHandle pack, MethodHandle matmulPacked, int best) {}
 
     private record Loaded(Handles handles, NativeKernels kernels, String status) {}
 
@@ -59,7 +61,54 @@ final class NativeKernels {
         };
     }
 
+    /**
+     * Whether matrices of this type are repacked at load time with sixteen rows side by side
+     * ({@code sl_pack} in native/cpu/dispatch.c), which the packed kernels multiply for several
+     * positions at little more than the cost of one.
+     */
+    static boolean packs(GgmlType type) { return PACK && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q4_1); }
+
+
+    /** Rows the packed kernels take in each group. */
+    static final int PACK_ROWS = 16;
+
     String instructionSet() { return level == 2 ? "AVX-512 VNNI" : "AVX2"; }
+
+    /**
+     * Writes the first {@code rows / 16 · 16} rows of {@code w} (a matrix of a type {@link #packs}
+     * takes, rows of {@code rowBytes}) into {@code dst} in the packed layout; {@code dst} holds as many bytes.
+     */
+    void pack(GgmlType type, MemorySegment w, long rowBytes, int rows, MemorySegment dst) {
+        long bytes = rowBytes * (rows / PACK_ROWS * PACK_ROWS);
+        int rc;
+        try {
+            rc = (int) h.pack.invokeExact(type.id, address(w, bytes), rowBytes, rows, address(dst, bytes));
+        } catch (Throwable e) {
+            throw new IllegalStateException("native sl_pack failed", e);
+        } finally {
+            java.lang.ref.Reference.reachabilityFence(w);
+            java.lang.ref.Reference.reachabilityFence(dst);
+        }
+        if (rc != 0) throw new IllegalStateException("native kernels do not pack " + type);
+    }
+
+    /** As {@link #matmul}, for rows of {@code packed} (written by {@link #pack}; every row {@code r < to} in it). */
+    void matmulPacked(GgmlType type, MemorySegment packed, long rowBytes, int from, int to, MemorySegment act, long values,
+                      long n, int t, MemorySegment out, long outStride) {
+        int rc;
+        long groupEnd = (long) (to + PACK_ROWS - 1) / PACK_ROWS * PACK_ROWS;
+        try {
+            rc = (int) h.matmulPacked.invokeExact(level, type.id, address(packed, rowBytes * groupEnd), rowBytes, from, to, address(act, values), values, n, t,
+                    address(out, 4 * ((t - 1) * outStride + to)), outStride);
+        } catch (Throwable e) {
+            throw new IllegalStateException("native packed matmul failed", e);
+        } finally {
+            java.lang.ref.Reference.reachabilityFence(packed);
+            java.lang.ref.Reference.reachabilityFence(act);
+            java.lang.ref.Reference.reachabilityFence(out);
+        }
+        if (rc != 0) throw new IllegalStateException("native kernels have no packed " + type + " matmul");
+    }
 
     /** Bytes of activation buffer that {@code values} quantized values, {@code n} per position, take (scales, sums, transposed copy). */
     long activationBytes(long values, long n) {
@@ -118,6 +167,10 @@ final class NativeKernels {
         return s.address();
     }
 
+    private static String typeList(java.util.function.Predicate<GgmlType> which) {
+        return java.util.Arrays.stream(GgmlType.values()).filter(which).map(GgmlType::name).collect(java.util.stream.Collectors.joining(", "));
+    }
+
     private static Loaded load() {
         String off = System.getProperty("speclab.native", System.getenv().getOrDefault("SPECLAB_NATIVE", "on"));
         if (off.equals("off") || off.equals("0") || off.equals("false")) {
@@ -137,11 +190,18 @@ final class NativeKernels {
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
             MethodHandle actBytes = linker.downcallHandle(lib.find("sl_act_bytes").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
-            Handles h = new Handles(quantize, matmul, actBytes, best);
+            MethodHandle pack = linker.downcallHandle(lib.find("sl_pack").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
+            MethodHandle matmulPacked = linker.downcallHandle(lib.find("sl_matmul_packed").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
+            Handles h = new Handles(quantize, matmul, actBytes, pack, matmulPacked, best);
             if (best < 1) return new Loaded(h, null, "Java Vector API kernels (this CPU has neither AVX2 nor AVX-512 VNNI)");
             // -Dspeclab.native.isa=avx2: the AVX2 kernels on an AVX-512 machine (to measure what AVX2 desktops get)
             NativeKernels k = new NativeKernels(h, "avx2".equals(System.getProperty("speclab.native.isa")) ? 1 : best);
-            return new Loaded(h, k, "native " + k.instructionSet() + " kernels for F16, Q8_0, Q4_0, Q4_1, Q5_0, Q4_K, Q5_K, Q6_K");
+            return new Loaded(h, k, "native " + k.instructionSet() + " kernels for " + typeList(t -> handles(t, 256))
+                    + " (" + typeList(NativeKernels::packs) + " repacked with 16 rows side by side)");
         } catch (Throwable e) {
             return new Loaded(null, null, "Java Vector API kernels (native kernels did not load: " + e.getMessage() + ")");
         }

@@ -73,16 +73,19 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
     default long byteSize() { return data().byteSize(); }
 
     /** The Java Vector API kernels for this tensor. */
-    static WeightMatrix of(Tensor t) { return of(t, null); }
+    static WeightMatrix of(Tensor t) { return of(t, null, null); }
 
-    /** The native integer kernels where {@code kernels} is given and handles the type, else the Java ones. */
-    static WeightMatrix of(Tensor t, NativeKernels kernels) {
+    /**
+     * The native integer kernels where {@code kernels} is given and handles the type (packed copies in
+     * {@code arena}, which the caller closes with the model), else the Java ones.
+     */
+    static WeightMatrix of(Tensor t, NativeKernels kernels, java.lang.foreign.Arena arena) {
         long[] s = t.shape();
         int cols = Math.toIntExact(s[0]);
         int rows = Math.toIntExact(t.info().rows());
         // rows reordered by an importer are put in order once, off the heap
         MemorySegment d = t.rowOrder() == null ? t.data() : t.contiguous(java.lang.foreign.Arena.ofAuto());
-        if (kernels != null && NativeKernels.handles(t.type(), cols)) return new Native(d, rows, cols, BlockCodec.of(t.type()), kernels);
+        if (kernels != null && NativeKernels.handles(t.type(), cols)) return new Native(d, rows, cols, BlockCodec.of(t.type()), kernels, arena);
         return switch (t.type()) {
             case F32 -> new F32(d, rows, cols);
             case F16 -> new F16(d, rows, cols);
@@ -322,8 +325,32 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
      * activations once ({@link QuantizedActivations}) and multiplies integers, rows split across
      * threads (CpuTransformer); {@code get} and {@code row} stay the codec's reference dequantization.
      */
-    record Native(MemorySegment data, int rows, int cols, BlockCodec codec, NativeKernels kernels) implements WeightMatrix {
+    record Native(MemorySegment data, int rows, int cols, BlockCodec codec, NativeKernels kernels, MemorySegment packed) implements WeightMatrix {
+        /** The matrix on {@code kernels}, its whole groups of 16 rows repacked (where the type {@link NativeKernels#packs}) into memory of {@code arena}. */
+        Native(MemorySegment data, int rows, int cols, BlockCodec codec, NativeKernels kernels, java.lang.foreign.Arena arena) {
+            this(data, rows, cols, codec, kernels, pack(data, rows, cols, codec, kernels, arena));
+        }
+
+        /** As above, the packed copy freed when it is no longer reachable (tests, probes). */
+        Native(MemorySegment data, int rows, int cols, BlockCodec codec, NativeKernels kernels) {
+            this(data, rows, cols, codec, kernels, java.lang.foreign.Arena.ofAuto());
+        }
+
+        private static MemorySegment pack(MemorySegment data, int rows, int cols, BlockCodec codec, NativeKernels kernels, java.lang.foreign.Arena arena) {
+            int groups = rows / NativeKernels.PACK_ROWS;
+            if (!NativeKernels.packs(codec.type()) || groups == 0) return null;
+            long rowBytes = codec.type().byteSize(cols), bytes = rowBytes * groups * NativeKernels.PACK_ROWS;
+            MemorySegment packed = arena.allocate(bytes, 64);
+            kernels.pack(codec.type(), data, rowBytes, rows, packed);
+            // the packed copy is what the products read: the file's pages of it need not stay in memory
+            if (data.isMapped()) data.asSlice(0, bytes).unload();
+            return packed;
+        }
+
         long rowBytes() { return codec.type().byteSize(cols); }
+
+        /** Rows the packed copy holds (whole groups of 16); the rest are multiplied from {@link #data}. */
+        int packedRows() { return packed == null ? 0 : rows / NativeKernels.PACK_ROWS * NativeKernels.PACK_ROWS; }
 
         @Override
         public float get(long i) {

@@ -74,7 +74,7 @@ class NativeKernelsTest {
     @EnumSource(value = GgmlType.class, names = {"F16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
     void exactActivationsGiveTheFloatProductOfTheDequantizedWeights(GgmlType type) {
         NativeKernels k = kernels();
-        int cols = cols(type), rows = 24;
+        int cols = cols(type), rows = 40; // two packed groups of 16 (where the type packs) and 8 rows on the row kernels
         WeightMatrix.Native w = matrix(k, type, rows, cols, 1);
         Random r = new Random(2);
         float[][] x = new float[3][];
@@ -118,7 +118,7 @@ class NativeKernelsTest {
     @EnumSource(value = GgmlType.class, names = {"F16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
     void aPositionsResultDoesNotDependOnTheBatchOrTheRows(GgmlType type) {
         NativeKernels k = kernels();
-        int cols = cols(type), rows = 13;
+        int cols = cols(type), rows = 45;
         WeightMatrix.Native w = matrix(k, type, rows, cols, 5);
         Random r = new Random(6);
         float[][] x = new float[9][cols];
@@ -129,9 +129,14 @@ class NativeKernelsTest {
             float[][] batch = products(w, x, t, 0, rows);
             for (int p = 0; p < t; p++) assertArrayEquals(alone[p], batch[p], type + ": position " + p + " of a batch of " + t);
         }
-        float[][] part = products(w, x, 5, 4, 9);
-        for (int p = 0; p < 5; p++) {
-            for (int i = 4; i < 9; i++) assertEquals(alone[p][i], part[p][i - 4], 0f, type + ": rows 4..9 alone");
+        // parts of packed groups, a part across the packed rows' end, the unpacked rows alone
+        for (int[] range : new int[][] {{4, 9}, {13, 35}, {30, 45}, {32, 45}, {40, 41}}) {
+            float[][] part = products(w, x, 5, range[0], range[1]);
+            for (int p = 0; p < 5; p++) {
+                for (int i = range[0]; i < range[1]; i++) {
+                    assertEquals(alone[p][i], part[p][i - range[0]], 0f, type + ": rows " + range[0] + ".." + range[1] + ", row " + i);
+                }
+            }
         }
     }
 
@@ -140,14 +145,30 @@ class NativeKernelsTest {
     void avx2AndAvx512VnniGiveTheSameBits(GgmlType type) {
         NativeKernels best = kernels(), avx2 = NativeKernels.avx2();
         Assumptions.assumeTrue(best.instructionSet().equals("AVX-512 VNNI") && avx2 != null, "this CPU has no AVX-512 VNNI to compare with AVX2");
-        int cols = cols(type), rows = 12;
+        int cols = cols(type), rows = 28;
         WeightMatrix.Native a = matrix(best, type, rows, cols, 7);
-        WeightMatrix.Native b = new WeightMatrix.Native(a.data(), rows, cols, a.codec(), avx2);
+        WeightMatrix.Native b = new WeightMatrix.Native(a.data(), rows, cols, a.codec(), avx2, a.packed());
         Random r = new Random(8);
         float[][] x = new float[6][cols];
         for (float[] v : x) for (int j = 0; j < cols; j++) v[j] = (float) r.nextGaussian();
         float[][] va = products(a, x, x.length, 0, rows), vb = products(b, x, x.length, 0, rows);
         for (int p = 0; p < x.length; p++) assertArrayEquals(va[p], vb[p], type + " position " + p);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_1"})
+    void packedGroupsAndTheRowKernelsAgreeClosely(GgmlType type) {
+        NativeKernels k = kernels();
+        int cols = cols(type), rows = 32;
+        WeightMatrix.Native packed = matrix(k, type, rows, cols, 9);
+        assertEquals(32, packed.packedRows(), type + " should be packed");
+        WeightMatrix.Native plain = new WeightMatrix.Native(packed.data(), rows, cols, packed.codec(), k, (MemorySegment) null);
+        Random r = new Random(10);
+        float[][] x = new float[5][cols];
+        for (float[] v : x) for (int j = 0; j < cols; j++) v[j] = (float) r.nextGaussian();
+        float[][] a = products(packed, x, 5, 0, rows), b = products(plain, x, 5, 0, rows);
+        // the same integers per block, the float sums in another order
+        for (int p = 0; p < 5; p++) for (int i = 0; i < rows; i++) assertEquals(b[p][i], a[p][i], 1e-4f * (1 + Math.abs(b[p][i])), type + " row " + i);
     }
 
     @Test
