@@ -76,11 +76,82 @@ int sl_matmul(int32_t level, int32_t type, const uint8_t *w, int64_t row_bytes, 
 }
 
 /*
- * Packed weights (kernels.c, "sixteen rows in the lanes"): Q8_0 (8), Q4_0 (2) and Q4_1 (3) matrices of
- * at least 16 rows. sl_pack writes the first rows / 16 · 16 rows of w (rows of row_bytes, one after
- * another) into dst, which holds as many bytes; returns 0, or -1 for another type.
+ * Packed weights (kernels.c, "sixteen rows in the lanes"): Q8_0 (8), Q4_0 (2), Q4_1 (3), Q4_K (12) and
+ * Q6_K (14) matrices of at least 16 rows. sl_packed_bytes: the bytes the first rows / 16 · 16 rows take
+ * packed (−1 for another type); sl_pack writes them from w (rows of row_bytes, one after another)
+ * into dst; returns 0, or -1 for another type.
  */
+static int64_t sb_bytes(int32_t type) { return type == 12 ? 2368 : type == 14 ? 3360 : 0; }
+
+int64_t sl_packed_bytes(int32_t type, int64_t row_bytes, int32_t rows) {
+    int64_t groups = rows / 16;
+    if (type == 8 || type == 2 || type == 3) return groups * 16 * row_bytes;
+    if (type == 12) return groups * (row_bytes / 144) * sb_bytes(type);
+    if (type == 14) return groups * (row_bytes / 210) * sb_bytes(type);
+    return -1;
+}
+
+/* ggml's 6-bit scale and min j of a Q4_K super-block's 12 scale bytes */
+static void scale_min_k4(int j, const uint8_t *q, uint8_t *sc, uint8_t *m) {
+    if (j < 4) {
+        *sc = q[j] & 63;
+        *m = q[j + 4] & 63;
+    } else {
+        *sc = (uint8_t) ((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
+        *m = (uint8_t) ((q[j + 4] >> 4) | ((q[j] >> 6) << 4));
+    }
+}
+
+/* Code c (0..255) of a Q6_K super-block, 0..63 (ggml's layout: halves of 128, quarters of 32) */
+static int code_q6_k(const uint8_t *blk, int c) {
+    int n = c / 128, quarter = (c % 128) / 32, l = c % 32;
+    const uint8_t *ql = blk + 64 * n, *qh = blk + 128 + 32 * n;
+    int lo = ql[l + (quarter & 1 ? 32 : 0)];
+    lo = quarter >= 2 ? lo >> 4 : lo & 0xF;
+    return lo | (((qh[l] >> (2 * quarter)) & 3) << 4);
+}
+
+static void pack_k(int32_t type, const uint8_t *w, int64_t row_bytes, int32_t rows, uint8_t *dst) {
+    int bs = type == 12 ? 144 : 210;
+    int64_t nsb = row_bytes / bs, sbb = sb_bytes(type);
+    for (int32_t g = 0; g + 16 <= rows; g += 16) {
+        for (int64_t sb = 0; sb < nsb; sb++) {
+            uint8_t *ud = dst + (g / 16) * nsb * sbb + sb * sbb;
+            for (int r = 0; r < 16; r++) {
+                const uint8_t *blk = w + row_bytes * (g + r) + bs * sb;
+                if (type == 12) {
+                    memcpy(ud + 2 * r, blk, 2);           /* d */
+                    memcpy(ud + 32 + 2 * r, blk + 2, 2);  /* dmin */
+                    for (int j = 0; j < 8; j++) scale_min_k4(j, blk + 4, ud + 64 + 16 * j + r, ud + 192 + 16 * j + r);
+                    for (int i = 0; i < 4; i++)
+                        for (int k = 0; k < 8; k++) memcpy(ud + 320 + 64 * (8 * i + k) + 4 * r, blk + 16 + 32 * i + 4 * k, 4);
+                } else {
+                    memcpy(ud + 2 * r, blk + 208, 2);     /* d */
+                    for (int j = 0; j < 16; j++) ud[32 + 16 * j + r] = blk[192 + j];
+                    for (int i = 0; i < 4; i++)
+                        for (int k = 0; k < 8; k++)
+                            for (int e = 0; e < 4; e++) {
+                                int c0 = code_q6_k(blk, 32 * (2 * i) + 4 * k + e), c1 = code_q6_k(blk, 32 * (2 * i + 1) + 4 * k + e);
+                                ud[288 + 64 * (8 * i + k) + 4 * r + e] = (uint8_t) ((c0 & 0xF) | ((c1 & 0xF) << 4));
+                            }
+                    for (int q = 0; q < 2; q++)
+                        for (int k = 0; k < 8; k++)
+                            for (int e = 0; e < 4; e++) {
+                                int v = 0;
+                                for (int t = 0; t < 4; t++) v |= (code_q6_k(blk, 32 * (4 * q + t) + 4 * k + e) >> 4) << (2 * t);
+                                ud[2336 + 64 * (8 * q + k) + 4 * r + e] = (uint8_t) v;
+                            }
+                }
+            }
+        }
+    }
+}
+
 int sl_pack(int32_t type, const uint8_t *w, int64_t row_bytes, int32_t rows, uint8_t *dst) {
+    if (type == 12 || type == 14) {
+        pack_k(type, w, row_bytes, rows, dst);
+        return 0;
+    }
     int bs = type == 8 ? 34 : type == 2 ? 18 : type == 3 ? 20 : 0;
     if (bs == 0) return -1;
     int head = type == 3 ? 4 : 2, scales = type == 3 ? 64 : 32;
@@ -113,7 +184,7 @@ int sl_pack(int32_t type, const uint8_t *w, int64_t row_bytes, int32_t rows, uin
 /* out[p · out_stride + r] = packed row r · position p for from ≤ r < to (r below the packed rows) and p < t. */
 int sl_matmul_packed(int32_t level, int32_t type, const uint8_t *pw, int64_t row_bytes, int32_t from, int32_t to, const uint8_t *act,
                      int64_t cap, int64_t n, int32_t t, float *out, int64_t out_stride) {
-    if (level < 1 || (type != 8 && type != 2 && type != 3)) return -1;
+    if (level < 1 || sl_packed_bytes(type, row_bytes, 16) < 0) return -1;
     if (level == 2) sl_matmul_packed_vnni(type, pw, row_bytes, from, to, act, cap, n, t, out, out_stride);
     else sl_matmul_packed_avx2(type, pw, row_bytes, from, to, act, cap, n, t, out, out_stride);
     return 0;

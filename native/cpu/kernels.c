@@ -795,18 +795,172 @@ INLINE void pk_group(int type, const uint8_t *gw, const act_t *a, int np, float 
         PK_MORE(tp) \
     }
 
+/* ---------------------------------------------------------------- K-quants, sixteen rows in the lanes
+ * Q4_K and Q6_K packed per group of 16 rows and super-block of 256 (sl_pack in dispatch.c):
+ *   Q4_K  d[16] f16, dmin[16] f16, sc[8][16] u8, m[8][16] u8 (6-bit scales and mins unpacked), then
+ *         32 units of 64 bytes: unit 8i + k, row r: its packed bytes 32i + 4k .. +4 (low nibbles:
+ *         group 2i's codes 4k..4k+3; high nibbles: group 2i+1's)                 = 2368 bytes (16 × 144 + 64)
+ *   Q6_K  d[16] f16, sc[16][16] i8, then 32 low units as Q4_K's (the codes' low four bits), then 16 high
+ *         units: unit 8q + k, row r, byte e: the top two bits of groups 4q .. 4q+3 (code 4k + e), two bits each
+ *                                                                                 = 3360 bytes (16 × 210)
+ * A group g of 32 codes meets activation block 8·sb + g; Q6_K's scales cover 16 codes (steps 0..3 and 4..7).
+ * The kernels are written once for both widths: 16 rows per AVX-512 vector, or two halves of 8 rows
+ * in AVX2 vectors; each row's lane sees the same integer sums and float operations in the same order.
+ */
+#ifdef SL_VNNI
+#define KW 16
+typedef __m512i ki_t;
+typedef __m512 kf_t;
+#define K_LOAD(p) _mm512_loadu_si512((const void *) (p))
+#define K_AND _mm512_and_si512
+#define K_OR _mm512_or_si512
+#define K_SRL16 _mm512_srli_epi16
+#define K_SLL16 _mm512_slli_epi16
+#define K_SET8(c) _mm512_set1_epi8((char) (c))
+#define K_SET32 _mm512_set1_epi32
+#define K_DOT(acc, u, s) _mm512_dpbusd_epi32(acc, u, s)
+#define K_CVT _mm512_cvtepi32_ps
+#define K_MUL _mm512_mul_ps
+#define K_FMADD _mm512_fmadd_ps
+#define K_FNMADD _mm512_fnmadd_ps
+#define K_SETPS _mm512_set1_ps
+#define K_ZEROPS _mm512_setzero_ps
+#define K_PH(p) _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) (p)))
+#define K_U8(p) _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *) (p))))
+#define K_I8(p) _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *) (p))))
+#define K_STORE _mm512_storeu_ps
+#define PKK 5
+#else
+#define KW 8
+typedef __m256i ki_t;
+typedef __m256 kf_t;
+#define K_LOAD(p) _mm256_loadu_si256((const __m256i *) (p))
+#define K_AND _mm256_and_si256
+#define K_OR _mm256_or_si256
+#define K_SRL16 _mm256_srli_epi16
+#define K_SLL16 _mm256_slli_epi16
+#define K_SET8(c) _mm256_set1_epi8((char) (c))
+#define K_SET32 _mm256_set1_epi32
+#define K_DOT(acc, u, s) _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)))
+#define K_CVT _mm256_cvtepi32_ps
+#define K_MUL _mm256_mul_ps
+#define K_FMADD _mm256_fmadd_ps
+#define K_FNMADD _mm256_fnmadd_ps
+#define K_SETPS _mm256_set1_ps
+#define K_ZEROPS _mm256_setzero_ps
+#define K_PH(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) (p)))
+#define K_U8(p) _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *) (p))))
+#define K_I8(p) _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *) (p))))
+#define K_STORE _mm256_storeu_ps
+#define PKK 3 /* sixteen vector registers */
+#endif
+
+INLINE int pkk_sb_bytes(int type) { return type == 12 ? 2368 : 3360; }
+
+/* Rows h·KW .. h·KW + KW of a packed K-quant group times np positions (h: 0, or 0 and 1 for AVX2's halves). */
+INLINE void pkk_part(int type, const uint8_t *gw, const act_t *a, int np, int h, float *res) {
+    const int sbb = pkk_sb_bytes(type), u = 32 * (KW == 8) * h, f = 16 * (KW == 8) * h, c = 8 * (KW == 8) * h;
+    const ki_t m4 = K_SET8(0x0F), m30 = K_SET8(0x30);
+    int64_t nsb = a->n / 256;
+    kf_t acc[PKK];
+    for (int p = 0; p < np; p++) acc[p] = K_ZEROPS();
+    for (int64_t sb = 0; sb < nsb; sb++) {
+        const uint8_t *blk = gw + sbb * sb;
+        if (h == 0) for (int i = 0; i < sbb; i += 64) _mm_prefetch((const char *) blk + PF_DIST + i, _MM_HINT_T0);
+        kf_t d = K_PH(blk + f);
+        if (type == 12) {
+            kf_t dmin = K_PH(blk + 32 + f);
+            const uint8_t *units = blk + 320;
+            for (int i = 0; i < 4; i++) {
+                ki_t s0[PKK], s1[PKK];
+                for (int p = 0; p < np; p++) s0[p] = s1[p] = K_SET32(0);
+                int64_t b0 = 8 * sb + 2 * i;
+                for (int k = 0; k < 8; k++) {
+                    ki_t raw = K_LOAD(units + 64 * (8 * i + k) + u);
+                    ki_t lo = K_AND(raw, m4), hi = K_AND(K_SRL16(raw, 4), m4);
+                    for (int p = 0; p < np; p++) {
+                        s0[p] = K_DOT(s0[p], lo, K_SET32(x4(a, p, b0, k)));
+                        s1[p] = K_DOT(s1[p], hi, K_SET32(x4(a, p, b0 + 1, k)));
+                    }
+                }
+                kf_t ds0 = K_MUL(d, K_U8(blk + 64 + 16 * (2 * i) + c)), ds1 = K_MUL(d, K_U8(blk + 64 + 16 * (2 * i + 1) + c));
+                kf_t dm0 = K_MUL(dmin, K_U8(blk + 192 + 16 * (2 * i) + c)), dm1 = K_MUL(dmin, K_U8(blk + 192 + 16 * (2 * i + 1) + c));
+                for (int p = 0; p < np; p++) {
+                    int64_t q = p * a->nb + b0;
+                    acc[p] = K_FMADD(K_CVT(s0[p]), K_MUL(ds0, K_SETPS(a->d[q])), acc[p]);
+                    acc[p] = K_FNMADD(dm0, K_SETPS(a->ms[q]), acc[p]);
+                    acc[p] = K_FMADD(K_CVT(s1[p]), K_MUL(ds1, K_SETPS(a->d[q + 1])), acc[p]);
+                    acc[p] = K_FNMADD(dm1, K_SETPS(a->ms[q + 1]), acc[p]);
+                }
+            }
+        } else {
+            const uint8_t *low = blk + 288, *high = blk + 2336;
+            for (int i = 0; i < 4; i++) {
+                int64_t b0 = 8 * sb + 2 * i;
+                int t0 = 2 * (i & 1); /* groups 2i, 2i+1 are fields t0, t0+1 of the high units of quad i/2 */
+                for (int half = 0; half < 2; half++) {
+                    ki_t s0[PKK], s1[PKK];
+                    for (int p = 0; p < np; p++) {
+                        /* Σ (q − 32)·x: start at −32 · Σ x over the 16 codes */
+                        const int32_t *hx = half ? a->h1 : a->h0;
+                        s0[p] = K_SET32(-32 * hx[p * a->nb + b0]);
+                        s1[p] = K_SET32(-32 * hx[p * a->nb + b0 + 1]);
+                    }
+                    for (int k = 4 * half; k < 4 * half + 4; k++) {
+                        ki_t lraw = K_LOAD(low + 64 * (8 * i + k) + u), hraw = K_LOAD(high + 64 * (8 * (i >> 1) + k) + u);
+                        /* field t (bits 2t, 2t+1) moved to bits 4, 5 */
+                        ki_t h0 = t0 == 0 ? K_SLL16(hraw, 4) : K_SRL16(hraw, 0);
+                        ki_t h1 = t0 == 0 ? K_SLL16(hraw, 2) : K_SRL16(hraw, 2);
+                        ki_t c0 = K_OR(K_AND(lraw, m4), K_AND(h0, m30));
+                        ki_t c1 = K_OR(K_AND(K_SRL16(lraw, 4), m4), K_AND(h1, m30));
+                        for (int p = 0; p < np; p++) {
+                            s0[p] = K_DOT(s0[p], c0, K_SET32(x4(a, p, b0, k)));
+                            s1[p] = K_DOT(s1[p], c1, K_SET32(x4(a, p, b0 + 1, k)));
+                        }
+                    }
+                    int j0 = 2 * (2 * i) + half, j1 = 2 * (2 * i + 1) + half; /* scales of 16 codes */
+                    kf_t ds0 = K_MUL(d, K_I8(blk + 32 + 16 * j0 + c)), ds1 = K_MUL(d, K_I8(blk + 32 + 16 * j1 + c));
+                    for (int p = 0; p < np; p++) {
+                        int64_t q = p * a->nb + b0;
+                        acc[p] = K_FMADD(K_CVT(s0[p]), K_MUL(ds0, K_SETPS(a->d[q])), acc[p]);
+                        acc[p] = K_FMADD(K_CVT(s1[p]), K_MUL(ds1, K_SETPS(a->d[q + 1])), acc[p]);
+                    }
+                }
+            }
+        }
+    }
+    for (int p = 0; p < np; p++) K_STORE(res + 16 * p + KW * h, acc[p]);
+}
+
+INLINE void pkk_group(int type, const uint8_t *gw, const act_t *a, int np, float *res) {
+    pkk_part(type, gw, a, np, 0, res);
+    if (KW == 8) pkk_part(type, gw, a, np, 1, res);
+}
+
+#define PKK_TYPE(tp) \
+    switch (np) { \
+        case 1: pkk_group(tp, gw, &a, 1, res); break; \
+        case 2: pkk_group(tp, gw, &a, 2, res); break; \
+        case 3: pkk_group(tp, gw, &a, 3, res); break; \
+        case 4: pkk_group(tp, gw, &a, PKK >= 4 ? 4 : 3, res); break; \
+        default: pkk_group(tp, gw, &a, PKK, res); break; \
+    }
+
 /* Rows from ≤ r < to of the packed groups (r < 16 · groups): each group computed whole, the rows asked for stored. */
 void SL(sl_matmul_packed)(int32_t type, const uint8_t *pw, int64_t row_bytes, int32_t from, int32_t to, const uint8_t *act,
                           int64_t cap, int64_t n, int32_t t, float *out, int64_t out_stride) {
     float res[PKP * PK];
+    int kq = type == 12 || type == 14, most = kq ? PKK : PKP;
+    int64_t group_bytes = kq ? (row_bytes / (type == 12 ? 144 : 210)) * pkk_sb_bytes(type) : PK * row_bytes;
     for (int32_t g = from / PK; PK * g < to; g++) {
-        const uint8_t *gw = pw + PK * row_bytes * g;
+        const uint8_t *gw = pw + group_bytes * g;
         int32_t r0 = PK * g > from ? PK * g : from, r1 = PK * g + PK < to ? PK * g + PK : to;
         for (int32_t p0 = 0, np; p0 < t; p0 += np) {
             act_t a = act_at(act, cap, n, p0);
-            int32_t groups = (t - p0 + PKP - 1) / PKP;
+            int32_t groups = (t - p0 + most - 1) / most;
             np = (t - p0 + groups - 1) / groups;
-            if (type == 8) { PK_TYPE(8) } else if (type == 2) { PK_TYPE(2) } else { PK_TYPE(3) }
+            if (type == 8) { PK_TYPE(8) } else if (type == 2) { PK_TYPE(2) } else if (type == 3) { PK_TYPE(3) }
+            else if (type == 12) { PKK_TYPE(12) } else { PKK_TYPE(14) }
             for (int p = 0; p < np; p++)
                 for (int32_t r = r0; r < r1; r++) out[(p0 + p) * out_stride + r] = res[PK * p + r - PK * g];
         }

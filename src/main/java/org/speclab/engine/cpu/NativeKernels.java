@@ -22,7 +22,7 @@ import org.speclab.gguf.GgmlType;
  * missing, does not load, or the CPU has neither instruction set, {@link #get()} is null and the
  * Java Vector API kernels run; {@link #status()} says which and why.
  * {@code -Dspeclab.native=off} (or {@code SPECLAB_NATIVE=0}) turns the library off;
- * {@code -Dspeclab.native.isa=avx2} keeps it to AVX2; {@code -Dspeclab.native.pack=off} keeps Q8_0, Q4_0 and Q4_1 unpacked.
+ * {@code -Dspeclab.native.isa=avx2} keeps it to AVX2; {@code -Dspeclab.native.pack=off} keeps every matrix unpacked.
  */
 final class NativeKernels {
     private static final String RESOURCE = "/native/linux-x86_64/libspeclabcpu.so";
@@ -30,7 +30,8 @@ final class NativeKernels {
     private static final boolean PACK = !"off".equals(System.getProperty("speclab.native.pack"));
     private static final Loaded LOADED = load();
 
-    private record Handles(MethodHandle quantize, MethodHandle matmul, MethodHandle actBytes, MethodHandle pack, MethodHandle matmulPacked, int best) {}
+    private record Handles(MethodHandle quantize, MethodHandle matmul, MethodHandle actBytes, MethodHandle pack, MethodHandle packedBytes,
+                           MethodHandle matmulPacked, int best) {}
 
     private record Loaded(Handles handles, NativeKernels kernels, String status) {}
 
@@ -66,7 +67,12 @@ final class NativeKernels {
      * ({@code sl_pack} in native/cpu/dispatch.c), which the packed kernels multiply for several
      * positions at little more than the cost of one.
      */
-    static boolean packs(GgmlType type) { return PACK && (type == GgmlType.Q8_0 || type == GgmlType.Q4_0 || type == GgmlType.Q4_1); }
+    static boolean packs(GgmlType type) {
+        return PACK && switch (type) {
+            case Q8_0, Q4_0, Q4_1, Q4_K, Q6_K -> true;
+            default -> false;
+        };
+    }
 
 
     /** Rows the packed kernels take in each group. */
@@ -74,15 +80,29 @@ final class NativeKernels {
 
     String instructionSet() { return level == 2 ? "AVX-512 VNNI" : "AVX2"; }
 
+    /** Bytes the first {@code rows / 16 · 16} rows of a matrix of a type {@link #packs} takes take packed. */
+    long packedBytes(GgmlType type, long rowBytes, int rows) {
+        try {
+            long bytes = (long) h.packedBytes.invokeExact(type.id, rowBytes, rows);
+            if (bytes < 0) throw new IllegalStateException("native kernels do not pack " + type);
+            return bytes;
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("native sl_packed_bytes failed", e);
+        }
+    }
+
     /**
      * Writes the first {@code rows / 16 · 16} rows of {@code w} (a matrix of a type {@link #packs}
-     * takes, rows of {@code rowBytes}) into {@code dst} in the packed layout; {@code dst} holds as many bytes.
+     * takes, rows of {@code rowBytes}) into {@code dst} in the packed layout; {@code dst} holds
+     * {@link #packedBytes} bytes.
      */
     void pack(GgmlType type, MemorySegment w, long rowBytes, int rows, MemorySegment dst) {
-        long bytes = rowBytes * (rows / PACK_ROWS * PACK_ROWS);
         int rc;
         try {
-            rc = (int) h.pack.invokeExact(type.id, address(w, bytes), rowBytes, rows, address(dst, bytes));
+            rc = (int) h.pack.invokeExact(type.id, address(w, rowBytes * (rows / PACK_ROWS * PACK_ROWS)), rowBytes, rows,
+                    address(dst, packedBytes(type, rowBytes, rows)));
         } catch (Throwable e) {
             throw new IllegalStateException("native sl_pack failed", e);
         } finally {
@@ -96,9 +116,8 @@ final class NativeKernels {
     void matmulPacked(GgmlType type, MemorySegment packed, long rowBytes, int from, int to, MemorySegment act, long values,
                       long n, int t, MemorySegment out, long outStride) {
         int rc;
-        long groupEnd = (long) (to + PACK_ROWS - 1) / PACK_ROWS * PACK_ROWS;
         try {
-            rc = (int) h.matmulPacked.invokeExact(level, type.id, address(packed, rowBytes * groupEnd), rowBytes, from, to, address(act, values), values, n, t,
+            rc = (int) h.matmulPacked.invokeExact(level, type.id, address(packed, packedBytes(type, rowBytes, to + PACK_ROWS - 1)), rowBytes, from, to, address(act, values), values, n, t,
                     address(out, 4 * ((t - 1) * outStride + to)), outStride);
         } catch (Throwable e) {
             throw new IllegalStateException("native packed matmul failed", e);
@@ -192,11 +211,13 @@ final class NativeKernels {
             MethodHandle actBytes = linker.downcallHandle(lib.find("sl_act_bytes").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
             MethodHandle pack = linker.downcallHandle(lib.find("sl_pack").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
+            MethodHandle packedBytes = linker.downcallHandle(lib.find("sl_packed_bytes").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT), Linker.Option.critical(false));
             MethodHandle matmulPacked = linker.downcallHandle(lib.find("sl_matmul_packed").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
-            Handles h = new Handles(quantize, matmul, actBytes, pack, matmulPacked, best);
+            Handles h = new Handles(quantize, matmul, actBytes, pack, packedBytes, matmulPacked, best);
             if (best < 1) return new Loaded(h, null, "Java Vector API kernels (this CPU has neither AVX2 nor AVX-512 VNNI)");
             // -Dspeclab.native.isa=avx2: the AVX2 kernels on an AVX-512 machine (to measure what AVX2 desktops get)
             NativeKernels k = new NativeKernels(h, "avx2".equals(System.getProperty("speclab.native.isa")) ? 1 : best);

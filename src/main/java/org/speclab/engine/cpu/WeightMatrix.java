@@ -339,11 +339,11 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         private static MemorySegment pack(MemorySegment data, int rows, int cols, BlockCodec codec, NativeKernels kernels, java.lang.foreign.Arena arena) {
             int groups = rows / NativeKernels.PACK_ROWS;
             if (!NativeKernels.packs(codec.type()) || groups == 0) return null;
-            long rowBytes = codec.type().byteSize(cols), bytes = rowBytes * groups * NativeKernels.PACK_ROWS;
-            MemorySegment packed = arena.allocate(bytes, 64);
+            long rowBytes = codec.type().byteSize(cols);
+            MemorySegment packed = arena.allocate(kernels.packedBytes(codec.type(), rowBytes, rows), 64);
             kernels.pack(codec.type(), data, rowBytes, rows, packed);
             // the packed copy is what the products read: the file's pages of it need not stay in memory
-            if (data.isMapped()) data.asSlice(0, bytes).unload();
+            if (data.isMapped()) data.asSlice(0, rowBytes * groups * NativeKernels.PACK_ROWS).unload();
             return packed;
         }
 

@@ -156,7 +156,7 @@ class NativeKernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_1"})
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
     void packedGroupsAndTheRowKernelsAgreeClosely(GgmlType type) {
         NativeKernels k = kernels();
         int cols = cols(type), rows = 32;
