@@ -51,6 +51,7 @@ public record Vocabulary(String model, String pre, String preRegex, boolean igno
                 throw new ModelFormatException(file, "tokenizer.ggml.tokens[" + i + "]", "byte token '" + t + "' is not of the form <0xHH>");
             }
         }
+        uniquePieces(file, tokens);
         boolean spm = kind.equals("llama");
         String[] merges = null;
         if (md.containsKey("tokenizer.ggml.merges")) merges = stringArray(file, md, "tokenizer.ggml.merges");
@@ -72,6 +73,34 @@ public record Vocabulary(String model, String pre, String preRegex, boolean igno
         if (!md.containsKey(RSTRIP_KEY)) phi3Rstrip(md, tokens, types, rstrip);
         return new Vocabulary(kind, pre, preRegex, ignoreMerges, tokens, scores, types, merges, bos, eos, unk, extraEnd, addBos, addSpacePrefix,
                 lstrip, rstrip);
+    }
+
+    /**
+     * Two ids with one piece leave text with no single id to map to: refused, as llama.cpp refuses
+     * them (it stops on an assertion). Empty pieces are exempt: they never match text (llama.cpp
+     * renames them {@code [EMPTY_i]}).
+     */
+    private static void uniquePieces(Path file, String[] tokens) {
+        Map<String, Integer> first = new java.util.HashMap<>(tokens.length * 2);
+        for (int i = 0; i < tokens.length; i++) {
+            if (tokens[i] == null || tokens[i].isEmpty()) continue;
+            Integer before = first.putIfAbsent(tokens[i], i);
+            if (before != null) {
+                throw new ModelFormatException(file, "tokenizer.ggml.tokens[" + i + "]", "piece " + printable(tokens[i]) + " is also piece "
+                        + before + "; each piece must be unique, or text has no single id to map to");
+            }
+        }
+    }
+
+    /** A piece for a one-line message: quoted, control characters escaped, long pieces cut. */
+    private static String printable(String piece) {
+        StringBuilder b = new StringBuilder("'");
+        piece.codePoints().limit(40).forEach(c -> {
+            if (Character.isISOControl(c)) b.append(String.format("\\x%02x", c));
+            else b.appendCodePoint(c);
+        });
+        if (piece.codePointCount(0, piece.length()) > 40) b.append('…');
+        return b.append('\'').toString();
     }
 
     /** Control, user-defined and unknown tokens: the pieces matched literally in input text. */

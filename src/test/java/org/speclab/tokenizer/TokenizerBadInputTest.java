@@ -112,6 +112,33 @@ class TokenizerBadInputTest {
         refusedGguf("model.gguf", md, "tokenizer.ggml.model");
     }
 
+    /** Two ids with one piece: refused in one line naming both (llama.cpp stops on an assertion), whatever the format. */
+    @Test
+    void duplicatePiecesAreRefused() throws Exception {
+        var e = refusedGguf("dup.gguf", gpt2(new String[] {"a", "b", "ab", "b"}, new String[] {"a b"}), "tokenizer.ggml.tokens[3]");
+        assertTrue(e.getMessage().contains("'b' is also piece 1"), e.getMessage());
+        // a llama2.c tokenizer .bin with a piece twice
+        String[] pieces = {"<unk>", "\n<s>\n", "\n</s>\n", "a", "b", "a\n"};
+        pieces[5] = "a";
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        bytes.write(java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(8).array());
+        for (int i = 0; i < pieces.length; i++) {
+            byte[] p = pieces[i].getBytes(StandardCharsets.UTF_8);
+            bytes.write(java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(-i).putInt(p.length).array());
+            bytes.write(p);
+        }
+        Path p = dir.resolve("tokdup.bin");
+        Files.write(p, bytes.toByteArray());
+        var e2 = assertThrows(ModelFormatException.class, () -> Tokenizers.fromMetadata(p, TokenizerFiles.read(p, -1)));
+        assertTrue(e2.getMessage().startsWith(p + ": ") && e2.getMessage().contains("tokens[5]") && e2.getMessage().contains("is also piece 3"), e2.getMessage());
+        assertEquals(1, e2.getMessage().lines().count());
+        // empty pieces may repeat (they never match text)
+        GgufWriter.write(dir.resolve("empty.gguf"), gpt2(new String[] {"a", "b", "ab", "", ""}, new String[] {"a b"}), List.of());
+        try (var f = org.speclab.format.ModelFiles.openGguf(dir.resolve("empty.gguf"))) {
+            assertEquals(5, Tokenizers.fromMetadata(dir.resolve("empty.gguf"), f.metadata()).vocabSize());
+        }
+    }
+
     @Test
     void invalidUtf8InAPieceIsRefused() throws Exception {
         Path p = dir.resolve("utf8.gguf");
