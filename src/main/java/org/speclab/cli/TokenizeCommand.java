@@ -5,7 +5,6 @@ import java.util.Arrays;
 import java.util.concurrent.Callable;
 import org.speclab.format.ModelFiles;
 import org.speclab.format.TokenizerFiles;
-import org.speclab.gguf.GgufFile;
 import org.speclab.model.ModelFile;
 import org.speclab.tokenizer.Tokenizer;
 import org.speclab.tokenizer.Tokenizers;
@@ -31,7 +30,7 @@ final class TokenizeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Tokenizer tok;
-        if (GgufFile.hasMagic(model)) {
+        if (org.speclab.format.FileKind.of(model) == org.speclab.format.FileKind.GGUF) {
             try (ModelFile f = ModelFiles.openGguf(model)) {
                 tok = Tokenizers.fromMetadata(model, f.metadata());
             }

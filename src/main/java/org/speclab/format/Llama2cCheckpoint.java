@@ -40,16 +40,16 @@ public final class Llama2cCheckpoint {
         int kvDim() { return kvHeads * headSize(); }
     }
 
-    /** Whether the first bytes look like a llama2.c checkpoint header (used to identify files). */
-    public static boolean looksLike(Path path) {
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            var buf = java.nio.ByteBuffer.allocate(40).order(ByteOrder.LITTLE_ENDIAN);
-            ch.read(buf, 0);
-            if (buf.position() < 28) return false;
-            buf.flip();
-            Header h = parseHeader(path, buf, ch.size(), false);
-            return h != null && expectedBytes(h) <= ch.size();
-        } catch (IOException | RuntimeException e) {
+    /** Whether a file's first bytes look like a llama2.c checkpoint header (see {@link FileKind}). */
+    public static boolean looksLike(Path path) { return FileKind.of(path) == FileKind.LLAMA2C_CHECKPOINT; }
+
+    /** Whether {@code head}, a file's first bytes (little-endian), is a llama2.c header whose weights fit in {@code size} bytes. */
+    static boolean looksLike(java.nio.ByteBuffer head, long size) {
+        if (head.remaining() < 28) return false;
+        try {
+            Header h = parseHeader(null, head, size, false);
+            return h != null && expectedBytes(h) <= size;
+        } catch (RuntimeException e) {
             return false;
         }
     }

@@ -22,22 +22,23 @@ public final class ModelFiles {
      */
     public static ModelFile open(Path path, Path tokenizer) {
         if (!Files.exists(path)) throw new ModelFormatException(path, null, "file not found");
+        FileKind kind = FileKind.of(path);
         if (Files.isDirectory(path)) {
-            if (!HuggingFaceCheckpoint.looksLike(path)) throw new ModelFormatException(path, "config.json", "missing (a model folder must be a Hugging Face checkpoint)");
+            if (kind != FileKind.HUGGING_FACE_FOLDER) throw new ModelFormatException(path, "config.json", "missing (a model folder must be a Hugging Face checkpoint)");
             ModelFile m = HuggingFaceCheckpoint.open(path);
             if (tokenizer == null) return m;
             Map<String, GgufValue> md = new java.util.LinkedHashMap<>(m.metadata());
             md.putAll(TokenizerFiles.read(tokenizer, -1));
             return new ModelFile(path, m.format(), md, List.copyOf(m.tensors().values()), m.fileSize(), m::close);
         }
-        if (GgufFile.hasMagic(path)) {
+        if (kind == FileKind.GGUF) {
             ModelFile m = openGguf(path);
             if (tokenizer == null) return m;
             Map<String, GgufValue> md = new java.util.LinkedHashMap<>(m.metadata());
             md.putAll(TokenizerFiles.read(tokenizer, -1));
             return new ModelFile(path, m.format(), md, List.copyOf(m.tensors().values()), m.fileSize(), m::close);
         }
-        if (Llama2cCheckpoint.looksLike(path)) {
+        if (kind == FileKind.LLAMA2C_CHECKPOINT) {
             Map<String, GgufValue> vocab = null;
             if (tokenizer != null) {
                 int vocabSize = peekVocab(path);
@@ -45,7 +46,10 @@ public final class ModelFiles {
             }
             return Llama2cCheckpoint.open(path, vocab);
         }
-        throw new ModelFormatException(path, "magic", "not a model SpecLab can read (expected a GGUF file or a llama2.c checkpoint)");
+        if (kind != FileKind.UNKNOWN) {
+            throw new ModelFormatException(path, "magic", "this is a vocabulary (" + kind.label + "), not a model; give it to a model with --tokenizer");
+        }
+        throw new ModelFormatException(path, "magic", "not a model SpecLab can read (expected a GGUF file, a llama2.c checkpoint or a Hugging Face folder)");
     }
 
     private static int peekVocab(Path path) {

@@ -30,14 +30,14 @@ public final class TokenizerFiles {
      * GPT-2 {@code encoder.json} (+ {@code vocab.bpe}), SentencePiece {@code .model}, llama2.c {@code .bin}.
      */
     public static Map<String, GgufValue> read(Path path, int expectedVocab) {
-        String name = path.getFileName().toString();
-        if (name.equals("encoder.json") || name.equals("vocab.bpe")) return Gpt2BpeFiles.read(path.resolveSibling("encoder.json"));
-        if (name.endsWith(".json")) return HuggingFaceTokenizer.read(path);
+        FileKind kind = FileKind.of(path);
+        if (kind == FileKind.GPT2_BPE) return Gpt2BpeFiles.read(path.resolveSibling("encoder.json"));
+        if (kind == FileKind.TOKENIZER_JSON) return HuggingFaceTokenizer.read(path);
         byte[] bytes = readAll(path);
-        // decided by structure, not by a first byte: a llama2.c tokenizer whose max_token_length is 10
-        // starts with 0x0a as a protobuf does. The reader the name suggests goes first; if it refuses the
+        // decided by structure, not by a first byte alone: a llama2.c tokenizer whose max_token_length is 10
+        // starts with 0x0a as a protobuf does. The reader the kind suggests goes first; if it refuses the
         // bytes, the other is tried before its refusal is reported.
-        boolean sentencePieceFirst = name.endsWith(".model") || (!name.endsWith(".bin") && bytes.length > 0 && bytes[0] == 0x0a);
+        boolean sentencePieceFirst = kind == FileKind.SENTENCEPIECE;
         ModelFormatException refusal;
         try {
             return sentencePieceFirst ? SentencePieceModel.parse(path, bytes) : llama2c(path, bytes, expectedVocab);

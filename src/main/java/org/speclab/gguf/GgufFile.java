@@ -71,16 +71,6 @@ public final class GgufFile implements AutoCloseable {
         }
     }
 
-    /** True when the file starts with the GGUF magic. */
-    public static boolean hasMagic(Path path) {
-        try (var in = Files.newInputStream(path)) {
-            byte[] b = in.readNBytes(4);
-            return b.length == 4 && b[0] == 'G' && b[1] == 'G' && b[2] == 'U' && b[3] == 'F';
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     private static GgufFile parse(Path path, MemorySegment seg, Arena arena) {
         GgufCursor in = new GgufCursor(path, seg);
         int magic = in.i32("magic");

@@ -15,7 +15,6 @@ import java.util.SplittableRandom;
 import org.speclab.format.ModelFiles;
 import org.speclab.format.TokenizerFiles;
 import org.speclab.gguf.GgmlType;
-import org.speclab.gguf.GgufFile;
 import org.speclab.gguf.GgufValue;
 import org.speclab.gguf.GgufWriter;
 import org.speclab.model.ModelFile;
@@ -122,7 +121,7 @@ public record SynthJob(Shape shape, GgmlType type, Path vocab, Path output, long
     /** The tokenizer.* keys of a vocabulary file (a GGUF's, or a tokenizer file read as such); refused without tokens. */
     private static Map<String, GgufValue> vocabularyKeys(Path vocab) {
         Map<String, GgufValue> src;
-        if (GgufFile.hasMagic(vocab)) {
+        if (org.speclab.format.FileKind.of(vocab) == org.speclab.format.FileKind.GGUF) {
             try (ModelFile f = ModelFiles.openGguf(vocab)) {
                 src = new LinkedHashMap<>(f.metadata());
             }

@@ -9,9 +9,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
-import org.speclab.format.Llama2cCheckpoint;
+import org.speclab.format.FileKind;
 import org.speclab.format.ModelFiles;
-import org.speclab.gguf.GgufFile;
 import org.speclab.model.ModelConfig;
 import org.speclab.model.ModelFile;
 
@@ -64,7 +63,7 @@ public final class ModelLibrary {
         try (Stream<Path> s = Files.walk(folder, MAX_DEPTH)) {
             for (Path p : s.sorted().toList()) {
                 if (Files.isDirectory(p)) {
-                    if (Files.isRegularFile(p.resolve("config.json"))) out.add(huggingFace(p));
+                    if (FileKind.of(p) == FileKind.HUGGING_FACE_FOLDER) out.add(huggingFace(p));
                 } else if (isModelFile(p)) {
                     out.add(identify(p));
                 }
@@ -77,13 +76,14 @@ public final class ModelLibrary {
     private static boolean isModelFile(Path p) {
         String n = p.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
         if (n.endsWith(".gguf")) return true;
-        return n.endsWith(".bin") && Llama2cCheckpoint.looksLike(p);
+        return n.endsWith(".bin") && FileKind.of(p) == FileKind.LLAMA2C_CHECKPOINT;
     }
 
     /** Reads one model file's metadata; unreadable files are listed with the reason. */
     public static ModelEntry identify(Path p) {
         long size = sizeOf(p);
-        String format = GgufFile.hasMagic(p) ? "gguf" : "llama2c";
+        FileKind kind = FileKind.of(p);
+        String format = kind.model ? kind.label : FileKind.GGUF.label; // a .gguf that is not one: GGUF's reader says why
         String fileName = p.getFileName().toString();
         String stem = fileName.contains(".") ? fileName.substring(0, fileName.lastIndexOf('.')) : fileName;
         try (ModelFile f = ModelFiles.open(p, null)) {

@@ -69,7 +69,7 @@ final class RunSession implements Runnable {
 
     /** A llama2.c checkpoint's vocabulary, found beside it (tok*.bin or tokenizer.model), or null. */
     static Path tokenizerBeside(Path model) {
-        if (org.speclab.gguf.GgufFile.hasMagic(model)) return null;
+        if (org.speclab.format.FileKind.of(model) != org.speclab.format.FileKind.LLAMA2C_CHECKPOINT) return null;
         try (Stream<Path> files = Files.list(model.toAbsolutePath().getParent())) {
             return files.filter(p -> {
                 String n = p.getFileName().toString();
