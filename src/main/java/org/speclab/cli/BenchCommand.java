@@ -39,20 +39,20 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-r", "--repetitions"}, defaultValue = "5", description = "repetitions (default: ${DEFAULT-VALUE})")
     int reps;
 
-    @Option(names = "--threads", description = "CPU threads (default: all cores)")
-    Integer threads;
+    @picocli.CommandLine.Mixin
+    EngineOptions.Threads threads;
 
     @Option(names = "--verify", defaultValue = "5", description = "positions of a speculative verify pass, timed after tg against one decode step; 0 skips it (default: ${DEFAULT-VALUE})")
     int verify;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda[:N]; a device that is missing is an error, not a fallback (default: ${DEFAULT-VALUE})")
-    String device;
+    @picocli.CommandLine.Mixin
+    EngineOptions.Device device;
 
     @Override
     public Integer call() {
-        int t = CpuBackend.threads(threads);
+        int t = threads.count();
         if (reps < 1 || prompt < 0 || gen < 0 || verify < 0) throw new IllegalArgumentException("-r must be ≥ 1 and -p, -n, --verify ≥ 0");
-        Backend backend = DeviceChoice.choose(device, false, cli.err::println);
+        Backend backend = device.backend(false, cli.err::println); // a device that is missing is an error here, not a fallback
         try (ModelFile f = ModelFiles.open(model, null); Transformer tr = backend.load(f, t)) {
             DeviceGauges gpu = tr.gauges();
             String where = gpu != null ? tr.device() : Integer.toString(t);

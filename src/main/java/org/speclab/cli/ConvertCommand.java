@@ -11,7 +11,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code speclab convert SRC -o OUT.gguf [--type f32|f16|bf16]}. */
 @Command(name = "convert", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Convert a model to GGUF (the seed's convert_hf_checkpoint step).",
+        description = {"Convert a model to GGUF (gpt-fast's convert_hf_checkpoint.py step).",
                 "SRC: a Hugging Face folder (config.json + safetensors + tokenizer), a llama2.c checkpoint (.bin, with --tokenizer), or a GGUF file."})
 final class ConvertCommand implements Callable<Integer> {
     @picocli.CommandLine.ParentCommand
@@ -23,8 +23,9 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, description = "output GGUF file")
     Path output;
 
-    @Option(names = "--type", defaultValue = "f16", description = "f32, f16 or bf16 for 2-D weights; norms stay f32 (default: ${DEFAULT-VALUE})")
-    String type;
+    @Option(names = "--type", defaultValue = "f16", completionCandidates = TypeChoices.Convert.class, converter = TypeChoices.ConvertConverter.class,
+            description = "${COMPLETION-CANDIDATES} for 2-D weights; norms stay f32 (default: ${DEFAULT-VALUE})")
+    GgmlType type;
 
     @Option(names = "--tokenizer", description = "vocabulary for checkpoints that carry none (tokenizer.model, tokenizer.json, llama2.c tokenizer .bin)")
     Path tokenizer;
@@ -34,12 +35,7 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        GgmlType t = switch (type.toLowerCase(Locale.ROOT)) {
-            case "f32" -> GgmlType.F32;
-            case "f16" -> GgmlType.F16;
-            case "bf16" -> GgmlType.BF16;
-            default -> throw new IllegalArgumentException("--type must be f32, f16 or bf16, found '" + type + "'");
-        };
+        GgmlType t = type;
         ConvertJob.Result r = JobProgress.run(new ConvertJob(source, tokenizer, output, t, force), cli.err);
         cli.err.printf("Wrote %s: %d tensors, %.2f MB%n", r.output(), r.tensors(), r.bytes() / 1e6);
         return 0;

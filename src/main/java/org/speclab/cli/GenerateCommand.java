@@ -50,8 +50,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--draft-layers", description = "speculate with the target's own first L layers (self-speculation)")
     Integer draftLayers;
 
-    @Option(names = {"-k", "--speculate-k"}, defaultValue = "5", description = "draft tokens per step, 1..16, or 'auto' to choose k from measured α and c (default: ${DEFAULT-VALUE})")
-    String speculateK;
+    @Option(names = {"-k", "--speculate-k"}, defaultValue = "5", converter = SpeculateK.Converter.class,
+            description = "draft tokens per step, 1..16, or 'auto' to choose k from measured α and c (default: ${DEFAULT-VALUE})")
+    SpeculateK speculateK;
 
     @Option(names = {"-p", "--prompt"}, defaultValue = "", description = "prompt text; empty starts from BOS (default: empty)")
     String prompt;
@@ -93,11 +94,11 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--no-baseline", description = "when speculating, skip the autoregressive run that measures the speedup")
     boolean noBaseline;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda[:N] (default: ${DEFAULT-VALUE})")
-    String device;
+    @picocli.CommandLine.Mixin
+    EngineOptions.Device device;
 
-    @Option(names = "--threads", description = "CPU threads (default: all cores)")
-    Integer threads;
+    @picocli.CommandLine.Mixin
+    EngineOptions.Threads threads;
 
     @Option(names = "--json", description = "print one JSON experiment record per sample on stdout instead of the text")
     boolean json;
@@ -110,16 +111,11 @@ final class GenerateCommand implements Callable<Integer> {
         if (system != null && !chat) throw new IllegalArgumentException("--system needs --chat");
         int drafters = (draft != null ? 1 : 0) + (draftNgram != null ? 1 : 0) + (draftLayers != null ? 1 : 0);
         if (drafters > 1) throw new IllegalArgumentException("choose one drafter: -d, --draft-ngram or --draft-layers");
-        boolean adaptive = speculateK.equalsIgnoreCase("auto");
-        int k;
-        try {
-            k = adaptive ? 4 : Integer.parseInt(speculateK);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("-k must be a number between 1 and 16 or 'auto', found '" + speculateK + "'");
-        }
+        boolean adaptive = speculateK.auto();
+        int k = speculateK.k();
         // CUDA missing: say why in one line and run on the CPU (bench, which measures a device, refuses instead)
-        Backend backend = DeviceChoice.choose(device, true, err::println);
-        int nThreads = CpuBackend.threads(threads);
+        Backend backend = device.backend(true, err::println);
+        int nThreads = threads.count();
         long baseSeed = seed != null ? seed : System.nanoTime();
 
         if (promptsFile != null && !prompt.isEmpty()) throw new IllegalArgumentException("give -p or --prompts, not both");

@@ -43,16 +43,16 @@ final class LogitsCommand implements Callable<Integer> {
             "it picks Phi-3's long or short RoPE factors, as llama.cpp's -c does"})
     Integer context;
 
-    @Option(names = "--threads", description = "CPU threads (default: all cores)")
-    Integer threads;
+    @picocli.CommandLine.Mixin
+    EngineOptions.Threads threads;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda[:N] (default: ${DEFAULT-VALUE})")
-    String device;
+    @picocli.CommandLine.Mixin
+    EngineOptions.Device device;
 
     @Override
     public Integer call() throws IOException {
-        int t = CpuBackend.threads(threads);
-        Backend backend = DeviceChoice.choose(device, false, cli.err::println);
+        int t = threads.count();
+        Backend backend = device.backend(false, cli.err::println);
         try (ModelFile f = ModelFiles.open(model, null); Transformer tr = backend.load(f, t)) {
             int vocab = tr.config().vocabSize();
             for (int i = 0; i < ids.length; i++) {

@@ -12,9 +12,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code speclab quantize IN.gguf -o OUT.gguf --type …}. */
 @Command(name = "quantize", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Quantize a model to a smaller GGUF (the seed's quantize step).",
-                "Types: q8_0, q4_0, q4_1, q4_k, q6_k, and the mix q4_k_m (as llama.cpp defines it).",
-                "The seed's gpt-fast names map onto these: int8 = q8_0; int4.g32 (4-bit, groups of 32 with scale",
+        description = {"Quantize a model to a smaller GGUF (gpt-fast's quantize.py step).",
+                "Types: see --type; the _m types are llama.cpp's mixes (more bits where they matter most).",
+                "gpt-fast's names map onto these: int8 = q8_0; int4.g32 (4-bit, groups of 32 with scale",
                 "and offset) = q4_1; q4_k is the 4-bit K-quant (256-element super-blocks) llama.cpp prefers.",
                 "Norms stay f32; the classifier gets q6_k (q8_0 when asked for), as llama.cpp does. Rows whose length",
                 "is not a multiple of the block size fall back to a type that fits, and the command says which.",
@@ -30,8 +30,9 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, description = "output GGUF file")
     Path output;
 
-    @Option(names = "--type", required = true, description = "q8_0, q4_0, q4_1, q5_0, q5_1, q2_k, q3_k, q4_k, q5_k, q6_k, q3_k_m, q4_k_m, q5_k_m (or int8, int4.g32)")
-    String type;
+    @Option(names = "--type", required = true, completionCandidates = TypeChoices.Quant.class, converter = TypeChoices.QuantConverter.class,
+            description = "${COMPLETION-CANDIDATES} (int8 = q8_0 and int4.g32 = q4_1, gpt-fast's names)")
+    QuantType type;
 
     @Option(names = "--no-report", description = "skip the quality report")
     boolean noReport;
@@ -41,7 +42,7 @@ final class QuantizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        QuantType t = QuantType.parse(type);
+        QuantType t = type;
         QuantizeJob.Result r = JobProgress.run(new QuantizeJob(input, output, t, force, !noReport), cli.err);
         for (TensorPlan p : r.fallbacks()) {
             cli.err.printf("fallback: %s → %s (%s)%n", p.name(), p.type(), p.fallbackReason());

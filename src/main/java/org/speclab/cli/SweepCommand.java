@@ -63,8 +63,8 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--prompts", description = "a file of prompts, one per line (as generate --prompts): every cell runs each prompt")
     Path promptsFile;
 
-    @Option(names = "--threads", description = "CPU threads (default: all cores)")
-    Integer threads;
+    @picocli.CommandLine.Mixin
+    EngineOptions.Threads threads;
 
     @Option(names = "--seed", defaultValue = "1234", description = "sampling seed (default: ${DEFAULT-VALUE})")
     long seed;
@@ -90,7 +90,7 @@ final class SweepCommand implements Callable<Integer> {
         if (n < 2) throw new IllegalArgumentException("-n must be ≥ 2, found " + n);
         if (samples < 1) throw new IllegalArgumentException("--num-samples must be ≥ 1, found " + samples);
         List<String> prompts = promptsFile != null ? PromptFile.read(promptsFile) : List.of(prompt);
-        Sweep sweep = new Sweep(targets, drafters, kList, temps, n, prompts, samples, CpuBackend.threads(threads), seed);
+        Sweep sweep = new Sweep(targets, drafters, kList, temps, n, prompts, samples, threads.count(), seed);
         List<Experiment> rows = JobProgress.run(sweep, cli.err);
         String md = ExperimentExport.markdown(rows);
         cli.out.print(md);

@@ -47,8 +47,9 @@ final class SynthCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true)
     Path output;
 
-    @Option(names = "--type", defaultValue = "f16", description = "f32, f16, bf16, q8_0, q4_0, q4_1, q4_k, q6_k (default: ${DEFAULT-VALUE})")
-    String type;
+    @Option(names = "--type", defaultValue = "f16", completionCandidates = TypeChoices.Synth.class, converter = TypeChoices.SynthConverter.class,
+            description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
+    GgmlType type;
 
     @Option(names = "--seed", defaultValue = "1")
     long seed;
@@ -58,7 +59,7 @@ final class SynthCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        GgmlType t = type();
+        GgmlType t = type;
         if (widen != null) {
             int f = ffnFactor != null ? ffnFactor : factor;
             JobProgress.run(new WidenJob(widen, tokenizer, factor, f, t, output, force), cli.err);
@@ -77,15 +78,5 @@ final class SynthCommand implements Callable<Integer> {
         JobProgress.run(new SynthJob(s, t, vocab, output, seed, force), cli.err);
         cli.err.printf("Wrote %s: %s, %.1f M parameters, %s%n", output, s.name(), s.parameters() / 1e6, t);
         return 0;
-    }
-
-    private GgmlType type() {
-        try {
-            GgmlType t = GgmlType.valueOf(type.toUpperCase(Locale.ROOT));
-            org.speclab.quant.BlockCodec.of(t);
-            return t;
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--type must be one of f32, f16, bf16, q8_0, q4_0, q4_1, q4_k, q6_k, found '" + type + "'");
-        }
     }
 }

@@ -16,10 +16,13 @@ import org.speclab.model.Tensor;
  * GGUF) → GGUF with 2-D weights in F32, F16 or BF16; norms stay F32, as llama.cpp's converters write.
  */
 public record ConvertJob(Path source, Path tokenizer, Path output, GgmlType type, boolean overwrite) implements Job<ConvertJob.Result> {
+    /** The types convert writes 2-D weights in (quantize makes the smaller ones). */
+    public static final java.util.List<GgmlType> TYPES = java.util.List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16);
+
     public record Result(Path output, long bytes, int tensors) {}
 
     public ConvertJob {
-        if (type != GgmlType.F32 && type != GgmlType.F16 && type != GgmlType.BF16) {
+        if (!TYPES.contains(type)) {
             throw new IllegalArgumentException("--type must be f32, f16 or bf16 (found " + type.name().toLowerCase() + "); use quantize for smaller types");
         }
     }

@@ -28,6 +28,13 @@ public sealed interface BlockCodec permits F32Codec, F16Codec, BF16Codec, Q8_0Co
     void dequantize(MemorySegment src, long srcOff, float[] dst, int dstOff, int n);
 
     static BlockCodec of(GgmlType t) {
+        BlockCodec c = lookup(t);
+        if (c == null) throw new IllegalArgumentException("no codec for tensor type " + t + " (SpecLab reads " + readable() + ")");
+        return c;
+    }
+
+    /** The codec of {@code t}, or null: the one table of the types SpecLab reads. */
+    private static BlockCodec lookup(GgmlType t) {
         return switch (t) {
             case F32 -> F32Codec.INSTANCE;
             case F16 -> F16Codec.INSTANCE;
@@ -44,13 +51,25 @@ public sealed interface BlockCodec permits F32Codec, F16Codec, BF16Codec, Q8_0Co
             case Q5_K -> Q5_KCodec.INSTANCE;
             case IQ4_NL -> ReadOnlyCodecs.IQ4_NL.INSTANCE;
             case IQ4_XS -> ReadOnlyCodecs.IQ4_XS.INSTANCE;
-            default -> throw new IllegalArgumentException("no codec for tensor type " + t + " (SpecLab reads " + readable() + ")");
+            default -> null;
         };
+    }
+
+    /** The types SpecLab reads (those with a codec), in GgmlType's order. */
+    static java.util.List<GgmlType> readableTypes() {
+        java.util.List<GgmlType> out = new java.util.ArrayList<>();
+        for (GgmlType t : GgmlType.values()) if (lookup(t) != null) out.add(t);
+        return java.util.List.copyOf(out);
+    }
+
+    /** The types SpecLab writes (synth, widen, quantize's blocks). */
+    static java.util.List<GgmlType> writableTypes() {
+        return readableTypes().stream().filter(t -> of(t).writes()).toList();
     }
 
     /** The types SpecLab reads, for messages: "F32, F16, …". */
     static String readable() {
-        return "F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS";
+        return String.join(", ", readableTypes().stream().map(GgmlType::name).toList());
     }
 
     /** The value of largest magnitude in x[from .. from + n), signed (the first of equals), or 0: as ggml's quantizers find it. */
