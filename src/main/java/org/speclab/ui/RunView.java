@@ -21,7 +21,6 @@ import javafx.scene.control.ScrollPane;
 import javafx.scene.control.Spinner;
 import javafx.scene.control.TextArea;
 import javafx.scene.layout.BorderPane;
-import javafx.scene.text.Text;
 import javafx.scene.text.TextFlow;
 import javafx.util.Duration;
 import org.speclab.decode.TokenKind;
@@ -57,6 +56,7 @@ final class RunView {
     private final ConcurrentLinkedQueue<RunSession.Event> events = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean cancel = new AtomicBoolean();
     private final Timeline beat;
+    private final StreamFlow tokens;
     private volatile RunSession session;
     private long[] counts = new long[17];
     private int shown;
@@ -113,6 +113,7 @@ final class RunView {
         probeDevices();
         histogram.getData().add(accepted);
         speedChart.getData().add(speed);
+        tokens = new StreamFlow(stream);
         stream.heightProperty().addListener((o, a, b) -> streamScroll.setVvalue(1.0));
         beat = new Timeline(new KeyFrame(Duration.millis(1000.0 / FRAMES_PER_SECOND), e -> drain()));
         beat.setCycleCount(Timeline.INDEFINITE);
@@ -225,8 +226,7 @@ final class RunView {
         cancel.set(false);
         stopPressed = 0;
         events.clear();
-        stream.getChildren().clear();
-        streamChars = 0;
+        tokens.clear();
         accepted.getData().clear();
         speed.getData().clear();
         explanation.setText("");
@@ -253,21 +253,11 @@ final class RunView {
 
     /** Applies queued events, at most {@link #FRAMES_PER_SECOND} times a second, on the JavaFX thread. */
     private void drain() {
-        List<Text> pending = new ArrayList<>();
         RunSession.Event e;
         while ((e = events.poll()) != null) {
             switch (e) {
                 case RunSession.Event.Token tok -> {
-                    if (!tok.text().isEmpty()) {
-                        Text last = pending.isEmpty() ? null : pending.getLast();
-                        if (last != null && last.getUserData() == tok.kind()) last.setText(last.getText() + tok.text());
-                        else {
-                            Text x = new Text(tok.text());
-                            x.setUserData(tok.kind());
-                            x.getStyleClass().add("token-" + tok.kind().name().toLowerCase());
-                            pending.add(x);
-                        }
-                    }
+                    if (!tok.text().isEmpty()) tokens.add(tok.kind(), tok.text());
                     if (tok.kind() != TokenKind.PROMPT) shown++;
                 }
                 case RunSession.Event.Step step -> counts[Math.min(step.accepted(), 16)]++;
@@ -279,11 +269,7 @@ final class RunView {
                 case RunSession.Event.Done d -> finish(d);
             }
         }
-        if (!pending.isEmpty()) {
-            stream.getChildren().addAll(pending);
-            for (Text t : pending) streamChars += t.getText().length();
-            trimStream();
-        }
+        tokens.show();
         double secs = (System.nanoTime() - startNanos) / 1e9;
         if (session != null && shown > 0 && secs > 0) {
             tps.setText(String.format("%.1f %s", shown / secs, lab.t("run.stat.tps")));
@@ -291,31 +277,6 @@ final class RunView {
             if (secs >= 0.1 && speed.getData().size() < 2000) speed.getData().add(new XYChart.Data<>(secs, shown / secs));
             updateHistogram();
             updateMemory();
-        }
-    }
-
-    /** Characters of generated text kept on screen; older text gives way to a "… " at the start. */
-    static final int MAX_STREAM_CHARS = 4_000;
-    private int streamChars;
-
-    /**
-     * A TextFlow lays out all its text again on every change: a long, fast run (thousands of tokens a
-     * second on the native kernels) would keep the JavaFX thread busy for minutes and the window
-     * frozen. So only the last {@link #MAX_STREAM_CHARS} characters stay (trimmed to three quarters
-     * of that, so not on every frame); the run itself, its figures and the experiment are complete.
-     */
-    private void trimStream() {
-        if (streamChars <= MAX_STREAM_CHARS) return;
-        var children = stream.getChildren();
-        boolean marked = !children.isEmpty() && "elided".equals(children.getFirst().getUserData());
-        int from = marked ? 1 : 0, to = from;
-        while (streamChars > MAX_STREAM_CHARS * 3 / 4 && to < children.size() - 1) streamChars -= ((Text) children.get(to++)).getText().length();
-        children.remove(from, to);
-        if (!marked) {
-            Text mark = new Text("… ");
-            mark.setUserData("elided");
-            mark.getStyleClass().add("token-elided");
-            children.addFirst(mark);
         }
     }
 
