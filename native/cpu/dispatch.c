@@ -76,8 +76,8 @@ int sl_matmul(int32_t level, int32_t type, const uint8_t *w, int64_t row_bytes, 
 }
 
 /*
- * Packed weights (kernels.c, "sixteen rows in the lanes"): Q8_0 (8), Q4_0 (2), Q4_1 (3), Q4_K (12) and
- * Q6_K (14) matrices of at least 16 rows. sl_packed_bytes: the bytes the first rows / 16 · 16 rows take
+ * Packed weights (kernels.c, "sixteen rows in the lanes"): F16 (1, rows a multiple of four columns),
+ * Q8_0 (8), Q4_0 (2), Q4_1 (3), Q4_K (12) and Q6_K (14) matrices of at least 16 rows. sl_packed_bytes: the bytes the first rows / 16 · 16 rows take
  * packed (−1 for another type); sl_pack writes them from w (rows of row_bytes, one after another)
  * into dst; returns 0, or -1 for another type.
  */
@@ -85,7 +85,7 @@ static int64_t sb_bytes(int32_t type) { return type == 12 ? 2368 : type == 14 ? 
 
 int64_t sl_packed_bytes(int32_t type, int64_t row_bytes, int32_t rows) {
     int64_t groups = rows / 16;
-    if (type == 8 || type == 2 || type == 3) return groups * 16 * row_bytes;
+    if (type == 8 || type == 2 || type == 3 || (type == 1 && row_bytes % 8 == 0)) return groups * 16 * row_bytes;
     if (type == 12) return groups * (row_bytes / 144) * sb_bytes(type);
     if (type == 14) return groups * (row_bytes / 210) * sb_bytes(type);
     return -1;
@@ -148,6 +148,14 @@ static void pack_k(int32_t type, const uint8_t *w, int64_t row_bytes, int32_t ro
 }
 
 int sl_pack(int32_t type, const uint8_t *w, int64_t row_bytes, int32_t rows, uint8_t *dst) {
+    if (type == 1) { /* F16: units of four columns × 16 rows (kernels.c) */
+        if (row_bytes % 8 != 0) return -1;
+        int64_t n = row_bytes / 2;
+        for (int32_t g = 0; g + 16 <= rows; g += 16)
+            for (int64_t j = 0; j < n; j++)
+                for (int r = 0; r < 16; r++) memcpy(dst + row_bytes * g + 128 * (j / 4) + 32 * (j % 4) + 2 * r, w + row_bytes * (g + r) + 2 * j, 2);
+        return 0;
+    }
     if (type == 12 || type == 14) {
         pack_k(type, w, row_bytes, rows, dst);
         return 0;

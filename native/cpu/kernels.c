@@ -946,20 +946,69 @@ INLINE void pkk_group(int type, const uint8_t *gw, const act_t *a, int np, float
         default: pkk_group(tp, gw, &a, PKK, res); break; \
     }
 
+/* ---------------------------------------------------------------- F16, sixteen rows in the lanes
+ * Packed per group of 16 rows in units of four columns: unit u holds, for j = 4u .. 4u+3 in turn, the
+ * 16 rows' weights j (f16): 128 bytes, as many as the rows take unpacked. Per position four chains
+ * (columns j mod 4) of multiply-adds with the position's value x_j broadcast, added at the end as
+ * (c0 + c1) + (c2 + c3): the same operations for any number of positions, rows or instruction set. */
+#ifdef SL_VNNI
+#define PKF 5
+#else
+#define PKF 3 /* sixteen vector registers: 4 chains × 3 positions */
+#endif
+
+INLINE void pkf_part(const uint8_t *gw, const float *x, int64_t n, int np, int h, float *res) {
+    const int f = 16 * (KW == 8) * h;
+    kf_t c[PKF][4];
+    for (int p = 0; p < np; p++) for (int q = 0; q < 4; q++) c[p][q] = K_ZEROPS();
+    for (int64_t u = 0; u < n / 4; u++) {
+        const uint8_t *unit = gw + 128 * u;
+        if (h == 0 && (u & 1) == 0) for (int i = 0; i < 256; i += 64) _mm_prefetch((const char *) unit + PF_DIST + i, _MM_HINT_T0);
+        kf_t w[4];
+        for (int q = 0; q < 4; q++) w[q] = K_PH(unit + 32 * q + f);
+        for (int p = 0; p < np; p++) {
+            const float *xp = x + p * n + 4 * u;
+            for (int q = 0; q < 4; q++) c[p][q] = K_FMADD(w[q], K_SETPS(xp[q]), c[p][q]);
+        }
+    }
+    for (int p = 0; p < np; p++) {
+#ifdef SL_VNNI
+        _mm512_storeu_ps(res + 16 * p, _mm512_add_ps(_mm512_add_ps(c[p][0], c[p][1]), _mm512_add_ps(c[p][2], c[p][3])));
+#else
+        _mm256_storeu_ps(res + 16 * p + 8 * h, _mm256_add_ps(_mm256_add_ps(c[p][0], c[p][1]), _mm256_add_ps(c[p][2], c[p][3])));
+#endif
+    }
+}
+
+INLINE void pkf_group(const uint8_t *gw, const float *x, int64_t n, int np, float *res) {
+    pkf_part(gw, x, n, np, 0, res);
+    if (KW == 8) pkf_part(gw, x, n, np, 1, res);
+}
+
+#define PKF_CALL \
+    switch (np) { \
+        case 1: pkf_group(gw, xf, n, 1, res); break; \
+        case 2: pkf_group(gw, xf, n, 2, res); break; \
+        case 3: pkf_group(gw, xf, n, 3, res); break; \
+        case 4: pkf_group(gw, xf, n, PKF >= 4 ? 4 : 3, res); break; \
+        default: pkf_group(gw, xf, n, PKF, res); break; \
+    }
+
 /* Rows from ≤ r < to of the packed groups (r < 16 · groups): each group computed whole, the rows asked for stored. */
 void SL(sl_matmul_packed)(int32_t type, const uint8_t *pw, int64_t row_bytes, int32_t from, int32_t to, const uint8_t *act,
                           int64_t cap, int64_t n, int32_t t, float *out, int64_t out_stride) {
     float res[PKP * PK];
-    int kq = type == 12 || type == 14, most = kq ? PKK : PKP;
+    int kq = type == 12 || type == 14, most = kq ? PKK : type == 1 ? PKF : PKP;
     int64_t group_bytes = kq ? (row_bytes / (type == 12 ? 144 : 210)) * pkk_sb_bytes(type) : PK * row_bytes;
     for (int32_t g = from / PK; PK * g < to; g++) {
         const uint8_t *gw = pw + group_bytes * g;
         int32_t r0 = PK * g > from ? PK * g : from, r1 = PK * g + PK < to ? PK * g + PK : to;
         for (int32_t p0 = 0, np; p0 < t; p0 += np) {
             act_t a = act_at(act, cap, n, p0);
+            const float *xf = (const float *) act + p0 * n; /* F16: the float activations */
             int32_t groups = (t - p0 + most - 1) / most;
             np = (t - p0 + groups - 1) / groups;
-            if (type == 8) { PK_TYPE(8) } else if (type == 2) { PK_TYPE(2) } else if (type == 3) { PK_TYPE(3) }
+            if (type == 1) { PKF_CALL } else if (type == 8) { PK_TYPE(8) } else if (type == 2) { PK_TYPE(2) } else if (type == 3) { PK_TYPE(3) }
             else if (type == 12) { PKK_TYPE(12) } else { PKK_TYPE(14) }
             for (int p = 0; p < np; p++)
                 for (int32_t r = r0; r < r1; r++) out[(p0 + p) * out_stride + r] = res[PK * p + r - PK * g];

@@ -65,10 +65,14 @@ final class NativeKernels {
     /**
      * Whether matrices of this type are repacked at load time with sixteen rows side by side
      * ({@code sl_pack} in native/cpu/dispatch.c), which the packed kernels multiply for several
-     * positions at little more than the cost of one.
+     * positions at little more than the cost of one. F16 only with AVX-512: in AVX2's sixteen
+     * registers the packed F16 kernel measured slower than the tiles of rows × positions.
      */
-    static boolean packs(GgmlType type) {
+    boolean packs(GgmlType type) { return packs(type, level); }
+
+    private static boolean packs(GgmlType type, int level) {
         return PACK && switch (type) {
+            case F16 -> level == 2;
             case Q8_0, Q4_0, Q4_1, Q4_K, Q6_K -> true;
             default -> false;
         };
@@ -222,7 +226,7 @@ final class NativeKernels {
             // -Dspeclab.native.isa=avx2: the AVX2 kernels on an AVX-512 machine (to measure what AVX2 desktops get)
             NativeKernels k = new NativeKernels(h, "avx2".equals(System.getProperty("speclab.native.isa")) ? 1 : best);
             return new Loaded(h, k, "native " + k.instructionSet() + " kernels for " + typeList(t -> handles(t, 256))
-                    + " (" + typeList(NativeKernels::packs) + " repacked with 16 rows side by side)");
+                    + " (" + typeList(t -> k.packs(t)) + " repacked with 16 rows side by side)");
         } catch (Throwable e) {
             return new Loaded(null, null, "Java Vector API kernels (native kernels did not load: " + e.getMessage() + ")");
         }

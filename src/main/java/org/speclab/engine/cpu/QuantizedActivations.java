@@ -48,7 +48,7 @@ final class QuantizedActivations {
         boolean f16 = w.codec().type() == org.speclab.gguf.GgmlType.F16;
         if (!f16 && !quantized) throw new IllegalStateException(w.codec().type() + " needs quantized activations");
         int packed = Math.min(to, w.packedRows());
-        if (from < packed) kernels.matmulPacked(w.codec().type(), w.packed(), w.rowBytes(), from, packed, act, values, n, positions, out, w.rows());
+        if (from < packed) kernels.matmulPacked(w.codec().type(), w.packed(), w.rowBytes(), from, packed, f16 ? x : act, values, n, positions, out, w.rows());
         if (Math.max(from, packed) < to) {
             kernels.matmul(w.codec().type(), w.data(), w.rowBytes(), Math.max(from, packed), to, f16 ? x : act, values, n, positions, out, w.rows());
         }

@@ -338,7 +338,7 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
 
         private static MemorySegment pack(MemorySegment data, int rows, int cols, BlockCodec codec, NativeKernels kernels, java.lang.foreign.Arena arena) {
             int groups = rows / NativeKernels.PACK_ROWS;
-            if (!NativeKernels.packs(codec.type()) || groups == 0) return null;
+            if (!kernels.packs(codec.type()) || groups == 0) return null;
             long rowBytes = codec.type().byteSize(cols);
             MemorySegment packed = arena.allocate(kernels.packedBytes(codec.type(), rowBytes, rows), 64);
             kernels.pack(codec.type(), data, rowBytes, rows, packed);
