@@ -151,9 +151,17 @@ int sl_pack(int32_t type, const uint8_t *w, int64_t row_bytes, int32_t rows, uin
     if (type == 1) { /* F16: units of four columns × 16 rows (kernels.c) */
         if (row_bytes % 8 != 0) return -1;
         int64_t n = row_bytes / 2;
-        for (int32_t g = 0; g + 16 <= rows; g += 16)
-            for (int64_t j = 0; j < n; j++)
-                for (int r = 0; r < 16; r++) memcpy(dst + row_bytes * g + 128 * (j / 4) + 32 * (j % 4) + 2 * r, w + row_bytes * (g + r) + 2 * j, 2);
+        for (int32_t g = 0; g + 16 <= rows; g += 16) {
+            uint16_t *gd = (uint16_t *) (dst + row_bytes * g); /* 16 rows: fits in L2 while it is filled */
+            for (int r = 0; r < 16; r++) {
+                const uint8_t *src = w + row_bytes * (g + r); /* each row read once, in order */
+                for (int64_t j = 0; j < n; j++) {
+                    uint16_t v;
+                    memcpy(&v, src + 2 * j, 2);
+                    gd[64 * (j / 4) + 16 * (j % 4) + r] = v;
+                }
+            }
+        }
         return 0;
     }
     if (type == 12 || type == 14) {
