@@ -21,7 +21,8 @@ import org.speclab.quant.BlockCodec;
 /**
  * One thread's matrix product of a 2048 × 2048 weight matrix (4 M weights: larger than the caches
  * of most CPUs, so the weights stream from memory as in decode) with 1, 5 or 9 positions (decode,
- * a k = 4 and a k = 8 verify), on the native kernels and on the Java Vector API kernels. Time per
+ * a k = 4 and a k = 8 verify), on the native packed kernels (sixteen rows side by side, where the
+ * type and instruction set pack), the native row kernels and the Java Vector API kernels. Time per
  * product; weights per second = 4,194,304 / time.
  * Run: bench/jmh MatmulBenchmark; other widths: bench/jmh MatmulBenchmark -jvmArgsAppend
  * "-Dspeclab.vector.bits=256 -Dspeclab.native.isa=avx2".
@@ -38,7 +39,7 @@ public class MatmulBenchmark {
     @Param({"F16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
     public String type;
 
-    @Param({"native", "java"})
+    @Param({"packed", "native", "java"})
     public String kernels;
 
     @Param({"1", "5", "9"})
@@ -62,8 +63,12 @@ public class MatmulBenchmark {
             codec.quantize(values, 0, N, data, row * rowBytes);
         }
         NativeKernels k = NativeKernels.get();
-        if (kernels.equals("native") && k == null) throw new IllegalStateException(NativeKernels.status());
-        w = kernels.equals("native") ? new WeightMatrix.Native(data, N, N, codec, k) : javaMatrix(t, data);
+        if (!kernels.equals("java") && k == null) throw new IllegalStateException(NativeKernels.status());
+        w = switch (kernels) {
+            case "packed" -> new WeightMatrix.Native(data, N, N, codec, k);
+            case "native" -> new WeightMatrix.Native(data, N, N, codec, k, (MemorySegment) null);
+            default -> javaMatrix(t, data);
+        };
         x = new float[positions][N];
         for (float[] v : x) for (int j = 0; j < N; j++) v[j] = (float) r.nextGaussian();
         out = new float[positions][N];
