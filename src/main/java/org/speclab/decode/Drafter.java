@@ -11,6 +11,15 @@ public sealed interface Drafter extends AutoCloseable permits ModelDrafter, NGra
      */
     Proposal propose(int[] context, int length, int k, Sampler sampler);
 
+    /**
+     * As {@link #propose(int[], int, int, Sampler)}, but a drafter that runs a model asks {@code stop}
+     * between its forward passes and returns the tokens drafted so far once it says yes (at least one),
+     * so a Stop pressed while a large draft runs acts at its next pass, not after k of them.
+     */
+    default Proposal propose(int[] context, int length, int k, Sampler sampler, java.util.function.BooleanSupplier stop) {
+        return propose(context, length, k, sampler);
+    }
+
     /** One line for tables: "draft: stories260K-L4.gguf", "n-gram (n ≤ 3)", "early exit after 4 layers". */
     String describe();
 

@@ -32,6 +32,11 @@ public abstract sealed class ModelDrafter implements Drafter permits DraftModel,
 
     @Override
     public Drafter.Proposal propose(int[] context, int length, int k, Sampler sampler) {
+        return propose(context, length, k, sampler, () -> false);
+    }
+
+    @Override
+    public Drafter.Proposal propose(int[] context, int length, int k, Sampler sampler, java.util.function.BooleanSupplier stop) {
         if (k <= 0) return Drafter.Proposal.EMPTY;
         long t0 = System.nanoTime();
         int common = 0;
@@ -46,6 +51,7 @@ public abstract sealed class ModelDrafter implements Drafter permits DraftModel,
             remember(context, common, length);
             for (int i = 0; i < k; i++) {
                 tokens[i] = next;
+                if (i + 1 < k && stop.getAsBoolean()) return finish(t0, tokens, null, i + 1);
                 if (i + 1 < k) {
                     next = model.forwardArgmax(cache, new int[] {tokens[i]}, length + i, 1)[0];
                     passes++;
@@ -60,6 +66,7 @@ public abstract sealed class ModelDrafter implements Drafter permits DraftModel,
             for (int i = 0; i < k; i++) {
                 probs[i] = next;
                 tokens[i] = next.sample(sampler.nextFloat());
+                if (i + 1 < k && stop.getAsBoolean()) return finish(t0, tokens, probs, i + 1);
                 if (i + 1 < k) {
                     next = distribution(new int[] {tokens[i]}, length + i, sampler);
                     passes++;
@@ -67,9 +74,18 @@ public abstract sealed class ModelDrafter implements Drafter permits DraftModel,
                 }
             }
         }
-        double s = (System.nanoTime() - t0) / 1e9 / k;
+        return finish(t0, tokens, probs, k);
+    }
+
+    /** The first {@code n} tokens drafted (all k, or fewer where a stop was asked for), their time folded into c. */
+    private Drafter.Proposal finish(long t0, int[] tokens, Distribution[] probs, int n) {
+        double s = (System.nanoTime() - t0) / 1e9 / n;
         secondsPerToken = Double.isNaN(secondsPerToken) ? s : 0.9 * secondsPerToken + 0.1 * s;
-        return new Drafter.Proposal(tokens, probs == null ? null : probs);
+        if (n < tokens.length) {
+            tokens = java.util.Arrays.copyOf(tokens, n);
+            if (probs != null) probs = java.util.Arrays.copyOf(probs, n);
+        }
+        return new Drafter.Proposal(tokens, probs);
     }
 
     private Distribution distribution(int[] tokens, int startPos, Sampler sampler) {

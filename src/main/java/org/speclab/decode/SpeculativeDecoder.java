@@ -87,7 +87,11 @@ public final class SpeculativeDecoder {
             maxK = Math.max(maxK, k);
             // never draft past the budget: a step emits at most (drafted + 1) tokens
             int want = Math.min(k, budget - generated - 1);
-            Drafter.Proposal draft = want > 0 ? drafter.propose(context, length, want, sampler) : Drafter.Proposal.EMPTY;
+            Drafter.Proposal draft = want > 0 ? drafter.propose(context, length, want, sampler, listener::cancelled) : Drafter.Proposal.EMPTY;
+            if (listener.cancelled()) { // Stop pressed while drafting: no verify pass for a run that is ending
+                stop = "cancelled";
+                break;
+            }
             int m = draft.size();
             int[] verify = new int[m + 1];
             verify[0] = context[length - 1];

@@ -109,6 +109,31 @@ class SpeculativeExactnessTest {
         }
     }
 
+    /**
+     * Stop pressed while a draft model drafts acts at its next forward pass: with k = 8, a stop asked
+     * for after the step began leaves at most the passes already run, and no verify pass follows.
+     */
+    @Test
+    void stopActsBetweenDraftPasses() {
+        try (EarlyExit e = new EarlyExit(target, 3, prompt.length + POSITIONS)) {
+            java.util.concurrent.atomic.AtomicInteger polls = new java.util.concurrent.atomic.AtomicInteger();
+            List<Integer> out = new ArrayList<>();
+            var r = new SpeculativeDecoder(target, tok, e, 8, false).generate(prompt, POSITIONS, Sampler.greedy(), new GenerationListener() {
+                @Override
+                public void token(int id, String text, TokenKind kind) {
+                    if (kind != TokenKind.PROMPT && id >= 0) out.add(id);
+                }
+
+                @Override
+                public boolean cancelled() { return polls.incrementAndGet() > 3; } // the step's own poll, then two draft passes
+            });
+            assertEquals("cancelled", r.stats().stopReason());
+            long draftPasses = e.bytesRead() / target.earlyExit(3).weightBytes();
+            assertEquals(3, draftPasses, "draft passes run before the stop took effect");
+            assertEquals(List.of(), out, "no verify pass, so no token, after a stop during the first draft");
+        }
+    }
+
     @Test
     void adaptiveKKeepsTheOutput() {
         try (EarlyExit e = new EarlyExit(target, 4, prompt.length + POSITIONS)) {
