@@ -119,18 +119,7 @@ final class NativeKernels {
     /** As {@link #matmul}, for rows of {@code packed} (written by {@link #pack}; every row {@code r < to} in it). */
     void matmulPacked(GgmlType type, MemorySegment packed, long rowBytes, int from, int to, MemorySegment act, long values,
                       long n, int t, MemorySegment out, long outStride) {
-        int rc;
-        try {
-            rc = (int) h.matmulPacked.invokeExact(level, type.id, address(packed, packedBytes(type, rowBytes, to + PACK_ROWS - 1)), rowBytes, from, to, address(act, values), values, n, t,
-                    address(out, 4 * ((t - 1) * outStride + to)), outStride);
-        } catch (Throwable e) {
-            throw new IllegalStateException("native packed matmul failed", e);
-        } finally {
-            java.lang.ref.Reference.reachabilityFence(packed);
-            java.lang.ref.Reference.reachabilityFence(act);
-            java.lang.ref.Reference.reachabilityFence(out);
-        }
-        if (rc != 0) throw new IllegalStateException("native kernels have no packed " + type + " matmul");
+        product(h.matmulPacked, "packed ", type, packed, packedBytes(type, rowBytes, to + PACK_ROWS - 1), rowBytes, from, to, act, values, n, t, out, outStride);
     }
 
     /** Bytes of activation buffer that {@code values} quantized values, {@code n} per position, take (scales, sums, transposed copy). */
@@ -165,18 +154,24 @@ final class NativeKernels {
      */
     void matmul(GgmlType type, MemorySegment w, long rowBytes, int from, int to, MemorySegment act, long values,
                 long n, int t, MemorySegment out, long outStride) {
+        product(h.matmul, "", type, w, rowBytes * to, rowBytes, from, to, act, values, n, t, out, outStride);
+    }
+
+    /** One call of {@code sl_matmul} or {@code sl_matmul_packed} (the same arguments), {@code w} holding {@code wBytes}. */
+    private void product(MethodHandle fn, String kind, GgmlType type, MemorySegment w, long wBytes, long rowBytes, int from, int to,
+                         MemorySegment act, long values, long n, int t, MemorySegment out, long outStride) {
         int rc;
         try {
-            rc = (int) h.matmul.invokeExact(level, type.id, address(w, rowBytes * to), rowBytes, from, to, address(act, values), values, n, t,
+            rc = (int) fn.invokeExact(level, type.id, address(w, wBytes), rowBytes, from, to, address(act, values), values, n, t,
                     address(out, 4 * ((t - 1) * outStride + to)), outStride);
         } catch (Throwable e) {
-            throw new IllegalStateException("native matmul failed", e);
+            throw new IllegalStateException("native " + kind + "matmul failed", e);
         } finally {
             java.lang.ref.Reference.reachabilityFence(w);
             java.lang.ref.Reference.reachabilityFence(act);
             java.lang.ref.Reference.reachabilityFence(out);
         }
-        if (rc != 0) throw new IllegalStateException("native kernels have no " + type + " matmul");
+        if (rc != 0) throw new IllegalStateException("native kernels have no " + kind + type + " matmul");
     }
 
     /**
