@@ -77,9 +77,10 @@ int sl_matmul(int32_t level, int32_t type, const uint8_t *w, int64_t row_bytes, 
 
 /*
  * Packed weights (kernels.c, "sixteen rows in the lanes"): F16 (1, rows a multiple of four columns),
- * Q8_0 (8), Q4_0 (2), Q4_1 (3), Q4_K (12) and Q6_K (14) matrices of at least 16 rows. sl_packed_bytes: the bytes the first rows / 16 · 16 rows take
- * packed (−1 for another type); sl_pack writes them from w (rows of row_bytes, one after another)
- * into dst; returns 0, or -1 for another type.
+ * Q8_0 (8), Q4_0 (2), Q4_1 (3), Q4_K (12) and Q6_K (14) matrices of at least 16 rows.
+ * sl_packed_bytes: the bytes the first rows / 16 · 16 rows take packed (−1 for another type: the one
+ * list of what packs); sl_pack writes them from w (rows of row_bytes, one after another) into dst;
+ * returns 0, or -1 for another type.
  */
 static int64_t sb_bytes(int32_t type) { return type == 12 ? 2368 : type == 14 ? 3360 : 0; }
 
@@ -148,8 +149,8 @@ static void pack_k(int32_t type, const uint8_t *w, int64_t row_bytes, int32_t ro
 }
 
 int sl_pack(int32_t type, const uint8_t *w, int64_t row_bytes, int32_t rows, uint8_t *dst) {
+    if (sl_packed_bytes(type, row_bytes, rows) < 0) return -1;
     if (type == 1) { /* F16: units of four columns × 16 rows (kernels.c) */
-        if (row_bytes % 8 != 0) return -1;
         int64_t n = row_bytes / 2;
         for (int32_t g = 0; g + 16 <= rows; g += 16) {
             uint16_t *gd = (uint16_t *) (dst + row_bytes * g); /* 16 rows: fits in L2 while it is filled */
@@ -168,8 +169,7 @@ int sl_pack(int32_t type, const uint8_t *w, int64_t row_bytes, int32_t rows, uin
         pack_k(type, w, row_bytes, rows, dst);
         return 0;
     }
-    int bs = type == 8 ? 34 : type == 2 ? 18 : type == 3 ? 20 : 0;
-    if (bs == 0) return -1;
+    int bs = type == 8 ? 34 : type == 2 ? 18 : 20;
     int head = type == 3 ? 4 : 2, scales = type == 3 ? 64 : 32;
     int64_t nb = row_bytes / bs;
     for (int32_t g = 0; g + 16 <= rows; g += 16) {
@@ -200,8 +200,9 @@ int sl_pack(int32_t type, const uint8_t *w, int64_t row_bytes, int32_t rows, uin
 /* out[p · out_stride + r] = packed row r · position p for from ≤ r < to (r below the packed rows) and p < t. */
 int sl_matmul_packed(int32_t level, int32_t type, const uint8_t *pw, int64_t row_bytes, int32_t from, int32_t to, const uint8_t *act,
                      int64_t cap, int64_t n, int32_t t, float *out, int64_t out_stride) {
-    if (level < 1 || sl_packed_bytes(type, row_bytes, 16) < 0) return -1;
-    if (level == 2) sl_matmul_packed_vnni(type, pw, row_bytes, from, to, act, cap, n, t, out, out_stride);
-    else sl_matmul_packed_avx2(type, pw, row_bytes, from, to, act, cap, n, t, out, out_stride);
+    int64_t group_bytes = sl_packed_bytes(type, row_bytes, 16);
+    if (level < 1 || group_bytes < 0) return -1;
+    if (level == 2) sl_matmul_packed_vnni(type, pw, group_bytes, from, to, act, cap, n, t, out, out_stride);
+    else sl_matmul_packed_avx2(type, pw, group_bytes, from, to, act, cap, n, t, out, out_stride);
     return 0;
 }

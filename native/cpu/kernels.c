@@ -259,10 +259,12 @@ static void transpose_act(uint8_t *buf, int64_t cap, int64_t n) {
 #define MAXP 5
 
 /* The positions of a call in groups of at most MAXP, as even as possible (9 → 5 + 4, 6 → 3 + 3). */
-INLINE int group_size(int32_t left) {
-    int32_t groups = (left + MAXP - 1) / MAXP;
+INLINE int group_size_of(int32_t left, int most) {
+    int32_t groups = (left + most - 1) / most;
     return (int) ((left + groups - 1) / groups);
 }
+
+INLINE int group_size(int32_t left) { return group_size_of(left, MAXP); }
 
 #define ZERO4 {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()}
 #define X(p, b) ((const void *) (a->qs + (p) * a->n + 32 * (b)))
@@ -644,7 +646,7 @@ INLINE void rowt_q8_0(const uint8_t *w, const tact_t *a, int64_t n, float *res) 
 }
 
 /* ---------------------------------------------------------------- sixteen rows in the lanes (packed weights)
- * Q8_0, Q4_0 and Q4_1 matrices are repacked once at load time (sl_pack, below) so that sixteen rows sit
+ * Q8_0, Q4_0 and Q4_1 matrices are repacked once at load time (sl_pack in dispatch.c) so that sixteen rows sit
  * side by side: per group of 16 rows and block of 32 weights, first the 16 rows' scales (f16), then
  * the weights in 4-byte steps, step k of all 16 rows in one 64-byte unit. One vpdpbusd then multiplies
  * four weights of each of sixteen rows with the same four activation values (broadcast), so a block
@@ -823,6 +825,7 @@ typedef __m512 kf_t;
 #define K_MUL _mm512_mul_ps
 #define K_FMADD _mm512_fmadd_ps
 #define K_FNMADD _mm512_fnmadd_ps
+#define K_ADD _mm512_add_ps
 #define K_SETPS _mm512_set1_ps
 #define K_ZEROPS _mm512_setzero_ps
 #define K_PH(p) _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) (p)))
@@ -846,6 +849,7 @@ typedef __m256 kf_t;
 #define K_MUL _mm256_mul_ps
 #define K_FMADD _mm256_fmadd_ps
 #define K_FNMADD _mm256_fnmadd_ps
+#define K_ADD _mm256_add_ps
 #define K_SETPS _mm256_set1_ps
 #define K_ZEROPS _mm256_setzero_ps
 #define K_PH(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) (p)))
@@ -971,13 +975,7 @@ INLINE void pkf_part(const uint8_t *gw, const float *x, int64_t n, int np, int h
             for (int q = 0; q < 4; q++) c[p][q] = K_FMADD(w[q], K_SETPS(xp[q]), c[p][q]);
         }
     }
-    for (int p = 0; p < np; p++) {
-#ifdef SL_VNNI
-        _mm512_storeu_ps(res + 16 * p, _mm512_add_ps(_mm512_add_ps(c[p][0], c[p][1]), _mm512_add_ps(c[p][2], c[p][3])));
-#else
-        _mm256_storeu_ps(res + 16 * p + 8 * h, _mm256_add_ps(_mm256_add_ps(c[p][0], c[p][1]), _mm256_add_ps(c[p][2], c[p][3])));
-#endif
-    }
+    for (int p = 0; p < np; p++) K_STORE(res + 16 * p + KW * h, K_ADD(K_ADD(c[p][0], c[p][1]), K_ADD(c[p][2], c[p][3])));
 }
 
 INLINE void pkf_group(const uint8_t *gw, const float *x, int64_t n, int np, float *res) {
@@ -994,20 +992,19 @@ INLINE void pkf_group(const uint8_t *gw, const float *x, int64_t n, int np, floa
         default: pkf_group(gw, xf, n, PKF, res); break; \
     }
 
-/* Rows from ≤ r < to of the packed groups (r < 16 · groups): each group computed whole, the rows asked for stored. */
-void SL(sl_matmul_packed)(int32_t type, const uint8_t *pw, int64_t row_bytes, int32_t from, int32_t to, const uint8_t *act,
+/* Rows from ≤ r < to of the packed groups (r < 16 · groups, each group_bytes long: sl_packed_bytes of 16
+ * rows): each group computed whole, the rows asked for stored. */
+void SL(sl_matmul_packed)(int32_t type, const uint8_t *pw, int64_t group_bytes, int32_t from, int32_t to, const uint8_t *act,
                           int64_t cap, int64_t n, int32_t t, float *out, int64_t out_stride) {
     float res[PKP * PK];
-    int kq = type == 12 || type == 14, most = kq ? PKK : type == 1 ? PKF : PKP;
-    int64_t group_bytes = kq ? (row_bytes / (type == 12 ? 144 : 210)) * pkk_sb_bytes(type) : PK * row_bytes;
+    int most = type == 12 || type == 14 ? PKK : type == 1 ? PKF : PKP;
     for (int32_t g = from / PK; PK * g < to; g++) {
         const uint8_t *gw = pw + group_bytes * g;
         int32_t r0 = PK * g > from ? PK * g : from, r1 = PK * g + PK < to ? PK * g + PK : to;
         for (int32_t p0 = 0, np; p0 < t; p0 += np) {
             act_t a = act_at(act, cap, n, p0);
             const float *xf = (const float *) act + p0 * n; /* F16: the float activations */
-            int32_t groups = (t - p0 + most - 1) / most;
-            np = (t - p0 + groups - 1) / groups;
+            np = group_size_of(t - p0, most);
             if (type == 1) { PKF_CALL } else if (type == 8) { PK_TYPE(8) } else if (type == 2) { PK_TYPE(2) } else if (type == 3) { PK_TYPE(3) }
             else if (type == 12) { PKK_TYPE(12) } else { PKK_TYPE(14) }
             for (int p = 0; p < np; p++)

@@ -78,13 +78,12 @@ final class NativeKernels {
         };
     }
 
-
     /** Rows the packed kernels take in each group. */
     static final int PACK_ROWS = 16;
 
     String instructionSet() { return level == 2 ? "AVX-512 VNNI" : "AVX2"; }
 
-    /** Bytes the first {@code rows / 16 · 16} rows of a matrix of a type {@link #packs} takes take packed. */
+    /** Bytes that the first {@code rows / 16 · 16} rows of a matrix of a type {@link #packs} takes fill when packed. */
     long packedBytes(GgmlType type, long rowBytes, int rows) {
         try {
             long bytes = (long) h.packedBytes.invokeExact(type.id, rowBytes, rows);
@@ -116,10 +115,10 @@ final class NativeKernels {
         if (rc != 0) throw new IllegalStateException("native kernels do not pack " + type);
     }
 
-    /** As {@link #matmul}, for rows of {@code packed} (written by {@link #pack}; every row {@code r < to} in it). */
+    /** As {@link #matmul}, for rows of {@code packed} (written by {@link #pack}; every row {@code r < to} in it: the caller's to check). */
     void matmulPacked(GgmlType type, MemorySegment packed, long rowBytes, int from, int to, MemorySegment act, long values,
                       long n, int t, MemorySegment out, long outStride) {
-        product(h.matmulPacked, "packed ", type, packed, packedBytes(type, rowBytes, to + PACK_ROWS - 1), rowBytes, from, to, act, values, n, t, out, outStride);
+        product(h.matmulPacked, "packed ", type, packed, packed.byteSize(), rowBytes, from, to, act, values, n, t, out, outStride);
     }
 
     /** Bytes of activation buffer that {@code values} quantized values, {@code n} per position, take (scales, sums, transposed copy). */
