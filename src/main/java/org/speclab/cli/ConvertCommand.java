@@ -1,7 +1,6 @@
 package org.speclab.cli;
 
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.speclab.gguf.GgmlType;
 import org.speclab.jobs.ConvertJob;
@@ -35,8 +34,7 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        GgmlType t = type;
-        ConvertJob.Result r = JobProgress.run(new ConvertJob(source, tokenizer, output, t, force), cli.err);
+        ConvertJob.Result r = JobProgress.run(new ConvertJob(source, tokenizer, output, type, force), cli.err);
         cli.err.printf("Wrote %s: %d tensors, %.2f MB%n", r.output(), r.tensors(), r.bytes() / 1e6);
         return 0;
     }

@@ -18,8 +18,6 @@ import org.speclab.decode.SpeculationStats;
 import org.speclab.decode.SpeculativeDecoder;
 import org.speclab.decode.TokenKind;
 import org.speclab.engine.Backend;
-import org.speclab.engine.cpu.CpuBackend;
-import org.speclab.lab.DeviceChoice;
 import org.speclab.lab.Experiment;
 import org.speclab.lab.LoadedModel;
 import picocli.CommandLine.Command;

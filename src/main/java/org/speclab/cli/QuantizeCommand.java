@@ -42,12 +42,11 @@ final class QuantizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        QuantType t = type;
-        QuantizeJob.Result r = JobProgress.run(new QuantizeJob(input, output, t, force, !noReport), cli.err);
+        QuantizeJob.Result r = JobProgress.run(new QuantizeJob(input, output, type, force, !noReport), cli.err);
         for (TensorPlan p : r.fallbacks()) {
             cli.err.printf("fallback: %s → %s (%s)%n", p.name(), p.type(), p.fallbackReason());
         }
-        cli.err.printf("Wrote %s: %s, %.2f MB%n", r.output(), t, r.bytes() / 1e6);
+        cli.err.printf("Wrote %s: %s, %.2f MB%n", r.output(), type, r.bytes() / 1e6);
         QualityReport q = r.quality();
         if (q != null) cli.err.println(q.summary() + " → " + QualityReport.pathFor(r.output()).getFileName());
         return 0;

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.speclab.engine.cpu.CpuBackend;
 import org.speclab.lab.Experiment;
 import org.speclab.lab.ExperimentExport;
 import org.speclab.lab.Sweep;

@@ -1,7 +1,6 @@
 package org.speclab.cli;
 
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.speclab.gguf.GgmlType;
 import org.speclab.jobs.SynthJob;

@@ -39,24 +39,22 @@ public enum FileKind {
     public static FileKind of(Path path) {
         if (Files.isDirectory(path)) return Files.isRegularFile(path.resolve("config.json")) ? HUGGING_FACE_FOLDER : UNKNOWN;
         ByteBuffer head = ByteBuffer.allocate(40).order(ByteOrder.LITTLE_ENDIAN);
-        long size;
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            size = ch.size();
             while (head.hasRemaining() && ch.read(head, head.position()) > 0) { /* the first 40 bytes, or the file */ }
         } catch (IOException | RuntimeException e) {
             return UNKNOWN;
         }
         head.flip();
-        return of(path.getFileName() == null ? "" : path.getFileName().toString(), head, size);
+        return of(path.getFileName() == null ? "" : path.getFileName().toString(), head);
     }
 
-    /** The kind of a file called {@code name} whose first bytes are {@code head} (little-endian, at most 40) and length {@code size}. */
-    static FileKind of(String name, ByteBuffer head, long size) {
+    /** The kind of a file called {@code name} whose first bytes are {@code head} (little-endian, at most 40). */
+    static FileKind of(String name, ByteBuffer head) {
         int n = head.remaining();
         if (n >= 4 && head.get(0) == 'G' && head.get(1) == 'G' && head.get(2) == 'U' && head.get(3) == 'F') return GGUF;
         if (name.equals("encoder.json") || name.equals("vocab.bpe")) return GPT2_BPE;
         if (name.endsWith(".json")) return TOKENIZER_JSON;
-        if (Llama2cCheckpoint.looksLike(head.duplicate().order(ByteOrder.LITTLE_ENDIAN), size)) return LLAMA2C_CHECKPOINT;
+        if (Llama2cCheckpoint.looksLike(head.duplicate().order(ByteOrder.LITTLE_ENDIAN))) return LLAMA2C_CHECKPOINT;
         if (n == 0) return UNKNOWN;
         if (name.endsWith(".model") || (!name.endsWith(".bin") && head.get(0) == 0x0a)) return SENTENCEPIECE;
         // llama2.c's tokenizer: int32 max_token_length, then per piece float score, int32 length, bytes

@@ -41,10 +41,6 @@ public final class HuggingFaceCheckpoint {
 
     private HuggingFaceCheckpoint() {}
 
-    public static boolean looksLike(Path folder) {
-        return Files.isDirectory(folder) && Files.isRegularFile(folder.resolve("config.json"));
-    }
-
     public static ModelFile open(Path folder) {
         Path configFile = folder.resolve("config.json");
         if (!Files.isRegularFile(configFile)) throw new ModelFormatException(folder, "config.json", "missing (not a Hugging Face model folder)");

@@ -40,15 +40,15 @@ public final class Llama2cCheckpoint {
         int kvDim() { return kvHeads * headSize(); }
     }
 
-    /** Whether a file's first bytes look like a llama2.c checkpoint header (see {@link FileKind}). */
-    public static boolean looksLike(Path path) { return FileKind.of(path) == FileKind.LLAMA2C_CHECKPOINT; }
-
-    /** Whether {@code head}, a file's first bytes (little-endian), is a llama2.c header whose weights fit in {@code size} bytes. */
-    static boolean looksLike(java.nio.ByteBuffer head, long size) {
+    /**
+     * Whether {@code head}, a file's first bytes (little-endian), is a plausible llama2.c header (see
+     * {@link FileKind}). Whether the weights fit is {@link #open}'s to say: a truncated download is
+     * a checkpoint that is refused with the bytes it lacks, not an unknown file.
+     */
+    static boolean looksLike(java.nio.ByteBuffer head) {
         if (head.remaining() < 28) return false;
         try {
-            Header h = parseHeader(null, head, size, false);
-            return h != null && expectedBytes(h) <= size;
+            return parseHeader(null, head, false) != null;
         } catch (RuntimeException e) {
             return false;
         }
@@ -63,7 +63,7 @@ public final class Llama2cCheckpoint {
                 seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
             }
             var buf = seg.asSlice(0, Math.min(seg.byteSize(), 40)).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-            Header h = parseHeader(path, buf, seg.byteSize(), true);
+            Header h = parseHeader(path, buf, true);
             long need = expectedBytes(h);
             if (seg.byteSize() < need) {
                 throw new ModelFormatException(path, "weights", "file is truncated: the header (dim " + h.dim + ", " + h.layers
@@ -86,7 +86,7 @@ public final class Llama2cCheckpoint {
     }
 
     /** Returns null instead of throwing when {@code strict} is false and the header is implausible. */
-    private static Header parseHeader(Path path, java.nio.ByteBuffer b, long fileSize, boolean strict) {
+    private static Header parseHeader(Path path, java.nio.ByteBuffer b, boolean strict) {
         int version = 0;
         long weightsOffset = 28;
         if (b.getInt(0) == MAGIC_AK42) {

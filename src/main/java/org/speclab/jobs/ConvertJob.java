@@ -23,7 +23,8 @@ public record ConvertJob(Path source, Path tokenizer, Path output, GgmlType type
 
     public ConvertJob {
         if (!TYPES.contains(type)) {
-            throw new IllegalArgumentException("--type must be f32, f16 or bf16 (found " + type.name().toLowerCase() + "); use quantize for smaller types");
+            throw new IllegalArgumentException("--type must be one of " + String.join(", ", TYPES.stream().map(t -> t.name().toLowerCase(java.util.Locale.ROOT)).toList())
+                    + " (found " + type.name().toLowerCase(java.util.Locale.ROOT) + "); use quantize for smaller types");
         }
     }
 

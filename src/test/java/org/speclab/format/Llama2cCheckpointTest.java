@@ -78,8 +78,10 @@ class Llama2cCheckpointTest {
         Files.write(p, java.util.Arrays.copyOf(full, full.length / 2));
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> Llama2cCheckpoint.open(p, null));
         assertTrue(e.getMessage().startsWith(p + ": weights: file is truncated"), e.getMessage());
-        // identification by content does not mistake it for a model either
-        assertFalse(Llama2cCheckpoint.looksLike(p));
+        // still recognised as a checkpoint by its header, so every reader says what is wrong with it
+        assertEquals(FileKind.LLAMA2C_CHECKPOINT, FileKind.of(p));
+        ModelFormatException viaModelFiles = assertThrows(ModelFormatException.class, () -> ModelFiles.open(p, null));
+        assertTrue(viaModelFiles.getMessage().startsWith(p + ": weights: file is truncated"), viaModelFiles.getMessage());
     }
 
     @Test
