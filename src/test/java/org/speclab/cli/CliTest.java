@@ -141,6 +141,29 @@ class CliTest {
         assertTrue(r.err().contains("top-p must be in [0, 1]"), r.err());
     }
 
+    /** Option values are checked as they are parsed, against the tables help lists them from. */
+    @Test
+    void typeAndSpeculateKValuesAreCheckedWhenParsed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        String m = SharedFiles.require("models/stories260K/stories260K.gguf").toString();
+        for (String k : new String[] {"0", "17", "x"}) {
+            CliRun r = CliRun.of("generate", "-m", m, "-k", k, "--draft-ngram", "2", "-n", "2");
+            assertEquals(2, r.exitCode(), k);
+            assertTrue(r.err().lines().findFirst().orElseThrow().contains("must be a number between 1 and 16 or 'auto', found '" + k + "'"), r.err());
+        }
+        CliRun auto = CliRun.of("generate", "-m", m, "-k", "auto", "--draft-ngram", "2", "-t", "0", "-n", "20", "--no-baseline");
+        assertEquals(0, auto.exitCode(), auto.err());
+        assertTrue(auto.err().contains(", k auto (≤ "), auto.err());
+        // synth offers the types it writes: IQ4_NL is read but not written
+        CliRun synth = CliRun.of("synth", "--preset", "200m", "-o", dir.resolve("x.gguf").toString(), "--type", "iq4_nl");
+        assertEquals(2, synth.exitCode());
+        assertTrue(synth.err().contains("must be one of f32, f16") && synth.err().contains("q6_k") && !synth.err().lines().findFirst().orElseThrow().contains("iq4_nl,"), synth.err());
+        assertTrue(CliRun.of("synth", "--help").out().contains("q5_k"), "help lists the writable types");
+        CliRun convert = CliRun.of("convert", m, "-o", dir.resolve("y.gguf").toString(), "--type", "q8_0");
+        assertEquals(2, convert.exitCode());
+        assertTrue(convert.err().contains("must be one of f32, f16, bf16, found 'q8_0'"), convert.err());
+        assertTrue(java.util.Arrays.stream(dir.toFile().list()).noneMatch(f -> f.endsWith(".gguf")), "nothing written");
+    }
+
     @Test
     void absurdThreadCountsAreRefusedInOneLine() {
         String m = SharedFiles.require("models/stories260K/stories260K.gguf").toString();
