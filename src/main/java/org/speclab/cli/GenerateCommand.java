@@ -5,21 +5,19 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
-import org.speclab.Version;
-import org.speclab.decode.DraftModel;
 import org.speclab.decode.Drafter;
-import org.speclab.decode.EarlyExit;
 import org.speclab.decode.GenerationListener;
 import org.speclab.decode.GenerationStats;
-import org.speclab.decode.Generator;
-import org.speclab.decode.NGramLookup;
 import org.speclab.decode.Sampler;
 import org.speclab.decode.SpeculationStats;
-import org.speclab.decode.SpeculativeDecoder;
 import org.speclab.decode.TokenKind;
 import org.speclab.engine.Backend;
-import org.speclab.lab.Experiment;
+import org.speclab.lab.DrafterChoice;
 import org.speclab.lab.LoadedModel;
+import org.speclab.lab.MemoryCheck;
+import org.speclab.lab.Names;
+import org.speclab.lab.Protocol;
+import org.speclab.lab.Spread;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -45,7 +43,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--draft-ngram", description = "speculate draft-free: look up the last N tokens in prompt + output")
     Integer draftNgram;
 
-    @Option(names = "--draft-layers", description = "speculate with the target's own first L layers (self-speculation)")
+    @Option(names = "--draft-layers", description = "speculate with the target's own first L layers (self-speculation; 0: half its layers)")
     Integer draftLayers;
 
     @Option(names = {"-k", "--speculate-k"}, defaultValue = "5", converter = SpeculateK.Converter.class,
@@ -139,16 +137,20 @@ final class GenerateCommand implements Callable<Integer> {
             }
             LoadedModel draftModel = draft != null ? LoadedModel.open(draft, tokenizer, nThreads, backend) : null;
             try {
-                if (draftModel != null) Vocabularies.requireSame(model, m.tokenizer(), draft, draftModel.tokenizer());
-                Drafter drafter = draftModel != null ? new DraftModel(draftModel.transformer(), draft.getFileName().toString(), need)
-                        : draftNgram != null ? new NGramLookup(draftNgram)
-                        : draftLayers != null ? new EarlyExit(m.transformer(), draftLayers, need) : null;
+                if (draftModel != null) LoadedModel.requireSameVocabulary(m, draftModel);
+                DrafterChoice choice = draft != null ? new DrafterChoice.DraftFile(draft) : draftNgram != null ? new DrafterChoice.NGram(draftNgram)
+                        : draftLayers != null ? new DrafterChoice.EarlyExitLayers(draftLayers) : null;
+                Drafter drafter = choice == null ? null : choice.build(m.transformer(), draftModel == null ? null : draftModel.transformer(), need);
                 // only once everything is accepted: no "Seed:" line before a refusal
                 if (seed == null && temperature > 0) err.println("Seed: " + baseSeed);
+                var who = new Protocol.Subject(Names.of(model), m.file().dominantType().name(), choice == null ? null : choice.labelFor(m.transformer()),
+                        draftModel != null ? draftModel.file().dominantType().name() : null, m.transformer().device(),
+                        MemoryCheck.runBytes(m.transformer(), draftModel == null ? null : draftModel.transformer(), need + 1),
+                        m.transformer().weightBytes());
                 java.util.List<String[]> rows = new java.util.ArrayList<>();
                 for (int i = 0; i < prompts.size(); i++) {
                     if (prompts.size() > 1) err.printf("---------- prompt %d of %d: %s%n", i + 1, prompts.size(), PromptFile.label(prompts.get(i)));
-                    rows.add(run(m, draftModel, drafter, k, adaptive, prompts.get(i), tokenized.get(i), baseSeed, out, err));
+                    rows.add(run(m, who, drafter, k, adaptive, prompts.get(i), tokenized.get(i), baseSeed, out, err));
                 }
                 if (prompts.size() > 1) PromptFile.printTable(err, rows, drafter != null);
             } finally {
@@ -158,108 +160,107 @@ final class GenerateCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** One prompt's runs; returns its row of the per-prompt table (prompt, tokens/s, mean accepted, acceptance, speedup). */
-    private String[] run(LoadedModel m, LoadedModel draftModel, Drafter drafter, int k, boolean adaptive, String prompt, int[] promptTokens,
+    /**
+     * One prompt's runs, measured by the lab's {@link Protocol}: an uncounted warm-up (with more than
+     * one sample or a baseline), then the samples, each speculative one beside a run of the target
+     * alone (at least three pairs, so the speedup has a median and a range; only the first
+     * {@code --num-samples} are printed). Returns its row of the per-prompt table (prompt, tokens/s,
+     * mean accepted, acceptance, speedup).
+     */
+    private String[] run(LoadedModel m, Protocol.Subject who, Drafter drafter, int k, boolean adaptive, String prompt, int[] promptTokens,
                          long baseSeed, PrintStream out, PrintStream err) throws Exception {
-        Generator plain = new Generator(m.transformer(), m.tokenizer());
-        SpeculativeDecoder spec = drafter == null ? null : new SpeculativeDecoder(m.transformer(), m.tokenizer(), drafter, k, adaptive);
-        // warm-up, not counted (JIT compilation would otherwise be billed to the first run), as gpt-fast does
-        boolean baseline = spec != null && !noBaseline;
-        if (samples > 1 || baseline) runOnce(plain, spec, promptTokens, baseSeed, GenerationListener.NONE);
-        double baselineTps = Double.NaN, decodeSeconds = Double.NaN;
-        if (baseline) {
-            runOnce(plain, null, promptTokens, baseSeed, GenerationListener.NONE); // the baseline is warmed up too
-            double best = 0;
-            for (int i = 0; i < 3; i++) { // short runs are noisy: the best of three
-                GenerationStats b = runOnce(plain, null, promptTokens, baseSeed, GenerationListener.NONE).stats();
-                if (b.tokensPerSecond() > best) {
-                    best = b.tokensPerSecond();
-                    decodeSeconds = b.forwardPasses() > 0 ? b.decodeNanos() / 1e9 / b.forwardPasses() : Double.NaN;
-                }
-            }
-            baselineTps = best;
-        }
-        double sumTps = 0, sumAccepted = 0, sumRate = 0, sumSpeedup = 0;
+        boolean baseline = drafter != null && !noBaseline;
+        int repeats = baseline ? Math.max(samples, MIN_PAIRS) : samples;
+        var setup = new Protocol.Setup(promptTokens, maxNew, temperature, topK, topP, baseSeed, repeats, baseline, samples > 1 || baseline);
         ObjectMapper om = new ObjectMapper();
-        for (int s = 0; s < samples; s++) {
-            StringBuilder text = new StringBuilder();
-            GenerationListener listener = new GenerationListener() {
-                private long lastFlush = System.nanoTime();
+        double[] sums = new double[3]; // tokens/s, mean accepted, acceptance rate of the printed samples
+        StringBuilder text = new StringBuilder();
+        Protocol.Outcome o = Protocol.run(m.transformer(), m.tokenizer(), drafter, k, adaptive, setup, new Protocol.Observer() {
+            @Override
+            public GenerationListener listener(int sample) {
+                text.setLength(0);
+                if (sample >= samples) return GenerationListener.NONE;
+                return new GenerationListener() {
+                    private long lastFlush = System.nanoTime();
 
-                @Override
-                public void token(int id, String piece, TokenKind kind) {
-                    text.append(piece);
-                    if (!json) {
-                        out.print(piece);
-                        // stream as it comes, but a write per token would cost more than a tiny model's token
-                        long now = System.nanoTime();
-                        if (now - lastFlush > 20_000_000L) {
-                            out.flush();
-                            lastFlush = now;
+                    @Override
+                    public void token(int id, String piece, TokenKind kind) {
+                        text.append(piece);
+                        if (!json) {
+                            out.print(piece);
+                            // stream as it comes, but a write per token would cost more than a tiny model's token
+                            long now = System.nanoTime();
+                            if (now - lastFlush > 20_000_000L) {
+                                out.flush();
+                                lastFlush = now;
+                            }
                         }
                     }
+                };
+            }
+
+            @Override
+            public void sampleDone(int sample, Protocol.Sample s) {
+                if (sample >= samples) return;
+                GenerationStats st = s.stats();
+                SpeculationStats ss = s.speculation();
+                if (!json) out.println();
+                double tps = st.tokensPerSecond();
+                sums[0] += tps;
+                err.printf("Time for inference %d: %.02f sec total, %.02f tokens/sec%n", sample + 1, st.totalSeconds(), tps);
+                err.printf("Bandwidth achieved: %.02f GB/s%n", m.transformer().weightBytes() * tps / 1e9);
+                err.printf("Time to first token: %.3f sec%n", st.timeToFirstToken());
+                if (ss != null) {
+                    err.printf("Bytes read: %.02f GB/s (target verify passes and draft passes, as run; the line above is gpt-fast's target weights × tokens/sec)%n", st.bytesReadGBs());
+                    sums[1] += ss.meanAccepted();
+                    sums[2] += ss.acceptanceRate();
+                    err.println("Acceptance probs: " + Arrays.toString(Arrays.stream(ss.acceptanceProbs()).map(p -> Math.round(p * 1e4) / 1e4).toArray()));
+                    err.printf("Mean Accepted: %.2f%n", ss.meanAccepted());
                 }
-            };
-            SpeculativeDecoder.Result r = runOnce(plain, spec, promptTokens, baseSeed + s, listener);
-            GenerationStats st = r.stats();
-            SpeculationStats ss = r.speculation();
-            if (ss != null && !Double.isNaN(decodeSeconds)) ss = ss.withDecodeSeconds(decodeSeconds);
-            if (!json) out.println();
-            double tps = st.tokensPerSecond();
-            sumTps += tps;
-            double gb = m.transformer().weightBytes() * tps / 1e9;
-            err.printf("Time for inference %d: %.02f sec total, %.02f tokens/sec%n", s + 1, st.totalSeconds(), tps);
-            err.printf("Bandwidth achieved: %.02f GB/s%n", gb);
-            err.printf("Time to first token: %.3f sec%n", st.timeToFirstToken());
-            if (ss != null) err.printf("Bytes read: %.02f GB/s (target verify passes and draft passes, as run; the line above is gpt-fast's target weights × tokens/sec)%n", st.bytesReadGBs());
-            if (ss != null) {
-                sumAccepted += ss.meanAccepted();
-                sumRate += ss.acceptanceRate();
-                sumSpeedup += tps / baselineTps;
-                err.println("Acceptance probs: " + Arrays.toString(Arrays.stream(ss.acceptanceProbs()).map(p -> Math.round(p * 1e4) / 1e4).toArray()));
-                err.printf("Mean Accepted: %.2f%n", ss.meanAccepted());
-                explain(err, ss, tps, baselineTps);
+                if (json) {
+                    try {
+                        out.println(om.writeValueAsString(Protocol.record(who, setup, s, sample, k, prompt, text.toString())));
+                    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+                out.flush();
             }
-            if (json) {
-                Experiment e = new Experiment(draftModel != null ? draftModel.file().name() : ss != null ? ss.drafter() : null,
-                        draftModel != null ? draftModel.file().dominantType().name() : null, ss != null ? ss.k() : null,
-                        m.file().name(), m.file().dominantType().name(), m.transformer().device(), 1, prompt, tps,
-                        MemoryReading.peakResidentBytes() / 1e9, gb, ss != null ? ss.meanAccepted() : null, maxNew, samples, temperature,
-                        Version.get(), ss != null ? ss.alpha() : null, ss != null ? ss.costRatio() : null,
-                        ss != null ? ss.predictedSpeedup() : null, ss != null && !Double.isNaN(baselineTps) ? tps / baselineTps : null,
-                        ss != null ? ss.acceptedCounts() : null, s + 1, baseSeed + s, topK, topP, st.newTokens(), st.stopReason(), text.toString());
-                out.println(om.writeValueAsString(e));
-            }
-            out.flush();
-        }
+        });
+        Protocol.Sample rep = o.representative();
+        Spread speedup = o.speedup();
+        if (rep != null && rep.speculation() != null) explain(err, rep.speculation(), speedup, o.baseline(), baseline && o.tooShort() ? o.seconds() : Double.NaN);
         err.println("==========");
-        err.printf("Average tokens/sec: %.2f%n", sumTps / samples);
+        err.printf("Average tokens/sec: %.2f%n", sums[0] / samples);
         err.printf("Memory used: %.02f GB%n", MemoryReading.peakResidentBytes() / 1e9);
         if (m.transformer().gauges() != null) {
             long[] mem = m.transformer().gauges().memoryInfo();
             err.printf("Device memory used: %.02f GB of %.02f GB on %s%n", (mem[1] - mem[0]) / 1e9, mem[1] / 1e9, m.transformer().device());
         }
-        return new String[] {PromptFile.label(prompt), String.format("%.2f", sumTps / samples),
-                spec == null ? "" : String.format("%.2f", sumAccepted / samples), spec == null ? "" : String.format("%.1f%%", 100 * sumRate / samples),
-                spec == null || Double.isNaN(baselineTps) ? "" : String.format("%.2fx", sumSpeedup / samples)};
+        return new String[] {PromptFile.label(prompt), String.format("%.2f", sums[0] / samples),
+                drafter == null ? "" : String.format("%.2f", sums[1] / samples), drafter == null ? "" : String.format("%.1f%%", 100 * sums[2] / samples),
+                drafter == null || !speedup.present() ? "" : String.format("%.2fx", speedup.median())};
     }
 
-    private SpeculativeDecoder.Result runOnce(Generator plain, SpeculativeDecoder spec, int[] prompt, long seedUsed, GenerationListener l) {
-        Sampler sampler = new Sampler(temperature, topK, topP, seedUsed);
-        // the decoders count positions after the prompt; the prediction at the last one is printed too
-        int positions = maxNew - 1;
-        if (spec != null) return spec.generate(prompt, positions, sampler, l);
-        return new SpeculativeDecoder.Result(plain.generate(prompt, positions, sampler, l), null);
-    }
+    /** Speculative runs measured beside the target alone, at least: a speedup needs a median and a range to be trusted. */
+    static final int MIN_PAIRS = 3;
 
     /** The line that answers the seed's question: why speculation helped, or why it did not. */
-    private static void explain(PrintStream err, SpeculationStats ss, double tps, double baselineTps) {
+    private static void explain(PrintStream err, SpeculationStats ss, Spread speedup, Spread baseline, double tooShortSeconds) {
         double predicted = ss.predictedSpeedup();
         err.printf("Speculation: %s, k %s, accepted %d/%d drafted (%.1f%%), α %.3f, c %.3f, verify pass %.2f× a decode pass"
                         + " → predicted speedup %.2fx", ss.drafter(), ss.adaptiveK() ? "auto (≤ " + ss.k() + ")" : Integer.toString(ss.k()),
                 ss.accepted(), ss.drafted(), 100 * ss.acceptanceRate(), ss.alpha(), ss.costRatio(), ss.verifyCost(ss.k()), predicted);
-        if (!Double.isNaN(baselineTps)) err.printf(", measured %.2fx (target alone %.2f tokens/sec)", tps / baselineTps, baselineTps);
+        if (speedup.present()) {
+            err.printf(", measured %.2fx", speedup.median());
+            if (speedup.n() > 1) err.printf(" (%.2f–%.2fx over %d runs, each beside the target alone)", speedup.min(), speedup.max(), speedup.n());
+            err.printf(" (target alone %.2f tokens/sec)", baseline.median());
+        }
         err.println();
+        if (!Double.isNaN(tooShortSeconds)) {
+            err.printf("No measured speedup: a run takes %.2f sec, too short to time (under %.0f sec); generate more tokens (-n)%n",
+                    tooShortSeconds, Protocol.minTimedSeconds());
+        }
         if (predicted < 1) {
             err.printf("Speculation is a loss here: each step costs %.2f decode passes (k·c + verify) but yields only %.2f tokens on average.%n",
                     ss.k() * ss.costRatio() + ss.verifyCost(ss.k()), org.speclab.decode.SpeedupModel.expectedTokensPerStep(Math.min(ss.alpha(), 0.999999), ss.k()));

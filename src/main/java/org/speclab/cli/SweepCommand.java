@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.speclab.lab.DrafterChoice;
 import org.speclab.lab.Experiment;
 import org.speclab.lab.ExperimentExport;
 import org.speclab.lab.Sweep;
@@ -53,7 +54,8 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = {"-n", "--max-new-tokens"}, description = "new tokens per run (default: 200)")
     Integer newTokens;
 
-    @Option(names = "--num-samples", defaultValue = "1", description = "timed runs per cell after an untimed warm-up; the row holds their mean (default: ${DEFAULT-VALUE})")
+    @Option(names = "--num-samples", defaultValue = "1", description = {"timed runs per cell after an untimed warm-up, each beside a run of the target alone;",
+            "the row holds their median and range (default: ${DEFAULT-VALUE})"})
     int samples;
 
     @Option(names = {"-p", "--prompt"}, defaultValue = "Once upon a time", description = "the prompt (default: ${DEFAULT-VALUE})")
@@ -64,6 +66,9 @@ final class SweepCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Mixin
     EngineOptions.Threads threads;
+
+    @picocli.CommandLine.Mixin
+    EngineOptions.Device device;
 
     @Option(names = "--seed", defaultValue = "1234", description = "sampling seed (default: ${DEFAULT-VALUE})")
     long seed;
@@ -76,20 +81,22 @@ final class SweepCommand implements Callable<Integer> {
         boolean seedTable = preset != null;
         if (seedTable && !preset.equalsIgnoreCase("seed-table")) throw new IllegalArgumentException("--preset: unknown preset '" + preset + "' (known: seed-table)");
         for (Path o : outputs) format(o);
-        List<Sweep.DrafterSpec> drafters = new ArrayList<>();
-        for (Path d : drafts) drafters.add(new Sweep.DrafterSpec("draft", 0, d));
+        List<DrafterChoice> drafters = new ArrayList<>();
+        for (Path d : drafts) drafters.add(new DrafterChoice.DraftFile(d));
         Integer ng = ngram != null ? ngram : seedTable ? Integer.valueOf(3) : null;
-        if (ng != null) drafters.add(new Sweep.DrafterSpec("ngram", ng, null));
-        if (layers != null || seedTable) drafters.add(new Sweep.DrafterSpec("layers", layers != null ? layers : 0, null));
+        if (ng != null) drafters.add(new DrafterChoice.NGram(ng));
+        if (layers != null || seedTable) drafters.add(new DrafterChoice.EarlyExitLayers(layers != null ? layers : 0));
         if (drafters.isEmpty()) throw new IllegalArgumentException("give a drafter: -d DRAFT, --draft-ngram N, --draft-layers L or --preset seed-table");
         List<Integer> kList = ks != null ? ks : seedTable ? Sweep.SEED_KS : List.of(1, 2, 4, 8);
         for (int k : kList) if (k < 1 || k > 16) throw new IllegalArgumentException("-k values must be between 1 and 16, found " + k);
         List<Float> temps = temperatures != null ? temperatures : List.of(0f);
         int n = newTokens != null ? newTokens : 200;
-        if (n < 2) throw new IllegalArgumentException("-n must be ≥ 2, found " + n);
+        if (n < 1) throw new IllegalArgumentException("-n must be ≥ 1, found " + n);
         if (samples < 1) throw new IllegalArgumentException("--num-samples must be ≥ 1, found " + samples);
         List<String> prompts = promptsFile != null ? PromptFile.read(promptsFile) : List.of(prompt);
-        Sweep sweep = new Sweep(targets, drafters, kList, temps, n, prompts, samples, threads.count(), seed);
+        // CUDA asked for and missing is an error here: a sweep measures a device
+        device.backend(false, cli.err::println);
+        Sweep sweep = new Sweep(targets, drafters, kList, temps, n, prompts, samples, threads.count(), seed, device.device);
         List<Experiment> rows = JobProgress.run(sweep, cli.err);
         String md = ExperimentExport.markdown(rows);
         cli.out.print(md);

@@ -8,6 +8,12 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * bandwidth, mean accepted, max_new_tokens, num_samples, temperature, version) plus what explains
  * the result: α, c, the speedup Theorem 3.8 predicts and the speedup measured against the target
  * alone. Fields that do not apply (no draft) are null.
+ *
+ * <p>A run measured several times ({@code repeats}, each speculative run beside a run of the target
+ * alone, see {@link Protocol}) holds the median tokens/s and speedup with their ranges; one sample of
+ * the CLI's {@code --json} holds its own figures and no ranges. {@code memory_gb} is what the run's
+ * models hold: weights and key/value caches of target and draft ({@link MemoryCheck#runBytes}), the
+ * same in the CLI, the lab and a sweep.
  */
 public record Experiment(
         @JsonProperty("draft_model") String draftModel,
@@ -37,5 +43,27 @@ public record Experiment(
         @JsonProperty("top_p") double topP,
         @JsonProperty("new_tokens") int newTokens,
         @JsonProperty("stop_reason") String stopReason,
-        @JsonProperty("text") String text) {
+        @JsonProperty("text") String text,
+        @JsonProperty("repeats") Integer repeats,
+        @JsonProperty("tokens_per_sec_min") Double tokensPerSecMin,
+        @JsonProperty("tokens_per_sec_max") Double tokensPerSecMax,
+        @JsonProperty("baseline_tokens_per_sec") Double baselineTokensPerSec,
+        @JsonProperty("measured_speedup_min") Double measuredSpeedupMin,
+        @JsonProperty("measured_speedup_max") Double measuredSpeedupMax) {
+
+    /** A record without spreads (one run, or records written before they were kept). */
+    public Experiment(String draftModel, String draftQuantization, Integer speculateK, String model, String modelQuantization, String device,
+                      int deviceCount, String prompt, double tokensPerSec, double memoryGb, double bandwidthGbs, Double meanAccepted,
+                      int maxNewTokens, int numSamples, double temperature, String version, Double alpha, Double costRatio,
+                      Double predictedSpeedup, Double measuredSpeedup, long[] acceptanceCounts, int sample, long seed, int topK, double topP,
+                      int newTokens, String stopReason, String text) {
+        this(draftModel, draftQuantization, speculateK, model, modelQuantization, device, deviceCount, prompt, tokensPerSec, memoryGb,
+                bandwidthGbs, meanAccepted, maxNewTokens, numSamples, temperature, version, alpha, costRatio, predictedSpeedup, measuredSpeedup,
+                acceptanceCounts, sample, seed, topK, topP, newTokens, stopReason, text, null, null, null, null, null, null);
+    }
+
+    /** Whether the run was stopped before its end (by the user, or cut short). */
+    public boolean stopped() {
+        return "cancelled".equals(stopReason);
+    }
 }

@@ -31,9 +31,18 @@ public final class ExperimentExport {
             new Column("α", e -> e.alpha() == null ? null : fixed(e.alpha(), 3)),
             new Column("c", e -> e.costRatio() == null ? null : fixed(e.costRatio(), 3)),
             new Column("predicted speedup", e -> e.predictedSpeedup() == null ? null : fixed(e.predictedSpeedup(), 2)),
-            new Column("measured speedup", e -> e.measuredSpeedup() == null ? null : fixed(e.measuredSpeedup(), 2)));
+            new Column("measured speedup", e -> e.measuredSpeedup() == null ? null : fixed(e.measuredSpeedup(), 2)),
+            // the spreads of a run measured several times (Protocol): empty for single runs
+            new Column("runs", Experiment::repeats),
+            new Column("tokens/s range", e -> range(e.tokensPerSecMin(), e.tokensPerSecMax(), 2)),
+            new Column("target alone tokens/s", e -> e.baselineTokensPerSec() == null ? null : fixed(e.baselineTokensPerSec(), 2)),
+            new Column("speedup range", e -> range(e.measuredSpeedupMin(), e.measuredSpeedupMax(), 2)));
 
     private ExperimentExport() {}
+
+    private static String range(Double min, Double max, int digits) {
+        return min == null || max == null ? null : fixed(min, digits) + "–" + fixed(max, digits);
+    }
 
     private static String fixed(double v, int digits) {
         return String.format(Locale.ROOT, "%." + digits + "f", v);
@@ -58,7 +67,7 @@ public final class ExperimentExport {
         StringBuilder sb = new StringBuilder("|");
         for (Column c : COLUMNS) sb.append(' ').append(c.title()).append(" |");
         sb.append("\n|");
-        for (int i = 0; i < COLUMNS.size(); i++) sb.append(i >= 8 && i <= 15 && i != 15 ? " ---: |" : " --- |");
+        for (int i = 0; i < COLUMNS.size(); i++) sb.append(i >= 8 && i <= 14 ? " ---: |" : " --- |");
         sb.append('\n');
         for (Experiment e : rows) {
             sb.append('|');

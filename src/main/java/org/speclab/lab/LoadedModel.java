@@ -40,6 +40,21 @@ public record LoadedModel(ModelFile file, Tokenizer tokenizer, Transformer trans
         }
     }
 
+    /**
+     * A draft and its target must share a vocabulary, piece for piece: the draft's token ids are the
+     * target's. One line naming both files and the first difference otherwise.
+     */
+    public static void requireSameVocabulary(LoadedModel target, LoadedModel draft) {
+        Tokenizer t = target.tokenizer(), d = draft.tokenizer();
+        String both = "draft " + draft.file().path().getFileName() + " and target " + target.file().path().getFileName() + " do not share a vocabulary";
+        if (t.vocabSize() != d.vocabSize()) throw new IllegalArgumentException(both + " (" + d.vocabSize() + " vs " + t.vocabSize() + " tokens)");
+        for (int i = 0; i < t.vocabSize(); i++) {
+            if (!t.piece(i).equals(d.piece(i))) {
+                throw new IllegalArgumentException(both + " (token " + i + " is '" + d.piece(i) + "' in the draft, '" + t.piece(i) + "' in the target)");
+            }
+        }
+    }
+
     /** The model's chat template, or null when it has none. */
     public org.speclab.chat.ChatTemplate chatTemplate() {
         return org.speclab.chat.ChatTemplate.of(file.path(), file.metadata(), tokenizer);

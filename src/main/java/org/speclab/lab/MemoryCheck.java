@@ -20,8 +20,24 @@ public final class MemoryCheck {
     public static long bytesToRun(Path model, Path tokenizer, int context) {
         try (ModelFile f = ModelFiles.open(model, tokenizer)) {
             ModelConfig c = ModelConfig.from(f);
-            return f.weightBytes() + 2L * c.layers() * c.kvDim() * 4L * context;
+            return f.weightBytes() + kvBytes(c, context);
         }
+    }
+
+    /** A float32 key/value cache of {@code positions} positions (both engines keep keys and values in float32). */
+    public static long kvBytes(ModelConfig c, int positions) {
+        return 2L * c.layers() * c.kvDim() * 4L * positions;
+    }
+
+    /**
+     * What a loaded run holds: the target's weights and cache, and the draft model's ({@code draft},
+     * or null) for {@code positions} positions. An early-exit draft shares the target's weights; its
+     * own cache of its first layers is left out. This is the {@code memory_gb} of experiment records.
+     */
+    public static long runBytes(org.speclab.engine.Transformer target, org.speclab.engine.Transformer draft, int positions) {
+        long b = target.weightBytes() + kvBytes(target.config(), positions);
+        if (draft != null) b += draft.weightBytes() + kvBytes(draft.config(), positions);
+        return b;
     }
 
     /** The memory available to a new run now, in bytes. */

@@ -39,7 +39,7 @@ final class RunView {
     private final BorderPane root;
     @FXML private ComboBox<ModelEntry> target, draftModel;
     @FXML private ChoiceBox<String> drafter;
-    @FXML private Spinner<Integer> ngram, layers, k, topK, maxTokens, threads;
+    @FXML private Spinner<Integer> ngram, layers, k, topK, maxTokens, threads, repeats;
     @FXML private Spinner<Double> temperature, topP;
     @FXML private CheckBox adaptive, baseline, chat;
     @FXML private TextArea prompt;
@@ -60,6 +60,8 @@ final class RunView {
     private volatile RunSession session;
     private long[] counts = new long[17];
     private int shown;
+    /** The first repeat is streamed; once it ends, the live figures stop and the final ones wait for the last repeat. */
+    private boolean streaming;
     private long startNanos, stopPressed;
 
     /** How the model pickers name a model: name, weight type and size, enough to tell quantizations apart. */
@@ -89,7 +91,7 @@ final class RunView {
         // the CLI's sampling defaults (gpt-fast's), so a run here and `speclab generate` start alike
         temperature.getValueFactory().setValue((double) org.speclab.decode.Sampler.DEFAULT_TEMPERATURE);
         topK.getValueFactory().setValue(org.speclab.decode.Sampler.DEFAULT_TOP_K);
-        for (Spinner<?> s : List.of(ngram, layers, k, topK, maxTokens, threads, temperature, topP)) s.setEditable(true);
+        for (Spinner<?> s : List.of(ngram, layers, k, topK, maxTokens, threads, repeats, temperature, topP)) s.setEditable(true);
         // only the settings of the chosen drafter can be edited
         Runnable enable = () -> {
             int kind = drafter.getSelectionModel().getSelectedIndex();
@@ -143,12 +145,13 @@ final class RunView {
 
     /** What a language switch carries over to the new view: every setting, the models by file. */
     record Carried(Path target, Path draft, int drafter, int ngram, int layers, int k, boolean adaptive, double temperature, int topK,
-                   double topP, int maxTokens, int threads, boolean baseline, String prompt, boolean chat) {}
+                   double topP, int maxTokens, int threads, boolean baseline, int repeats, String prompt, boolean chat) {}
 
     Carried carried() {
         return new Carried(target.getValue() == null ? null : target.getValue().path(), draftModel.getValue() == null ? null : draftModel.getValue().path(),
                 drafter.getSelectionModel().getSelectedIndex(), ngram.getValue(), layers.getValue(), k.getValue(), adaptive.isSelected(),
-                temperature.getValue(), topK.getValue(), topP.getValue(), maxTokens.getValue(), threads.getValue(), baseline.isSelected(), prompt.getText(),
+                temperature.getValue(), topK.getValue(), topP.getValue(), maxTokens.getValue(), threads.getValue(), baseline.isSelected(), repeats.getValue(),
+                prompt.getText(),
                 chat.isSelected());
     }
 
@@ -164,6 +167,7 @@ final class RunView {
         maxTokens.getValueFactory().setValue(c.maxTokens());
         threads.getValueFactory().setValue(c.threads());
         baseline.setSelected(c.baseline());
+        repeats.getValueFactory().setValue(c.repeats());
         prompt.setText(c.prompt());
         pendingTarget = c.target();
         pendingDraft = c.draft();
@@ -236,19 +240,30 @@ final class RunView {
         bandwidthBar.setProgress(0);
         counts = new long[17];
         shown = 0;
+        streaming = false;
+        memory.setText("");
+        memoryBar.setProgress(0);
         startNanos = System.nanoTime();
         start.setDisable(true);
         stop.setDisable(false);
-        int kind = drafter.getSelectionModel().getSelectedIndex();
-        RunSession.Settings s = new RunSession.Settings(t.path(), kind == 1 && draftModel.getValue() != null ? draftModel.getValue().path() : null,
-                kind, ngram.getValue(), layers.getValue(), k.getValue(), adaptive.isSelected(), temperature.getValue().floatValue(),
-                topK.getValue(), topP.getValue().floatValue(), maxTokens.getValue(), threads.getValue(), baseline.isSelected() && kind > 0,
-                prompt.getText(), device.getValue() == null ? "cpu" : device.getValue().id(), chat.isSelected());
+        RunSession.Settings s = new RunSession.Settings(t.path(), drafterChoice(), k.getValue(), adaptive.isSelected(),
+                temperature.getValue().floatValue(), topK.getValue(), topP.getValue().floatValue(), maxTokens.getValue(), threads.getValue(),
+                baseline.isSelected(), repeats.getValue(), prompt.getText(), device.getValue() == null ? "cpu" : device.getValue().id(), chat.isSelected());
         RunSession run = new RunSession(s, lab, events, cancel, () -> javafx.application.Platform.runLater(this::drain));
         session = run;
         Thread th = new Thread(run, "speclab-run");
         th.setDaemon(true);
         th.start();
+    }
+
+    /** The drafter as picked: none, a draft model (none chosen: the target alone), n-gram lookup or early exit. */
+    private org.speclab.lab.DrafterChoice drafterChoice() {
+        return switch (drafter.getSelectionModel().getSelectedIndex()) {
+            case 1 -> draftModel.getValue() == null ? null : new org.speclab.lab.DrafterChoice.DraftFile(draftModel.getValue().path());
+            case 2 -> new org.speclab.lab.DrafterChoice.NGram(ngram.getValue());
+            case 3 -> new org.speclab.lab.DrafterChoice.EarlyExitLayers(layers.getValue());
+            default -> null;
+        };
     }
 
     /** Applies queued events, at most {@link #FRAMES_PER_SECOND} times a second, on the JavaFX thread. */
@@ -258,26 +273,34 @@ final class RunView {
             switch (e) {
                 case RunSession.Event.Token tok -> {
                     if (!tok.text().isEmpty()) tokens.add(tok.kind(), tok.text());
-                    if (tok.kind() != TokenKind.PROMPT) shown++;
+                    if (tok.kind() != TokenKind.PROMPT && streaming) {
+                        shown++;
+                        // a point per token at the generation's own pace (a short run still draws a curve);
+                        // the first few tokens' rate is mostly the prompt's pass and would dwarf the rest
+                        double secs = (tok.nanos() - startNanos) / 1e9;
+                        if (shown > 3 && secs > 0 && speed.getData().size() < 2000) speed.getData().add(new XYChart.Data<>(secs, shown / secs));
+                    }
                 }
                 case RunSession.Event.Step step -> counts[Math.min(step.accepted(), 16)]++;
                 case RunSession.Event.Status st -> runStatus.setText(st.text());
                 case RunSession.Event.Started st -> {
-                    startNanos = System.nanoTime();
+                    startNanos = st.nanos();
+                    streaming = true;
                     speed.getData().clear();
+                }
+                case RunSession.Event.Repeat r -> {
+                    if (r.index() > 0) streaming = false; // the first repeat, the one shown, has ended
                 }
                 case RunSession.Event.Done d -> finish(d);
             }
         }
         tokens.show();
         double secs = (System.nanoTime() - startNanos) / 1e9;
-        if (session != null && shown > 0 && secs > 0) {
+        if (session != null && streaming && shown > 0 && secs > 0) {
             tps.setText(String.format("%.1f %s", shown / secs, lab.t("run.stat.tps")));
-            // the first few milliseconds hold a token or two: a rate from them is noise that would flatten the rest of the curve
-            if (secs >= 0.1 && speed.getData().size() < 2000) speed.getData().add(new XYChart.Data<>(secs, shown / secs));
             updateHistogram();
-            updateMemory();
         }
+        if (session != null) updateMemory(null);
     }
 
     private void updateHistogram() {
@@ -290,31 +313,35 @@ final class RunView {
         }
     }
 
-    private void updateMemory() {
-        RunSession run = session;
-        long[] gpu = run == null ? null : run.deviceMemory();
+    /** The memory gauge: on CUDA the device's memory; on the CPU the run's weights and KV cache beside the whole process. */
+    private void updateMemory(RunSession.Memory run) {
+        RunSession current = session;
+        long[] gpu = current == null ? null : current.deviceMemory();
         if (gpu != null && gpu[1] > 0) { // on CUDA: device memory used of the device's total
             memoryBar.setProgress((double) (gpu[1] - gpu[0]) / gpu[1]);
             memory.setText("GPU " + Formats.bytes(gpu[1] - gpu[0]) + " / " + Formats.bytes(gpu[1]));
             return;
         }
+        RunSession.Memory m = run != null ? run : current != null ? current.memory() : RunSession.Memory.NONE;
         long rss = RunSession.residentBytes(), total = RunSession.totalMemory();
         if (total > 0) {
             memoryBar.setProgress((double) rss / total);
-            memory.setText(Formats.bytes(rss) + " / " + Formats.bytes(total));
+            memory.setText(lab.t("run.memory.detail", Formats.bytes(m.weights()), Formats.bytes(m.kvCache()), Formats.bytes(rss), Formats.bytes(total)));
+            if (memory.getTooltip() == null) memory.setTooltip(new javafx.scene.control.Tooltip(lab.t("run.memory.tip")));
         }
     }
 
     private void finish(RunSession.Event.Done d) {
         start.setDisable(false);
         stop.setDisable(true);
+        streaming = false;
         runStatus.setText(cancel.get() && stopPressed != 0
                 ? lab.t("run.status.stoppedAfter", Math.max(0, (d.endedNanos() - stopPressed) / 1_000_000)) : d.status());
-        if (d.tokensPerSecond() > 0) {
-            tps.setText(String.format("%.1f %s", d.tokensPerSecond(), lab.t("run.stat.tps")));
-            // a run shorter than one frame still gets its point on the chart
-            // (its time is the generation's own: this frame may have drained its start and its end together)
-            if (shown > 0) speed.getData().add(new XYChart.Data<>(shown / d.tokensPerSecond(), d.tokensPerSecond()));
+        if (d.tps() > 0) {
+            // the median over the repeats, with its range
+            tps.setText(d.tokensPerSecond().format("%.1f", lab.t("run.stat.runs")) + " " + lab.t("run.stat.tps"));
+        } else {
+            tps.setText("");
         }
         explanation.setText(d.explanation());
         if (d.bandwidthGbs() > 0) {
@@ -322,7 +349,7 @@ final class RunView {
             bandwidthBar.setProgress(d.peakGbs() > 0 ? Math.min(1, d.bandwidthGbs() / d.peakGbs()) : 0);
         }
         updateHistogram();
-        updateMemory();
+        updateMemory(d.memory());
         if (d.experiment() != null) lab.experiments.add(d.experiment());
         session = null;
     }

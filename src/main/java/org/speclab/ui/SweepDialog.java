@@ -13,6 +13,7 @@ import javafx.scene.control.SelectionMode;
 import javafx.scene.control.Spinner;
 import javafx.scene.control.TextField;
 import javafx.stage.Window;
+import org.speclab.lab.DrafterChoice;
 import org.speclab.lab.Sweep;
 import org.speclab.library.ModelEntry;
 
@@ -77,10 +78,10 @@ final class SweepDialog extends Dialog<Sweep> {
     /** The grid as entered, or null when the k values or temperatures are not numbers. */
     private Sweep sweep() {
         List<Path> t = sweepTargets.getSelectionModel().getSelectedItems().stream().map(ModelEntry::path).toList();
-        List<Sweep.DrafterSpec> d = new ArrayList<>();
-        if (ngram.isSelected()) d.add(new Sweep.DrafterSpec("ngram", ngramLength.getValue(), null));
-        if (layers.isSelected()) d.add(new Sweep.DrafterSpec("layers", layerCount.getValue(), null));
-        if (model.isSelected()) for (ModelEntry m : drafts.getSelectionModel().getSelectedItems()) d.add(new Sweep.DrafterSpec("draft", 0, m.path()));
+        List<DrafterChoice> d = new ArrayList<>();
+        if (ngram.isSelected()) d.add(new DrafterChoice.NGram(ngramLength.getValue()));
+        if (layers.isSelected()) d.add(new DrafterChoice.EarlyExitLayers(layerCount.getValue()));
+        if (model.isSelected()) for (ModelEntry m : drafts.getSelectionModel().getSelectedItems()) d.add(new DrafterChoice.DraftFile(m.path()));
         List<String> prompts = prompt.getText().lines().filter(l -> !l.isBlank()).toList();
         if (prompts.isEmpty()) prompts = List.of("");
         try {

@@ -207,16 +207,33 @@ class CliTest {
     @Test
     void speculativeRunPrintsGptFastLinesAndTheExplanation() throws Exception {
         String m = SharedFiles.require("models/stories260K/stories260K.gguf").toString();
-        CliRun r = CliRun.of("generate", "-m", m, "--draft-ngram", "2", "-k", "3", "-t", "0", "-n", "60", "-p", "Once upon a time", "--json");
+        String[] args = {"generate", "-m", m, "--draft-ngram", "2", "-k", "3", "-t", "0", "-n", "60", "-p", "Once upon a time", "--json"};
+        CliRun r;
+        // 60 tokens of a 260K model take milliseconds: no speedup is timed unless the test lowers the bar
+        System.setProperty("speclab.timing.minSeconds", "0");
+        try {
+            r = CliRun.of(args);
+        } finally {
+            System.clearProperty("speclab.timing.minSeconds");
+        }
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.err().contains("Acceptance probs: ["), r.err());
         assertTrue(r.err().contains("Mean Accepted: "), r.err());
-        assertTrue(r.err().contains("predicted speedup") && r.err().contains("measured"), r.err());
+        // the speedup: the median of three runs, each beside a run of the target alone, with its range
+        assertTrue(r.err().matches("(?s).*predicted speedup [0-9.]+x, measured [0-9.]+x \\([0-9.]+–[0-9.]+x over 3 runs, each beside the target alone\\).*"), r.err());
         var rec = new ObjectMapper().readTree(r.out());
         assertEquals(3, rec.get("speculate_k").asInt());
-        assertEquals("n-gram lookup (n ≤ 2)", rec.get("draft_model").asText());
+        assertEquals("n-gram 2", rec.get("draft_model").asText());
+        assertEquals("stories260K", rec.get("model").asText());
         assertTrue(rec.get("alpha").isNumber() && rec.get("predicted_speedup").isNumber() && rec.get("measured_speedup").isNumber(), r.out());
         assertTrue(rec.get("text").asText().startsWith("Once upon a time, there was a little girl named Lily."), r.out());
+        // one record per printed sample (one), though three were measured
+        assertEquals(1, r.out().strip().lines().count(), r.out());
+
+        CliRun brief = CliRun.of(args);
+        assertEquals(0, brief.exitCode(), brief.err());
+        assertTrue(brief.err().contains("No measured speedup: a run takes") && !brief.err().contains("measured 1") && !brief.err().contains("measured 0"), brief.err());
+        assertTrue(new ObjectMapper().readTree(brief.out()).get("measured_speedup").isNull(), brief.out());
     }
 
     @Test

@@ -24,7 +24,7 @@ class SweepCommandTest {
         for (String k : new String[] {"| 1 |", "| 4 |", "| 5 |", "| 6 |", "| 8 |"}) {
             assertEquals(2, lines.stream().filter(l -> l.contains(k + " stories260K |")).count(), k + "\n" + r.out());
         }
-        assertTrue(r.out().contains("| early exit after 3 layers |") && r.out().contains("| n-gram lookup (n ≤ 3) |"), r.out());
+        assertTrue(r.out().contains("| early exit 3 layers |") && r.out().contains("| n-gram 3 |"), r.out());
         assertEquals(r.out(), Files.readString(md));
         assertEquals(1 + 1 + 2 * 5, Files.readAllLines(csv).size());
     }
