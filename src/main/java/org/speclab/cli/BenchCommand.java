@@ -25,8 +25,8 @@ final class BenchCommand implements Callable<Integer> {
     @picocli.CommandLine.ParentCommand
     Cli cli;
 
-    @Option(names = {"-m", "--model"}, required = true, description = "model file")
-    Path model;
+    @picocli.CommandLine.Mixin
+    EngineOptions.Model model;
 
     @Option(names = {"-p", "--n-prompt"}, defaultValue = "64", description = "prompt tokens for pp; 0 skips it (default: ${DEFAULT-VALUE})")
     int prompt;
@@ -48,6 +48,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Path model = this.model.path();
         int t = threads.count();
         if (reps < 1 || prompt < 0 || gen < 0 || verify < 0) throw new IllegalArgumentException("-r must be ≥ 1 and -p, -n, --verify ≥ 0");
         Backend backend = device.backend(false, cli.err::println); // a device that is missing is an error here, not a fallback

@@ -52,8 +52,13 @@ public final class Cli implements Runnable {
             err.println("Try 'speclab " + (ex.getCommandLine().getCommandName().equals("speclab") ? "" : ex.getCommandLine().getCommandName() + " ") + "--help' for the options.");
             return 2;
         });
-        // a word that is not a command is an error even beside --help (picocli would print the top help and exit 0)
+        // a word that is not a command: with --help, the help that lists the commands (exit 0); without, one line naming it (exit 2) rather than picocli's "unmatched argument"
         if (args.length > 0 && !args[0].startsWith("-") && !cl.getSubcommands().containsKey(args[0])) {
+            if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h")) {
+                cl.usage(out);
+                out.flush();
+                return 0;
+            }
             err.println("speclab: error: unknown command '" + args[0] + "'");
             err.println("Commands: " + String.join(", ", cl.getSubcommands().keySet()) + ". Try 'speclab --help'.");
             err.flush();

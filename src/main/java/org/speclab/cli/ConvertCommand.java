@@ -26,15 +26,15 @@ final class ConvertCommand implements Callable<Integer> {
             description = "${COMPLETION-CANDIDATES} for 2-D weights; norms stay f32 (default: ${DEFAULT-VALUE})")
     GgmlType type;
 
-    @Option(names = "--tokenizer", description = "vocabulary for checkpoints that carry none (tokenizer.model, tokenizer.json, llama2.c tokenizer .bin)")
-    Path tokenizer;
+    @picocli.CommandLine.Mixin
+    EngineOptions.TokenizerFile tokenizer;
 
     @Option(names = "--force", description = "replace the output if it exists")
     boolean force;
 
     @Override
     public Integer call() throws Exception {
-        ConvertJob.Result r = JobProgress.run(new ConvertJob(source, tokenizer, output, type, force), cli.err);
+        ConvertJob.Result r = JobProgress.run(new ConvertJob(source, tokenizer.path(), output, type, force), cli.err);
         cli.err.printf("Wrote %s: %d tensors, %.2f MB%n", r.output(), r.tensors(), r.bytes() / 1e6);
         return 0;
     }

@@ -1,22 +1,73 @@
 package org.speclab.cli;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.function.Consumer;
 import org.speclab.engine.Backend;
 import org.speclab.engine.cpu.CpuBackend;
+import org.speclab.gguf.ModelFormatException;
 import org.speclab.lab.DeviceChoice;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
-/** The options every command that runs a model shares, declared and checked once (picocli mixins). */
+/**
+ * The options every command that runs a model shares, declared and checked once (picocli mixins):
+ * a command names them with {@code @Mixin} and reads them through the methods that check them.
+ */
 final class EngineOptions {
     private EngineOptions() {}
 
-    /** {@code --threads N}: CPU threads, refused beyond what the machine can use. */
+    /** {@code -m/--model MODEL}: the model a command reads; read it through {@link #path()}. */
+    static final class Model {
+        @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL",
+                description = "the model: a GGUF file, a llama2.c checkpoint (.bin) or a Hugging Face folder")
+        Path file;
+
+        /** The model, refused in one line when it is not there (before anything is loaded or printed). */
+        Path path() { return existing(file); }
+    }
+
+    /** {@code --tokenizer FILE}: a vocabulary to pair with a model; read it through {@link #path()}. */
+    static final class TokenizerFile {
+        @Option(names = "--tokenizer", paramLabel = "FILE", description = "vocabulary for a model that carries none, or in place of its own (llama2.c tokenizer .bin, "
+                        + "SentencePiece .model, tokenizer.json): as many tokens as the model has embedding rows")
+        Path file;
+
+        /** The vocabulary file, or null when none was given; refused in one line when it is not there. */
+        Path path() { return file == null ? null : existing(file); }
+    }
+
+    /** A file or folder the user named, or the one line that says it is not there (the readers' own words). */
+    static Path existing(Path p) {
+        if (!Files.exists(p)) throw new ModelFormatException(p, null, "file not found");
+        return p;
+    }
+
+    /** {@code --threads N}: CPU threads, refused as the option is parsed where the machine cannot use them. */
     static final class Threads {
-        @Option(names = "--threads", description = "CPU threads (default: all cores)")
+        @Option(names = "--threads", paramLabel = "N", converter = Count.class,
+                description = "CPU threads, 1 to " + CpuBackend.THREADS_PER_CORE + " per core (default: one per core)")
         Integer threads;
 
-        /** The thread count to run with (checked: one line where it makes no sense). */
-        int count() { return CpuBackend.threads(threads); }
+        /** The thread count to run with. */
+        int count() { return threads != null ? threads : CpuBackend.defaultThreads(); }
+
+        /** Refuses what {@link CpuBackend#threadCountProblem} refuses: a parse error, exit 2, nothing loaded. */
+        static final class Count implements ITypeConverter<Integer> {
+            @Override
+            public Integer convert(String s) {
+                long n;
+                try {
+                    n = Long.parseLong(s.trim());
+                } catch (NumberFormatException e) {
+                    throw new TypeConversionException("must be a whole number of threads, found '" + s + "'");
+                }
+                String problem = CpuBackend.threadCountProblem(n);
+                if (problem != null) throw new TypeConversionException(problem);
+                return (int) n;
+            }
+        }
     }
 
     /** {@code --device cpu|cuda[:N]}. */

@@ -31,11 +31,11 @@ final class GenerateCommand implements Callable<Integer> {
     @picocli.CommandLine.ParentCommand
     Cli cli;
 
-    @Option(names = {"-m", "--model"}, required = true, description = "target model file (GGUF or llama2.c .bin)")
-    Path model;
+    @picocli.CommandLine.Mixin
+    EngineOptions.Model target;
 
-    @Option(names = "--tokenizer", description = "vocabulary for files that carry none (llama2.c tokenizer .bin, SentencePiece .model, tokenizer.json)")
-    Path tokenizer;
+    @picocli.CommandLine.Mixin
+    EngineOptions.TokenizerFile vocabulary;
 
     @Option(names = {"-d", "--draft"}, description = "speculate with this draft model (same vocabulary)")
     Path draft;
@@ -102,11 +102,13 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintStream out = cli.out, err = cli.err;
+        Path model = target.path(), tokenizer = vocabulary.path();
         if (maxNew < 1) throw new IllegalArgumentException("-n must be ≥ 1 (new tokens to generate), found " + maxNew);
         if (samples < 1) throw new IllegalArgumentException("--num-samples must be ≥ 1, found " + samples);
         if (system != null && !chat) throw new IllegalArgumentException("--system needs --chat");
         int drafters = (draft != null ? 1 : 0) + (draftNgram != null ? 1 : 0) + (draftLayers != null ? 1 : 0);
         if (drafters > 1) throw new IllegalArgumentException("choose one drafter: -d, --draft-ngram or --draft-layers");
+        new Sampler(temperature, topK, topP, 0); // -t, --top-k, --top-p checked by the sampler itself, before anything loads
         boolean adaptive = speculateK.auto();
         int k = speculateK.k();
         // CUDA missing: say why in one line and run on the CPU (bench, which measures a device, refuses instead)
@@ -115,6 +117,7 @@ final class GenerateCommand implements Callable<Integer> {
         long baseSeed = seed != null ? seed : System.nanoTime();
 
         if (promptsFile != null && !prompt.isEmpty()) throw new IllegalArgumentException("give -p or --prompts, not both");
+        if (draft != null) EngineOptions.existing(draft);
         java.util.List<String> prompts = promptsFile != null ? PromptFile.read(promptsFile) : java.util.List.of(prompt);
         try (LoadedModel m = LoadedModel.open(model, tokenizer, nThreads, backend)) {
             java.util.List<int[]> tokenized = new java.util.ArrayList<>();
@@ -141,7 +144,7 @@ final class GenerateCommand implements Callable<Integer> {
                 DrafterChoice choice = draft != null ? new DrafterChoice.DraftFile(draft) : draftNgram != null ? new DrafterChoice.NGram(draftNgram)
                         : draftLayers != null ? new DrafterChoice.EarlyExitLayers(draftLayers) : null;
                 Drafter drafter = choice == null ? null : choice.build(m.transformer(), draftModel == null ? null : draftModel.transformer(), need);
-                // only once everything is accepted: no "Seed:" line before a refusal
+                // only once everything is accepted (options, files, prompts, context, drafter): no "Seed:" line before a refusal
                 if (seed == null && temperature > 0) err.println("Seed: " + baseSeed);
                 var who = new Protocol.Subject(Names.of(model), m.file().dominantType().name(), choice == null ? null : choice.labelFor(m.transformer()),
                         draftModel != null ? draftModel.file().dominantType().name() : null, m.transformer().device(),

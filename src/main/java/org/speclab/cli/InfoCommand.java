@@ -25,15 +25,15 @@ final class InfoCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "model file (GGUF or llama2.c .bin)")
     Path model;
 
-    @Option(names = "--tokenizer", description = "vocabulary for files that carry none")
-    Path tokenizer;
+    @picocli.CommandLine.Mixin
+    EngineOptions.TokenizerFile tokenizer;
 
     @Option(names = "--json", description = "print JSON")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
-        try (ModelFile f = ModelFiles.open(model, tokenizer)) {
+        try (ModelFile f = ModelFiles.open(model, tokenizer.path())) {
             ModelConfig c = ModelConfig.from(f);
             Map<GgmlType, Long> types = new TreeMap<>();
             for (Tensor t : f.tensors().values()) types.merge(t.type(), t.info().byteSize(), Long::sum);

@@ -28,8 +28,8 @@ final class LogitsCommand implements Callable<Integer> {
     @picocli.CommandLine.ParentCommand
     Cli cli;
 
-    @Option(names = {"-m", "--model"}, required = true, description = "model file")
-    Path model;
+    @picocli.CommandLine.Mixin
+    EngineOptions.Model model;
 
     @Option(names = "--ids", required = true, split = ",", description = "token ids, comma-separated, e.g. 1,403,407")
     int[] ids;
@@ -49,6 +49,7 @@ final class LogitsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        Path model = this.model.path();
         int t = threads.count();
         Backend backend = device.backend(false, cli.err::println);
         try (ModelFile f = ModelFiles.open(model, null); Transformer tr = backend.load(f, t)) {

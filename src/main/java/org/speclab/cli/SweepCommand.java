@@ -81,6 +81,9 @@ final class SweepCommand implements Callable<Integer> {
         boolean seedTable = preset != null;
         if (seedTable && !preset.equalsIgnoreCase("seed-table")) throw new IllegalArgumentException("--preset: unknown preset '" + preset + "' (known: seed-table)");
         for (Path o : outputs) format(o);
+        // -m repeats here (a list, unlike EngineOptions.Model), but is checked as every command checks it
+        for (Path m : targets) EngineOptions.existing(m);
+        for (Path d : drafts) EngineOptions.existing(d);
         List<DrafterChoice> drafters = new ArrayList<>();
         for (Path d : drafts) drafters.add(new DrafterChoice.DraftFile(d));
         Integer ng = ngram != null ? ngram : seedTable ? Integer.valueOf(3) : null;

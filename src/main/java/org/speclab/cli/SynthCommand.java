@@ -31,7 +31,7 @@ final class SynthCommand implements Callable<Integer> {
     @Option(names = "--vocab", description = "take the vocabulary from this tokenizer or model file (tokenizer.model, tokenizer.json, GGUF, …)")
     Path vocab;
 
-    @Option(names = "--widen", paramLabel = "MODEL", description = "widen this Llama (GGUF or llama2.c checkpoint) instead of drawing random weights")
+    @Option(names = "--widen", paramLabel = "MODEL", description = "widen this Llama (GGUF, or a llama2.c checkpoint with --tokenizer) instead of drawing random weights")
     Path widen;
 
     @Option(names = "--factor", paramLabel = "R", defaultValue = "1", description = "--widen: repeat the residual width and the heads R times")
@@ -40,8 +40,8 @@ final class SynthCommand implements Callable<Integer> {
     @Option(names = "--ffn-factor", paramLabel = "F", description = "--widen: repeat the feed-forward units F times (default: R)")
     Integer ffnFactor;
 
-    @Option(names = "--tokenizer", description = "--widen: the vocabulary of a llama2.c checkpoint (tok512.bin, tokenizer.model)")
-    Path tokenizer;
+    @picocli.CommandLine.Mixin
+    EngineOptions.TokenizerFile tokenizer; // --widen: the vocabulary of a llama2.c checkpoint
 
     @Option(names = {"-o", "--output"}, required = true)
     Path output;
@@ -61,7 +61,7 @@ final class SynthCommand implements Callable<Integer> {
         GgmlType t = type;
         if (widen != null) {
             int f = ffnFactor != null ? ffnFactor : factor;
-            JobProgress.run(new WidenJob(widen, tokenizer, factor, f, t, output, force), cli.err);
+            JobProgress.run(new WidenJob(widen, tokenizer.path(), factor, f, t, output, force), cli.err);
             try (org.speclab.model.ModelFile m = org.speclab.format.ModelFiles.open(output, null)) {
                 var c = org.speclab.model.ModelConfig.from(m);
                 cli.err.printf("Wrote %s: %s widened %d× (feed-forward %d×): dim %d, %d/%d heads, ffn %d, %d layers, %.1f M parameters, %s%n",

@@ -13,13 +13,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code speclab tokenize -m FILE TEXT}: token ids like {@code [1, 403, 407]}. */
-@Command(name = "tokenize", mixinStandardHelpOptions = true, description = "Print the token ids of a text.")
+@Command(name = "tokenize", mixinStandardHelpOptions = true, description = {"Print the token ids of a text.",
+                "-m takes a model, or only its vocabulary (llama2.c tokenizer .bin, SentencePiece .model, tokenizer.json)."})
 final class TokenizeCommand implements Callable<Integer> {
     @picocli.CommandLine.ParentCommand
     Cli cli;
 
-    @Option(names = {"-m", "--model"}, required = true, description = "model (GGUF) or tokenizer file (llama2.c .bin, SentencePiece .model)")
-    Path model;
+    @picocli.CommandLine.Mixin
+    EngineOptions.Model source;
 
     @Option(names = "--no-bos", description = "do not put BOS in front")
     boolean noBos;
@@ -29,6 +30,7 @@ final class TokenizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Path model = source.path();
         Tokenizer tok;
         if (org.speclab.format.FileKind.of(model) == org.speclab.format.FileKind.GGUF) {
             try (ModelFile f = ModelFiles.openGguf(model)) {

@@ -10,7 +10,8 @@ import org.speclab.tokenizer.Tokenizers;
 
 /**
  * A model file opened with its tokenizer and loaded on a device: what the CLI, the lab's runs and
- * sweeps all start from. A tokenizer whose vocabulary and the model's embedding differ in size is refused.
+ * sweeps all start from, and the one place a vocabulary is paired with a model: one whose size is not
+ * the model's embedding rows is refused ({@link #requireOneRowPerToken}).
  */
 public record LoadedModel(ModelFile file, Tokenizer tokenizer, Transformer transformer) implements AutoCloseable {
     /** {@code tokenizer}: a tokenizer file to use instead of the model's own, or null. */
@@ -23,16 +24,8 @@ public record LoadedModel(ModelFile file, Tokenizer tokenizer, Transformer trans
         ModelFile f = ModelFiles.open(model, tokenizer);
         try {
             Tokenizer tok = Tokenizers.fromMetadata(tokenizer != null ? tokenizer : model, f.metadata());
+            requireOneRowPerToken(f, tok, tokenizer);
             Transformer t = backend.load(f, threads);
-            if (tok.vocabSize() > t.config().vocabSize()) {
-                throw new org.speclab.gguf.ModelFormatException(model, "tokenizer.ggml.tokens",
-                        "vocabulary has " + tok.vocabSize() + " tokens but the model's embedding only " + t.config().vocabSize());
-            }
-            if (tok.vocabSize() < t.config().vocabSize()) {
-                // as llama.cpp refuses it: the model could pick a token the vocabulary cannot print
-                throw new org.speclab.gguf.ModelFormatException(model, "tokenizer.ggml.tokens",
-                        "vocabulary has only " + tok.vocabSize() + " tokens but the model's embedding has " + t.config().vocabSize() + " rows");
-            }
             return new LoadedModel(f, tok, t);
         } catch (RuntimeException e) {
             f.close();
@@ -53,6 +46,22 @@ public record LoadedModel(ModelFile file, Tokenizer tokenizer, Transformer trans
                 throw new IllegalArgumentException(both + " (token " + i + " is '" + d.piece(i) + "' in the draft, '" + t.piece(i) + "' in the target)");
             }
         }
+    }
+
+    /**
+     * One embedding row (and one classifier row) per token, checked before anything is loaded on a
+     * device. More rows than tokens: the model could pick a token the vocabulary cannot print; fewer:
+     * a prompt could hold a token that has no row. Both are refused, as llama.cpp's loader refuses a
+     * token_embd.weight or output.weight whose rows are not its vocabulary's size (its converter pads
+     * a short vocabulary with [PAD] tokens instead, so a GGUF that works there has them equal).
+     */
+    private static void requireOneRowPerToken(ModelFile f, Tokenizer tok, Path tokenizer) {
+        org.speclab.model.ModelConfig c = org.speclab.model.ModelConfig.from(f); // output.weight has as many rows (checked there)
+        if (tok.vocabSize() == c.vocabSize()) return;
+        String vocabulary = tokenizer != null ? "the vocabulary of " + tokenizer : "its vocabulary (tokenizer.ggml.tokens)";
+        throw new org.speclab.gguf.ModelFormatException(f.path(), "tensor token_embd.weight", c.vocabSize() + " rows"
+                + (c.tiedClassifier() ? "" : " (and output.weight " + c.vocabSize() + ")") + ", but " + vocabulary + " has "
+                + tok.vocabSize() + " tokens: a model needs one row per token");
     }
 
     /** The model's chat template, or null when it has none. */

@@ -87,7 +87,8 @@ final class RunView {
         drafter.getItems().addAll(lab.t("run.drafter.none"), lab.t("run.drafter.model"), lab.t("run.drafter.ngram"), lab.t("run.drafter.layers"));
         drafter.getSelectionModel().select(0);
         int cores = Runtime.getRuntime().availableProcessors();
-        threads.setValueFactory(new javafx.scene.control.SpinnerValueFactory.IntegerSpinnerValueFactory(1, 512, cores));
+        threads.setValueFactory(new javafx.scene.control.SpinnerValueFactory.IntegerSpinnerValueFactory(1,
+                org.speclab.engine.cpu.CpuBackend.maxThreads(), cores)); // the engine refuses more; the spinner stops there
         // the CLI's sampling defaults (gpt-fast's), so a run here and `speclab generate` start alike
         temperature.getValueFactory().setValue((double) org.speclab.decode.Sampler.DEFAULT_TEMPERATURE);
         topK.getValueFactory().setValue(org.speclab.decode.Sampler.DEFAULT_TOP_K);

@@ -21,13 +21,19 @@ class CliTest {
     }
 
     @Test
-    void anUnknownCommandIsAnErrorEvenWithHelp() {
-        for (String[] args : new String[][] {{"frobnicate"}, {"frobnicate", "--help"}}) {
-            CliRun r = CliRun.of(args);
-            assertEquals(2, r.exitCode(), r.out());
-            assertTrue(r.err().startsWith("speclab: error: unknown command 'frobnicate'"), r.err());
-            assertTrue(r.err().contains("generate") && r.err().contains("logits"), r.err());
-            assertTrue(r.out().isEmpty(), r.out());
+    void anUnknownCommandIsAnErrorButWithHelpPrintsTheCommands() {
+        CliRun r = CliRun.of("frobnicate");
+        assertEquals(2, r.exitCode(), r.out());
+        assertTrue(r.err().startsWith("speclab: error: unknown command 'frobnicate'"), r.err());
+        assertTrue(r.err().contains("generate") && r.err().contains("logits"), r.err());
+        assertTrue(r.out().isEmpty(), r.out());
+        String top = CliRun.of("--help").out();
+        for (String help : new String[] {"--help", "-h"}) {
+            r = CliRun.of("frobnicate", help);
+            assertEquals(0, r.exitCode(), r.err());
+            assertTrue(r.err().isEmpty(), r.err());
+            assertTrue(r.out().startsWith("Usage: speclab ") && r.out().contains("generate") && r.out().contains("logits"), r.out());
+            assertEquals(top, r.out(), "the top-level help");
         }
     }
 
@@ -164,35 +170,136 @@ class CliTest {
         assertTrue(java.util.Arrays.stream(dir.toFile().list()).noneMatch(f -> f.endsWith(".gguf")), "nothing written");
     }
 
+    /** Refused as parsed (exit 2, nothing loaded), in a line that names the option, the value and the limit. */
     @Test
-    void absurdThreadCountsAreRefusedInOneLine() {
+    void absurdThreadCountsAreRefusedWhenParsed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
         String m = SharedFiles.require("models/stories260K/stories260K.gguf").toString();
-        for (String cmd : new String[] {"generate", "bench"}) {
-            CliRun r = CliRun.of(cmd, "-m", m, "--threads", "1000", "-n", "2");
-            assertEquals(1, r.exitCode(), cmd);
-            assertTrue(r.err().strip().startsWith("speclab: error: --threads must be between 1 and ") && r.err().strip().lines().count() == 1, r.err());
+        int max = org.speclab.engine.cpu.CpuBackend.maxThreads();
+        String[][] commands = {{"generate", "-m", m, "-n", "2"}, {"bench", "-m", m, "-n", "2"},
+                {"logits", "-m", m, "--ids", "1,2", "-o", dir.resolve("l.f32").toString()}, {"sweep", "-m", m, "--draft-ngram", "2", "-n", "4"}};
+        for (String[] cmd : commands) {
+            for (String n : new String[] {"1000", "" + (max + 1), "0", "-3", "99999999999"}) {
+                var args = new java.util.ArrayList<>(java.util.List.of(cmd));
+                args.addAll(java.util.List.of("--threads", n));
+                CliRun r = CliRun.of(args.toArray(String[]::new));
+                assertEquals(2, r.exitCode(), String.join(" ", args) + "\n" + r.err());
+                assertEquals("speclab: error: Invalid value for option '--threads': must be between 1 and " + max + " (4 per core; this machine has "
+                        + Runtime.getRuntime().availableProcessors(), r.err().lines().findFirst().orElseThrow().replaceFirst(" cores?\\), found .*", ""), r.err());
+                assertTrue(r.err().lines().findFirst().orElseThrow().endsWith("), found " + n), r.err());
+                assertTrue(r.err().lines().skip(1).allMatch(l -> l.startsWith("Try 'speclab ")), r.err());
+                assertTrue(r.out().isEmpty(), r.out());
+            }
         }
+        assertTrue(!java.nio.file.Files.exists(dir.resolve("l.f32")));
+        CliRun word = CliRun.of("generate", "-m", m, "--threads", "many");
+        assertEquals(2, word.exitCode());
+        assertTrue(word.err().startsWith("speclab: error: Invalid value for option '--threads': must be a whole number of threads, found 'many'"), word.err());
+        assertTrue(CliRun.of("generate", "--help").out().contains("--threads=N"), "help names the limit");
+        assertTrue(CliRun.of("generate", "--help").out().contains("4 per core"), "help names the limit");
     }
 
+    /** A GGUF whose own vocabulary, or a --tokenizer, is not one token per embedding row: one line naming the file, the tensor and both counts. */
     @Test
-    void synthTakesTheVocabularysSizeAndMismatchedModelsAreRefused(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    void synthTakesTheVocabularysSizeAndMismatchedModelsAreRefused(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         String vocab = SharedFiles.require("models/stories260K/tok512.model").toString();
-        CliRun r = CliRun.of("synth", "--dim", "64", "--layers", "1", "--heads", "4", "--kv-heads", "2", "--ffn", "128",
-                "--vocab", vocab, "-o", dir.resolve("v.gguf").toString());
+        String[] tiny = {"--dim", "64", "--layers", "1", "--heads", "4", "--kv-heads", "2", "--ffn", "128"};
+        java.nio.file.Path a = dir.resolve("a600.gguf"), b = dir.resolve("b512.gguf");
+        // a preset with --vocab: the vocabulary's 512 rows, not the preset's 32,000
+        CliRun r = CliRun.of(concat(new String[] {"synth", "--preset", "200m", "--vocab", vocab, "-o", b.toString()}, tiny));
         assertEquals(0, r.exitCode(), r.err());
-        CliRun g = CliRun.of("generate", "-m", dir.resolve("v.gguf").toString(), "-n", "8", "--seed", "3");
+        try (var f = org.speclab.format.ModelFiles.open(b, null)) {
+            assertEquals(512, f.tensor("token_embd.weight").shape()[1]);
+            assertEquals(512, f.tensor("output.weight").shape()[1]);
+            assertEquals(512, f.metadata().get("tokenizer.ggml.tokens").arrayLength());
+        }
+        CliRun g = CliRun.of("generate", "-m", b.toString(), "-n", "8", "--seed", "3");
         assertEquals(0, g.exitCode(), g.err());
-        // rows that the vocabulary cannot fill: refused when written, and when such a file is opened
-        r = CliRun.of("synth", "--dim", "64", "--layers", "1", "--heads", "4", "--kv-heads", "2", "--ffn", "128",
-                "--vocab", vocab, "--vocab-size", "600", "-o", dir.resolve("w.gguf").toString());
+        // rows that the vocabulary cannot fill: refused when written
+        r = CliRun.of(concat(new String[] {"synth", "--vocab", vocab, "--vocab-size", "600", "-o", dir.resolve("w.gguf").toString()}, tiny));
         assertEquals(1, r.exitCode());
         assertTrue(r.err().contains("512 tokens and the 600 embedding rows"), r.err());
         assertTrue(!java.nio.file.Files.exists(dir.resolve("w.gguf")));
-        // a model given a vocabulary smaller than its embedding: a token past it could not be printed
-        g = CliRun.of("generate", "-m", SharedFiles.require("models/tiny-random-llama2/llama-2-tiny-random.gguf").toString(),
-                "--tokenizer", SharedFiles.require("models/stories260K/tok512.bin").toString(), "-n", "3");
-        assertEquals(1, g.exitCode());
-        assertTrue(g.err().strip().endsWith("vocabulary has only 512 tokens but the model's embedding has 32000 rows") && g.err().strip().lines().count() == 1, g.err());
+        // and when such a file is opened, in both directions: 600 rows, 512 tokens; 512 rows, 600 tokens
+        r = CliRun.of(concat(new String[] {"synth", "--vocab-size", "600", "-o", a.toString()}, tiny));
+        assertEquals(0, r.exitCode(), r.err());
+        java.nio.file.Path rowsOver = dir.resolve("rows600-tokens512.gguf"), tokensOver = dir.resolve("rows512-tokens600.gguf");
+        swapVocabulary(a, b, rowsOver);
+        swapVocabulary(b, a, tokensOver);
+        assertRefused(rowsOver, null, rowsOver + ": tensor token_embd.weight: 600 rows (and output.weight 600), but its vocabulary (tokenizer.ggml.tokens) has 512 tokens");
+        assertRefused(tokensOver, null, tokensOver + ": tensor token_embd.weight: 512 rows (and output.weight 512), but its vocabulary (tokenizer.ggml.tokens) has 600 tokens");
+        // an external vocabulary that disagrees: named too
+        String tok512 = SharedFiles.require("models/stories260K/tok512.bin").toString();
+        assertRefused(a, tok512, a + ": tensor token_embd.weight: 600 rows (and output.weight 600), but the vocabulary of " + tok512 + " has 512 tokens");
+        java.nio.file.Path llama = SharedFiles.require("models/tiny-random-llama2/llama-2-tiny-random.gguf");
+        assertRefused(llama, tok512, llama + ": tensor token_embd.weight: 32000 rows");
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        return java.util.stream.Stream.concat(java.util.Arrays.stream(a), java.util.Arrays.stream(b)).toArray(String[]::new);
+    }
+
+    /** {@code out}: the tensors of {@code weights} with the tokenizer.* keys of {@code vocabulary} (the project's own writer). */
+    private static void swapVocabulary(java.nio.file.Path weights, java.nio.file.Path vocabulary, java.nio.file.Path out) throws Exception {
+        try (var w = org.speclab.format.ModelFiles.open(weights, null); var v = org.speclab.format.ModelFiles.open(vocabulary, null)) {
+            var md = new java.util.LinkedHashMap<String, org.speclab.gguf.GgufValue>();
+            w.metadata().forEach((k, val) -> { if (!k.startsWith("tokenizer.")) md.put(k, val); });
+            v.metadata().forEach((k, val) -> { if (k.startsWith("tokenizer.")) md.put(k, val); });
+            var entries = new java.util.ArrayList<org.speclab.gguf.GgufWriter.Entry>();
+            for (var t : w.tensors().values()) entries.add(new org.speclab.gguf.GgufWriter.Entry(t.name(), t.shape(), t.type(), org.speclab.gguf.GgufWriter.Data.of(t.data())));
+            org.speclab.gguf.GgufWriter.write(out, md, entries);
+        }
+    }
+
+    /** generate, and the lab's way in (LoadedModel), refuse {@code model} in the one line that starts with {@code line}. */
+    private static void assertRefused(java.nio.file.Path model, String tokenizer, String line) {
+        var args = new java.util.ArrayList<>(java.util.List.of("generate", "-m", model.toString(), "-n", "3", "-t", "0.8"));
+        if (tokenizer != null) args.addAll(java.util.List.of("--tokenizer", tokenizer));
+        CliRun g = CliRun.of(args.toArray(String[]::new));
+        assertEquals(1, g.exitCode(), g.err());
+        assertTrue(g.err().strip().lines().count() == 1 && g.err().startsWith("speclab: error: " + line), g.err());
+        assertTrue(g.err().contains("a model needs one row per token") && !g.err().contains("Seed:") && g.out().isEmpty(), g.err());
+        var e = org.junit.jupiter.api.Assertions.assertThrows(org.speclab.gguf.ModelFormatException.class,
+                () -> org.speclab.lab.LoadedModel.open(model, tokenizer == null ? null : java.nio.file.Path.of(tokenizer), 1).close());
+        assertTrue(e.getMessage().startsWith(line), e.getMessage());
+    }
+
+    /** -m and --tokenizer are checked once (EngineOptions): a missing file is the same one line in every command. */
+    @Test
+    void aMissingModelOrTokenizerIsOneLineInEveryCommand(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        String m = SharedFiles.require("models/stories260K/stories260K.gguf").toString();
+        String missing = dir.resolve("missing.bin").toString();
+        String[][] commands = {{"generate", "-m", missing}, {"bench", "-m", missing}, {"logits", "-m", missing, "--ids", "1", "-o", dir.resolve("l").toString()},
+                {"tokenize", "-m", missing, "hi"}, {"sweep", "-m", missing, "--draft-ngram", "2"},
+                {"generate", "-m", m, "--tokenizer", missing}, {"info", m, "--tokenizer", missing},
+                {"convert", m, "--tokenizer", missing, "-o", dir.resolve("c.gguf").toString()},
+                {"synth", "--widen", m, "--tokenizer", missing, "-o", dir.resolve("w.gguf").toString()}};
+        for (String[] cmd : commands) {
+            CliRun r = CliRun.of(cmd);
+            assertEquals(1, r.exitCode(), String.join(" ", cmd) + ": " + r.err());
+            assertEquals("speclab: error: " + missing + ": file not found", r.err().strip(), String.join(" ", cmd));
+        }
+        for (String cmd : new String[] {"generate", "bench", "logits", "tokenize"}) {
+            assertTrue(CliRun.of(cmd, "--help").out().contains("-m, --model=MODEL"), cmd);
+        }
+        for (String cmd : new String[] {"generate", "info", "convert", "synth"}) {
+            assertTrue(CliRun.of(cmd, "--help").out().contains("--tokenizer=FILE"), cmd);
+        }
+    }
+
+    /** The seed is printed once the run starts: a refusal found after the options are read prints no Seed line. */
+    @Test
+    void noSeedLineBeforeARefusal() {
+        String m = SharedFiles.require("models/stories260K/stories260K.gguf").toString();
+        String[][] refused = {{"--top-p", "3"}, {"--top-k", "-1"}, {"-c", "2", "-p", "Once upon a time"}, {"--chat"},
+                {"--draft-layers", "9"}, {"--prompts", "/nonexistent/prompts.txt"}};
+        for (String[] extra : refused) {
+            CliRun r = CliRun.of(concat(new String[] {"generate", "-m", m, "-n", "4", "-t", "0.8"}, extra));
+            assertEquals(1, r.exitCode(), String.join(" ", extra));
+            assertTrue(r.err().strip().startsWith("speclab: error: ") && r.err().strip().lines().count() == 1, String.join(" ", extra) + ": " + r.err());
+        }
+        CliRun ok = CliRun.of("generate", "-m", m, "-n", "4", "-t", "0.8");
+        assertEquals(0, ok.exitCode(), ok.err());
+        assertTrue(ok.err().startsWith("Seed: "), "the seed of an unseeded run, first: " + ok.err());
     }
 
     @Test

@@ -30,19 +30,29 @@ public final class CpuBackend implements Backend {
     /** The vector width the kernels use (the preferred species unless {@code speclab.vector.bits} narrows it). */
     public static int vectorBits() { return VectorDot.bits(); }
 
+    /** Worker threads per core at most: more only adds spinning workers that take turns on the cores. */
+    public static final int THREADS_PER_CORE = 4;
+
     /**
-     * {@code --threads}: all cores when not given; refused below 1 or above four per core (a
-     * thousand spinning workers on two cores would look like a hang).
+     * The most threads a model may run with here: four per core. A thousand workers spinning on two
+     * cores would not fail, they would crawl (a decode step waits for every piece of every product),
+     * which looks like a hang; every pool is checked against this ({@link #threadCountProblem}).
      */
-    public static int threads(Integer asked) {
+    public static int maxThreads() { return THREADS_PER_CORE * Runtime.getRuntime().availableProcessors(); }
+
+    /**
+     * Why {@code n} threads cannot run here, in words that follow an option's name ("must be …,
+     * found n"), or null when they can. The CLI refuses {@code --threads} with it as it parses, the
+     * engine before it starts a thread.
+     */
+    public static String threadCountProblem(long n) {
+        if (n >= 1 && n <= maxThreads()) return null;
         int cores = Runtime.getRuntime().availableProcessors();
-        if (asked == null) return defaultThreads();
-        if (asked < 1 || asked > 4 * cores) {
-            throw new IllegalArgumentException("--threads must be between 1 and " + 4 * cores + " (four per core; this machine has " + cores + "), found " + asked);
-        }
-        return asked;
+        return "must be between 1 and " + maxThreads() + " (" + THREADS_PER_CORE + " per core; this machine has "
+                + cores + (cores == 1 ? " core" : " cores") + "), found " + n;
     }
 
+    /** Threads when none are asked for: one per core. */
     public static int defaultThreads() {
         return Runtime.getRuntime().availableProcessors();
     }

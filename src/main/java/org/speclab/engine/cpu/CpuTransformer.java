@@ -114,8 +114,8 @@ final class CpuTransformer implements Transformer {
         this.kernels = kernels;
         this.c = ModelConfig.from(file);
         this.ownsPool = true;
+        this.pool = new WorkerPool(Math.max(1, threads)); // first: a refused thread count leaves nothing open
         this.packed = kernels == null ? null : java.lang.foreign.Arena.ofShared();
-        this.pool = new WorkerPool(Math.max(1, threads));
         try {
             tokenEmbedding = matrix(file.tensor("token_embd.weight"));
             classifier = c.tiedClassifier() ? tokenEmbedding : matrix(file.tensor("output.weight"));

@@ -71,6 +71,9 @@ final class WorkerPool implements AutoCloseable {
     }
 
     WorkerPool(int size) {
+        // the one place threads are started: no caller (CLI, lab, bandwidth probe) can start a crawling thousand
+        String problem = CpuBackend.threadCountProblem(size);
+        if (problem != null) throw new IllegalArgumentException("threads " + problem);
         this.size = size;
         workers = new Thread[size - 1];
         for (int i = 1; i < size; i++) {
