@@ -15,11 +15,12 @@ import org.speclab.tokenizer.Tokenizer;
 /**
  * How SpecLab measures a run, the same in the CLI, the Run view and a sweep:
  * <ol>
- * <li>warm-up: one uncounted run of each path (speculative and target alone), so the JIT compiles
- *     before anything is timed and neither path pays for it;</li>
+ * <li>warm-up: one uncounted run of each path (speculative and target alone), cut after
+ *     {@link #WARM_UP_SECONDS} (a run of 50,000 tokens needs no 50,000-token warm-up), so the JIT
+ *     compiles before anything is timed and neither path pays for it;</li>
  * <li>{@code repeats} speculative runs, each beside a run of the target alone with the same prompt,
- *     sampler and seed, in alternating order (speculative first, then the target first, …), so a
- *     machine whose speed drifts over minutes drifts for both;</li>
+ *     sampler and seed, in alternating order (the target first, then the speculative run first, …),
+ *     so a machine whose speed drifts over minutes drifts for both;</li>
  * <li>each figure is reported as the median and range over the repeats ({@link Spread}); the speedup
  *     of a repeat is its speculative tokens/s over its own pair's baseline.</li>
  * </ol>
@@ -28,6 +29,9 @@ import org.speclab.tokenizer.Tokenizer;
  */
 public final class Protocol {
     private Protocol() {}
+
+    /** A warm-up run ends after this many seconds (at the next forward pass), or at its full length if sooner. */
+    public static final double WARM_UP_SECONDS = 1.0;
 
     /**
      * Runs shorter than this many seconds get no measured speedup: 1, or the system property
@@ -179,13 +183,15 @@ public final class Protocol {
         int positions = setup.newTokens() - 1;
         if (setup.warmUp()) {
             observer.phase(Phase.WARM_UP, 0, setup.repeats());
-            if (spec != null) spec.generate(setup.prompt(), positions, setup.sampler(0), quiet);
-            if ((spec == null || baseline) && !observer.cancelled()) plain.generate(setup.prompt(), positions, setup.sampler(0), quiet);
+            if (spec != null) spec.generate(setup.prompt(), positions, setup.sampler(0), warmUp(observer));
+            if ((spec == null || baseline) && !observer.cancelled()) plain.generate(setup.prompt(), positions, setup.sampler(0), warmUp(observer));
         }
         List<Sample> samples = new ArrayList<>();
         for (int i = 0; i < setup.repeats() && !observer.cancelled(); i++) {
             GenerationStats base = null;
-            boolean baseFirst = baseline && i % 2 == 1;
+            // the target alone first on even repeats: the first repeat (the one a view streams) starts
+            // once everything it is compared with has been measured once
+            boolean baseFirst = baseline && i % 2 == 0;
             if (baseFirst) {
                 observer.phase(Phase.BASELINE, i, setup.repeats());
                 base = plain.generate(setup.prompt(), positions, setup.sampler(i), quiet);
@@ -214,6 +220,15 @@ public final class Protocol {
             observer.sampleDone(i, s);
         }
         return new Outcome(samples);
+    }
+
+    /** Shows nothing, ends after {@link #WARM_UP_SECONDS}, and stops when asked. */
+    private static GenerationListener warmUp(Observer o) {
+        long end = System.nanoTime() + (long) (WARM_UP_SECONDS * 1e9);
+        return new GenerationListener() {
+            @Override
+            public boolean cancelled() { return o.cancelled() || System.nanoTime() > end; }
+        };
     }
 
     /** Shows nothing but still stops when asked: Stop must not wait for a warm-up or a baseline. */

@@ -126,8 +126,10 @@ final class ExperimentsView {
             maxK = Math.max(maxK, e.speculateK());
             String key = base + " · " + e.draftModel();
             measured.computeIfAbsent(key, x -> named(x)).getData().add(new javafx.scene.chart.XYChart.Data<>(e.speculateK(), e.tokensPerSec()));
-            if (e.predictedSpeedup() != null && e.measuredSpeedup() != null && e.measuredSpeedup() > 0) {
-                double alone = e.tokensPerSec() / e.measuredSpeedup();
+            // the target alone measured beside this run (older records: derived from the measured speedup)
+            Double alone = e.baselineTokensPerSec() != null ? e.baselineTokensPerSec()
+                    : e.measuredSpeedup() != null && e.measuredSpeedup() > 0 ? e.tokensPerSec() / e.measuredSpeedup() : null;
+            if (e.predictedSpeedup() != null && alone != null) {
                 predicted.computeIfAbsent(key, x -> named(x + " (" + lab.t("experiments.predicted") + ")"))
                         .getData().add(new javafx.scene.chart.XYChart.Data<>(e.speculateK(), alone * e.predictedSpeedup()));
             }

@@ -41,7 +41,7 @@ class ProtocolTest {
             @Override
             public void phase(Protocol.Phase p, int repeat, int repeats) { phases.add(p + " " + repeat); }
         });
-        assertEquals(List.of("WARM_UP 0", "RUN 0", "BASELINE 0", "BASELINE 1", "RUN 1", "RUN 2", "BASELINE 2", "BASELINE 3", "RUN 3"), phases);
+        assertEquals(List.of("WARM_UP 0", "BASELINE 0", "RUN 0", "RUN 1", "BASELINE 1", "BASELINE 2", "RUN 2", "RUN 3", "BASELINE 3"), phases);
         assertEquals(4, o.samples().size());
         for (Protocol.Sample s : o.samples()) {
             assertTrue(s.baseline() != null && s.speculation() != null);

@@ -131,7 +131,7 @@ class LabAppTest {
         assertTrue(explanation.getText().contains("too short to time reliably") && !explanation.getText().contains("measured 0"), explanation.getText());
         TableView<Experiment> experiments = robot.lookup("#experiments").queryTableView();
         assertEquals(1, experiments.getItems().size());
-        assertEquals("n-gram lookup (n ≤ 3)", experiments.getItems().getFirst().draftModel());
+        assertEquals("n-gram 3", experiments.getItems().getFirst().draftModel());
         assertTrue(Files.readString(LabApp.experimentsFile).contains("\"speculate_k\""), "records are saved");
         // the picker offers the CPU, and lists CUDA devices only as what this build cannot use yet
         ComboBox<RunView.Device> device = robot.lookup("#device").queryComboBox();
@@ -205,8 +205,8 @@ class LabAppTest {
         java.util.List<String> csv = Files.readAllLines(dir.resolve("experiments.csv"));
         assertEquals(4, csv.size(), String.join("\n", csv));
         assertTrue(csv.get(0).startsWith("draft model,draft quantization,speculate_k,model,model quantization,device"), csv.get(0));
-        assertTrue(csv.get(0).endsWith("predicted speedup,measured speedup"), csv.get(0));
-        assertEquals(2, csv.stream().filter(l -> l.startsWith("n-gram lookup (n ≤ 3),,")).count(), "two speculative rows");
+        assertTrue(csv.get(0).endsWith("predicted speedup,measured speedup,runs,tokens/s range,target alone tokens/s,speedup range"), csv.get(0));
+        assertEquals(2, csv.stream().filter(l -> l.startsWith("n-gram 3,,")).count(), "two speculative rows");
         assertTrue(csv.stream().skip(1).allMatch(l -> l.contains(",stories260K,F32,")), String.join("\n", csv));
         java.util.List<String> md = Files.readAllLines(dir.resolve("experiments.md"));
         assertTrue(md.get(0).startsWith("| draft model | draft quantization | speculate_k | model |"), md.get(0));
