@@ -52,9 +52,47 @@ public final class ModelLibrary {
 
     /** Every model under any of {@code folders}, each listed once. */
     public static List<ModelEntry> scan(List<Path> folders) throws IOException {
+        return scan(folders, WorkspaceSettings.NONE);
+    }
+
+    /** Every model under any of {@code folders}, each listed once, with the tokenizers chosen in {@code settings}. */
+    public static List<ModelEntry> scan(List<Path> folders, WorkspaceSettings settings) throws IOException {
         java.util.Map<Path, ModelEntry> all = new java.util.LinkedHashMap<>();
         for (Path f : folders) for (ModelEntry e : scan(f)) all.putIfAbsent(e.path().toAbsolutePath().normalize(), e);
-        return new ArrayList<>(all.values());
+        List<ModelEntry> out = new ArrayList<>();
+        for (ModelEntry e : all.values()) out.add(e.format().equals(FileKind.LLAMA2C_CHECKPOINT.label) ? e.withTokenizer(tokenizerFor(e.path(), settings)) : e);
+        return out;
+    }
+
+    /**
+     * The vocabulary a model that carries none (a llama2.c checkpoint) runs with: the file chosen for
+     * it in {@code settings} while that still exists, else one found beside it, else null. The one
+     * place the lab answers this: Run, convert and widen all ask here.
+     */
+    public static Path tokenizerFor(Path model, WorkspaceSettings settings) {
+        Path chosen = settings.tokenizerFor(model);
+        if (chosen != null && Files.isRegularFile(chosen)) return chosen;
+        return tokenizerBeside(model);
+    }
+
+    /**
+     * A llama2.c checkpoint's vocabulary in its folder, as llama2.c ships them ({@code tok512.bin},
+     * {@code tokenizer.bin}, {@code tokenizer.model}, {@code tok512.model}), or null; null too for
+     * files that carry their own (GGUF, Hugging Face folders).
+     */
+    public static Path tokenizerBeside(Path model) {
+        if (FileKind.of(model) != FileKind.LLAMA2C_CHECKPOINT) return null;
+        Path dir = model.toAbsolutePath().getParent();
+        if (dir == null) return null;
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> {
+                String n = p.getFileName().toString();
+                return n.startsWith("tok") && (n.endsWith(".bin") || n.endsWith(".model")) && Files.isRegularFile(p)
+                        && FileKind.of(p) != FileKind.LLAMA2C_CHECKPOINT;
+            }).sorted().findFirst().orElse(null);
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     public static List<ModelEntry> scan(Path folder) throws IOException {
@@ -94,13 +132,13 @@ public final class ModelLibrary {
                 ctx = c.contextLength();
                 vocab = c.vocabSize();
             } catch (RuntimeException e) {
-                return new ModelEntry(p, format, stem, arch, f.parameterCount(), f.dominantType().name(), size, 0, 0, e.getMessage(), false);
+                return new ModelEntry(p, format, stem, arch, f.parameterCount(), f.dominantType().name(), size, 0, 0, e.getMessage(), false, null);
             }
             // files are named by their file name: converters often write a generic general.name such as "llama"
             return new ModelEntry(p, format, stem, arch, f.parameterCount(), f.dominantType().name(), size, ctx, vocab, null,
-                    f.has(org.speclab.chat.ChatTemplate.KEY));
+                    f.has(org.speclab.chat.ChatTemplate.KEY), kind == FileKind.LLAMA2C_CHECKPOINT ? tokenizerBeside(p) : null);
         } catch (RuntimeException e) {
-            return new ModelEntry(p, format, stem, "", 0, "", size, 0, 0, e.getMessage(), false);
+            return new ModelEntry(p, format, stem, "", 0, "", size, 0, 0, e.getMessage(), false, null);
         }
     }
 
@@ -117,10 +155,10 @@ public final class ModelLibrary {
             String dtype = c.path("torch_dtype").asText(c.path("dtype").asText(""));
             return new ModelEntry(dir, "huggingface", dir.getFileName().toString(), arch, 0, dtype.toUpperCase(java.util.Locale.ROOT),
                     size, c.path("max_position_embeddings").asInt(0), c.path("vocab_size").asInt(0),
-                    size == 0 ? "no .safetensors weights beside config.json" : null, hasChatTemplate(dir));
+                    size == 0 ? "no .safetensors weights beside config.json" : null, hasChatTemplate(dir), null);
         } catch (IOException e) {
             return new ModelEntry(dir, "huggingface", dir.getFileName().toString(), "", 0, "", size, 0, 0,
-                    dir.resolve("config.json") + ": " + e.getMessage().replace('\n', ' '), false);
+                    dir.resolve("config.json") + ": " + e.getMessage().replace('\n', ' '), false, null);
         }
     }
 

@@ -9,19 +9,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What the lab remembers between starts, as {@code settings.json} in the workspace (~/.speclab):
- * the library folders, the window's place and size, the language, the folder last exported to. A
- * null field means "never set":
+ * the library folders, the window's place and size, the language, the folder last exported to, and
+ * the tokenizer chosen for each model that carries none (by the model's absolute path). A null field
+ * means "never set":
  * the lab then uses its default (for folders: {@link ModelLibrary#defaultFolders()}).
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record WorkspaceSettings(List<String> folders, Window window, String language, String exportFolder) {
+public record WorkspaceSettings(List<String> folders, Window window, String language, String exportFolder, Map<String, String> tokenizers) {
     /** The window's last bounds, in screen coordinates. */
     public record Window(double x, double y, double width, double height, boolean maximized) {}
 
-    public static final WorkspaceSettings NONE = new WorkspaceSettings(null, null, null, null);
+    public static final WorkspaceSettings NONE = new WorkspaceSettings(null, null, null, null, null);
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -43,19 +46,36 @@ public record WorkspaceSettings(List<String> folders, Window window, String lang
     }
 
     public WorkspaceSettings withFolders(List<Path> f) {
-        return new WorkspaceSettings(f.stream().map(Path::toString).toList(), window, language, exportFolder);
+        return new WorkspaceSettings(f.stream().map(Path::toString).toList(), window, language, exportFolder, tokenizers);
     }
 
     public WorkspaceSettings withWindow(Window w) {
-        return new WorkspaceSettings(folders, w, language, exportFolder);
+        return new WorkspaceSettings(folders, w, language, exportFolder, tokenizers);
     }
 
     public WorkspaceSettings withLanguage(String l) {
-        return new WorkspaceSettings(folders, window, l, exportFolder);
+        return new WorkspaceSettings(folders, window, l, exportFolder, tokenizers);
     }
 
     public WorkspaceSettings withExportFolder(Path f) {
-        return new WorkspaceSettings(folders, window, language, f.toString());
+        return new WorkspaceSettings(folders, window, language, f.toString(), tokenizers);
+    }
+
+    /** Remembers {@code tokenizer} as the vocabulary {@code model} runs with. */
+    public WorkspaceSettings withTokenizer(Path model, Path tokenizer) {
+        Map<String, String> t = new TreeMap<>(tokenizers == null ? Map.of() : tokenizers);
+        t.put(key(model), tokenizer.toAbsolutePath().normalize().toString());
+        return new WorkspaceSettings(folders, window, language, exportFolder, t);
+    }
+
+    /** The tokenizer chosen for {@code model}, or null when none was. */
+    public Path tokenizerFor(Path model) {
+        String t = tokenizers == null ? null : tokenizers.get(key(model));
+        return t == null ? null : Path.of(t);
+    }
+
+    private static String key(Path model) {
+        return model.toAbsolutePath().normalize().toString();
     }
 
     /** The folders as paths, or null when they were never chosen. */

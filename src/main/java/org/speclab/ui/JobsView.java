@@ -8,9 +8,9 @@ import javafx.application.Platform;
 import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.beans.property.SimpleDoubleProperty;
 import javafx.beans.property.SimpleStringProperty;
-import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 import javafx.fxml.FXML;
+import javafx.scene.control.Label;
 import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableView;
 import javafx.scene.control.TextArea;
@@ -19,9 +19,13 @@ import javafx.scene.layout.BorderPane;
 import org.speclab.jobs.Job;
 import org.speclab.jobs.JobCancelledException;
 import org.speclab.jobs.JobRunner;
+import org.speclab.jobs.QualityReport;
 
 /** Running and finished jobs: progress, ETA, cancel, and each job's log. */
 final class JobsView {
+    /** How a job ended; kept rather than its words, so a finished job reads in the language chosen now. */
+    enum Outcome { DONE, CANCELLED, FAILED }
+
     /** One job as the table shows it. */
     static final class Row {
         final String title;
@@ -30,6 +34,11 @@ final class JobsView {
         final SimpleStringProperty state = new SimpleStringProperty("");
         final StringBuilder log = new StringBuilder();
         JobRunner.Handle<?> handle;
+        /** Null while it runs (and for jobs recorded before outcomes were kept). */
+        Outcome outcome;
+        String error;
+        /** A quantization's check against its source: top-1 agreement and KL. */
+        QualityReport quality;
 
         Row(String title) {
             this(title, LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")));
@@ -43,20 +52,27 @@ final class JobsView {
 
     private final Lab lab;
     private final BorderPane root;
-    private final ObservableList<Row> rows = FXCollections.observableArrayList();
+    private final ObservableList<Row> rows;
     @FXML private TableView<Row> jobs;
     @FXML private TableColumn<Row, String> titleColumn, stateColumn, startedColumn;
     @FXML private TableColumn<Row, Double> progressColumn;
     @FXML private TextArea log;
+    @FXML private Label detail;
 
     /** A finished job as kept between sessions. */
-    record Finished(String title, String started, String state, String log) {}
+    @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
+    record Finished(String title, String started, String state, String log, Outcome outcome, String error, QualityReport quality) {}
 
     private final java.nio.file.Path historyFile;
 
-    JobsView(Lab lab, java.nio.file.Path historyFile) {
+    /**
+     * {@code rows} outlives the view (the application keeps it): a language switch builds a new view
+     * over the same jobs, running or finished, and says again in the new language how each ended.
+     */
+    JobsView(Lab lab, java.nio.file.Path historyFile, ObservableList<Row> rows) {
         this.lab = lab;
         this.historyFile = historyFile;
+        this.rows = rows;
         root = lab.load("jobs.fxml", this);
         jobs.setItems(rows);
         titleColumn.setCellValueFactory(d -> new ReadOnlyStringWrapper(d.getValue().title));
@@ -65,8 +81,41 @@ final class JobsView {
         stateColumn.setCellValueFactory(d -> d.getValue().state);
         startedColumn.setCellValueFactory(d -> new ReadOnlyStringWrapper(d.getValue().started));
         ColumnHeaders.neverClipped(jobs);
-        jobs.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> log.setText(b == null ? "" : b.log.toString()));
-        loadHistory();
+        jobs.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> {
+            log.setText(b == null ? "" : b.log.toString());
+            showDetail(b);
+        });
+        if (rows.isEmpty()) loadHistory();
+        else for (Row r : rows) if (r.outcome != null) r.state.set(describe(r));
+    }
+
+    /** How a finished job ended, in this view's language. */
+    private String describe(Row r) {
+        return switch (r.outcome) {
+            case DONE -> lab.t("jobs.done") + (r.quality == null ? "" : " · " + lab.t("jobs.quality", percent(r.quality.top1Agreement()),
+                    String.format("%.4f", r.quality.meanKl()), r.quality.positions()));
+            case CANCELLED -> lab.t("jobs.cancelled");
+            case FAILED -> lab.t("jobs.failed", r.error);
+        };
+    }
+
+    private static String percent(double fraction) {
+        return String.format("%.1f%%", 100 * fraction);
+    }
+
+    /** The selected job's detail above its log: what it is, and for a quantization how far it moved the model. */
+    private void showDetail(Row r) {
+        if (r == null) {
+            detail.setText("");
+            return;
+        }
+        String text = r.title + "\n" + r.state.get();
+        if (r.quality != null) {
+            QualityReport q = r.quality;
+            text += "\n" + lab.t("jobs.detail.quality", q.positions(), percent(q.top1Agreement()), String.format("%.5f", q.meanKl()),
+                    String.format("%.4f", q.maxKl()));
+        }
+        detail.setText(text);
     }
 
     @FXML private void cancel() {
@@ -82,7 +131,10 @@ final class JobsView {
             for (Finished f : read.value()) {
                 Row r = new Row(f.title(), f.started());
                 r.progress.set(1);
-                r.state.set(f.state());
+                r.outcome = f.outcome();
+                r.error = f.error();
+                r.quality = f.quality();
+                r.state.set(r.outcome != null ? describe(r) : f.state());
                 r.log.append(f.log());
                 rows.add(r);
             }
@@ -92,7 +144,7 @@ final class JobsView {
     private void saveHistory() {
         try {
             List<Finished> done = rows.stream().filter(r -> r.handle == null || r.handle.result().isDone())
-                    .limit(200).map(r -> new Finished(r.title, r.started, r.state.get(), r.log.toString())).toList();
+                    .limit(200).map(r -> new Finished(r.title, r.started, r.state.get(), r.log.toString(), r.outcome, r.error, r.quality)).toList();
             org.speclab.JsonStore.write(historyFile, done);
         } catch (Exception e) {
             // the jobs still ran; only their history is lost
@@ -107,28 +159,27 @@ final class JobsView {
         rows.add(0, row);
         JobRunner.Handle<T> handle = lab.jobs.submit(job, p -> Platform.runLater(() -> {
             row.progress.set(p.fraction());
-            row.state.set(p.message() + (p.eta() != null ? " · ETA " + format(p.eta()) : ""));
+            row.state.set(p.message() + (p.eta() != null ? " · " + lab.t("jobs.eta", format(p.eta())) : ""));
         }), line -> Platform.runLater(() -> appendLog(row, line)));
         row.handle = handle;
         handle.result().whenComplete((v, err) -> Platform.runLater(() -> {
             Throwable cause = err instanceof java.util.concurrent.CompletionException ? err.getCause() : err;
             if (cause == null) {
                 row.progress.set(1);
-                row.state.set(lab.t("jobs.done"));
+                row.outcome = Outcome.DONE;
                 // a quantization's quality check is part of its result: shown with it, not only in the CLI
-                if (v instanceof org.speclab.jobs.QuantizeJob.Result r && r.quality() != null) {
-                    var q = r.quality();
-                    row.state.set(lab.t("jobs.done") + " · " + lab.t("jobs.quality", String.format("%.1f%%", 100 * q.top1Agreement()),
-                            String.format("%.4f", q.meanKl()), q.positions()));
-                }
+                if (v instanceof org.speclab.jobs.QuantizeJob.Result r) row.quality = r.quality();
                 if (onSuccess != null) onSuccess.accept(v);
             } else if (cause instanceof JobCancelledException) {
-                row.state.set(lab.t("jobs.cancelled"));
+                row.outcome = Outcome.CANCELLED;
             } else {
-                row.state.set(lab.t("jobs.failed", cause.getMessage()));
+                row.outcome = Outcome.FAILED;
+                row.error = cause.getMessage();
                 LabLog.error("job failed: " + row.title, cause);
             }
+            row.state.set(describe(row));
             appendLog(row, row.state.get());
+            if (jobs.getSelectionModel().getSelectedItem() == row) showDetail(row);
             saveHistory();
         }));
         return row;
@@ -140,8 +191,8 @@ final class JobsView {
         if (jobs.getSelectionModel().getSelectedItem() == row) log.appendText(line + "\n");
     }
 
-    private static String format(Duration d) {
+    private String format(Duration d) {
         long s = d.toSeconds();
-        return s < 60 ? s + " s" : (s / 60) + " min " + (s % 60) + " s";
+        return s < 60 ? lab.t("jobs.seconds", s) : lab.t("jobs.minutes", s / 60, s % 60);
     }
 }

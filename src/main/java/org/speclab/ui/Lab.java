@@ -23,6 +23,8 @@ final class Lab {
     java.util.function.Consumer<java.util.function.UnaryOperator<org.speclab.library.WorkspaceSettings>> remember = change -> {};
     /** Opens folders in the desktop's file manager (set by the application). */
     javafx.application.HostServices host;
+    /** Save and open dialogs (tests replace them). */
+    FileDialogs files = FileDialogs.NATIVE;
 
     Lab(Locale locale, Path experimentsFile, org.speclab.jobs.JobRunner jobs) {
         this.jobs = jobs;
@@ -42,6 +44,11 @@ final class Lab {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("the lab's layout " + fxml + " cannot be read", e);
         }
+    }
+
+    /** The vocabulary {@code model} runs with when it carries none (chosen, or found beside it), or null. */
+    Path tokenizerFor(Path model) {
+        return org.speclab.library.ModelLibrary.tokenizerFor(model, settings.get());
     }
 
     String t(String key, Object... args) {

@@ -30,6 +30,8 @@ public final class LabApp extends Application {
     static volatile Path experimentsFile;
     /** The language when forced (tests); else the one last chosen, else the system's (Chinese systems get Chinese). */
     static volatile Locale locale;
+    /** The save and open dialogs; tests put answers of their own here (TestFX cannot drive the desktop's dialogs). */
+    static volatile FileDialogs fileDialogs = FileDialogs.NATIVE;
 
     private Stage stage;
     private RunView run;
@@ -38,6 +40,9 @@ public final class LabApp extends Application {
     private WorkspaceSettings settings = WorkspaceSettings.NONE;
     @FXML private TabPane tabs;
     @FXML private Tab libraryTab, runTab, experimentsTab, jobsTab;
+    @FXML private javafx.scene.control.RadioMenuItem english, chinese;
+    /** Kept here, not in the view: a language switch rebuilds the Jobs view while its jobs run on. */
+    private final javafx.collections.ObservableList<JobsView.Row> jobRows = javafx.collections.FXCollections.observableArrayList();
     private Lab lab;
 
     /** Opens the lab; with a model file, its folder is the library shown first. */
@@ -99,8 +104,10 @@ public final class LabApp extends Application {
         lab.host = getHostServices();
         lab.settings = () -> settings;
         lab.remember = this::update;
+        lab.files = fileDialogs;
         BorderPane root = lab.load("lab.fxml", this);
-        JobsView jobs = new JobsView(lab, workspace.resolve("jobs.json"));
+        (l.getLanguage().equals("zh") ? chinese : english).setSelected(true);
+        JobsView jobs = new JobsView(lab, workspace.resolve("jobs.json"), jobRows);
         LibraryView library = new LibraryView(lab, jobs, libraryFolders(), f -> update(s -> s.withFolders(f)), stage);
         run = new RunView(lab);
         ExperimentsView experiments = new ExperimentsView(lab, jobs, stage);

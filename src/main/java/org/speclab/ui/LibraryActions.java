@@ -17,6 +17,7 @@ import org.speclab.jobs.QuantizeJob;
 import org.speclab.jobs.SynthJob;
 import org.speclab.jobs.WidenJob;
 import org.speclab.library.ModelEntry;
+import org.speclab.library.ModelLibrary;
 
 /** What the Library's buttons do: quantize, convert and delete a model, or make a demo pair. */
 final class LibraryActions {
@@ -31,22 +32,22 @@ final class LibraryActions {
         d.initOwner(v.owner());
         d.showAndWait().ifPresent(choice -> {
             QuantType t = QuantType.values()[choices.indexOf(choice)];
-            Path out = m.path().resolveSibling(m.name() + "-" + t.name().toLowerCase(Locale.ROOT) + ".gguf");
-            v.jobs().submit(new QuantizeJob(m.path(), out, t, false, true), r -> v.rescan());
+            Path out = saveAs(v, lab.t("library.quantize.title", m.name()), m.name() + "-" + t.name().toLowerCase(Locale.ROOT) + ".gguf");
+            if (out != null) v.jobs().submit(new QuantizeJob(m.path(), out, t, false, true), r -> v.rescan());
         });
     }
 
     static void convert(LibraryView v, ModelEntry m) {
         Lab lab = v.lab();
+        if (needsTokenizer(v, m)) return;
         List<String> choices = List.of("f16", "bf16", "f32");
         ChoiceDialog<String> d = new ChoiceDialog<>("f16", choices);
         d.setHeaderText(lab.t("library.convert.title", m.name()));
         d.initOwner(v.owner());
         d.showAndWait().ifPresent(choice -> {
             GgmlType t = GgmlType.valueOf(choice.toUpperCase(Locale.ROOT));
-            Path base = Files.isDirectory(m.path()) ? m.path() : m.path().getParent().resolve(m.name());
-            Path out = base.resolveSibling(base.getFileName() + "-" + choice + ".gguf");
-            v.jobs().submit(new ConvertJob(m.path(), RunSession.tokenizerBeside(m.path()), out, t, false), r -> v.rescan());
+            Path out = saveAs(v, lab.t("library.convert.title", m.name()), m.name() + "-" + choice + ".gguf");
+            if (out != null) v.jobs().submit(new ConvertJob(m.path(), m.tokenizer(), out, t, false), r -> v.rescan());
         });
     }
 
@@ -57,6 +58,7 @@ final class LibraryActions {
      */
     static void widen(LibraryView v, ModelEntry m) {
         Lab lab = v.lab();
+        if (needsTokenizer(v, m)) return;
         record Choice(int factor, GgmlType type) {}
         List<Choice> options = List.of(new Choice(8, GgmlType.F16), new Choice(16, GgmlType.F16), new Choice(32, GgmlType.F16),
                 new Choice(32, GgmlType.Q8_0), new Choice(32, GgmlType.Q4_0));
@@ -68,10 +70,29 @@ final class LibraryActions {
         d.initOwner(v.owner());
         d.showAndWait().ifPresent(choice -> {
             Choice c = options.get(choices.indexOf(choice));
-            Path base = Files.isDirectory(m.path()) ? m.path() : m.path().getParent().resolve(m.name());
-            Path out = base.resolveSibling(base.getFileName() + "-x" + c.factor() + "-" + c.type().name().toLowerCase(Locale.ROOT) + ".gguf");
-            v.jobs().submit(new WidenJob(m.path(), RunSession.tokenizerBeside(m.path()), c.factor(), c.factor(), c.type(), out, false), r -> v.rescan());
+            Path out = saveAs(v, lab.t("library.widen.save", m.name()), m.name() + "-x" + c.factor() + "-" + c.type().name().toLowerCase(Locale.ROOT) + ".gguf");
+            if (out != null) v.jobs().submit(new WidenJob(m.path(), m.tokenizer(), c.factor(), c.factor(), c.type(), out, false), r -> v.rescan());
         });
+    }
+
+    /**
+     * Where a new model goes: the user says, in a save dialog that opens in the SpecLab models folder
+     * (the model's own folder may be read-only, or shared), or null when cancelled. The folder chosen
+     * is listed in the library, so the new model shows up there when its job is done.
+     */
+    private static Path saveAs(LibraryView v, String title, String name) {
+        Path out = v.lab().files.save(v.owner(), title, ModelLibrary.defaultFolder(), name);
+        if (out == null) return null;
+        if (!out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf")) out = out.resolveSibling(out.getFileName() + ".gguf");
+        out = out.toAbsolutePath().normalize();
+        v.listFolder(out.getParent());
+        return out;
+    }
+
+    /** A checkpoint with no vocabulary cannot be converted: the status line says how to give it one. */
+    private static boolean needsTokenizer(LibraryView v, ModelEntry m) {
+        if (m.needsTokenizer()) v.say(v.lab().t("library.tokenizer.first", m.path().getFileName()));
+        return m.needsTokenizer();
     }
 
     static void delete(LibraryView v, ModelEntry m) {

@@ -30,7 +30,7 @@ import org.speclab.library.ModelLibrary;
 final class LibraryView {
     private final BorderPane root;
     @FXML private TableView<ModelEntry> models;
-    @FXML private TableColumn<ModelEntry, String> nameColumn, formatColumn, archColumn, paramsColumn, weightsColumn, sizeColumn,
+    @FXML private TableColumn<ModelEntry, String> nameColumn, folderColumn, formatColumn, archColumn, paramsColumn, weightsColumn, sizeColumn,
             contextColumn, vocabColumn, fitsColumn, statusColumn;
     @FXML private ListView<Path> folders;
     @FXML private TextField folderPath;
@@ -52,7 +52,11 @@ final class LibraryView {
         this.onFoldersChanged = onFoldersChanged;
         root = lab.load("library.fxml", this);
         models.setItems(rows);
-        text(nameColumn, ModelEntry::name);
+        // the file's own name and where it is: two files called "draft" in two folders must not look alike
+        text(nameColumn, e -> e.path().getFileName().toString());
+        text(folderColumn, this::folderOf);
+        models.setRowFactory(t -> new ModelRow());
+        models.setContextMenu(contextMenu());
         text(formatColumn, ModelEntry::format);
         text(archColumn, ModelEntry::architecture);
         text(paramsColumn, e -> e.parameters() > 0 ? Formats.count(e.parameters()) : "");
@@ -61,7 +65,7 @@ final class LibraryView {
         text(contextColumn, e -> e.contextLength() > 0 ? Integer.toString(e.contextLength()) : "");
         text(vocabColumn, e -> e.vocabSize() > 0 ? Integer.toString(e.vocabSize()) : "");
         text(fitsColumn, this::fitsInRam);
-        text(statusColumn, e -> e.readable() ? lab.t("library.ready") : e.problem());
+        text(statusColumn, this::status);
         ColumnHeaders.neverClipped(models);
         folders.getItems().setAll(initialFolders);
         folders.setCellFactory(v -> new FolderCell());
@@ -85,6 +89,78 @@ final class LibraryView {
         }
     }
 
+    /** A model's row: its full path (and the tokenizer it runs with) as a tooltip. */
+    private final class ModelRow extends javafx.scene.control.TableRow<ModelEntry> {
+        @Override
+        protected void updateItem(ModelEntry e, boolean empty) {
+            super.updateItem(e, empty);
+            getStyleClass().remove("needs-tokenizer");
+            if (empty || e == null) {
+                setTooltip(null);
+                return;
+            }
+            String tip = e.path().toAbsolutePath().toString();
+            if (e.tokenizer() != null) tip += "\n" + lab.t("library.tokenizer.tip", e.tokenizer().toAbsolutePath());
+            else if (e.needsTokenizer()) tip += "\n" + lab.t("library.tokenizer.needed.tip");
+            setTooltip(new Tooltip(tip));
+            if (e.needsTokenizer()) getStyleClass().add("needs-tokenizer");
+        }
+    }
+
+    private javafx.scene.control.ContextMenu contextMenu() {
+        javafx.scene.control.MenuItem tokenizer = new javafx.scene.control.MenuItem(lab.t("library.tokenizer.choose"));
+        tokenizer.setId("chooseTokenizerItem");
+        tokenizer.setOnAction(e -> chooseTokenizer());
+        javafx.scene.control.MenuItem show = new javafx.scene.control.MenuItem(lab.t("library.show"));
+        show.setOnAction(e -> show());
+        return new javafx.scene.control.ContextMenu(tokenizer, show);
+    }
+
+    /** The model's folder, relative to the library folder it was found under (that folder's name when directly in it). */
+    private String folderOf(ModelEntry e) {
+        Path parent = e.path().toAbsolutePath().normalize().getParent();
+        if (parent == null) return "";
+        for (Path f : folders.getItems()) {
+            Path root = f.toAbsolutePath().normalize();
+            if (parent.startsWith(root)) {
+                Path rel = root.relativize(parent);
+                return rel.toString().isEmpty() ? String.valueOf(root.getFileName()) : rel.toString();
+            }
+        }
+        return parent.toString();
+    }
+
+    private String status(ModelEntry e) {
+        if (!e.readable()) return e.problem();
+        if (e.needsTokenizer()) return lab.t("library.tokenizer.needed");
+        if (e.tokenizer() != null) return lab.t("library.ready.with", e.tokenizer().getFileName());
+        return lab.t("library.ready");
+    }
+
+    /**
+     * A llama2.c checkpoint without a tokenizer beside it: the user picks one (tok512.bin,
+     * tokenizer.model…), remembered in the workspace settings for this model's path and used
+     * wherever the model is run or converted.
+     */
+    @FXML private void chooseTokenizer() {
+        withSelection((v, m) -> {
+            if (!m.format().equals(org.speclab.format.FileKind.LLAMA2C_CHECKPOINT.label)) {
+                status.setText(lab.t("library.tokenizer.notNeeded", m.path().getFileName()));
+                return;
+            }
+            Path start = m.tokenizer() != null ? m.tokenizer().getParent() : m.path().toAbsolutePath().getParent();
+            Path chosen = lab.files.open(owner, lab.t("library.tokenizer.title", m.path().getFileName()), start);
+            if (chosen == null) return;
+            if (!Files.isRegularFile(chosen)) {
+                status.setText(lab.t("library.folder.notFound", chosen));
+                return;
+            }
+            lab.remember.accept(s -> s.withTokenizer(m.path(), chosen));
+            status.setText(lab.t("library.tokenizer.chosen", chosen.getFileName(), m.path().getFileName()));
+            rescan();
+        });
+    }
+
     private static void text(TableColumn<ModelEntry, String> c, java.util.function.Function<ModelEntry, String> f) {
         c.setCellValueFactory(d -> new ReadOnlyStringWrapper(f.apply(d.getValue())));
     }
@@ -96,6 +172,9 @@ final class LibraryView {
     JobsView jobs() { return jobs; }
 
     Window owner() { return owner; }
+
+    /** Puts {@code text} on the status line. */
+    void say(String text) { status.setText(text); }
 
     /** Where new models (the demo pair) go: the first folder, which by default is the SpecLab folder. */
     Path folder() {
@@ -155,6 +234,12 @@ final class LibraryView {
         foldersChanged();
     }
 
+    /** Lists {@code dir} in the library unless one of its folders already covers it (where a job wrote its model). */
+    void listFolder(Path dir) {
+        Path abs = dir.toAbsolutePath().normalize();
+        if (folders.getItems().stream().noneMatch(f -> abs.startsWith(f.toAbsolutePath().normalize()))) addFolder(abs);
+    }
+
     private void addFolder(Path p) {
         Path abs = p.toAbsolutePath().normalize();
         if (!folders.getItems().contains(abs)) {
@@ -189,7 +274,7 @@ final class LibraryView {
         Thread t = new Thread(() -> {
             watcher.watch(all);
             try {
-                List<ModelEntry> found = ModelLibrary.scan(all);
+                List<ModelEntry> found = ModelLibrary.scan(all, lab.settings.get());
                 long missing = all.stream().filter(f -> !Files.isDirectory(f)).count();
                 Platform.runLater(() -> {
                     if (scan != scans) return;

@@ -73,19 +73,6 @@ final class RunSession implements Runnable {
         this.cancel = cancel;
     }
 
-    /** A llama2.c checkpoint's vocabulary, found beside it (tok*.bin or tokenizer.model), or null. */
-    static Path tokenizerBeside(Path model) {
-        if (org.speclab.format.FileKind.of(model) != org.speclab.format.FileKind.LLAMA2C_CHECKPOINT) return null;
-        try (java.util.stream.Stream<Path> files = Files.list(model.toAbsolutePath().getParent())) {
-            return files.filter(p -> {
-                String n = p.getFileName().toString();
-                return n.equals("tokenizer.model") || (n.startsWith("tok") && n.endsWith(".bin"));
-            }).sorted().findFirst().orElse(null);
-        } catch (Exception e) {
-            return null;
-        }
-    }
-
     @Override
     public void run() {
         events.add(new Event.Status(lab.t("run.status.loading")));
@@ -99,8 +86,8 @@ final class RunSession implements Runnable {
         }
         DrafterChoice choice = s.drafter();
         Path draftFile = choice == null ? null : choice.file();
-        try (LoadedModel target = LoadedModel.open(s.target(), tokenizerBeside(s.target()), s.threads(), backend);
-             LoadedModel draft = draftFile != null ? LoadedModel.open(draftFile, tokenizerBeside(draftFile), 1, backend) : null) {
+        try (LoadedModel target = LoadedModel.open(s.target(), lab.tokenizerFor(s.target()), s.threads(), backend);
+             LoadedModel draft = draftFile != null ? LoadedModel.open(draftFile, lab.tokenizerFor(draftFile), 1, backend) : null) {
             if (target.transformer().gauges() != null) deviceMemory = target.transformer().gauges().memoryInfo();
             int[] prompt = target.prompt(s.prompt(), s.chat(), null);
             if (draft != null) LoadedModel.requireSameVocabulary(target, draft);
@@ -195,7 +182,7 @@ final class RunSession implements Runnable {
         double cost = ss.k() * ss.costRatio() + ss.verifyCost(ss.k());
         double yield = SpeedupModel.expectedTokensPerStep(Math.min(ss.alpha(), 0.999999), ss.k());
         String runs = lab.t("run.stat.runs");
-        String head = lab.t("run.explain.step", ss.drafter(), ss.k(), ss.accepted(), ss.drafted(), f("%.1f", 100 * ss.acceptanceRate()),
+        String head = lab.t("run.explain.step", Wording.drafter(lab, ss.drafter()), ss.k(), ss.accepted(), ss.drafted(), f("%.1f", 100 * ss.acceptanceRate()),
                 f("%.3f", ss.alpha()), f("%.3f", ss.costRatio()), f("%.2f", ss.verifyCost(ss.k())))
                 + "\n" + lab.t("run.explain.predicted", f("%.2f", ss.predictedSpeedup()))
                 + (speedup.present() ? " · " + lab.t("run.explain.measured", speedup.format("%.2f", runs) + "×", baseline.format("%.1f", runs)) : "");

@@ -128,7 +128,7 @@ final class RunView {
     BorderPane root() { return root; }
 
     private void refreshModels() {
-        List<ModelEntry> usable = lab.models.stream().filter(ModelEntry::readable).filter(m -> !m.format().equals("huggingface")).toList();
+        List<ModelEntry> usable = lab.models.stream().filter(ModelEntry::runnable).filter(m -> !m.format().equals("huggingface")).toList();
         ModelEntry t = target.getValue(), d = draftModel.getValue();
         // models carried over a language switch, picked again once the library lists them
         if (pendingTarget != null) t = usable.stream().filter(m -> m.path().equals(pendingTarget)).findFirst().orElse(t);
@@ -212,7 +212,7 @@ final class RunView {
                 for (String d : cuda.devices()) found.add(new Device(d.split("\\s+")[0], d, null));
                 note = lab.t("run.device.cudaFound", cuda.devices().size());
             } else {
-                note = lab.t("run.device.noCuda", cuda.reason());
+                note = lab.t("run.device.noCuda", Wording.noCuda(lab, cuda.reason()));
             }
             javafx.application.Platform.runLater(() -> {
                 device.getItems().setAll(found);

@@ -35,6 +35,7 @@ class LabAppChineseTest {
             Files.copy(src, folder.resolve(src.getFileName()));
         }
         LabApp.initialFolder = folder;
+        LabApp.fileDialogs = LabAppTest.saveIn(folder);
         LabApp.experimentsFile = Files.createTempDirectory("speclab-ui").resolve("experiments.json");
         LabApp.locale = Locale.SIMPLIFIED_CHINESE;
         new LabApp().start(stage);
@@ -93,6 +94,12 @@ class LabAppChineseTest {
         assertEquals("任务", jobs.getColumns().getFirst().getText());
         JobsView.Row row = (JobsView.Row) jobs.getItems().getFirst();
         WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> row.state.get().startsWith("完成 · 质量：top-1 一致率 "));
+        robot.interact(() -> {
+            jobs.getSelectionModel().clearSelection();
+            jobs.getSelectionModel().select(0);
+        });
+        String detail = robot.lookup("#detail").queryAs(Label.class).getText();
+        assertTrue(detail.contains("与源模型对比的质量") && detail.contains("平均 KL"), detail);
         // the built-in guide, in Chinese
         robot.clickOn("帮助");
         robot.clickOn("推测解码与各项数字说明");

@@ -26,6 +26,7 @@ class LabAppDemoTest {
     void start(Stage stage) throws Exception {
         folder = Files.createTempDirectory("speclab-empty").resolve("models");
         LabApp.initialFolder = folder;
+        LabApp.fileDialogs = LabAppTest.saveIn(folder);
         LabApp.experimentsFile = Files.createTempDirectory("speclab-ui").resolve("experiments.json");
         LabApp.locale = Locale.ENGLISH;
         new LabApp().start(stage);

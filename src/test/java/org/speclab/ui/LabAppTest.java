@@ -44,7 +44,23 @@ class LabAppTest {
         LabApp.initialFolder = SharedFiles.require("models");
         LabApp.experimentsFile = Files.createTempDirectory("speclab-ui").resolve("experiments.json");
         LabApp.locale = Locale.ENGLISH;
+        LabApp.fileDialogs = saveIn(Files.createTempDirectory("speclab-saved"));
         new LabApp().start(stage);
+    }
+
+    /** File dialogs that answer at once: a new file goes into {@code folder} under the name proposed; nothing is opened. */
+    static FileDialogs saveIn(Path folder) {
+        return new FileDialogs() {
+            @Override
+            public Path save(javafx.stage.Window owner, String title, Path start, String name) {
+                return folder.resolve(name);
+            }
+
+            @Override
+            public Path open(javafx.stage.Window owner, String title, Path start) {
+                return null;
+            }
+        };
     }
 
     static void screenshot(Node node, String name) throws Exception {
@@ -76,6 +92,8 @@ class LabAppTest {
         WaitForAsyncUtils.waitForFxEvents();
         TabPane tabs = robot.lookup("#tabs").queryAs(TabPane.class);
         assertEquals("运行", tabs.getSelectionModel().getSelectedItem().getText(), "the Run tab stays open, now in Chinese");
+        var languages = robot.lookup(".menu-bar").queryAs(javafx.scene.control.MenuBar.class).getMenus().getFirst().getItems();
+        assertTrue(((javafx.scene.control.RadioMenuItem) languages.get(1)).isSelected(), "the menu shows Chinese as the language in use");
         assertEquals(77, robot.lookup("#maxTokens").queryAs(Spinner.class).getValue());
         assertEquals(2, robot.lookup("#drafter").queryAs(ChoiceBox.class).getSelectionModel().getSelectedIndex());
         assertEquals(0.0, robot.lookup("#temperature").queryAs(Spinner.class).getValue());
@@ -95,7 +113,8 @@ class LabAppTest {
         robot.clickOn("Help");
         robot.clickOn("Guide to speculative decoding and the figures");
         javafx.scene.control.TextArea guide = robot.lookup("#guideText").queryAs(javafx.scene.control.TextArea.class);
-        for (String figure : new String[] {"tokens/s", "α:", "c:", "verify N×", "predicted speedup", "measured speedup", "bandwidth", "When it pays"}) {
+        for (String figure : new String[] {"tokens/s", "α (acceptance)", "c (cost ratio)", "verify N×", "predicted speedup", "measured speedup", "bandwidth",
+                "memory", "When it pays", "(1 − α^(k+1)) / ((1 − α)(k·c + 1))", "(1 − α^(k+1)) / ((1 − α)(k·c + verify))"}) {
             assertTrue(guide.getText().contains(figure), figure);
         }
         screenshot(guide, "guide.png");
