@@ -49,7 +49,7 @@ final class ExperimentsChart {
         for (RepeatedRuns.Group g : RepeatedRuns.of(ran)) {
             if (g.counted().isEmpty()) continue; // every run of it stopped
             Experiment e = g.counted().getFirst();
-            String base = e.model() + " " + e.modelQuantization() + " T" + e.temperature() + (devices ? " " + e.device() : "")
+            String base = e.model() + " " + e.modelQuantization() + " T" + ExperimentsView.temperature(e) + (devices ? " " + e.device() : "")
                     + (prompts ? " «" + e.prompt() + "»" : "");
             if (e.speculateK() == null) {
                 baseline.put(base, g.median());

@@ -58,7 +58,7 @@ final class ExperimentsView {
         col(costColumn, e -> fmt(e.costRatio()));
         col(predictedColumn, e -> e.predictedSpeedup() == null ? "" : String.format("%.2fx", e.predictedSpeedup()));
         col(measuredColumn, e -> e.measuredSpeedup() == null ? "" : String.format("%.2fx", e.measuredSpeedup()));
-        col(temperatureColumn, Experiment::temperature);
+        col(temperatureColumn, ExperimentsView::temperature);
         col(newTokensColumn, Experiment::newTokens);
         col(deviceColumn, Experiment::device);
         col(promptColumn, Experiment::prompt);
@@ -138,6 +138,11 @@ final class ExperimentsView {
             case DrafterLabel.EarlyExit x -> x.layers() == null ? lab.t("experiments.drafter.halfLayers")
                     : lab.t("experiments.drafter.layers", String.valueOf(x.layers()));
         };
+    }
+
+    /** The temperature as it was set: runs record a float as a double, which would read 0.800000011920929. */
+    static String temperature(Experiment e) {
+        return String.valueOf((float) e.temperature());
     }
 
     /** How a run ended, in the user's language; the stop reasons are the decoders' own words. */

@@ -171,6 +171,11 @@ class ExperimentsViewTest {
         assertEquals("token limit", ended.getCellData(1));
         assertEquals("end of text", ended.getCellData(3));
         assertEquals("■ stopped", ended.getCellData(7));
+        // a float temperature recorded as a double reads as it was set, in the table and the chart's legend
+        robot.interact(() -> lab.experiments.add(org.speclab.lab.TestRuns.run("stories260K", NGRAM, null, 4, 0.8f, "Once", 90, "length")));
+        WaitForAsyncUtils.waitForFxEvents();
+        assertEquals("0.8", table.getColumns().get(10).getCellData(8));
+        assertTrue(legendColours(robot).keySet().stream().anyMatch(k -> k.equals("stories260K F32 T0.8 · n-gram 3")), legendColours(robot).toString());
         var rows = table.lookupAll(".table-row-cell").stream().map(n -> (TableRow<?>) n).filter(r -> r.getItem() != null).toList();
         var stopped = rows.stream().filter(r -> r.getIndex() == 7).findFirst().orElseThrow();
         assertTrue(stopped.getPseudoClassStates().contains(PseudoClass.getPseudoClass("stopped")));
