@@ -45,6 +45,8 @@ final class ExperimentsChart {
         // by name, so the legend's order does not follow the table's sorting
         Map<String, Series<Number, Number>> alone = new TreeMap<>(), measured = new TreeMap<>(), predicted = new TreeMap<>();
         Map<String, Double> baseline = new TreeMap<>();
+        // colours follow what the record says, not the words of the language shown: switching language keeps them
+        Map<String, String> colourKey = new java.util.HashMap<>();
         int maxK = 1;
         for (RepeatedRuns.Group g : RepeatedRuns.of(ran)) {
             if (g.counted().isEmpty()) continue; // every run of it stopped
@@ -57,6 +59,7 @@ final class ExperimentsChart {
             }
             maxK = Math.max(maxK, e.speculateK());
             String key = base + " · " + ExperimentsView.drafter(lab, e);
+            colourKey.put(key, base + " · " + e.draftModel() + " " + e.draftQuantization());
             Data<Number, Number> point = new Data<>(e.speculateK(), g.median());
             point.setExtraValue(new ErrorBarChart.Spread(g.min(), g.max(), g.counted().size(), g.stopped()));
             measured.computeIfAbsent(key, ExperimentsChart::named).getData().add(point);
@@ -73,15 +76,16 @@ final class ExperimentsChart {
         }
         for (var s : measured.values()) s.getData().sort(java.util.Comparator.comparingDouble(d -> d.getXValue().doubleValue()));
         for (var s : predicted.values()) s.getData().sort(java.util.Comparator.comparingDouble(d -> d.getXValue().doubleValue()));
-        List<String> names = new ArrayList<>();
-        alone.values().forEach(s -> names.add(s.getName()));
+        for (String b : alone.keySet()) colourKey.put(b, b + " alone");
+        List<String> names = new ArrayList<>(alone.keySet());
         names.addAll(measured.keySet());
-        Map<String, String> colour = colours.assign(names);
+        Map<String, String> byKey = colours.assign(names.stream().map(colourKey::get).sorted().toList()), colour = new java.util.HashMap<>();
+        for (String n : names) colour.put(n, byKey.get(colourKey.get(n)));
         chart.getData().addAll(alone.values());
         chart.getData().addAll(measured.values());
         chart.getData().addAll(predicted.values());
         legend.getChildren().clear();
-        for (var s : alone.values()) show(s, colour.get(s.getName()), false);
+        for (var a : alone.entrySet()) show(a.getValue(), colour.get(a.getKey()), false);
         for (var m : measured.entrySet()) {
             show(m.getValue(), colour.get(m.getKey()), false);
             for (var d : m.getValue().getData()) Tooltip.install(d.getNode(), new Tooltip(pointText(m.getKey(), d)));

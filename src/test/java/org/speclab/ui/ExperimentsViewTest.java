@@ -196,6 +196,7 @@ class ExperimentsViewTest {
         assertTrue(headerTip(robot, "Drafter").contains("n-gram lookup"));
         assertTrue(axisTip(robot).startsWith("k: "));
 
+        Map<String, String> en = legendColours(robot); // before the Chinese window opens: lookups search every window
         Lab zh = new Lab(Locale.SIMPLIFIED_CHINESE, Files.createTempDirectory("speclab-exp").resolve("experiments.json"), null);
         Stage[] stage = new Stage[1];
         robot.interact(() -> {
@@ -213,6 +214,11 @@ class ExperimentsViewTest {
             assertEquals("草稿模型：stories-draft-distilled.gguf (Q8_0)", table.getColumns().get(2).getCellData(6));
             assertEquals("■ 已停止", table.getColumns().getLast().getCellData(7));
             assertTrue(((Label) root.lookup("#kCaption")).getText().contains("中位数"));
+            // the same drafter has the same colour in either language
+            var zhLegend = ((Pane) root.lookup("#kLegend")).getChildren().stream().map(n -> (Label) n)
+                    .collect(Collectors.toMap(Label::getText, l -> (String) l.getProperties().get("colour")));
+            assertEquals(en.get(key(en, "early exit 3 layers")), zhLegend.get(key(zhLegend, "提前退出：前 3 层")));
+            assertEquals(en.get(key(en, "n-gram 3")), zhLegend.get(key(zhLegend, "n-gram 查找（n ≤ 3）")));
             LabAppTest.screenshot(root, "experiments-view-zh.png");
         } finally {
             robot.interact(() -> stage[0].close());
