@@ -16,7 +16,7 @@ public sealed interface DrafterChoice {
     /** A separately trained (or early-exit GGUF) draft model with the target's vocabulary. */
     record DraftFile(Path file) implements DrafterChoice {
         @Override
-        public String label() { return Names.of(file); }
+        public String label() { return file.getFileName().toString(); }
     }
 
     /** Draft-free: the last up to {@code n} tokens looked up in prompt and output. */
@@ -48,7 +48,7 @@ public sealed interface DrafterChoice {
         }
     }
 
-    /** How experiment records and tables name this drafter: the draft's file name, "n-gram 3", "early exit 3 layers". */
+    /** How experiment records and tables name this drafter: the draft's file name ("draft.gguf"), "n-gram 3", "early exit 3 layers". */
     String label();
 
     /** {@link #label()} with an early exit's layer count resolved for {@code target} ("early exit 3 layers", not "half"). */

@@ -5,18 +5,28 @@ import java.util.List;
 import java.util.function.Function;
 import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.fxml.FXML;
-import javafx.scene.chart.LineChart;
+import javafx.css.PseudoClass;
 import javafx.scene.chart.NumberAxis;
 import javafx.scene.control.Label;
 import javafx.scene.control.TableColumn;
+import javafx.scene.control.TableRow;
 import javafx.scene.control.TableView;
+import javafx.scene.control.Tooltip;
 import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.FlowPane;
 import javafx.stage.FileChooser;
 import javafx.stage.Window;
+import org.speclab.lab.DrafterLabel;
 import org.speclab.lab.Experiment;
 import org.speclab.lab.ExperimentExport;
+import org.speclab.lab.RepeatedRuns;
+import org.speclab.lab.Sweep;
 
-/** Every run, with the seed's columns and what explains them; export as CSV or Markdown. Laid out in experiments.fxml. */
+/**
+ * Every run, with the seed's columns and what explains them (α, c and the prediction on their headers), drafters named by
+ * file, n or layers, stopped runs greyed and marked; the chart below (ExperimentsChart); export as CSV or Markdown. Laid out
+ * in experiments.fxml.
+ */
 final class ExperimentsView {
     private final Lab lab;
     private final Window owner;
@@ -26,8 +36,11 @@ final class ExperimentsView {
     @FXML private TableView<Experiment> experiments;
     @FXML private TableColumn<Experiment, String> modelColumn, quantColumn, draftColumn, kColumn, tpsColumn, acceptedColumn, alphaColumn,
             costColumn, predictedColumn, measuredColumn, temperatureColumn, newTokensColumn, deviceColumn, promptColumn, statusColumn;
-    @FXML private LineChart<Number, Number> kChart;
+    @FXML private ErrorBarChart kChart;
     @FXML private NumberAxis kAxis;
+    @FXML private FlowPane kLegend;
+    private final ExperimentsChart chart;
+    private final Tooltip stoppedTip;
 
     ExperimentsView(Lab lab, JobsView jobs, Window owner) {
         this.lab = lab;
@@ -37,25 +50,32 @@ final class ExperimentsView {
         experiments.setItems(lab.experiments);
         col(modelColumn, Experiment::model);
         col(quantColumn, Experiment::modelQuantization);
-        col(draftColumn, Experiment::draftModel);
+        col(draftColumn, e -> drafter(lab, e));
         col(kColumn, Experiment::speculateK);
-        col(tpsColumn, e -> org.speclab.lab.Sweep.OUT_OF_MEMORY.equals(e.stopReason()) ? "OOM" : String.format("%.1f", e.tokensPerSec()));
+        col(tpsColumn, e -> Sweep.OUT_OF_MEMORY.equals(e.stopReason()) ? "OOM" : String.format("%.1f", e.tokensPerSec()));
         col(acceptedColumn, e -> fmt(e.meanAccepted()));
         col(alphaColumn, e -> fmt(e.alpha()));
         col(costColumn, e -> fmt(e.costRatio()));
         col(predictedColumn, e -> e.predictedSpeedup() == null ? "" : String.format("%.2fx", e.predictedSpeedup()));
         col(measuredColumn, e -> e.measuredSpeedup() == null ? "" : String.format("%.2fx", e.measuredSpeedup()));
-        col(temperatureColumn, Experiment::temperature);
+        col(temperatureColumn, ExperimentsView::temperature);
         col(newTokensColumn, Experiment::newTokens);
         col(deviceColumn, Experiment::device);
         col(promptColumn, Experiment::prompt);
-        // how each run ended: length, eos, stopped (the Run view's Stop) or out of memory (not run)
-        col(statusColumn, e -> org.speclab.lab.Sweep.OUT_OF_MEMORY.equals(e.stopReason()) ? lab.t("experiments.oom") : e.stopReason());
+        // how each run ended: token limit, end of text, stopped (the Run view's Stop) or out of memory (not run)
+        col(statusColumn, this::ended);
+        stoppedTip = new Tooltip(lab.t("experiments.tip.stopped"));
+        stoppedTip.setWrapText(true);
+        stoppedTip.setMaxWidth(420);
+        markStopped();
+        chart = new ExperimentsChart(lab, kChart, kAxis, kLegend);
         ColumnHeaders.explain(acceptedColumn, lab.t("experiments.tip.accepted"));
         ColumnHeaders.explain(alphaColumn, lab.t("experiments.tip.alpha"));
         ColumnHeaders.explain(costColumn, lab.t("experiments.tip.c"));
         ColumnHeaders.explain(predictedColumn, lab.t("experiments.tip.predicted"));
         ColumnHeaders.explain(measuredColumn, lab.t("experiments.tip.measured"));
+        ColumnHeaders.explain(draftColumn, lab.t("experiments.tip.drafter"));
+        ColumnHeaders.explain(statusColumn, lab.t("experiments.tip.status"));
         ColumnHeaders.neverClipped(experiments);
         lab.experiments.addListener((javafx.collections.ListChangeListener<Experiment>) c -> {
             save();
@@ -105,55 +125,53 @@ final class ExperimentsView {
 
     BorderPane root() { return root; }
 
-    /**
-     * Tokens/s against k: a line per target × drafter × temperature, the target alone as a flat line,
-     * and what Theorem 3.8 predicted (baseline × predicted speedup) as dashed points.
-     */
     void redrawChart() {
-        kChart.getData().clear();
-        java.util.Map<String, javafx.scene.chart.XYChart.Series<Number, Number>> measured = new java.util.LinkedHashMap<>(), predicted = new java.util.LinkedHashMap<>();
-        java.util.Map<String, Double> baseline = new java.util.HashMap<>();
-        int maxK = 1;
-        long prompts = lab.experiments.stream().map(Experiment::prompt).distinct().count();
-        for (Experiment e : lab.experiments) {
-            if (org.speclab.lab.Sweep.OUT_OF_MEMORY.equals(e.stopReason())) continue; // not run
-            // one line per target, temperature (and prompt, when runs differ in it)
-            String base = e.model() + " " + e.modelQuantization() + " T" + e.temperature() + (prompts > 1 ? " «" + e.prompt() + "»" : "");
-            if (e.speculateK() == null) {
-                baseline.put(base, e.tokensPerSec());
-                continue;
-            }
-            maxK = Math.max(maxK, e.speculateK());
-            String key = base + " · " + e.draftModel();
-            measured.computeIfAbsent(key, x -> named(x)).getData().add(new javafx.scene.chart.XYChart.Data<>(e.speculateK(), e.tokensPerSec()));
-            // the target alone measured beside this run (older records: derived from the measured speedup)
-            Double alone = e.baselineTokensPerSec() != null ? e.baselineTokensPerSec()
-                    : e.measuredSpeedup() != null && e.measuredSpeedup() > 0 ? e.tokensPerSec() / e.measuredSpeedup() : null;
-            if (e.predictedSpeedup() != null && alone != null) {
-                predicted.computeIfAbsent(key, x -> named(x + " (" + lab.t("experiments.predicted") + ")"))
-                        .getData().add(new javafx.scene.chart.XYChart.Data<>(e.speculateK(), alone * e.predictedSpeedup()));
-            }
-        }
-        // k is a whole number: one tick per k, with room either side so no point sits on the frame
-        kAxis.setUpperBound(maxK + 1);
-        for (var b : baseline.entrySet()) {
-            var s = named(b.getKey() + " (" + lab.t("experiments.alone") + ")");
-            s.getData().add(new javafx.scene.chart.XYChart.Data<>(1, b.getValue()));
-            s.getData().add(new javafx.scene.chart.XYChart.Data<>(maxK, b.getValue()));
-            kChart.getData().add(s);
-        }
-        for (var s : measured.values()) s.getData().sort(java.util.Comparator.comparingDouble(d -> d.getXValue().doubleValue()));
-        for (var s : predicted.values()) s.getData().sort(java.util.Comparator.comparingDouble(d -> d.getXValue().doubleValue()));
-        kChart.getData().addAll(measured.values());
-        kChart.getData().addAll(predicted.values());
-        for (var p : predicted.values()) if (p.getNode() != null) p.getNode().getStyleClass().add("predicted");
+        chart.draw(List.copyOf(lab.experiments));
     }
 
-    private static javafx.scene.chart.XYChart.Series<Number, Number> named(String name) {
-        var s = new javafx.scene.chart.XYChart.Series<Number, Number>();
-        s.setName(name);
-        return s;
+    /** The drafter as a researcher names it: the draft model's file, n-gram lookup's n, or early exit's layers. */
+    static String drafter(Lab lab, Experiment e) {
+        return switch (DrafterLabel.of(e)) {
+            case null -> "";
+            case DrafterLabel.DraftFile f -> lab.t("experiments.drafter.file", f.file()) + (f.weights() == null ? "" : " (" + f.weights() + ")");
+            case DrafterLabel.NGram n -> lab.t("experiments.drafter.ngram", String.valueOf(n.n()));
+            case DrafterLabel.EarlyExit x -> x.layers() == null ? lab.t("experiments.drafter.halfLayers")
+                    : lab.t("experiments.drafter.layers", String.valueOf(x.layers()));
+        };
     }
+
+    /** The temperature as it was set: runs record a float as a double, which would read 0.800000011920929. */
+    static String temperature(Experiment e) {
+        return String.valueOf((float) e.temperature());
+    }
+
+    /** How a run ended, in the user's language; the stop reasons are the decoders' own words. */
+    private String ended(Experiment e) {
+        String r = e.stopReason();
+        if (r == null) return "";
+        return switch (r) {
+            case Sweep.OUT_OF_MEMORY -> lab.t("experiments.oom");
+            case RepeatedRuns.STOPPED -> lab.t("experiments.end.stopped");
+            case "length" -> lab.t("experiments.end.length");
+            case "eos" -> lab.t("experiments.end.eos");
+            default -> r;
+        };
+    }
+
+    /** Stopped runs stay in the table, greyed and marked, with the reason they are not in the chart. */
+    private void markStopped() {
+        experiments.setRowFactory(t -> new TableRow<>() {
+            @Override
+            protected void updateItem(Experiment e, boolean empty) {
+                super.updateItem(e, empty);
+                boolean stopped = !empty && e != null && RepeatedRuns.stopped(e);
+                pseudoClassStateChanged(STOPPED, stopped);
+                setTooltip(stopped ? stoppedTip : null);
+            }
+        });
+    }
+
+    private static final PseudoClass STOPPED = PseudoClass.getPseudoClass("stopped");
 
     void load() {
         try {

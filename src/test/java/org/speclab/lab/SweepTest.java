@@ -28,7 +28,7 @@ class SweepTest {
             assertNull(e.measuredSpeedup(), e.toString());
             assertEquals(40, e.newTokens());
         }
-        assertTrue(rows.stream().anyMatch(e -> "draft".equals(e.draftModel()) && "stories260K".equals(e.model()) && "F32".equals(e.draftQuantization())), rows.toString());
+        assertTrue(rows.stream().anyMatch(e -> "draft.gguf".equals(e.draftModel()) && "stories260K".equals(e.model()) && "F32".equals(e.draftQuantization())), rows.toString());
         assertTrue(ExperimentExport.markdown(rows).lines().count() == 2 + rows.size());
     }
 
@@ -69,7 +69,7 @@ class SweepTest {
             assertEquals(3, some.size());
             assertTrue(some.get(0).tokensPerSec() > 0, some.get(0).toString());
             assertEquals(Sweep.OUT_OF_MEMORY, some.get(1).stopReason());
-            assertEquals("draft", some.get(1).draftModel());
+            assertEquals("draft.gguf", some.get(1).draftModel());
             assertTrue(some.get(2).tokensPerSec() > 0 && "early exit 3 layers".equals(some.get(2).draftModel()), some.get(2).toString());
         } finally {
             System.clearProperty("speclab.memory.available");
