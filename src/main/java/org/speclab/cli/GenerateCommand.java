@@ -166,8 +166,8 @@ final class GenerateCommand implements Callable<Integer> {
     /**
      * One prompt's runs, measured by the lab's {@link Protocol}: an uncounted warm-up (with more than
      * one sample or a baseline), then the samples, each speculative one beside a run of the target
-     * alone (at least three pairs, so the speedup has a median and a range; only the first
-     * {@code --num-samples} are printed). Returns its row of the per-prompt table (prompt, tokens/s,
+     * alone (at least three pairs, so the speedup has a median and a range; the text and JSON of only
+     * the first {@code --num-samples} are printed, the timing lines of every run). Returns its row of the per-prompt table (prompt, tokens/s,
      * mean accepted, acceptance, speedup).
      */
     private String[] run(LoadedModel m, Protocol.Subject who, Drafter drafter, int k, boolean adaptive, String prompt, int[] promptTokens,
@@ -176,7 +176,7 @@ final class GenerateCommand implements Callable<Integer> {
         int repeats = baseline ? Math.max(samples, MIN_PAIRS) : samples;
         var setup = new Protocol.Setup(promptTokens, maxNew, temperature, topK, topP, baseSeed, repeats, baseline, samples > 1 || baseline);
         ObjectMapper om = new ObjectMapper();
-        double[] sums = new double[3]; // tokens/s, mean accepted, acceptance rate of the printed samples
+        double[] sums = new double[3]; // tokens/s, mean accepted, acceptance rate over the measured runs
         StringBuilder text = new StringBuilder();
         Protocol.Outcome o = Protocol.run(m.transformer(), m.tokenizer(), drafter, k, adaptive, setup, new Protocol.Observer() {
             @Override
@@ -204,10 +204,10 @@ final class GenerateCommand implements Callable<Integer> {
 
             @Override
             public void sampleDone(int sample, Protocol.Sample s) {
-                if (sample >= samples) return;
+                // every measured run gets its lines (a baseline adds runs whose text is not printed again)
                 GenerationStats st = s.stats();
                 SpeculationStats ss = s.speculation();
-                if (!json) out.println();
+                if (!json && sample < samples) out.println();
                 double tps = st.tokensPerSecond();
                 sums[0] += tps;
                 err.printf("Time for inference %d: %.02f sec total, %.02f tokens/sec%n", sample + 1, st.totalSeconds(), tps);
@@ -220,7 +220,7 @@ final class GenerateCommand implements Callable<Integer> {
                     err.println("Acceptance probs: " + Arrays.toString(Arrays.stream(ss.acceptanceProbs()).map(p -> Math.round(p * 1e4) / 1e4).toArray()));
                     err.printf("Mean Accepted: %.2f%n", ss.meanAccepted());
                 }
-                if (json) {
+                if (json && sample < samples) {
                     try {
                         out.println(om.writeValueAsString(Protocol.record(who, setup, s, sample, k, prompt, text.toString())));
                     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -234,14 +234,15 @@ final class GenerateCommand implements Callable<Integer> {
         Spread speedup = o.speedup();
         if (rep != null && rep.speculation() != null) explain(err, rep.speculation(), speedup, o.baseline(), baseline && o.tooShort() ? o.seconds() : Double.NaN);
         err.println("==========");
-        err.printf("Average tokens/sec: %.2f%n", sums[0] / samples);
+        int measured = Math.max(1, o.samples().size());
+        err.printf("Average tokens/sec: %.2f%n", sums[0] / measured);
         err.printf("Memory used: %.02f GB%n", MemoryReading.peakResidentBytes() / 1e9);
         if (m.transformer().gauges() != null) {
             long[] mem = m.transformer().gauges().memoryInfo();
             err.printf("Device memory used: %.02f GB of %.02f GB on %s%n", (mem[1] - mem[0]) / 1e9, mem[1] / 1e9, m.transformer().device());
         }
-        return new String[] {PromptFile.label(prompt), String.format("%.2f", sums[0] / samples),
-                drafter == null ? "" : String.format("%.2f", sums[1] / samples), drafter == null ? "" : String.format("%.1f%%", 100 * sums[2] / samples),
+        return new String[] {PromptFile.label(prompt), String.format("%.2f", sums[0] / measured),
+                drafter == null ? "" : String.format("%.2f", sums[1] / measured), drafter == null ? "" : String.format("%.1f%%", 100 * sums[2] / measured),
                 drafter == null || !speedup.present() ? "" : String.format("%.2fx", speedup.median())};
     }
 

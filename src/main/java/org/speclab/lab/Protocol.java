@@ -15,9 +15,9 @@ import org.speclab.tokenizer.Tokenizer;
 /**
  * How SpecLab measures a run, the same in the CLI, the Run view and a sweep:
  * <ol>
- * <li>warm-up: one uncounted run of each path (speculative and target alone), cut after
- *     {@link #WARM_UP_SECONDS} (a run of 50,000 tokens needs no 50,000-token warm-up), so the JIT
- *     compiles before anything is timed and neither path pays for it;</li>
+ * <li>warm-up: each path (speculative and target alone) runs untimed for {@link #WARM_UP_SECONDS}
+ *     (a long run is cut, a short one repeated), so the JIT compiles before anything is timed and
+ *     neither path pays for it;</li>
  * <li>{@code repeats} speculative runs, each beside a run of the target alone with the same prompt,
  *     sampler and seed, in alternating order (the target first, then the speculative run first, …),
  *     so a machine whose speed drifts over minutes drifts for both;</li>
@@ -30,8 +30,8 @@ import org.speclab.tokenizer.Tokenizer;
 public final class Protocol {
     private Protocol() {}
 
-    /** A warm-up run ends after this many seconds (at the next forward pass), or at its full length if sooner. */
-    public static final double WARM_UP_SECONDS = 1.0;
+    /** Seconds each path (speculative, target alone) is run before anything is timed. */
+    public static final double WARM_UP_SECONDS = 0.5;
 
     /**
      * Runs shorter than this many seconds get no measured speedup: 1, or the system property
@@ -183,8 +183,8 @@ public final class Protocol {
         int positions = setup.newTokens() - 1;
         if (setup.warmUp()) {
             observer.phase(Phase.WARM_UP, 0, setup.repeats());
-            if (spec != null) spec.generate(setup.prompt(), positions, setup.sampler(0), warmUp(observer));
-            if ((spec == null || baseline) && !observer.cancelled()) plain.generate(setup.prompt(), positions, setup.sampler(0), warmUp(observer));
+            if (spec != null) warmUp(observer, l -> spec.generate(setup.prompt(), positions, setup.sampler(0), l));
+            if (spec == null || baseline) warmUp(observer, l -> plain.generate(setup.prompt(), positions, setup.sampler(0), l));
         }
         List<Sample> samples = new ArrayList<>();
         for (int i = 0; i < setup.repeats() && !observer.cancelled(); i++) {
@@ -222,13 +222,18 @@ public final class Protocol {
         return new Outcome(samples);
     }
 
-    /** Shows nothing, ends after {@link #WARM_UP_SECONDS}, and stops when asked. */
-    private static GenerationListener warmUp(Observer o) {
+    /**
+     * Runs {@code run} quietly for {@link #WARM_UP_SECONDS}: cut at the next forward pass when a run is
+     * longer, run again when it is shorter (a tiny model's whole run takes milliseconds, too little for
+     * the JIT to finish compiling).
+     */
+    private static void warmUp(Observer o, java.util.function.Consumer<GenerationListener> run) {
         long end = System.nanoTime() + (long) (WARM_UP_SECONDS * 1e9);
-        return new GenerationListener() {
+        GenerationListener l = new GenerationListener() {
             @Override
             public boolean cancelled() { return o.cancelled() || System.nanoTime() > end; }
         };
+        while (!l.cancelled()) run.accept(l);
     }
 
     /** Shows nothing but still stops when asked: Stop must not wait for a warm-up or a baseline. */
