@@ -71,6 +71,7 @@ public final class SpeculativeDecoder {
         long[] counts = new long[SpeedupModel.MAX_K + 1];
         long drafted = 0, accepted = 0, rejections = 0, passes = 0, firstToken = -1;
         VerifyCost verifyCost = new VerifyCost();
+        AcceptanceByDepth depths = new AcceptanceByDepth();
         int generated = 0, k = fixedK, maxK = fixedK;
         String stop = "length";
         steps:
@@ -82,7 +83,7 @@ public final class SpeculativeDecoder {
             // adaptive: the first passes try k = 1..4 so the verify cost can be fitted, then Theorem 3.8 picks k
             if (adaptive) {
                 SpeculationStats now = stats(counts, drafted, accepted, rejections, verifyCost, k, true);
-                k = passes < 4 ? (int) passes + 1 : chooseK(now.alpha(), now.costRatio(), now.decodeSeconds(), verifyCost);
+                k = passes < 4 ? (int) passes + 1 : chooseK(depths, now.alpha(), now.costRatio(), now.decodeSeconds(), verifyCost);
             }
             maxK = Math.max(maxK, k);
             // never draft past the budget: a step emits at most (drafted + 1) tokens
@@ -136,6 +137,7 @@ public final class SpeculativeDecoder {
             drafted += m;
             accepted += ok;
             counts[Math.min(ok, counts.length - 1)]++;
+            depths.add(m, ok);
             listener.step(m, ok);
             // emit the accepted drafts, then the target's token, stopping where the plain generator would
             for (int i = 0; i <= ok; i++) {
@@ -162,19 +164,25 @@ public final class SpeculativeDecoder {
         return new Result(gs, ss);
     }
 
+    /** {@link #chooseK(AcceptanceByDepth, double, double, double, VerifyCost)} with one acceptance rate α at every depth. */
+    static int chooseK(double alpha, double c, double decodeSeconds, VerifyCost cost) {
+        return chooseK(new AcceptanceByDepth(), alpha, c, decodeSeconds, cost);
+    }
+
     /**
      * -k auto: Theorem 3.8 over k up to one past the longest verify tried, each verify priced at what
      * passes of its length measured (the fit only for the one untried length): the next k is tried
      * before it is trusted, and a cost that jumps (a second group of positions) is seen, not extrapolated.
+     * The tokens a step yields come from the acceptance measured at each depth, not from one α.
      */
-    static int chooseK(double alpha, double c, double decodeSeconds, VerifyCost cost) {
+    static int chooseK(AcceptanceByDepth depths, double alpha, double c, double decodeSeconds, VerifyCost cost) {
         if (decodeSeconds <= 0) return 1;
         double a = Math.min(alpha, 0.999999);
         int limit = Math.max(1, Math.min(SpeedupModel.MAX_K, cost.longest()));
         int best = 1;
         double bestSpeed = -1;
         for (int j = 1; j <= limit; j++) {
-            double speed = SpeedupModel.expectedTokensPerStep(a, j) / (j * c + cost.measured(j + 1) / decodeSeconds);
+            double speed = depths.expectedTokens(j, a) / (j * c + cost.measured(j + 1) / decodeSeconds);
             if (speed > bestSpeed) {
                 bestSpeed = speed;
                 best = j;

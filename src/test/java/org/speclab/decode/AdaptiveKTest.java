@@ -1,6 +1,7 @@
 package org.speclab.decode;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -22,6 +23,33 @@ class AdaptiveKTest {
         assertEquals(5, SpeculativeDecoder.chooseK(0.95, 0.0, 1.0, staircase(5)));
         // once length 6 ran and cost a second group, k = 4 (five positions) is best again
         assertEquals(4, SpeculativeDecoder.chooseK(0.95, 0.0, 1.0, staircase(6)));
+    }
+
+    @Test
+    void aDraftThatAgreesLessFurtherAheadGetsASmallerK() {
+        // a verify of up to nine positions costs one decode; drafts cost 0.1 of one
+        VerifyCost flat = new VerifyCost();
+        for (int positions = 1; positions <= 9; positions++) for (int rep = 0; rep < 3; rep++) flat.add(positions, 1.0);
+        // first tokens almost always kept, the third and later mostly not: α pooled over the run ≈ 0.67
+        AcceptanceByDepth depths = new AcceptanceByDepth();
+        double[] keep = {0.95, 0.9, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2};
+        java.util.Random r = new java.util.Random(1);
+        long rejected = 0, accepted = 0;
+        for (int step = 0; step < 4000; step++) {
+            int ok = 0;
+            while (ok < 8 && r.nextDouble() < keep[ok]) ok++;
+            depths.add(8, ok);
+            if (ok < 8) rejected++;
+            accepted += ok;
+        }
+        double alpha = (double) accepted / (accepted + rejected); // as SpeculationStats.alpha
+        // the geometric model with the pooled α sees longer drafts paying; the depths say two
+        int geometric = SpeculativeDecoder.chooseK(alpha, 0.1, 1.0, flat);
+        assertTrue(geometric >= 3, "geometric " + geometric);
+        int k = SpeculativeDecoder.chooseK(depths, alpha, 0.1, 1.0, flat);
+        assertEquals(2, k, "α " + alpha);
+        // and its expected yield at k = 2 is what the depths give: 1 + 0.95 + 0.95·0.9
+        assertEquals(1 + 0.95 + 0.95 * 0.9, depths.expectedTokens(2, alpha), 0.03);
     }
 
     @Test
