@@ -1,5 +1,6 @@
 package org.speclab.ui;
 
+import eu.hansolo.medusa.Gauge;
 import java.util.ArrayList;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,7 +17,6 @@ import javafx.scene.control.CheckBox;
 import javafx.scene.control.ChoiceBox;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
-import javafx.scene.control.ProgressBar;
 import javafx.scene.control.ScrollPane;
 import javafx.scene.control.Spinner;
 import javafx.scene.control.TextArea;
@@ -46,9 +46,9 @@ final class RunView {
     @FXML private Button start, stop;
     @FXML private ScrollPane streamScroll;
     @FXML private TextFlow stream;
-    @FXML private Label runStatus, tps, explanation, memory, bandwidth, deviceNote;
+    @FXML private Label runStatus, tps, explanation, memory, bandwidth, deviceNote, weightsPart, kvPart, restPart;
     @FXML private ComboBox<Device> device;
-    @FXML private ProgressBar memoryBar, bandwidthBar;
+    @FXML private Gauge memoryGauge, bandwidthGauge;
     @FXML private BarChart<String, Number> histogram;
     @FXML private LineChart<Number, Number> speedChart;
     private final XYChart.Series<String, Number> accepted = new XYChart.Series<>();
@@ -114,6 +114,9 @@ final class RunView {
         target.valueProperty().addListener((o, a, b) -> chatAllowed.run());
         chatAllowed.run();
         probeDevices();
+        Gauges.setUp(memoryGauge, lab.t("run.memory"), "GB", 2);
+        Gauges.setUp(bandwidthGauge, lab.t("run.bandwidth"), "GB/s", 2);
+        Gauges.legend(weightsPart, kvPart, restPart);
         histogram.getData().add(accepted);
         speedChart.getData().add(speed);
         tokens = new StreamFlow(stream);
@@ -238,12 +241,12 @@ final class RunView {
         // nothing of the previous run stays on screen (after an error there would be nothing to replace it)
         tps.setText("");
         bandwidth.setText("");
-        bandwidthBar.setProgress(0);
+        Gauges.clear(bandwidthGauge);
         counts = new long[17];
         shown = 0;
         streaming = false;
         memory.setText("");
-        memoryBar.setProgress(0);
+        Gauges.clear(memoryGauge);
         startNanos = System.nanoTime();
         start.setDisable(true);
         stop.setDisable(false);
@@ -314,19 +317,25 @@ final class RunView {
         }
     }
 
-    /** The memory gauge: on CUDA the device's memory; on the CPU the run's weights and KV cache beside the whole process. */
+    /**
+     * The memory gauge: the run's weights, its KV cache and the rest, on CUDA of the device's memory, on the CPU of the
+     * whole process's against the machine's.
+     */
     private void updateMemory(RunSession.Memory run) {
         RunSession current = session;
         long[] gpu = current == null ? null : current.deviceMemory();
-        if (gpu != null && gpu[1] > 0) { // on CUDA: device memory used of the device's total
-            memoryBar.setProgress((double) (gpu[1] - gpu[0]) / gpu[1]);
-            memory.setText("GPU " + Formats.bytes(gpu[1] - gpu[0]) + " / " + Formats.bytes(gpu[1]));
+        RunSession.Memory m = run != null ? run : current != null ? current.memory() : RunSession.Memory.NONE;
+        boolean onGpu = gpu != null && gpu[1] > 0;
+        String[] parts = {lab.t("run.memory.weights"), lab.t("run.memory.kv"), lab.t(onGpu ? "run.memory.restGpu" : "run.memory.rest")};
+        restPart.setText(parts[2]);
+        if (onGpu) { // on CUDA: device memory used of the device's total
+            Gauges.memory(memoryGauge, m.weights(), m.kvCache(), gpu[1] - gpu[0], gpu[1], parts);
+            memory.setText(lab.t("run.memory.gpuDetail", Formats.bytes(m.weights()), Formats.bytes(m.kvCache()), Formats.bytes(gpu[1] - gpu[0]), Formats.bytes(gpu[1])));
             return;
         }
-        RunSession.Memory m = run != null ? run : current != null ? current.memory() : RunSession.Memory.NONE;
         long rss = RunSession.residentBytes(), total = RunSession.totalMemory();
         if (total > 0) {
-            memoryBar.setProgress((double) rss / total);
+            Gauges.memory(memoryGauge, m.weights(), m.kvCache(), rss, total, parts);
             memory.setText(lab.t("run.memory.detail", Formats.bytes(m.weights()), Formats.bytes(m.kvCache()), Formats.bytes(rss), Formats.bytes(total)));
             if (memory.getTooltip() == null) memory.setTooltip(new javafx.scene.control.Tooltip(lab.t("run.memory.tip")));
         }
@@ -347,7 +356,7 @@ final class RunView {
         explanation.setText(d.explanation());
         if (d.bandwidthGbs() > 0) {
             bandwidth.setText(String.format("%.2f / %.2f GB/s", d.bandwidthGbs(), d.peakGbs()));
-            bandwidthBar.setProgress(d.peakGbs() > 0 ? Math.min(1, d.bandwidthGbs() / d.peakGbs()) : 0);
+            Gauges.bandwidth(bandwidthGauge, d.bandwidthGbs(), d.peakGbs());
         }
         updateHistogram();
         updateMemory(d.memory());

@@ -70,6 +70,8 @@ class LabAppChineseTest {
         WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> status.getText().startsWith("完成"));
         WaitForAsyncUtils.waitForFxEvents();
         assertTrue(robot.lookup("#explanation").queryAs(Label.class).getText().contains("推测解码"), "the verdict is in Chinese");
+        LabAppTest.assertGaugesShowTheRun(robot);
+        assertEquals("权重", robot.lookup("#weightsPart").queryLabeled().getText());
         LabAppTest.screenshot(target, "run-zh.png");
 
         robot.interact(() -> tabs.getSelectionModel().select(2));

@@ -165,7 +165,36 @@ class LabAppTest {
             assertEquals(java.util.List.of(RunView.CPU), device.getItems());
             assertTrue(note.getText().endsWith(cuda.reason()), note.getText());
         }
+        assertGaugesShowTheRun(robot);
         screenshot(stream, "run.png");
+    }
+
+    /**
+     * After a finished run: the memory gauge's bands are the run's weights, its KV cache and the rest, each named and
+     * laid end to end under the bar; the bandwidth gauge reads what its label says, achieved of the peak, the scale's end.
+     */
+    static void assertGaugesShowTheRun(FxRobot robot) {
+        eu.hansolo.medusa.Gauge memory = robot.lookup("#memoryGauge").queryAs(eu.hansolo.medusa.Gauge.class);
+        eu.hansolo.medusa.Gauge bandwidth = robot.lookup("#bandwidthGauge").queryAs(eu.hansolo.medusa.Gauge.class);
+        var sections = memory.getSections();
+        assertEquals(3, sections.size(), sections.toString());
+        String[] names = {robot.lookup("#weightsPart").queryLabeled().getText(), robot.lookup("#kvPart").queryLabeled().getText(),
+                robot.lookup("#restPart").queryLabeled().getText()};
+        for (int i = 0; i < 3; i++) assertEquals(names[i], sections.get(i).getText(), "each band is named as its legend entry");
+        assertTrue(sections.get(0).getStart() == 0 && sections.get(0).getStop() > 0, "weights > 0: " + sections.get(0));
+        assertTrue(sections.get(1).getStart() == sections.get(0).getStop() && sections.get(1).getStop() > sections.get(1).getStart(), "KV cache > 0: " + sections.get(1));
+        assertEquals(sections.get(1).getStop(), sections.get(2).getStart());
+        assertEquals(memory.getValue(), sections.get(2).getStop(), 1e-12, "the bar is all the process holds");
+        assertTrue(memory.getValue() > 0 && memory.getValue() <= memory.getMaxValue(), memory.getValue() + " of " + memory.getMaxValue());
+        assertEquals("GB", memory.getUnit());
+        assertFalse(memory.getTitle().isEmpty() || bandwidth.getTitle().isEmpty(), "each gauge names itself");
+        String text = robot.lookup("#bandwidth").queryLabeled().getText();
+        var m = java.util.regex.Pattern.compile("(\\d+\\.\\d\\d) / (\\d+\\.\\d\\d) GB/s").matcher(text);
+        assertTrue(m.matches(), text);
+        assertEquals(Double.parseDouble(m.group(1)), bandwidth.getValue(), 0.005, "the gauge reads the achieved GB/s");
+        assertEquals(Double.parseDouble(m.group(2)), bandwidth.getMaxValue(), 0.005, "the scale ends at the peak");
+        assertTrue(bandwidth.getValue() > 0);
+        assertEquals("GB/s", bandwidth.getUnit());
     }
 
     @Test
@@ -322,7 +351,20 @@ class LabAppTest {
             // a draft with the 32000-token Llama-2 vocabulary cannot serve a 512-token target
             draft.setValue(draft.getItems().stream().filter(m -> m.vocabSize() == 32000).findFirst().orElseThrow());
         });
-        robot.clickOn("#start");
+        assertGaugesShowTheRun(robot);
+        // Start empties both gauges before anything of the new run arrives (in the same FX event as the press)
+        eu.hansolo.medusa.Gauge memoryGauge = robot.lookup("#memoryGauge").queryAs(eu.hansolo.medusa.Gauge.class);
+        eu.hansolo.medusa.Gauge bandwidthGauge = robot.lookup("#bandwidthGauge").queryAs(eu.hansolo.medusa.Gauge.class);
+        double[] atStart = new double[3];
+        robot.interact(() -> {
+            robot.lookup("#start").queryButton().fire();
+            atStart[0] = memoryGauge.getSections().size();
+            atStart[1] = memoryGauge.getValue();
+            atStart[2] = bandwidthGauge.getValue();
+        });
+        assertEquals(0, atStart[0], "the memory gauge's bands are cleared at Start");
+        assertEquals(0, atStart[1], "the memory gauge's bar is cleared at Start");
+        assertEquals(0, atStart[2], "the bandwidth gauge is cleared at Start");
         Label status = robot.lookup("#runStatus").queryAs(Label.class);
         WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> status.getText().startsWith("Error:"));
         assertTrue(status.getText().contains("do not share a vocabulary (32000 vs 512 tokens)"), status.getText());
@@ -330,6 +372,7 @@ class LabAppTest {
         WaitForAsyncUtils.waitForFxEvents();
         assertEquals("", tps.getText(), "the previous run's tokens/s is cleared");
         assertEquals("", bandwidth.getText(), "the previous run's bandwidth is cleared");
+        assertEquals(0, bandwidthGauge.getValue(), "the failed run leaves the bandwidth gauge empty");
         Path log = LabLog.file;
         WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> Files.exists(log) && Files.readString(log).contains("do not share a vocabulary"));
     }
