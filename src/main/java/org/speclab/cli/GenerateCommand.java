@@ -262,7 +262,7 @@ final class GenerateCommand implements Callable<Integer> {
         }
         err.println();
         if (!Double.isNaN(tooShortSeconds)) {
-            err.printf("No measured speedup: a run takes %.2f sec, too short to time (under %.0f sec); generate more tokens (-n)%n",
+            err.printf("No measured speedup: a run takes %.2f sec, too short to time (under %.1f sec); generate more tokens (-n)%n",
                     tooShortSeconds, Protocol.minTimedSeconds());
         }
         if (predicted < 1) {

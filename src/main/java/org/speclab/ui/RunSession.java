@@ -145,7 +145,7 @@ final class RunSession implements Runnable {
                 deviceMemory = gpu.memoryInfo();
             }
             String explain = rep.speculation() == null ? "" : explain(rep.speculation(), tps, speedup, o.baseline());
-            if (baseline && o.tooShort() && !o.stopped()) explain += "\n" + lab.t("run.explain.tooShort", f("%.2f", o.seconds()));
+            if (baseline && o.tooShort() && !o.stopped()) explain += "\n" + lab.t("run.explain.tooShort", f("%.2f", o.seconds()), f("%.1f", Protocol.minTimedSeconds()));
             var who = new Protocol.Subject(Names.of(s.target()), target.file().dominantType().name(), choice == null ? null : choice.labelFor(target.transformer()),
                     draft != null ? draft.file().dominantType().name() : null, target.transformer().device(),
                     MemoryCheck.runBytes(target.transformer(), draft == null ? null : draft.transformer(), positions),
