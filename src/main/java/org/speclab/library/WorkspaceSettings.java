@@ -20,11 +20,12 @@ import java.util.TreeMap;
  * the lab then uses its default (for folders: {@link ModelLibrary#defaultFolders()}).
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record WorkspaceSettings(List<String> folders, Window window, String language, String exportFolder, Map<String, String> tokenizers) {
+public record WorkspaceSettings(List<String> folders, Window window, String language, String exportFolder, Map<String, String> tokenizers,
+                                String lastTarget) {
     /** The window's last bounds, in screen coordinates. */
     public record Window(double x, double y, double width, double height, boolean maximized) {}
 
-    public static final WorkspaceSettings NONE = new WorkspaceSettings(null, null, null, null, null);
+    public static final WorkspaceSettings NONE = new WorkspaceSettings(null, null, null, null, null, null);
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -46,26 +47,36 @@ public record WorkspaceSettings(List<String> folders, Window window, String lang
     }
 
     public WorkspaceSettings withFolders(List<Path> f) {
-        return new WorkspaceSettings(f.stream().map(Path::toString).toList(), window, language, exportFolder, tokenizers);
+        return new WorkspaceSettings(f.stream().map(Path::toString).toList(), window, language, exportFolder, tokenizers, lastTarget);
     }
 
     public WorkspaceSettings withWindow(Window w) {
-        return new WorkspaceSettings(folders, w, language, exportFolder, tokenizers);
+        return new WorkspaceSettings(folders, w, language, exportFolder, tokenizers, lastTarget);
     }
 
     public WorkspaceSettings withLanguage(String l) {
-        return new WorkspaceSettings(folders, window, l, exportFolder, tokenizers);
+        return new WorkspaceSettings(folders, window, l, exportFolder, tokenizers, lastTarget);
     }
 
     public WorkspaceSettings withExportFolder(Path f) {
-        return new WorkspaceSettings(folders, window, language, f.toString(), tokenizers);
+        return new WorkspaceSettings(folders, window, language, f.toString(), tokenizers, lastTarget);
     }
 
     /** Remembers {@code tokenizer} as the vocabulary {@code model} runs with. */
     public WorkspaceSettings withTokenizer(Path model, Path tokenizer) {
         Map<String, String> t = new TreeMap<>(tokenizers == null ? Map.of() : tokenizers);
         t.put(key(model), tokenizer.toAbsolutePath().normalize().toString());
-        return new WorkspaceSettings(folders, window, language, exportFolder, t);
+        return new WorkspaceSettings(folders, window, language, exportFolder, t, lastTarget);
+    }
+
+    /** Remembers the target of the last run started, the Run view's default next time. */
+    public WorkspaceSettings withLastTarget(Path model) {
+        return new WorkspaceSettings(folders, window, language, exportFolder, tokenizers, key(model));
+    }
+
+    /** The target of the last run started, or null. */
+    public Path lastTargetPath() {
+        return lastTarget == null ? null : Path.of(lastTarget);
     }
 
     /** The tokenizer chosen for {@code model}, or null when none was. */

@@ -141,11 +141,29 @@ final class RunView {
         target.getItems().setAll(usable);
         draftModel.getItems().setAll(usable);
         if (t != null && usable.contains(t)) target.setValue(t);
-        else if (!usable.isEmpty()) target.setValue(usable.stream().max(java.util.Comparator.comparingLong(ModelEntry::parameters)).orElseThrow());
+        else if (!usable.isEmpty()) target.setValue(defaultTarget(usable, lab.settings.get().lastTargetPath()));
         if (d != null && usable.contains(d)) draftModel.setValue(d);
     }
 
     private Path pendingTarget, pendingDraft;
+
+    /**
+     * The target a run starts with: the one last run, else the largest model whose file does not say
+     * it holds random weights (a synthetic or "random" model prints noise, a poor first run), else
+     * the largest.
+     */
+    static ModelEntry defaultTarget(List<ModelEntry> usable, Path last) {
+        if (last != null) {
+            for (ModelEntry m : usable) if (m.path().toAbsolutePath().normalize().equals(last)) return m;
+        }
+        java.util.Comparator<ModelEntry> bySize = java.util.Comparator.comparingLong(ModelEntry::parameters);
+        return usable.stream().filter(m -> !randomWeights(m)).max(bySize).orElseGet(() -> usable.stream().max(bySize).orElseThrow());
+    }
+
+    private static boolean randomWeights(ModelEntry m) {
+        String n = m.path().getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        return n.contains("random") || n.contains("synth") || n.startsWith("demo");
+    }
 
     /** What a language switch carries over to the new view: every setting, the models by file. */
     record Carried(Path target, Path draft, int drafter, int ngram, int layers, int k, boolean adaptive, double temperature, int topK,
@@ -250,6 +268,7 @@ final class RunView {
         startNanos = System.nanoTime();
         start.setDisable(true);
         stop.setDisable(false);
+        lab.remember.accept(w -> w.withLastTarget(t.path()));
         RunSession.Settings s = new RunSession.Settings(t.path(), drafterChoice(), k.getValue(), adaptive.isSelected(),
                 temperature.getValue().floatValue(), topK.getValue(), topP.getValue().floatValue(), maxTokens.getValue(), threads.getValue(),
                 baseline.isSelected(), repeats.getValue(), prompt.getText(), device.getValue() == null ? "cpu" : device.getValue().id(), chat.isSelected());
