@@ -33,7 +33,9 @@ public final class Generator {
         for (int t : prompt) listener.token(t, text.next(t), TokenKind.PROMPT);
         KvCache cache = model.newCache(prompt.length + positions);
         long t0 = System.nanoTime();
-        int next = next(cache, prompt, 0, sampler);
+        // a long prompt in chunks, so Stop acts between them (a 7B model's long prompt takes seconds)
+        int last = prefill(model, cache, prompt, 1, listener);
+        int next = last < 0 ? -1 : next(cache, java.util.Arrays.copyOfRange(prompt, last, prompt.length), last, sampler);
         long t1 = System.nanoTime();
         int generated = 0, passes = 0;
         String stop = "length";
@@ -58,6 +60,26 @@ public final class Generator {
         GenerationStats stats = new GenerationStats(prompt.length, generated, t1 - t0, t2 - t1, model.weightBytes(), passes, stop);
         listener.finished(stats);
         return stats;
+    }
+
+    /** Positions of a prompt run in one pass at most: Stop is seen between such chunks. */
+    static final int PREFILL_CHUNK = 128;
+
+    /**
+     * Runs {@code prompt} through {@code model} in chunks of {@link #PREFILL_CHUNK} positions except
+     * the last {@code keep} tokens and at least the chunk they end, which the caller runs itself (it
+     * wants their outputs). Returns where that tail starts, or −1 when Stop was pressed between
+     * chunks. The logits of a position do not depend on the chunking (batch invariance).
+     */
+    static int prefill(Transformer model, KvCache cache, int[] prompt, int keep, GenerationListener listener) {
+        int start = 0;
+        while (prompt.length - keep - start >= PREFILL_CHUNK) {
+            if (listener.cancelled()) return -1;
+            model.forward(cache, java.util.Arrays.copyOfRange(prompt, start, start + PREFILL_CHUNK), start, 0);
+            start += PREFILL_CHUNK;
+        }
+        if (listener.cancelled()) return -1;
+        return start;
     }
 
     /**

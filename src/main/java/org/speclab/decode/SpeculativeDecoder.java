@@ -65,7 +65,9 @@ public final class SpeculativeDecoder {
         KvCache cache = target.newCache(prompt.length + positions);
         long t0 = System.nanoTime();
         // the target's cache holds every token but the last; the prompt's last token is fed with the first draft
-        if (prompt.length > 1) target.forward(cache, Arrays.copyOf(prompt, prompt.length - 1), 0, 0);
+        // (a long prompt in chunks, Stop seen between them)
+        int tail = Generator.prefill(target, cache, prompt, 1, listener);
+        if (tail >= 0 && prompt.length - 1 > tail) target.forward(cache, Arrays.copyOfRange(prompt, tail, prompt.length - 1), tail, 0);
         long t1 = System.nanoTime();
 
         long[] counts = new long[SpeedupModel.MAX_K + 1];

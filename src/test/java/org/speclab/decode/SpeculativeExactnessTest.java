@@ -125,7 +125,7 @@ class SpeculativeExactnessTest {
                 }
 
                 @Override
-                public boolean cancelled() { return polls.incrementAndGet() > 3; } // the step's own poll, then two draft passes
+                public boolean cancelled() { return polls.incrementAndGet() > 4; } // after the prompt's, the step's own poll, then two draft passes
             });
             assertEquals("cancelled", r.stats().stopReason());
             long draftPasses = e.bytesRead() / target.earlyExit(3).weightBytes();
