@@ -22,8 +22,17 @@ public sealed interface DrafterLabel {
     Pattern LAYERS = Pattern.compile("early exit (?:after )?(\\d+) layers?");
 
     /** Null for a run of the target alone. */
-    static DrafterLabel of(Experiment e) {
-        String d = e.draftModel();
+    public static DrafterLabel of(Experiment e) {
+        return parse(e.draftModel(), e.draftQuantization());
+    }
+
+    /**
+     * A drafter as any layer writes it: a record's label ("draft.gguf", "n-gram 3", "early exit 3
+     * layers") or {@link org.speclab.decode.Drafter#describe()} ("draft model draft.gguf", "n-gram
+     * lookup (n ≤ 3)", "early exit after 3 layers"); anything else is taken for a draft model's name.
+     * Null for null (no drafter).
+     */
+    public static DrafterLabel parse(String d, String weights) {
         if (d == null) return null;
         Matcher m = NGRAM.matcher(d);
         if (m.matches()) return new NGram(Integer.parseInt(m.group(1)));
@@ -31,6 +40,6 @@ public sealed interface DrafterLabel {
         if (m.matches()) return new EarlyExit(Integer.valueOf(m.group(1)));
         if (d.equals("early exit after half the layers") || d.equals("early exit half the layers")) return new EarlyExit(null);
         if (d.startsWith("draft model ")) d = d.substring("draft model ".length());
-        return new DraftFile(d, e.draftQuantization());
+        return new DraftFile(d, weights);
     }
 }

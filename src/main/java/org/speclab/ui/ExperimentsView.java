@@ -131,13 +131,7 @@ final class ExperimentsView {
 
     /** The drafter as a researcher names it: the draft model's file, n-gram lookup's n, or early exit's layers. */
     static String drafter(Lab lab, Experiment e) {
-        return switch (DrafterLabel.of(e)) {
-            case null -> "";
-            case DrafterLabel.DraftFile f -> lab.t("experiments.drafter.file", f.file()) + (f.weights() == null ? "" : " (" + f.weights() + ")");
-            case DrafterLabel.NGram n -> lab.t("experiments.drafter.ngram", String.valueOf(n.n()));
-            case DrafterLabel.EarlyExit x -> x.layers() == null ? lab.t("experiments.drafter.halfLayers")
-                    : lab.t("experiments.drafter.layers", String.valueOf(x.layers()));
-        };
+        return Wording.drafter(lab, DrafterLabel.of(e));
     }
 
     /** The temperature as it was set: runs record a float as a double, which would read 0.800000011920929. */

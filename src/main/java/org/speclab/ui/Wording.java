@@ -8,20 +8,26 @@ import java.util.regex.Pattern;
  * language: drafter names and the reasons CUDA cannot be used. A line not recognised stays English.
  */
 final class Wording {
-    private static final Pattern DRAFT = Pattern.compile("draft model (.+)"), NGRAM = Pattern.compile("n-gram lookup \\(n ≤ (\\d+)\\)"),
-            EARLY = Pattern.compile("early exit after (\\d+) layers"), CU_INIT = Pattern.compile("cuInit failed: (\\S+) .*"),
+    private static final Pattern CU_INIT = Pattern.compile("cuInit failed: (\\S+) .*"),
             DRIVER = Pattern.compile("the NVIDIA driver supports CUDA (\\d+\\.\\d+);.*"),
             CAPABILITY = Pattern.compile("(.+) has compute capability (\\d+\\.\\d+);.*");
 
     private Wording() {}
 
-    /** A drafter as {@link org.speclab.decode.Drafter#describe()} names it. */
+    /** A drafter as {@link org.speclab.decode.Drafter#describe()} or an experiment record names it. */
     static String drafter(Lab lab, String english) {
-        Matcher m;
-        if ((m = DRAFT.matcher(english)).matches()) return lab.t("drafter.model", m.group(1));
-        if ((m = NGRAM.matcher(english)).matches()) return lab.t("drafter.ngram", m.group(1));
-        if ((m = EARLY.matcher(english)).matches()) return lab.t("drafter.layers", m.group(1));
-        return english;
+        return drafter(lab, org.speclab.lab.DrafterLabel.parse(english, null));
+    }
+
+    /** The drafter as a researcher names it: the draft model's file, n-gram lookup's n, or early exit's layers. */
+    static String drafter(Lab lab, org.speclab.lab.DrafterLabel d) {
+        return switch (d) {
+            case null -> "";
+            case org.speclab.lab.DrafterLabel.DraftFile f -> lab.t("experiments.drafter.file", f.file()) + (f.weights() == null ? "" : " (" + f.weights() + ")");
+            case org.speclab.lab.DrafterLabel.NGram n -> lab.t("experiments.drafter.ngram", String.valueOf(n.n()));
+            case org.speclab.lab.DrafterLabel.EarlyExit x -> x.layers() == null ? lab.t("experiments.drafter.halfLayers")
+                    : lab.t("experiments.drafter.layers", String.valueOf(x.layers()));
+        };
     }
 
     /** Why there is no CUDA, as {@link org.speclab.engine.cuda.CudaProbe} says it. */
