@@ -25,7 +25,8 @@ public final class ExperimentStore {
     /** The records, and a warning when the file was unreadable and has been set aside ({@link org.speclab.JsonStore}). */
     public synchronized org.speclab.JsonStore.Read<List<Experiment>> load() {
         var r = org.speclab.JsonStore.read(file, new TypeReference<List<Experiment>>() {}, List.<Experiment>of());
-        return new org.speclab.JsonStore.Read<>(new ArrayList<>(r.value()), r.warning());
+        // an entry that is not a record (null in an edited file) is left out, not shown as an empty row
+        return new org.speclab.JsonStore.Read<>(new ArrayList<>(r.value().stream().filter(java.util.Objects::nonNull).toList()), r.warning());
     }
 
     /** Writes all records, whole or not at all. */

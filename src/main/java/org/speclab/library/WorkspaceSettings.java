@@ -23,7 +23,13 @@ import java.util.TreeMap;
 public record WorkspaceSettings(List<String> folders, Window window, String language, String exportFolder, Map<String, String> tokenizers,
                                 String lastTarget) {
     /** The window's last bounds, in screen coordinates. */
-    public record Window(double x, double y, double width, double height, boolean maximized) {}
+    public record Window(double x, double y, double width, double height, boolean maximized) {
+        /** Whether these bounds can be put back: finite, and at least 200 × 150. */
+        public boolean usable() {
+            return Double.isFinite(x) && Double.isFinite(y) && Double.isFinite(width) && Double.isFinite(height)
+                    && width >= 200 && height >= 150 && width < 1e6 && height < 1e6;
+        }
+    }
 
     public static final WorkspaceSettings NONE = new WorkspaceSettings(null, null, null, null, null, null);
 
@@ -76,21 +82,35 @@ public record WorkspaceSettings(List<String> folders, Window window, String lang
 
     /** The target of the last run started, or null. */
     public Path lastTargetPath() {
-        return lastTarget == null ? null : Path.of(lastTarget);
+        return path(lastTarget);
+    }
+
+    /** The folder last exported to, or null. */
+    public Path exportFolderPath() {
+        return path(exportFolder);
+    }
+
+    /** A path written in the file, or null when it is none or not one this system can name (an edited or damaged file). */
+    private static Path path(String p) {
+        if (p == null) return null;
+        try {
+            return Path.of(p);
+        } catch (java.nio.file.InvalidPathException e) {
+            return null;
+        }
     }
 
     /** The tokenizer chosen for {@code model}, or null when none was. */
     public Path tokenizerFor(Path model) {
-        String t = tokenizers == null ? null : tokenizers.get(key(model));
-        return t == null ? null : Path.of(t);
+        return path(tokenizers == null ? null : tokenizers.get(key(model)));
     }
 
     private static String key(Path model) {
         return model.toAbsolutePath().normalize().toString();
     }
 
-    /** The folders as paths, or null when they were never chosen. */
+    /** The folders as paths (entries that name no path left out), or null when they were never chosen. */
     public List<Path> folderPaths() {
-        return folders == null ? null : folders.stream().map(Path::of).toList();
+        return folders == null ? null : folders.stream().map(WorkspaceSettings::path).filter(java.util.Objects::nonNull).toList();
     }
 }

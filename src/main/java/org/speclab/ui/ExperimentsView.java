@@ -196,8 +196,8 @@ final class ExperimentsView {
     private void export(String name, String content) {
         FileChooser fc = new FileChooser();
         fc.setInitialFileName(name);
-        String last = lab.settings.get().exportFolder();
-        if (last != null && Files.isDirectory(java.nio.file.Path.of(last))) fc.setInitialDirectory(new java.io.File(last));
+        java.nio.file.Path last = lab.settings.get().exportFolderPath();
+        if (last != null && Files.isDirectory(last)) fc.setInitialDirectory(last.toFile());
         java.nio.file.Path f = saveAs.apply(owner, fc);
         if (f == null) return;
         try {

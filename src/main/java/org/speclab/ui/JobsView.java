@@ -91,6 +91,10 @@ final class JobsView {
 
     /** How a finished job ended, in this view's language. */
     private String describe(Row r) {
+        return describe(lab, r);
+    }
+
+    private static String describe(Lab lab, Row r) {
         return switch (r.outcome) {
             case DONE -> lab.t("jobs.done") + (r.quality == null ? "" : " · " + lab.t("jobs.quality", percent(r.quality.top1Agreement()),
                     String.format("%.4f", r.quality.meanKl()), r.quality.positions()));
@@ -124,21 +128,30 @@ final class JobsView {
     }
 
     private void loadHistory() {
-        {
-            // an unreadable history is set aside (the lab's log says so): not worth more than an empty list
-            var read = org.speclab.JsonStore.read(historyFile, new com.fasterxml.jackson.core.type.TypeReference<Finished[]>() {}, new Finished[0]);
-            if (read.warning() != null) LabLog.error(read.warning(), null);
-            for (Finished f : read.value()) {
-                Row r = new Row(f.title(), f.started());
-                r.progress.set(1);
-                r.outcome = f.outcome();
-                r.error = f.error();
-                r.quality = f.quality();
-                r.state.set(r.outcome != null ? describe(r) : f.state());
-                r.log.append(f.log());
-                rows.add(r);
-            }
+        rows.addAll(readHistory(historyFile, lab));
+    }
+
+    /**
+     * The finished jobs kept in {@code historyFile}, described in {@code lab}'s language. A file that
+     * cannot be read is set aside (the lab's log says so): not worth more than an empty list; entries
+     * that are empty or name no outcome the lab knows are shown as they were recorded, or skipped.
+     */
+    static List<Row> readHistory(java.nio.file.Path historyFile, Lab lab) {
+        var read = org.speclab.JsonStore.read(historyFile, new com.fasterxml.jackson.core.type.TypeReference<Finished[]>() {}, new Finished[0]);
+        if (read.warning() != null) LabLog.error(read.warning(), null);
+        List<Row> out = new java.util.ArrayList<>();
+        for (Finished f : read.value()) {
+            if (f == null) continue;
+            Row r = new Row(f.title() == null ? "" : f.title(), f.started() == null ? "" : f.started());
+            r.progress.set(1);
+            r.outcome = f.outcome();
+            r.error = f.error();
+            r.quality = f.quality();
+            r.state.set(r.outcome != null ? describe(lab, r) : f.state() == null ? "" : f.state());
+            if (f.log() != null) r.log.append(f.log());
+            out.add(r);
         }
+        return out;
     }
 
     private void saveHistory() {

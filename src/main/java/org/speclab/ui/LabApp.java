@@ -164,7 +164,7 @@ public final class LabApp extends Application {
     /** Puts the window where it was, unless that place is on no screen any more (a monitor unplugged). */
     private void placeWindow() {
         WorkspaceSettings.Window w = settings.window();
-        if (w == null || w.width() < 200 || w.height() < 150) return;
+        if (w == null || !w.usable()) return;
         if (Screen.getScreensForRectangle(new Rectangle2D(w.x(), w.y(), w.width(), w.height())).isEmpty()) return;
         stage.setX(w.x());
         stage.setY(w.y());

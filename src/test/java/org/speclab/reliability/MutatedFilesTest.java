@@ -27,7 +27,8 @@ class MutatedFilesTest {
     private static final long SLOW_MILLIS = 2000;
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"gguf", "llama2c-checkpoint", "llama2c-tokenizer", "sentencepiece", "tokenizer-json", "safetensors"})
+    @ValueSource(strings = {"gguf", "llama2c-checkpoint", "llama2c-tokenizer", "sentencepiece", "tokenizer-json", "safetensors",
+            "gpt2-encoder", "gpt2-merges", "settings-json", "experiments-json", "jobs-json"})
     void brokenFilesAreRefusedInOneLine(String reader) throws Exception {
         FileReaders r = FileReaders.byId(reader);
         byte[] original = Files.readAllBytes(r.seedFile());
