@@ -2,6 +2,7 @@ package org.speclab.ui;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.speclab.decode.Drafter;
@@ -65,6 +66,48 @@ final class RunSession implements Runnable {
     /** What the run's models hold, once loaded. */
     private volatile Memory memory = Memory.NONE;
 
+    /**
+     * A model file as it was when loaded. Its weights are mapped, not copied: a file rewritten or cut
+     * under a run would hand the engine other numbers, or pages that are gone (a fault in native code).
+     */
+    private record FileStamp(Path file, long size, long modified) {
+        static FileStamp of(Path p) {
+            try {
+                return new FileStamp(p, Files.size(p), Files.getLastModifiedTime(p).toMillis());
+            } catch (java.io.IOException e) {
+                return new FileStamp(p, -1, -1);
+            }
+        }
+
+        /** Whether the file now differs in size or time (a deleted file's mapping stays valid: not a change). */
+        boolean changed() {
+            if (size < 0 || !Files.exists(file)) return false;
+            FileStamp now = of(file);
+            return now.size >= 0 && (now.size != size || now.modified != modified);
+        }
+    }
+
+    private volatile List<FileStamp> watched = List.of();
+    /** The model file found changed during the run, which stopped it; null while none is. */
+    private volatile Path changedFile;
+    private long lastLook;
+
+    /** Stop pressed, or a loaded model's file changed on disk (looked at every 200 ms, between forward passes). */
+    private boolean stopRequested() {
+        if (cancel.get() || changedFile != null) return true;
+        long now = System.nanoTime();
+        if (now - lastLook > 200_000_000L) {
+            lastLook = now;
+            for (FileStamp f : watched) {
+                if (f.changed()) {
+                    changedFile = f.file();
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     RunSession(Settings s, Lab lab, ConcurrentLinkedQueue<Event> events, AtomicBoolean cancel, Runnable wake) {
         this.wake = wake;
         this.s = s;
@@ -96,6 +139,7 @@ final class RunSession implements Runnable {
             memory = new Memory(target.transformer().weightBytes() + (draft == null ? 0 : draft.transformer().weightBytes()),
                     MemoryCheck.runBytes(target.transformer(), draft == null ? null : draft.transformer(), positions)
                             - target.transformer().weightBytes() - (draft == null ? 0 : draft.transformer().weightBytes()));
+            watched = draftFile == null ? List.of(FileStamp.of(s.target())) : List.of(FileStamp.of(s.target()), FileStamp.of(draftFile));
             long seed = System.nanoTime();
             boolean baseline = s.baseline() && drafter != null;
             var setup = new Protocol.Setup(prompt, s.maxTokens(), s.temperature(), s.topK(), s.topP(), seed, s.repeats(), baseline, true);
@@ -107,7 +151,7 @@ final class RunSession implements Runnable {
                 public void step(int drafted, int accepted) { events.add(new Event.Step(drafted, accepted)); }
 
                 @Override
-                public boolean cancelled() { return cancel.get(); }
+                public boolean cancelled() { return stopRequested(); }
             };
             Protocol.Outcome o = Protocol.run(target.transformer(), target.tokenizer(), drafter, s.k(), s.adaptive(), setup, new Protocol.Observer() {
                 @Override
@@ -129,8 +173,12 @@ final class RunSession implements Runnable {
                 }
 
                 @Override
-                public boolean cancelled() { return cancel.get(); }
+                public boolean cancelled() { return stopRequested(); }
             });
+            if (changedFile != null) { // its weights may no longer be what was loaded: nothing to trust, nothing to record
+                done(lab.t("run.status.fileChanged", changedFile.getFileName()), Spread.NONE, "", 0, 0, null);
+                return;
+            }
             if (o.samples().isEmpty()) { // stopped during the warm-up: nothing measured, nothing to record
                 done(lab.t("run.status.stopped"), Spread.NONE, "", 0, 0, null);
                 return;
@@ -174,7 +222,7 @@ final class RunSession implements Runnable {
     private GenerationListener stopOnly() {
         return new GenerationListener() {
             @Override
-            public boolean cancelled() { return cancel.get(); }
+            public boolean cancelled() { return stopRequested(); }
         };
     }
 

@@ -55,4 +55,26 @@ class RunSessionTest {
         assertEquals(List.of(0, 1, 2), repeats);
         assertTrue(done.memory().weights() > 0 && done.memory().kvCache() > 0, done.memory().toString());
     }
+
+    @Test
+    void aModelFileChangedDuringARunStopsItWithOneLineAndRecordsNothing() throws Exception {
+        // a copy, so that changing it harms nothing; appending keeps every mapped page valid
+        Path model = java.nio.file.Files.copy(org.speclab.SharedFiles.require("models/tiny-random-llama2/llama-2-tiny-random.gguf"), dir.resolve("m.gguf"));
+        Lab lab = new Lab(Locale.ENGLISH, dir.resolve("experiments.json"), null);
+        var events = new ConcurrentLinkedQueue<RunSession.Event>();
+        var s = new RunSession.Settings(model, null, 4, false, 0f, 40, 1f, 50_000, 1, false, 3, "Once upon a time", "cpu", false);
+        Thread run = new Thread(new RunSession(s, lab, events, new AtomicBoolean(), () -> {}));
+        run.start();
+        long until = System.nanoTime() + 120_000_000_000L;
+        while (events.stream().noneMatch(e -> e instanceof RunSession.Event.Started) && run.isAlive() && System.nanoTime() < until) Thread.sleep(20);
+        assertTrue(run.isAlive(), "the run is under way: " + events.stream().filter(e -> e instanceof RunSession.Event.Done).toList());
+        java.nio.file.Files.write(model, new byte[64], java.nio.file.StandardOpenOption.APPEND);
+        run.join(120_000);
+        assertTrue(!run.isAlive(), "the run ended");
+        RunSession.Event.Done done = events.stream().filter(e -> e instanceof RunSession.Event.Done).map(e -> (RunSession.Event.Done) e)
+                .findFirst().orElseThrow(() -> new AssertionError("no Done event"));
+        assertTrue(done.status().startsWith("Stopped: m.gguf changed on disk"), done.status());
+        assertEquals(-1, done.status().indexOf('\n'), done.status());
+        assertEquals(null, done.experiment(), "nothing recorded");
+    }
 }
