@@ -27,6 +27,7 @@ import org.speclab.tokenizer.Tokenizers;
 import org.testfx.api.FxRobot;
 import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
+import org.testfx.util.WaitForAsyncUtils;
 
 /**
  * The Run view's token stream with the text a random model produces. Shaping such text in one
@@ -75,6 +76,25 @@ class StreamFlowTest {
         for (Node n : stream.getChildren()) assertTrue(((Text) n).getText().length() <= StreamFlow.CHUNK_CHARS);
         assertEquals(TokenKind.ACCEPTED_DRAFT, stream.getChildren().getLast().getUserData());
         assertTrue(stream.getChildren().getLast().getStyleClass().contains("token-accepted_draft"));
+    }
+
+    @Test
+    void aLongTokenWithoutSpacesWrapsInsideTheViewNotUnderItsScrollBar(FxRobot robot) {
+        robot.interact(() -> {
+            // enough lines for the vertical scroll bar, then 600 characters with nowhere to break
+            for (int i = 0; i < 40; i++) flow.add(TokenKind.TARGET, "line " + i + "\n");
+            for (int i = 0; i < 60; i++) flow.add(TokenKind.TARGET, "==========");
+            flow.show();
+            scroll.layout();
+            stream.layout();
+        });
+        WaitForAsyncUtils.waitForFxEvents();
+        double viewport = scroll.getViewportBounds().getWidth();
+        assertTrue(viewport > 0 && viewport < 700, "a vertical scroll bar takes its share: " + viewport);
+        assertTrue(stream.getWidth() <= viewport + 0.5, "stream " + stream.getWidth() + " wide in a viewport of " + viewport);
+        for (Node n : stream.getChildren()) {
+            assertTrue(n.getBoundsInParent().getMaxX() <= viewport + 0.5, ((Text) n).getText() + " reaches " + n.getBoundsInParent().getMaxX() + " of " + viewport);
+        }
     }
 
     @Test
