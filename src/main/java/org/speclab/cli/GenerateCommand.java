@@ -13,6 +13,7 @@ import org.speclab.decode.SpeculationStats;
 import org.speclab.decode.TokenKind;
 import org.speclab.engine.Backend;
 import org.speclab.lab.DrafterChoice;
+import org.speclab.lab.Explanation;
 import org.speclab.lab.LoadedModel;
 import org.speclab.lab.MemoryCheck;
 import org.speclab.lab.Names;
@@ -230,9 +231,9 @@ final class GenerateCommand implements Callable<Integer> {
                 out.flush();
             }
         });
-        Protocol.Sample rep = o.representative();
         Spread speedup = o.speedup();
-        if (rep != null && rep.speculation() != null) explain(err, rep.speculation(), speedup, o.baseline(), baseline && o.tooShort() ? o.seconds() : Double.NaN);
+        Explanation why = Explanation.of(o, baseline);
+        if (why != null) explain(err, why);
         err.println("==========");
         int measured = Math.max(1, o.samples().size());
         err.printf("Average tokens/sec: %.2f%n", sums[0] / measured);
@@ -249,25 +250,25 @@ final class GenerateCommand implements Callable<Integer> {
     /** Speculative runs measured beside the target alone, at least: a speedup needs a median and a range to be trusted. */
     static final int MIN_PAIRS = 3;
 
-    /** The line that answers the seed's question: why speculation helped, or why it did not. */
-    private static void explain(PrintStream err, SpeculationStats ss, Spread speedup, Spread baseline, double tooShortSeconds) {
-        double predicted = ss.predictedSpeedup();
+    /** The lines that answer the seed's question: why speculation helped, or why it did not. */
+    private static void explain(PrintStream err, Explanation e) {
         err.printf("Speculation: %s, k %s, accepted %d/%d drafted (%.1f%%), α %.3f, c %.3f, verify pass %.2f× a decode pass"
-                        + " → predicted speedup %.2fx", ss.drafter(), ss.adaptiveK() ? "auto (≤ " + ss.k() + ")" : Integer.toString(ss.k()),
-                ss.accepted(), ss.drafted(), 100 * ss.acceptanceRate(), ss.alpha(), ss.costRatio(), ss.verifyCost(ss.k()), predicted);
+                        + " → predicted speedup %.2fx", e.drafter(), e.adaptiveK() ? "auto (≤ " + e.k() + ")" : Integer.toString(e.k()),
+                e.accepted(), e.drafted(), 100 * e.acceptanceRate(), e.alpha(), e.costRatio(), e.verifyCost(), e.predicted());
+        Spread speedup = e.speedup();
         if (speedup.present()) {
             err.printf(", measured %.2fx", speedup.median());
             if (speedup.n() > 1) err.printf(" (%.2f–%.2fx over %d runs, each beside the target alone)", speedup.min(), speedup.max(), speedup.n());
-            err.printf(" (target alone %.2f tokens/sec)", baseline.median());
+            err.printf(" (target alone %.2f tokens/sec)", e.baseline().median());
         }
         err.println();
-        if (!Double.isNaN(tooShortSeconds)) {
+        if (!Double.isNaN(e.tooShortSeconds())) {
             err.printf("No measured speedup: a run takes %.2f sec, too short to time (under %.1f sec); generate more tokens (-n)%n",
-                    tooShortSeconds, Protocol.minTimedSeconds());
+                    e.tooShortSeconds(), Protocol.minTimedSeconds());
         }
-        if (predicted < 1) {
+        if (e.loss()) {
             err.printf("Speculation is a loss here: each step costs %.2f decode passes (k·c + verify) but yields only %.2f tokens on average.%n",
-                    ss.k() * ss.costRatio() + ss.verifyCost(ss.k()), org.speclab.decode.SpeedupModel.expectedTokensPerStep(Math.min(ss.alpha(), 0.999999), ss.k()));
+                    e.stepCost(), e.stepYield());
         }
     }
 }

@@ -7,12 +7,11 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.speclab.decode.Drafter;
 import org.speclab.decode.GenerationListener;
-import org.speclab.decode.SpeculationStats;
-import org.speclab.decode.SpeedupModel;
 import org.speclab.decode.TokenKind;
 import org.speclab.engine.cpu.MemoryBandwidth;
 import org.speclab.lab.Experiment;
 import org.speclab.lab.DrafterChoice;
+import org.speclab.lab.Explanation;
 import org.speclab.lab.LoadedModel;
 import org.speclab.lab.MemoryCheck;
 import org.speclab.lab.Names;
@@ -184,7 +183,7 @@ final class RunSession implements Runnable {
                 return;
             }
             Protocol.Sample rep = o.representative();
-            Spread tps = o.tokensPerSecond(), speedup = o.speedup();
+            Spread tps = o.tokensPerSecond();
             double gbs = target.transformer().weightBytes() * tps.median() / 1e9;
             // the ceiling of the device the run used: the GPU's copy rate, or the machine's memory read rate
             double peak = MemoryBandwidth.gbPerSecond(s.threads());
@@ -192,8 +191,8 @@ final class RunSession implements Runnable {
                 peak = gpu.copyBandwidthGBs();
                 deviceMemory = gpu.memoryInfo();
             }
-            String explain = rep.speculation() == null ? "" : explain(rep.speculation(), tps, speedup, o.baseline());
-            if (baseline && o.tooShort() && !o.stopped()) explain += "\n" + lab.t("run.explain.tooShort", f("%.2f", o.seconds()), f("%.1f", Protocol.minTimedSeconds()));
+            Explanation why = Explanation.of(o, baseline);
+            String explain = why == null ? "" : explain(why);
             var who = new Protocol.Subject(Names.of(s.target()), target.file().dominantType().name(), choice == null ? null : choice.labelFor(target.transformer()),
                     draft != null ? draft.file().dominantType().name() : null, target.transformer().device(),
                     MemoryCheck.runBytes(target.transformer(), draft == null ? null : draft.transformer(), positions),
@@ -226,17 +225,17 @@ final class RunSession implements Runnable {
         };
     }
 
-    private String explain(SpeculationStats ss, Spread tps, Spread speedup, Spread baseline) {
-        double cost = ss.k() * ss.costRatio() + ss.verifyCost(ss.k());
-        double yield = SpeedupModel.expectedTokensPerStep(Math.min(ss.alpha(), 0.999999), ss.k());
+    /** The explanation in the lab's words: the step's figures, predicted and measured speedup, and the verdict. */
+    private String explain(Explanation e) {
         String runs = lab.t("run.stat.runs");
-        String head = lab.t("run.explain.step", Wording.drafter(lab, ss.drafter()), ss.k(), ss.accepted(), ss.drafted(), f("%.1f", 100 * ss.acceptanceRate()),
-                f("%.3f", ss.alpha()), f("%.3f", ss.costRatio()), f("%.2f", ss.verifyCost(ss.k())))
-                + "\n" + lab.t("run.explain.predicted", f("%.2f", ss.predictedSpeedup()))
-                + (speedup.present() ? " · " + lab.t("run.explain.measured", speedup.format("%.2f", runs) + "×", baseline.format("%.1f", runs)) : "");
-        String verdict = ss.predictedSpeedup() < 1 ? lab.t("run.loss", String.format("%.2f", cost), String.format("%.2f", yield))
-                : lab.t("run.gain", String.format("%.2f", cost), String.format("%.2f", yield));
-        return head + "\n" + verdict;
+        Spread speedup = e.speedup();
+        String text = lab.t("run.explain.step", Wording.drafter(lab, e.drafter()), e.k(), e.accepted(), e.drafted(), f("%.1f", 100 * e.acceptanceRate()),
+                f("%.3f", e.alpha()), f("%.3f", e.costRatio()), f("%.2f", e.verifyCost()))
+                + "\n" + lab.t("run.explain.predicted", f("%.2f", e.predicted()))
+                + (speedup.present() ? " · " + lab.t("run.explain.measured", speedup.format("%.2f", runs) + "×", e.baseline().format("%.1f", runs)) : "")
+                + "\n" + lab.t(e.loss() ? "run.loss" : "run.gain", f("%.2f", e.stepCost()), f("%.2f", e.stepYield()));
+        if (!Double.isNaN(e.tooShortSeconds())) text += "\n" + lab.t("run.explain.tooShort", f("%.2f", e.tooShortSeconds()), f("%.1f", Protocol.minTimedSeconds()));
+        return text;
     }
 
     /** Numbers go into the texts already formatted: MessageFormat would group 12547 as "12,547". */
