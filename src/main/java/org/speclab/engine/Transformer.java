@@ -41,6 +41,25 @@ public interface Transformer extends AutoCloseable {
     }
 
     /**
+     * What every engine checks before a pass, before it touches its cache: at least one token, every
+     * id inside the vocabulary, and 0 ≤ outputs ≤ tokens.
+     */
+    static void checkInput(ModelConfig c, int[] tokens, int outputs) {
+        if (tokens.length == 0) throw new IllegalArgumentException("forward needs at least one token");
+        if (outputs < 0 || outputs > tokens.length) throw new IllegalArgumentException("outputs " + outputs + " not in 0.." + tokens.length);
+        for (int t : tokens) {
+            if (t < 0 || t >= c.vocabSize()) throw new EngineException("token id " + t + " is outside the vocabulary (0.." + (c.vocabSize() - 1) + ")");
+        }
+    }
+
+    /** The layer counts an early-exit view of a {@code c.layers()}-layer model may keep: 1 .. layers − 1. */
+    static void checkEarlyExit(ModelConfig c, int keep) {
+        if (keep < 1 || keep >= c.layers()) {
+            throw new IllegalArgumentException("--draft-layers must be between 1 and " + (c.layers() - 1) + " for this " + c.layers() + "-layer model, found " + keep);
+        }
+    }
+
+    /**
      * Logits that are not numbers (NaN: weights holding NaN or infinities, or activations that
      * overflowed) would pick token 0 every step and print garbage without a word: refused instead.
      */

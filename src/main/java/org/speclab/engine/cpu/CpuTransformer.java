@@ -2,11 +2,9 @@ package org.speclab.engine.cpu;
 
 import java.util.function.IntConsumer;
 import org.speclab.engine.Candidates;
-import org.speclab.engine.EngineException;
 import org.speclab.engine.KvCache;
+import org.speclab.engine.LayerWeights;
 import org.speclab.engine.Transformer;
-import static org.speclab.model.Architecture.block;
-import static org.speclab.model.Architecture.blockBias;
 
 import org.speclab.model.Architecture;
 import org.speclab.model.ModelConfig;
@@ -32,7 +30,7 @@ final class CpuTransformer implements Transformer {
     private final WorkerPool pool;
     private final WeightMatrix tokenEmbedding, classifier;
     private final float[] outputNorm;
-    private final Layer[] layers;
+    private final LayerWeights<WeightMatrix, float[]>[] layers;
     /** Per rotated pair i: θ^(-2i/ropeDim) / freq factor. */
     private final Rope rope;
     private final long weightBytes;
@@ -42,16 +40,6 @@ final class CpuTransformer implements Transformer {
     /** The packed copies of the weights the native kernels read (owned by the full model, closed with it), or null. */
     private final java.lang.foreign.Arena packed;
     private Workspace ws;
-
-    /** A layer's weights; the vectors a family does not have are null (biases, q/k norms, post-norms). */
-    private record Layer(float[] attnNorm, WeightMatrix wq, WeightMatrix wk, WeightMatrix wv, float[] bq, float[] bk, float[] bv,
-                         float[] qNorm, float[] kNorm, WeightMatrix wo, float[] postAttnNorm,
-                         float[] ffnNorm, WeightMatrix gate, WeightMatrix down, WeightMatrix up, float[] postFfnNorm) {
-        /** The matrices that read the same normed input, multiplied together. */
-        WeightMatrix[] qkv() { return new WeightMatrix[] {wq, wk, wv}; }
-
-        WeightMatrix[] gateUp() { return new WeightMatrix[] {gate, up}; }
-    }
 
     /** Activations for up to {@code batch} positions and attention over up to {@code positions}. */
     private final class Workspace {
@@ -94,18 +82,14 @@ final class CpuTransformer implements Transformer {
         this.kernels = full.kernels;
         this.packed = null;
         long bytes = tokenEmbedding.byteSize() + (c.tiedClassifier() ? 0 : classifier.byteSize());
-        for (Layer l : layers) {
-            bytes += l.wq.byteSize() + l.wk.byteSize() + l.wv.byteSize() + l.wo.byteSize() + l.gate.byteSize() + l.up.byteSize() + l.down.byteSize();
-        }
+        for (var l : layers) for (WeightMatrix m : l.matrices()) bytes += m.byteSize();
         this.weightBytes = bytes;
         this.ownsPool = false;
     }
 
     @Override
     public Transformer earlyExit(int keep) {
-        if (keep < 1 || keep >= c.layers()) {
-            throw new IllegalArgumentException("--draft-layers must be between 1 and " + (c.layers() - 1) + " for this " + c.layers() + "-layer model, found " + keep);
-        }
+        Transformer.checkEarlyExit(c, keep);
         return new CpuTransformer(this, keep);
     }
 
@@ -120,24 +104,20 @@ final class CpuTransformer implements Transformer {
             tokenEmbedding = matrix(file.tensor("token_embd.weight"));
             classifier = c.tiedClassifier() ? tokenEmbedding : matrix(file.tensor("output.weight"));
             outputNorm = vector("output_norm.weight");
-            Architecture a = c.arch();
-            layers = new Layer[c.layers()];
-            for (int l = 0; l < c.layers(); l++) {
-                WeightMatrix[] m = new WeightMatrix[5]; // q, k, v, gate, up: whole tensors or rows of fused ones
-                java.util.List<Architecture.Part> parts = a.projections(c, l);
-                for (int i = 0; i < 5; i++) {
-                    Architecture.Part p = parts.get(i);
-                    Tensor t = file.tensor(p.tensor());
-                    m[i] = matrix(p.whole() ? t : t.rows(p.name(), p.from(), p.count()));
+            layers = newLayers(c.layers());
+            LayerWeights.Source<WeightMatrix, float[]> source = new LayerWeights.Source<>() {
+                @Override
+                public WeightMatrix matrix(String tensor) { return CpuTransformer.this.matrix(file.tensor(tensor)); }
+
+                @Override
+                public WeightMatrix rows(String tensor, String name, int from, int count) {
+                    return CpuTransformer.this.matrix(file.tensor(tensor).rows(name, from, count));
                 }
-                layers[l] = new Layer(vector(block(l, "attn_norm")), m[0], m[1], m[2],
-                        a.qkvBias() ? vector(blockBias(l, "attn_q")) : null, a.qkvBias() ? vector(blockBias(l, "attn_k")) : null,
-                        a.qkvBias() ? vector(blockBias(l, "attn_v")) : null,
-                        a.qkNorm() ? vector(block(l, "attn_q_norm")) : null, a.qkNorm() ? vector(block(l, "attn_k_norm")) : null,
-                        matrix(file.tensor(block(l, "attn_output"))), a.postNorms() ? vector(block(l, "post_attention_norm")) : null,
-                        vector(block(l, "ffn_norm")), m[3], matrix(file.tensor(block(l, "ffn_down"))), m[4],
-                        a.postNorms() ? vector(block(l, "post_ffw_norm")) : null);
-            }
+
+                @Override
+                public float[] vector(String tensor) { return CpuTransformer.this.vector(tensor); }
+            };
+            for (int l = 0; l < c.layers(); l++) layers[l] = LayerWeights.load(c, l, source);
         } catch (RuntimeException | Error e) {
             if (packed != null) packed.close(); // a model that fails to load leaves no packed copies behind
             pool.close();
@@ -150,6 +130,9 @@ final class CpuTransformer implements Transformer {
     }
 
     private WeightMatrix matrix(Tensor t) { return WeightMatrix.of(t, kernels, packed); }
+
+    @SuppressWarnings("unchecked")
+    private static LayerWeights<WeightMatrix, float[]>[] newLayers(int n) { return new LayerWeights[n]; }
 
     private float[] vector(String name) { return vector(file.tensor(name)); }
 
@@ -218,8 +201,7 @@ final class CpuTransformer implements Transformer {
     private void run(KvCache kv, int[] tokens, int startPos, int outputs, float[][] logits) {
         CpuKvCache cache = (CpuKvCache) kv;
         int T = tokens.length;
-        if (T == 0) throw new IllegalArgumentException("forward needs at least one token");
-        if (outputs < 0 || outputs > T) throw new IllegalArgumentException("outputs " + outputs + " not in 0.." + T);
+        Transformer.checkInput(c, tokens, outputs);
         cache.truncate(startPos);
         cache.ensureCapacity(startPos + T);
         if (ws == null || ws.batch < T || ws.positions < startPos + T) {
@@ -228,42 +210,41 @@ final class CpuTransformer implements Transformer {
         Workspace w = ws;
         float[] ropeFreq = rope.frequencies(cache.context());
         for (int t = 0; t < T; t++) {
-            if (tokens[t] < 0 || tokens[t] >= c.vocabSize()) throw new EngineException("token id " + tokens[t] + " is outside the vocabulary (0.." + (c.vocabSize() - 1) + ")");
             tokenEmbedding.row(tokens[t], w.x[t]);
             if (c.arch().scaleEmbedding()) scale(w.x[t], (float) Math.sqrt(c.dim()));
             ropeAngles(w, t, startPos + t, ropeFreq);
         }
         for (int l = 0; l < layers.length; l++) {
-            Layer L = layers[l];
-            rmsnorm(w.xb, w.x, L.attnNorm, T);
-            matmuls(L.qkv(), w.xb, new float[][][] {w.q, w.k, w.v}, T);
+            LayerWeights<WeightMatrix, float[]> L = layers[l];
+            rmsnorm(w.xb, w.x, L.attnNorm(), T);
+            matmuls(new WeightMatrix[] {L.wq(), L.wk(), L.wv()}, w.xb, new float[][][] {w.q, w.k, w.v}, T);
             for (int t = 0; t < T; t++) {
                 int pos = startPos + t;
-                if (L.bq != null) {
-                    add(w.q[t], L.bq);
-                    add(w.k[t], L.bk);
-                    add(w.v[t], L.bv);
+                if (L.bq() != null) {
+                    add(w.q[t], L.bq());
+                    add(w.k[t], L.bk());
+                    add(w.v[t], L.bv());
                 }
-                if (L.qNorm != null) {
-                    headNorm(w.q[t], c.heads(), L.qNorm);
-                    headNorm(w.k[t], c.kvHeads(), L.kNorm);
+                if (L.qNorm() != null) {
+                    headNorm(w.q[t], c.heads(), L.qNorm());
+                    headNorm(w.k[t], c.kvHeads(), L.kNorm());
                 }
                 rope(w.q[t], c.heads(), w, t);
                 rope(w.k[t], c.kvHeads(), w, t);
                 cache.put(l, pos, w.k[t], w.v[t]);
             }
             attention(cache, l, w, T, startPos);
-            matmul(L.wo, w.att, w.out, T);
-            if (L.postAttnNorm != null) rmsnorm(w.out, w.out, L.postAttnNorm, T);
+            matmul(L.wo(), w.att, w.out, T);
+            if (L.postAttnNorm() != null) rmsnorm(w.out, w.out, L.postAttnNorm(), T);
             for (int t = 0; t < T; t++) add(w.x[t], w.out[t]);
-            rmsnorm(w.xb, w.x, L.ffnNorm, T);
-            matmuls(L.gateUp(), w.xb, new float[][][] {w.hb, w.hb2}, T);
+            rmsnorm(w.xb, w.x, L.ffnNorm(), T);
+            matmuls(new WeightMatrix[] {L.gate(), L.up()}, w.xb, new float[][][] {w.hb, w.hb2}, T);
             for (int t = 0; t < T; t++) {
                 if (c.arch().activation() == Architecture.Activation.SILU) swiglu(w.hb[t], w.hb2[t], c.hiddenDim());
                 else geglu(w.hb[t], w.hb2[t], c.hiddenDim());
             }
-            matmul(L.down, w.hb, w.out, T);
-            if (L.postFfnNorm != null) rmsnorm(w.out, w.out, L.postFfnNorm, T);
+            matmul(L.down(), w.hb, w.out, T);
+            if (L.postFfnNorm() != null) rmsnorm(w.out, w.out, L.postFfnNorm(), T);
             for (int t = 0; t < T; t++) add(w.x[t], w.out[t]);
         }
         cache.setLength(startPos + T);

@@ -4,12 +4,11 @@ import java.util.Arrays;
 import org.speclab.engine.Candidates;
 import org.speclab.engine.EngineException;
 import org.speclab.engine.KvCache;
+import org.speclab.engine.LayerWeights;
 import org.speclab.engine.Transformer;
 import org.speclab.model.Architecture;
 import org.speclab.model.ModelConfig;
 import org.speclab.model.Rope;
-import static org.speclab.model.Architecture.block;
-import static org.speclab.model.Architecture.blockBias;
 import org.speclab.model.ModelFile;
 import org.speclab.model.Tensor;
 import org.speclab.quant.BlockCodec;
@@ -33,7 +32,7 @@ public final class CudaTransformer implements Transformer, org.speclab.engine.De
     private final ModelConfig c;
     private final DeviceWeights.Matrix embedding, classifier;
     private final long outputNorm;
-    private final Layer[] layers;
+    private final LayerWeights<DeviceWeights.Matrix, Long>[] layers;
     private final Rope rope;
     private final long weightBytes;
     private Workspace ws;
@@ -46,11 +45,6 @@ public final class CudaTransformer implements Transformer, org.speclab.engine.De
     private int topKCapacity, topKRows;
     private boolean closed;
 
-    /** A layer's weights on the device; the vectors a family does not have are 0 (biases, q/k norms, post-norms). */
-    private record Layer(long attnNorm, DeviceWeights.Matrix wq, DeviceWeights.Matrix wk, DeviceWeights.Matrix wv, long bq, long bk, long bv,
-                         long qNorm, long kNorm, DeviceWeights.Matrix wo, long postAttnNorm,
-                         long ffnNorm, DeviceWeights.Matrix gate, DeviceWeights.Matrix down, DeviceWeights.Matrix up, long postFfnNorm) {}
-
     CudaTransformer(Gpu gpu, ModelFile file, DeviceWeights.Progress progress) {
         this.gpu = gpu;
         this.ownsGpu = true;
@@ -61,10 +55,18 @@ public final class CudaTransformer implements Transformer, org.speclab.engine.De
             embedding = weights.matrix("token_embd.weight");
             classifier = c.tiedClassifier() ? embedding : weights.matrix("output.weight");
             outputNorm = weights.vector("output_norm.weight");
-            layers = new Layer[c.layers()];
-            for (int l = 0; l < c.layers(); l++) {
-                layers[l] = layer(l);
-            }
+            layers = newLayers(c.layers());
+            LayerWeights.Source<DeviceWeights.Matrix, Long> source = new LayerWeights.Source<>() {
+                @Override
+                public DeviceWeights.Matrix matrix(String tensor) { return weights.matrix(tensor); }
+
+                @Override
+                public DeviceWeights.Matrix rows(String tensor, String name, int from, int count) { return weights.matrix(tensor).rows(name, from, count); }
+
+                @Override
+                public Long vector(String tensor) { return weights.vector(tensor); }
+            };
+            for (int l = 0; l < c.layers(); l++) layers[l] = LayerWeights.load(c, l, source);
             rope = Rope.of(file, c);
         } catch (RuntimeException | Error e) {
             // a model refused after its upload must not keep gigabytes of device memory
@@ -75,24 +77,8 @@ public final class CudaTransformer implements Transformer, org.speclab.engine.De
         weightBytes = file.weightBytes();
     }
 
-    /** Layer l's weights as the family has them (fused matrices as the row ranges they join). */
-    private Layer layer(int l) {
-        Architecture a = c.arch();
-        DeviceWeights.Matrix[] m = new DeviceWeights.Matrix[5]; // q, k, v, gate, up: whole tensors or rows of fused ones
-        java.util.List<Architecture.Part> parts = a.projections(c, l);
-        for (int i = 0; i < 5; i++) {
-            Architecture.Part p = parts.get(i);
-            DeviceWeights.Matrix t = weights.matrix(p.tensor());
-            m[i] = p.whole() ? t : t.rows(p.name(), p.from(), p.count());
-        }
-        return new Layer(weights.vector(block(l, "attn_norm")), m[0], m[1], m[2],
-                a.qkvBias() ? weights.vector(blockBias(l, "attn_q")) : 0, a.qkvBias() ? weights.vector(blockBias(l, "attn_k")) : 0,
-                a.qkvBias() ? weights.vector(blockBias(l, "attn_v")) : 0,
-                a.qkNorm() ? weights.vector(block(l, "attn_q_norm")) : 0, a.qkNorm() ? weights.vector(block(l, "attn_k_norm")) : 0,
-                weights.matrix(block(l, "attn_output")), a.postNorms() ? weights.vector(block(l, "post_attention_norm")) : 0,
-                weights.vector(block(l, "ffn_norm")), m[3], weights.matrix(block(l, "ffn_down")), m[4],
-                a.postNorms() ? weights.vector(block(l, "post_ffw_norm")) : 0);
-    }
+    @SuppressWarnings("unchecked")
+    private static LayerWeights<DeviceWeights.Matrix, Long>[] newLayers(int n) { return new LayerWeights[n]; }
 
     /** A view running the first {@code keep} layers of {@code full}, sharing its device weights. */
     private CudaTransformer(CudaTransformer full, int keep) {
@@ -108,17 +94,13 @@ public final class CudaTransformer implements Transformer, org.speclab.engine.De
         this.layers = Arrays.copyOf(full.layers, keep);
         this.rope = full.rope;
         long bytes = embedding.byteSize() + (c.tiedClassifier() ? 0 : classifier.byteSize());
-        for (Layer l : layers) {
-            bytes += l.wq.byteSize() + l.wk.byteSize() + l.wv.byteSize() + l.wo.byteSize() + l.gate.byteSize() + l.up.byteSize() + l.down.byteSize();
-        }
+        for (var l : layers) for (DeviceWeights.Matrix m : l.matrices()) bytes += m.byteSize();
         this.weightBytes = bytes;
     }
 
     @Override
     public Transformer earlyExit(int keep) {
-        if (keep < 1 || keep >= c.layers()) {
-            throw new IllegalArgumentException("--draft-layers must be between 1 and " + (c.layers() - 1) + " for this " + c.layers() + "-layer model, found " + keep);
-        }
+        Transformer.checkEarlyExit(c, keep);
         return new CudaTransformer(this, keep);
     }
 
@@ -314,11 +296,7 @@ public final class CudaTransformer implements Transformer, org.speclab.engine.De
         if (closed) throw new EngineException("the model on " + gpu.name() + " is closed");
         if (!(kv instanceof CudaKvCache cache)) throw new IllegalArgumentException("a CUDA model needs a cache from its own newCache");
         int T = tokens.length;
-        if (T == 0) throw new IllegalArgumentException("forward needs at least one token");
-        if (outputs < 0 || outputs > T) throw new IllegalArgumentException("outputs " + outputs + " not in 0.." + T);
-        for (int t : tokens) {
-            if (t < 0 || t >= c.vocabSize()) throw new EngineException("token id " + t + " is outside the vocabulary (0.." + (c.vocabSize() - 1) + ")");
-        }
+        Transformer.checkInput(c, tokens, outputs);
         cache.truncate(startPos);
         cache.ensureCapacity(startPos + T, gpu);
         Workspace w = workspace(T, Math.max(startPos + T, cache.capacity()), rope.frequencies(cache.context()));
@@ -405,19 +383,19 @@ public final class CudaTransformer implements Transformer, org.speclab.engine.De
         }
         int kvDim = c.kvDim();
         for (int l = 0; l < layers.length; l++) {
-            Layer L = layers[l];
-            gpu.launch("rmsnorm", T, 1, BLOCK, w.x, L.attnNorm, w.xb, c.dim(), c.rmsEps());
-            matmul(L.wq, w.xb, w.q, T);
-            matmul(L.wk, w.xb, w.k, T);
-            matmul(L.wv, w.xb, w.v, T);
-            if (L.bq != 0) {
-                bias(w.q, L.bq, T, c.qDim());
-                bias(w.k, L.bk, T, kvDim);
-                bias(w.v, L.bv, T, kvDim);
+            LayerWeights<DeviceWeights.Matrix, Long> L = layers[l];
+            gpu.launch("rmsnorm", T, 1, BLOCK, w.x, L.attnNorm(), w.xb, c.dim(), c.rmsEps());
+            matmul(L.wq(), w.xb, w.q, T);
+            matmul(L.wk(), w.xb, w.k, T);
+            matmul(L.wv(), w.xb, w.v, T);
+            if (L.bq() != null) {
+                bias(w.q, L.bq(), T, c.qDim());
+                bias(w.k, L.bk(), T, kvDim);
+                bias(w.v, L.bv(), T, kvDim);
             }
-            if (L.qNorm != 0) { // one norm per head: the heads of all positions as rows of headDim values, normed in place
-                gpu.launch("rmsnorm", T * c.heads(), 1, BLOCK, w.q, L.qNorm, w.q, c.headDim(), c.rmsEps());
-                gpu.launch("rmsnorm", T * c.kvHeads(), 1, BLOCK, w.k, L.kNorm, w.k, c.headDim(), c.rmsEps());
+            if (L.qNorm() != null) { // one norm per head: the heads of all positions as rows of headDim values, normed in place
+                gpu.launch("rmsnorm", T * c.heads(), 1, BLOCK, w.q, L.qNorm(), w.q, c.headDim(), c.rmsEps());
+                gpu.launch("rmsnorm", T * c.kvHeads(), 1, BLOCK, w.k, L.kNorm(), w.k, c.headDim(), c.rmsEps());
             }
             gpu.launch("rope", T, 1, 128, w.q, w.k, w.cos, w.sin, start, c.heads(), c.kvHeads(), c.headDim(), c.ropeDim(),
                     c.arch().rope() == Architecture.RopeStyle.NEOX ? 1 : 0);
@@ -428,16 +406,16 @@ public final class CudaTransformer implements Transformer, org.speclab.engine.De
                         w.scores, start, t0, c.heads(), c.kvHeads(), c.headDim(), w.positions,
                         c.attentionScale(), c.attentionSoftcap(), c.windowed(l) ? c.slidingWindow() : 0);
             }
-            matmul(L.wo, w.att, w.out, T);
-            if (L.postAttnNorm != 0) gpu.launch("rmsnorm", T, 1, BLOCK, w.out, L.postAttnNorm, w.out, c.dim(), c.rmsEps());
+            matmul(L.wo(), w.att, w.out, T);
+            if (L.postAttnNorm() != null) gpu.launch("rmsnorm", T, 1, BLOCK, w.out, L.postAttnNorm(), w.out, c.dim(), c.rmsEps());
             add(w.x, w.out, (long) T * c.dim());
-            gpu.launch("rmsnorm", T, 1, BLOCK, w.x, L.ffnNorm, w.xb, c.dim(), c.rmsEps());
-            matmul(L.gate, w.xb, w.hb, T);
-            matmul(L.up, w.xb, w.hb2, T);
+            gpu.launch("rmsnorm", T, 1, BLOCK, w.x, L.ffnNorm(), w.xb, c.dim(), c.rmsEps());
+            matmul(L.gate(), w.xb, w.hb, T);
+            matmul(L.up(), w.xb, w.hb2, T);
             long n = (long) T * c.hiddenDim();
             gpu.launch(c.arch().activation() == Architecture.Activation.SILU ? "swiglu" : "geglu", ceil(n, ELEMENTWISE), 1, ELEMENTWISE, w.hb, w.hb2, n);
-            matmul(L.down, w.hb, w.out, T);
-            if (L.postFfnNorm != 0) gpu.launch("rmsnorm", T, 1, BLOCK, w.out, L.postFfnNorm, w.out, c.dim(), c.rmsEps());
+            matmul(L.down(), w.hb, w.out, T);
+            if (L.postFfnNorm() != null) gpu.launch("rmsnorm", T, 1, BLOCK, w.out, L.postFfnNorm(), w.out, c.dim(), c.rmsEps());
             add(w.x, w.out, (long) T * c.dim());
         }
         if (outputs > 0) {
