@@ -68,7 +68,7 @@ final class DeviceWeights implements AutoCloseable {
             for (Tensor t : tensors) {
                 long at = base + off;
                 if (t.shape().length >= 2) {
-                    String[] k = kernelFor(t.name(), t.type(), t.shape()[0]);
+                    Kernel k = kernelFor(t.name(), t.type(), t.shape()[0]);
                     long rowBytes = t.type().byteSize(t.shape()[0]);
                     int rows = Math.toIntExact(t.info().rows());
                     // rows at most CHUNK bytes at a time: progress moves, and reordered rows are gathered
@@ -79,7 +79,7 @@ final class DeviceWeights implements AutoCloseable {
                         done += n * rowBytes;
                         progress.update(done, all);
                     }
-                    matrices.put(t.name(), new Matrix(t.name(), at, t.type(), rows, Math.toIntExact(t.shape()[0]), rowBytes, k[0], Integer.parseInt(k[1])));
+                    matrices.put(t.name(), new Matrix(t.name(), at, t.type(), rows, Math.toIntExact(t.shape()[0]), rowBytes, k.suffix(), k.unit()));
                 } else {
                     float[] v = new float[Math.toIntExact(t.info().elementCount())];
                     BlockCodec.of(t.type()).dequantize(t.data(), 0, v, 0, v.length);
@@ -112,25 +112,28 @@ final class DeviceWeights implements AutoCloseable {
         return out;
     }
 
-    /** {kernel suffix, values per unit}: float rows of a length that is a multiple of 4 take 4 at a time. */
-    static String[] kernelFor(String tensor, GgmlType type, long cols) {
+    /** The PTX kernels a weight type runs on ({@code suffix} of matmul_/embed_) and the values one thread takes at a time. */
+    record Kernel(String suffix, int unit) {}
+
+    /** The kernel for a matrix of {@code type} with rows of {@code cols}: float rows of a length that is a multiple of 4 take 4 at a time. */
+    static Kernel kernelFor(String tensor, GgmlType type, long cols) {
         boolean by4 = cols % 4 == 0;
         return switch (type) {
-            case F32 -> by4 ? new String[] {"f32", "4"} : new String[] {"f32_1", "1"};
-            case F16 -> by4 ? new String[] {"f16", "4"} : new String[] {"f16_1", "1"};
-            case BF16 -> by4 ? new String[] {"bf16", "4"} : new String[] {"bf16_1", "1"};
-            case Q8_0 -> new String[] {"q8_0", "32"};
-            case Q4_0 -> new String[] {"q4_0", "32"};
-            case Q4_1 -> new String[] {"q4_1", "32"};
-            case Q4_K -> new String[] {"q4_k", "32"};
-            case Q6_K -> new String[] {"q6_k", "16"};
-            case Q5_0 -> new String[] {"q5_0", "32"};
-            case Q5_1 -> new String[] {"q5_1", "32"};
-            case Q5_K -> new String[] {"q5_k", "32"};
-            case IQ4_NL -> new String[] {"iq4_nl", "32"};
-            case IQ4_XS -> new String[] {"iq4_xs", "32"};
-            case Q2_K -> new String[] {"q2_k", "16"};
-            case Q3_K -> new String[] {"q3_k", "16"};
+            case F32 -> by4 ? new Kernel("f32", 4) : new Kernel("f32_1", 1);
+            case F16 -> by4 ? new Kernel("f16", 4) : new Kernel("f16_1", 1);
+            case BF16 -> by4 ? new Kernel("bf16", 4) : new Kernel("bf16_1", 1);
+            case Q8_0 -> new Kernel("q8_0", 32);
+            case Q4_0 -> new Kernel("q4_0", 32);
+            case Q4_1 -> new Kernel("q4_1", 32);
+            case Q4_K -> new Kernel("q4_k", 32);
+            case Q6_K -> new Kernel("q6_k", 16);
+            case Q5_0 -> new Kernel("q5_0", 32);
+            case Q5_1 -> new Kernel("q5_1", 32);
+            case Q5_K -> new Kernel("q5_k", 32);
+            case IQ4_NL -> new Kernel("iq4_nl", 32);
+            case IQ4_XS -> new Kernel("iq4_xs", 32);
+            case Q2_K -> new Kernel("q2_k", 16);
+            case Q3_K -> new Kernel("q3_k", 16);
             default -> throw new EngineException("tensor " + tensor + ": weight type " + type
                     + " is not supported by the CUDA engine (supported: " + org.speclab.quant.BlockCodec.readable() + ")");
         };

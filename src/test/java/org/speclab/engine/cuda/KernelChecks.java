@@ -37,12 +37,12 @@ final class KernelChecks {
             wt = gpu.alloc(q.byteSize(), "test weights");
             gpu.upload(wt, q);
         }
-        String[] k = DeviceWeights.kernelFor("test", type, cols);
+        DeviceWeights.Kernel k = DeviceWeights.kernelFor("test", type, cols);
         int[] tokens = {0, 36, 5};
         long tok = gpu.alloc(4 * 3, "tokens"), out = gpu.alloc(4L * 16 * Math.max(rows, cols), "out"), x = gpu.alloc(4L * 16 * cols, "x");
         try {
             gpu.upload(tok, tokens, 3);
-            gpu.launch("embed_" + k[0], (cols / Integer.parseInt(k[1]) + 127) / 128, 3, 128, wt, rowBytes, cols, tok, out);
+            gpu.launch("embed_" + k.suffix(), (cols / k.unit() + 127) / 128, 3, 128, wt, rowBytes, cols, tok, out);
             float[] got = new float[cols];
             for (int t = 0; t < 3; t++) {
                 gpu.download(got, 0, out + 4L * t * cols, cols);
@@ -53,7 +53,7 @@ final class KernelChecks {
             gpu.upload(x, xs, xs.length);
             float[] alone = new float[rows];
             for (int T = 1; T <= 16; T++) {
-                gpu.launch("matmul_" + k[0], (rows + 3) / 4, 1, 128, wt, rowBytes, rows, cols, x, out, T);
+                gpu.launch("matmul_" + k.suffix(), (rows + 3) / 4, 1, 128, wt, rowBytes, rows, cols, x, out, T);
                 float[] y = new float[T * rows];
                 gpu.download(y, 0, out, T * rows);
                 for (int t = 0; t < T; t++) {
