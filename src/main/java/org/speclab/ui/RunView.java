@@ -323,8 +323,15 @@ final class RunView {
             tps.setText(String.format("%.1f %s", shown / secs, lab.t("run.stat.tps")));
             updateHistogram();
         }
-        if (session != null) updateMemory(null);
+        // the gauge redraws its whole ring when set: twice a second is enough, and leaves the cores to the run
+        long now = System.nanoTime();
+        if (session != null && now - memoryShown > 500_000_000L) {
+            memoryShown = now;
+            updateMemory(null);
+        }
     }
+
+    private long memoryShown;
 
     private void updateHistogram() {
         int max = 0;
