@@ -29,8 +29,8 @@ public record ConvertJob(Path source, Path tokenizer, Path output, GgmlType type
     }
 
     @Override
-    public String title() {
-        return JobTexts.t("title.convert", source.getFileName(), output.getFileName(), type);
+    public JobTexts.Title titleText() {
+        return JobTexts.title("title.convert", source.getFileName(), output.getFileName(), type);
     }
 
     @Override

@@ -6,8 +6,13 @@ package org.speclab.jobs;
  * name that is renamed only on success, so a cancelled or failed job leaves nothing behind.
  */
 public interface Job<T> {
+    /** The title as a message and its arguments, so it can be said in the language chosen later. */
+    JobTexts.Title titleText();
+
     /** One line for lists and logs, e.g. "quantize stories260K.gguf → Q8_0". */
-    String title();
+    default String title() {
+        return titleText().render();
+    }
 
     T run(JobContext context) throws Exception;
 }

@@ -20,6 +20,22 @@ public final class JobTexts {
         texts = ResourceBundle.getBundle("org.speclab.jobs.messages", locale, EXACT);
     }
 
+    /**
+     * A job's title as words to say again later: its message key and arguments (as text), so a
+     * finished job read back from the history is titled in the language chosen then.
+     */
+    public record Title(String key, java.util.List<String> args) {
+        /** The title in the language jobs speak now. */
+        public String render() {
+            return t(key, args.toArray());
+        }
+    }
+
+    /** {@code key}'s title with {@code args}, kept as text. */
+    public static Title title(String key, Object... args) {
+        return new Title(key, java.util.Arrays.stream(args).map(String::valueOf).toList());
+    }
+
     /** The text for {@code key}, with {@code args} in its {0}, {1}… */
     public static String t(String key, Object... args) {
         ResourceBundle b = texts;

@@ -28,8 +28,8 @@ public record QuantizeJob(Path input, Path output, QuantType type, boolean overw
     }
 
     @Override
-    public String title() {
-        return JobTexts.t("title.quantize", input.getFileName(), output.getFileName(), type);
+    public JobTexts.Title titleText() {
+        return JobTexts.title("title.quantize", input.getFileName(), output.getFileName(), type);
     }
 
     @Override

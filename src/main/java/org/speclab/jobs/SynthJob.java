@@ -53,8 +53,8 @@ public record SynthJob(Shape shape, GgmlType type, Path vocab, Path output, long
     }
 
     @Override
-    public String title() {
-        return JobTexts.t("title.synth", shape.name, type, output.getFileName());
+    public JobTexts.Title titleText() {
+        return JobTexts.title("title.synth", shape.name, type, output.getFileName());
     }
 
     @Override

@@ -34,8 +34,8 @@ public record WidenJob(Path source, Path tokenizer, int factor, int ffnFactor, G
     private static final int MAX_CHUNK_FLOATS = 1 << 22;
 
     @Override
-    public String title() {
-        return JobTexts.t("title.widen", source.getFileName(), factor, ffnFactor, type, output.getFileName());
+    public JobTexts.Title titleText() {
+        return JobTexts.title("title.widen", source.getFileName(), factor, ffnFactor, type, output.getFileName());
     }
 
     @Override

@@ -41,8 +41,8 @@ public record Sweep(List<Path> targets, List<DrafterChoice> drafters, List<Integ
     static final int TOP_K = org.speclab.decode.Sampler.DEFAULT_TOP_K;
 
     @Override
-    public String title() {
-        return org.speclab.jobs.JobTexts.t("title.sweep", targets.size(), drafters.size(), ks, temperatures);
+    public org.speclab.jobs.JobTexts.Title titleText() {
+        return org.speclab.jobs.JobTexts.title("title.sweep", targets.size(), drafters.size(), ks, temperatures);
     }
 
     /** What a stop reason says of a cell that did not fit: no tokens/s, no speedup. */

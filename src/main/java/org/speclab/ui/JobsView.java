@@ -19,6 +19,7 @@ import javafx.scene.layout.BorderPane;
 import org.speclab.jobs.Job;
 import org.speclab.jobs.JobCancelledException;
 import org.speclab.jobs.JobRunner;
+import org.speclab.jobs.JobTexts;
 import org.speclab.jobs.QualityReport;
 
 /** Running and finished jobs: progress, ETA, cancel, and each job's log. */
@@ -39,6 +40,20 @@ final class JobsView {
         String error;
         /** A quantization's check against its source: top-1 agreement and KL. */
         QualityReport quality;
+        /** The title as words to say again, so it follows the language chosen (null for jobs kept before titles were). */
+        JobTexts.Title titleText;
+
+        /** The title in the language jobs speak now. */
+        String title() {
+            if (titleText != null) {
+                try {
+                    return titleText.render();
+                } catch (RuntimeException e) { // a key this version no longer has (an older history): as it was written
+                    return title;
+                }
+            }
+            return title;
+        }
 
         Row(String title) {
             this(title, LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")));
@@ -61,7 +76,8 @@ final class JobsView {
 
     /** A finished job as kept between sessions. */
     @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
-    record Finished(String title, String started, String state, String log, Outcome outcome, String error, QualityReport quality) {}
+    record Finished(String title, String started, String state, String log, Outcome outcome, String error, QualityReport quality,
+                    JobTexts.Title titleText) {}
 
     private final java.nio.file.Path historyFile;
 
@@ -75,7 +91,7 @@ final class JobsView {
         this.rows = rows;
         root = lab.load("jobs.fxml", this);
         jobs.setItems(rows);
-        titleColumn.setCellValueFactory(d -> new ReadOnlyStringWrapper(d.getValue().title));
+        titleColumn.setCellValueFactory(d -> new ReadOnlyStringWrapper(d.getValue().title()));
         progressColumn.setCellValueFactory(d -> d.getValue().progress.asObject());
         progressColumn.setCellFactory(ProgressBarTableCell.forTableColumn());
         stateColumn.setCellValueFactory(d -> d.getValue().state);
@@ -113,7 +129,7 @@ final class JobsView {
             detail.setText("");
             return;
         }
-        String text = r.title + "\n" + r.state.get();
+        String text = r.title() + "\n" + r.state.get();
         if (r.quality != null) {
             QualityReport q = r.quality;
             text += "\n" + lab.t("jobs.detail.quality", q.positions(), percent(q.top1Agreement()), String.format("%.5f", q.meanKl()),
@@ -147,6 +163,7 @@ final class JobsView {
             r.outcome = f.outcome();
             r.error = f.error();
             r.quality = f.quality();
+            r.titleText = f.titleText() == null || f.titleText().key() == null || f.titleText().args() == null ? null : f.titleText();
             r.state.set(r.outcome != null ? describe(lab, r) : f.state() == null ? "" : f.state());
             if (f.log() != null) r.log.append(f.log());
             out.add(r);
@@ -157,7 +174,7 @@ final class JobsView {
     private void saveHistory() {
         try {
             List<Finished> done = rows.stream().filter(r -> r.handle == null || r.handle.result().isDone())
-                    .limit(200).map(r -> new Finished(r.title, r.started, r.state.get(), r.log.toString(), r.outcome, r.error, r.quality)).toList();
+                    .limit(200).map(r -> new Finished(r.title(), r.started, r.state.get(), r.log.toString(), r.outcome, r.error, r.quality, r.titleText)).toList();
             org.speclab.JsonStore.write(historyFile, done);
         } catch (Exception e) {
             // the jobs still ran; only their history is lost
@@ -169,6 +186,7 @@ final class JobsView {
     /** Runs {@code job} in the background; {@code onSuccess} runs on the JavaFX thread when it completes. */
     <T> Row submit(Job<T> job, java.util.function.Consumer<T> onSuccess) {
         Row row = new Row(job.title());
+        row.titleText = job.titleText();
         rows.add(0, row);
         JobRunner.Handle<T> handle = lab.jobs.submit(job, p -> Platform.runLater(() -> {
             row.progress.set(p.fraction());
@@ -188,7 +206,7 @@ final class JobsView {
             } else {
                 row.outcome = Outcome.FAILED;
                 row.error = cause.getMessage();
-                LabLog.error("job failed: " + row.title, cause);
+                LabLog.error("job failed: " + row.title(), cause);
             }
             row.state.set(describe(row));
             appendLog(row, row.state.get());

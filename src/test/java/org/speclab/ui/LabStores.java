@@ -16,8 +16,9 @@ public final class LabStores {
     public static void writeJobsSample(Path file) throws java.io.IOException {
         org.speclab.JsonStore.write(file, List.of(
                 new JobsView.Finished("Quantize stories260K → Q8_0", "2026-12-02 14:00", "done", "12:00:01 quantizing\n12:00:02 done\n",
-                        JobsView.Outcome.DONE, null, new QualityReport("top-1", 64, 0.984, 0.0012, 0.031)),
-                new JobsView.Finished("Convert stories260K.bin", "2026-12-02 14:05", "failed", "", JobsView.Outcome.FAILED, "disk full", null)));
+                        JobsView.Outcome.DONE, null, new QualityReport("top-1", 64, 0.984, 0.0012, 0.031),
+                        org.speclab.jobs.JobTexts.title("title.quantize", "stories260K.gguf", "stories260K-q8_0.gguf", "Q8_0")),
+                new JobsView.Finished("Convert stories260K.bin", "2026-12-02 14:05", "failed", "", JobsView.Outcome.FAILED, "disk full", null, null)));
     }
 
     /**
@@ -26,6 +27,8 @@ public final class LabStores {
      */
     public static int readJobs(Path file) {
         LabLog.LOG.setLevel(java.util.logging.Level.OFF);
-        return JobsView.readHistory(file, new Lab(java.util.Locale.ENGLISH, file.resolveSibling("experiments.json"), null)).size();
+        var rows = JobsView.readHistory(file, new Lab(java.util.Locale.ENGLISH, file.resolveSibling("experiments.json"), null));
+        for (JobsView.Row r : rows) r.title();
+        return rows.size();
     }
 }
