@@ -16,7 +16,6 @@ import org.speclab.lab.DrafterChoice;
 import org.speclab.lab.Explanation;
 import org.speclab.lab.LoadedModel;
 import org.speclab.lab.MemoryCheck;
-import org.speclab.lab.Names;
 import org.speclab.lab.Protocol;
 import org.speclab.lab.Spread;
 import picocli.CommandLine.Command;
@@ -147,7 +146,7 @@ final class GenerateCommand implements Callable<Integer> {
                 Drafter drafter = choice == null ? null : choice.build(m.transformer(), draftModel == null ? null : draftModel.transformer(), need);
                 // only once everything is accepted (options, files, prompts, context, drafter): no "Seed:" line before a refusal
                 if (seed == null && temperature > 0) err.println("Seed: " + baseSeed);
-                var who = new Protocol.Subject(Names.of(model), m.file().dominantType().name(), choice == null ? null : choice.labelFor(m.transformer()),
+                var who = new Protocol.Subject(org.speclab.model.ModelFile.stem(model), m.file().dominantType().name(), choice == null ? null : choice.labelFor(m.transformer()),
                         draftModel != null ? draftModel.file().dominantType().name() : null, m.transformer().device(),
                         MemoryCheck.runBytes(m.transformer(), draftModel == null ? null : draftModel.transformer(), need + 1),
                         m.transformer().weightBytes());

@@ -136,7 +136,7 @@ public final class Protocol {
     }
 
     /**
-     * What was run, as records name it: the target (by file, see {@link Names}) and its weight type,
+     * What was run, as records name it: the target (by file, see {@link org.speclab.model.ModelFile#stem}) and its weight type,
      * the drafter's label and the draft's weight type (null without), where it ran, the memory the
      * run's models hold and the bytes of target weights one pass reads (bandwidth = that × tokens/s,
      * as gpt-fast computes it).

@@ -121,13 +121,13 @@ public record Sweep(List<Path> targets, List<DrafterChoice> drafters, List<Integ
     }
 
     private static Protocol.Subject subject(Path target, LoadedModel m, DrafterChoice d, LoadedModel draft, int positions) {
-        return new Protocol.Subject(Names.of(target), m.file().dominantType().name(), d == null ? null : d.labelFor(m.transformer()),
+        return new Protocol.Subject(org.speclab.model.ModelFile.stem(target), m.file().dominantType().name(), d == null ? null : d.labelFor(m.transformer()),
                 draft == null ? null : draft.file().dominantType().name(), m.transformer().device(),
                 MemoryCheck.runBytes(m.transformer(), draft == null ? null : draft.transformer(), positions), m.transformer().weightBytes());
     }
 
     private Experiment oom(Path target, DrafterChoice d, Integer k, float temperature, String prompt, long bytes) {
-        return new Experiment(d == null ? null : d.label(), null, k, Names.of(target), null, device, 1, prompt, 0, bytes / 1e9, 0,
+        return new Experiment(d == null ? null : d.label(), null, k, org.speclab.model.ModelFile.stem(target), null, device, 1, prompt, 0, bytes / 1e9, 0,
                 null, newTokens, samples, temperature, Version.get(), null, null, null, null, null, 1, seed, TOP_K, 1.0, 0, OUT_OF_MEMORY, null);
     }
 }

@@ -123,7 +123,7 @@ public final class ModelLibrary {
         FileKind kind = FileKind.of(p);
         String format = kind.model ? kind.label : FileKind.GGUF.label; // a .gguf that is not one: GGUF's reader says why
         String fileName = p.getFileName().toString();
-        String stem = fileName.contains(".") ? fileName.substring(0, fileName.lastIndexOf('.')) : fileName;
+        String stem = ModelFile.stem(p);
         try (ModelFile f = ModelFiles.open(p, null)) {
             String arch = f.architecture();
             int ctx = 0, vocab = 0;

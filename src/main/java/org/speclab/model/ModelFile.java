@@ -62,7 +62,16 @@ public final class ModelFile implements AutoCloseable {
     public String name() {
         GgufValue v = metadata.get("general.name");
         if (v != null && v.type() == GgufValueType.STRING) return (String) v.value();
-        String f = path.getFileName().toString();
+        return stem(path);
+    }
+
+    /**
+     * A model's file name without its extension: how the library, the Run view and experiment
+     * records name a model (converters often leave a generic general.name such as "llama", which
+     * would make two different files look alike).
+     */
+    public static String stem(Path model) {
+        String f = model.getFileName().toString();
         int dot = f.lastIndexOf('.');
         return dot > 0 ? f.substring(0, dot) : f;
     }

@@ -14,7 +14,6 @@ import org.speclab.lab.DrafterChoice;
 import org.speclab.lab.Explanation;
 import org.speclab.lab.LoadedModel;
 import org.speclab.lab.MemoryCheck;
-import org.speclab.lab.Names;
 import org.speclab.lab.Protocol;
 import org.speclab.lab.Spread;
 
@@ -135,9 +134,9 @@ final class RunSession implements Runnable {
             if (draft != null) LoadedModel.requireSameVocabulary(target, draft);
             int positions = prompt.length + s.maxTokens();
             Drafter drafter = choice == null ? null : choice.build(target.transformer(), draft == null ? null : draft.transformer(), positions);
-            memory = new Memory(target.transformer().weightBytes() + (draft == null ? 0 : draft.transformer().weightBytes()),
-                    MemoryCheck.runBytes(target.transformer(), draft == null ? null : draft.transformer(), positions)
-                            - target.transformer().weightBytes() - (draft == null ? 0 : draft.transformer().weightBytes()));
+            long weights = target.transformer().weightBytes() + (draft == null ? 0 : draft.transformer().weightBytes());
+            long held = MemoryCheck.runBytes(target.transformer(), draft == null ? null : draft.transformer(), positions);
+            memory = new Memory(weights, held - weights);
             watched = draftFile == null ? List.of(FileStamp.of(s.target())) : List.of(FileStamp.of(s.target()), FileStamp.of(draftFile));
             long seed = System.nanoTime();
             boolean baseline = s.baseline() && drafter != null;
@@ -193,10 +192,9 @@ final class RunSession implements Runnable {
             }
             Explanation why = Explanation.of(o, baseline);
             String explain = why == null ? "" : explain(why);
-            var who = new Protocol.Subject(Names.of(s.target()), target.file().dominantType().name(), choice == null ? null : choice.labelFor(target.transformer()),
+            var who = new Protocol.Subject(org.speclab.model.ModelFile.stem(s.target()), target.file().dominantType().name(), choice == null ? null : choice.labelFor(target.transformer()),
                     draft != null ? draft.file().dominantType().name() : null, target.transformer().device(),
-                    MemoryCheck.runBytes(target.transformer(), draft == null ? null : draft.transformer(), positions),
-                    target.transformer().weightBytes());
+                    held, target.transformer().weightBytes());
             Experiment e = Protocol.record(who, setup, o, s.k(), s.prompt());
             String status = o.stopped() ? lab.t("run.status.stopped")
                     : lab.t("run.status.done", rep.stats().newTokens(), tps.format("%.1f", lab.t("run.stat.runs")));
