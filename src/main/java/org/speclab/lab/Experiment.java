@@ -61,9 +61,4 @@ public record Experiment(
                 bandwidthGbs, meanAccepted, maxNewTokens, numSamples, temperature, version, alpha, costRatio, predictedSpeedup, measuredSpeedup,
                 acceptanceCounts, sample, seed, topK, topP, newTokens, stopReason, text, null, null, null, null, null, null);
     }
-
-    /** Whether the run was stopped before its end (by the user, or cut short). */
-    public boolean stopped() {
-        return "cancelled".equals(stopReason);
-    }
 }

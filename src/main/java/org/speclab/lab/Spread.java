@@ -20,9 +20,6 @@ public record Spread(double median, double min, double max, int n) {
 
     public boolean present() { return n > 0; }
 
-    /** The range relative to the median: 0.1 when the runs lie within ±5% of it. */
-    public double relativeRange() { return n == 0 || median == 0 ? Double.NaN : (max - min) / median; }
-
     /** e.g. "123.4 (118.0–127.9, 3 runs)" with {@code format} "%.1f"; just the value for one run. */
     public String format(String format, String runs) {
         if (n == 0) return "";
