@@ -3,6 +3,7 @@ package org.speclab.lab;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.speclab.Version;
 import org.speclab.engine.Backend;
 import org.speclab.engine.Transformer;
@@ -20,7 +21,19 @@ import org.speclab.jobs.JobFailedException;
  * instead of a crash. Drafts load on the same device as the targets.
  */
 public record Sweep(List<Path> targets, List<DrafterChoice> drafters, List<Integer> ks, List<Float> temperatures, int newTokens,
-                    List<String> prompts, int samples, int threads, long seed, String device) implements Job<List<Experiment>> {
+                    List<String> prompts, int samples, int threads, long seed, String device, Map<Path, Path> tokenizers)
+        implements Job<List<Experiment>> {
+
+    /** @param tokenizers the tokenizer file of a model (target or draft) that needs one not found beside it (a llama2.c checkpoint whose tokenizer the user chose) */
+    public Sweep {
+        tokenizers = tokenizers == null ? Map.of() : Map.copyOf(tokenizers);
+    }
+
+    /** Every model finds its own tokenizer. */
+    public Sweep(List<Path> targets, List<DrafterChoice> drafters, List<Integer> ks, List<Float> temperatures, int newTokens,
+                 List<String> prompts, int samples, int threads, long seed, String device) {
+        this(targets, drafters, ks, temperatures, newTokens, prompts, samples, threads, seed, device, Map.of());
+    }
 
     /** On the CPU. */
     public Sweep(List<Path> targets, List<DrafterChoice> drafters, List<Integer> ks, List<Float> temperatures, int newTokens,
@@ -65,7 +78,7 @@ public record Sweep(List<Path> targets, List<DrafterChoice> drafters, List<Integ
             public boolean cancelled() { return ctx.cancelled(); }
         };
         for (Path target : targets) {
-            long targetBytes = MemoryCheck.bytesToRun(target, null, newTokens + 512);
+            long targetBytes = MemoryCheck.bytesToRun(target, tokenizers.get(target), newTokens + 512);
             if (!MemoryCheck.fits(targetBytes)) {
                 // the seed's row 13: recorded, never a crash
                 for (float temperature : temperatures) {
@@ -77,7 +90,7 @@ public record Sweep(List<Path> targets, List<DrafterChoice> drafters, List<Integ
                 done += perTarget;
                 continue;
             }
-            try (LoadedModel m = LoadedModel.open(target, null, threads, backend)) {
+            try (LoadedModel m = LoadedModel.open(target, tokenizers.get(target), threads, backend)) {
                 Transformer t = m.transformer();
                 for (String prompt : prompts) {
                     int[] ids = m.prompt(prompt, false, null);
@@ -91,13 +104,13 @@ public record Sweep(List<Path> targets, List<DrafterChoice> drafters, List<Integ
                         out.add(Protocol.record(subject(target, m, null, null, positions), alone, base, null, prompt));
                         done++;
                         for (DrafterChoice d : drafters) {
-                            long need = d.file() != null ? targetBytes + MemoryCheck.bytesToRun(d.file(), null, newTokens + 512) : targetBytes;
+                            long need = d.file() != null ? targetBytes + MemoryCheck.bytesToRun(d.file(), tokenizers.get(d.file()), newTokens + 512) : targetBytes;
                             if (!MemoryCheck.fits(need)) {
                                 for (int k : ks) out.add(oom(target, d, k, temperature, prompt, need));
                                 done += ks.size();
                                 continue;
                             }
-                            try (LoadedModel dm = d.file() != null ? LoadedModel.open(d.file(), null, 1, backend) : null) {
+                            try (LoadedModel dm = d.file() != null ? LoadedModel.open(d.file(), tokenizers.get(d.file()), 1, backend) : null) {
                                 if (dm != null) LoadedModel.requireSameVocabulary(m, dm);
                                 var who = subject(target, m, d, dm, positions);
                                 for (int k : ks) {

@@ -33,7 +33,7 @@ final class SweepDialog extends Dialog<Sweep> {
         setHeaderText(lab.t("sweep.header"));
         getDialogPane().setContent(lab.load("sweep.fxml", this));
         getDialogPane().getStylesheets().add(SweepDialog.class.getResource("lab.css").toExternalForm());
-        List<ModelEntry> usable = lab.models.stream().filter(ModelEntry::readable).filter(m -> !m.format().equals("huggingface")).toList();
+        List<ModelEntry> usable = lab.models.stream().filter(ModelEntry::runnable).filter(m -> !m.format().equals("huggingface")).toList();
         sweepTargets.getItems().setAll(usable);
         sweepTargets.getSelectionModel().setSelectionMode(SelectionMode.MULTIPLE);
         for (ListView<ModelEntry> list : List.of(sweepTargets, drafts)) {
@@ -87,7 +87,11 @@ final class SweepDialog extends Dialog<Sweep> {
         try {
             List<Integer> kList = Arrays.stream(sweepKs.getText().split("[,\\s]+")).filter(x -> !x.isBlank()).map(Integer::parseInt).toList();
             List<Float> tList = Arrays.stream(temperatures.getText().split("[,\\s]+")).filter(x -> !x.isBlank()).map(Float::parseFloat).toList();
-            return new Sweep(t, d, kList, tList, tokens.getValue(), prompts, samples.getValue(), Runtime.getRuntime().availableProcessors(), 1234);
+            // a llama2.c checkpoint runs with the tokenizer the Library found or the user chose for it
+            java.util.Map<Path, Path> tokenizers = new java.util.HashMap<>();
+            for (ModelEntry m : sweepTargets.getSelectionModel().getSelectedItems()) if (m.tokenizer() != null) tokenizers.put(m.path(), m.tokenizer());
+            if (model.isSelected()) for (ModelEntry m : drafts.getSelectionModel().getSelectedItems()) if (m.tokenizer() != null) tokenizers.put(m.path(), m.tokenizer());
+            return new Sweep(t, d, kList, tList, tokens.getValue(), prompts, samples.getValue(), Runtime.getRuntime().availableProcessors(), 1234, "cpu", tokenizers);
         } catch (NumberFormatException e) {
             return null;
         }

@@ -32,6 +32,20 @@ class SweepTest {
         assertTrue(ExperimentExport.markdown(rows).lines().count() == 2 + rows.size());
     }
 
+    /** A llama2.c checkpoint whose tokenizer lies elsewhere (chosen in the Library) runs with it; without it, one line. */
+    @Test
+    void aCheckpointRunsWithTheTokenizerChosenForIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        var bin = java.nio.file.Files.copy(SharedFiles.require("models/stories260K/stories260K.bin"), dir.resolve("stories260K.bin"));
+        var tok = SharedFiles.require("models/stories260K/tok512.bin");
+        List<Experiment> rows = new Sweep(List.of(bin), List.of(new DrafterChoice.NGram(2)), List.of(2), List.of(0f), 16,
+                List.of("Once upon a time"), 1, 1, 7, "cpu", java.util.Map.of(bin, tok)).run(JobContext.silent());
+        assertEquals(2, rows.size());
+        for (Experiment e : rows) assertTrue(e.tokensPerSec() > 0, e.toString());
+        Sweep without = new Sweep(List.of(bin), List.of(new DrafterChoice.NGram(2)), List.of(2), List.of(0f), 16, "Once upon a time", 1, 7);
+        RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> without.run(JobContext.silent()));
+        assertTrue(e.getMessage().contains("stories260K.bin") && !e.getMessage().contains("\n"), e.getMessage());
+    }
+
     @Test
     void everyPromptAndTheMeanOfSamples() {
         var target = SharedFiles.require("models/stories260K/stories260K.gguf");
