@@ -675,6 +675,7 @@ INLINE int32_t x4(const act_t *a, int p, int64_t b, int k) {
     return v;
 }
 
+#define NPMAX 9 /* the most positions any packed kernel serves per pass (PKP, PKK, PKF ≤ NPMAX) */
 #ifdef SL_VNNI
 #define PKP 9 /* positions per pass over a row group: a k = 8 verify in one */
 #else
@@ -694,12 +695,12 @@ INLINE int32_t pk_start(int type, const act_t *a, int p, int64_t b) {
 INLINE void pk_group(int type, const uint8_t *gw, const act_t *a, int np, float *res /* [np][16] */) {
     const int ub = pk_unit_bytes(type), head = pk_head(type), two = np <= 5;
     const __m512i m4 = _mm512_set1_epi8(0x0F);
-    __m512 acc[PKP];
+    __m512 acc[NPMAX];
     for (int p = 0; p < np; p++) acc[p] = _mm512_setzero_ps();
     for (int64_t b = 0; b < a->nb; b++) {
         const uint8_t *blk = gw + ub * b;
         for (int i = 0; i < ub; i += 64) _mm_prefetch((const char *) blk + PF_DIST + i, _MM_HINT_T0);
-        __m512i s0[PKP], s1[5];
+        __m512i s0[NPMAX], s1[NPMAX];
         for (int p = 0; p < np; p++) s0[p] = _mm512_set1_epi32(pk_start(type, a, p, b));
         if (two) for (int p = 0; p < np; p++) s1[p] = _mm512_setzero_si512();
         for (int j = 0; j < 4; j++) {
@@ -734,12 +735,12 @@ INLINE void pk_group(int type, const uint8_t *gw, const act_t *a, int np, float 
 INLINE void pk_half(int type, const uint8_t *gw, const act_t *a, int np, int h, float *res) {
     const int ub = pk_unit_bytes(type), head = pk_head(type);
     const __m256i m4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1), bias = _mm256_set1_epi8((char) 0x80);
-    __m256 acc[PKP];
+    __m256 acc[NPMAX];
     for (int p = 0; p < np; p++) acc[p] = _mm256_setzero_ps();
     for (int64_t b = 0; b < a->nb; b++) {
         const uint8_t *blk = gw + ub * b;
         if (h == 0) for (int i = 0; i < ub; i += 64) _mm_prefetch((const char *) blk + PF_DIST + i, _MM_HINT_T0);
-        __m256i s[PKP];
+        __m256i s[NPMAX];
         for (int p = 0; p < np; p++) s[p] = _mm256_set1_epi32(type == 2 ? pk_start(type, a, p, b) : 0);
         if (type == 8) {
             for (int k = 0; k < 8; k++) {
@@ -776,26 +777,6 @@ INLINE void pk_group(int type, const uint8_t *gw, const act_t *a, int np, float 
 }
 #endif
 
-/* One copy per (type, np): constants inside. */
-#ifdef SL_VNNI
-#define PK_MORE(tp) \
-        case 5: pk_group(tp, gw, &a, 5, res); break; \
-        case 6: pk_group(tp, gw, &a, 6, res); break; \
-        case 7: pk_group(tp, gw, &a, 7, res); break; \
-        case 8: pk_group(tp, gw, &a, 8, res); break; \
-        default: pk_group(tp, gw, &a, 9, res); break;
-#else
-#define PK_MORE(tp) \
-        default: pk_group(tp, gw, &a, 5, res); break;
-#endif
-#define PK_TYPE(tp) \
-    switch (np) { \
-        case 1: pk_group(tp, gw, &a, 1, res); break; \
-        case 2: pk_group(tp, gw, &a, 2, res); break; \
-        case 3: pk_group(tp, gw, &a, 3, res); break; \
-        case 4: pk_group(tp, gw, &a, 4, res); break; \
-        PK_MORE(tp) \
-    }
 
 /* ---------------------------------------------------------------- K-quants, sixteen rows in the lanes
  * Q4_K and Q6_K packed per group of 16 rows and super-block of 256 (sl_pack in dispatch.c):
@@ -866,7 +847,7 @@ INLINE void pkk_part(int type, const uint8_t *gw, const act_t *a, int np, int h,
     const int sbb = pkk_sb_bytes(type), u = 32 * (KW == 8) * h, f = 16 * (KW == 8) * h, c = 8 * (KW == 8) * h;
     const ki_t m4 = K_SET8(0x0F), m30 = K_SET8(0x30);
     int64_t nsb = a->n / 256;
-    kf_t acc[PKK];
+    kf_t acc[NPMAX];
     for (int p = 0; p < np; p++) acc[p] = K_ZEROPS();
     for (int64_t sb = 0; sb < nsb; sb++) {
         const uint8_t *blk = gw + sbb * sb;
@@ -876,7 +857,7 @@ INLINE void pkk_part(int type, const uint8_t *gw, const act_t *a, int np, int h,
             kf_t dmin = K_PH(blk + 32 + f);
             const uint8_t *units = blk + 320;
             for (int i = 0; i < 4; i++) {
-                ki_t s0[PKK], s1[PKK];
+                ki_t s0[NPMAX], s1[NPMAX];
                 for (int p = 0; p < np; p++) s0[p] = s1[p] = K_SET32(0);
                 int64_t b0 = 8 * sb + 2 * i;
                 for (int k = 0; k < 8; k++) {
@@ -903,7 +884,7 @@ INLINE void pkk_part(int type, const uint8_t *gw, const act_t *a, int np, int h,
                 int64_t b0 = 8 * sb + 2 * i;
                 int t0 = 2 * (i & 1); /* groups 2i, 2i+1 are fields t0, t0+1 of the high units of quad i/2 */
                 for (int half = 0; half < 2; half++) {
-                    ki_t s0[PKK], s1[PKK];
+                    ki_t s0[NPMAX], s1[NPMAX];
                     for (int p = 0; p < np; p++) {
                         /* Σ (q − 32)·x: start at −32 · Σ x over the 16 codes */
                         const int32_t *hx = half ? a->h1 : a->h0;
@@ -941,24 +922,6 @@ INLINE void pkk_group(int type, const uint8_t *gw, const act_t *a, int np, float
     if (KW == 8) pkk_part(type, gw, a, np, 1, res);
 }
 
-#ifdef SL_VNNI
-#define PKK_MORE(tp) \
-        case 4: pkk_group(tp, gw, &a, 4, res); break; \
-        case 5: pkk_group(tp, gw, &a, 5, res); break; \
-        case 6: pkk_group(tp, gw, &a, 6, res); break; \
-        case 7: pkk_group(tp, gw, &a, 7, res); break; \
-        case 8: pkk_group(tp, gw, &a, 8, res); break; \
-        default: pkk_group(tp, gw, &a, 9, res); break;
-#else
-#define PKK_MORE(tp) \
-        default: pkk_group(tp, gw, &a, 3, res); break;
-#endif
-#define PKK_TYPE(tp) \
-    switch (np) { \
-        case 1: pkk_group(tp, gw, &a, 1, res); break; \
-        case 2: pkk_group(tp, gw, &a, 2, res); break; \
-        PKK_MORE(tp) \
-    }
 
 /* ---------------------------------------------------------------- F16, sixteen rows in the lanes
  * Packed per group of 16 rows in units of four columns: unit u holds, for j = 4u .. 4u+3 in turn, the
@@ -973,7 +936,7 @@ INLINE void pkk_group(int type, const uint8_t *gw, const act_t *a, int np, float
 
 INLINE void pkf_part(const uint8_t *gw, const float *x, int64_t n, int np, int h, float *res) {
     const int f = 16 * (KW == 8) * h;
-    kf_t c[PKF][4];
+    kf_t c[NPMAX][4];
     for (int p = 0; p < np; p++) for (int q = 0; q < 4; q++) c[p][q] = K_ZEROPS();
     for (int64_t u = 0; u < n / 4; u++) {
         const uint8_t *unit = gw + 128 * u;
@@ -993,30 +956,34 @@ INLINE void pkf_group(const uint8_t *gw, const float *x, int64_t n, int np, floa
     if (KW == 8) pkf_part(gw, x, n, np, 1, res);
 }
 
-#ifdef SL_VNNI
-#define PKF_MORE \
-        case 4: pkf_group(gw, xf, n, 4, res); break; \
-        case 5: pkf_group(gw, xf, n, 5, res); break; \
-        case 6: pkf_group(gw, xf, n, 6, res); break; \
-        case 7: pkf_group(gw, xf, n, 7, res); break; \
-        case 8: pkf_group(gw, xf, n, 8, res); break; \
-        default: pkf_group(gw, xf, n, 9, res); break;
-#else
-#define PKF_MORE \
-        default: pkf_group(gw, xf, n, 3, res); break;
-#endif
-#define PKF_CALL \
+
+/* One copy of a kernel per position count (constants inside), for every count a call can ask: np comes from
+ * group_size_of(…, most) ≤ most ≤ NPMAX, and each case computes exactly np positions, whatever the width's
+ * most (a case computing more would read activations past the call's last position). */
+#define NP_SWITCH(CALL) \
     switch (np) { \
-        case 1: pkf_group(gw, xf, n, 1, res); break; \
-        case 2: pkf_group(gw, xf, n, 2, res); break; \
-        PKF_MORE \
+        case 1: CALL(1); break; \
+        case 2: CALL(2); break; \
+        case 3: CALL(3); break; \
+        case 4: CALL(4); break; \
+        case 5: CALL(5); break; \
+        case 6: CALL(6); break; \
+        case 7: CALL(7); break; \
+        case 8: CALL(8); break; \
+        default: CALL(9); break; \
     }
+#define PKF_AT(k) pkf_group(gw, xf, n, k, res)
+#define PK8_AT(k) pk_group(8, gw, &a, k, res)
+#define PK2_AT(k) pk_group(2, gw, &a, k, res)
+#define PK3_AT(k) pk_group(3, gw, &a, k, res)
+#define PKK12_AT(k) pkk_group(12, gw, &a, k, res)
+#define PKK14_AT(k) pkk_group(14, gw, &a, k, res)
 
 /* Rows from ≤ r < to of the packed groups (r < 16 · groups, each group_bytes long: sl_packed_bytes of 16
  * rows): each group computed whole, the rows asked for stored. */
 void SL(sl_matmul_packed)(int32_t type, const uint8_t *pw, int64_t group_bytes, int32_t from, int32_t to, const uint8_t *act,
                           int64_t cap, int64_t n, int32_t t, float *out, int64_t out_stride) {
-    float res[PKP * PK];
+    float res[NPMAX * PK];
     int most = type == 12 || type == 14 ? PKK : type == 1 ? PKF : PKP;
     for (int32_t g = from / PK; PK * g < to; g++) {
         const uint8_t *gw = pw + group_bytes * g;
@@ -1025,8 +992,9 @@ void SL(sl_matmul_packed)(int32_t type, const uint8_t *pw, int64_t group_bytes, 
             act_t a = act_at(act, cap, n, p0);
             const float *xf = (const float *) act + p0 * n; /* F16: the float activations */
             np = group_size_of(t - p0, most);
-            if (type == 1) { PKF_CALL } else if (type == 8) { PK_TYPE(8) } else if (type == 2) { PK_TYPE(2) } else if (type == 3) { PK_TYPE(3) }
-            else if (type == 12) { PKK_TYPE(12) } else { PKK_TYPE(14) }
+            if (np > t - p0 || np > NPMAX) __builtin_trap(); /* never: more positions than the call holds */
+            if (type == 1) { NP_SWITCH(PKF_AT) } else if (type == 8) { NP_SWITCH(PK8_AT) } else if (type == 2) { NP_SWITCH(PK2_AT) }
+            else if (type == 3) { NP_SWITCH(PK3_AT) } else if (type == 12) { NP_SWITCH(PKK12_AT) } else { NP_SWITCH(PKK14_AT) }
             for (int p = 0; p < np; p++)
                 for (int32_t r = r0; r < r1; r++) out[(p0 + p) * out_stride + r] = res[PK * p + r - PK * g];
         }

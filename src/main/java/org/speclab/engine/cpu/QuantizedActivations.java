@@ -16,6 +16,16 @@ final class QuantizedActivations {
     private int t;
     private NativeKernels kernels;
     private boolean quantized;
+    /** Where the input buffers come from (a test puts them against an unreadable page, so a kernel reading past its positions faults). */
+    private final java.util.function.LongFunction<MemorySegment> allocate;
+
+    QuantizedActivations() {
+        this(bytes -> Arena.ofAuto().allocate(bytes, 64));
+    }
+
+    QuantizedActivations(java.util.function.LongFunction<MemorySegment> allocate) {
+        this.allocate = allocate;
+    }
 
     /**
      * Takes x[0 .. t) (each {@code n} floats) and, where {@code quantize} asks (any product but F16's),
@@ -23,10 +33,10 @@ final class QuantizedActivations {
      */
     void prepare(NativeKernels kernels, float[][] x, int t, int n, boolean quantize) {
         long values = (long) t * n;
-        if (this.x.byteSize() < 4 * values) this.x = Arena.ofAuto().allocate(4 * values, 64);
+        if (this.x.byteSize() < 4 * values) this.x = allocate.apply(4 * values);
         // the buffer's layout depends on the shape only: asked of the library when the shape changes
         if (values != this.values || n != this.n) actBytes = kernels.activationBytes(values, n);
-        if (act.byteSize() < actBytes) act = Arena.ofAuto().allocate(actBytes, 64);
+        if (act.byteSize() < actBytes) act = allocate.apply(actBytes);
         for (int p = 0; p < t; p++) MemorySegment.copy(x[p], 0, this.x, ValueLayout.JAVA_FLOAT, 4L * p * n, n);
         if (quantize) kernels.quantize(this.x, values, n, act, actBytes);
         this.quantized = quantize;

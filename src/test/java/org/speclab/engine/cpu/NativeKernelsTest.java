@@ -140,6 +140,32 @@ class NativeKernelsTest {
         }
     }
 
+    /**
+     * A kernel reads only the positions it was given: the activations end against a page that cannot be
+     * read, so a pass that computed more positions than the call holds (a switch case serving nine where
+     * three were asked) faults instead of reading someone else's memory. Every count 1..17, every type.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
+    void kernelsReadNothingPastTheLastPosition(GgmlType type) {
+        NativeKernels k = kernels();
+        int cols = cols(type), rows = 40;
+        WeightMatrix.Native w = matrix(k, type, rows, cols, 11);
+        Random r = new Random(12);
+        float[][] x = new float[17][cols];
+        for (float[] v : x) for (int j = 0; j < cols; j++) v[j] = (float) r.nextGaussian();
+        float[] alone = products(w, new float[][] {x[0]}, 1, 0, rows)[0];
+        for (int t = 1; t <= x.length; t++) {
+            QuantizedActivations a = new QuantizedActivations(GuardedMemory::beforeUnreadablePage);
+            a.prepare(w.kernels(), x, t, cols, type != GgmlType.F16);
+            MemorySegment out = a.out((long) t * rows);
+            a.multiply(w, 0, rows, t, out);
+            float[] first = new float[rows];
+            MemorySegment.copy(out, ValueLayout.JAVA_FLOAT, 0, first, 0, rows);
+            assertArrayEquals(alone, first, type + ": position 0 of " + t);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"F16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
     void avx2AndAvx512VnniGiveTheSameBits(GgmlType type) {
