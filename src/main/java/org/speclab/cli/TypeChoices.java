@@ -6,7 +6,7 @@ import java.util.Locale;
 import org.speclab.gguf.GgmlType;
 import org.speclab.jobs.ConvertJob;
 import org.speclab.jobs.QuantType;
-import org.speclab.quant.BlockCodec;
+import org.speclab.quant.WeightType;
 import picocli.CommandLine.ITypeConverter;
 
 /**
@@ -35,14 +35,14 @@ final class TypeChoices {
         public GgmlType convert(String s) { return pick(s, ConvertJob.TYPES); }
     }
 
-    /** {@code synth --type}: every type SpecLab writes. */
+    /** {@code synth --type}: every type SpecLab writes (the table's writable rows). */
     static final class Synth extends ArrayList<String> {
-        Synth() { super(lower(BlockCodec.writableTypes())); }
+        Synth() { super(lower(WeightType.writable())); }
     }
 
     static final class SynthConverter implements ITypeConverter<GgmlType> {
         @Override
-        public GgmlType convert(String s) { return pick(s, BlockCodec.writableTypes()); }
+        public GgmlType convert(String s) { return pick(s, WeightType.writable()); }
     }
 
     /** {@code quantize --type}: QuantType's rows, and gpt-fast's names for two of them. */

@@ -23,6 +23,7 @@ import org.speclab.model.Architecture;
 import org.speclab.model.ModelConfig;
 import org.speclab.model.ModelFile;
 import org.speclab.model.Tensor;
+import org.speclab.quant.WeightType;
 
 /**
  * A Hugging Face Llama/Mistral/Qwen2/Qwen3 folder ({@code config.json}, {@code model.safetensors} or the shards
@@ -197,7 +198,7 @@ public final class HuggingFaceCheckpoint {
     /** {@code e} under its GGUF name, after checking its dtype and its Hugging Face shape ({@code rows, cols} or {@code n}). */
     private static Tensor tensor(SafeTensors.Entry e, String ggufName, int[] rowOrder, long... expected) {
         if (e.type() == null) {
-            throw new ModelFormatException(e.file(), "tensor " + e.name(), "dtype " + e.dtype() + " is not supported (supported: F32, F16, BF16)");
+            throw new ModelFormatException(e.file(), "tensor " + e.name(), "dtype " + e.dtype() + " is not supported (supported: " + String.join(", ", SafeTensors.TYPES.keySet()) + ")");
         }
         if (!Arrays.equals(e.shape(), expected)) {
             throw new ModelFormatException(e.file(), "tensor " + e.name(), "shape " + Arrays.toString(e.shape()) + " does not match config.json, which implies "
@@ -245,16 +246,12 @@ public final class HuggingFaceCheckpoint {
         }
     }
 
-    /** llama.cpp's general.file_type for the type most weight bytes are in: 0 all F32, 1 mostly F16, 32 mostly BF16. */
+    /** llama.cpp's general.file_type for the type most weight bytes are in (F32, F16 or BF16: its table row's). */
     private static int fileType(List<Tensor> tensors) {
         Map<GgmlType, Long> bytes = new LinkedHashMap<>();
         for (Tensor t : tensors) if (t.shape().length == 2) bytes.merge(t.type(), t.info().byteSize(), Long::sum);
         GgmlType most = bytes.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(GgmlType.F32);
-        return switch (most) {
-            case F16 -> 1;
-            case BF16 -> 32;
-            default -> 0;
-        };
+        return WeightType.require(most).fileType;
     }
 
     /**

@@ -66,7 +66,7 @@ record HuggingFaceConfig(Path file, String architecture, Architecture family, in
         JsonNode q = c.path("quantization_config"); // GPTQ, AWQ, FP8: the weights are not plain matrices
         if (!q.isMissingNode() && !q.isNull()) {
             throw new ModelFormatException(file, "quantization_config", "quantized checkpoints (" + q.path("quant_method").asText("unknown method")
-                    + ") are not supported; use the F32/F16/BF16 weights and quantize them here");
+                    + ") are not supported; use the " + String.join("/", SafeTensors.TYPES.keySet()) + " weights and quantize them here");
         }
         boolean gemma = family == Architecture.GEMMA2;
         String actKey = gemma && c.has("hidden_activation") ? "hidden_activation" : "hidden_act";

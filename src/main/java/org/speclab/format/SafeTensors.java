@@ -27,6 +27,17 @@ final class SafeTensors {
     /** safetensors caps the header at 100 MB; a larger length is a corrupt or foreign file. */
     static final long MAX_HEADER = 100_000_000;
 
+    /** The dtypes SpecLab computes with, by their safetensors names, in the order messages list them. */
+    static final Map<String, GgmlType> TYPES = orderedTypes();
+
+    private static Map<String, GgmlType> orderedTypes() {
+        Map<String, GgmlType> m = new LinkedHashMap<>();
+        m.put("F32", GgmlType.F32);
+        m.put("F16", GgmlType.F16);
+        m.put("BF16", GgmlType.BF16);
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
     /**
      * A tensor's place in the file, in Hugging Face's order: shape[0] is the outermost dimension.
      *
@@ -98,12 +109,7 @@ final class SafeTensors {
             throw new ModelFormatException(file, field, "data_offsets " + offsets + " hold " + (end - begin) + " bytes, but " + dtype + " " + shapeNode
                     + " needs " + (count > Long.MAX_VALUE / elementBytes ? "more than the file can hold" : count * elementBytes));
         }
-        GgmlType type = switch (dtype) {
-            case "F32" -> GgmlType.F32;
-            case "F16" -> GgmlType.F16;
-            case "BF16" -> GgmlType.BF16;
-            default -> null;
-        };
+        GgmlType type = TYPES.get(dtype);
         return new Entry(file, name, dtype, type, shape, seg.asSlice(dataStart + begin, end - begin));
     }
 

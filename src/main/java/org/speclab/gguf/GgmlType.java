@@ -3,7 +3,8 @@ package org.speclab.gguf;
 /**
  * The ggml tensor types as GGUF numbers them, with the block layout of each: a block holds
  * {@code blockSize} elements in {@code typeSize} bytes. Ids 4, 5 and 31..33, 36..38 were removed
- * from the format and are refused like any unknown id.
+ * from the format and are refused like any unknown id. What SpecLab does with each type it reads
+ * (codec, file type, kernels) is its row of {@code quant.WeightType}.
  */
 public enum GgmlType {
     F32(0, 1, 4),
@@ -63,21 +64,6 @@ public enum GgmlType {
     /** Bytes taken by {@code elements} elements; elements must be a multiple of the block size. */
     public long byteSize(long elements) {
         return elements / blockSize * typeSize;
-    }
-
-    /**
-     * What llama.cpp's quantizer writes instead of this type for rows whose length is not a multiple of
-     * its 256-element super-block (convert_incompatible_tensor): Q4_K → Q5_0, Q5_K → Q5_1, Q6_K → Q8_0,
-     * the 2- and 3-bit types → IQ4_NL; other types are their own (F16 is the last resort).
-     */
-    public GgmlType rowLengthFallback() {
-        return switch (this) {
-            case Q2_K, Q3_K, IQ4_XS -> IQ4_NL;
-            case Q4_K -> Q5_0;
-            case Q5_K -> Q5_1;
-            case Q6_K -> Q8_0;
-            default -> this;
-        };
     }
 
     public boolean isQuantized() {

@@ -10,14 +10,15 @@ import org.speclab.gguf.GgufValue;
 import org.speclab.model.ModelConfig;
 import org.speclab.model.ModelFile;
 import org.speclab.model.Tensor;
+import org.speclab.quant.WeightType;
 
 /**
  * {@code convert}: any model SpecLab reads (llama2.c checkpoint + vocabulary, Hugging Face folder,
  * GGUF) → GGUF with 2-D weights in F32, F16 or BF16; norms stay F32, as llama.cpp's converters write.
  */
 public record ConvertJob(Path source, Path tokenizer, Path output, GgmlType type, boolean overwrite) implements Job<ConvertJob.Result> {
-    /** The types convert writes 2-D weights in (quantize makes the smaller ones). */
-    public static final java.util.List<GgmlType> TYPES = java.util.List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16);
+    /** The types convert writes 2-D weights in: the table's float types (quantize makes the smaller ones). */
+    public static final java.util.List<GgmlType> TYPES = WeightType.floats();
 
     public record Result(Path output, long bytes, int tensors) {}
 
@@ -45,7 +46,7 @@ public record ConvertJob(Path source, Path tokenizer, Path output, GgmlType type
                 GgmlType target = t.shape().length >= 2 ? type : GgmlType.F32;
                 plan.add(new TensorPlan(t.name(), t.shape(), t.type(), target, null));
             }
-            Map<String, GgufValue> md = GgufExport.metadata(m, GgufExport.fileType(type), false);
+            Map<String, GgufValue> md = GgufExport.metadata(m, WeightType.require(type).fileType, false);
             md.put("llama.vocab_size", GgufValue.ofUInt32(config.vocabSize()));
             md.put("general.source.url", GgufValue.of(source.toAbsolutePath().toUri().toString()));
             GgufExport.write(m, plan, md, output, ctx, "progress.converting");

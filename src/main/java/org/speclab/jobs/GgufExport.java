@@ -115,18 +115,4 @@ final class GgufExport {
         if (quantized) md.put("general.quantization_version", GgufValue.ofUInt32(2));
         return md;
     }
-
-    /** llama.cpp's llama_ftype number for a file whose matrices are (mostly) {@code dominant}. */
-    static int fileType(GgmlType dominant) {
-        return switch (dominant) {
-            case F32 -> 0;
-            case F16 -> 1;
-            case BF16 -> 32;
-            default -> {
-                QuantType q = QuantType.of(dominant);
-                if (q == null) throw new IllegalArgumentException("no llama.cpp file type for " + dominant);
-                yield q.fileType;
-            }
-        };
-    }
 }

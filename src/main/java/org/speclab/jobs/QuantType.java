@@ -2,46 +2,43 @@ package org.speclab.jobs;
 
 import java.util.Locale;
 import org.speclab.gguf.GgmlType;
+import org.speclab.quant.WeightType;
 
 /**
- * What {@code quantize --type} accepts, one row per choice: one block type, or the mixed preset
- * Q4_K_M; with llama.cpp's {@code general.file_type} number for the file it makes. Help, errors and
- * the Library's menu list the choices from here.
+ * What {@code quantize --type} accepts, one row per choice: one block type, whose facts are its
+ * {@link WeightType} row, or a mix of types (llama.cpp's K_M presets), which carries its own
+ * {@code general.file_type} number and typical bits per weight. Help, errors and the Library's menu
+ * list the choices from here.
  */
 public enum QuantType {
-    Q8_0(GgmlType.Q8_0, 7), Q4_0(GgmlType.Q4_0, 2), Q4_1(GgmlType.Q4_1, 3), Q5_0(GgmlType.Q5_0, 8), Q5_1(GgmlType.Q5_1, 9),
-    // single K types: every block that type (llama.cpp's file-type numbers for its nearest mix)
-    Q2_K(GgmlType.Q2_K, 10), Q3_K(GgmlType.Q3_K, 11 /* MOSTLY_Q3_K_S */), Q4_K(GgmlType.Q4_K, 14 /* MOSTLY_Q4_K_S */),
-    Q5_K(GgmlType.Q5_K, 16 /* MOSTLY_Q5_K_S */), Q6_K(GgmlType.Q6_K, 18),
+    Q8_0(WeightType.Q8_0), Q4_0(WeightType.Q4_0), Q4_1(WeightType.Q4_1), Q5_0(WeightType.Q5_0), Q5_1(WeightType.Q5_1),
+    // single K types: every block that type
+    Q2_K(WeightType.Q2_K), Q3_K(WeightType.Q3_K), Q4_K(WeightType.Q4_K), Q5_K(WeightType.Q5_K), Q6_K(WeightType.Q6_K),
     /** llama.cpp's mixes (QuantPreset): Q6_K for the output, more bits for attn_v / ffn_down where they matter most. */
-    Q3_K_M(GgmlType.Q3_K, 12), Q4_K_M(GgmlType.Q4_K, 15), Q5_K_M(GgmlType.Q5_K, 17);
+    Q3_K_M(WeightType.Q3_K, 12, 3.91), Q4_K_M(WeightType.Q4_K, 15, 4.85), Q5_K_M(WeightType.Q5_K, 17, 5.69);
 
     public final GgmlType base;
-    /** llama.cpp's llama_ftype number. */
+    /** llama.cpp's llama_ftype number for the file. */
     public final int fileType;
+    /** A mix's typical bits per weight; NaN for a single type. */
+    private final double mixBits;
 
-    QuantType(GgmlType base, int fileType) {
-        this.base = base;
+    QuantType(WeightType single) {
+        this(single, single.fileType, Double.NaN);
+    }
+
+    QuantType(WeightType base, int fileType, double mixBits) {
+        this.base = base.ggml;
         this.fileType = fileType;
+        this.mixBits = mixBits;
     }
 
     /** Whether this is a mix of types (the K_M presets) rather than one type. */
-    public boolean isMix() { return this == Q3_K_M || this == Q4_K_M || this == Q5_K_M; }
+    public boolean isMix() { return !Double.isNaN(mixBits); }
 
     /** Bits per weight of the file's matrices: the block type's, or the mix's typical figure. */
     public double bitsPerWeight() {
-        return switch (this) {
-            case Q3_K_M -> 3.91;
-            case Q4_K_M -> 4.85;
-            case Q5_K_M -> 5.69;
-            default -> base.typeSize * 8.0 / base.blockSize;
-        };
-    }
-
-    /** The single-type choice writing {@code t}, or null. */
-    public static QuantType of(GgmlType t) {
-        for (QuantType q : values()) if (q.base == t && !q.isMix()) return q;
-        return null;
+        return isMix() ? mixBits : WeightType.of(base).bitsPerWeight();
     }
 
     /** "q8_0, q4_0, …" for help and messages. */

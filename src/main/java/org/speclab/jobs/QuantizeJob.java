@@ -11,8 +11,8 @@ import org.speclab.gguf.GgufValue;
 import org.speclab.model.ModelConfig;
 import org.speclab.model.ModelFile;
 import org.speclab.model.Tensor;
-import org.speclab.quant.BlockCodec;
 import org.speclab.quant.QuantPreset;
+import org.speclab.quant.WeightType;
 
 /**
  * {@code quantize}: a model → GGUF with quantized 2-D weights, choosing each tensor's type as
@@ -72,14 +72,12 @@ public record QuantizeJob(Path input, Path output, QuantType type, boolean overw
             boolean classifier = t.name().equals("output.weight") || (c.tiedClassifier() && t.name().equals("token_embd.weight"));
             if (classifier) {
                 // llama.cpp gives the classifier more bits: Q6_K, or Q8_0 when asked for or when rows are not 256-multiples
-                want = cols % 256 != 0 || want == GgmlType.Q8_0 ? GgmlType.Q8_0 : GgmlType.Q6_K;
+                want = cols % GgmlType.Q6_K.blockSize != 0 || want == GgmlType.Q8_0 ? GgmlType.Q8_0 : GgmlType.Q6_K;
             }
             GgmlType got = want;
             String reason = null;
             if (cols % got.blockSize != 0) {
-                got = got.rowLengthFallback();
-                // llama.cpp's IQ4_NL (for Q2_K and Q3_K rows) is a type SpecLab reads but does not write: Q4_0 has its size
-                if (!BlockCodec.of(got).writes()) got = GgmlType.Q4_0;
+                got = WeightType.require(got).shortRows;
                 if (cols % got.blockSize != 0) got = GgmlType.F16;
                 reason = JobTexts.t("reason.rowLength", cols, want.blockSize);
             }

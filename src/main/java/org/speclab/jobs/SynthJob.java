@@ -18,6 +18,7 @@ import org.speclab.gguf.GgufValue;
 import org.speclab.gguf.GgufWriter;
 import org.speclab.model.ModelFile;
 import org.speclab.quant.BlockCodec;
+import org.speclab.quant.WeightType;
 
 /**
  * {@code synth}: a random-weight Llama of a real shape, written as GGUF in any type, so hardware can
@@ -66,7 +67,7 @@ public record SynthJob(Shape shape, GgmlType type, Path vocab, Path output, long
         Map<String, GgufValue> md = new LinkedHashMap<>();
         md.put("general.architecture", GgufValue.of("llama"));
         md.put("general.name", GgufValue.of("synthetic-" + shape.name));
-        md.put("general.file_type", GgufValue.ofUInt32(GgufExport.fileType(type)));
+        md.put("general.file_type", GgufValue.ofUInt32(WeightType.require(type).fileType));
         if (type.isQuantized()) md.put("general.quantization_version", GgufValue.ofUInt32(2));
         md.put("llama.context_length", GgufValue.ofUInt32(shape.context));
         md.put("llama.embedding_length", GgufValue.ofUInt32(shape.dim));

@@ -17,6 +17,7 @@ import org.speclab.model.ModelConfig;
 import org.speclab.model.ModelFile;
 import org.speclab.model.Tensor;
 import org.speclab.quant.BlockCodec;
+import org.speclab.quant.WeightType;
 
 /**
  * {@code synth --widen}: a wider copy of a trained Llama that computes the same function
@@ -73,7 +74,7 @@ public record WidenJob(Path source, Path tokenizer, int factor, int ffnFactor, G
             Tensor ropeFreqs = m.optionalTensor("rope_freqs.weight");
             if (ropeFreqs != null) entries.add(vector(ropeFreqs, Math.toIntExact(ropeFreqs.shape()[0]), same));
 
-            Map<String, GgufValue> md = GgufExport.metadata(m, GgufExport.fileType(type), type.isQuantized());
+            Map<String, GgufValue> md = GgufExport.metadata(m, WeightType.require(type).fileType, type.isQuantized());
             md.put("general.name", GgufValue.of(m.name() + " ×" + r + (f != r ? "/" + f : "")));
             md.put("llama.embedding_length", GgufValue.ofUInt32(c.dim() * r));
             md.put("llama.feed_forward_length", GgufValue.ofUInt32(c.hiddenDim() * f));

@@ -27,49 +27,9 @@ public sealed interface BlockCodec permits F32Codec, F16Codec, BF16Codec, Q8_0Co
     /** Dequantizes n elements (a multiple of the block size) stored at byte offset srcOff into dst[dstOff..]. */
     void dequantize(MemorySegment src, long srcOff, float[] dst, int dstOff, int n);
 
+    /** The codec of {@code t} ({@link WeightType}'s row); a type SpecLab does not read is refused with the list of those it does. */
     static BlockCodec of(GgmlType t) {
-        BlockCodec c = lookup(t);
-        if (c == null) throw new IllegalArgumentException("no codec for tensor type " + t + " (SpecLab reads " + readable() + ")");
-        return c;
-    }
-
-    /** The codec of {@code t}, or null: the one table of the types SpecLab reads. */
-    private static BlockCodec lookup(GgmlType t) {
-        return switch (t) {
-            case F32 -> F32Codec.INSTANCE;
-            case F16 -> F16Codec.INSTANCE;
-            case BF16 -> BF16Codec.INSTANCE;
-            case Q8_0 -> Q8_0Codec.INSTANCE;
-            case Q4_0 -> Q4_0Codec.INSTANCE;
-            case Q4_1 -> Q4_1Codec.INSTANCE;
-            case Q5_0 -> Q5_0Codec.INSTANCE;
-            case Q5_1 -> Q5_1Codec.INSTANCE;
-            case Q4_K -> Q4_KCodec.INSTANCE;
-            case Q6_K -> Q6_KCodec.INSTANCE;
-            case Q2_K -> ReadOnlyCodecs.Q2_K.INSTANCE;
-            case Q3_K -> ReadOnlyCodecs.Q3_K.INSTANCE;
-            case Q5_K -> Q5_KCodec.INSTANCE;
-            case IQ4_NL -> ReadOnlyCodecs.IQ4_NL.INSTANCE;
-            case IQ4_XS -> ReadOnlyCodecs.IQ4_XS.INSTANCE;
-            default -> null;
-        };
-    }
-
-    /** The types SpecLab reads (those with a codec), in GgmlType's order. */
-    static java.util.List<GgmlType> readableTypes() {
-        java.util.List<GgmlType> out = new java.util.ArrayList<>();
-        for (GgmlType t : GgmlType.values()) if (lookup(t) != null) out.add(t);
-        return java.util.List.copyOf(out);
-    }
-
-    /** The types SpecLab writes (synth, widen, quantize's blocks). */
-    static java.util.List<GgmlType> writableTypes() {
-        return readableTypes().stream().filter(t -> of(t).writes()).toList();
-    }
-
-    /** The types SpecLab reads, for messages: "F32, F16, …". */
-    static String readable() {
-        return String.join(", ", readableTypes().stream().map(GgmlType::name).toList());
+        return WeightType.require(t).codec;
     }
 
     /** The value of largest magnitude in x[from .. from + n), signed (the first of equals), or 0: as ggml's quantizers find it. */

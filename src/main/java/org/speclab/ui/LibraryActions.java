@@ -18,6 +18,7 @@ import org.speclab.jobs.SynthJob;
 import org.speclab.jobs.WidenJob;
 import org.speclab.library.ModelEntry;
 import org.speclab.library.ModelLibrary;
+import org.speclab.quant.WeightType;
 
 /** What the Library's buttons do: quantize, convert and delete a model, or make a demo pair. */
 final class LibraryActions {
@@ -40,7 +41,7 @@ final class LibraryActions {
     static void convert(LibraryView v, ModelEntry m) {
         Lab lab = v.lab();
         if (needsTokenizer(v, m)) return;
-        List<String> choices = List.of("f16", "bf16", "f32");
+        List<String> choices = ConvertJob.TYPES.stream().map(t -> t.name().toLowerCase(Locale.ROOT)).toList();
         ChoiceDialog<String> d = new ChoiceDialog<>("f16", choices);
         d.setHeaderText(lab.t("library.convert.title", m.name()));
         d.initOwner(v.owner());
@@ -64,7 +65,7 @@ final class LibraryActions {
                 new Choice(32, GgmlType.Q8_0), new Choice(32, GgmlType.Q4_0));
         // about R² times the parameters (every matrix but the embeddings grows in both directions)
         List<String> choices = options.stream().map(c -> lab.t("library.widen.choice", c.factor(), c.type(),
-                Formats.bytes((long) (m.parameters() * (double) c.factor() * c.factor() * 8.0 * c.type().typeSize / c.type().blockSize / 8)))).toList();
+                Formats.bytes((long) (m.parameters() * (double) c.factor() * c.factor() * WeightType.of(c.type()).bitsPerWeight() / 8)))).toList();
         ChoiceDialog<String> d = new ChoiceDialog<>(choices.get(2), choices);
         d.setHeaderText(lab.t("library.widen.title", m.name()));
         d.initOwner(v.owner());

@@ -194,7 +194,8 @@ final class CpuTransformer implements Transformer {
     @Override
     public String kernels() {
         return kernels == null ? "Java Vector API " + VectorDot.bits() + "-bit kernels"
-                : "native " + kernels.instructionSet() + " kernels (F16 and quantized types), Java Vector API " + VectorDot.bits() + "-bit (F32, BF16)";
+                : "native " + kernels.instructionSet() + " kernels (" + NativeKernels.typeList(t -> NativeKernels.handles(t, 256)) + "), Java Vector API "
+                        + VectorDot.bits() + "-bit (" + NativeKernels.typeList(t -> !NativeKernels.handles(t, 256)) + ")";
     }
 
     /** The forward pass; logits of the last {@code outputs} positions into {@code logits[0 .. outputs)}. */

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import org.speclab.gguf.GgmlType;
+import org.speclab.quant.WeightType;
 
 /**
  * The kernels of {@code native/cpu} (built by the project's own build with the system C compiler,
@@ -52,12 +53,14 @@ final class NativeKernels {
     /** The kernels limited to AVX2 (tests compare them with VNNI's on CPUs that have both); null without AVX2. */
     static NativeKernels avx2() { return LOADED.handles == null || LOADED.handles.best < 1 ? null : new NativeKernels(LOADED.handles, 1); }
 
-    /** Whether a matrix of this type and width runs here. */
+    /**
+     * Whether a matrix of this type and width runs here: the types with a case in {@code sl_matmul}
+     * (native/cpu/dispatch.c), rows of whole blocks (F16's: of whole 8-lane vectors).
+     */
     static boolean handles(GgmlType type, long cols) {
         return switch (type) {
             case F16 -> cols % 8 == 0;
-            case Q8_0, Q4_0, Q4_1, Q5_0 -> cols % 32 == 0;
-            case Q4_K, Q5_K, Q6_K -> cols % 256 == 0;
+            case Q8_0, Q4_0, Q4_1, Q5_0, Q4_K, Q5_K, Q6_K -> cols % type.blockSize == 0;
             default -> false;
         };
     }
@@ -184,8 +187,9 @@ final class NativeKernels {
         return s.address();
     }
 
-    private static String typeList(java.util.function.Predicate<GgmlType> which) {
-        return java.util.Arrays.stream(GgmlType.values()).filter(which).map(GgmlType::name).collect(java.util.stream.Collectors.joining(", "));
+    /** "F16, Q4_0, …": the types SpecLab reads that {@code which} accepts, in the table's order. */
+    static String typeList(java.util.function.Predicate<GgmlType> which) {
+        return WeightType.names(WeightType.types(w -> which.test(w.ggml)));
     }
 
     private static Loaded load() {

@@ -4,8 +4,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import org.speclab.engine.EngineException;
+import org.speclab.gguf.GgmlType;
 import org.speclab.model.Tensor;
 import org.speclab.quant.BlockCodec;
+import org.speclab.quant.WeightType;
 
 /**
  * A {@code rows × cols} weight matrix stored in one ggml type, read in place from the mapped file.
@@ -100,13 +102,14 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
             case Q4_K -> VectorDot.LANES == 16 ? new KQuant(d, rows, cols, BlockCodec.of(t.type())) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::q4_kRow));
             case Q6_K -> VectorDot.LANES == 16 ? new KQuant(d, rows, cols, BlockCodec.of(t.type())) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::q6_kRow));
             case Q4_1 -> VectorDot.LANES == 16 ? new Q4_1(d, rows, cols) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::q4_1Row));
-            // the other types SpecLab reads: each row dequantized by its codec, then the dense kernels
-            case Q5_0, Q5_1, Q2_K, Q3_K, Q5_K, IQ4_NL, IQ4_XS -> {
-                BlockCodec codec = BlockCodec.of(t.type());
-                yield new Quantized(d, rows, cols, codec, (w, off, out, n) -> codec.dequantize(w, off, out, 0, n));
+            // every other type SpecLab reads: each row dequantized by its codec, then the dense kernels
+            default -> {
+                WeightType w = WeightType.of(t.type());
+                if (w == null) throw new EngineException("tensor " + t.name() + ": weight type " + t.type()
+                        + " is not supported by the CPU engine (supported: " + WeightType.names(WeightType.readable()) + ")");
+                BlockCodec codec = w.codec;
+                yield new Quantized(d, rows, cols, codec, (m, off, out, n) -> codec.dequantize(m, off, out, 0, n));
             }
-            default -> throw new EngineException("tensor " + t.name() + ": weight type " + t.type()
-                    + " is not supported by the CPU engine (supported: " + BlockCodec.readable() + ")");
         };
     }
 
@@ -166,15 +169,19 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
     }
 
     record Q8_0(MemorySegment data, int rows, int cols) implements WeightMatrix {
+        private static final int BLOCK = GgmlType.Q8_0.blockSize, BYTES = GgmlType.Q8_0.typeSize;
+
+        private long rowOffset(int row) { return (long) BYTES * (cols / BLOCK) * row; }
+
         @Override
         public float get(long i) {
-            long block = i / 32;
-            float d = Float.float16ToFloat(data.get(SHORT, block * 34));
-            return data.get(ValueLayout.JAVA_BYTE, block * 34 + 2 + i % 32) * d;
+            long block = i / BLOCK;
+            float d = Float.float16ToFloat(data.get(SHORT, block * BYTES));
+            return data.get(ValueLayout.JAVA_BYTE, block * BYTES + 2 + i % BLOCK) * d;
         }
 
         @Override
-        public float dot(int row, float[] x) { return VectorDot.q8_0(data, 34L * (cols / 32) * row, x, cols); }
+        public float dot(int row, float[] x) { return VectorDot.q8_0(data, rowOffset(row), x, cols); }
 
         @Override
         public boolean batchable() { return VectorDot.LANES == 16; }
@@ -184,57 +191,65 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
 
         @Override
         public void dotBatch(int row, float[][] x, int t, float[][] out) {
-            VectorDot.q8_0Batch(data, 34L * (cols / 32) * row, x, t, cols, out, row);
+            VectorDot.q8_0Batch(data, rowOffset(row), x, t, cols, out, row);
         }
 
         @Override
-        public void row(int row, float[] out) { RowForms.q8_0Row(data, 34L * (cols / 32) * row, out, cols); }
+        public void row(int row, float[] out) { RowForms.q8_0Row(data, rowOffset(row), out, cols); }
 
         @Override
-        public float dotScalar(int row, float[] x) { return VectorDot.q8_0Scalar(data, 34L * (cols / 32) * row, x, cols); }
+        public float dotScalar(int row, float[] x) { return VectorDot.q8_0Scalar(data, rowOffset(row), x, cols); }
     }
 
     record Q4_0(MemorySegment data, int rows, int cols) implements WeightMatrix {
+        private static final int BLOCK = GgmlType.Q4_0.blockSize, BYTES = GgmlType.Q4_0.typeSize;
+
+        private long rowOffset(int row) { return (long) BYTES * (cols / BLOCK) * row; }
+
         @Override
         public float get(long i) {
-            long block = i / 32;
-            int k = (int) (i % 32);
-            float d = Float.float16ToFloat(data.get(SHORT, block * 18));
-            int q = data.get(ValueLayout.JAVA_BYTE, block * 18 + 2 + (k % 16)) & 0xff;
+            long block = i / BLOCK;
+            int k = (int) (i % BLOCK);
+            float d = Float.float16ToFloat(data.get(SHORT, block * BYTES));
+            int q = data.get(ValueLayout.JAVA_BYTE, block * BYTES + 2 + (k % 16)) & 0xff;
             return ((k < 16 ? q & 0xF : q >>> 4) - 8) * d;
         }
 
         @Override
-        public float dot(int row, float[] x) { return VectorDot.q4_0(data, 18L * (cols / 32) * row, x, cols); }
+        public float dot(int row, float[] x) { return VectorDot.q4_0(data, rowOffset(row), x, cols); }
 
         @Override
         public boolean batchable() { return VectorDot.LANES == 16; }
 
         @Override
         public void dotBatch(int row, float[][] x, int t, float[][] out) {
-            VectorDot.q4_0Batch(data, 18L * (cols / 32) * row, x, t, cols, out, row);
+            VectorDot.q4_0Batch(data, rowOffset(row), x, t, cols, out, row);
         }
 
         @Override
-        public void row(int row, float[] out) { RowForms.q4_0Row(data, 18L * (cols / 32) * row, out, cols); }
+        public void row(int row, float[] out) { RowForms.q4_0Row(data, rowOffset(row), out, cols); }
     }
 
     /** Q4_1 on 512-bit vectors: the fused kernel for one position, its row form (same bits) for batches. */
     record Q4_1(MemorySegment data, int rows, int cols) implements WeightMatrix {
+        private static final int BLOCK = GgmlType.Q4_1.blockSize, BYTES = GgmlType.Q4_1.typeSize;
+
+        private long rowOffset(int row) { return (long) BYTES * (cols / BLOCK) * row; }
+
         @Override
         public float get(long i) {
-            long block = i / 32;
-            int k = (int) (i % 32);
-            float d = Float.float16ToFloat(data.get(SHORT, block * 20)), m = Float.float16ToFloat(data.get(SHORT, block * 20 + 2));
-            int q = data.get(ValueLayout.JAVA_BYTE, block * 20 + 4 + (k % 16)) & 0xff;
+            long block = i / BLOCK;
+            int k = (int) (i % BLOCK);
+            float d = Float.float16ToFloat(data.get(SHORT, block * BYTES)), m = Float.float16ToFloat(data.get(SHORT, block * BYTES + 2));
+            int q = data.get(ValueLayout.JAVA_BYTE, block * BYTES + 4 + (k % 16)) & 0xff;
             return (k < 16 ? q & 0xF : q >>> 4) * d + m;
         }
 
         @Override
-        public float dot(int row, float[] x) { return VectorDot.q4_1(data, 20L * (cols / 32) * row, x, cols); }
+        public float dot(int row, float[] x) { return VectorDot.q4_1(data, rowOffset(row), x, cols); }
 
         @Override
-        public void row(int row, float[] out) { RowForms.q4_1Row(data, 20L * (cols / 32) * row, out, cols); }
+        public void row(int row, float[] out) { RowForms.q4_1Row(data, rowOffset(row), out, cols); }
     }
 
     /** Q4_K and Q6_K: fused vector kernels for one position; rows dequantized in vector lanes for batches. */
@@ -250,7 +265,7 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
 
         @Override
         public float dot(int row, float[] x) {
-            return codec.type() == org.speclab.gguf.GgmlType.Q4_K ? VectorDot.q4_k(data, row * rowBytes(), x, cols)
+            return codec.type() == GgmlType.Q4_K ? VectorDot.q4_k(data, row * rowBytes(), x, cols)
                     : VectorDot.q6_k(data, row * rowBytes(), x, cols);
         }
 
@@ -266,7 +281,7 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         @Override
         public void row(int row, float[] out) {
             // the vector forms of the fused kernels' weights: a batched matmul dequantizes each row once per call
-            if (codec.type() == org.speclab.gguf.GgmlType.Q4_K) RowForms.q4_kRow(data, row * rowBytes(), out, cols);
+            if (codec.type() == GgmlType.Q4_K) RowForms.q4_kRow(data, row * rowBytes(), out, cols);
             else RowForms.q6_kRow(data, row * rowBytes(), out, cols);
         }
     }
@@ -365,7 +380,7 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         @Override
         public float dot(int row, float[] x) {
             QuantizedActivations a = new QuantizedActivations();
-            a.prepare(kernels, new float[][] {x}, 1, cols, codec.type() != org.speclab.gguf.GgmlType.F16);
+            a.prepare(kernels, new float[][] {x}, 1, cols, codec.type() != GgmlType.F16);
             java.lang.foreign.MemorySegment out = a.out(rows);
             a.multiply(this, row, row + 1, 1, out);
             return out.getAtIndex(ValueLayout.JAVA_FLOAT, row);

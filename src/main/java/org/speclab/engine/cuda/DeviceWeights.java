@@ -10,6 +10,7 @@ import org.speclab.gguf.GgmlType;
 import org.speclab.model.ModelFile;
 import org.speclab.model.Tensor;
 import org.speclab.quant.BlockCodec;
+import org.speclab.quant.WeightType;
 
 /**
  * A model's tensors in one device allocation, in their file layout (the kernels read GGUF blocks
@@ -115,28 +116,18 @@ final class DeviceWeights implements AutoCloseable {
     /** The PTX kernels a weight type runs on ({@code suffix} of matmul_/embed_) and the values one thread takes at a time. */
     record Kernel(String suffix, int unit) {}
 
-    /** The kernel for a matrix of {@code type} with rows of {@code cols}: float rows of a length that is a multiple of 4 take 4 at a time. */
+    /**
+     * The kernel for a matrix of {@code type} with rows of {@code cols}: the one its {@link WeightType} row names;
+     * float rows whose length is not a multiple of its unit take one value at a time ({@code NAME_1}).
+     */
     static Kernel kernelFor(String tensor, GgmlType type, long cols) {
-        boolean by4 = cols % 4 == 0;
-        return switch (type) {
-            case F32 -> by4 ? new Kernel("f32", 4) : new Kernel("f32_1", 1);
-            case F16 -> by4 ? new Kernel("f16", 4) : new Kernel("f16_1", 1);
-            case BF16 -> by4 ? new Kernel("bf16", 4) : new Kernel("bf16_1", 1);
-            case Q8_0 -> new Kernel("q8_0", 32);
-            case Q4_0 -> new Kernel("q4_0", 32);
-            case Q4_1 -> new Kernel("q4_1", 32);
-            case Q4_K -> new Kernel("q4_k", 32);
-            case Q6_K -> new Kernel("q6_k", 16);
-            case Q5_0 -> new Kernel("q5_0", 32);
-            case Q5_1 -> new Kernel("q5_1", 32);
-            case Q5_K -> new Kernel("q5_k", 32);
-            case IQ4_NL -> new Kernel("iq4_nl", 32);
-            case IQ4_XS -> new Kernel("iq4_xs", 32);
-            case Q2_K -> new Kernel("q2_k", 16);
-            case Q3_K -> new Kernel("q3_k", 16);
-            default -> throw new EngineException("tensor " + tensor + ": weight type " + type
-                    + " is not supported by the CUDA engine (supported: " + org.speclab.quant.BlockCodec.readable() + ")");
-        };
+        WeightType w = WeightType.of(type);
+        if (w == null || !w.onCuda()) {
+            throw new EngineException("tensor " + tensor + ": weight type " + type + " is not supported by the CUDA engine (supported: "
+                    + WeightType.names(WeightType.types(WeightType::onCuda)) + ")");
+        }
+        if (!type.isQuantized() && cols % w.cudaUnit != 0) return new Kernel(w.cudaKernel + "_1", 1);
+        return new Kernel(w.cudaKernel, w.cudaUnit);
     }
 
     Matrix matrix(String name) {

@@ -11,9 +11,10 @@ import java.util.Random;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.speclab.gguf.GgmlType;
 import org.speclab.quant.BlockCodec;
+import org.speclab.quant.WeightType;
 
 /**
  * The native kernels against exact arithmetic: activations chosen so that their 8-bit
@@ -22,6 +23,11 @@ import org.speclab.quant.BlockCodec;
  * a position's result must not depend on the batch, the rows a call covers, or the instruction set.
  */
 class NativeKernelsTest {
+    /** The types the native kernels take (every one of them is tested here): the table's rows {@link NativeKernels#handles}. */
+    static java.util.stream.Stream<GgmlType> nativeTypes() {
+        return WeightType.readable().stream().filter(t -> NativeKernels.handles(t, 256));
+    }
+
     /** 11 blocks of 32 (one group of eight and a tail of three) for the 32-blocks; two super-blocks for the K-quants. */
     private static int cols(GgmlType type) { return type.blockSize == 256 ? 512 : 352; }
 
@@ -71,7 +77,7 @@ class NativeKernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
+    @MethodSource("nativeTypes")
     void exactActivationsGiveTheFloatProductOfTheDequantizedWeights(GgmlType type) {
         NativeKernels k = kernels();
         int cols = cols(type), rows = 40; // two packed groups of 16 (where the type packs) and 8 rows on the row kernels
@@ -88,7 +94,7 @@ class NativeKernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
+    @MethodSource("nativeTypes")
     void closeToTheFloatProductOnAnyActivations(GgmlType type) {
         NativeKernels k = kernels();
         int cols = cols(type), rows = 16;
@@ -115,7 +121,7 @@ class NativeKernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
+    @MethodSource("nativeTypes")
     void aPositionsResultDoesNotDependOnTheBatchOrTheRows(GgmlType type) {
         NativeKernels k = kernels();
         int cols = cols(type), rows = 45;
@@ -167,7 +173,7 @@ class NativeKernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
+    @MethodSource("nativeTypes")
     void avx2AndAvx512VnniGiveTheSameBits(GgmlType type) {
         NativeKernels best = kernels(), avx2 = NativeKernels.avx2();
         Assumptions.assumeTrue(best.instructionSet().equals("AVX-512 VNNI") && avx2 != null, "this CPU has no AVX-512 VNNI to compare with AVX2");
@@ -182,7 +188,7 @@ class NativeKernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
+    @MethodSource("nativeTypes")
     void packedGroupsAndTheRowKernelsAgreeClosely(GgmlType type) {
         NativeKernels k = kernels();
         int cols = cols(type), rows = 32;
@@ -196,6 +202,21 @@ class NativeKernelsTest {
         float[][] a = products(packed, x, 5, 0, rows), b = products(plain, x, 5, 0, rows);
         // the same integers per block, the float sums in another order
         for (int p = 0; p < 5; p++) for (int i = 0; i < rows; i++) assertEquals(b[p][i], a[p][i], 1e-4f * (1 + Math.abs(b[p][i])), type + " row " + i);
+    }
+
+    /** The types {@link NativeKernels#handles} names are the cases of sl_matmul in native/cpu/dispatch.c, each a row of the type table. */
+    @Test
+    void theJavaSideAndTheCSideNameTheSameTypes() throws Exception {
+        String c = java.nio.file.Files.readString(java.nio.file.Path.of("native/cpu/dispatch.c"));
+        String body = c.substring(c.indexOf("int sl_matmul("), c.indexOf("default:", c.indexOf("int sl_matmul(")));
+        java.util.Set<Integer> cases = new java.util.TreeSet<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("case (\\d+):").matcher(body);
+        while (m.find()) cases.add(Integer.parseInt(m.group(1)));
+        java.util.Set<Integer> named = new java.util.TreeSet<>();
+        for (GgmlType t : GgmlType.values()) if (NativeKernels.handles(t, 256)) named.add(t.id);
+        assertEquals(cases, named, "sl_matmul's cases against NativeKernels.handles");
+        for (GgmlType t : nativeTypes().toList()) assertTrue(WeightType.of(t) != null, t + " has native kernels but no row in the type table");
+        assertEquals(named.size(), nativeTypes().count(), "every native type is a row of the table");
     }
 
     @Test

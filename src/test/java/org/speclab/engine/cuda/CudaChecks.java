@@ -22,6 +22,7 @@ import org.speclab.engine.cpu.CpuBackend;
 import org.speclab.format.ModelFiles;
 import org.speclab.gguf.GgmlType;
 import org.speclab.model.ModelFile;
+import org.speclab.quant.WeightType;
 import org.speclab.tokenizer.Tokenizer;
 
 /**
@@ -31,6 +32,16 @@ import org.speclab.tokenizer.Tokenizer;
  */
 final class CudaChecks {
     private CudaChecks() {}
+
+    /** Every type the CUDA engine has kernels for (the type table's rows that name one). */
+    static java.util.stream.Stream<GgmlType> cudaTypes() {
+        return WeightType.types(WeightType::onCuda).stream();
+    }
+
+    /** Those of them SpecLab writes, so a random model of each can be made. */
+    static java.util.stream.Stream<GgmlType> writtenCudaTypes() {
+        return WeightType.types(w -> w.onCuda() && w.writes()).stream();
+    }
 
     static final int[] TOKENS = {1, 17, 5, 42, 9, 33, 2, 60, 7, 8, 250, 3, 99, 100, 4, 12, 13, 14, 15, 16, 200, 201};
 

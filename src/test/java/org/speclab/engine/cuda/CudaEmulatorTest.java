@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.speclab.SharedFiles;
 import org.speclab.decode.Sampler;
@@ -47,7 +48,7 @@ class CudaEmulatorTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K", "Q5_0", "Q5_1", "Q5_K", "Q2_K", "Q3_K"})
+    @MethodSource("org.speclab.engine.cuda.CudaChecks#writtenCudaTypes")
     void everyWeightTypeMatchesTheCpuEngine(GgmlType type) throws Exception {
         CudaChecks.matchesCpu(dir, type, CudaEmulatorTest::emulated, BOUND);
     }
@@ -93,8 +94,7 @@ class CudaEmulatorTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K",
-            "Q5_0", "Q5_1", "Q5_K", "Q2_K", "Q3_K", "IQ4_NL", "IQ4_XS"})
+    @MethodSource("org.speclab.engine.cuda.CudaChecks#cudaTypes")
     void weightKernelsAgainstTheCodecs(GgmlType type) {
         try (Gpu gpu = new EmulatedGpu()) {
             KernelChecks.weights(gpu, type, BOUND);

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.speclab.SharedFiles;
 import org.speclab.cli.CliRun;
 import org.speclab.decode.GenerationListener;
@@ -64,7 +65,7 @@ class CudaParityTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K", "Q5_0", "Q5_1", "Q5_K", "Q2_K", "Q3_K"})
+    @MethodSource("org.speclab.engine.cuda.CudaChecks#writtenCudaTypes")
     void everyWeightTypeMatchesTheCpuEngine(GgmlType type) throws Exception {
         CudaChecks.matchesCpu(dir, type, CudaParityTest::cuda, BOUND);
     }
