@@ -152,7 +152,7 @@ class NativeKernelsTest {
      * three were asked) faults instead of reading someone else's memory. Every count 1..17, every type.
      */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
+    @MethodSource("nativeTypes")
     void kernelsReadNothingPastTheLastPosition(GgmlType type) {
         NativeKernels k = kernels();
         int cols = cols(type), rows = 40;
