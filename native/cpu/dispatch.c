@@ -1,6 +1,6 @@
 /*
  * The library's entry points: picks the kernels of the best instruction set the CPU has
- * (AVX-512 VNNI, else AVX2 with FMA and F16C) and says which, so SpecLab can print the path it runs
+ * (AVX-512 VNNI, else AVX-VNNI, else AVX2 with FMA and F16C) and says which, so SpecLab can print the path it runs
  * and fall back to its Java kernels where neither is there. Java calls these through the FFM API.
  */
 #include <stdint.h>
@@ -29,20 +29,32 @@
                                 int64_t, int32_t, float *, int64_t);
 DECLARE(avx2)
 DECLARE(vnni)
+DECLARE(avxvnni)
 
 typedef void (*matmul_fn)(const uint8_t *, int64_t, int32_t, int32_t, const uint8_t *, int64_t, int64_t, int32_t, float *, int64_t);
 
-static int detect(void) {
+/* The levels this CPU runs, as bits: 1 << 1 AVX2 (with FMA and F16C), 1 << 2 AVX-512 VNNI (with VL and BW),
+ * 1 << 3 AVX-VNNI (AVX2's registers with vpdpbusd). */
+static int levels(void) {
     __builtin_cpu_init();
     int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
     if (!avx2) return 0;
-    if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw")) return 2;
-    return 1;
+    int m = 1 << 1;
+    if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw")) m |= 1 << 2;
+    if (__builtin_cpu_supports("avxvnni")) m |= 1 << 3;
+    return m;
 }
 
-/* The instruction set this CPU has: 0 neither (the caller uses its own kernels), 1 AVX2, 2 AVX-512 VNNI.
- * Every call below names the level it runs at (at most this one), so tests can compare the two. */
-int sl_level(void) { return detect(); }
+/* The best instruction set this CPU has: 0 none (the caller uses its own kernels), 1 AVX2, 2 AVX-512 VNNI,
+ * 3 AVX-VNNI (256 bits; below AVX-512 VNNI, above AVX2). Every call below names the level it runs at, so
+ * tests can compare them. */
+int sl_level(void) {
+    int m = levels();
+    return m & (1 << 2) ? 2 : m & (1 << 3) ? 3 : m ? 1 : 0;
+}
+
+/* Every level this CPU can run (the bits of levels()), so AVX-VNNI can be measured on an AVX-512 machine. */
+int sl_levels(void) { return levels(); }
 
 /* Bytes of activation buffer for {@code cap} values, {@code n} per position (whole blocks of 32): see kernels.c. */
 int64_t sl_act_bytes(int64_t cap, int64_t n) { return sl_act_bytes_avx2(cap, n); }
@@ -50,6 +62,7 @@ int64_t sl_act_bytes(int64_t cap, int64_t n) { return sl_act_bytes_avx2(cap, n);
 /* Quantizes x[0 .. cap) (positions of n values one after another, n a whole number of blocks) into act. */
 void sl_quantize(int32_t level, const float *x, int64_t cap, int64_t n, uint8_t *act) {
     if (level == 2) sl_quantize_vnni(x, cap, n, act);
+    else if (level == 3) sl_quantize_avxvnni(x, cap, n, act);
     else sl_quantize_avx2(x, cap, n, act);
 }
 
@@ -57,17 +70,17 @@ void sl_quantize(int32_t level, const float *x, int64_t cap, int64_t n, uint8_t 
 /* out[p · out_stride + r] = row r · position p for from ≤ r < to and p < t; act holds cap values, n per position. */
 int sl_matmul(int32_t level, int32_t type, const uint8_t *w, int64_t row_bytes, int32_t from, int32_t to, const uint8_t *act,
               int64_t cap, int64_t n, int32_t t, float *out, int64_t out_stride) {
-    int v = level == 2;
+#define PICK(name) (level == 2 ? name##_vnni : level == 3 ? name##_avxvnni : name##_avx2)
     matmul_fn f;
     switch (type) {
-        case 1: f = v ? sl_matmul_f16_vnni : sl_matmul_f16_avx2; break; /* act: the float32 activations */
-        case 2: f = v ? sl_matmul_q4_0_vnni : sl_matmul_q4_0_avx2; break;
-        case 3: f = v ? sl_matmul_q4_1_vnni : sl_matmul_q4_1_avx2; break;
-        case 6: f = v ? sl_matmul_q5_0_vnni : sl_matmul_q5_0_avx2; break;
-        case 8: f = v ? sl_matmul_q8_0_vnni : sl_matmul_q8_0_avx2; break;
-        case 12: f = v ? sl_matmul_q4_k_vnni : sl_matmul_q4_k_avx2; break;
-        case 13: f = v ? sl_matmul_q5_k_vnni : sl_matmul_q5_k_avx2; break;
-        case 14: f = v ? sl_matmul_q6_k_vnni : sl_matmul_q6_k_avx2; break;
+        case 1: f = PICK(sl_matmul_f16); break; /* act: the float32 activations */
+        case 2: f = PICK(sl_matmul_q4_0); break;
+        case 3: f = PICK(sl_matmul_q4_1); break;
+        case 6: f = PICK(sl_matmul_q5_0); break;
+        case 8: f = PICK(sl_matmul_q8_0); break;
+        case 12: f = PICK(sl_matmul_q4_k); break;
+        case 13: f = PICK(sl_matmul_q5_k); break;
+        case 14: f = PICK(sl_matmul_q6_k); break;
         default: return -1;
     }
     if (level < 1) return -1;
@@ -202,7 +215,6 @@ int sl_matmul_packed(int32_t level, int32_t type, const uint8_t *pw, int64_t row
                      int64_t cap, int64_t n, int32_t t, float *out, int64_t out_stride) {
     int64_t group_bytes = sl_packed_bytes(type, row_bytes, 16);
     if (level < 1 || group_bytes < 0) return -1;
-    if (level == 2) sl_matmul_packed_vnni(type, pw, group_bytes, from, to, act, cap, n, t, out, out_stride);
-    else sl_matmul_packed_avx2(type, pw, group_bytes, from, to, act, cap, n, t, out, out_stride);
+    PICK(sl_matmul_packed)(type, pw, group_bytes, from, to, act, cap, n, t, out, out_stride);
     return 0;
 }

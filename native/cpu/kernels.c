@@ -1,10 +1,10 @@
 /*
  * SpecLab's CPU integer kernels: quantized weight rows times 8-bit quantized activations.
  *
- * Compiled twice by native/cpu/build.sh, once per instruction set (-DSL_VNNI with AVX-512 VNNI,
- * plain AVX2 otherwise); dispatch.c picks one when the library loads. Both variants compute the
- * same integers (VNNI's vpdpbusd and AVX2's maddubs+madd agree: no pair sum here can saturate) and
- * the same float operations in the same order, so they give the same bits.
+ * Compiled three times by native/cpu/build.sh, once per instruction set (-DSL_VNNI with AVX-512 VNNI;
+ * -DSL_AVXVNNI: AVX2 with the 256-bit vpdpbusd of AVX-VNNI; plain AVX2); dispatch.c picks one when the
+ * library loads. All variants compute the same integers (vpdpbusd and AVX2's maddubs+madd agree: no
+ * pair sum here can saturate) and the same float operations in the same order, so they give the same bits.
  *
  * Activations ("act"): each position's vector x[0..n) is cut into blocks of 32 with one float scale
  * d = max|x| / 127 and int8 values q = rint(x · 127 / max|x|), plus the integer sums of each half
@@ -20,10 +20,21 @@
 #include <stdint.h>
 #include <string.h>
 
-#ifdef SL_VNNI
+#if defined(SL_VNNI)
 #define SL(name) name##_vnni
+#elif defined(SL_AVXVNNI)
+#define SL(name) name##_avxvnni
 #else
 #define SL(name) name##_avx2
+#endif
+
+/* Σ over groups of four of u8(u) · s8(s) into the int32 lanes of acc, in 256-bit registers: one vpdpbusd
+ * with AVX-VNNI (VEX-encoded, on AVX2 desktops since Alder Lake), else maddubs + madd (exact: no pair sum
+ * in these kernels exceeds int16), so every variant computes the same integers. */
+#ifdef SL_AVXVNNI
+#define DOT256(acc, u, s) _mm256_dpbusd_avx_epi32(acc, u, s)
+#else
+#define DOT256(acc, u, s) _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)))
 #endif
 
 #define INLINE static inline __attribute__((always_inline))
@@ -101,8 +112,7 @@ INLINE __m256i dot_u8s8(__m256i acc, __m256i u, __m256i s) {
 #ifdef SL_VNNI
     return _mm256_dpbusd_epi32(acc, u, s);
 #else
-    __m256i pairs = _mm256_maddubs_epi16(u, s);
-    return _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
+    return DOT256(acc, u, s);
 #endif
 }
 
@@ -735,6 +745,7 @@ INLINE void pk_group(int type, const uint8_t *gw, const act_t *a, int np, float 
 INLINE void pk_half(int type, const uint8_t *gw, const act_t *a, int np, int h, float *res) {
     const int ub = pk_unit_bytes(type), head = pk_head(type);
     const __m256i m4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1), bias = _mm256_set1_epi8((char) 0x80);
+    (void) ones; /* the maddubs path only */
     __m256 acc[NPMAX];
     for (int p = 0; p < np; p++) acc[p] = _mm256_setzero_ps();
     for (int64_t b = 0; b < a->nb; b++) {
@@ -747,7 +758,7 @@ INLINE void pk_half(int type, const uint8_t *gw, const act_t *a, int np, int h, 
                 __m256i wk = _mm256_xor_si256(load(blk + head + 64 * k + 32 * h), bias), ak = _mm256_abs_epi8(wk);
                 for (int p = 0; p < np; p++) {
                     __m256i xs = _mm256_sign_epi8(_mm256_set1_epi32(x4(a, p, b, k)), wk);
-                    s[p] = _mm256_add_epi32(s[p], _mm256_madd_epi16(_mm256_maddubs_epi16(ak, xs), ones));
+                    s[p] = DOT256(s[p], ak, xs);
                 }
             }
         } else {
@@ -755,9 +766,13 @@ INLINE void pk_half(int type, const uint8_t *gw, const act_t *a, int np, int h, 
                 __m256i raw = load(blk + head + 64 * j + 32 * h);
                 __m256i lo = _mm256_and_si256(raw, m4), hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);
                 for (int p = 0; p < np; p++) {
+#ifdef SL_AVXVNNI
+                    s[p] = DOT256(DOT256(s[p], lo, _mm256_set1_epi32(x4(a, p, b, j))), hi, _mm256_set1_epi32(x4(a, p, b, j + 4)));
+#else
                     __m256i t = _mm256_add_epi16(_mm256_maddubs_epi16(lo, _mm256_set1_epi32(x4(a, p, b, j))),
                                                  _mm256_maddubs_epi16(hi, _mm256_set1_epi32(x4(a, p, b, j + 4))));
                     s[p] = _mm256_add_epi32(s[p], _mm256_madd_epi16(t, ones));
+#endif
                 }
             }
         }
@@ -825,7 +840,7 @@ typedef __m256 kf_t;
 #define K_SLL16 _mm256_slli_epi16
 #define K_SET8(c) _mm256_set1_epi8((char) (c))
 #define K_SET32 _mm256_set1_epi32
-#define K_DOT(acc, u, s) _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)))
+#define K_DOT(acc, u, s) DOT256(acc, u, s)
 #define K_CVT _mm256_cvtepi32_ps
 #define K_MUL _mm256_mul_ps
 #define K_FMADD _mm256_fmadd_ps

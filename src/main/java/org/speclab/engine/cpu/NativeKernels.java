@@ -23,7 +23,7 @@ import org.speclab.quant.WeightType;
  * missing, does not load, or the CPU has neither instruction set, {@link #get()} is null and the
  * Java Vector API kernels run; {@link #status()} says which and why.
  * {@code -Dspeclab.native=off} (or {@code SPECLAB_NATIVE=0}) turns the library off;
- * {@code -Dspeclab.native.isa=avx2} keeps it to AVX2; {@code -Dspeclab.native.pack=off} keeps every matrix unpacked.
+ * {@code -Dspeclab.native.isa=avx2} keeps it to AVX2 ({@code avxvnni}: AVX2 with AVX-VNNI's vpdpbusd, where the CPU has it); {@code -Dspeclab.native.pack=off} keeps every matrix unpacked.
  */
 final class NativeKernels {
     private static final String RESOURCE = "/native/linux-x86_64/libspeclabcpu.so";
@@ -32,7 +32,7 @@ final class NativeKernels {
     private static final Loaded LOADED = load();
 
     private record Handles(MethodHandle quantize, MethodHandle matmul, MethodHandle actBytes, MethodHandle pack, MethodHandle packedBytes,
-                           MethodHandle matmulPacked, int best) {}
+                           MethodHandle matmulPacked, int best, int levels) {}
 
     private record Loaded(Handles handles, NativeKernels kernels, String status) {}
 
@@ -52,6 +52,14 @@ final class NativeKernels {
 
     /** The kernels limited to AVX2 (tests compare them with VNNI's on CPUs that have both); null without AVX2. */
     static NativeKernels avx2() { return LOADED.handles == null || LOADED.handles.best < 1 ? null : new NativeKernels(LOADED.handles, 1); }
+
+    /** The AVX2 kernels with AVX-VNNI's 256-bit vpdpbusd (Intel desktops since Alder Lake); null where this CPU lacks it. */
+    static NativeKernels avxVnni() {
+        return LOADED.handles == null || (LOADED.handles.levels & (1 << AVX_VNNI)) == 0 ? null : new NativeKernels(LOADED.handles, AVX_VNNI);
+    }
+
+    /** sl_level's numbers (native/cpu/dispatch.c). */
+    private static final int AVX2 = 1, AVX512_VNNI = 2, AVX_VNNI = 3;
 
     /**
      * Whether a matrix of this type and width runs here: the types with a case in {@code sl_matmul}
@@ -75,7 +83,7 @@ final class NativeKernels {
 
     private static boolean packs(GgmlType type, int level) {
         return PACK && switch (type) {
-            case F16 -> level == 2;
+            case F16 -> level == AVX512_VNNI;
             case Q8_0, Q4_0, Q4_1, Q4_K, Q6_K -> true;
             default -> false;
         };
@@ -84,7 +92,7 @@ final class NativeKernels {
     /** Rows the packed kernels take in each group. */
     static final int PACK_ROWS = 16;
 
-    String instructionSet() { return level == 2 ? "AVX-512 VNNI" : "AVX2"; }
+    String instructionSet() { return level == AVX512_VNNI ? "AVX-512 VNNI" : level == AVX_VNNI ? "AVX-VNNI" : "AVX2"; }
 
     /** Bytes that the first {@code rows / 16 · 16} rows of a matrix of a type {@link #packs} takes fill when packed. */
     long packedBytes(GgmlType type, long rowBytes, int rows) {
@@ -219,10 +227,13 @@ final class NativeKernels {
                     ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
-            Handles h = new Handles(quantize, matmul, actBytes, pack, packedBytes, matmulPacked, best);
+            int levels = (int) linker.downcallHandle(lib.find("sl_levels").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT)).invokeExact();
+            Handles h = new Handles(quantize, matmul, actBytes, pack, packedBytes, matmulPacked, best, levels);
             if (best < 1) return new Loaded(h, null, "Java Vector API kernels (this CPU has neither AVX2 nor AVX-512 VNNI)");
-            // -Dspeclab.native.isa=avx2: the AVX2 kernels on an AVX-512 machine (to measure what AVX2 desktops get)
-            NativeKernels k = new NativeKernels(h, "avx2".equals(System.getProperty("speclab.native.isa")) ? 1 : best);
+            // -Dspeclab.native.isa=avx2 (or avxvnni, where the CPU has it): an AVX2 desktop's kernels on an AVX-512 machine, to measure them
+            String isa = System.getProperty("speclab.native.isa", "");
+            int level = isa.equals("avx2") ? AVX2 : isa.equals("avxvnni") && (levels & (1 << AVX_VNNI)) != 0 ? AVX_VNNI : best;
+            NativeKernels k = new NativeKernels(h, level);
             return new Loaded(h, k, "native " + k.instructionSet() + " kernels for " + typeList(t -> handles(t, 256))
                     + " (" + typeList(t -> k.packs(t)) + " repacked with 16 rows side by side)");
         } catch (Throwable e) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -174,17 +175,26 @@ class NativeKernelsTest {
 
     @ParameterizedTest
     @MethodSource("nativeTypes")
-    void avx2AndAvx512VnniGiveTheSameBits(GgmlType type) {
-        NativeKernels best = kernels(), avx2 = NativeKernels.avx2();
-        Assumptions.assumeTrue(best.instructionSet().equals("AVX-512 VNNI") && avx2 != null, "this CPU has no AVX-512 VNNI to compare with AVX2");
+    void everyInstructionSetGivesTheSameBits(GgmlType type) {
+        // AVX-512 VNNI, AVX2 with AVX-VNNI and plain AVX2, where this CPU has them, on the same (packed) weights
+        List<NativeKernels> sets = new java.util.ArrayList<>();
+        for (NativeKernels k : java.util.Arrays.asList(kernels(), NativeKernels.avxVnni(), NativeKernels.avx2())) {
+            if (k != null && sets.stream().noneMatch(s -> s.instructionSet().equals(k.instructionSet()))) sets.add(k);
+        }
+        Assumptions.assumeTrue(sets.size() > 1, "this CPU has one instruction set of the kernels: nothing to compare");
         int cols = cols(type), rows = 28;
-        WeightMatrix.Native a = matrix(best, type, rows, cols, 7);
-        WeightMatrix.Native b = new WeightMatrix.Native(a.data(), rows, cols, a.codec(), avx2, a.packed());
+        WeightMatrix.Native a = matrix(sets.getFirst(), type, rows, cols, 7);
         Random r = new Random(8);
-        float[][] x = new float[6][cols];
+        float[][] x = new float[12][cols];
         for (float[] v : x) for (int j = 0; j < cols; j++) v[j] = (float) r.nextGaussian();
-        float[][] va = products(a, x, x.length, 0, rows), vb = products(b, x, x.length, 0, rows);
-        for (int p = 0; p < x.length; p++) assertArrayEquals(va[p], vb[p], type + " position " + p);
+        for (int t : new int[] {1, 3, 6, 9, 12}) {
+            float[][] va = products(a, x, t, 0, rows);
+            for (NativeKernels k : sets.subList(1, sets.size())) {
+                WeightMatrix.Native b = new WeightMatrix.Native(a.data(), rows, cols, a.codec(), k, a.packed());
+                float[][] vb = products(b, x, t, 0, rows);
+                for (int p = 0; p < t; p++) assertArrayEquals(va[p], vb[p], type + ", " + sets.getFirst().instructionSet() + " and " + k.instructionSet() + ", position " + p + " of " + t);
+            }
+        }
     }
 
     @ParameterizedTest
