@@ -305,7 +305,10 @@ final class RunView {
                     }
                 }
                 case RunSession.Event.Step step -> counts[Math.min(step.accepted(), 16)]++;
-                case RunSession.Event.Status st -> runStatus.setText(st.text());
+                // once Stop is pressed the line says so until the run has ended: a phase queued before it is old news
+                case RunSession.Event.Status st -> {
+                    if (!cancel.get()) runStatus.setText(st.text());
+                }
                 case RunSession.Event.Started st -> {
                     startNanos = st.nanos();
                     streaming = true;
