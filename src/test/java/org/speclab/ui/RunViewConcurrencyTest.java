@@ -89,6 +89,90 @@ class RunViewConcurrencyTest {
         WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> status.getText().startsWith("Finished"));
     }
 
+    /**
+     * The target deleted through the Library while the run reads it (held in a verify pass): the dialog says first that
+     * the run under way uses it, the run then goes on to its end and records itself (the weights are mapped), the
+     * Library says in one line what it did and lists the model no more, and the Run view no longer offers it.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aTargetDeletedFromTheLibraryWhileItRunsLetsTheRunFinishAndIsOfferedNoMore(FxRobot robot) throws Exception {
+        held = new HeldPasses(HeldPasses.Pass.VERIFY, 3, draft);
+        RunSession.probe = held;
+        setUpRun(robot, "Once upon a time");
+        Button start = robot.lookup("#start").queryButton();
+        Label runStatus = robot.lookup("#runStatus").queryAs(Label.class), libraryStatus = robot.lookup("#status").queryAs(Label.class);
+        TableView<Experiment> records = robot.lookup("#experiments").queryTableView();
+        TableView<ModelEntry> models = robot.lookup("#models").queryTableView();
+        ComboBox<ModelEntry> targets = robot.lookup("#target").queryComboBox();
+        robot.interact(start::fire);
+        assertTrue(held.awaitHeld(60), "the run is under way");
+        TabPane tabs = robot.lookup("#tabs").queryAs(TabPane.class);
+        robot.interact(() -> {
+            tabs.getSelectionModel().select(0);
+            models.getSelectionModel().select(models.getItems().stream().filter(m -> m.path().equals(target)).findFirst().orElseThrow());
+        });
+        robot.clickOn("#delete");
+        javafx.scene.control.DialogPane ask = robot.lookup(".dialog-pane").queryAs(javafx.scene.control.DialogPane.class);
+        assertTrue(ask.getContentText().startsWith("stories260K.gguf is in use by the run under way."), ask.getContentText());
+        assertTrue(ask.getContentText().contains("This cannot be undone."), ask.getContentText());
+        robot.clickOn(ask.lookupButton(javafx.scene.control.ButtonType.OK));
+        assertFalse(Files.exists(target), "deleted");
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> models.getItems().size() == 1);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertEquals("Deleted stories260K.gguf; the run under way goes on with what it loaded. 1 model in 1 folder", libraryStatus.getText());
+        assertTrue(targets.getItems().stream().noneMatch(m -> m.path().equals(target)), "the Run view offers it no more");
+        // the run goes on with what it loaded, to its end
+        held.release();
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> !start.isDisabled());
+        WaitForAsyncUtils.waitForFxEvents();
+        assertTrue(runStatus.getText().startsWith("Finished"), runStatus.getText());
+        assertEquals("stories260K", records.getItems().getLast().model());
+        assertEquals("length", records.getItems().getLast().stopReason());
+        // the folder watcher's own rescan keeps the line
+        Thread.sleep(2500);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertTrue(libraryStatus.getText().startsWith("Deleted stories260K.gguf"), libraryStatus.getText());
+        // and a model not in use is deleted with the plain question
+        robot.interact(() -> models.getSelectionModel().select(0));
+        robot.clickOn("#delete");
+        ask = robot.lookup(".dialog-pane").queryAs(javafx.scene.control.DialogPane.class);
+        assertTrue(ask.getContentText().startsWith("Delete " + draft), ask.getContentText());
+        robot.clickOn(ask.lookupButton(javafx.scene.control.ButtonType.CANCEL));
+        assertTrue(Files.exists(draft), "cancelled: kept");
+    }
+
+    /**
+     * The draft deleted outside the lab, and Start pressed before the library has seen it go: one line on the status
+     * line, nothing started; the library's next scan drops it from the pickers.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void startWithAModelDeletedOnDiskSaysSoInOneLine(FxRobot robot) throws Exception {
+        setUpRun(robot, "Once upon a time");
+        Button start = robot.lookup("#start").queryButton();
+        Label status = robot.lookup("#runStatus").queryAs(Label.class);
+        TableView<Experiment> records = robot.lookup("#experiments").queryTableView();
+        int before = records.getItems().size();
+        robot.interact(() -> {
+            try {
+                Files.delete(draft);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            start.fire();
+        });
+        assertEquals("Not started: draft.gguf is no longer on disk (deleted or moved); choose another model.", status.getText());
+        assertFalse(start.isDisabled());
+        assertTrue(robot.lookup("#stop").queryButton().isDisabled());
+        assertFalse(RunViewSoakTest.threadsByName().containsKey("speclab-run"), "nothing started");
+        ComboBox<ModelEntry> drafts = robot.lookup("#draftModel").queryComboBox();
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> drafts.getItems().stream().noneMatch(m -> m.path().equals(draft)));
+        WaitForAsyncUtils.waitForFxEvents();
+        assertEquals(null, drafts.getValue(), "the draft picker no longer shows it");
+        assertEquals(before, records.getItems().size(), "nothing recorded");
+    }
+
     /** One record, marked stopped (the Experiments view's ■ stopped), short of its token limit, with the tokens it made. */
     private static void assertStoppedRecord(List<Experiment> added) {
         assertEquals(1, added.size(), added.toString());
