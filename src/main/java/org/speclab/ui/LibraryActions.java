@@ -97,8 +97,8 @@ final class LibraryActions {
 
     /**
      * Deletes a model's file (or folder) once confirmed. A model the run under way reads can go too: its weights are
-     * mapped, so the run goes on to its end with what it loaded (on Linux and macOS; Windows refuses, and says so);
-     * the dialog says that first, and the status line after.
+     * mapped, so the run goes on to its end with what it loaded (where the system refuses to delete a mapped file, as
+     * Windows does, its error is shown); the dialog says that first, and the status line after.
      */
     static void delete(LibraryView v, ModelEntry m) {
         Lab lab = v.lab();
