@@ -218,6 +218,9 @@ public final class Protocol {
                 stats = r.stats();
                 ss = r.speculation();
             }
+            // stopped before its first new token (while the prompt was read, or the first draft made): it measured
+            // nothing, as a repeat stopped before it began; a record of it would show 0 tokens/s and an α of 0
+            if ("cancelled".equals(stats.stopReason()) && stats.newTokens() == 0) break;
             if (baseline && !baseFirst && !"cancelled".equals(stats.stopReason()) && !observer.cancelled()) {
                 observer.phase(Phase.BASELINE, i, setup.repeats());
                 base = plain.generate(setup.prompt(), positions, setup.sampler(i), quiet);

@@ -23,6 +23,8 @@ final class Lab {
     java.util.function.Consumer<java.util.function.UnaryOperator<org.speclab.library.WorkspaceSettings>> remember = change -> {};
     /** Opens folders in the desktop's file manager (set by the application). */
     javafx.application.HostServices host;
+    /** The model files the run under way reads (empty when none runs): the Library warns before deleting one. */
+    volatile java.util.Set<Path> running = java.util.Set.of();
     /** Save and open dialogs (tests replace them). */
     FileDialogs files = FileDialogs.NATIVE;
 

@@ -96,8 +96,17 @@ final class LibraryActions {
         return m.needsTokenizer();
     }
 
+    /**
+     * Deletes a model's file (or folder) once confirmed. A model the run under way reads can go too: its weights are
+     * mapped, so the run goes on to its end with what it loaded (where the system refuses to delete a mapped file, as
+     * Windows does, its error is shown); the dialog says that first, and the status line after.
+     */
     static void delete(LibraryView v, ModelEntry m) {
-        Alert a = new Alert(Alert.AlertType.CONFIRMATION, v.lab().t("library.delete.confirm", m.path(), Formats.bytes(m.sizeBytes())),
+        Lab lab = v.lab();
+        String name = m.path().getFileName().toString();
+        boolean inUse = lab.running.contains(m.path());
+        String ask = lab.t("library.delete.confirm", m.path(), Formats.bytes(m.sizeBytes()));
+        Alert a = new Alert(Alert.AlertType.CONFIRMATION, inUse ? lab.t("library.delete.inUse", name) + "\n\n" + ask : ask,
                 ButtonType.CANCEL, ButtonType.OK);
         a.initOwner(v.owner());
         a.showAndWait().filter(b -> b == ButtonType.OK).ifPresent(b -> {
@@ -105,8 +114,11 @@ final class LibraryActions {
                 for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
             } catch (IOException e) {
                 new Alert(Alert.AlertType.ERROR, m.path() + ": " + e.getMessage()).show();
+                v.rescan();
+                return;
             }
-            v.rescan();
+            // the run may have ended while the dialog was open
+            v.rescanAfter(lab.t(inUse && lab.running.contains(m.path()) ? "library.deleted.inUse" : "library.deleted", name));
         });
     }
 

@@ -174,7 +174,19 @@ final class LibraryView {
     Window owner() { return owner; }
 
     /** Puts {@code text} on the status line. */
-    void say(String text) { status.setText(text); }
+    void say(String text) {
+        note = null;
+        status.setText(text);
+    }
+
+    /** What the library last did (a deletion), said before the count of models until the next action. */
+    private String note;
+
+    /** Rescans, saying {@code what} was done first on the status line (the folder watcher's own rescans keep it). */
+    void rescanAfter(String what) {
+        note = what;
+        rescan();
+    }
 
     /** Where new models (the demo pair) go: the first folder, which by default is the SpecLab folder. */
     Path folder() {
@@ -250,11 +262,13 @@ final class LibraryView {
     }
 
     private void foldersChanged() {
+        note = null;
         onFoldersChanged.accept(folders());
         rescan();
     }
 
     private void withSelection(java.util.function.BiConsumer<LibraryView, ModelEntry> action) {
+        note = null;
         ModelEntry m = models.getSelectionModel().getSelectedItem();
         if (m == null) status.setText(lab.t("library.select"));
         else action.accept(this, m);
@@ -281,7 +295,7 @@ final class LibraryView {
                     rows.setAll(found);
                     folders.refresh(); // a folder that was missing may exist now
                     long bad = found.stream().filter(e -> !e.readable()).count();
-                    status.setText(lab.t("library.found", found.size(), all.size()) + (bad > 0 ? " " + lab.t("library.unreadable", bad) : "")
+                    status.setText((note == null ? "" : note + " ") + lab.t("library.found", found.size(), all.size()) + (bad > 0 ? " " + lab.t("library.unreadable", bad) : "")
                             + (missing > 0 ? " " + lab.t("library.missing", missing) : ""));
                 });
             } catch (Exception ex) {

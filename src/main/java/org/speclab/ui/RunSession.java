@@ -106,6 +106,21 @@ final class RunSession implements Runnable {
         return false;
     }
 
+    /**
+     * Tests only (package-private; nothing in the lab sets it): sees a run from inside. {@link #engine} may wrap the
+     * backend the run's models are loaded on, to hold a forward pass at a moment of the test's choosing; {@link #phase}
+     * is told each phase of the protocol as it starts, so a test can tell the measured run from the warm-up.
+     */
+    interface Probe {
+        Probe NONE = new Probe() {};
+
+        default org.speclab.engine.Backend engine(org.speclab.engine.Backend chosen) { return chosen; }
+
+        default void phase(Protocol.Phase phase, int repeat) {}
+    }
+
+    static volatile Probe probe = Probe.NONE;
+
     RunSession(Settings s, Lab lab, ConcurrentLinkedQueue<Event> events, AtomicBoolean cancel, Runnable wake) {
         this.wake = wake;
         this.s = s;
@@ -120,7 +135,7 @@ final class RunSession implements Runnable {
         org.speclab.engine.Backend backend;
         try {
             // CUDA that vanished since the picker probed it: say why and run on the CPU
-            backend = org.speclab.lab.DeviceChoice.choose(s.device(), true, w -> events.add(new Event.Status(w)));
+            backend = probe.engine(org.speclab.lab.DeviceChoice.choose(s.device(), true, w -> events.add(new Event.Status(w))));
         } catch (RuntimeException ex) { // a device the machine does not have
             failed(ex);
             return;
@@ -159,6 +174,7 @@ final class RunSession implements Runnable {
 
                 @Override
                 public void phase(Protocol.Phase phase, int repeat, int repeats) {
+                    probe.phase(phase, repeat);
                     switch (phase) {
                         case WARM_UP -> events.add(new Event.Status(lab.t("run.status.warmUp")));
                         case BASELINE -> events.add(new Event.Status(lab.t("run.status.baselineOf", repeat + 1, repeats)));

@@ -138,11 +138,18 @@ final class RunView {
         if (pendingDraft != null) d = usable.stream().filter(m -> m.path().equals(pendingDraft)).findFirst().orElse(d);
         if (t != null && t.path().equals(pendingTarget)) pendingTarget = null;
         if (d != null && d.path().equals(pendingDraft)) pendingDraft = null;
+        // a model is kept by its file (a rescan makes new entries); one no longer listed (deleted, moved) is not offered
+        t = listed(usable, t);
+        d = listed(usable, d);
         target.getItems().setAll(usable);
         draftModel.getItems().setAll(usable);
-        if (t != null && usable.contains(t)) target.setValue(t);
-        else if (!usable.isEmpty()) target.setValue(defaultTarget(usable, lab.settings.get().lastTargetPath()));
-        if (d != null && usable.contains(d)) draftModel.setValue(d);
+        target.setValue(t != null ? t : usable.isEmpty() ? null : defaultTarget(usable, lab.settings.get().lastTargetPath()));
+        draftModel.setValue(d);
+    }
+
+    /** The entry of {@code usable} for {@code m}'s file, or null. */
+    private static ModelEntry listed(List<ModelEntry> usable, ModelEntry m) {
+        return m == null ? null : usable.stream().filter(u -> u.path().equals(m.path())).findFirst().orElse(null);
     }
 
     private Path pendingTarget, pendingDraft;
@@ -249,6 +256,15 @@ final class RunView {
     @FXML private void start() {
         ModelEntry t = target.getValue();
         if (t == null) return;
+        org.speclab.lab.DrafterChoice drafter = drafterChoice();
+        java.util.Set<Path> files = drafter == null || drafter.file() == null ? java.util.Set.of(t.path()) : java.util.Set.of(t.path(), drafter.file());
+        // deleted or moved since the library listed it (its next scan drops it): one line, not a loader's error
+        for (Path f : files) {
+            if (!java.nio.file.Files.exists(f)) {
+                runStatus.setText(lab.t("run.status.gone", f.getFileName()));
+                return;
+            }
+        }
         cancel.set(false);
         stopPressed = 0;
         events.clear();
@@ -269,7 +285,8 @@ final class RunView {
         start.setDisable(true);
         stop.setDisable(false);
         lab.remember.accept(w -> w.withLastTarget(t.path()));
-        RunSession.Settings s = new RunSession.Settings(t.path(), drafterChoice(), k.getValue(), adaptive.isSelected(),
+        lab.running = files;
+        RunSession.Settings s = new RunSession.Settings(t.path(), drafter, k.getValue(), adaptive.isSelected(),
                 temperature.getValue().floatValue(), topK.getValue(), topP.getValue().floatValue(), maxTokens.getValue(), threads.getValue(),
                 baseline.isSelected(), repeats.getValue(), prompt.getText(), device.getValue() == null ? "cpu" : device.getValue().id(), chat.isSelected());
         RunSession run = new RunSession(s, lab, events, cancel, () -> javafx.application.Platform.runLater(this::drain));
@@ -305,7 +322,10 @@ final class RunView {
                     }
                 }
                 case RunSession.Event.Step step -> counts[Math.min(step.accepted(), 16)]++;
-                case RunSession.Event.Status st -> runStatus.setText(st.text());
+                // once Stop is pressed the line says so until the run has ended: a phase queued before it is old news
+                case RunSession.Event.Status st -> {
+                    if (!cancel.get()) runStatus.setText(st.text());
+                }
                 case RunSession.Event.Started st -> {
                     startNanos = st.nanos();
                     streaming = true;
@@ -388,6 +408,7 @@ final class RunView {
         updateMemory(d.memory());
         if (d.experiment() != null) lab.experiments.add(d.experiment());
         session = null;
+        lab.running = java.util.Set.of();
     }
 
     /**

@@ -93,6 +93,32 @@ class ProtocolTest {
     }
 
     @Test
+    void aRepeatStoppedBeforeItsFirstTokenMeasuresNothing() {
+        var drafter = new DrafterChoice.NGram(2).build(model.transformer(), null, 64);
+        boolean[] measuring = new boolean[1];
+        // Stop pressed as the measured run begins: the first look (before the prompt is read) sees it
+        Protocol.Outcome o = Protocol.run(model.transformer(), model.tokenizer(), drafter, 4, false, setup(3, true, true), new Protocol.Observer() {
+            @Override
+            public void phase(Protocol.Phase phase, int repeat, int repeats) {
+                measuring[0] |= phase == Protocol.Phase.RUN;
+            }
+
+            @Override
+            public GenerationListener listener(int repeat) {
+                return new GenerationListener() {
+                    @Override
+                    public boolean cancelled() { return measuring[0]; }
+                };
+            }
+
+            @Override
+            public boolean cancelled() { return measuring[0]; }
+        });
+        assertTrue(o.samples().isEmpty(), o.samples().toString());
+        assertTrue(o.stopped());
+    }
+
+    @Test
     void aRunOfOverASecondGetsItsSpeedupAsTheMedianOfItsPairs() {
         // figures made up so that the median of the ratios differs from the ratio of the medians
         var o = new Protocol.Outcome(List.of(sample(100, 2.0, 50), sample(90, 2.2, 60), sample(120, 1.5, 40)));

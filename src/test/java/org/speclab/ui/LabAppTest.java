@@ -427,7 +427,7 @@ class LabAppTest {
 
     /** Waits for the library, opens the Run tab and picks the target, the drafter (by index) and the token budget. */
     @SuppressWarnings("unchecked")
-    private static TabPane setUpRun(FxRobot robot, java.util.function.Predicate<ModelEntry> target, int drafter, int maxTokens) throws Exception {
+    static TabPane setUpRun(FxRobot robot, java.util.function.Predicate<ModelEntry> target, int drafter, int maxTokens) throws Exception {
         TableView<ModelEntry> models = robot.lookup("#models").queryTableView();
         WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> models.getItems().size() >= 8);
         TabPane tabs = robot.lookup("#tabs").queryAs(TabPane.class);
