@@ -51,7 +51,7 @@ final class NativeKernels {
     static String status() { return LOADED.status; }
 
     /** The kernels limited to AVX2 (tests compare them with VNNI's on CPUs that have both); null without AVX2. */
-    static NativeKernels avx2() { return LOADED.handles == null || LOADED.handles.best < 1 ? null : new NativeKernels(LOADED.handles, 1); }
+    static NativeKernels avx2() { return LOADED.handles == null || LOADED.handles.best < AVX2 ? null : new NativeKernels(LOADED.handles, AVX2); }
 
     /** The AVX2 kernels with AVX-VNNI's 256-bit vpdpbusd (Intel desktops since Alder Lake); null where this CPU lacks it. */
     static NativeKernels avxVnni() {

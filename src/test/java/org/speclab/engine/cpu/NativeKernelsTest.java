@@ -68,7 +68,11 @@ class NativeKernelsTest {
     }
 
     private static float[][] products(WeightMatrix.Native w, float[][] x, int t, int from, int to) {
-        QuantizedActivations a = new QuantizedActivations();
+        return products(w, x, t, from, to, new QuantizedActivations());
+    }
+
+    /** The same through {@code a} (whose buffers a test may place). */
+    private static float[][] products(WeightMatrix.Native w, float[][] x, int t, int from, int to, QuantizedActivations a) {
         a.prepare(w.kernels(), x, t, w.cols(), w.codec().type() != GgmlType.F16);
         MemorySegment out = a.out((long) t * w.rows());
         a.multiply(w, from, to, t, out);
@@ -163,12 +167,7 @@ class NativeKernelsTest {
         for (float[] v : x) for (int j = 0; j < cols; j++) v[j] = (float) r.nextGaussian();
         float[] alone = products(w, new float[][] {x[0]}, 1, 0, rows)[0];
         for (int t = 1; t <= x.length; t++) {
-            QuantizedActivations a = new QuantizedActivations(GuardedMemory::beforeUnreadablePage);
-            a.prepare(w.kernels(), x, t, cols, type != GgmlType.F16);
-            MemorySegment out = a.out((long) t * rows);
-            a.multiply(w, 0, rows, t, out);
-            float[] first = new float[rows];
-            MemorySegment.copy(out, ValueLayout.JAVA_FLOAT, 0, first, 0, rows);
+            float[] first = products(w, x, t, 0, rows, new QuantizedActivations(GuardedMemory::beforeUnreadablePage))[0];
             assertArrayEquals(alone, first, type + ": position 0 of " + t);
         }
     }
