@@ -257,6 +257,11 @@ final class RunView {
         ModelEntry t = target.getValue();
         if (t == null) return;
         org.speclab.lab.DrafterChoice drafter = drafterChoice();
+        // "Draft model" picked with none chosen: say so, rather than run the target alone under a speculative heading
+        if (drafter == null && this.drafter.getSelectionModel().getSelectedIndex() == 1) {
+            runStatus.setText(lab.t("run.status.noDraft"));
+            return;
+        }
         java.util.Set<Path> files = drafter == null || drafter.file() == null ? java.util.Set.of(t.path()) : java.util.Set.of(t.path(), drafter.file());
         // deleted or moved since the library listed it (its next scan drops it): one line, not a loader's error
         for (Path f : files) {
@@ -296,7 +301,7 @@ final class RunView {
         th.start();
     }
 
-    /** The drafter as picked: none, a draft model (none chosen: the target alone), n-gram lookup or early exit. */
+    /** The drafter as picked: none, a draft model (null while none is chosen: Start then refuses), n-gram lookup or early exit. */
     private org.speclab.lab.DrafterChoice drafterChoice() {
         return switch (drafter.getSelectionModel().getSelectedIndex()) {
             case 1 -> draftModel.getValue() == null ? null : new org.speclab.lab.DrafterChoice.DraftFile(draftModel.getValue().path());

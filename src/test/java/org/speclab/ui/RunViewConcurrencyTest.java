@@ -173,6 +173,36 @@ class RunViewConcurrencyTest {
         assertEquals(before, records.getItems().size(), "nothing recorded");
     }
 
+    /**
+     * "Draft model" picked with no draft chosen: Start says so in one line and starts nothing (it used to run the target
+     * alone under the speculative settings, silently); once a draft is chosen, the same Start runs.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void startWithDraftModelPickedButNoneChosenSaysSoAndStartsNothing(FxRobot robot) throws Exception {
+        setUpRun(robot, "Once upon a time");
+        Button start = robot.lookup("#start").queryButton();
+        Label status = robot.lookup("#runStatus").queryAs(Label.class);
+        ComboBox<ModelEntry> drafts = robot.lookup("#draftModel").queryComboBox();
+        TableView<Experiment> records = robot.lookup("#experiments").queryTableView();
+        int before = records.getItems().size();
+        robot.interact(() -> {
+            drafts.setValue(null);
+            start.fire();
+        });
+        assertEquals("Not started: choose a draft model, or pick another drafter (None runs the target alone).", status.getText());
+        assertFalse(start.isDisabled());
+        assertTrue(robot.lookup("#stop").queryButton().isDisabled());
+        assertFalse(RunViewSoakTest.threadsByName().containsKey("speclab-run"), "nothing started");
+        assertEquals(before, records.getItems().size(), "nothing recorded");
+        robot.interact(() -> {
+            drafts.setValue(drafts.getItems().stream().filter(m -> m.path().equals(draft)).findFirst().orElseThrow());
+            start.fire();
+        });
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> status.getText().startsWith("Finished"));
+        assertEquals("draft.gguf", records.getItems().getLast().draftModel());
+    }
+
     /** One record, marked stopped (the Experiments view's ■ stopped), short of its token limit, with the tokens it made. */
     private static void assertStoppedRecord(List<Experiment> added) {
         assertEquals(1, added.size(), added.toString());
