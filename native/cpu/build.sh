@@ -3,7 +3,7 @@
 #   $1/libspeclabcpu.so   (default: target/classes/native/linux-x86_64)
 # with the system C compiler, on x86-64 Linux. Anywhere else, or without a compiler, it builds
 # nothing and says so: SpecLab then runs its pure-Java kernels (the tested fallback).
-# The kernels are compiled once per instruction set (AVX2; AVX2 with AVX-VNNI; AVX-512 VNNI) and picked at load time,
+# The kernels are compiled once per instruction set (AVX2; AVX2 with AVX-VNNI; AVX-512 VNNI; AVX-512 VNNI with AMX tiles) and picked at load time,
 # so the library runs on any x86-64 CPU from Haswell on, not only the one it was built on.
 set -e
 here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
@@ -25,8 +25,9 @@ trap 'rm -rf "$tmp"' EXIT
 flags="-O3 -fPIC -std=c11 -ffp-contract=off -fno-math-errno -Wall -Werror"
 "$CC" $flags -mavx2 -mfma -mf16c -c "$here/kernels.c" -o "$tmp/avx2.o"
 "$CC" $flags -mavx2 -mfma -mf16c -mavx512f -mavx512bw -mavx512vl -mavx512vnni -DSL_VNNI -c "$here/kernels.c" -o "$tmp/vnni.o"
+"$CC" $flags -mavx2 -mfma -mf16c -mavx512f -mavx512bw -mavx512vl -mavx512vnni -mamx-tile -mamx-int8 -DSL_VNNI -DSL_AMX -c "$here/kernels.c" -o "$tmp/amx.o"
 "$CC" $flags -mavx2 -mfma -mf16c -mavxvnni -DSL_AVXVNNI -c "$here/kernels.c" -o "$tmp/avxvnni.o"
 "$CC" $flags -c "$here/dispatch.c" -o "$tmp/dispatch.o"
-"$CC" -shared -o "$tmp/libspeclabcpu.so" "$tmp/avx2.o" "$tmp/vnni.o" "$tmp/avxvnni.o" "$tmp/dispatch.o"
+"$CC" -shared -o "$tmp/libspeclabcpu.so" "$tmp/avx2.o" "$tmp/vnni.o" "$tmp/avxvnni.o" "$tmp/amx.o" "$tmp/dispatch.o"
 mv "$tmp/libspeclabcpu.so" "$out/libspeclabcpu.so"
 echo "native/cpu/build.sh: wrote $out/libspeclabcpu.so"

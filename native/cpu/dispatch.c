@@ -3,11 +3,15 @@
  * (AVX-512 VNNI, else AVX-VNNI, else AVX2 with FMA and F16C) and says which, so SpecLab can print the path it runs
  * and fall back to its Java kernels where neither is there. Java calls these through the FFM API.
  */
+#define _GNU_SOURCE /* syscall() under -std=c11 */
+#include <cpuid.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #define DECLARE(isa)                                                                                   \
-    void sl_quantize_##isa(const float *, int64_t, int64_t, uint8_t *);                              \
+    void sl_quantize_part_##isa(const float *, int64_t, int64_t, uint8_t *, int64_t, int64_t);        \
     int64_t sl_act_bytes_##isa(int64_t, int64_t);                     \
     void sl_matmul_f16_##isa(const uint8_t *, int64_t, int32_t, int32_t, const uint8_t *, int64_t, \
                              int64_t, int32_t, float *, int64_t);                                    \
@@ -30,11 +34,28 @@
 DECLARE(avx2)
 DECLARE(vnni)
 DECLARE(avxvnni)
+DECLARE(amx)
 
 typedef void (*matmul_fn)(const uint8_t *, int64_t, int32_t, int32_t, const uint8_t *, int64_t, int64_t, int32_t, float *, int64_t);
 
+/* Whether the CPU has AMX's tiles with int8 products (CPUID leaf 7: EDX bits 24 and 25) and Linux lets this
+ * process use them: the tile data is a state the kernel saves only for processes that ask (arch_prctl
+ * ARCH_REQ_XCOMP_PERM for XFEATURE_XTILEDATA, once, for every thread); a kernel before 5.16 says no. */
+static int amx_usable(void) {
+    static int state = -1;
+    if (state >= 0) return state;
+    unsigned a, b, c, d;
+    state = 0;
+    if (__get_cpuid_count(7, 0, &a, &b, &c, &d) && (d & (1u << 24)) && (d & (1u << 25))) {
+#ifdef SYS_arch_prctl
+        state = syscall(SYS_arch_prctl, 0x1023 /* ARCH_REQ_XCOMP_PERM */, 18 /* XFEATURE_XTILEDATA */) == 0;
+#endif
+    }
+    return state;
+}
+
 /* The levels this CPU runs, as bits: 1 << 1 AVX2 (with FMA and F16C), 1 << 2 AVX-512 VNNI (with VL and BW),
- * 1 << 3 AVX-VNNI (AVX2's registers with vpdpbusd). */
+ * 1 << 3 AVX-VNNI (AVX2's registers with vpdpbusd), 1 << 4 AMX (AVX-512 VNNI's kernels, prefill on int8 tiles). */
 static int levels(void) {
     __builtin_cpu_init();
     int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
@@ -42,15 +63,16 @@ static int levels(void) {
     int m = 1 << 1;
     if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw")) m |= 1 << 2;
     if (__builtin_cpu_supports("avxvnni")) m |= 1 << 3;
+    if ((m & (1 << 2)) && amx_usable()) m |= 1 << 4;
     return m;
 }
 
 /* The best instruction set this CPU has: 0 none (the caller uses its own kernels), 1 AVX2, 2 AVX-512 VNNI,
- * 3 AVX-VNNI (256 bits; below AVX-512 VNNI, above AVX2). Every call below names the level it runs at, so
- * tests can compare them. */
+ * 3 AVX-VNNI (256 bits; below AVX-512 VNNI, above AVX2), 4 AMX (above AVX-512 VNNI). Every call below names
+ * the level it runs at, so tests can compare them. */
 int sl_level(void) {
     int m = levels();
-    return m & (1 << 2) ? 2 : m & (1 << 3) ? 3 : m ? 1 : 0;
+    return m & (1 << 4) ? 4 : m & (1 << 2) ? 2 : m & (1 << 3) ? 3 : m ? 1 : 0;
 }
 
 /* Every level this CPU can run (the bits of levels()), so AVX-VNNI can be measured on an AVX-512 machine. */
@@ -59,18 +81,21 @@ int sl_levels(void) { return levels(); }
 /* Bytes of activation buffer for {@code cap} values, {@code n} per position (whole blocks of 32): see kernels.c. */
 int64_t sl_act_bytes(int64_t cap, int64_t n) { return sl_act_bytes_avx2(cap, n); }
 
-/* Quantizes x[0 .. cap) (positions of n values one after another, n a whole number of blocks) into act. */
-void sl_quantize(int32_t level, const float *x, int64_t cap, int64_t n, uint8_t *act) {
-    if (level == 2) sl_quantize_vnni(x, cap, n, act);
-    else if (level == 3) sl_quantize_avxvnni(x, cap, n, act);
-    else sl_quantize_avx2(x, cap, n, act);
+/* Quantizes positions p0 .. p1 of x[0 .. cap) (positions of n values one after another, n a whole number of blocks)
+ * into act, laid out for all cap values; p0 and p1 multiples of eight, or p1 the last position, so that threads
+ * can share the work. */
+void sl_quantize_part(int32_t level, const float *x, int64_t cap, int64_t n, uint8_t *act, int64_t p0, int64_t p1) {
+    if (level == 4) sl_quantize_part_amx(x, cap, n, act, p0, p1);
+    else if (level == 2) sl_quantize_part_vnni(x, cap, n, act, p0, p1);
+    else if (level == 3) sl_quantize_part_avxvnni(x, cap, n, act, p0, p1);
+    else sl_quantize_part_avx2(x, cap, n, act, p0, p1);
 }
 
 /* ggml type ids: F16 1, Q4_0 2, Q4_1 3, Q5_0 6, Q8_0 8, Q4_K 12, Q5_K 13, Q6_K 14. Returns 0, or -1 for a type without kernels. */
 /* out[p · out_stride + r] = row r · position p for from ≤ r < to and p < t; act holds cap values, n per position. */
 int sl_matmul(int32_t level, int32_t type, const uint8_t *w, int64_t row_bytes, int32_t from, int32_t to, const uint8_t *act,
               int64_t cap, int64_t n, int32_t t, float *out, int64_t out_stride) {
-#define PICK(name) (level == 2 ? name##_vnni : level == 3 ? name##_avxvnni : name##_avx2)
+#define PICK(name) (level == 4 ? name##_amx : level == 2 ? name##_vnni : level == 3 ? name##_avxvnni : name##_avx2)
     matmul_fn f;
     switch (type) {
         case 1: f = PICK(sl_matmul_f16); break; /* act: the float32 activations */
@@ -215,6 +240,7 @@ int sl_matmul_packed(int32_t level, int32_t type, const uint8_t *pw, int64_t row
                      int64_t cap, int64_t n, int32_t t, float *out, int64_t out_stride) {
     int64_t group_bytes = sl_packed_bytes(type, row_bytes, 16);
     if (level < 1 || group_bytes < 0) return -1;
+    if (level == 4 && !amx_usable()) level = 2; /* never a tile instruction before Linux allowed them */
     PICK(sl_matmul_packed)(type, pw, group_bytes, from, to, act, cap, n, t, out, out_stride);
     return 0;
 }

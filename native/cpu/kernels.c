@@ -1,10 +1,11 @@
 /*
  * SpecLab's CPU integer kernels: quantized weight rows times 8-bit quantized activations.
  *
- * Compiled three times by native/cpu/build.sh, once per instruction set (-DSL_VNNI with AVX-512 VNNI;
- * -DSL_AVXVNNI: AVX2 with the 256-bit vpdpbusd of AVX-VNNI; plain AVX2); dispatch.c picks one when the
- * library loads. All variants compute the same integers (vpdpbusd and AVX2's maddubs+madd agree: no
- * pair sum here can saturate) and the same float operations in the same order, so they give the same bits.
+ * Compiled four times by native/cpu/build.sh, once per instruction set (-DSL_VNNI with AVX-512 VNNI;
+ * -DSL_VNNI -DSL_AMX: the same with prefill of Q8_0, Q4_0 and Q4_1 on AMX's int8 tiles; -DSL_AVXVNNI: AVX2
+ * with the 256-bit vpdpbusd of AVX-VNNI; plain AVX2); dispatch.c picks one when the library loads. All
+ * variants compute the same integers (vpdpbusd, AMX's TDPBSSD and AVX2's maddubs+madd agree: no pair sum here
+ * can saturate) and the same float operations in the same order, so they give the same bits.
  *
  * Activations ("act"): each position's vector x[0..n) is cut into blocks of 32 with one float scale
  * d = max|x| / 127 and int8 values q = rint(x · 127 / max|x|), plus the integer sums of each half
@@ -20,7 +21,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(SL_VNNI)
+#if defined(SL_AMX)
+#define SL(name) name##_amx
+#elif defined(SL_VNNI)
 #define SL(name) name##_vnni
 #elif defined(SL_AVXVNNI)
 #define SL(name) name##_avxvnni
@@ -171,9 +174,12 @@ INLINE __m256i load(const void *p) { return _mm256_loadu_si256((const __m256i *)
 
 /* ---------------------------------------------------------------- activations */
 
-static void transpose_act(uint8_t *buf, int64_t cap, int64_t n);
+static void transpose_act(uint8_t *buf, int64_t cap, int64_t n, int64_t g0, int64_t g1);
 
-void SL(sl_quantize)(const float *x, int64_t cap, int64_t n, uint8_t *buf) {
+/* Positions p0 .. p1 of the buffer (the whole layout below: cap values, n per position): their blocks and,
+ * where the buffer has the transposed copy, their groups of eight, so p0 and p1 are multiples of eight or
+ * p1 the last position. Parts of one buffer can be quantized by several threads at once. */
+void SL(sl_quantize_part)(const float *x, int64_t cap, int64_t n, uint8_t *buf, int64_t p0, int64_t p1) {
     const __m256 signless = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
     int64_t nb = cap / 32;
     int8_t *qs = (int8_t *) buf;
@@ -181,7 +187,7 @@ void SL(sl_quantize)(const float *x, int64_t cap, int64_t n, uint8_t *buf) {
     float *d = (float *) (buf + 2 * cap), *ms = (float *) (buf + 2 * cap + 8 * nb);
     int32_t *s32 = (int32_t *) (buf + 2 * cap + 4 * nb), *h0 = (int32_t *) (buf + 2 * cap + 12 * nb), *h1 = (int32_t *) (buf + 2 * cap + 16 * nb);
     int32_t *c8 = (int32_t *) (buf + 2 * cap + 20 * nb), *c128 = (int32_t *) (buf + 2 * cap + 24 * nb);
-    for (int64_t b = 0; b < nb; b++) {
+    for (int64_t b = p0 * (n / 32); b < p1 * (n / 32); b++) {
         const float *xb = x + 32 * b;
         __m256 v[4];
         __m256 m = _mm256_setzero_ps();
@@ -210,7 +216,7 @@ void SL(sl_quantize)(const float *x, int64_t cap, int64_t n, uint8_t *buf) {
         _mm256_storeu_si256((__m256i *) (qs + 32 * b), bytes);
         _mm256_storeu_si256((__m256i *) (xu + 32 * b), _mm256_xor_si256(bytes, _mm256_set1_epi8((char) 0x80)));
     }
-    if (cap / n >= TMIN) transpose_act(buf, cap, n);
+    if (cap / n >= TMIN) transpose_act(buf, cap, n, p0 / 8, (p1 + 7) / 8);
 }
 
 /* Bytes the activation buffer needs for cap values, n per position (see the layout above). */
@@ -238,8 +244,8 @@ INLINE tact_t tact_at(const uint8_t *buf, int64_t cap, int64_t n, int64_t g) {
     return a;
 }
 
-/* Fills the transposed regions from the per-position ones (positions past t: zeros, scale 0). */
-static void transpose_act(uint8_t *buf, int64_t cap, int64_t n) {
+/* Fills the transposed regions of groups g0 .. g1 from the per-position ones (positions past t: zeros, scale 0). */
+static void transpose_act(uint8_t *buf, int64_t cap, int64_t n, int64_t g0, int64_t g1) {
     int64_t t = cap / n, t8 = (t + 7) / 8 * 8, nb = n / 32, bnb = cap / 32;
     const uint8_t *qs = buf, *xu = buf + cap;
     const float *d = (const float *) (buf + 2 * cap);
@@ -248,7 +254,8 @@ static void transpose_act(uint8_t *buf, int64_t cap, int64_t n) {
     uint32_t *xt = (uint32_t *) base, *xut = (uint32_t *) (base + t8 * n);
     float *dt = (float *) (base + 2 * t8 * n);
     int32_t *s32t = (int32_t *) (base + 2 * t8 * n + 4 * t8 * nb);
-    for (int64_t g = 0; g < t8 / 8; g++) {
+    (void) t8;
+    for (int64_t g = g0; g < g1; g++) {
         for (int64_t b = 0; b < nb; b++) {
             for (int p = 0; p < 8; p++) {
                 int64_t pos = 8 * g + p;
@@ -1010,6 +1017,160 @@ INLINE void pkf_group(const uint8_t *gw, const float *x, int64_t n, int np, floa
 }
 
 
+
+#ifdef SL_AMX
+/* ---------------------------------------------------------------- AMX tiles (Sapphire Rapids and later)
+ * The packed Q8_0, Q4_0 and Q4_1 kernels again, for calls of 16 positions or more (prefill), on the
+ * tile unit: one TDPBSUD multiplies 16 positions' activation block (tile A: 16 rows of 32 signed bytes,
+ * straight from the activation buffer) with the block's 16 weight rows (tile B: the packed layout's 8
+ * steps of 64 bytes, which is the layout TDPBSUD wants; Q4's nibbles first spread to bytes) into 16 × 16
+ * exact int32 block sums, the same integers the vpdpbusd chains of pk_group make. The tile is stored and
+ * each position's 16 sums go through pk_group's float operations, in the same order (start, convert,
+ * multiply-add with the scale product, Q4_1's min), so every result is bit-identical to the VNNI path's:
+ * batch invariance holds whichever path a call takes. The sums of two blocks are computed at once (two
+ * tiles of each kind) so the tile unit overlaps the float work. This file's build of this part is the
+ * AMX level of dispatch.c, which asks Linux for the tile state once (arch_prctl) before using it.
+ */
+typedef struct {
+    uint8_t palette, start_row, reserved[14];
+    uint16_t colsb[16];
+    uint8_t rows[16];
+} amx_cfg_t;
+
+/* tiles 0..3: the sums (16 positions × 16 rows, int32) of position tile c and row group g in tile 2c + g;
+ * 4, 5: activations of position tiles 0, 1 (16 positions × 32 bytes); 6, 7: weights of row groups 0, 1
+ * (8 steps × 64 bytes). Four independent products per block: the tile unit does not wait on one chain. */
+static void amx_config(int m /* positions per tile, ≤ 16 */) {
+    amx_cfg_t c;
+    memset(&c, 0, sizeof c);
+    c.palette = 1;
+    for (int i = 0; i < 8; i++) {
+        c.rows[i] = i >= 6 ? 8 : m;
+        c.colsb[i] = i == 4 || i == 5 ? 32 : 64;
+    }
+    _tile_loadconfig(&c);
+}
+
+#define AMX_M 16 /* positions per full tile */
+
+/* The weights of packed block units (head skipped) as TDPBSSD's 8 × 64 signed bytes, the codes less their
+ * offset (Q8_0's 128, Q4_0's 8, Q4_1's none) so that the tile's sums are the signed sums pk_group reaches
+ * from its start −o·Σ x: the same integers. Q8_0: its 8 steps as stored; Q4_0 and Q4_1: step k < 4 the
+ * low nibbles of unit k (weights 4k..4k+3), k ≥ 4 the high ones of unit k − 4. */
+INLINE void amx_signed(int type, const uint8_t *units, uint8_t *dst) {
+    if (type == 8) {
+        for (int k = 0; k < 8; k++)
+            _mm512_store_si512(dst + 64 * k, _mm512_xor_si512(_mm512_loadu_si512(units + 64 * k), _mm512_set1_epi8((char) 0x80)));
+        return;
+    }
+    const __m512i m4 = _mm512_set1_epi8(0x0F), o = _mm512_set1_epi8(type == 2 ? 8 : 0);
+    for (int j = 0; j < 4; j++) {
+        __m512i raw = _mm512_loadu_si512(units + 64 * j);
+        _mm512_store_si512(dst + 64 * j, _mm512_sub_epi8(_mm512_and_si512(raw, m4), o));
+        _mm512_store_si512(dst + 64 * (j + 4), _mm512_sub_epi8(_mm512_and_si512(_mm512_srli_epi16(raw, 4), m4), o));
+    }
+}
+
+/* The tile products of block b: sums[2c + g] (16 positions × 16 rows) for ng row groups and nc position tiles. */
+INLINE void amx_products(int type, const uint8_t *gw, int64_t group_bytes, int ng, const act_t *a, int nc, int m, int64_t b,
+                         uint8_t (*wb)[512], int32_t (*sums)[AMX_M * 16]) {
+    const int ub = pk_unit_bytes(type), head = pk_head(type);
+    for (int g = 0; g < ng; g++) {
+        const uint8_t *blk = gw + g * group_bytes + ub * b;
+        for (int i = 0; i < ub; i += 64) _mm_prefetch((const char *) blk + PF_DIST + i, _MM_HINT_T0);
+        amx_signed(type, blk + head, wb[g]);
+    }
+    _tile_loadd(6, wb[0], 64);
+    if (ng > 1) _tile_loadd(7, wb[1], 64);
+    _tile_loadd(4, a->qs + 32 * b, a->n);
+    if (nc > 1) _tile_loadd(5, a->qs + m * a->n + 32 * b, a->n);
+    _tile_zero(0);
+    _tile_dpbssd(0, 4, 6);
+    if (ng > 1) { _tile_zero(1); _tile_dpbssd(1, 4, 7); }
+    if (nc > 1) { _tile_zero(2); _tile_dpbssd(2, 5, 6); }
+    if (ng > 1 && nc > 1) { _tile_zero(3); _tile_dpbssd(3, 5, 7); }
+    _tile_stored(0, sums[0], 64);
+    if (ng > 1) _tile_stored(1, sums[1], 64);
+    if (nc > 1) _tile_stored(2, sums[2], 64);
+    if (ng > 1 && nc > 1) _tile_stored(3, sums[3], 64);
+}
+
+/* pk_group's float operations for block b's sums, in its order, into acc. */
+INLINE void amx_floats(int type, const uint8_t *gw, int64_t group_bytes, int ng, const act_t *a, int nc, int m, int64_t b,
+                       int32_t (*sums)[AMX_M * 16], float *acc) {
+    const int ub = pk_unit_bytes(type);
+    for (int g = 0; g < ng; g++) {
+        const uint8_t *blk = gw + g * group_bytes + ub * b;
+        __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) blk));
+        __m512 mw = type == 3 ? _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) (blk + 32))) : dw;
+        for (int c = 0; c < nc; c++) {
+            for (int i = 0; i < m; i++) {
+                int p = m * c + i;
+                float *ap = acc + 32 * p + 16 * g;
+                __m512i sum = _mm512_load_si512(sums[2 * c + g] + 16 * i);
+                __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(dw, _mm512_set1_ps(a->d[p * a->nb + b])), _mm512_load_ps(ap));
+                if (type == 3) v = _mm512_fmadd_ps(mw, _mm512_set1_ps(a->ms[p * a->nb + b]), v);
+                _mm512_store_ps(ap, v);
+            }
+        }
+    }
+}
+
+/* acc[p][32]: lanes 16g .. 16g + 15 the rows of group g (gw + g · group_bytes, ng ≤ 2 groups) times position p
+ * (nc ≤ 2 tiles of m positions from a). The tiles of block b + 1 are computed before the floats of block b,
+ * so the tile unit and the vector unit overlap. */
+INLINE void amx_tiles(int type, const uint8_t *gw, int64_t group_bytes, int ng, const act_t *a, int nc, int m, float *acc) {
+    _Alignas(64) int32_t sums[2][4][AMX_M * 16];
+    _Alignas(64) uint8_t wb[2][512];
+    for (int i = 0; i < nc * m * 32; i++) acc[i] = 0;
+    amx_products(type, gw, group_bytes, ng, a, nc, m, 0, wb, sums[0]);
+    for (int64_t b = 0; b < a->nb; b++) {
+        if (b + 1 < a->nb) amx_products(type, gw, group_bytes, ng, a, nc, m, b + 1, wb, sums[(b + 1) & 1]);
+        amx_floats(type, gw, group_bytes, ng, a, nc, m, b, sums[b & 1], acc);
+    }
+}
+
+/* Rows [r0, r1) of the packed groups, positions [p0, p0 + count) in tiles of m (count a multiple of m): out as
+ * sl_matmul_packed's. Two row groups and two position tiles at a time where there are. */
+INLINE void amx_pass(int type, const uint8_t *pw, int64_t group_bytes, int32_t r0, int32_t r1, const uint8_t *act,
+                     int64_t cap, int64_t n, int32_t p0, int32_t count, int m, float *out, int64_t out_stride) {
+    _Alignas(64) float acc[2 * AMX_M * 32];
+    amx_config(m);
+    for (int32_t g = r0 / PK; PK * g < r1; g += 2) {
+        int ng = PK * (g + 1) < r1 ? 2 : 1;
+        const uint8_t *gw = pw + group_bytes * g;
+        for (int32_t q = p0; q < p0 + count; q += 2 * m) {
+            act_t a = act_at(act, cap, n, q);
+            int nc = q + 2 * m <= p0 + count ? 2 : 1;
+            if (ng == 2 && nc == 2) amx_tiles(type, gw, group_bytes, 2, &a, 2, m, acc);
+            else if (ng == 2) amx_tiles(type, gw, group_bytes, 2, &a, 1, m, acc);
+            else if (nc == 2) amx_tiles(type, gw, group_bytes, 1, &a, 2, m, acc);
+            else amx_tiles(type, gw, group_bytes, 1, &a, 1, m, acc);
+            for (int p = 0; p < nc * m; p++)
+                for (int32_t r = PK * g > r0 ? PK * g : r0; r < PK * (g + ng) && r < r1; r++)
+                    out[(q + p) * out_stride + r] = acc[32 * p + r - PK * g];
+        }
+    }
+    _tile_release();
+}
+
+/* The fewest positions a tile is used for: tiles take whole tiles of 16 and a last one of AMX_MIN or more, the
+ * vector kernels the rest. Below twelve, pk_group was as fast or faster (4096 × 4096, one thread: Q8_0 equal at 9
+ * positions, Q4_0 12% slower on tiles; at 12 the tiles 14% and 10% faster), measured. */
+#define AMX_MIN 12
+
+/* The positions [0, returned) of sl_matmul_packed's call on tiles (Q8_0, Q4_0, Q4_1; other types none). */
+INLINE int32_t amx_matmul(int type, const uint8_t *pw, int64_t group_bytes, int32_t r0, int32_t r1, const uint8_t *act,
+                          int64_t cap, int64_t n, int32_t t, float *out, int64_t out_stride) {
+    if (type != 8 && type != 2 && type != 3) return 0;
+    int32_t full = t / AMX_M * AMX_M, rest = t - full;
+    if (full > 0) amx_pass(type, pw, group_bytes, r0, r1, act, cap, n, 0, full, AMX_M, out, out_stride);
+    if (rest < AMX_MIN) return full;
+    amx_pass(type, pw, group_bytes, r0, r1, act, cap, n, full, rest, rest, out, out_stride);
+    return t;
+}
+#endif
+
 /* One copy of a kernel per position count (constants inside), for every count a call can ask: np comes from
  * group_size_of(…, most) ≤ most ≤ NPMAX, and each case computes exactly np positions, whatever the width's
  * most (a case computing more would read activations past the call's last position). */
@@ -1036,12 +1197,18 @@ INLINE void pkf_group(const uint8_t *gw, const float *x, int64_t n, int np, floa
  * rows): each group computed whole, the rows asked for stored. */
 void SL(sl_matmul_packed)(int32_t type, const uint8_t *pw, int64_t group_bytes, int32_t from, int32_t to, const uint8_t *act,
                           int64_t cap, int64_t n, int32_t t, float *out, int64_t out_stride) {
-    float res[NPMAX * PK];
     int most = type == 12 || type == 14 ? PKK : type == 1 ? PKF : PKP;
+    float res[NPMAX * PK];
+#ifdef SL_AMX
+    /* Q8_0, Q4_0, Q4_1: positions on AMX's tiles, the rest as below */
+    int32_t tiled = amx_matmul(type, pw, group_bytes, from, to, act, cap, n, t, out, out_stride);
+#else
+    int32_t tiled = 0;
+#endif
     for (int32_t g = from / PK; PK * g < to; g++) {
         const uint8_t *gw = pw + group_bytes * g;
         int32_t r0 = PK * g > from ? PK * g : from, r1 = PK * g + PK < to ? PK * g + PK : to;
-        for (int32_t p0 = 0, np; p0 < t; p0 += np) {
+        for (int32_t p0 = tiled, np; p0 < t; p0 += np) {
             act_t a = act_at(act, cap, n, p0);
             const float *xf = (const float *) act + p0 * n; /* F16: the float activations */
             np = group_size_of(t - p0, most);

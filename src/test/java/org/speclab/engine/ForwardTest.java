@@ -135,11 +135,12 @@ class ForwardTest {
     /**
      * Long enough that attention is split across threads in the batches but not for single positions,
      * with batch lengths that take every matrix path: 33 (eight groups of four and a lone position, or
-     * six of five and three; F16 dequantizes each row once instead), 7 (groups with repeated lanes),
-     * 6 (a group of five and a lone position, or of four and two) and 1.
+     * six of five and three; F16 dequantizes each row once instead; on AMX two tiles of 16 and a lone
+     * position; the per-position steps and the quantization shared among the threads), 7 (groups with
+     * repeated lanes), 6 (a group of five and a lone position, or of four and two) and 1.
      */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "Q8_0", "Q4_K"})
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "Q8_0", "Q4_0", "Q4_1", "Q4_K"})
     void longBatchesMatchSinglePositions(GgmlType type) throws Exception {
         var shape = new RandomModels.Shape(256, 512, 2, 8, 4, 300, false, type, 10000f);
         int[] tokens = new int[46];

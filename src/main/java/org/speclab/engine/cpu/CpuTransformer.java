@@ -217,10 +217,10 @@ final class CpuTransformer implements Transformer {
         }
         for (int l = 0; l < layers.length; l++) {
             LayerWeights<WeightMatrix, float[]> L = layers[l];
-            rmsnorm(w.xb, w.x, L.attnNorm(), T);
+            int layer = l;
+            eachPosition(T, t -> rmsnorm1(w.xb[t], w.x[t], L.attnNorm()));
             matmuls(new WeightMatrix[] {L.wq(), L.wk(), L.wv()}, w.xb, new float[][][] {w.q, w.k, w.v}, T);
-            for (int t = 0; t < T; t++) {
-                int pos = startPos + t;
+            eachPosition(T, t -> {
                 if (L.bq() != null) {
                     add(w.q[t], L.bq());
                     add(w.k[t], L.bk());
@@ -232,27 +232,49 @@ final class CpuTransformer implements Transformer {
                 }
                 rope(w.q[t], c.heads(), w, t);
                 rope(w.k[t], c.kvHeads(), w, t);
-                cache.put(l, pos, w.k[t], w.v[t]);
-            }
+                cache.put(layer, startPos + t, w.k[t], w.v[t]);
+            });
             attention(cache, l, w, T, startPos);
             matmul(L.wo(), w.att, w.out, T);
-            if (L.postAttnNorm() != null) rmsnorm(w.out, w.out, L.postAttnNorm(), T);
-            for (int t = 0; t < T; t++) add(w.x[t], w.out[t]);
-            rmsnorm(w.xb, w.x, L.ffnNorm(), T);
+            eachPosition(T, t -> {
+                if (L.postAttnNorm() != null) rmsnorm1(w.out[t], w.out[t], L.postAttnNorm());
+                add(w.x[t], w.out[t]);
+                rmsnorm1(w.xb[t], w.x[t], L.ffnNorm());
+            });
             matmuls(new WeightMatrix[] {L.gate(), L.up()}, w.xb, new float[][][] {w.hb, w.hb2}, T);
-            for (int t = 0; t < T; t++) {
+            eachPosition(T, t -> {
                 if (c.arch().activation() == Architecture.Activation.SILU) swiglu(w.hb[t], w.hb2[t], c.hiddenDim());
                 else geglu(w.hb[t], w.hb2[t], c.hiddenDim());
-            }
+            });
             matmul(L.down(), w.hb, w.out, T);
-            if (L.postFfnNorm() != null) rmsnorm(w.out, w.out, L.postFfnNorm(), T);
-            for (int t = 0; t < T; t++) add(w.x[t], w.out[t]);
+            eachPosition(T, t -> {
+                if (L.postFfnNorm() != null) rmsnorm1(w.out[t], w.out[t], L.postFfnNorm());
+                add(w.x[t], w.out[t]);
+            });
         }
         cache.setLength(startPos + T);
         // the final norm of the output positions, into xb (free again after the last layer)
         for (int o = 0; o < outputs; o++) rmsnorm1(w.xb[o], w.x[T - outputs + o], outputNorm);
         matmul(classifier, w.xb, logits, outputs);
         if (c.finalSoftcap() > 0) for (int o = 0; o < outputs; o++) softcap(logits[o], c.vocabSize(), c.finalSoftcap());
+    }
+
+    /** Positions in a call from which the per-position steps (norms, RoPE, activations) are shared among the workers. */
+    private static final int PARALLEL_POSITIONS = 32;
+
+    /**
+     * body(t) for every position t &lt; T: long batches (prefill) in runs of positions on the workers, short ones
+     * in order on this thread. Each position is computed whole by one thread, so its values are the same either way.
+     */
+    private void eachPosition(int T, IntConsumer body) {
+        int n = pool.size();
+        if (n == 1 || T < PARALLEL_POSITIONS) {
+            for (int t = 0; t < T; t++) body.accept(t);
+            return;
+        }
+        pool.runPieces(n, i -> {
+            for (int t = T * i / n; t < T * (i + 1) / n; t++) body.accept(t);
+        });
     }
 
     /** v[0..n) = cap · tanh(v / cap), Gemma 2's soft-capping of attention scores and logits. */
@@ -281,10 +303,6 @@ final class CpuTransformer implements Transformer {
             float v = g[i];
             g[i] = 0.5f * v * (1f + (float) Math.tanh(0.7978845608028654f * v * (1f + 0.044715f * v * v))) * u[i];
         }
-    }
-
-    private void rmsnorm(float[][] out, float[][] x, float[] weight, int T) {
-        for (int t = 0; t < T; t++) rmsnorm1(out[t], x[t], weight);
     }
 
     private void rmsnorm1(float[] out, float[] x, float[] weight) {
@@ -407,7 +425,7 @@ final class CpuTransformer implements Transformer {
         QuantizedActivations a = ws.acts;
         boolean quantize = false;
         for (WeightMatrix.Native w : mats) quantize |= w.codec().type() != org.speclab.gguf.GgmlType.F16;
-        a.prepare(mats[0].kernels(), x, T, mats[0].cols(), quantize);
+        a.prepare(mats[0].kernels(), x, T, mats[0].cols(), quantize, pool);
         int m = mats.length;
         int[] start = new int[m + 1];
         long work = 0;

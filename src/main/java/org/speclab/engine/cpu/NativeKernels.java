@@ -23,7 +23,8 @@ import org.speclab.quant.WeightType;
  * missing, does not load, or the CPU has neither instruction set, {@link #get()} is null and the
  * Java Vector API kernels run; {@link #status()} says which and why.
  * {@code -Dspeclab.native=off} (or {@code SPECLAB_NATIVE=0}) turns the library off;
- * {@code -Dspeclab.native.isa=avx2} keeps it to AVX2 ({@code avxvnni}: AVX2 with AVX-VNNI's vpdpbusd, where the CPU has it); {@code -Dspeclab.native.pack=off} keeps every matrix unpacked.
+ * {@code -Dspeclab.native.isa=avx2} keeps it to AVX2 ({@code avxvnni}: AVX2 with AVX-VNNI's vpdpbusd, where the CPU has it;
+ * {@code avx512}: AVX-512 VNNI without AMX's tiles); {@code -Dspeclab.native.pack=off} keeps every matrix unpacked.
  */
 final class NativeKernels {
     private static final String RESOURCE = "/native/linux-x86_64/libspeclabcpu.so";
@@ -31,7 +32,7 @@ final class NativeKernels {
     private static final boolean PACK = !"off".equals(System.getProperty("speclab.native.pack"));
     private static final Loaded LOADED = load();
 
-    private record Handles(MethodHandle quantize, MethodHandle matmul, MethodHandle actBytes, MethodHandle pack, MethodHandle packedBytes,
+    private record Handles(MethodHandle quantizePart, MethodHandle matmul, MethodHandle actBytes, MethodHandle pack, MethodHandle packedBytes,
                            MethodHandle matmulPacked, int best, int levels) {}
 
     private record Loaded(Handles handles, NativeKernels kernels, String status) {}
@@ -58,8 +59,13 @@ final class NativeKernels {
         return LOADED.handles == null || (LOADED.handles.levels & (1 << AVX_VNNI)) == 0 ? null : new NativeKernels(LOADED.handles, AVX_VNNI);
     }
 
-    /** sl_level's numbers (native/cpu/dispatch.c). */
-    private static final int AVX2 = 1, AVX512_VNNI = 2, AVX_VNNI = 3;
+    /** AVX-512 VNNI's kernels without AMX's tiles (tests compare the two on CPUs with AMX); null where this CPU lacks AVX-512 VNNI. */
+    static NativeKernels avx512() {
+        return LOADED.handles == null || (LOADED.handles.levels & (1 << AVX512_VNNI)) == 0 ? null : new NativeKernels(LOADED.handles, AVX512_VNNI);
+    }
+
+    /** sl_level's numbers (native/cpu/dispatch.c); AMX: AVX-512 VNNI's kernels with prefill of Q8_0, Q4_0 and Q4_1 on int8 tiles. */
+    private static final int AVX2 = 1, AVX512_VNNI = 2, AVX_VNNI = 3, AMX = 4;
 
     /**
      * Whether a matrix of this type and width runs here: the types with a case in {@code sl_matmul}
@@ -83,7 +89,7 @@ final class NativeKernels {
 
     private static boolean packs(GgmlType type, int level) {
         return PACK && switch (type) {
-            case F16 -> level == AVX512_VNNI;
+            case F16 -> level == AVX512_VNNI || level == AMX;
             case Q8_0, Q4_0, Q4_1, Q4_K, Q6_K -> true;
             default -> false;
         };
@@ -92,7 +98,9 @@ final class NativeKernels {
     /** Rows the packed kernels take in each group. */
     static final int PACK_ROWS = 16;
 
-    String instructionSet() { return level == AVX512_VNNI ? "AVX-512 VNNI" : level == AVX_VNNI ? "AVX-VNNI" : "AVX2"; }
+    String instructionSet() {
+        return level == AMX ? "AVX-512 VNNI + AMX" : level == AVX512_VNNI ? "AVX-512 VNNI" : level == AVX_VNNI ? "AVX-VNNI" : "AVX2";
+    }
 
     /** Bytes that the first {@code rows / 16 · 16} rows of a matrix of a type {@link #packs} takes fill when packed. */
     long packedBytes(GgmlType type, long rowBytes, int rows) {
@@ -148,8 +156,19 @@ final class NativeKernels {
      * {@link #activationBytes} gave for this shape.
      */
     void quantize(MemorySegment x, long values, long n, MemorySegment act, long actBytes) {
+        quantize(x, values, n, act, actBytes, 0, (int) (values / n));
+    }
+
+    /**
+     * As {@link #quantize}, positions {@code p0 ≤ p < p1} only ({@code p0} and {@code p1} multiples of eight,
+     * or {@code p1} the last position): several threads can quantize parts of one buffer at once.
+     */
+    void quantize(MemorySegment x, long values, long n, MemorySegment act, long actBytes, int p0, int p1) {
+        if (p0 % 8 != 0 || (p1 % 8 != 0 && p1 != values / n) || p0 < 0 || p1 > values / n) {
+            throw new IllegalArgumentException("positions " + p0 + ".." + p1 + " of " + values / n + " are not whole groups of eight");
+        }
         try {
-            h.quantize.invokeExact(level, address(x, 4 * values), values, n, address(act, actBytes));
+            h.quantizePart.invokeExact(level, address(x, 4 * values), values, n, address(act, actBytes), (long) p0, (long) p1);
         } catch (Throwable e) {
             throw new IllegalStateException("native quantize failed", e);
         } finally {
@@ -212,8 +231,9 @@ final class NativeKernels {
             Linker linker = Linker.nativeLinker();
             MethodHandle levelFn = linker.downcallHandle(lib.find("sl_level").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT));
             int best = (int) levelFn.invokeExact();
-            MethodHandle quantize = linker.downcallHandle(lib.find("sl_quantize").orElseThrow(), FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT,
-                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG), Linker.Option.critical(false));
+            MethodHandle quantizePart = linker.downcallHandle(lib.find("sl_quantize_part").orElseThrow(), FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
+                    Linker.Option.critical(false));
             MethodHandle matmul = linker.downcallHandle(lib.find("sl_matmul").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
@@ -228,11 +248,12 @@ final class NativeKernels {
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
             int levels = (int) linker.downcallHandle(lib.find("sl_levels").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT)).invokeExact();
-            Handles h = new Handles(quantize, matmul, actBytes, pack, packedBytes, matmulPacked, best, levels);
+            Handles h = new Handles(quantizePart, matmul, actBytes, pack, packedBytes, matmulPacked, best, levels);
             if (best < 1) return new Loaded(h, null, "Java Vector API kernels (this CPU has neither AVX2 nor AVX-512 VNNI)");
-            // -Dspeclab.native.isa=avx2 (or avxvnni, where the CPU has it): an AVX2 desktop's kernels on an AVX-512 machine, to measure them
+            // -Dspeclab.native.isa=avx2 (or avxvnni, avx512, where the CPU has it): an AVX2 desktop's kernels on an AVX-512 machine, or AVX-512 without AMX, to measure them
             String isa = System.getProperty("speclab.native.isa", "");
-            int level = isa.equals("avx2") ? AVX2 : isa.equals("avxvnni") && (levels & (1 << AVX_VNNI)) != 0 ? AVX_VNNI : best;
+            int level = isa.equals("avx2") ? AVX2 : isa.equals("avxvnni") && (levels & (1 << AVX_VNNI)) != 0 ? AVX_VNNI
+                    : isa.equals("avx512") && (levels & (1 << AVX512_VNNI)) != 0 ? AVX512_VNNI : best;
             NativeKernels k = new NativeKernels(h, level);
             return new Loaded(h, k, "native " + k.instructionSet() + " kernels for " + typeList(t -> handles(t, 256))
                     + " (" + typeList(t -> k.packs(t)) + " repacked with 16 rows side by side)");

@@ -18,6 +18,8 @@ final class QuantizedActivations {
     private boolean quantized;
     /** Where the input buffers come from (a test puts them against an unreadable page, so a kernel reading past its positions faults). */
     private final java.util.function.LongFunction<MemorySegment> allocate;
+    /** Positions quantized together: the native layout's groups of eight (sl_quantize_part). */
+    private static final int PART = 8;
 
     QuantizedActivations() {
         this(bytes -> Arena.ofAuto().allocate(bytes, 64));
@@ -32,13 +34,29 @@ final class QuantizedActivations {
      * quantizes them ({@code n} a multiple of 32).
      */
     void prepare(NativeKernels kernels, float[][] x, int t, int n, boolean quantize) {
+        prepare(kernels, x, t, n, quantize, null);
+    }
+
+    /**
+     * As above, with long batches (prefill) copied and quantized by the pool's threads, in parts of whole
+     * groups of eight positions (each position's values are the same whichever thread quantizes them).
+     */
+    void prepare(NativeKernels kernels, float[][] x, int t, int n, boolean quantize, WorkerPool pool) {
         long values = (long) t * n;
         if (this.x.byteSize() < 4 * values) this.x = allocate.apply(4 * values);
         // the buffer's layout depends on the shape only: asked of the library when the shape changes
         if (values != this.values || n != this.n) actBytes = kernels.activationBytes(values, n);
         if (act.byteSize() < actBytes) act = allocate.apply(actBytes);
-        for (int p = 0; p < t; p++) MemorySegment.copy(x[p], 0, this.x, ValueLayout.JAVA_FLOAT, 4L * p * n, n);
-        if (quantize) kernels.quantize(this.x, values, n, act, actBytes);
+        int parts = pool == null || pool.size() == 1 || t < 4 * PART ? 1 : Math.min(pool.size(), t / PART);
+        java.util.function.IntConsumer part = i -> {
+            // part i: groups of eight [groups · i / parts, groups · (i + 1) / parts), the last ending at t
+            int groups = (t + PART - 1) / PART;
+            int p0 = PART * (int) ((long) groups * i / parts), p1 = Math.min(t, PART * (int) ((long) groups * (i + 1) / parts));
+            for (int p = p0; p < p1; p++) MemorySegment.copy(x[p], 0, this.x, ValueLayout.JAVA_FLOAT, 4L * p * n, n);
+            if (quantize) kernels.quantize(this.x, values, n, act, actBytes, p0, p1);
+        };
+        if (parts == 1) part.accept(0);
+        else pool.runPieces(parts, part);
         this.quantized = quantize;
         this.kernels = kernels;
         this.n = n;

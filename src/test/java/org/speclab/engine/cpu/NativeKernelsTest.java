@@ -175,18 +175,19 @@ class NativeKernelsTest {
     @ParameterizedTest
     @MethodSource("nativeTypes")
     void everyInstructionSetGivesTheSameBits(GgmlType type) {
-        // AVX-512 VNNI, AVX2 with AVX-VNNI and plain AVX2, where this CPU has them, on the same (packed) weights
+        // AMX, AVX-512 VNNI, AVX2 with AVX-VNNI and plain AVX2, where this CPU has them, on the same (packed) weights
         List<NativeKernels> sets = new java.util.ArrayList<>();
-        for (NativeKernels k : java.util.Arrays.asList(kernels(), NativeKernels.avxVnni(), NativeKernels.avx2())) {
+        for (NativeKernels k : java.util.Arrays.asList(kernels(), NativeKernels.avx512(), NativeKernels.avxVnni(), NativeKernels.avx2())) {
             if (k != null && sets.stream().noneMatch(s -> s.instructionSet().equals(k.instructionSet()))) sets.add(k);
         }
         Assumptions.assumeTrue(sets.size() > 1, "this CPU has one instruction set of the kernels: nothing to compare");
         int cols = cols(type), rows = 28;
         WeightMatrix.Native a = matrix(sets.getFirst(), type, rows, cols, 7);
         Random r = new Random(8);
-        float[][] x = new float[12][cols];
+        float[][] x = new float[37][cols];
         for (float[] v : x) for (int j = 0; j < cols; j++) v[j] = (float) r.nextGaussian();
-        for (int t : new int[] {1, 3, 6, 9, 12}) {
+        // 12 and more: AMX's tiles (16 positions, and a last one of 12 to 15; fewer left to the vector kernels), where the CPU has them
+        for (int t : new int[] {1, 3, 6, 9, 12, 16, 21, 28, 37}) {
             float[][] va = products(a, x, t, 0, rows);
             for (NativeKernels k : sets.subList(1, sets.size())) {
                 WeightMatrix.Native b = new WeightMatrix.Native(a.data(), rows, cols, a.codec(), k, a.packed());
