@@ -254,7 +254,6 @@ static void transpose_act(uint8_t *buf, int64_t cap, int64_t n, int64_t g0, int6
     uint32_t *xt = (uint32_t *) base, *xut = (uint32_t *) (base + t8 * n);
     float *dt = (float *) (base + 2 * t8 * n);
     int32_t *s32t = (int32_t *) (base + 2 * t8 * n + 4 * t8 * nb);
-    (void) t8;
     for (int64_t g = g0; g < g1; g++) {
         for (int64_t b = 0; b < nb; b++) {
             for (int p = 0; p < 8; p++) {
@@ -1025,16 +1024,16 @@ INLINE void pkf_group(const uint8_t *gw, const float *x, int64_t n, int np, floa
 
 #ifdef SL_AMX
 /* ---------------------------------------------------------------- AMX tiles (Sapphire Rapids and later)
- * The packed Q8_0, Q4_0 and Q4_1 kernels again, for calls of 16 positions or more (prefill), on the
- * tile unit: one TDPBSUD multiplies 16 positions' activation block (tile A: 16 rows of 32 signed bytes,
- * straight from the activation buffer) with the block's 16 weight rows (tile B: the packed layout's 8
- * steps of 64 bytes, which is the layout TDPBSUD wants; Q4's nibbles first spread to bytes) into 16 × 16
- * exact int32 block sums, the same integers the vpdpbusd chains of pk_group make. The tile is stored and
- * each position's 16 sums go through pk_group's float operations, in the same order (start, convert,
- * multiply-add with the scale product, Q4_1's min), so every result is bit-identical to the VNNI path's:
- * batch invariance holds whichever path a call takes. The sums of two blocks are computed at once (two
- * tiles of each kind) so the tile unit overlaps the float work. This file's build of this part is the
- * AMX level of dispatch.c, which asks Linux for the tile state once (arch_prctl) before using it.
+ * The packed Q8_0, Q4_0 and Q4_1 kernels again, for calls of AMX_MIN positions or more (prefill), on the
+ * tile unit: one TDPBSSD multiplies m ≤ 16 positions' activation block (tile A: m rows of 32 signed bytes,
+ * straight from the activation buffer) with the block's 16 weight rows (tile B: the packed layout's 8 steps
+ * of 64 bytes, which is the layout TDPBSSD wants, made signed: amx_signed) into m × 16 exact int32 block
+ * sums, the same integers the vpdpbusd chains of pk_group make. The tiles are stored and each position's 16
+ * sums go through pk_group's float operations in the same order (convert, multiply-add with the scale
+ * product, Q4_1's min), so every result is bit-identical to the VNNI path's: batch invariance holds
+ * whichever path a call takes. Two row groups × two position tiles per block, the next block's products
+ * issued before this block's float work, so the tile unit and the vector unit overlap. This file's build of
+ * this part is the AMX level of dispatch.c, which asks Linux for the tile state once (arch_prctl) first.
  */
 typedef struct {
     uint8_t palette, start_row, reserved[14];
@@ -1202,8 +1201,8 @@ INLINE int32_t amx_matmul(int type, const uint8_t *pw, int64_t group_bytes, int3
  * rows): each group computed whole, the rows asked for stored. */
 void SL(sl_matmul_packed)(int32_t type, const uint8_t *pw, int64_t group_bytes, int32_t from, int32_t to, const uint8_t *act,
                           int64_t cap, int64_t n, int32_t t, float *out, int64_t out_stride) {
-    int most = type == 12 || type == 14 ? PKK : type == 1 ? PKF : PKP;
     float res[NPMAX * PK];
+    int most = type == 12 || type == 14 ? PKK : type == 1 ? PKF : PKP;
 #ifdef SL_AMX
     /* Q8_0, Q4_0, Q4_1: positions on AMX's tiles, the rest as below */
     int32_t tiled = amx_matmul(type, pw, group_bytes, from, to, act, cap, n, t, out, out_stride);

@@ -259,8 +259,8 @@ final class CpuTransformer implements Transformer {
         if (c.finalSoftcap() > 0) for (int o = 0; o < outputs; o++) softcap(logits[o], c.vocabSize(), c.finalSoftcap());
     }
 
-    /** Positions in a call from which the per-position steps (norms, RoPE, activations) are shared among the workers. */
-    private static final int PARALLEL_POSITIONS = 32;
+    /** Positions in a call from which the per-position steps (norms, RoPE, activations, their quantization) are shared among the workers. */
+    static final int PARALLEL_POSITIONS = 32;
 
     /**
      * body(t) for every position t &lt; T: long batches (prefill) in runs of positions on the workers, short ones

@@ -52,16 +52,17 @@ final class NativeKernels {
     static String status() { return LOADED.status; }
 
     /** The kernels limited to AVX2 (tests compare them with VNNI's on CPUs that have both); null without AVX2. */
-    static NativeKernels avx2() { return LOADED.handles == null || LOADED.handles.best < AVX2 ? null : new NativeKernels(LOADED.handles, AVX2); }
+    static NativeKernels avx2() { return atLevel(AVX2); }
 
     /** The AVX2 kernels with AVX-VNNI's 256-bit vpdpbusd (Intel desktops since Alder Lake); null where this CPU lacks it. */
-    static NativeKernels avxVnni() {
-        return LOADED.handles == null || (LOADED.handles.levels & (1 << AVX_VNNI)) == 0 ? null : new NativeKernels(LOADED.handles, AVX_VNNI);
-    }
+    static NativeKernels avxVnni() { return atLevel(AVX_VNNI); }
 
     /** AVX-512 VNNI's kernels without AMX's tiles (tests compare the two on CPUs with AMX); null where this CPU lacks AVX-512 VNNI. */
-    static NativeKernels avx512() {
-        return LOADED.handles == null || (LOADED.handles.levels & (1 << AVX512_VNNI)) == 0 ? null : new NativeKernels(LOADED.handles, AVX512_VNNI);
+    static NativeKernels avx512() { return atLevel(AVX512_VNNI); }
+
+    /** The kernels of one of sl_levels' levels, or null where this CPU (or a library that did not load) lacks it. */
+    private static NativeKernels atLevel(int level) {
+        return LOADED.handles == null || (LOADED.handles.levels & (1 << level)) == 0 ? null : new NativeKernels(LOADED.handles, level);
     }
 
     /** sl_level's numbers (native/cpu/dispatch.c); AMX: AVX-512 VNNI's kernels with prefill of Q8_0, Q4_0 and Q4_1 on int8 tiles. */

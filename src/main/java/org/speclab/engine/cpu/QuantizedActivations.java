@@ -47,7 +47,7 @@ final class QuantizedActivations {
         // the buffer's layout depends on the shape only: asked of the library when the shape changes
         if (values != this.values || n != this.n) actBytes = kernels.activationBytes(values, n);
         if (act.byteSize() < actBytes) act = allocate.apply(actBytes);
-        int parts = pool == null || pool.size() == 1 || t < 4 * PART ? 1 : Math.min(pool.size(), t / PART);
+        int parts = pool == null || pool.size() == 1 || t < CpuTransformer.PARALLEL_POSITIONS ? 1 : Math.min(pool.size(), t / PART);
         java.util.function.IntConsumer part = i -> {
             // part i: groups of eight [groups · i / parts, groups · (i + 1) / parts), the last ending at t
             int groups = (t + PART - 1) / PART;

@@ -229,6 +229,21 @@ class NativeKernelsTest {
         assertEquals(named.size(), nativeTypes().count(), "every native type is a row of the table");
     }
 
+    /** Parts of a quantization are whole groups of eight positions (the transposed copy's unit), or end at the last. */
+    @Test
+    void quantizingPartsOfABatchTakesWholeGroupsOfEight() {
+        NativeKernels k = kernels();
+        int n = 64, t = 20;
+        long bytes = k.activationBytes((long) t * n, n);
+        MemorySegment x = Arena.ofAuto().allocate(4L * t * n, 64), act = Arena.ofAuto().allocate(bytes, 64);
+        k.quantize(x, (long) t * n, n, act, bytes, 8, 20); // from a group's start to the last position
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> k.quantize(x, (long) t * n, n, act, bytes, 3, 16));
+        assertTrue(e.getMessage().contains("3..16 of 20"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> k.quantize(x, (long) t * n, n, act, bytes, 8, 12));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> k.quantize(x, (long) t * n, n, act, bytes, 16, 24));
+    }
+
     @Test
     void typesAndWidthsTheKernelsTake() {
         assertTrue(NativeKernels.handles(GgmlType.Q4_0, 96));
