@@ -736,6 +736,7 @@ INLINE void pk_group(int type, const uint8_t *gw, const act_t *a, int np, float 
         __m512i s0[NPMAX], s1[NPMAX];
         for (int p = 0; p < np; p++) s0[p] = _mm512_set1_epi32(pk_start(type, a, p, b));
         if (two) for (int p = 0; p < np; p++) s1[p] = _mm512_setzero_si512();
+#pragma GCC unroll 4 /* rolled, GCC moved nine accumulators between registers every step: Q4_0's 9-position pass 45 -> 37 µs on a matrix in L2, measured */
         for (int j = 0; j < 4; j++) {
             __m512i lo, hi;
             if (type == 8) {
@@ -851,6 +852,7 @@ typedef __m512 kf_t;
 #define K_U8(p) _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *) (p))))
 #define K_I8(p) _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *) (p))))
 #define K_STORE _mm512_storeu_ps
+#define K_UNROLL8 _Pragma("GCC unroll 8") /* AVX2's Q4_K: slower unrolled (measured) */
 #define PKK 9 /* a k = 8 verify in one pass over the weights (five took two: a 9-position Q6_K verify cost 2.2 decodes instead of 3.0, one thread, measured); 27 accumulators in 32 registers */
 #else
 #define KW 8
@@ -875,15 +877,40 @@ typedef __m256 kf_t;
 #define K_U8(p) _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *) (p))))
 #define K_I8(p) _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *) (p))))
 #define K_STORE _mm256_storeu_ps
+#define K_UNROLL8
 #define PKK 3 /* sixteen vector registers */
 #endif
 
 INLINE int pkk_sb_bytes(int type) { return type == 12 ? 2368 : 3360; }
 
+/* Step k (4 codes of each row) of Q4_K groups g0 .. g0 + G − 1 (a unit's low nibbles: group 2i, high: 2i + 1)
+ * into the sums s[e][p] of np positions. */
+INLINE void q4k_step(const uint8_t *units, int u, int g0, int G, int k, const act_t *a, int np, int64_t sb, ki_t s[2][NPMAX]) {
+    const ki_t m4 = K_SET8(0x0F);
+    ki_t raw = K_LOAD(units + 64 * (8 * (g0 >> 1) + k) + u);
+    for (int e = 0; e < G; e++) {
+        int g = g0 + e;
+        ki_t v = g & 1 ? K_AND(K_SRL16(raw, 4), m4) : K_AND(raw, m4);
+        for (int p = 0; p < np; p++) {
+#if SUM16 /* int16 pair sums over the group's eight steps, widened once after them */
+            s[e][p] = _mm256_add_epi16(s[e][p], _mm256_maddubs_epi16(v, K_SET32(x4(a, p, 8 * sb + g, k))));
+#else
+            s[e][p] = K_DOT(s[e][p], v, K_SET32(x4(a, p, 8 * sb + g, k)));
+#endif
+        }
+    }
+}
+
 /* Rows h·KW .. h·KW + KW of a packed K-quant group times np positions (h: 0, or 0 and 1 for AVX2's halves). */
 INLINE void pkk_part(int type, const uint8_t *gw, const act_t *a, int np, int h, float *res) {
     const int sbb = pkk_sb_bytes(type), u = 32 * (KW == 8) * h, f = 16 * (KW == 8) * h, c = 8 * (KW == 8) * h;
     const ki_t m4 = K_SET8(0x0F), m30 = K_SET8(0x30);
+    /* Groups of 32 codes per pass over their steps: both groups a step's bytes hold while the registers take
+     * the sums of both (G = 2), else one at a time. With both at once a nine-position pass spilled and its
+     * accumulators moved between registers every step (a 9-position Q6_K pass on a matrix in L2 took 103 µs
+     * instead of 71, Q4_K 63 instead of 50, one thread, measured); with one at a time a single position unpacks
+     * each step's bytes twice (Q4_K's decode step ~5% slower). */
+    const int G = np <= 4 ? 2 : 1;
     int64_t nsb = a->n / 256;
     kf_t acc[NPMAX];
     for (int p = 0; p < np; p++) acc[p] = K_ZEROPS();
@@ -894,85 +921,72 @@ INLINE void pkk_part(int type, const uint8_t *gw, const act_t *a, int np, int h,
         if (type == 12) {
             kf_t dmin = K_PH(blk + 32 + f);
             const uint8_t *units = blk + 320;
-            for (int i = 0; i < 4; i++) {
-                ki_t s0[NPMAX], s1[NPMAX];
-                for (int p = 0; p < np; p++) s0[p] = s1[p] = K_SET32(0);
-                int64_t b0 = 8 * sb + 2 * i;
-                for (int k = 0; k < 8; k++) {
-                    ki_t raw = K_LOAD(units + 64 * (8 * i + k) + u);
-                    ki_t lo = K_AND(raw, m4), hi = K_AND(K_SRL16(raw, 4), m4);
-                    for (int p = 0; p < np; p++) {
-#if SUM16 /* int16 pair sums over the group's eight steps, widened once below */
-                        s0[p] = _mm256_add_epi16(s0[p], _mm256_maddubs_epi16(lo, K_SET32(x4(a, p, b0, k))));
-                        s1[p] = _mm256_add_epi16(s1[p], _mm256_maddubs_epi16(hi, K_SET32(x4(a, p, b0 + 1, k))));
-#else
-                        s0[p] = K_DOT(s0[p], lo, K_SET32(x4(a, p, b0, k)));
-                        s1[p] = K_DOT(s1[p], hi, K_SET32(x4(a, p, b0 + 1, k)));
-#endif
-                    }
+            for (int g0 = 0; g0 < 8; g0 += G) {
+                ki_t s[2][NPMAX];
+                for (int e = 0; e < G; e++) for (int p = 0; p < np; p++) s[e][p] = K_SET32(0);
+                if (G == 1) {
+                    K_UNROLL8
+                    for (int k = 0; k < 8; k++) q4k_step(units, u, g0, 1, k, a, np, sb, s);
+                } else {
+                    for (int k = 0; k < 8; k++) q4k_step(units, u, g0, 2, k, a, np, sb, s); /* decode: measured faster rolled */
                 }
 #if SUM16
-                for (int p = 0; p < np; p++) {
-                    s0[p] = _mm256_madd_epi16(s0[p], _mm256_set1_epi16(1));
-                    s1[p] = _mm256_madd_epi16(s1[p], _mm256_set1_epi16(1));
-                }
+                for (int e = 0; e < G; e++) for (int p = 0; p < np; p++) s[e][p] = _mm256_madd_epi16(s[e][p], _mm256_set1_epi16(1));
 #endif
-                kf_t ds0 = K_MUL(d, K_U8(blk + 64 + 16 * (2 * i) + c)), ds1 = K_MUL(d, K_U8(blk + 64 + 16 * (2 * i + 1) + c));
-                kf_t dm0 = K_MUL(dmin, K_U8(blk + 192 + 16 * (2 * i) + c)), dm1 = K_MUL(dmin, K_U8(blk + 192 + 16 * (2 * i + 1) + c));
-                for (int p = 0; p < np; p++) {
-                    int64_t q = p * a->nb + b0;
-                    acc[p] = K_FMADD(K_CVT(s0[p]), K_MUL(ds0, K_SETPS(a->d[q])), acc[p]);
-                    acc[p] = K_FNMADD(dm0, K_SETPS(a->ms[q]), acc[p]);
-                    acc[p] = K_FMADD(K_CVT(s1[p]), K_MUL(ds1, K_SETPS(a->d[q + 1])), acc[p]);
-                    acc[p] = K_FNMADD(dm1, K_SETPS(a->ms[q + 1]), acc[p]);
+                for (int e = 0; e < G; e++) {
+                    int g = g0 + e;
+                    kf_t ds = K_MUL(d, K_U8(blk + 64 + 16 * g + c)), dm = K_MUL(dmin, K_U8(blk + 192 + 16 * g + c));
+                    for (int p = 0; p < np; p++) {
+                        int64_t q = p * a->nb + 8 * sb + g;
+                        acc[p] = K_FMADD(K_CVT(s[e][p]), K_MUL(ds, K_SETPS(a->d[q])), acc[p]);
+                        acc[p] = K_FNMADD(dm, K_SETPS(a->ms[q]), acc[p]);
+                    }
                 }
             }
         } else {
             const uint8_t *low = blk + 288, *high = blk + 2336;
             for (int i = 0; i < 4; i++) {
-                int64_t b0 = 8 * sb + 2 * i;
-                int t0 = 2 * (i & 1); /* groups 2i, 2i+1 are fields t0, t0+1 of the high units of quad i/2 */
+#pragma GCC unroll 2
                 for (int half = 0; half < 2; half++) {
-                    ki_t s0[NPMAX], s1[NPMAX];
-#if SUM16
-                    ki_t ev0[NPMAX], ev1[NPMAX]; /* the even step's pair sums, until the odd one adds them in */
-                    for (int p = 0; p < np; p++) ev0[p] = ev1[p] = _mm256_setzero_si256();
-#endif
-                    for (int p = 0; p < np; p++) {
-                        /* Σ (q − 32)·x: start at −32 · Σ x over the 16 codes */
+#pragma GCC unroll 2
+                    for (int e0 = 0; e0 < 2; e0 += G) {
                         const int32_t *hx = half ? a->h1 : a->h0;
-                        s0[p] = K_SET32(-32 * hx[p * a->nb + b0]);
-                        s1[p] = K_SET32(-32 * hx[p * a->nb + b0 + 1]);
-                    }
-                    for (int k = 4 * half; k < 4 * half + 4; k++) {
-                        ki_t lraw = K_LOAD(low + 64 * (8 * i + k) + u), hraw = K_LOAD(high + 64 * (8 * (i >> 1) + k) + u);
-                        /* field t (bits 2t, 2t+1) moved to bits 4, 5 */
-                        ki_t h0 = t0 == 0 ? K_SLL16(hraw, 4) : K_SRL16(hraw, 0);
-                        ki_t h1 = t0 == 0 ? K_SLL16(hraw, 2) : K_SRL16(hraw, 2);
-                        ki_t c0 = K_OR(K_AND(lraw, m4), K_AND(h0, m30));
-                        ki_t c1 = K_OR(K_AND(K_SRL16(lraw, 4), m4), K_AND(h1, m30));
-                        for (int p = 0; p < np; p++) {
-#if SUM16 /* int16 pair sums over two steps (6-bit codes), widened and added at every second */
-                            ki_t u0 = _mm256_maddubs_epi16(c0, K_SET32(x4(a, p, b0, k))), u1 = _mm256_maddubs_epi16(c1, K_SET32(x4(a, p, b0 + 1, k)));
-                            if (k & 1) {
-                                s0[p] = _mm256_add_epi32(s0[p], _mm256_madd_epi16(_mm256_add_epi16(ev0[p], u0), _mm256_set1_epi16(1)));
-                                s1[p] = _mm256_add_epi32(s1[p], _mm256_madd_epi16(_mm256_add_epi16(ev1[p], u1), _mm256_set1_epi16(1)));
-                            } else {
-                                ev0[p] = u0;
-                                ev1[p] = u1;
-                            }
-#else
-                            s0[p] = K_DOT(s0[p], c0, K_SET32(x4(a, p, b0, k)));
-                            s1[p] = K_DOT(s1[p], c1, K_SET32(x4(a, p, b0 + 1, k)));
+                        ki_t s[2][NPMAX];
+#if SUM16
+                        ki_t ev[2][NPMAX]; /* the even step's pair sums, until the odd one adds them in */
+                        for (int e = 0; e < G; e++) for (int p = 0; p < np; p++) ev[e][p] = _mm256_setzero_si256();
 #endif
+                        /* Σ (q − 32)·x: start at −32 · Σ x over the 16 codes */
+                        for (int e = 0; e < G; e++)
+                            for (int p = 0; p < np; p++) s[e][p] = K_SET32(-32 * hx[p * a->nb + 8 * sb + 2 * i + e0 + e]);
+#pragma GCC unroll 4
+                        for (int kk = 0; kk < 4; kk++) {
+                            const int k = 4 * half + kk;
+                            ki_t lraw = K_LOAD(low + 64 * (8 * i + k) + u), hraw = K_LOAD(high + 64 * (8 * (i >> 1) + k) + u);
+                            for (int e = 0; e < G; e++) {
+                                /* group g = 2i + e: the low four bits of its codes (low or high nibbles), and field t
+                                 * (bits 2t, 2t + 1) of the high units of quad i / 2 moved to bits 4, 5 */
+                                int g = 2 * i + e0 + e, t = 2 * (i & 1) + e0 + e;
+                                ki_t lo = g & 1 ? K_AND(K_SRL16(lraw, 4), m4) : K_AND(lraw, m4);
+                                ki_t hb = t == 0 ? K_SLL16(hraw, 4) : t == 1 ? K_SLL16(hraw, 2) : t == 2 ? hraw : K_SRL16(hraw, 2);
+                                ki_t cv = K_OR(lo, K_AND(hb, m30));
+                                for (int p = 0; p < np; p++) {
+#if SUM16 /* int16 pair sums over two steps (6-bit codes), widened and added at every second */
+                                    ki_t uu = _mm256_maddubs_epi16(cv, K_SET32(x4(a, p, 8 * sb + g, k)));
+                                    if (k & 1) s[e][p] = _mm256_add_epi32(s[e][p], _mm256_madd_epi16(_mm256_add_epi16(ev[e][p], uu), _mm256_set1_epi16(1)));
+                                    else ev[e][p] = uu;
+#else
+                                    s[e][p] = K_DOT(s[e][p], cv, K_SET32(x4(a, p, 8 * sb + g, k)));
+#endif
+                                }
+                            }
                         }
-                    }
-                    int j0 = 2 * (2 * i) + half, j1 = 2 * (2 * i + 1) + half; /* scales of 16 codes */
-                    kf_t ds0 = K_MUL(d, K_I8(blk + 32 + 16 * j0 + c)), ds1 = K_MUL(d, K_I8(blk + 32 + 16 * j1 + c));
-                    for (int p = 0; p < np; p++) {
-                        int64_t q = p * a->nb + b0;
-                        acc[p] = K_FMADD(K_CVT(s0[p]), K_MUL(ds0, K_SETPS(a->d[q])), acc[p]);
-                        acc[p] = K_FMADD(K_CVT(s1[p]), K_MUL(ds1, K_SETPS(a->d[q + 1])), acc[p]);
+                        for (int e = 0; e < G; e++) {
+                            int g = 2 * i + e0 + e;
+                            kf_t ds = K_MUL(d, K_I8(blk + 32 + 16 * (2 * g + half) + c)); /* the scale of these 16 codes */
+                            for (int p = 0; p < np; p++)
+                                acc[p] = K_FMADD(K_CVT(s[e][p]), K_MUL(ds, K_SETPS(a->d[p * a->nb + 8 * sb + g])), acc[p]);
+                        }
                     }
                 }
             }
