@@ -177,9 +177,11 @@ INLINE __m256i load(const void *p) { return _mm256_loadu_si256((const __m256i *)
 static void transpose_act(uint8_t *buf, int64_t cap, int64_t n, int64_t g0, int64_t g1);
 
 /* Positions p0 .. p1 of the buffer (the whole layout below: cap values, n per position): their blocks and,
- * where the buffer has the transposed copy, their groups of eight, so p0 and p1 are multiples of eight or
- * p1 the last position. Parts of one buffer can be quantized by several threads at once. */
-void SL(sl_quantize_part)(const float *x, int64_t cap, int64_t n, uint8_t *buf, int64_t p0, int64_t p1) {
+ * where the buffer has the transposed copy and the caller asks for it (transpose: only the row kernels of
+ * Q8_0, Q4_0 and Q5_0 read it, never the packed ones; filling it took longer than quantizing), their groups
+ * of eight, so p0 and p1 are multiples of eight or p1 the last position. Parts of one buffer can be
+ * quantized by several threads at once. */
+void SL(sl_quantize_part)(const float *x, int64_t cap, int64_t n, uint8_t *buf, int64_t p0, int64_t p1, int32_t transpose) {
     const __m256 signless = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
     int64_t nb = cap / 32;
     int8_t *qs = (int8_t *) buf;
@@ -216,7 +218,7 @@ void SL(sl_quantize_part)(const float *x, int64_t cap, int64_t n, uint8_t *buf, 
         _mm256_storeu_si256((__m256i *) (qs + 32 * b), bytes);
         _mm256_storeu_si256((__m256i *) (xu + 32 * b), _mm256_xor_si256(bytes, _mm256_set1_epi8((char) 0x80)));
     }
-    if (cap / n >= TMIN) transpose_act(buf, cap, n, p0 / 8, (p1 + 7) / 8);
+    if (transpose && cap / n >= TMIN) transpose_act(buf, cap, n, p0 / 8, (p1 + 7) / 8);
 }
 
 /* Bytes the activation buffer needs for cap values, n per position (see the layout above). */

@@ -259,16 +259,23 @@ final class CpuTransformer implements Transformer {
         if (c.finalSoftcap() > 0) for (int o = 0; o < outputs; o++) softcap(logits[o], c.vocabSize(), c.finalSoftcap());
     }
 
-    /** Positions in a call from which the per-position steps (norms, RoPE, activations, their quantization) are shared among the workers. */
+    /** Positions in a call from which the activations' quantization is shared among the workers (in groups of eight). */
     static final int PARALLEL_POSITIONS = 32;
 
     /**
-     * body(t) for every position t &lt; T: long batches (prefill) in runs of positions on the workers, short ones
-     * in order on this thread. Each position is computed whole by one thread, so its values are the same either way.
+     * Positions in a call from which the per-position steps (norms, RoPE, KV writes, activations) are shared among
+     * the workers: a verify pass too (at 32, a 9-position pass of a 200M model spent 0.6 of its ~7 ms on them on one
+     * thread while the other waited).
+     */
+    static final int PARALLEL_STEPS = 4;
+
+    /**
+     * body(t) for every position t &lt; T: batches in runs of positions on the workers, a decode step and other short
+     * ones in order on this thread. Each position is computed whole by one thread, so its values are the same either way.
      */
     private void eachPosition(int T, IntConsumer body) {
         int n = pool.size();
-        if (n == 1 || T < PARALLEL_POSITIONS) {
+        if (n == 1 || T < PARALLEL_STEPS) {
             for (int t = 0; t < T; t++) body.accept(t);
             return;
         }
@@ -424,8 +431,12 @@ final class CpuTransformer implements Transformer {
     private void nativeMatmul(WeightMatrix.Native[] mats, float[][] x, float[][][] outs, int T) {
         QuantizedActivations a = ws.acts;
         boolean quantize = false;
-        for (WeightMatrix.Native w : mats) quantize |= w.codec().type() != org.speclab.gguf.GgmlType.F16;
-        a.prepare(mats[0].kernels(), x, T, mats[0].cols(), quantize, pool);
+        boolean rowKernels = false; // rows off the packed kernels (unpacked types, a last part group)
+        for (WeightMatrix.Native w : mats) {
+            quantize |= w.codec().type() != org.speclab.gguf.GgmlType.F16;
+            rowKernels |= w.packedRows() < w.rows();
+        }
+        a.prepare(mats[0].kernels(), x, T, mats[0].cols(), quantize, pool, rowKernels);
         int m = mats.length;
         int[] start = new int[m + 1];
         long work = 0;

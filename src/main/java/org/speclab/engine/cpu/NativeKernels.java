@@ -157,19 +157,21 @@ final class NativeKernels {
      * {@link #activationBytes} gave for this shape.
      */
     void quantize(MemorySegment x, long values, long n, MemorySegment act, long actBytes) {
-        quantize(x, values, n, act, actBytes, 0, (int) (values / n));
+        quantize(x, values, n, act, actBytes, 0, (int) (values / n), true);
     }
 
     /**
      * As {@link #quantize}, positions {@code p0 ≤ p < p1} only ({@code p0} and {@code p1} multiples of eight,
      * or {@code p1} the last position): several threads can quantize parts of one buffer at once.
+     * {@code transposed}: also the transposed copy, which only {@link #matmul} reads (eight positions or
+     * more of Q8_0, Q4_0 or Q5_0); products that all run on packed rows do without it.
      */
-    void quantize(MemorySegment x, long values, long n, MemorySegment act, long actBytes, int p0, int p1) {
+    void quantize(MemorySegment x, long values, long n, MemorySegment act, long actBytes, int p0, int p1, boolean transposed) {
         if (p0 % 8 != 0 || (p1 % 8 != 0 && p1 != values / n) || p0 < 0 || p1 > values / n) {
             throw new IllegalArgumentException("positions " + p0 + ".." + p1 + " of " + values / n + " are not whole groups of eight");
         }
         try {
-            h.quantizePart.invokeExact(level, address(x, 4 * values), values, n, address(act, actBytes), (long) p0, (long) p1);
+            h.quantizePart.invokeExact(level, address(x, 4 * values), values, n, address(act, actBytes), (long) p0, (long) p1, transposed ? 1 : 0);
         } catch (Throwable e) {
             throw new IllegalStateException("native quantize failed", e);
         } finally {
@@ -233,8 +235,8 @@ final class NativeKernels {
             MethodHandle levelFn = linker.downcallHandle(lib.find("sl_level").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT));
             int best = (int) levelFn.invokeExact();
             MethodHandle quantizePart = linker.downcallHandle(lib.find("sl_quantize_part").orElseThrow(), FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT,
-                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
-                    Linker.Option.critical(false));
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_INT), Linker.Option.critical(false));
             MethodHandle matmul = linker.downcallHandle(lib.find("sl_matmul").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,

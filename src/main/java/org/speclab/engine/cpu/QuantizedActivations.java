@@ -16,6 +16,8 @@ final class QuantizedActivations {
     private int t;
     private NativeKernels kernels;
     private boolean quantized;
+    /** Whether the quantization made the transposed copy the row kernels read for eight positions or more. */
+    private boolean transposed;
     /** Where the input buffers come from (a test puts them against an unreadable page, so a kernel reading past its positions faults). */
     private final java.util.function.LongFunction<MemorySegment> allocate;
     /** Positions quantized together: the native layout's groups of eight (sl_quantize_part). */
@@ -34,14 +36,16 @@ final class QuantizedActivations {
      * quantizes them ({@code n} a multiple of 32).
      */
     void prepare(NativeKernels kernels, float[][] x, int t, int n, boolean quantize) {
-        prepare(kernels, x, t, n, quantize, null);
+        prepare(kernels, x, t, n, quantize, null, true);
     }
 
     /**
      * As above, with long batches (prefill) copied and quantized by the pool's threads, in parts of whole
      * groups of eight positions (each position's values are the same whichever thread quantizes them).
+     * {@code rowKernels}: whether any product of these activations runs rows that are not packed (the
+     * row kernels, which read a transposed copy for eight positions or more; making it is skipped otherwise).
      */
-    void prepare(NativeKernels kernels, float[][] x, int t, int n, boolean quantize, WorkerPool pool) {
+    void prepare(NativeKernels kernels, float[][] x, int t, int n, boolean quantize, WorkerPool pool, boolean rowKernels) {
         long values = (long) t * n;
         if (this.x.byteSize() < 4 * values) this.x = allocate.apply(4 * values);
         // the buffer's layout depends on the shape only: asked of the library when the shape changes
@@ -53,11 +57,12 @@ final class QuantizedActivations {
             int groups = (t + PART - 1) / PART;
             int p0 = PART * (int) ((long) groups * i / parts), p1 = Math.min(t, PART * (int) ((long) groups * (i + 1) / parts));
             for (int p = p0; p < p1; p++) MemorySegment.copy(x[p], 0, this.x, ValueLayout.JAVA_FLOAT, 4L * p * n, n);
-            if (quantize) kernels.quantize(this.x, values, n, act, actBytes, p0, p1);
+            if (quantize) kernels.quantize(this.x, values, n, act, actBytes, p0, p1, rowKernels);
         };
         if (parts == 1) part.accept(0);
         else pool.runPieces(parts, part);
         this.quantized = quantize;
+        this.transposed = quantize && rowKernels;
         this.kernels = kernels;
         this.n = n;
         this.t = t;
@@ -78,6 +83,7 @@ final class QuantizedActivations {
         int packed = Math.min(to, w.packedRows());
         if (from < packed) kernels.matmulPacked(w.codec().type(), w.packed(), w.rowBytes(), from, packed, f16 ? x : act, values, n, positions, out, w.rows());
         if (Math.max(from, packed) < to) {
+            if (!f16 && positions >= 8 && !transposed) throw new IllegalStateException("rows " + Math.max(from, packed) + ".." + to + " of a " + w.codec().type() + " matrix need the transposed activations, which were not made");
             kernels.matmul(w.codec().type(), w.data(), w.rowBytes(), Math.max(from, packed), to, f16 ? x : act, values, n, positions, out, w.rows());
         }
     }

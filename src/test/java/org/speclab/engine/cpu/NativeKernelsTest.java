@@ -236,12 +236,44 @@ class NativeKernelsTest {
         int n = 64, t = 20;
         long bytes = k.activationBytes((long) t * n, n);
         MemorySegment x = Arena.ofAuto().allocate(4L * t * n, 64), act = Arena.ofAuto().allocate(bytes, 64);
-        k.quantize(x, (long) t * n, n, act, bytes, 8, 20); // from a group's start to the last position
+        k.quantize(x, (long) t * n, n, act, bytes, 8, 20, true); // from a group's start to the last position
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> k.quantize(x, (long) t * n, n, act, bytes, 3, 16));
+                () -> k.quantize(x, (long) t * n, n, act, bytes, 3, 16, true));
         assertTrue(e.getMessage().contains("3..16 of 20"), e.getMessage());
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> k.quantize(x, (long) t * n, n, act, bytes, 8, 12));
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> k.quantize(x, (long) t * n, n, act, bytes, 16, 24));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> k.quantize(x, (long) t * n, n, act, bytes, 8, 12, true));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> k.quantize(x, (long) t * n, n, act, bytes, 16, 24, true));
+    }
+
+    /**
+     * Activations quantized without the transposed copy (products on packed rows only) give packed rows the same
+     * bits, and a product that would need the copy (unpacked rows, eight positions or more) refuses instead of
+     * reading a stale one.
+     */
+    @ParameterizedTest
+    @MethodSource("nativeTypes")
+    void theTransposedCopyIsSkippedOnlyWherePackedRowsServeTheProduct(GgmlType type) {
+        NativeKernels k = kernels();
+        Assumptions.assumeTrue(type != GgmlType.F16, "F16 multiplies float activations");
+        int cols = cols(type), rows = 40, t = 9; // two packed groups of 16 (where the type packs), 8 rows on the row kernels
+        WeightMatrix.Native w = matrix(k, type, rows, cols, 11);
+        Random r = new Random(12);
+        float[][] x = new float[t][cols];
+        for (float[] v : x) for (int j = 0; j < cols; j++) v[j] = (float) r.nextGaussian();
+        float[][] full = products(w, x, t, 0, rows);
+        QuantizedActivations a = new QuantizedActivations();
+        a.prepare(k, x, t, cols, true, null, false);
+        MemorySegment out = a.out((long) t * rows);
+        int packed = w.packedRows();
+        if (packed > 0) {
+            a.multiply(w, 0, packed, t, out);
+            for (int p = 0; p < t; p++) {
+                float[] got = new float[packed];
+                MemorySegment.copy(out, ValueLayout.JAVA_FLOAT, 4L * p * rows, got, 0, packed);
+                assertArrayEquals(java.util.Arrays.copyOf(full[p], packed), got, type + " position " + p);
+            }
+        }
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> a.multiply(w, packed, rows, t, out));
+        assertTrue(e.getMessage().contains("transposed"), e.getMessage());
     }
 
     @Test
