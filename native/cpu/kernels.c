@@ -58,12 +58,18 @@
  * (whole groups of eight only: with fewer positions in a group the row kernels are faster, measured). */
 #define TMIN 8
 
+/* Bytes per block of 32 values in the per-position part of the activation buffer after the values (d, s32,
+ * ms, h0, h1, c8, c128, c32h0, c32h1: four bytes each); the transposed part follows. */
+#define ACT_BLOCK 36
+
 /*
  * The activations of T positions of n values each (N = T·n, NB = N / 32 blocks), in one buffer:
  *   qs  int8[N]      the values                      xu  uint8[N]  qs + 128 (VNNI's unsigned operand)
  *   d   float[NB]    block scales                    s32 int32[NB] Σ qs per block
  *   ms  float[NB]    d · s32 (for weights with mins) h0, h1 int32[NB] Σ qs of each half block (16 values)
  *   c8, c128 int32[NB]  −8 · s32 and −128 · s32 (the packed kernels start each block's sum at these)
+ *   c32h0, c32h1 int32[NB]  −32 · h0 and −32 · h1 (packed Q6_K's starts, per half block: broadcast from memory
+ *                       rather than made in a general register and moved to a vector on a port the products need)
  * and, where a call has eight positions or more, the same values transposed for the kernels that
  * hold eight positions in the lanes of a vector (tkernels below): per group of eight positions
  * (the last padded), block and 4-byte step k, 32 bytes = four values of each position:
@@ -75,7 +81,7 @@ typedef struct {
     const float *d;
     const int32_t *s32;
     const float *ms;
-    const int32_t *h0, *h1, *c8, *c128;
+    const int32_t *h0, *h1, *c8, *c128, *c32h0, *c32h1;
     int64_t n, nb; /* values and blocks per position */
 } act_t;
 
@@ -91,6 +97,8 @@ INLINE act_t act_at(const uint8_t *buf, int64_t cap, int64_t n, int64_t p0) {
     a.h1 = (const int32_t *) (buf + 2 * cap + 16 * nb) + p0 * (n / 32);
     a.c8 = (const int32_t *) (buf + 2 * cap + 20 * nb) + p0 * (n / 32);
     a.c128 = (const int32_t *) (buf + 2 * cap + 24 * nb) + p0 * (n / 32);
+    a.c32h0 = (const int32_t *) (buf + 2 * cap + 28 * nb) + p0 * (n / 32);
+    a.c32h1 = (const int32_t *) (buf + 2 * cap + 32 * nb) + p0 * (n / 32);
     a.n = n;
     a.nb = n / 32;
     return a;
@@ -189,6 +197,7 @@ void SL(sl_quantize_part)(const float *x, int64_t cap, int64_t n, uint8_t *buf, 
     float *d = (float *) (buf + 2 * cap), *ms = (float *) (buf + 2 * cap + 8 * nb);
     int32_t *s32 = (int32_t *) (buf + 2 * cap + 4 * nb), *h0 = (int32_t *) (buf + 2 * cap + 12 * nb), *h1 = (int32_t *) (buf + 2 * cap + 16 * nb);
     int32_t *c8 = (int32_t *) (buf + 2 * cap + 20 * nb), *c128 = (int32_t *) (buf + 2 * cap + 24 * nb);
+    int32_t *c32h0 = (int32_t *) (buf + 2 * cap + 28 * nb), *c32h1 = (int32_t *) (buf + 2 * cap + 32 * nb);
     for (int64_t b = p0 * (n / 32); b < p1 * (n / 32); b++) {
         const float *xb = x + 32 * b;
         __m256 v[4];
@@ -212,6 +221,8 @@ void SL(sl_quantize_part)(const float *x, int64_t cap, int64_t n, uint8_t *buf, 
         h1[b] = half1;
         c8[b] = -8 * s32[b];
         c128[b] = -128 * s32[b];
+        c32h0[b] = -32 * half0;
+        c32h1[b] = -32 * half1;
         __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
         /* the packs interleave 128-bit lanes: put the 32 bytes back in order */
         bytes = _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
@@ -224,7 +235,7 @@ void SL(sl_quantize_part)(const float *x, int64_t cap, int64_t n, uint8_t *buf, 
 /* Bytes the activation buffer needs for cap values, n per position (see the layout above). */
 INLINE int64_t act_bytes(int64_t cap, int64_t n) {
     int64_t t = cap / n, t8 = (t + 7) / 8 * 8;
-    return 2 * cap + 28 * (cap / 32) + (t >= TMIN ? 2 * t8 * n + 8 * t8 * (n / 32) : 0);
+    return 2 * cap + ACT_BLOCK * (cap / 32) + (t >= TMIN ? 2 * t8 * n + 8 * t8 * (n / 32) : 0);
 }
 
 /* The transposed regions of a buffer: group g (positions 8g .. 8g+7), block b. */
@@ -237,7 +248,7 @@ typedef struct {
 
 INLINE tact_t tact_at(const uint8_t *buf, int64_t cap, int64_t n, int64_t g) {
     int64_t t = cap / n, t8 = (t + 7) / 8 * 8, nb = n / 32;
-    const uint8_t *base = buf + 2 * cap + 28 * (cap / 32);
+    const uint8_t *base = buf + 2 * cap + ACT_BLOCK * (cap / 32);
     tact_t a;
     a.xt = (const int8_t *) base + g * 8 * n;
     a.xut = base + t8 * n + g * 8 * n;
@@ -252,7 +263,7 @@ static void transpose_act(uint8_t *buf, int64_t cap, int64_t n, int64_t g0, int6
     const uint8_t *qs = buf, *xu = buf + cap;
     const float *d = (const float *) (buf + 2 * cap);
     const int32_t *s32 = (const int32_t *) (buf + 2 * cap + 4 * bnb);
-    uint8_t *base = buf + 2 * cap + 28 * bnb;
+    uint8_t *base = buf + 2 * cap + ACT_BLOCK * bnb;
     uint32_t *xt = (uint32_t *) base, *xut = (uint32_t *) (base + t8 * n);
     float *dt = (float *) (base + 2 * t8 * n);
     int32_t *s32t = (int32_t *) (base + 2 * t8 * n + 4 * t8 * nb);
@@ -952,7 +963,7 @@ INLINE void pkk_part(int type, const uint8_t *gw, const act_t *a, int np, int h,
                 for (int half = 0; half < 2; half++) {
 #pragma GCC unroll 2
                     for (int e0 = 0; e0 < 2; e0 += G) {
-                        const int32_t *hx = half ? a->h1 : a->h0;
+                        const int32_t *cx = half ? a->c32h1 : a->c32h0;
                         ki_t s[2][NPMAX];
 #if SUM16
                         ki_t ev[2][NPMAX]; /* the even step's pair sums, until the odd one adds them in */
@@ -960,7 +971,7 @@ INLINE void pkk_part(int type, const uint8_t *gw, const act_t *a, int np, int h,
 #endif
                         /* Σ (q − 32)·x: start at −32 · Σ x over the 16 codes */
                         for (int e = 0; e < G; e++)
-                            for (int p = 0; p < np; p++) s[e][p] = K_SET32(-32 * hx[p * a->nb + 8 * sb + 2 * i + e0 + e]);
+                            for (int p = 0; p < np; p++) s[e][p] = K_SET32(cx[p * a->nb + 8 * sb + 2 * i + e0 + e]);
 #pragma GCC unroll 4
                         for (int kk = 0; kk < 4; kk++) {
                             const int k = 4 * half + kk;
