@@ -865,8 +865,8 @@ typedef __m512 kf_t;
 #define K_U8(p) _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *) (p))))
 #define K_I8(p) _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *) (p))))
 #define K_STORE _mm512_storeu_ps
-#define K_UNROLL8 _Pragma("GCC unroll 8") /* AVX2's Q4_K: slower unrolled (measured) */
-#define PKK 9 /* a k = 8 verify in one pass over the weights (five took two: a 9-position Q6_K verify cost 2.2 decodes instead of 3.0, one thread, measured); 27 accumulators in 32 registers */
+#define K_UNROLL8 _Pragma("GCC unroll 8") /* Q4_K's steps for five positions or more (AVX2's: slower unrolled, measured) */
+#define PKK 9 /* a k = 8 verify in one pass over the weights (five took two: a 9-position Q6_K verify cost 2.2 decodes instead of 3.0, one thread, measured); one group at a time (pkk_part), 18 sums in 32 registers */
 #else
 #define KW 8
 typedef __m256i ki_t;
