@@ -256,13 +256,13 @@ final class RunView {
     @FXML private void start() {
         ModelEntry t = target.getValue();
         if (t == null) return;
-        org.speclab.lab.DrafterChoice drafter = drafterChoice();
+        org.speclab.lab.DrafterChoice choice = drafterChoice();
         // "Draft model" picked with none chosen: say so, rather than run the target alone under a speculative heading
-        if (drafter == null && this.drafter.getSelectionModel().getSelectedIndex() == 1) {
+        if (choice == null && drafter.getSelectionModel().getSelectedIndex() == 1) {
             runStatus.setText(lab.t("run.status.noDraft"));
             return;
         }
-        java.util.Set<Path> files = drafter == null || drafter.file() == null ? java.util.Set.of(t.path()) : java.util.Set.of(t.path(), drafter.file());
+        java.util.Set<Path> files = choice == null || choice.file() == null ? java.util.Set.of(t.path()) : java.util.Set.of(t.path(), choice.file());
         // deleted or moved since the library listed it (its next scan drops it): one line, not a loader's error
         for (Path f : files) {
             if (!java.nio.file.Files.exists(f)) {
@@ -291,7 +291,7 @@ final class RunView {
         stop.setDisable(false);
         lab.remember.accept(w -> w.withLastTarget(t.path()));
         lab.running = files;
-        RunSession.Settings s = new RunSession.Settings(t.path(), drafter, k.getValue(), adaptive.isSelected(),
+        RunSession.Settings s = new RunSession.Settings(t.path(), choice, k.getValue(), adaptive.isSelected(),
                 temperature.getValue().floatValue(), topK.getValue(), topP.getValue().floatValue(), maxTokens.getValue(), threads.getValue(),
                 baseline.isSelected(), repeats.getValue(), prompt.getText(), device.getValue() == null ? "cpu" : device.getValue().id(), chat.isSelected());
         RunSession run = new RunSession(s, lab, events, cancel, () -> javafx.application.Platform.runLater(this::drain));

@@ -200,6 +200,9 @@ class RunViewConcurrencyTest {
             start.fire();
         });
         WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> status.getText().startsWith("Finished"));
+        // the status is set first in the event that ends the run and the record added after it: read once that event is over
+        WaitForAsyncUtils.waitForFxEvents();
+        assertEquals(before + 1, records.getItems().size(), "one record");
         assertEquals("draft.gguf", records.getItems().getLast().draftModel());
     }
 
