@@ -113,7 +113,7 @@ final class BenchCommand implements Callable<Integer> {
                     // decode steps and verify passes alternated, medians of each: a busy moment of the machine
                     // (minutes apart, the same step measured 2.6 and 4.3 ms here) hits both, and a spike neither
                     int pairs = Math.max(30, 10 * reps);
-                    long[] one = new long[pairs], batch = new long[pairs];
+                    double[] one = new double[pairs], batch = new double[pairs];
                     for (int i = 0; i < pairs; i++) {
                         long t0 = System.nanoTime();
                         tr.forward(cache, new int[] {draft[0]}, gen, 1);
@@ -122,19 +122,13 @@ final class BenchCommand implements Callable<Integer> {
                         one[i] = t1 - t0;
                         batch[i] = System.nanoTime() - t1;
                     }
-                    double oneMs = median(one) / 1e6, batchMs = median(batch) / 1e6, ratio = batchMs / oneMs;
+                    double oneMs = org.speclab.lab.Spread.of(one).median() / 1e6, batchMs = org.speclab.lab.Spread.of(batch).median() / 1e6, ratio = batchMs / oneMs;
                     cli.out.printf("Verify of %d positions: %.2f ms, %.2f× one decode step (%.2f ms); speculation pays only where this stays well below %d.%n",
                             verify, batchMs, ratio, oneMs, verify);
                 }
             }
         }
         return 0;
-    }
-
-    private static double median(long[] v) {
-        long[] s = v.clone();
-        java.util.Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2.0;
     }
 
     /**

@@ -83,7 +83,7 @@ final class QuantizedActivations {
         int packed = Math.min(to, w.packedRows());
         if (from < packed) kernels.matmulPacked(w.codec().type(), w.packed(), w.rowBytes(), from, packed, f16 ? x : act, values, n, positions, out, w.rows());
         if (Math.max(from, packed) < to) {
-            if (!f16 && positions >= 8 && !transposed) throw new IllegalStateException("rows " + Math.max(from, packed) + ".." + to + " of a " + w.codec().type() + " matrix need the transposed activations, which were not made");
+            if (!f16 && positions >= 8 && !transposed) throw new IllegalStateException("rows " + Math.max(from, packed) + ".." + to + " of a " + w.codec().type() + " matrix run on the row kernels, which for " + positions + " positions may read the transposed activations, and these were prepared without them");
             kernels.matmul(w.codec().type(), w.data(), w.rowBytes(), Math.max(from, packed), to, f16 ? x : act, values, n, positions, out, w.rows());
         }
     }
