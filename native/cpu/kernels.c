@@ -2,9 +2,9 @@
  * SpecLab's CPU integer kernels: quantized weight rows times 8-bit quantized activations.
  *
  * Compiled four times by native/cpu/build.sh, once per instruction set (-DSL_VNNI with AVX-512 VNNI;
- * -DSL_VNNI -DSL_AMX: the same with prefill of Q8_0, Q4_0 and Q4_1 on AMX's int8 tiles; -DSL_AVXVNNI: AVX2
+ * -DSL_VNNI -DSL_AMX: the same with prefill and verify passes of Q8_0, Q4_0 and Q4_1 on AMX's int8 tiles; -DSL_AVXVNNI: AVX2
  * with the 256-bit vpdpbusd of AVX-VNNI; plain AVX2); dispatch.c picks one when the library loads. All
- * variants compute the same integers (vpdpbusd, AMX's TDPBSSD and AVX2's maddubs+madd agree: no pair sum here
+ * variants compute the same integers (vpdpbusd, AMX's TDPBSSD and TDPBSUD and AVX2's maddubs+madd agree: no pair sum here
  * can saturate) and the same float operations in the same order, so they give the same bits.
  *
  * Activations ("act"): each position's vector x[0..n) is cut into blocks of 32 with one float scale
@@ -1051,7 +1051,8 @@ INLINE void pkf_group(const uint8_t *gw, const float *x, int64_t n, int np, floa
 
 #ifdef SL_AMX
 /* ---------------------------------------------------------------- AMX tiles (Sapphire Rapids and later)
- * The packed Q8_0, Q4_0 and Q4_1 kernels again, for calls of AMX_MIN positions or more (prefill), on the
+ * The packed Q8_0, Q4_0 and Q4_1 kernels again, for calls of AMX_MIN positions or more (prefill) and, below,
+ * verify passes of six to nine (amx_few), on the
  * tile unit: one TDPBSSD multiplies m ≤ 16 positions' activation block (tile A: m rows of 32 signed bytes,
  * straight from the activation buffer) with the block's 16 weight rows (tile B: the packed layout's 8 steps
  * of 64 bytes, which is the layout TDPBSSD wants, made signed: amx_signed) into m × 16 exact int32 block
@@ -1185,8 +1186,148 @@ INLINE void amx_pass(int type, const uint8_t *pw, int64_t group_bytes, int32_t r
     _tile_release();
 }
 
-/* The fewest positions a tile is used for: tiles take whole tiles of 16 and a last one of AMX_MIN or more, the
- * vector kernels the rest. Below twelve, pk_group was as fast or faster (4096 × 4096, one thread: Q8_0 equal at 9
+/* Verify passes (amx_few_min(type) ≤ m ≤ NPMAX positions): the same tile products, with the float sums of each
+ * position and row group in registers across the blocks (m a constant in each copy; amx_tiles keeps them in
+ * memory, which made its nine-position passes slower than pk_group's), and the tiles' sums starting at the
+ * codes' offset (tile C loaded with −o·Σ x per position, TDPBSUD on the unsigned codes as stored), so Q8_0's
+ * weights go to the tile unit straight from the packed copy. The integers and the float operations are
+ * pk_group's, in its order: the same bits.
+ *
+ * Stage 1 of block b: its Q4_0/Q4_1 codes unpacked to bytes (wb) and its starting sums (st, one row per position). */
+INLINE void amx_few_prepare(int type, const uint8_t *gw, int64_t group_bytes, int ng, const act_t *a, const int m, int64_t b,
+                            uint8_t (*wb)[512], int32_t *st) {
+    const int ub = pk_unit_bytes(type), head = pk_head(type);
+    for (int g = 0; g < ng; g++) {
+        const uint8_t *blk = gw + g * group_bytes + ub * b;
+        for (int i = 0; i < ub; i += 64) _mm_prefetch((const char *) blk + PF_DIST + i, PF_HINT);
+        if (type != 8) {
+            const __m512i m4 = _mm512_set1_epi8(0x0F);
+            for (int j = 0; j < 4; j++) {
+                __m512i raw = _mm512_loadu_si512(blk + head + 64 * j);
+                _mm512_store_si512(wb[g] + 64 * j, _mm512_and_si512(raw, m4));
+                _mm512_store_si512(wb[g] + 64 * (j + 4), _mm512_and_si512(_mm512_srli_epi16(raw, 4), m4));
+            }
+        }
+    }
+    if (type != 3)
+        for (int i = 0; i < m; i++) _mm512_store_si512(st + 16 * i, _mm512_set1_epi32(pk_start(type, a, i, b)));
+}
+
+/* Stage 2 of block b: its products into tiles c (group 0) and c + 1 (group 1). */
+INLINE void amx_few_products(int type, const uint8_t *gw, int64_t group_bytes, int ng, const act_t *a, int64_t b,
+                             uint8_t (*wb)[512], const int32_t *st, const int c) {
+    const int ub = pk_unit_bytes(type), head = pk_head(type);
+    if (type == 8) {
+        _tile_loadd(6, gw + ub * b + head, 64);
+        if (ng > 1) _tile_loadd(7, gw + group_bytes + ub * b + head, 64);
+    } else {
+        _tile_loadd(6, wb[0], 64);
+        if (ng > 1) _tile_loadd(7, wb[1], 64);
+    }
+    _tile_loadd(4, a->qs + 32 * b, a->n);
+    if (c == 0) {
+        if (type == 3) { _tile_zero(0); if (ng > 1) _tile_zero(1); }
+        else { _tile_loadd(0, st, 64); if (ng > 1) _tile_loadd(1, st, 64); }
+        _tile_dpbsud(0, 4, 6);
+        if (ng > 1) _tile_dpbsud(1, 4, 7);
+    } else {
+        if (type == 3) { _tile_zero(2); if (ng > 1) _tile_zero(3); }
+        else { _tile_loadd(2, st, 64); if (ng > 1) _tile_loadd(3, st, 64); }
+        _tile_dpbsud(2, 4, 6);
+        if (ng > 1) _tile_dpbsud(3, 4, 7);
+    }
+}
+
+/* Stage 3: tiles c, c + 1 stored to sums. */
+INLINE void amx_few_store(int ng, const int c, int32_t (*sums)[AMX_M * 16]) {
+    if (c == 0) { _tile_stored(0, sums[0], 64); if (ng > 1) _tile_stored(1, sums[1], 64); }
+    else { _tile_stored(2, sums[0], 64); if (ng > 1) _tile_stored(3, sums[1], 64); }
+}
+
+/* The floats of block b (sums: its tile sums, one array per group), in pk_group's order. */
+INLINE void amx_few_floats(int type, const uint8_t *gw, int64_t group_bytes, int ng, const act_t *a, const int m, int64_t b,
+                           int32_t (*sums)[AMX_M * 16], __m512 (*acc)[NPMAX]) {
+    const int ub = pk_unit_bytes(type);
+    for (int g = 0; g < ng; g++) {
+        const uint8_t *blk = gw + g * group_bytes + ub * b;
+        __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) blk));
+        __m512 mw = type == 3 ? _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) (blk + 32))) : dw;
+        for (int i = 0; i < m; i++) {
+            __m512i sum = _mm512_load_si512(sums[g] + 16 * i);
+            acc[g][i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(dw, _mm512_set1_ps(a->d[i * a->nb + b])), acc[g][i]);
+            if (type == 3) acc[g][i] = _mm512_fmadd_ps(mw, _mm512_set1_ps(a->ms[i * a->nb + b]), acc[g][i]);
+        }
+    }
+}
+
+/* Block b + 3 prepared, b + 2's products, b + 1's tiles stored, b's floats; h = b & 1 (a constant in each copy). */
+INLINE void amx_few_step(int type, const uint8_t *gw, int64_t group_bytes, int ng, const act_t *a, const int m, int64_t b, const int h,
+                         uint8_t (*wb)[2][512], int32_t (*st)[AMX_M * 16], int32_t (*sums)[2][AMX_M * 16], __m512 (*acc)[NPMAX]) {
+    if (b + 3 < a->nb) amx_few_prepare(type, gw, group_bytes, ng, a, m, b + 3, wb[h ^ 1], st[h ^ 1]);
+    if (b + 2 < a->nb) amx_few_products(type, gw, group_bytes, ng, a, b + 2, wb[h], st[h], 2 * h);
+    if (b + 1 < a->nb) amx_few_store(ng, 2 * (h ^ 1), sums[h ^ 1]);
+    amx_few_floats(type, gw, group_bytes, ng, a, m, b, sums[h], acc);
+}
+
+/* Blocks go through the four stages one block apart (prepare b + 3, products b + 2, store b + 1, floats b), so no
+ * tile load reads bytes just stored by vector stores, nor a vector load bytes just stored from a tile: each waits
+ * for the other's stores to leave the core, which, back to back, cost more than the products (measured). */
+INLINE void amx_few(int type, const uint8_t *gw, int64_t group_bytes, int ng, const act_t *a, const int m, float *res /* [m][32] */) {
+    _Alignas(64) int32_t sums[2][2][AMX_M * 16], st[2][AMX_M * 16];
+    _Alignas(64) uint8_t wb[2][2][512];
+    const int64_t nb = a->nb;
+    __m512 acc[2][NPMAX];
+    for (int g = 0; g < 2; g++)
+        for (int i = 0; i < m; i++) acc[g][i] = _mm512_setzero_ps();
+    amx_few_prepare(type, gw, group_bytes, ng, a, m, 0, wb[0], st[0]);
+    if (nb > 1) amx_few_prepare(type, gw, group_bytes, ng, a, m, 1, wb[1], st[1]);
+    amx_few_products(type, gw, group_bytes, ng, a, 0, wb[0], st[0], 0);
+    if (nb > 2) amx_few_prepare(type, gw, group_bytes, ng, a, m, 2, wb[0], st[0]);
+    if (nb > 1) amx_few_products(type, gw, group_bytes, ng, a, 1, wb[1], st[1], 2);
+    amx_few_store(ng, 0, sums[0]);
+    int64_t b = 0;
+    for (; b + 1 < nb; b += 2) {
+        amx_few_step(type, gw, group_bytes, ng, a, m, b, 0, wb, st, sums, acc);
+        amx_few_step(type, gw, group_bytes, ng, a, m, b + 1, 1, wb, st, sums, acc);
+    }
+    if (b < nb) amx_few_step(type, gw, group_bytes, ng, a, m, b, 0, wb, st, sums, acc);
+    for (int g = 0; g < ng; g++)
+        for (int i = 0; i < m; i++) _mm512_storeu_ps(res + 32 * i + 16 * g, acc[g][i]);
+}
+
+/* The fewest positions amx_few serves: one thread, nine positions, Q4_0 and Q4_1 1.3-1.5x faster than pk_group
+ * (1,024 x 1,024 in L2, 2,816 x 1,024 and 1,024 x 2,816 beyond it), about equal at six, slower at four and
+ * five (a block's tile stores and loads cost the same for any m); Q8_0, whose weights pk_group reads without
+ * unpacking, 1.0-1.3x at eight and nine, slower below (measured). */
+INLINE int amx_few_min(int type) { return type == 8 ? 8 : 6; }
+
+#define AMXF_T(T, M) do { if (ng == 2) amx_few(T, gw, group_bytes, 2, &a, M, res); else amx_few(T, gw, group_bytes, 1, &a, M, res); } while (0)
+#define AMXF_AT(M) do { if (type == 8) AMXF_T(8, M); else if (type == 2) AMXF_T(2, M); else AMXF_T(3, M); } while (0)
+
+/* Rows [r0, r1), the m positions from p0 (amx_few_min(type) ≤ m ≤ NPMAX) in one pass, two row groups at a time. */
+INLINE void amx_few_pass(int type, const uint8_t *pw, int64_t group_bytes, int32_t r0, int32_t r1, const uint8_t *act,
+                         int64_t cap, int64_t n, int32_t p0, int32_t m, float *out, int64_t out_stride) {
+    _Alignas(64) float res[NPMAX * 32];
+    act_t a = act_at(act, cap, n, p0);
+    amx_config(m);
+    for (int32_t g = r0 / PK; PK * g < r1; g += 2) {
+        int ng = PK * (g + 1) < r1 ? 2 : 1;
+        const uint8_t *gw = pw + group_bytes * g;
+        switch (m) {
+            case 6: AMXF_AT(6); break;
+            case 7: AMXF_AT(7); break;
+            case 8: AMXF_AT(8); break;
+            default: AMXF_AT(9); break;
+        }
+        for (int p = 0; p < m; p++)
+            for (int32_t r = PK * g > r0 ? PK * g : r0; r < PK * (g + ng) && r < r1; r++)
+                out[(p0 + p) * out_stride + r] = res[32 * p + r - PK * g];
+    }
+    _tile_release();
+}
+
+/* The fewest positions a tile is used for: tiles take whole tiles of 16 and a last one of AMX_MIN or more (or,
+ * from amx_few_min(type) to NPMAX, amx_few's), the vector kernels the rest. Below twelve, pk_group was as fast or faster (4096 × 4096, one thread: Q8_0 equal at 9
  * positions, Q4_0 12% slower on tiles; at 12 the tiles 14% and 10% faster), measured. */
 #define AMX_MIN 12
 
@@ -1196,6 +1337,10 @@ INLINE int32_t amx_matmul(int type, const uint8_t *pw, int64_t group_bytes, int3
     if (type != 8 && type != 2 && type != 3) return 0;
     int32_t full = t / AMX_M * AMX_M, rest = t - full;
     if (full > 0) amx_pass(type, pw, group_bytes, r0, r1, act, cap, n, 0, full, AMX_M, out, out_stride);
+    if (rest >= amx_few_min(type) && rest <= NPMAX) {
+        amx_few_pass(type, pw, group_bytes, r0, r1, act, cap, n, full, rest, out, out_stride);
+        return t;
+    }
     if (rest < AMX_MIN) return full;
     amx_pass(type, pw, group_bytes, r0, r1, act, cap, n, full, rest, rest, out, out_stride);
     return t;

@@ -186,8 +186,9 @@ class NativeKernelsTest {
         Random r = new Random(8);
         float[][] x = new float[37][cols];
         for (float[] v : x) for (int j = 0; j < cols; j++) v[j] = (float) r.nextGaussian();
-        // 12 and more: AMX's tiles (16 positions, and a last one of 12 to 15; fewer left to the vector kernels), where the CPU has them
-        for (int t : new int[] {1, 3, 6, 9, 12, 16, 21, 28, 37}) {
+        // on AMX, where the CPU has it: 6 to 9 positions on amx_few (Q8_0 from 8), 16 on full tiles, a last tile of 12 to 15
+        // or 6 to 9 after them; fewer, and 10 or 11, on the vector kernels
+        for (int t : new int[] {1, 3, 5, 6, 7, 8, 9, 10, 12, 16, 21, 25, 28, 37}) {
             float[][] va = products(a, x, t, 0, rows);
             for (NativeKernels k : sets.subList(1, sets.size())) {
                 WeightMatrix.Native b = new WeightMatrix.Native(a.data(), rows, cols, a.codec(), k, a.packed());
