@@ -1,6 +1,7 @@
 package org.speclab.engine.cpu;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
@@ -26,27 +27,57 @@ final class WorkerPool implements AutoCloseable {
     /** Models holding this shared pool. */
     private int users;
 
-    /** Pieces 0 .. count of one call, handed out in order to whoever asks. */
+    /**
+     * Pieces 0 .. count of one call, in as many lanes of consecutive pieces as there are threads: each thread
+     * takes the next piece of a lane of its own from the front, then, its lane done, the last pieces of the
+     * others from the back. A thread thus works through consecutive rows, and the kernels' prefetch past a
+     * piece's end reads what that thread multiplies next; handed out in turn, every piece began with rows
+     * nobody had fetched (a nine-position pass over the 84 matrices of a 200M model, two threads, 16 pieces
+     * each: 3.6 ms in turn, 3.0-3.3 in lanes, measured).
+     */
     private static final class Job {
         final IntConsumer piece;
         final int count;
-        final AtomicInteger next = new AtomicInteger(), done = new AtomicInteger();
+        /** Per lane: the next piece from the front (high 32 bits) and the end of what is left (low 32 bits). */
+        final AtomicLong[] lanes;
+        final AtomicInteger joined = new AtomicInteger(), done = new AtomicInteger();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
 
-        Job(IntConsumer piece, int count) {
+        Job(IntConsumer piece, int count, int threads) {
             this.piece = piece;
             this.count = count;
+            int n = Math.min(threads, count);
+            lanes = new AtomicLong[n];
+            for (int k = 0; k < n; k++) lanes[k] = new AtomicLong((long) (count * k / n) << 32 | (count * (k + 1) / n));
+        }
+
+        /** The lane's next piece from the front (back: its last), or -1 when none is left. */
+        private int take(AtomicLong lane, boolean back) {
+            for (long v; ; ) {
+                v = lane.get();
+                int front = (int) (v >>> 32), end = (int) v;
+                if (front >= end) return -1;
+                long next = back ? (long) front << 32 | (end - 1) : (long) (front + 1) << 32 | end;
+                if (lane.compareAndSet(v, next)) return back ? end - 1 : front;
+            }
+        }
+
+        private void run(int i) {
+            try {
+                piece.accept(i);
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+            } finally {
+                done.incrementAndGet();
+            }
         }
 
         void work() {
-            for (int i; (i = next.getAndIncrement()) < count; ) {
-                try {
-                    piece.accept(i);
-                } catch (Throwable t) {
-                    failure.compareAndSet(null, t);
-                } finally {
-                    done.incrementAndGet();
-                }
+            int own = joined.getAndIncrement(), n = lanes.length;
+            if (own < n) for (int i; (i = take(lanes[own], false)) >= 0; ) run(i);
+            for (int k = 1; k <= n; k++) {
+                AtomicLong lane = lanes[(own + k) % n];
+                for (int i; (i = take(lane, true)) >= 0; ) run(i);
             }
         }
     }
@@ -97,7 +128,7 @@ final class WorkerPool implements AutoCloseable {
             return;
         }
         synchronized (this) {
-            Job j = new Job(piece, count);
+            Job j = new Job(piece, count, size);
             job = j;
             for (Thread w : workers) LockSupport.unpark(w);
             j.work();
