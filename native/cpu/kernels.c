@@ -2,7 +2,8 @@
  * SpecLab's CPU integer kernels: quantized weight rows times 8-bit quantized activations.
  *
  * Compiled four times by native/cpu/build.sh, once per instruction set (-DSL_VNNI with AVX-512 VNNI;
- * -DSL_VNNI -DSL_AMX: the same with prefill and verify passes of Q8_0, Q4_0 and Q4_1 on AMX's int8 tiles; -DSL_AVXVNNI: AVX2
+ * -DSL_VNNI -DSL_AMX: the same with prefill and verify passes of Q8_0, Q4_0 and Q4_1 (and verify passes of Q4_K) on AMX's
+ * int8 tiles; -DSL_AVXVNNI: AVX2
  * with the 256-bit vpdpbusd of AVX-VNNI; plain AVX2); dispatch.c picks one when the library loads. All
  * variants compute the same integers (vpdpbusd, AMX's TDPBSSD and TDPBSUD and AVX2's maddubs+madd agree: no pair sum here
  * can saturate) and the same float operations in the same order, so they give the same bits.
@@ -1052,7 +1053,7 @@ INLINE void pkf_group(const uint8_t *gw, const float *x, int64_t n, int np, floa
 #ifdef SL_AMX
 /* ---------------------------------------------------------------- AMX tiles (Sapphire Rapids and later)
  * The packed Q8_0, Q4_0 and Q4_1 kernels again, for calls of AMX_MIN positions or more (prefill) and, below,
- * verify passes of six to nine (amx_few), on the
+ * verify passes of six to nine (amx_few, which also takes Q4_K), on the
  * tile unit: one TDPBSSD multiplies m ≤ 16 positions' activation block (tile A: m rows of 32 signed bytes,
  * straight from the activation buffer) with the block's 16 weight rows (tile B: the packed layout's 8 steps
  * of 64 bytes, which is the layout TDPBSSD wants, made signed: amx_signed) into m × 16 exact int32 block
@@ -1193,9 +1194,21 @@ INLINE void amx_pass(int type, const uint8_t *pw, int64_t group_bytes, int32_t r
  * weights go to the tile unit straight from the packed copy. The integers and the float operations are
  * pk_group's, in its order: the same bits.
  *
- * Stage 1 of block b: its Q4_0/Q4_1 codes unpacked to bytes (wb) and its starting sums (st, one row per position). */
+ * Stage 1 of block b: its Q4_0/Q4_1/Q4_K codes unpacked to bytes (wb) and its starting sums (st, one row per position). */
 INLINE void amx_few_prepare(int type, const uint8_t *gw, int64_t group_bytes, int ng, const act_t *a, const int m, int64_t b,
                             uint8_t (*wb)[512], int32_t *st) {
+    if (type == 12) { /* super-block b / 8, group b % 8 of 32 codes: the low or high nibbles of its quad's 8 units */
+        const __m512i m4 = _mm512_set1_epi8(0x0F);
+        for (int g = 0; g < ng; g++) {
+            const uint8_t *sblk = gw + g * group_bytes + pkk_sb_bytes(12) * (b >> 3), *units = sblk + 320 + 512 * ((b & 7) >> 1);
+            if ((b & 7) == 0) for (int i = 0; i < pkk_sb_bytes(12); i += 64) _mm_prefetch((const char *) sblk + PF_DIST + i, PF_HINT);
+            for (int k = 0; k < 8; k++) {
+                __m512i raw = _mm512_loadu_si512(units + 64 * k);
+                _mm512_store_si512(wb[g] + 64 * k, _mm512_and_si512(b & 1 ? _mm512_srli_epi16(raw, 4) : raw, m4));
+            }
+        }
+        return;
+    }
     const int ub = pk_unit_bytes(type), head = pk_head(type);
     for (int g = 0; g < ng; g++) {
         const uint8_t *blk = gw + g * group_bytes + ub * b;
@@ -1216,7 +1229,7 @@ INLINE void amx_few_prepare(int type, const uint8_t *gw, int64_t group_bytes, in
 /* Stage 2 of block b: its products into tiles c (group 0) and c + 1 (group 1). */
 INLINE void amx_few_products(int type, const uint8_t *gw, int64_t group_bytes, int ng, const act_t *a, int64_t b,
                              uint8_t (*wb)[512], const int32_t *st, const int c) {
-    const int ub = pk_unit_bytes(type), head = pk_head(type);
+    const int ub = type == 12 ? 0 : pk_unit_bytes(type), head = type == 12 ? 0 : pk_head(type);
     if (type == 8) {
         _tile_loadd(6, gw + ub * b + head, 64);
         if (ng > 1) _tile_loadd(7, gw + group_bytes + ub * b + head, 64);
@@ -1226,12 +1239,12 @@ INLINE void amx_few_products(int type, const uint8_t *gw, int64_t group_bytes, i
     }
     _tile_loadd(4, a->qs + 32 * b, a->n);
     if (c == 0) {
-        if (type == 3) { _tile_zero(0); if (ng > 1) _tile_zero(1); }
+        if (type == 3 || type == 12) { _tile_zero(0); if (ng > 1) _tile_zero(1); }
         else { _tile_loadd(0, st, 64); if (ng > 1) _tile_loadd(1, st, 64); }
         _tile_dpbsud(0, 4, 6);
         if (ng > 1) _tile_dpbsud(1, 4, 7);
     } else {
-        if (type == 3) { _tile_zero(2); if (ng > 1) _tile_zero(3); }
+        if (type == 3 || type == 12) { _tile_zero(2); if (ng > 1) _tile_zero(3); }
         else { _tile_loadd(2, st, 64); if (ng > 1) _tile_loadd(3, st, 64); }
         _tile_dpbsud(2, 4, 6);
         if (ng > 1) _tile_dpbsud(3, 4, 7);
@@ -1247,6 +1260,34 @@ INLINE void amx_few_store(int ng, const int c, int32_t (*sums)[AMX_M * 16]) {
 /* The floats of block b (sums: its tile sums, one array per group), in pk_group's order. */
 INLINE void amx_few_floats(int type, const uint8_t *gw, int64_t group_bytes, int ng, const act_t *a, const int m, int64_t b,
                            int32_t (*sums)[AMX_M * 16], __m512 (*acc)[NPMAX]) {
+    if (type == 12) { /* pkk_part's: the group's scale and min products, then per position its two steps */
+        for (int g = 0; g < ng; g++) {
+            const uint8_t *sblk = gw + g * group_bytes + pkk_sb_bytes(12) * (b >> 3);
+            const int e = b & 7;
+            __m512 ds = K_MUL(K_PH(sblk), K_U8(sblk + 64 + 16 * e)), dm = K_MUL(K_PH(sblk + 32), K_U8(sblk + 192 + 16 * e));
+            for (int i = 0; i < m; i++) {
+                __m512i sum = _mm512_load_si512(sums[g] + 16 * i);
+                int64_t q = i * a->nb + b;
+                acc[g][i] = K_FMADD(K_CVT(sum), K_MUL(ds, K_SETPS(a->d[q])), acc[g][i]);
+                acc[g][i] = K_FNMADD(dm, K_SETPS(a->ms[q]), acc[g][i]);
+            }
+        }
+        return;
+    }
+    if (type == 12) { /* pkk_part's: the group's scale and min products, then per position its two steps */
+        for (int g = 0; g < ng; g++) {
+            const uint8_t *sblk = gw + g * group_bytes + pkk_sb_bytes(12) * (b >> 3);
+            const int e = b & 7;
+            __m512 ds = K_MUL(K_PH(sblk), K_U8(sblk + 64 + 16 * e)), dm = K_MUL(K_PH(sblk + 32), K_U8(sblk + 192 + 16 * e));
+            for (int i = 0; i < m; i++) {
+                __m512i sum = _mm512_load_si512(sums[g] + 16 * i);
+                int64_t q = i * a->nb + b;
+                acc[g][i] = K_FMADD(K_CVT(sum), K_MUL(ds, K_SETPS(a->d[q])), acc[g][i]);
+                acc[g][i] = K_FNMADD(dm, K_SETPS(a->ms[q]), acc[g][i]);
+            }
+        }
+        return;
+    }
     const int ub = pk_unit_bytes(type);
     for (int g = 0; g < ng; g++) {
         const uint8_t *blk = gw + g * group_bytes + ub * b;
@@ -1297,12 +1338,12 @@ INLINE void amx_few(int type, const uint8_t *gw, int64_t group_bytes, int ng, co
 
 /* The fewest positions amx_few serves: one thread, nine positions, Q4_0 and Q4_1 1.3-1.5x faster than pk_group
  * (1,024 x 1,024 in L2, 2,816 x 1,024 and 1,024 x 2,816 beyond it), about equal at six, slower at four and
- * five (a block's tile stores and loads cost the same for any m); Q8_0, whose weights pk_group reads without
- * unpacking, 1.0-1.3x at eight and nine, slower below (measured). */
+ * five (a block's tile stores and loads cost the same for any m); Q4_K 1.1-1.2x pkk_part from six to nine;
+ * Q8_0, whose weights pk_group reads without unpacking, 1.0-1.3x at eight and nine, slower below (measured). */
 INLINE int amx_few_min(int type) { return type == 8 ? 8 : 6; }
 
 #define AMXF_T(T, M) do { if (ng == 2) amx_few(T, gw, group_bytes, 2, &a, M, res); else amx_few(T, gw, group_bytes, 1, &a, M, res); } while (0)
-#define AMXF_AT(M) do { if (type == 8) AMXF_T(8, M); else if (type == 2) AMXF_T(2, M); else AMXF_T(3, M); } while (0)
+#define AMXF_AT(M) do { if (type == 8) AMXF_T(8, M); else if (type == 2) AMXF_T(2, M); else if (type == 3) AMXF_T(3, M); else AMXF_T(12, M); } while (0)
 
 /* Rows [r0, r1), the m positions from p0 (amx_few_min(type) ≤ m ≤ NPMAX) in one pass, two row groups at a time. */
 INLINE void amx_few_pass(int type, const uint8_t *pw, int64_t group_bytes, int32_t r0, int32_t r1, const uint8_t *act,
@@ -1331,9 +1372,14 @@ INLINE void amx_few_pass(int type, const uint8_t *pw, int64_t group_bytes, int32
  * positions, Q4_0 12% slower on tiles; at 12 the tiles 14% and 10% faster), measured. */
 #define AMX_MIN 12
 
-/* The positions [0, returned) of sl_matmul_packed's call on tiles (Q8_0, Q4_0, Q4_1; other types none). */
+/* The positions [0, returned) of sl_matmul_packed's call on tiles (Q8_0, Q4_0, Q4_1; Q4_K's verify passes; other types none). */
 INLINE int32_t amx_matmul(int type, const uint8_t *pw, int64_t group_bytes, int32_t r0, int32_t r1, const uint8_t *act,
                           int64_t cap, int64_t n, int32_t t, float *out, int64_t out_stride) {
+    if (type == 12) { /* Q4_K: verify passes only */
+        if (t < amx_few_min(type) || t > NPMAX) return 0;
+        amx_few_pass(type, pw, group_bytes, r0, r1, act, cap, n, 0, t, out, out_stride);
+        return t;
+    }
     if (type != 8 && type != 2 && type != 3) return 0;
     int32_t full = t / AMX_M * AMX_M, rest = t - full;
     if (full > 0) amx_pass(type, pw, group_bytes, r0, r1, act, cap, n, 0, full, AMX_M, out, out_stride);
