@@ -1192,7 +1192,7 @@ INLINE void amx_pass(int type, const uint8_t *pw, int64_t group_bytes, int32_t r
  * memory, which made its nine-position passes slower than pk_group's), and the tiles' sums starting at the
  * codes' offset (tile C loaded with −o·Σ x per position, TDPBSUD on the unsigned codes as stored), so Q8_0's
  * weights go to the tile unit straight from the packed copy. The integers and the float operations are
- * pk_group's, in its order: the same bits.
+ * pk_group's (Q4_K: pkk_part's), in its order: the same bits.
  *
  * Stage 1 of block b: its Q4_0/Q4_1/Q4_K codes unpacked to bytes (wb) and its starting sums (st, one row per position). */
 INLINE void amx_few_prepare(int type, const uint8_t *gw, int64_t group_bytes, int ng, const act_t *a, const int m, int64_t b,
@@ -1260,20 +1260,6 @@ INLINE void amx_few_store(int ng, const int c, int32_t (*sums)[AMX_M * 16]) {
 /* The floats of block b (sums: its tile sums, one array per group), in pk_group's order. */
 INLINE void amx_few_floats(int type, const uint8_t *gw, int64_t group_bytes, int ng, const act_t *a, const int m, int64_t b,
                            int32_t (*sums)[AMX_M * 16], __m512 (*acc)[NPMAX]) {
-    if (type == 12) { /* pkk_part's: the group's scale and min products, then per position its two steps */
-        for (int g = 0; g < ng; g++) {
-            const uint8_t *sblk = gw + g * group_bytes + pkk_sb_bytes(12) * (b >> 3);
-            const int e = b & 7;
-            __m512 ds = K_MUL(K_PH(sblk), K_U8(sblk + 64 + 16 * e)), dm = K_MUL(K_PH(sblk + 32), K_U8(sblk + 192 + 16 * e));
-            for (int i = 0; i < m; i++) {
-                __m512i sum = _mm512_load_si512(sums[g] + 16 * i);
-                int64_t q = i * a->nb + b;
-                acc[g][i] = K_FMADD(K_CVT(sum), K_MUL(ds, K_SETPS(a->d[q])), acc[g][i]);
-                acc[g][i] = K_FNMADD(dm, K_SETPS(a->ms[q]), acc[g][i]);
-            }
-        }
-        return;
-    }
     if (type == 12) { /* pkk_part's: the group's scale and min products, then per position its two steps */
         for (int g = 0; g < ng; g++) {
             const uint8_t *sblk = gw + g * group_bytes + pkk_sb_bytes(12) * (b >> 3);
