@@ -727,7 +727,7 @@ INLINE int32_t x4(const act_t *a, int p, int64_t b, int k) {
     return v;
 }
 
-#define NPMAX 9 /* the most positions any packed kernel serves per pass (PKP, PKK, PKK4, PKF ≤ NPMAX) */
+#define NPMAX 9 /* the most positions any packed kernel serves per pass (PKP, PKK, PKF ≤ NPMAX) */
 #ifdef SL_VNNI
 #define PKP 9 /* positions per pass over a row group: a k = 8 verify in one */
 #else
@@ -908,7 +908,6 @@ typedef __m512 kf_t;
 #define K_I8(p) _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *) (p))))
 #define K_STORE _mm512_storeu_ps
 #define K_UNROLL8 _Pragma("GCC unroll 8") /* Q4_K's steps for five positions or more (AVX2's: slower unrolled, measured) */
-#define PKK4 PKK
 #define PKK 9 /* a k = 8 verify in one pass over the weights (five took two: a 9-position Q6_K verify cost 2.2 decodes instead of 3.0, one thread, measured); one group at a time (pkk_part), 18 sums in 32 registers */
 #else
 #define KW 8
@@ -934,9 +933,17 @@ typedef __m256 kf_t;
 #define K_I8(p) _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *) (p))))
 #define K_STORE _mm256_storeu_ps
 #define K_UNROLL8
-#define PKK 3 /* sixteen vector registers: Q6_K's sums take three per position */
-#define PKK4 5 /* Q4_K's two (the sums of one group and the float accumulator): one thread, a 1,024² matrix in L2, AVX2,
-                * five positions 71 -> 57 µs and nine 114 -> 107 with five instead of three per pass, measured */
+#define PKK 5 /* sixteen vector registers, two a position (a group's sums, the float accumulator): one thread, AVX2, five
+               * instead of three per pass: Q4_K, a 1,024² matrix, five positions 71 -> 57 µs, nine 114 -> 107; Q6_K (its
+               * steps in pairs), 1,024 × 4,096, five 492 -> 408, nine 838 -> 706, measured */
+#endif
+
+/* Q6_K's steps taken two at a time by AVX2, which adds their int16 pair sums before it widens them: no pair
+ * sums wait in registers from one step to the next, so a pass holds five positions instead of three */
+#if SUM16
+#define Q6STEPS 2
+#else
+#define Q6STEPS 1
 #endif
 
 INLINE int pkk_sb_bytes(int type) { return type == 12 ? 2368 : 3360; }
@@ -969,7 +976,7 @@ INLINE void pkk_part(int type, const uint8_t *gw, const act_t *a, int np, int h,
      * accumulators moved between registers every step (a 9-position Q6_K pass on a matrix in L2 took 103 µs
      * instead of 71, Q4_K 63 instead of 50, one thread, measured); with one at a time a single position unpacks
      * each step's bytes twice (Q4_K's decode step ~5% slower). */
-    const int G = np <= 4 ? 2 : 1;
+    const int G = np <= (type == 14 && KW == 8 ? 2 : 4) ? 2 : 1; /* AVX2's Q6_K: two (its two steps' codes take registers too) */
     int64_t nsb = a->n / 256;
     kf_t acc[NPMAX];
     for (int p = 0; p < np; p++) acc[p] = K_ZEROPS();
@@ -1011,31 +1018,35 @@ INLINE void pkk_part(int type, const uint8_t *gw, const act_t *a, int np, int h,
                     for (int e0 = 0; e0 < 2; e0 += G) {
                         const int32_t *cx = half ? a->c32h1 : a->c32h0;
                         ki_t s[2][NPMAX];
-#if SUM16
-                        ki_t ev[2][NPMAX]; /* the even step's pair sums, until the odd one adds them in */
-                        for (int e = 0; e < G; e++) for (int p = 0; p < np; p++) ev[e][p] = _mm256_setzero_si256();
-#endif
                         /* Σ (q − 32)·x: start at −32 · Σ x over the 16 codes */
                         for (int e = 0; e < G; e++)
                             for (int p = 0; p < np; p++) s[e][p] = K_SET32(cx[p * a->nb + 8 * sb + 2 * i + e0 + e]);
 #pragma GCC unroll 4
-                        for (int kk = 0; kk < 4; kk++) {
+                        for (int kk = 0; kk < 4; kk += Q6STEPS) {
                             const int k = 4 * half + kk;
-                            ki_t lraw = K_LOAD(low + 64 * (8 * i + k) + u), hraw = K_LOAD(high + 64 * (8 * (i >> 1) + k) + u);
+                            ki_t lraw[Q6STEPS], hraw[Q6STEPS];
+                            for (int q = 0; q < Q6STEPS; q++) {
+                                lraw[q] = K_LOAD(low + 64 * (8 * i + k + q) + u);
+                                hraw[q] = K_LOAD(high + 64 * (8 * (i >> 1) + k + q) + u);
+                            }
                             for (int e = 0; e < G; e++) {
                                 /* group g = 2i + e: the low four bits of its codes (low or high nibbles), and field t
                                  * (bits 2t, 2t + 1) of the high units of quad i / 2 moved to bits 4, 5 */
                                 int g = 2 * i + e0 + e, t = 2 * (i & 1) + e0 + e;
-                                ki_t lo = g & 1 ? K_AND(K_SRL16(lraw, 4), m4) : K_AND(lraw, m4);
-                                ki_t hb = t == 0 ? K_SLL16(hraw, 4) : t == 1 ? K_SLL16(hraw, 2) : t == 2 ? hraw : K_SRL16(hraw, 2);
-                                ki_t cv = K_OR(lo, K_AND(hb, m30));
+                                ki_t cv[Q6STEPS];
+                                for (int q = 0; q < Q6STEPS; q++) {
+                                    ki_t lo = g & 1 ? K_AND(K_SRL16(lraw[q], 4), m4) : K_AND(lraw[q], m4);
+                                    ki_t hb = t == 0 ? K_SLL16(hraw[q], 4) : t == 1 ? K_SLL16(hraw[q], 2) : t == 2 ? hraw[q] : K_SRL16(hraw[q], 2);
+                                    cv[q] = K_OR(lo, K_AND(hb, m30));
+                                }
                                 for (int p = 0; p < np; p++) {
-#if SUM16 /* int16 pair sums over two steps (6-bit codes), widened and added at every second */
-                                    ki_t uu = _mm256_maddubs_epi16(cv, K_SET32(x4(a, p, 8 * sb + g, k)));
-                                    if (k & 1) s[e][p] = _mm256_add_epi32(s[e][p], _mm256_madd_epi16(_mm256_add_epi16(ev[e][p], uu), _mm256_set1_epi16(1)));
-                                    else ev[e][p] = uu;
+#if SUM16 /* int16 pair sums over two steps (6-bit codes: at most 2 · 2 · 63 · 128 = 32,256), widened once */
+                                    ki_t uu = _mm256_add_epi16(_mm256_maddubs_epi16(cv[0], K_SET32(x4(a, p, 8 * sb + g, k))),
+                                                               _mm256_maddubs_epi16(cv[1], K_SET32(x4(a, p, 8 * sb + g, k + 1))));
+                                    s[e][p] = _mm256_add_epi32(s[e][p], _mm256_madd_epi16(uu, _mm256_set1_epi16(1)));
+                                    KEEP(s[e][p]);
 #else
-                                    s[e][p] = K_DOT(s[e][p], cv, K_SET32(x4(a, p, 8 * sb + g, k)));
+                                    s[e][p] = K_DOT(s[e][p], cv[0], K_SET32(x4(a, p, 8 * sb + g, k)));
 #endif
                                 }
                             }
@@ -1451,7 +1462,7 @@ INLINE int32_t amx_matmul(int type, const uint8_t *pw, int64_t group_bytes, int3
 void SL(sl_matmul_packed)(int32_t type, const uint8_t *pw, int64_t group_bytes, int32_t from, int32_t to, const uint8_t *act,
                           int64_t cap, int64_t n, int32_t t, float *out, int64_t out_stride) {
     float res[NPMAX * PK];
-    int most = type == 12 ? PKK4 : type == 14 ? PKK : type == 1 ? PKF : PKP;
+    int most = type == 12 || type == 14 ? PKK : type == 1 ? PKF : PKP;
 #ifdef SL_AMX
     /* Q8_0, Q4_0, Q4_1: positions on AMX's tiles, the rest as below */
     int32_t tiled = amx_matmul(type, pw, group_bytes, from, to, act, cap, n, t, out, out_stride);
