@@ -935,7 +935,7 @@ typedef __m256 kf_t;
 #define K_UNROLL8
 #define PKK 5 /* sixteen vector registers, two a position (a group's sums, the float accumulator): one thread, AVX2, five
                * instead of three per pass: Q4_K, a 1,024² matrix, five positions 71 -> 57 µs, nine 114 -> 107; Q6_K (its
-               * steps in pairs), 1,024 × 4,096, five 492 -> 408, nine 838 -> 706, measured */
+               * steps in pairs), 1,024 × 4,096, five 492-516 -> 434, nine 895-935 -> 735-784 (alternating runs), measured */
 #endif
 
 /* Q6_K's steps taken two at a time by AVX2, which adds their int16 pair sums before it widens them: no pair
