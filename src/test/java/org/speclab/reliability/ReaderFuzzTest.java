@@ -26,10 +26,10 @@ class ReaderFuzzTest {
     void aFixedSeedBurstFindsNothing(FileReaders reader) throws Exception {
         Path seeds = Files.createDirectories(dir.resolve("seeds")), corpus = Files.createDirectories(dir.resolve("corpus"));
         Files.copy(reader.seedFile(), seeds.resolve(reader.seedFile().getFileName()));
-        // -rss_limit_mb bounds the whole JVM's peak resident memory: a 2 GiB heap plus what the JVM itself takes
-        // to start and compile Jazzer's instrumented classes. At 3,072 a CI run was stopped at the burst's start
-        // (4,203 MB before the 88th input, flat to the 300th, nothing found) while the same burst here passed. A
-        // reader that allocates without bound still fails: past -Xmx an OutOfMemoryError is a finding.
+        // -rss_limit_mb bounds the whole JVM's peak resident memory: a 2 GiB heap plus the JVM's own (its compilers,
+        // Jazzer's instrumentation; which part peaked is not pinned down). At 3,072 a CI run of the GGUF burst was
+        // stopped for 4,203 MB, reached before the 88th input and flat to the 300th, nothing found, while the same
+        // burst here passed. A reader that allocates without bound still fails: past -Xmx an OutOfMemoryError is a finding.
         List<String> cmd = org.speclab.ChildJvm.command("-Xmx2g", "-Dspeclab.fuzz.reader=" + reader.id);
         cmd.addAll(List.of("com.code_intelligence.jazzer.Jazzer", "--target_class=" + ReaderFuzzTarget.class.getName(),
                 "--instrumentation_includes=org.speclab.**", "-runs=" + Integer.getInteger("speclab.fuzz.runs", 300), "-seed=1",
