@@ -58,6 +58,15 @@
  * which held every product in a register at once and spilled them to the stack (AVX2, one thread, a 1,024²
  * matrix in L2, nine positions: Q4_0 108 µs regrouped, 86 kept in order; Q8_0 153 → 137; an earlier session
  * measured the int16 sums of Q4_0 slower than pairs for this reason). No instruction is emitted. */
+/* AVX-VNNI's kernels (pk_half, pkk_part shared with AVX2) prefetch as a stream from the first half of each group,
+ * three positions per K-quant pass, as before: the prefetching spread over the passes and five positions made its
+ * Q4_0 passes of five and nine positions 20% slower and Q4_K's nine 9% (one thread, 1,024 × 4,096, measured). */
+#ifdef SL_AVXVNNI
+#define VNNI256 1
+#else
+#define VNNI256 0
+#endif
+
 #define KEEP(v) __asm__("" : "+x"(v))
 
 #define INLINE static inline __attribute__((always_inline))
@@ -816,7 +825,7 @@ INLINE void pk_half(int type, const uint8_t *gw, const act_t *a, int np, int h, 
     for (int p = 0; p < np; p++) acc[p] = _mm256_setzero_ps();
     for (int64_t b = 0; b < a->nb; b++) {
         const uint8_t *blk = gw + ub * b;
-        if (type == 8 && a->sweeps == 1) { /* Q8_0's decode step streams from the first half (spread over both, 1.48 B model at AVX2, two threads: 16.4 -> 15.5 tokens/s, while Q4_0's rose 26.6 -> 28.6, measured) */
+        if (VNNI256 || (type == 8 && a->sweeps == 1)) { /* Q8_0's decode step streams from the first half (spread over both, 1.48 B model at AVX2, two threads: 16.4 -> 15.5 tokens/s, while Q4_0's rose 26.6 -> 28.6, measured) */
             if (h == 0) for (int i = 0; i < ub; i += 64) _mm_prefetch((const char *) blk + PF_DIST + i, PF_HINT);
         } else {
             pf_ahead(gw, ub, a->nb, a, h, 2, b);
@@ -933,9 +942,13 @@ typedef __m256 kf_t;
 #define K_I8(p) _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *) (p))))
 #define K_STORE _mm256_storeu_ps
 #define K_UNROLL8
+#if VNNI256
+#define PKK 3
+#else
 #define PKK 5 /* sixteen vector registers, two a position (a group's sums, the float accumulator): one thread, AVX2, five
                * instead of three per pass: Q4_K, a 1,024² matrix, five positions 71 -> 57 µs, nine 114 -> 107; Q6_K (its
                * steps in pairs), 1,024 × 4,096, five 492-516 -> 434, nine 895-935 -> 735-784 (alternating runs), measured */
+#endif
 #endif
 
 /* Q6_K's steps taken two at a time by AVX2, which adds their int16 pair sums before it widens them: no pair
@@ -976,13 +989,14 @@ INLINE void pkk_part(int type, const uint8_t *gw, const act_t *a, int np, int h,
      * accumulators moved between registers every step (a 9-position Q6_K pass on a matrix in L2 took 103 µs
      * instead of 71, Q4_K 63 instead of 50, one thread, measured); with one at a time a single position unpacks
      * each step's bytes twice (Q4_K's decode step ~5% slower). */
-    const int G = np <= (type == 14 && KW == 8 ? 2 : 4) ? 2 : 1; /* AVX2's Q6_K: two (its two steps' codes take registers too) */
+    const int G = np <= (type == 14 && SUM16 ? 2 : 4) ? 2 : 1; /* AVX2's Q6_K: two (its two steps' codes take registers too) */
     int64_t nsb = a->n / 256;
     kf_t acc[NPMAX];
     for (int p = 0; p < np; p++) acc[p] = K_ZEROPS();
     for (int64_t sb = 0; sb < nsb; sb++) {
         const uint8_t *blk = gw + sbb * sb;
-        pf_ahead(gw, sbb, nsb, a, h, 16 / KW, sb);
+        if (VNNI256) { if (h == 0) for (int i = 0; i < sbb; i += 64) _mm_prefetch((const char *) blk + PF_DIST + i, PF_HINT); }
+        else pf_ahead(gw, sbb, nsb, a, h, 16 / KW, sb);
         kf_t d = K_PH(blk + f);
         if (type == 12) {
             kf_t dmin = K_PH(blk + 32 + f);
