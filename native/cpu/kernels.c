@@ -750,16 +750,16 @@ INLINE int32_t x4(const act_t *a, int p, int64_t b, int k) {
 #define PF_HINT _MM_HINT_T1
 
 /* Prefetching for a packed kernel's step i of its group (units of unit bytes, units of them; h of H: the half of
- * the group's rows the step covers, AVX2's kernels taking two). Where a call passes over the group once
+ * the group's rows the step covers, AVX2's kernels taking two; spread 0: always the stream). Where a call passes over the group once
  * (one pass of positions, all rows at once), PF_DIST bytes ahead of the step, a stream through the weights.
  * Where it passes S > 1 times (several passes of positions, or AVX2's halves), each pass prefetches its
  * share of the next group, spread over its steps: ahead by PF_DIST, only the first pass fetched, so memory
  * was read in bursts while the others computed from the cache (one thread, AVX2, a 1,074 M-weight Q4_0
  * matrix from memory: nine positions 127 -> 99-101 ms, five 83 -> 68, one 52 -> 43; in L3 unchanged). */
-INLINE void pf_ahead(const uint8_t *gw, int64_t unit, int64_t units, const act_t *a, int h, int H, int64_t i) {
+INLINE void pf_ahead(const uint8_t *gw, int64_t unit, int64_t units, const act_t *a, int h, int H, int64_t i, int spread) {
     const int S = H * a->sweeps;
-    if (S == 1) {
-        for (int64_t j = 0; j < unit; j += 64) _mm_prefetch((const char *) gw + unit * i + PF_DIST + j, PF_HINT);
+    if (S == 1 || !spread) { /* the stream, from the first half only */
+        if (h == 0) for (int64_t j = 0; j < unit; j += 64) _mm_prefetch((const char *) gw + unit * i + PF_DIST + j, PF_HINT);
         return;
     }
     const int64_t share = (unit + S - 1) / S; /* bytes per step and pass */
@@ -783,7 +783,7 @@ INLINE void pk_group(int type, const uint8_t *gw, const act_t *a, int np, float 
     for (int p = 0; p < np; p++) acc[p] = _mm512_setzero_ps();
     for (int64_t b = 0; b < a->nb; b++) {
         const uint8_t *blk = gw + ub * b;
-        pf_ahead(gw, ub, a->nb, a, 0, 1, b);
+        pf_ahead(gw, ub, a->nb, a, 0, 1, b, 1);
         __m512i s0[NPMAX], s1[NPMAX];
         for (int p = 0; p < np; p++) s0[p] = _mm512_set1_epi32(pk_start(type, a, p, b));
         if (two) for (int p = 0; p < np; p++) s1[p] = _mm512_setzero_si512();
@@ -825,11 +825,9 @@ INLINE void pk_half(int type, const uint8_t *gw, const act_t *a, int np, int h, 
     for (int p = 0; p < np; p++) acc[p] = _mm256_setzero_ps();
     for (int64_t b = 0; b < a->nb; b++) {
         const uint8_t *blk = gw + ub * b;
-        if (VNNI256 || (type == 8 && a->sweeps == 1)) { /* Q8_0's decode step streams from the first half (spread over both, 1.48 B model at AVX2, two threads: 16.4 -> 15.5 tokens/s, while Q4_0's rose 26.6 -> 28.6, measured) */
-            if (h == 0) for (int i = 0; i < ub; i += 64) _mm_prefetch((const char *) blk + PF_DIST + i, PF_HINT);
-        } else {
-            pf_ahead(gw, ub, a->nb, a, h, 2, b);
-        }
+        /* Q8_0's decode step streams (spread over both halves, 1.48 B model at AVX2, two threads: 16.4 -> 15.5
+         * tokens/s, while Q4_0's rose 26.6 -> 28.6, measured) */
+        pf_ahead(gw, ub, a->nb, a, h, 2, b, !VNNI256 && !(type == 8 && a->sweeps == 1));
         __m256i s[NPMAX];
         for (int p = 0; p < np; p++) s[p] = _mm256_set1_epi32(type == 2 ? pk_start(type, a, p, b) : 0);
         if (type == 8) {
@@ -995,8 +993,7 @@ INLINE void pkk_part(int type, const uint8_t *gw, const act_t *a, int np, int h,
     for (int p = 0; p < np; p++) acc[p] = K_ZEROPS();
     for (int64_t sb = 0; sb < nsb; sb++) {
         const uint8_t *blk = gw + sbb * sb;
-        if (VNNI256) { if (h == 0) for (int i = 0; i < sbb; i += 64) _mm_prefetch((const char *) blk + PF_DIST + i, PF_HINT); }
-        else pf_ahead(gw, sbb, nsb, a, h, 16 / KW, sb);
+        pf_ahead(gw, sbb, nsb, a, h, 16 / KW, sb, !VNNI256);
         kf_t d = K_PH(blk + f);
         if (type == 12) {
             kf_t dmin = K_PH(blk + 32 + f);
@@ -1102,7 +1099,7 @@ INLINE void pkf_part(const uint8_t *gw, const float *x, int64_t n, int np, int h
     for (int p = 0; p < np; p++) for (int q = 0; q < 4; q++) c[p][q] = K_ZEROPS();
     for (int64_t u = 0; u < n / 4; u++) {
         const uint8_t *unit = gw + 128 * u;
-        if ((u & 1) == 0) pf_ahead(gw, 256, n / 8, a, h, 16 / KW, u / 2);
+        if ((u & 1) == 0) pf_ahead(gw, 256, n / 8, a, h, 16 / KW, u / 2, 1);
         kf_t w[4];
         for (int q = 0; q < 4; q++) w[q] = K_PH(unit + 32 * q + f);
         for (int p = 0; p < np; p++) {
