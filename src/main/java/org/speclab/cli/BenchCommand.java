@@ -110,19 +110,18 @@ final class BenchCommand implements Callable<Integer> {
                         tr.forward(cache, draft, gen, verify);
                         tr.forward(cache, new int[] {draft[0]}, gen, 1);
                     }
-                    // decode steps and verify passes alternated, medians of each: a busy moment of the machine
-                    // (minutes apart, the same step measured 2.6 and 4.3 ms here) hits both, and a spike neither
-                    int pairs = Math.max(30, 10 * reps);
-                    double[] one = new double[pairs], batch = new double[pairs];
-                    for (int i = 0; i < pairs; i++) {
+                    // decode steps and verify passes each in blocks of their own, the blocks alternated (VerifyTiming)
+                    int[] one = {draft[0]};
+                    VerifyTiming.Result v = VerifyTiming.measure(() -> {
                         long t0 = System.nanoTime();
-                        tr.forward(cache, new int[] {draft[0]}, gen, 1);
-                        long t1 = System.nanoTime();
+                        tr.forward(cache, one, gen, 1);
+                        return System.nanoTime() - t0;
+                    }, () -> {
+                        long t0 = System.nanoTime();
                         tr.forward(cache, draft, gen, verify);
-                        one[i] = t1 - t0;
-                        batch[i] = System.nanoTime() - t1;
-                    }
-                    double oneMs = org.speclab.lab.Spread.of(one).median() / 1e6, batchMs = org.speclab.lab.Spread.of(batch).median() / 1e6, ratio = batchMs / oneMs;
+                        return System.nanoTime() - t0;
+                    }, Math.max(3, reps), 6, 300_000_000L);
+                    double oneMs = v.decodeMillis(), batchMs = v.verifyMillis(), ratio = v.ratio();
                     cli.out.printf("Verify of %d positions: %.2f ms, %.2f× one decode step (%.2f ms); speculation pays only where this stays well below %d.%n",
                             verify, batchMs, ratio, oneMs, verify);
                 }
