@@ -10,7 +10,7 @@ import org.speclab.lab.Spread;
  * back-to-back calls (plain generation runs decode steps back to back), the blocks alternating so that a
  * busy moment of the machine hits both, and only each block's later half kept. A decode step timed right
  * after a verify pass is not the decode step of a run: on the 200M models that fit this machine's cache, a
- * decode step after a verify pass (or after a pause) took 20-50% longer and came back to its speed only over
+ * decode step after a verify pass (or after a pause) took 20-60% longer and came back to its speed only over
  * the next 20-30 steps (about 0.1 s), while verify passes took the same time wherever they stood, measured.
  * Timed in pairs, the decode was slow and the ratio flattering; on a model larger than the cache the two
  * ways agree.
