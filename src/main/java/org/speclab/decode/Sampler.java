@@ -40,8 +40,8 @@ public final class Sampler {
     public boolean isGreedy() { return temperature == 0f; }
 
     public int sample(float[] logits) {
+        if (isGreedy()) return org.speclab.engine.Transformer.argmax(logits); // refuses NaN too
         org.speclab.engine.Transformer.requireNumbers(logits);
-        if (isGreedy()) return argmax(logits);
         float[] p = warp(logits);
         float coin = nextFloat();
         return topP > 0 && topP < 1 ? sampleTopP(null, p, coin, p.length) : sampleFrom(p, coin);
@@ -112,13 +112,6 @@ public final class Sampler {
             if (r < cdf) return ids == null ? cand[i] : ids[cand[i]];
         }
         return ids == null ? cand[last] : ids[cand[last]];
-    }
-
-    /** First index of the largest value. */
-    public static int argmax(float[] x) {
-        int best = 0;
-        for (int i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
-        return best;
     }
 
     /**

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 class ArgmaxTest {
     /** The first index of the largest value, as a plain loop finds it. */
-    private static int reference(float[] x) {
+    static int reference(float[] x) {
         int best = 0;
         for (int i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
         return best;

@@ -49,7 +49,7 @@ class LlamaCppLogitsTest {
                         largest = Math.max(largest, Math.abs(want[p][i]));
                         worst = Math.max(worst, Math.abs(want[p][i] - got[p][i]));
                     }
-                    if (argmax(want[p]) == argmax(got[p])) argmaxAgree++;
+                    if (ArgmaxTest.reference(want[p]) == ArgmaxTest.reference(got[p])) argmaxAgree++;
                 }
                 String what = stem + " on " + t.kernels() + ": largest difference " + worst + " of largest |logit| " + largest + ", argmax agrees at " + argmaxAgree + "/16";
                 System.out.println(what);
@@ -71,11 +71,5 @@ class LlamaCppLogitsTest {
         float[][] logits = new float[positions][vocab];
         for (int p = 0; p < positions; p++) for (int i = 0; i < vocab; i++) logits[p][i] = b.getFloat((p * vocab + i) * 4);
         return logits;
-    }
-
-    private static int argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
-        return best;
     }
 }
