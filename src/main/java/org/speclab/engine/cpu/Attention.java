@@ -6,7 +6,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Causal grouped-query attention of one query position over the cached positions 0..pos. Scores
- * run over positions in vector lanes (keys are cached transposed), each score the same chain of
+ * run over positions in vector lanes (keys are cached transposed in blocks of positions), each score the same chain of
  * fused multiply-adds over the head's components whether it lands in a vector lane or in the
  * scalar tail; so a position's output never depends on how many positions a call holds, or on
  * which thread computes it.
@@ -27,11 +27,11 @@ final class Attention {
     static void heads(CpuKvCache cache, int layer, float[] q, int pos, float[] out, float[] scores, int h0, int h1,
                       int hs, int group, float scale, float softcap, int window) {
         float[] keys = cache.keys[layer], values = cache.values[layer];
-        int cap = cache.capacity(), kvDim = cache.kvDim;
+        int kvDim = cache.kvDim;
         int first = window > 0 ? Math.max(0, pos + 1 - window) : 0, n = pos + 1 - first;
         for (int h = h0; h < h1; h++) {
             int qo = h * hs, kv = (h / group) * hs;
-            scores(keys, cap, kv, first, q, qo, hs, n, scale, scores);
+            scores(keys, kvDim, kv, first, q, qo, hs, n, scale, scores);
             if (softcap > 0) CpuTransformer.softcap(scores, n, softcap);
             softmax(scores, n);
             mix(values, kvDim, kv + first * kvDim, scores, n, out, qo, hs);
@@ -114,34 +114,41 @@ final class Attention {
         for (; t < n; t++) x[t] /= sum;
     }
 
+    /** The key vectors: the kernels' width, never more lanes than a block of the cache holds (its blocks are whole runs of them). */
+    private static final VectorSpecies<Float> K = LANES <= CpuKvCache.BLOCK ? F : FloatVector.SPECIES_512;
+    private static final int KL = K.length();
+
     /**
-     * scores[t] = (Σ_i q[qo + i] · key_{first+t}[kv + i]) / scale for t < n, the sum a left-to-right chain of
-     * fused multiply-adds.
+     * scores[t] = (Σ_i q[qo + i] · key_{first+t}[kv + i]) / scale for t &lt; n, the sum a left-to-right chain of
+     * fused multiply-adds. Vectors take aligned runs of KL positions, which never straddle a block of the cache;
+     * a window that starts inside a run has the run's earlier positions scored too, then dropped.
      */
-    private static void scores(float[] keys, int cap, int kv, int first, float[] q, int qo, int hs, int n, float scale, float[] scores) {
+    static void scores(float[] keys, int kvDim, int kv, int first, float[] q, int qo, int hs, int n, float scale, float[] scores) {
+        final int B = CpuKvCache.BLOCK;
+        int skip = first % KL, start = first - skip, total = n + skip; // positions start .. first + n - 1 into scores[0 .. total)
         int t = 0;
-        for (; t + 2 * LANES <= n; t += 2 * LANES) {
-            FloatVector a = FloatVector.zero(F), b = a;
-            for (int i = 0; i < hs; i++) {
-                FloatVector qi = FloatVector.broadcast(F, q[qo + i]);
-                int row = (kv + i) * cap + first + t;
-                a = qi.fma(FloatVector.fromArray(F, keys, row), a);
-                b = qi.fma(FloatVector.fromArray(F, keys, row + LANES), b);
+        for (; t + 2 * KL <= total; t += 2 * KL) {
+            FloatVector a = FloatVector.zero(K), b = a;
+            for (int i = 0, ra = CpuKvCache.keyIndex(start + t, kv, kvDim), rb = CpuKvCache.keyIndex(start + t + KL, kv, kvDim); i < hs; i++, ra += B, rb += B) {
+                FloatVector qi = FloatVector.broadcast(K, q[qo + i]);
+                a = qi.fma(FloatVector.fromArray(K, keys, ra), a);
+                b = qi.fma(FloatVector.fromArray(K, keys, rb), b);
             }
             a.div(scale).intoArray(scores, t);
-            b.div(scale).intoArray(scores, t + LANES);
+            b.div(scale).intoArray(scores, t + KL);
         }
-        for (; t + LANES <= n; t += LANES) {
-            FloatVector a = FloatVector.zero(F);
-            for (int i = 0; i < hs; i++) a = FloatVector.broadcast(F, q[qo + i]).fma(FloatVector.fromArray(F, keys, (kv + i) * cap + first + t), a);
+        for (; t + KL <= total; t += KL) {
+            FloatVector a = FloatVector.zero(K);
+            for (int i = 0, r = CpuKvCache.keyIndex(start + t, kv, kvDim); i < hs; i++, r += B) a = FloatVector.broadcast(K, q[qo + i]).fma(FloatVector.fromArray(K, keys, r), a);
             a.div(scale).intoArray(scores, t);
         }
-        if (t < n) {
-            // the last keys in masked lanes: per lane the same chain as the scalar loop, in one vector
-            var m = F.indexInRange(t, n);
-            FloatVector a = FloatVector.zero(F);
-            for (int i = 0; i < hs; i++) a = FloatVector.broadcast(F, q[qo + i]).fma(FloatVector.fromArray(F, keys, (kv + i) * cap + first + t, m), a);
-            a.div(scale).intoArray(scores, t, m);
+        if (t < total) {
+            // the last positions: their run lies in an allocated block (the cache holds whole blocks), so every lane
+            // loads; per lane the same chain as above, and only the lanes of positions asked for are stored
+            FloatVector a = FloatVector.zero(K);
+            for (int i = 0, r = CpuKvCache.keyIndex(start + t, kv, kvDim); i < hs; i++, r += B) a = FloatVector.broadcast(K, q[qo + i]).fma(FloatVector.fromArray(K, keys, r), a);
+            a.div(scale).intoArray(scores, t, K.indexInRange(t, total));
         }
+        if (skip > 0) System.arraycopy(scores, skip, scores, 0, n);
     }
 }
