@@ -18,23 +18,67 @@ final class Attention {
 
     private Attention() {}
 
+    /** Query heads that read each key and value once together, where a key head serves that many or more (grouped-query attention). */
+    static final int SHARED = 4;
+
+    /** Floats the scores buffer of {@link #heads} needs for a query at {@code pos}. */
+    static int scoresBuffer(int pos) { return SHARED * (pos + 1 + CpuKvCache.BLOCK); }
+
     /**
-     * Heads {@code h0 ≤ h < h1} of query {@code q} at position {@code pos}: out[h·hs ..] = softmax(q·K / scale)·V
-     * (scale: √hs for most families). {@code softcap} > 0 caps each score s as softcap·tanh(s/softcap);
-     * {@code window} > 0 lets the query see only the last {@code window} positions (itself included).
-     * {@code scores} holds at least pos + 1 floats.
+     * The query heads of key heads {@code kv0 ≤ g < kv1} (heads g·group .. g·group + group − 1) of query {@code q} at
+     * position {@code pos}: out[h·hs ..] = softmax(q·K / scale)·V (scale: √hs for most families). {@code softcap} > 0
+     * caps each score s as softcap·tanh(s/softcap); {@code window} > 0 lets the query see only the last {@code window}
+     * positions (itself included). {@code scores} holds at least {@link #scoresBuffer}(pos) floats. Heads of one key head
+     * go four at a time through each key and value (read once for the four: at long contexts attention reads more than it
+     * computes); each head's scores and outputs are the same chains of multiply-adds either way.
      */
-    static void heads(CpuKvCache cache, int layer, float[] q, int pos, float[] out, float[] scores, int h0, int h1,
+    static void heads(CpuKvCache cache, int layer, float[] q, int pos, float[] out, float[] scores, int kv0, int kv1,
                       int hs, int group, float scale, float softcap, int window) {
         float[] keys = cache.keys[layer], values = cache.values[layer];
         int kvDim = cache.kvDim;
-        int first = window > 0 ? Math.max(0, pos + 1 - window) : 0, n = pos + 1 - first;
-        for (int h = h0; h < h1; h++) {
-            int qo = h * hs, kv = (h / group) * hs;
-            scores(keys, kvDim, kv, first, q, qo, hs, n, scale, scores);
-            if (softcap > 0) CpuTransformer.softcap(scores, n, softcap);
-            softmax(scores, n);
-            mix(values, kvDim, kv + first * kvDim, scores, n, out, qo, hs);
+        int first = window > 0 ? Math.max(0, pos + 1 - window) : 0, n = pos + 1 - first, stride = n + KL;
+        int kvs = first * kvDim;
+        for (int g = kv0; g < kv1; g++) {
+            int kv = g * hs;
+            for (int j = 0; j < group; ) {
+                int qo = (g * group + j) * hs;
+                if (group - j >= SHARED && hs % LANES == 0) {
+                    scores4(keys, kvDim, kv, first, q, qo, hs, n, scale, scores, stride);
+                    for (int m = 0; m < SHARED; m++) {
+                        if (softcap > 0) CpuTransformer.softcap(scores, m * stride, n, softcap);
+                        softmax(scores, m * stride, n);
+                    }
+                    mix4(values, kvDim, kv + kvs, scores, stride, n, out, qo, hs);
+                    j += SHARED;
+                } else {
+                    scores(keys, kvDim, kv, first, q, qo, hs, n, scale, scores);
+                    if (softcap > 0) CpuTransformer.softcap(scores, 0, n, softcap);
+                    softmax(scores, 0, n);
+                    mix(values, kvDim, kv + kvs, scores, n, out, qo, hs);
+                    j++;
+                }
+            }
+        }
+    }
+
+    /**
+     * Four heads at once (heads qo/hs .. qo/hs + 3, hs a multiple of LANES): out[qo + m·hs + i] = Σ_t a[m·stride + t] ·
+     * value_t[kv + i], each value vector loaded once for the four; per head and component the same chain as {@link #mix}.
+     */
+    private static void mix4(float[] values, int kvDim, int kv, float[] a, int stride, int n, float[] out, int qo, int hs) {
+        for (int i = 0; i < hs; i += LANES) {
+            FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
+            for (int t = 0, vo = kv + i; t < n; t++, vo += kvDim) {
+                FloatVector v = FloatVector.fromArray(F, values, vo);
+                c0 = FloatVector.broadcast(F, a[t]).fma(v, c0);
+                c1 = FloatVector.broadcast(F, a[stride + t]).fma(v, c1);
+                c2 = FloatVector.broadcast(F, a[2 * stride + t]).fma(v, c2);
+                c3 = FloatVector.broadcast(F, a[3 * stride + t]).fma(v, c3);
+            }
+            c0.intoArray(out, qo + i);
+            c1.intoArray(out, qo + hs + i);
+            c2.intoArray(out, qo + 2 * hs + i);
+            c3.intoArray(out, qo + 3 * hs + i);
         }
     }
 
@@ -89,29 +133,29 @@ final class Attention {
         }
     }
 
-    /** x[0..n) = softmax(x[0..n)): e^(x − max) with FastExp's arithmetic in every lane, sums in a fixed order. */
-    static void softmax(float[] x, int n) {
-        float max = x[0];
+    /** x[o .. o + n) = its softmax: e^(x − max) with FastExp's arithmetic in every lane, sums in a fixed order. */
+    static void softmax(float[] x, int o, int n) {
+        float max = x[o];
         int t = 0, bound = F.loopBound(n);
         if (bound > 0) {
-            FloatVector m = FloatVector.fromArray(F, x, 0);
-            for (t = LANES; t < bound; t += LANES) m = m.max(FloatVector.fromArray(F, x, t));
+            FloatVector m = FloatVector.fromArray(F, x, o);
+            for (t = LANES; t < bound; t += LANES) m = m.max(FloatVector.fromArray(F, x, o + t));
             max = m.reduceLanes(VectorOperators.MAX); // exact in any order
         }
-        for (int i = bound; i < n; i++) max = Math.max(max, x[i]);
+        for (int i = bound; i < n; i++) max = Math.max(max, x[o + i]);
         FloatVector sums = FloatVector.zero(F);
         for (t = 0; t < bound; t += LANES) {
-            FloatVector e = FastExp.exp(FloatVector.fromArray(F, x, t).sub(max));
-            e.intoArray(x, t);
+            FloatVector e = FastExp.exp(FloatVector.fromArray(F, x, o + t).sub(max));
+            e.intoArray(x, o + t);
             sums = sums.add(e);
         }
         float sum = VectorDot.sum(sums);
         for (; t < n; t++) {
-            x[t] = FastExp.exp(x[t] - max);
-            sum += x[t];
+            x[o + t] = FastExp.exp(x[o + t] - max);
+            sum += x[o + t];
         }
-        for (t = 0; t < bound; t += LANES) FloatVector.fromArray(F, x, t).div(sum).intoArray(x, t);
-        for (; t < n; t++) x[t] /= sum;
+        for (t = 0; t < bound; t += LANES) FloatVector.fromArray(F, x, o + t).div(sum).intoArray(x, o + t);
+        for (; t < n; t++) x[o + t] /= sum;
     }
 
     /** The key vectors: the kernels' width, never more lanes than a block of the cache holds (its blocks are whole runs of them). */
@@ -150,5 +194,37 @@ final class Attention {
             a.div(scale).intoArray(scores, t, K.indexInRange(t, total));
         }
         if (skip > 0) System.arraycopy(scores, skip, scores, 0, n);
+    }
+
+    /**
+     * {@link #scores} for four heads at once (queries at qo, qo + hs, qo + 2hs, qo + 3hs; head m's scores from
+     * s[m · stride], stride ≥ n + KL), each key vector loaded once for the four; per head the same chains.
+     */
+    private static void scores4(float[] keys, int kvDim, int kv, int first, float[] q, int qo, int hs, int n, float scale, float[] s, int stride) {
+        final int B = CpuKvCache.BLOCK;
+        int skip = first % KL, start = first - skip, total = n + skip;
+        for (int t = 0; t < total; t += KL) {
+            FloatVector a0 = FloatVector.zero(K), a1 = a0, a2 = a0, a3 = a0;
+            for (int i = 0, r = CpuKvCache.keyIndex(start + t, kv, kvDim); i < hs; i++, r += B) {
+                FloatVector k = FloatVector.fromArray(K, keys, r);
+                a0 = FloatVector.broadcast(K, q[qo + i]).fma(k, a0);
+                a1 = FloatVector.broadcast(K, q[qo + hs + i]).fma(k, a1);
+                a2 = FloatVector.broadcast(K, q[qo + 2 * hs + i]).fma(k, a2);
+                a3 = FloatVector.broadcast(K, q[qo + 3 * hs + i]).fma(k, a3);
+            }
+            if (t + KL <= total) {
+                a0.div(scale).intoArray(s, t);
+                a1.div(scale).intoArray(s, stride + t);
+                a2.div(scale).intoArray(s, 2 * stride + t);
+                a3.div(scale).intoArray(s, 3 * stride + t);
+            } else { // the last positions' run lies in an allocated block (see scores)
+                var m = K.indexInRange(t, total);
+                a0.div(scale).intoArray(s, t, m);
+                a1.div(scale).intoArray(s, stride + t, m);
+                a2.div(scale).intoArray(s, 2 * stride + t, m);
+                a3.div(scale).intoArray(s, 3 * stride + t, m);
+            }
+        }
+        if (skip > 0) for (int m = 0; m < SHARED; m++) System.arraycopy(s, m * stride + skip, s, m * stride, n);
     }
 }

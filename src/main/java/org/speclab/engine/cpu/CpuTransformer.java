@@ -61,7 +61,7 @@ final class CpuTransformer implements Transformer {
             hb = new float[batch][c.hiddenDim()];
             hb2 = new float[batch][c.hiddenDim()];
             out = new float[batch][c.dim()];
-            scores = new float[pool.size()][Math.max(1, positions)];
+            scores = new float[pool.size()][Attention.scoresBuffer(Math.max(1, positions))];
             cos = new float[batch * ropeFreqCount()];
             sin = new float[batch * ropeFreqCount()];
         }
@@ -256,7 +256,7 @@ final class CpuTransformer implements Transformer {
         // the final norm of the output positions, into xb (free again after the last layer)
         for (int o = 0; o < outputs; o++) rmsnorm1(w.xb[o], w.x[T - outputs + o], outputNorm);
         matmul(classifier, w.xb, logits, outputs);
-        if (c.finalSoftcap() > 0) for (int o = 0; o < outputs; o++) softcap(logits[o], c.vocabSize(), c.finalSoftcap());
+        if (c.finalSoftcap() > 0) for (int o = 0; o < outputs; o++) softcap(logits[o], 0, c.vocabSize(), c.finalSoftcap());
     }
 
     /** Positions in a call from which the per-position steps (norms, RoPE, activations, their quantization) are shared among the workers. */
@@ -280,8 +280,8 @@ final class CpuTransformer implements Transformer {
     }
 
     /** v[0..n) = cap · tanh(v / cap), Gemma 2's soft-capping of attention scores and logits. */
-    static void softcap(float[] v, int n, float cap) {
-        for (int i = 0; i < n; i++) v[i] = cap * (float) Math.tanh(v[i] / cap);
+    static void softcap(float[] v, int from, int n, float cap) {
+        for (int i = from; i < from + n; i++) v[i] = cap * (float) Math.tanh(v[i] / cap);
     }
 
     private static void scale(float[] v, float s) {
@@ -345,21 +345,21 @@ final class CpuTransformer implements Transformer {
     }
 
     /**
-     * Every head of every position of the call; split across the workers by (position, head) when
-     * there is enough of it, each pair computed whole by one thread.
+     * Every head of every position of the call; split across the workers by (position, key head) when
+     * there is enough of it, each pair (the key head's query heads) computed whole by one thread.
      */
     private void attention(CpuKvCache cache, int layer, Workspace w, int T, int startPos) {
-        int heads = c.heads(), hs = c.headDim(), group = c.heads() / c.kvHeads(), window = c.windowed(layer) ? c.slidingWindow() : 0;
+        int heads = c.heads(), kvHeads = c.kvHeads(), hs = c.headDim(), group = heads / kvHeads, window = c.windowed(layer) ? c.slidingWindow() : 0;
         long work = (long) T * heads * hs * (startPos + T);
         int n = pool.size() == 1 || work < PARALLEL_WORK / 4 ? 1 : pool.size();
-        int pairs = T * heads;
+        int pairs = T * kvHeads; // (position, key head): the key head's query heads together
         IntConsumer share = i -> {
             int from = (int) ((long) pairs * i / n), to = (int) ((long) pairs * (i + 1) / n);
             float[] scores = w.scores[i];
             for (int p = from; p < to; ) {
-                int t = p / heads, h0 = p % heads, h1 = Math.min(heads, h0 + (to - p));
-                Attention.heads(cache, layer, w.q[t], startPos + t, w.att[t], scores, h0, h1, hs, group, c.attentionScale(), c.attentionSoftcap(), window);
-                p += h1 - h0;
+                int t = p / kvHeads, g0 = p % kvHeads, g1 = Math.min(kvHeads, g0 + (to - p));
+                Attention.heads(cache, layer, w.q[t], startPos + t, w.att[t], scores, g0, g1, hs, group, c.attentionScale(), c.attentionSoftcap(), window);
+                p += g1 - g0;
             }
         };
         if (n == 1) share.accept(0);

@@ -3,46 +3,35 @@ package org.speclab.engine.cpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The key cache's blocks of positions against plain arrays: a cache that grows from a capacity that is
- * not a whole number of blocks, every position, windows that start anywhere inside a block.
+ * Attention over the key cache's blocks of positions against plain arrays: a cache that grows from a capacity
+ * that is not a whole number of blocks, every position, windows that start anywhere inside a block, and query
+ * heads that share a key head (read together four at a time) against the same heads each given a key head of
+ * their own.
  */
 class AttentionTest {
-    private static final int LAYERS = 2, KV_HEADS = 2, HS = 12, GROUP = 2, HEADS = KV_HEADS * GROUP, KV_DIM = KV_HEADS * HS, POSITIONS = 41;
+    private static final int LAYERS = 2, POSITIONS = 41;
 
-    private final SplittableRandom rnd = new SplittableRandom(11);
-    private final float[][][] keys = new float[LAYERS][POSITIONS][KV_DIM], values = new float[LAYERS][POSITIONS][KV_DIM];
-    private final CpuKvCache cache = new CpuKvCache(LAYERS, KV_DIM, 5);
-
-    AttentionTest() {
-        for (int p = 0; p < POSITIONS; p++) {
-            cache.ensureCapacity(p + 1);
-            for (int l = 0; l < LAYERS; l++) {
-                for (int d = 0; d < KV_DIM; d++) {
-                    keys[l][p][d] = (float) rnd.nextGaussian();
-                    values[l][p][d] = (float) rnd.nextGaussian();
-                }
-                cache.put(l, p, keys[l][p], values[l][p]);
-            }
-        }
-    }
-
-    @Test
-    void everyScoreIsTheChainOfMultiplyAddsOverItsOwnKey() {
-        float[] q = randomQuery(), got = new float[POSITIONS];
-        float scale = (float) Math.sqrt(HS);
+    /** kvHeads, group (query heads per key head), head size: one head at a time; fours and a remainder; fours only. */
+    @ParameterizedTest
+    @CsvSource({"2, 2, 12", "2, 5, 16", "1, 4, 32", "3, 8, 8"})
+    void everyScoreIsTheChainOfMultiplyAddsOverItsOwnKey(int kvHeads, int group, int hs) {
+        Filled f = new Filled(kvHeads, group, hs, 1);
+        float[] q = f.query(), got = new float[POSITIONS];
+        float scale = (float) Math.sqrt(hs);
         for (int l = 0; l < LAYERS; l++)
             for (int pos = 0; pos < POSITIONS; pos++)
                 for (int first = 0; first <= pos; first++)
-                    for (int kvHead = 0; kvHead < KV_HEADS; kvHead++) {
-                        int kv = kvHead * HS, qo = kvHead * GROUP * HS, n = pos + 1 - first;
+                    for (int g = 0; g < kvHeads; g++) {
+                        int kv = g * hs, qo = g * group * hs, n = pos + 1 - first;
                         java.util.Arrays.fill(got, Float.NaN);
-                        Attention.scores(cache.keys[l], KV_DIM, kv, first, q, qo, HS, n, scale, got);
+                        Attention.scores(f.cache.keys[l], f.kvDim, kv, first, q, qo, hs, n, scale, got);
                         for (int t = 0; t < n; t++) {
                             float want = 0f;
-                            for (int i = 0; i < HS; i++) want = Math.fma(q[qo + i], keys[l][first + t][kv + i], want);
+                            for (int i = 0; i < hs; i++) want = Math.fma(q[qo + i], f.keys[l][first + t][kv + i], want);
                             want /= scale;
                             assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(got[t]),
                                     "layer " + l + ", query at " + pos + ", window from " + first + ", key " + (first + t));
@@ -50,38 +39,94 @@ class AttentionTest {
                     }
     }
 
-    @Test
-    void headsAttendOverTheirWindowOnly() {
-        float[] q = randomQuery(), scores = new float[POSITIONS], out = new float[HEADS * HS];
-        float scale = (float) Math.sqrt(HS);
+    @ParameterizedTest
+    @CsvSource({"2, 2, 12", "2, 5, 16", "1, 4, 32", "3, 8, 8"})
+    void headsAttendOverTheirWindowOnly(int kvHeads, int group, int hs) {
+        Filled f = new Filled(kvHeads, group, hs, 1);
+        int heads = kvHeads * group;
+        float[] q = f.query(), scores = new float[Attention.scoresBuffer(POSITIONS)], out = new float[heads * hs];
+        float scale = (float) Math.sqrt(hs);
         for (int window : new int[] {0, 1, 3, 16, 17, 40}) {
             for (int pos = 0; pos < POSITIONS; pos++) {
-                Attention.heads(cache, 1, q, pos, out, scores, 0, HEADS, HS, GROUP, scale, 0f, window);
+                Attention.heads(f.cache, 1, q, pos, out, scores, 0, kvHeads, hs, group, scale, 0f, window);
                 int first = window > 0 ? Math.max(0, pos + 1 - window) : 0;
-                for (int h = 0; h < HEADS; h++) {
-                    int kv = (h / GROUP) * HS;
+                for (int h = 0; h < heads; h++) {
+                    int kv = (h / group) * hs;
                     double[] w = new double[pos + 1 - first];
                     double max = Double.NEGATIVE_INFINITY, sum = 0;
                     for (int t = 0; t < w.length; t++) {
                         double s = 0;
-                        for (int i = 0; i < HS; i++) s += (double) q[h * HS + i] * keys[1][first + t][kv + i];
+                        for (int i = 0; i < hs; i++) s += (double) q[h * hs + i] * f.keys[1][first + t][kv + i];
                         w[t] = s / scale;
                         max = Math.max(max, w[t]);
                     }
                     for (int t = 0; t < w.length; t++) sum += w[t] = Math.exp(w[t] - max);
-                    for (int i = 0; i < HS; i++) {
+                    for (int i = 0; i < hs; i++) {
                         double want = 0;
-                        for (int t = 0; t < w.length; t++) want += w[t] / sum * values[1][first + t][kv + i];
-                        assertEquals(want, out[h * HS + i], 1e-5, "window " + window + ", query at " + pos + ", head " + h + ", component " + i);
+                        for (int t = 0; t < w.length; t++) want += w[t] / sum * f.values[1][first + t][kv + i];
+                        assertEquals(want, out[h * hs + i], 1e-5, "window " + window + ", query at " + pos + ", head " + h + ", component " + i);
                     }
                 }
             }
         }
     }
 
-    private float[] randomQuery() {
-        float[] q = new float[HEADS * HS];
-        for (int i = 0; i < q.length; i++) q[i] = (float) rnd.nextGaussian();
-        return q;
+    /** Heads sharing a key head give the bits they give each with a copy of it (one head at a time), soft-capped or not. */
+    @ParameterizedTest
+    @CsvSource({"2, 5, 16", "1, 4, 32", "3, 8, 8", "1, 4, 12"})
+    void sharedKeyHeadsGiveTheBitsOfOneHeadAtATime(int kvHeads, int group, int hs) {
+        Filled shared = new Filled(kvHeads, group, hs, 1), own = new Filled(kvHeads, group, hs, group);
+        int heads = kvHeads * group;
+        float[] q = shared.query(), scores = new float[Attention.scoresBuffer(POSITIONS)];
+        float[] a = new float[heads * hs], b = new float[heads * hs];
+        for (float softcap : new float[] {0f, 2f})
+            for (int window : new int[] {0, 5, 16})
+                for (int pos = 0; pos < POSITIONS; pos++) {
+                    Attention.heads(shared.cache, 0, q, pos, a, scores, 0, kvHeads, hs, group, 3f, softcap, window);
+                    Attention.heads(own.cache, 0, q, pos, b, scores, 0, heads, hs, 1, 3f, softcap, window);
+                    for (int i = 0; i < a.length; i++)
+                        assertEquals(Float.floatToRawIntBits(b[i]), Float.floatToRawIntBits(a[i]),
+                                "soft-cap " + softcap + ", window " + window + ", query at " + pos + ", head " + i / hs + ", component " + i % hs);
+                }
+    }
+
+    /** A cache of random keys and values (also kept in plain arrays), each key head stored {@code copies} times in a row. */
+    private static final class Filled {
+        final int kvDim, heads, hs;
+        final float[][][] keys, values;
+        final CpuKvCache cache;
+        private final SplittableRandom rnd = new SplittableRandom(11);
+
+        Filled(int kvHeads, int group, int hs, int copies) {
+            this.hs = hs;
+            kvDim = kvHeads * hs;
+            heads = kvHeads * group;
+            keys = new float[LAYERS][POSITIONS][kvDim];
+            values = new float[LAYERS][POSITIONS][kvDim];
+            cache = new CpuKvCache(LAYERS, kvDim * copies, 5);
+            float[] k = new float[kvDim * copies], v = new float[kvDim * copies];
+            for (int p = 0; p < POSITIONS; p++) {
+                cache.ensureCapacity(p + 1);
+                for (int l = 0; l < LAYERS; l++) {
+                    for (int d = 0; d < kvDim; d++) {
+                        keys[l][p][d] = (float) rnd.nextGaussian();
+                        values[l][p][d] = (float) rnd.nextGaussian();
+                    }
+                    for (int g = 0; g < kvHeads; g++)
+                        for (int c = 0; c < copies; c++) {
+                            System.arraycopy(keys[l][p], g * hs, k, (g * copies + c) * hs, hs);
+                            System.arraycopy(values[l][p], g * hs, v, (g * copies + c) * hs, hs);
+                        }
+                    cache.put(l, p, k, v);
+                }
+            }
+        }
+
+        float[] query() {
+            SplittableRandom r = new SplittableRandom(5);
+            float[] q = new float[heads * hs];
+            for (int i = 0; i < q.length; i++) q[i] = (float) r.nextGaussian();
+            return q;
+        }
     }
 }
