@@ -66,7 +66,33 @@ final class Attention {
      * value_t[kv + i], each value vector loaded once for the four; per head and component the same chain as {@link #mix}.
      */
     private static void mix4(float[] values, int kvDim, int kv, float[] a, int stride, int n, float[] out, int qo, int hs) {
-        for (int i = 0; i < hs; i += LANES) {
+        int i = 0;
+        // two vectors of components at once: eight chains keep the multiply-adds busy, and a value row's bytes come in fewer passes
+        for (; i + 2 * LANES <= hs; i += 2 * LANES) {
+            FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0, d0 = c0, d1 = c0, d2 = c0, d3 = c0;
+            for (int t = 0, vo = kv + i; t < n; t++, vo += kvDim) {
+                FloatVector v = FloatVector.fromArray(F, values, vo), w = FloatVector.fromArray(F, values, vo + LANES);
+                FloatVector b0 = FloatVector.broadcast(F, a[t]), b1 = FloatVector.broadcast(F, a[stride + t]);
+                FloatVector b2 = FloatVector.broadcast(F, a[2 * stride + t]), b3 = FloatVector.broadcast(F, a[3 * stride + t]);
+                c0 = b0.fma(v, c0);
+                d0 = b0.fma(w, d0);
+                c1 = b1.fma(v, c1);
+                d1 = b1.fma(w, d1);
+                c2 = b2.fma(v, c2);
+                d2 = b2.fma(w, d2);
+                c3 = b3.fma(v, c3);
+                d3 = b3.fma(w, d3);
+            }
+            c0.intoArray(out, qo + i);
+            d0.intoArray(out, qo + i + LANES);
+            c1.intoArray(out, qo + hs + i);
+            d1.intoArray(out, qo + hs + i + LANES);
+            c2.intoArray(out, qo + 2 * hs + i);
+            d2.intoArray(out, qo + 2 * hs + i + LANES);
+            c3.intoArray(out, qo + 3 * hs + i);
+            d3.intoArray(out, qo + 3 * hs + i + LANES);
+        }
+        for (; i < hs; i += LANES) {
             FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
             for (int t = 0, vo = kv + i; t < n; t++, vo += kvDim) {
                 FloatVector v = FloatVector.fromArray(F, values, vo);
@@ -203,7 +229,32 @@ final class Attention {
     private static void scores4(float[] keys, int kvDim, int kv, int first, float[] q, int qo, int hs, int n, float scale, float[] s, int stride) {
         final int B = CpuKvCache.BLOCK;
         int skip = first % KL, start = first - skip, total = n + skip;
-        for (int t = 0; t < total; t += KL) {
+        int t = 0;
+        for (; t + 2 * KL <= total; t += 2 * KL) { // two runs of positions at once: eight chains
+            FloatVector a0 = FloatVector.zero(K), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            for (int i = 0, ra = CpuKvCache.keyIndex(start + t, kv, kvDim), rb = CpuKvCache.keyIndex(start + t + KL, kv, kvDim); i < hs; i++, ra += B, rb += B) {
+                FloatVector ka = FloatVector.fromArray(K, keys, ra), kb = FloatVector.fromArray(K, keys, rb);
+                FloatVector q0 = FloatVector.broadcast(K, q[qo + i]), q1 = FloatVector.broadcast(K, q[qo + hs + i]);
+                FloatVector q2 = FloatVector.broadcast(K, q[qo + 2 * hs + i]), q3 = FloatVector.broadcast(K, q[qo + 3 * hs + i]);
+                a0 = q0.fma(ka, a0);
+                b0 = q0.fma(kb, b0);
+                a1 = q1.fma(ka, a1);
+                b1 = q1.fma(kb, b1);
+                a2 = q2.fma(ka, a2);
+                b2 = q2.fma(kb, b2);
+                a3 = q3.fma(ka, a3);
+                b3 = q3.fma(kb, b3);
+            }
+            a0.div(scale).intoArray(s, t);
+            b0.div(scale).intoArray(s, t + KL);
+            a1.div(scale).intoArray(s, stride + t);
+            b1.div(scale).intoArray(s, stride + t + KL);
+            a2.div(scale).intoArray(s, 2 * stride + t);
+            b2.div(scale).intoArray(s, 2 * stride + t + KL);
+            a3.div(scale).intoArray(s, 3 * stride + t);
+            b3.div(scale).intoArray(s, 3 * stride + t + KL);
+        }
+        for (; t < total; t += KL) {
             FloatVector a0 = FloatVector.zero(K), a1 = a0, a2 = a0, a3 = a0;
             for (int i = 0, r = CpuKvCache.keyIndex(start + t, kv, kvDim); i < hs; i++, r += B) {
                 FloatVector k = FloatVector.fromArray(K, keys, r);
