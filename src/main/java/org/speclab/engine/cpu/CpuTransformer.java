@@ -345,21 +345,22 @@ final class CpuTransformer implements Transformer {
     }
 
     /**
-     * Every head of every position of the call; split across the workers by (position, key head) when
+     * Every head of every position of the call; split across the workers by (key head, position) when
      * there is enough of it, each pair (the key head's query heads) computed whole by one thread.
      */
     private void attention(CpuKvCache cache, int layer, Workspace w, int T, int startPos) {
         int heads = c.heads(), kvHeads = c.kvHeads(), hs = c.headDim(), group = heads / kvHeads, window = c.windowed(layer) ? c.slidingWindow() : 0;
         long work = (long) T * heads * hs * (startPos + T);
         int n = pool.size() == 1 || work < PARALLEL_WORK / 4 ? 1 : pool.size();
-        int pairs = T * kvHeads; // (position, key head): the key head's query heads together
+        // (key head, position) pairs, each the key head's query heads together, key head by key head: the positions of a
+        // call read the same keys and values one after the other, while they are still in the core's cache
+        int pairs = T * kvHeads;
         IntConsumer share = i -> {
             int from = (int) ((long) pairs * i / n), to = (int) ((long) pairs * (i + 1) / n);
             float[] scores = w.scores[i];
-            for (int p = from; p < to; ) {
-                int t = p / kvHeads, g0 = p % kvHeads, g1 = Math.min(kvHeads, g0 + (to - p));
-                Attention.heads(cache, layer, w.q[t], startPos + t, w.att[t], scores, g0, g1, hs, group, c.attentionScale(), c.attentionSoftcap(), window);
-                p += g1 - g0;
+            for (int p = from; p < to; p++) {
+                int g = p / T, t = p % T;
+                Attention.heads(cache, layer, w.q[t], startPos + t, w.att[t], scores, g, g + 1, hs, group, c.attentionScale(), c.attentionSoftcap(), window);
             }
         };
         if (n == 1) share.accept(0);
