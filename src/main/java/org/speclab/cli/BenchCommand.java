@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code speclab bench}: llama-bench's two tests — pp (prompt processing: p tokens in one pass)
  * and tg (text generation: n tokens one at a time) — as mean ± sd tokens/s over r repetitions,
- * with the bandwidth decode achieved beside what the machine can read.
+ * with the bandwidth decode achieved beside what the machine can read; with {@code -d} both (and the
+ * verify pass) run after that many positions already in the cache, as llama-bench's depth.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Measure prompt processing (pp) and text generation (tg) speed, llama-bench style.")
@@ -40,6 +41,9 @@ final class BenchCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     EngineOptions.Threads threads;
 
+    @Option(names = {"-d", "--n-depth"}, defaultValue = "0", description = "positions already in the cache when each test starts (a long conversation; default: ${DEFAULT-VALUE})")
+    int depth;
+
     @Option(names = "--verify", defaultValue = "5", description = "positions of a speculative verify pass, timed after tg against one decode step; 0 skips it (default: ${DEFAULT-VALUE})")
     int verify;
 
@@ -50,7 +54,7 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() {
         Path model = this.model.path();
         int t = threads.count();
-        if (reps < 1 || prompt < 0 || gen < 0 || verify < 0) throw new IllegalArgumentException("-r must be ≥ 1 and -p, -n, --verify ≥ 0");
+        if (reps < 1 || prompt < 0 || gen < 0 || verify < 0 || depth < 0) throw new IllegalArgumentException("-r must be ≥ 1 and -p, -n, -d, --verify ≥ 0");
         Backend backend = device.backend(false, cli.err::println); // a device that is missing is an error here, not a fallback
         try (ModelFile f = ModelFiles.open(model, null); Transformer tr = backend.load(f, t)) {
             DeviceGauges gpu = tr.gauges();
@@ -61,18 +65,24 @@ final class BenchCommand implements Callable<Integer> {
             cli.out.println("| model | size | " + (gpu != null ? "device" : "threads") + " | test | t/s | GB/s |");
             cli.out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
             SplittableRandom rnd = new SplittableRandom(42);
+            // the depth's positions, prefilled once; each test rolls the cache back to them (O(1)) before it runs
+            KvCache cache = prefilled(tr, rnd.ints(depth, 0, c.vocabSize()).toArray(), depth + Math.max(prompt, gen + verify));
+            String at = depth > 0 ? " @ d" + depth : "";
             if (prompt > 0) {
                 int[] tokens = rnd.ints(prompt, 0, c.vocabSize()).toArray();
-                double[] r = measure(() -> tr.forward(tr.newCache(prompt), tokens, 0, 1), prompt);
-                cli.out.printf("| %s | %s | %s | pp%d | %.2f ± %.2f | |%n", name, size, where, prompt, r[0], r[1]);
+                double[] r = measure(() -> {
+                    cache.truncate(depth);
+                    tr.forward(cache, tokens, depth, 1);
+                }, prompt);
+                cli.out.printf("| %s | %s | %s | pp%d%s | %.2f ± %.2f | |%n", name, size, where, prompt, at, r[0], r[1]);
             }
             if (gen > 0) {
                 int[] tokens = rnd.ints(gen, 0, c.vocabSize()).toArray();
                 double[] stepMillis = {0, 0};
                 double[] r = measure(() -> {
-                    KvCache cache = tr.newCache(gen);
+                    cache.truncate(depth);
                     for (int i = 0; i < gen; i++) {
-                        tr.forward(cache, new int[] {tokens[i]}, i, 1);
+                        tr.forward(cache, new int[] {tokens[i]}, depth + i, 1);
                         if (gpu != null) {
                             stepMillis[0] += gpu.lastStepMillis();
                             stepMillis[1]++;
@@ -80,13 +90,13 @@ final class BenchCommand implements Callable<Integer> {
                     }
                 }, gen);
                 // each token reads every weight once, plus the keys and values of the positions before it
-                double kvBytes = 2.0 * c.layers() * c.kvDim() * 4 * (gen - 1) / 2.0;
+                double kvBytes = 2.0 * c.layers() * c.kvDim() * 4 * (depth + (gen - 1) / 2.0);
                 double gbs = (tr.weightBytes() + kvBytes) * r[0] / 1e9;
-                cli.out.printf("| %s | %s | %s | tg%d | %.2f ± %.2f | %.2f |%n", name, size, where, gen, r[0], r[1], gbs);
+                cli.out.printf("| %s | %s | %s | tg%d%s | %.2f ± %.2f | %.2f |%n", name, size, where, gen, at, r[0], r[1], gbs);
                 cli.out.flush();
                 if (gpu == null) {
                     double peak = MemoryBandwidth.gbPerSecond(t, gbs);
-                    cli.out.printf("%nDecode read %.2f GB/s; this machine reads %.2f GB/s with %d threads (%.0f%% of it).%n", gbs, peak, t, 100 * gbs / peak);
+                    cli.out.printf("%nDecode read %.2f GB/s; this machine reads %.2f GB/s with %s (%.0f%% of it).%n", gbs, peak, t == 1 ? "1 thread" : t + " threads", 100 * gbs / peak);
                     if (gbs > peak) cli.out.println("Decode read faster than the measured memory bandwidth: the weights fit in the CPU caches.");
                     cli.out.println("Kernels: " + tr.kernels() + ".");
                 } else {
@@ -101,34 +111,45 @@ final class BenchCommand implements Callable<Integer> {
                     cli.out.println(gpu.longPromptPath() + ". " + gpu.decodePath() + ".");
                 }
                 if (verify > 0) {
-                    // a verify pass after gen positions of context, against a decode step at the same place
-                    KvCache cache = tr.newCache(gen + verify);
-                    tr.forward(cache, tokens, 0, 1);
+                    // a verify pass after depth + gen positions of context, against a decode step at the same place
+                    cache.truncate(depth);
+                    tr.forward(cache, tokens, depth, 1);
                     int[] draft = rnd.ints(verify, 0, c.vocabSize()).toArray();
+                    int place = depth + gen;
                     // until the JIT has compiled the batched path (thousands of calls on a small model)
                     for (long end = System.nanoTime() + 500_000_000L, i = 0; i < 3000 && System.nanoTime() < end; i++) {
-                        tr.forward(cache, draft, gen, verify);
-                        tr.forward(cache, new int[] {draft[0]}, gen, 1);
+                        tr.forward(cache, draft, place, verify);
+                        tr.forward(cache, new int[] {draft[0]}, place, 1);
                     }
                     // decode steps and verify passes each in blocks of their own, the blocks alternated (VerifyTiming)
                     int[] one = {draft[0]};
                     VerifyTiming.Result v = VerifyTiming.measure(() -> {
                         long t0 = System.nanoTime();
-                        tr.forward(cache, one, gen, 1);
+                        tr.forward(cache, one, place, 1);
                         return System.nanoTime() - t0;
                     }, () -> {
                         long t0 = System.nanoTime();
-                        tr.forward(cache, draft, gen, verify);
+                        tr.forward(cache, draft, place, verify);
                         return System.nanoTime() - t0;
                     }, Math.max(3, reps), 6, 300_000_000L);
                     double oneMs = v.decodeMillis(), batchMs = v.verifyMillis(), ratio = v.ratio();
-                    cli.out.printf("Verify of %d positions: %.2f ms, %.2f× one decode step (%.2f ms); speculation pays only where this stays well below %d.%n",
-                            verify, batchMs, ratio, oneMs, verify);
+                    cli.out.printf("Verify of %d positions%s: %.2f ms, %.2f× one decode step (%.2f ms); speculation pays only where this stays well below %d.%n",
+                            verify, depth > 0 ? " after " + (depth + gen) + " positions" : "", batchMs, ratio, oneMs, verify);
                 }
             }
         }
         return 0;
     }
+
+    /** A cache of {@code capacity} positions holding {@code context}, forwarded in chunks (a long one in a single pass would take a workspace as long). */
+    private static KvCache prefilled(Transformer tr, int[] context, int capacity) {
+        KvCache cache = tr.newCache(Math.max(1, capacity));
+        for (int p = 0; p < context.length; p += PREFILL_CHUNK)
+            tr.forward(cache, java.util.Arrays.copyOfRange(context, p, Math.min(context.length, p + PREFILL_CHUNK)), p, 1);
+        return cache;
+    }
+
+    private static final int PREFILL_CHUNK = 512;
 
     /**
      * Tokens/s, mean and sample standard deviation over the repetitions, after a warm-up of at least

@@ -1,0 +1,38 @@
+package org.speclab.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.speclab.SharedFiles;
+
+/** {@code bench -d N}: the tests run after N positions already in the cache, as llama-bench's depth, and say so. */
+class BenchDepthTest {
+    private static String model() { return SharedFiles.require("models/stories260K/stories260K.gguf").toString(); }
+
+    @Test
+    void everyTestRunsAfterTheDepthAndSaysSo() throws Exception {
+        // 600 positions: more than one prefill chunk of 512, past the context of 128 the file declares
+        CliRun r = CliRun.of("bench", "-m", model(), "-p", "8", "-n", "8", "-r", "1", "-d", "600", "--verify", "3", "--threads", "1");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("| 1 | pp8 @ d600 | "), r.out());
+        assertTrue(r.out().contains("| 1 | tg8 @ d600 | "), r.out());
+        assertTrue(r.out().contains("Verify of 3 positions after 608 positions: "), r.out());
+        assertTrue(r.out().contains("with 1 thread ("), r.out());
+    }
+
+    @Test
+    void withoutADepthTheTableIsLlamaBenchs() throws Exception {
+        CliRun r = CliRun.of("bench", "-m", model(), "-p", "4", "-n", "4", "-r", "1", "--verify", "0", "--threads", "2");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("| 2 | pp4 | ") && r.out().contains("| 2 | tg4 | "), r.out());
+        assertTrue(r.out().contains("with 2 threads ("), r.out());
+    }
+
+    @Test
+    void aNegativeDepthIsRefused() throws Exception {
+        CliRun r = CliRun.of("bench", "-m", model(), "-d", "-1");
+        assertEquals(1, r.exitCode());
+        assertEquals("speclab: error: -r must be ≥ 1 and -p, -n, -d, --verify ≥ 0", r.err().strip());
+    }
+}
