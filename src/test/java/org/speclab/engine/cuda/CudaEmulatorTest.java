@@ -57,11 +57,6 @@ class CudaEmulatorTest {
      * GeGLU, soft-caps and sliding window; NEOX RoPE) on the emulated GPU: the CPU engine's logits, one
      * position at a time and in one batch, and each position the same bits alone or batched.
      */
-    /**
-     * Every family of the reference pack (Qwen2's biases, Phi-3's fused matrices, Gemma 2's post-norms,
-     * GeGLU, soft-caps and sliding window; NEOX RoPE) on the emulated GPU: the CPU engine's logits, one
-     * position at a time and in one batch, and each position the same bits alone or batched.
-     */
     @ParameterizedTest
     @ValueSource(strings = {"llama-F16", "qwen2-F32", "qwen2-Q4_K_M", "phi3-F16", "gemma2-F32", "llama-Q5_K_M", "llama-Q3_K_M", "qwen2-IQ4_XS"})
     void everyFamilyMatchesTheCpuEngine(String stem) throws Exception {
