@@ -56,8 +56,10 @@ class ForwardTest {
     @ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(ints = {2, 4, 6, 8, 12, 16, 48, 64})
     void everyHeadSizeMatchesReferenceOverManyPositions(int headSize) throws Exception {
-        // attention picks its value loop by head size, and runs softmax in lanes once positions fill them
-        var shape = new RandomModels.Shape(4 * headSize, 40, 1, 4, 2, 50, false, GgmlType.F32, 10000f);
+        // attention picks its value loop by head size, and runs softmax in lanes once positions fill them; two query
+        // heads a key head, and four (multi-query: read together where the head size is whole vectors)
+        for (int kvHeads : new int[] {2, 1}) {
+        var shape = new RandomModels.Shape(4 * headSize, 40, 1, 4, kvHeads, 50, false, GgmlType.F32, 10000f);
         try (ModelFile f = model(shape); Transformer t = new CpuBackend().load(f, 1)) {
             ReferenceLlama ref = new ReferenceLlama(f);
             KvCache cache = t.newCache(8);
@@ -66,9 +68,10 @@ class ForwardTest {
                 float[] got = t.forward(cache, new int[] {token}, pos, 1)[0];
                 double[] want = ref.step(token, pos);
                 for (int i = 0; i < want.length; i++) {
-                    assertEquals(want[i], got[i], 2e-3 * (1 + Math.abs(want[i])), "head size " + headSize + ", pos " + pos + " logit " + i);
+                    assertEquals(want[i], got[i], 2e-3 * (1 + Math.abs(want[i])), "head size " + headSize + ", " + kvHeads + " key heads, pos " + pos + " logit " + i);
                 }
             }
+        }
         }
     }
 
@@ -142,7 +145,9 @@ class ForwardTest {
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"F32", "F16", "Q8_0", "Q4_0", "Q4_1", "Q4_K"})
     void longBatchesMatchSinglePositions(GgmlType type) throws Exception {
-        var shape = new RandomModels.Shape(256, 512, 2, 8, 4, 300, false, type, 10000f);
+        // two query heads a key head, and eight on one (multi-query: runs of four heads handed to the threads)
+        for (int kvHeads : new int[] {4, 1}) {
+        var shape = new RandomModels.Shape(256, 512, 2, 8, kvHeads, 300, false, type, 10000f);
         int[] tokens = new int[46];
         for (int i = 0; i < tokens.length; i++) tokens[i] = (i * 37 + 11) % 300;
         try (ModelFile f = model(shape); Transformer t = new CpuBackend().load(f, 3)) {
@@ -154,8 +159,9 @@ class ForwardTest {
             float[][] b = t.forward(c2, java.util.Arrays.copyOfRange(tokens, 33, 40), 33, 7);
             float[][] c = t.forward(c2, java.util.Arrays.copyOfRange(tokens, 40, 46), 40, 6);
             for (int pos = 0; pos < tokens.length; pos++) {
-                assertArrayEquals(single[pos], pos < 33 ? a[pos] : pos < 40 ? b[pos - 33] : c[pos - 40], type + " pos " + pos + " must be bit-identical");
+                assertArrayEquals(single[pos], pos < 33 ? a[pos] : pos < 40 ? b[pos - 33] : c[pos - 40], type + ", " + kvHeads + " key heads, pos " + pos + " must be bit-identical");
             }
+        }
         }
     }
 

@@ -25,38 +25,41 @@ final class Attention {
     static int scoresBuffer(int pos) { return SHARED * (pos + 1 + CpuKvCache.BLOCK); }
 
     /**
-     * The query heads of key heads {@code kv0 ≤ g < kv1} (heads g·group .. g·group + group − 1) of query {@code q} at
-     * position {@code pos}: out[h·hs ..] = softmax(q·K / scale)·V (scale: √hs for most families). {@code softcap} > 0
-     * caps each score s as softcap·tanh(s/softcap); {@code window} > 0 lets the query see only the last {@code window}
-     * positions (itself included). {@code scores} holds at least {@link #scoresBuffer}(pos) floats. Heads of one key head
-     * go four at a time through each key and value (read once for the four: at long contexts attention reads more than it
-     * computes); each head's scores and outputs are the same chains of multiply-adds either way.
+     * Query heads that go through a key head's keys and values together: {@link #SHARED} where a key head serves that
+     * many and the head size is whole vectors, else one. A caller handing out heads to workers gives each whole runs.
      */
-    static void heads(CpuKvCache cache, int layer, float[] q, int pos, float[] out, float[] scores, int kv0, int kv1,
+    static int run(int group, int hs) { return group >= SHARED && hs % LANES == 0 ? SHARED : 1; }
+
+    /**
+     * Query heads {@code g·group + j} for {@code j0 ≤ j < j1} (of key head {@code g}) of query {@code q} at position
+     * {@code pos}: out[h·hs ..] = softmax(q·K / scale)·V (scale: √hs for most families). {@code softcap} > 0 caps each
+     * score s as softcap·tanh(s/softcap); {@code window} > 0 lets the query see only the last {@code window} positions
+     * (itself included). {@code scores} holds at least {@link #scoresBuffer}(pos) floats. Heads go four at a time through
+     * each key and value where four are asked for and {@link #run} allows it (read once for the four: at long contexts
+     * attention reads more than it computes); each head's scores and outputs are the same chains of multiply-adds either way.
+     */
+    static void heads(CpuKvCache cache, int layer, float[] q, int pos, float[] out, float[] scores, int g, int j0, int j1,
                       int hs, int group, float scale, float softcap, int window) {
         float[] keys = cache.keys[layer], values = cache.values[layer];
         int kvDim = cache.kvDim;
         int first = window > 0 ? Math.max(0, pos + 1 - window) : 0, n = pos + 1 - first, stride = n + KL;
-        int kvs = first * kvDim;
-        for (int g = kv0; g < kv1; g++) {
-            int kv = g * hs;
-            for (int j = 0; j < group; ) {
-                int qo = (g * group + j) * hs;
-                if (group - j >= SHARED && hs % LANES == 0) {
-                    scores4(keys, kvDim, kv, first, q, qo, hs, n, scale, scores, stride);
-                    for (int m = 0; m < SHARED; m++) {
-                        if (softcap > 0) CpuTransformer.softcap(scores, m * stride, n, softcap);
-                        softmax(scores, m * stride, n);
-                    }
-                    mix4(values, kvDim, kv + kvs, scores, stride, n, out, qo, hs);
-                    j += SHARED;
-                } else {
-                    scores(keys, kvDim, kv, first, q, qo, hs, n, scale, scores);
-                    if (softcap > 0) CpuTransformer.softcap(scores, 0, n, softcap);
-                    softmax(scores, 0, n);
-                    mix(values, kvDim, kv + kvs, scores, n, out, qo, hs);
-                    j++;
+        int kv = g * hs, kvs = first * kvDim;
+        for (int j = j0; j < j1; ) {
+            int qo = (g * group + j) * hs;
+            if (j1 - j >= SHARED && run(group, hs) == SHARED) {
+                scores4(keys, kvDim, kv, first, q, qo, hs, n, scale, scores, stride);
+                for (int m = 0; m < SHARED; m++) {
+                    if (softcap > 0) CpuTransformer.softcap(scores, m * stride, n, softcap);
+                    softmax(scores, m * stride, n);
                 }
+                mix4(values, kvDim, kv + kvs, scores, stride, n, out, qo, hs);
+                j += SHARED;
+            } else {
+                scores(keys, kvDim, kv, first, q, qo, hs, n, scale, scores);
+                if (softcap > 0) CpuTransformer.softcap(scores, 0, n, softcap);
+                softmax(scores, 0, n);
+                mix(values, kvDim, kv + kvs, scores, n, out, qo, hs);
+                j++;
             }
         }
     }

@@ -345,22 +345,24 @@ final class CpuTransformer implements Transformer {
     }
 
     /**
-     * Every head of every position of the call; split across the workers by (key head, position) when
-     * there is enough of it, each pair (the key head's query heads) computed whole by one thread.
+     * Every head of every position of the call; split across the workers by (key head, position, run of that key head's
+     * query heads: Attention.run) when there is enough of it, each computed whole by one thread. Key head by key head: the
+     * positions of a verify pass or a prefill chunk read a key head's keys and values one after another, while they are
+     * still in the core's cache; runs rather than whole key heads, so a model with few key heads (multi-query) still
+     * keeps every worker busy.
      */
     private void attention(CpuKvCache cache, int layer, Workspace w, int T, int startPos) {
         int heads = c.heads(), kvHeads = c.kvHeads(), hs = c.headDim(), group = heads / kvHeads, window = c.windowed(layer) ? c.slidingWindow() : 0;
         long work = (long) T * heads * hs * (startPos + T);
         int n = pool.size() == 1 || work < PARALLEL_WORK / 4 ? 1 : pool.size();
-        // (key head, position) pairs, each the key head's query heads together, key head by key head: the positions of a
-        // call read the same keys and values one after the other, while they are still in the core's cache
-        int pairs = T * kvHeads;
+        int run = Attention.run(group, hs), runs = (group + run - 1) / run, units = kvHeads * T * runs;
         IntConsumer share = i -> {
-            int from = (int) ((long) pairs * i / n), to = (int) ((long) pairs * (i + 1) / n);
+            int from = (int) ((long) units * i / n), to = (int) ((long) units * (i + 1) / n);
             float[] scores = w.scores[i];
-            for (int p = from; p < to; p++) {
-                int g = p / T, t = p % T;
-                Attention.heads(cache, layer, w.q[t], startPos + t, w.att[t], scores, g, g + 1, hs, group, c.attentionScale(), c.attentionSoftcap(), window);
+            for (int u = from; u < to; u++) {
+                int g = u / (T * runs), t = u / runs % T, j0 = u % runs * run;
+                Attention.heads(cache, layer, w.q[t], startPos + t, w.att[t], scores, g, j0, Math.min(group, j0 + run), hs, group,
+                        c.attentionScale(), c.attentionSoftcap(), window);
             }
         };
         if (n == 1) share.accept(0);

@@ -44,11 +44,14 @@ class AttentionTest {
     void headsAttendOverTheirWindowOnly(int kvHeads, int group, int hs) {
         Filled f = new Filled(kvHeads, group, hs, 1);
         int heads = kvHeads * group;
-        float[] q = f.query(), scores = new float[Attention.scoresBuffer(POSITIONS)], out = new float[heads * hs];
+        float[] q = f.query(), out = new float[heads * hs];
         float scale = (float) Math.sqrt(hs);
+        int run = Attention.run(group, hs);
         for (int window : new int[] {0, 1, 3, 16, 17, 40}) {
             for (int pos = 0; pos < POSITIONS; pos++) {
-                Attention.heads(f.cache, 1, q, pos, out, scores, 0, kvHeads, hs, group, scale, 0f, window);
+                float[] scores = new float[Attention.scoresBuffer(pos)]; // no larger than a query at pos is promised
+                for (int g = 0; g < kvHeads; g++)
+                    for (int j0 = 0; j0 < group; j0 += run) Attention.heads(f.cache, 1, q, pos, out, scores, g, j0, Math.min(group, j0 + run), hs, group, scale, 0f, window);
                 int first = window > 0 ? Math.max(0, pos + 1 - window) : 0;
                 for (int h = 0; h < heads; h++) {
                     int kv = (h / group) * hs;
@@ -77,13 +80,14 @@ class AttentionTest {
     void sharedKeyHeadsGiveTheBitsOfOneHeadAtATime(int kvHeads, int group, int hs) {
         Filled shared = new Filled(kvHeads, group, hs, 1), own = new Filled(kvHeads, group, hs, group);
         int heads = kvHeads * group;
-        float[] q = shared.query(), scores = new float[Attention.scoresBuffer(POSITIONS)];
+        float[] q = shared.query();
         float[] a = new float[heads * hs], b = new float[heads * hs];
         for (float softcap : new float[] {0f, 2f})
             for (int window : new int[] {0, 5, 16})
                 for (int pos = 0; pos < POSITIONS; pos++) {
-                    Attention.heads(shared.cache, 0, q, pos, a, scores, 0, kvHeads, hs, group, 3f, softcap, window);
-                    Attention.heads(own.cache, 0, q, pos, b, scores, 0, heads, hs, 1, 3f, softcap, window);
+                    float[] scores = new float[Attention.scoresBuffer(pos)];
+                    for (int g = 0; g < kvHeads; g++) Attention.heads(shared.cache, 0, q, pos, a, scores, g, 0, group, hs, group, 3f, softcap, window);
+                    for (int h = 0; h < heads; h++) Attention.heads(own.cache, 0, q, pos, b, scores, h, 0, 1, hs, 1, 3f, softcap, window);
                     for (int i = 0; i < a.length; i++)
                         assertEquals(Float.floatToRawIntBits(b[i]), Float.floatToRawIntBits(a[i]),
                                 "soft-cap " + softcap + ", window " + window + ", query at " + pos + ", head " + i / hs + ", component " + i % hs);
