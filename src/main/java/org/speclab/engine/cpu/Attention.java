@@ -15,6 +15,7 @@ final class Attention {
     private static final VectorSpecies<Float> F = VectorDot.F;
     private static final int LANES = F.length();
     private static final VectorSpecies<Float> V256 = FloatVector.SPECIES_256, V128 = FloatVector.SPECIES_128;
+    private static final int B = CpuKvCache.BLOCK;
 
     private Attention() {}
 
@@ -43,7 +44,7 @@ final class Attention {
         float[] keys = cache.keys[layer], values = cache.values[layer];
         int kvDim = cache.kvDim;
         int first = window > 0 ? Math.max(0, pos + 1 - window) : 0, n = pos + 1 - first, stride = n + KL;
-        int kv = g * hs, kvs = first * kvDim;
+        int kv = g * hs, v0 = CpuKvCache.valueIndex(first, kv, kvDim, hs), jump = CpuKvCache.valueJump(kvDim, hs);
         for (int j = j0; j < j1; ) {
             int qo = (g * group + j) * hs;
             if (j1 - j >= SHARED && run(group, hs) == SHARED) {
@@ -52,13 +53,13 @@ final class Attention {
                     if (softcap > 0) CpuTransformer.softcap(scores, m * stride, n, softcap);
                     softmax(scores, m * stride, n);
                 }
-                mix4(values, kvDim, kv + kvs, scores, stride, n, out, qo, hs);
+                mix4(values, v0, first, jump, scores, stride, n, out, qo, hs);
                 j += SHARED;
             } else {
                 scores(keys, kvDim, kv, first, q, qo, hs, n, scale, scores);
                 if (softcap > 0) CpuTransformer.softcap(scores, 0, n, softcap);
                 softmax(scores, 0, n);
-                mix(values, kvDim, kv + kvs, scores, n, out, qo, hs);
+                mix(values, v0, first, jump, scores, n, out, qo, hs);
                 j++;
             }
         }
@@ -66,14 +67,15 @@ final class Attention {
 
     /**
      * Four heads at once (heads qo/hs .. qo/hs + 3, hs a multiple of LANES): out[qo + m·hs + i] = Σ_t a[m·stride + t] ·
-     * value_t[kv + i], each value vector loaded once for the four; per head and component the same chain as {@link #mix}.
+     * value_{first+t}[i], each value vector loaded once for the four; per head and component the same chain as {@link #mix}.
+     * v0: where the key head's value row of position first starts (CpuKvCache.valueIndex), jump: CpuKvCache.valueJump.
      */
-    private static void mix4(float[] values, int kvDim, int kv, float[] a, int stride, int n, float[] out, int qo, int hs) {
+    private static void mix4(float[] values, int v0, int first, int jump, float[] a, int stride, int n, float[] out, int qo, int hs) {
         int i = 0;
         // two vectors of components at once: eight chains keep the multiply-adds busy, and a value row's bytes come in fewer passes
         for (; i + 2 * LANES <= hs; i += 2 * LANES) {
             FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0, d0 = c0, d1 = c0, d2 = c0, d3 = c0;
-            for (int t = 0, vo = kv + i; t < n; t++, vo += kvDim) {
+            for (int t = 0, p = first, vo = v0 + i; t < n; t++, vo += (++p & (B - 1)) == 0 ? jump : hs) {
                 FloatVector v = FloatVector.fromArray(F, values, vo), w = FloatVector.fromArray(F, values, vo + LANES);
                 FloatVector b0 = FloatVector.broadcast(F, a[t]), b1 = FloatVector.broadcast(F, a[stride + t]);
                 FloatVector b2 = FloatVector.broadcast(F, a[2 * stride + t]), b3 = FloatVector.broadcast(F, a[3 * stride + t]);
@@ -97,7 +99,7 @@ final class Attention {
         }
         for (; i < hs; i += LANES) {
             FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
-            for (int t = 0, vo = kv + i; t < n; t++, vo += kvDim) {
+            for (int t = 0, p = first, vo = v0 + i; t < n; t++, vo += (++p & (B - 1)) == 0 ? jump : hs) {
                 FloatVector v = FloatVector.fromArray(F, values, vo);
                 c0 = FloatVector.broadcast(F, a[t]).fma(v, c0);
                 c1 = FloatVector.broadcast(F, a[stride + t]).fma(v, c1);
@@ -112,10 +114,10 @@ final class Attention {
     }
 
     /**
-     * out[qo + i] = Σ_t a[t] · value_t[kv + i], each component a chain of fused multiply-adds over t
-     * in order, kept in a register (the chain, not the lane width, fixes the result).
+     * out[qo + i] = Σ_t a[t] · value_{first+t}[i] (v0, jump as in {@link #mix4}), each component a chain of fused
+     * multiply-adds over t in order, kept in a register (the chain, not the lane width, fixes the result).
      */
-    private static void mix(float[] values, int kvDim, int kv, float[] a, int n, float[] out, int qo, int hs) {
+    private static void mix(float[] values, int v0, int first, int jump, float[] a, int n, float[] out, int qo, int hs) {
         // the species must be a compile-time constant in each loop, or C2 boxes every vector: one loop per width
         int lanes = Math.min(LANES, Integer.lowestOneBit(hs));
         if (lanes == LANES) {
@@ -124,7 +126,7 @@ final class Attention {
             // chain alone waits out each one's latency); each chain is the same as alone
             for (; i + 4 * LANES <= hs; i += 4 * LANES) {
                 FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-                for (int t = 0, vo = kv + i; t < n; t++, vo += kvDim) {
+                for (int t = 0, p = first, vo = v0 + i; t < n; t++, vo += (++p & (B - 1)) == 0 ? jump : hs) {
                     FloatVector at = FloatVector.broadcast(F, a[t]);
                     a0 = at.fma(FloatVector.fromArray(F, values, vo), a0);
                     a1 = at.fma(FloatVector.fromArray(F, values, vo + LANES), a1);
@@ -138,25 +140,25 @@ final class Attention {
             }
             for (; i < hs; i += LANES) {
                 FloatVector acc = FloatVector.zero(F);
-                for (int t = 0, vo = kv + i; t < n; t++, vo += kvDim) acc = FloatVector.broadcast(F, a[t]).fma(FloatVector.fromArray(F, values, vo), acc);
+                for (int t = 0, p = first, vo = v0 + i; t < n; t++, vo += (++p & (B - 1)) == 0 ? jump : hs) acc = FloatVector.broadcast(F, a[t]).fma(FloatVector.fromArray(F, values, vo), acc);
                 acc.intoArray(out, qo + i);
             }
         } else if (lanes >= 8) {
             for (int i = 0; i < hs; i += 8) {
                 FloatVector acc = FloatVector.zero(V256);
-                for (int t = 0, vo = kv + i; t < n; t++, vo += kvDim) acc = FloatVector.broadcast(V256, a[t]).fma(FloatVector.fromArray(V256, values, vo), acc);
+                for (int t = 0, p = first, vo = v0 + i; t < n; t++, vo += (++p & (B - 1)) == 0 ? jump : hs) acc = FloatVector.broadcast(V256, a[t]).fma(FloatVector.fromArray(V256, values, vo), acc);
                 acc.intoArray(out, qo + i);
             }
         } else if (lanes == 4) {
             for (int i = 0; i < hs; i += 4) {
                 FloatVector acc = FloatVector.zero(V128);
-                for (int t = 0, vo = kv + i; t < n; t++, vo += kvDim) acc = FloatVector.broadcast(V128, a[t]).fma(FloatVector.fromArray(V128, values, vo), acc);
+                for (int t = 0, p = first, vo = v0 + i; t < n; t++, vo += (++p & (B - 1)) == 0 ? jump : hs) acc = FloatVector.broadcast(V128, a[t]).fma(FloatVector.fromArray(V128, values, vo), acc);
                 acc.intoArray(out, qo + i);
             }
         } else {
             for (int i = 0; i < hs; i++) {
                 float acc = 0f;
-                for (int t = 0, vo = kv + i; t < n; t++, vo += kvDim) acc = Math.fma(a[t], values[vo], acc);
+                for (int t = 0, p = first, vo = v0 + i; t < n; t++, vo += (++p & (B - 1)) == 0 ? jump : hs) acc = Math.fma(a[t], values[vo], acc);
                 out[qo + i] = acc;
             }
         }
@@ -197,7 +199,6 @@ final class Attention {
      * a window that starts inside a run has the run's earlier positions scored too, then dropped.
      */
     static void scores(float[] keys, int kvDim, int kv, int first, float[] q, int qo, int hs, int n, float scale, float[] scores) {
-        final int B = CpuKvCache.BLOCK;
         int skip = first % KL, start = first - skip, total = n + skip; // positions start .. first + n - 1 into scores[0 .. total)
         int t = 0;
         for (; t + 2 * KL <= total; t += 2 * KL) {
@@ -230,7 +231,6 @@ final class Attention {
      * s[m · stride], stride ≥ n + KL), each key vector loaded once for the four; per head the same chains.
      */
     private static void scores4(float[] keys, int kvDim, int kv, int first, float[] q, int qo, int hs, int n, float scale, float[] s, int stride) {
-        final int B = CpuKvCache.BLOCK;
         int skip = first % KL, start = first - skip, total = n + skip;
         int t = 0;
         for (; t + 2 * KL <= total; t += 2 * KL) { // two runs of positions at once: eight chains

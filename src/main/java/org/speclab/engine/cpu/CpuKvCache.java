@@ -3,10 +3,11 @@ package org.speclab.engine.cpu;
 import java.util.Arrays;
 
 /**
- * Per layer, keys stored transposed in blocks of {@link #BLOCK} positions: each block holds, for each of the
+ * Per layer, keys and values in blocks of {@link #BLOCK} positions. A block of keys holds, for each of the
  * {@code kvDim} key components, its {@code BLOCK} positions side by side, so attention scores a block's
- * positions at once with plain vector multiply-adds over contiguous memory; values one row of {@code kvDim}
- * floats per position, so a head's output adds whole value rows.
+ * positions at once with plain vector multiply-adds over contiguous memory; a block of values holds, key head
+ * by key head, its positions' rows of {@code headDim} floats, so a head's output adds whole rows read one after
+ * another (rows {@code kvDim} apart, a position's whole row at a time, read a key head's values at half the rate, measured).
  * <p>
  * (Transposed over the whole capacity instead, one row per component, storing a position wrote its
  * {@code kvDim} key components {@code capacity} floats apart: a different page for each from a capacity
@@ -18,16 +19,19 @@ final class CpuKvCache extends org.speclab.engine.CachedPositions {
     static final int BLOCK = 16;
     final int layers;
     final int kvDim;
-    /** keys[layer][(position / BLOCK) · kvDim · BLOCK + d · BLOCK + position % BLOCK] ({@link #keyIndex}), values[layer][position · kvDim + d]. */
+    final int headDim;
+    /** keys[layer][{@link #keyIndex}(position, d, kvDim)], values[layer][{@link #valueIndex}(position, d, kvDim, headDim)]. */
     float[][] keys;
     float[][] values;
 
-    CpuKvCache(int layers, int kvDim, int capacity) {
+    CpuKvCache(int layers, int kvDim, int headDim, int capacity) {
         super(capacity);
+        if (kvDim % headDim != 0) throw new IllegalArgumentException("key width " + kvDim + " is not a whole number of heads of " + headDim);
         this.layers = layers;
         this.kvDim = kvDim;
+        this.headDim = headDim;
         keys = new float[layers][blocks(this.capacity) * kvDim * BLOCK];
-        values = new float[layers][this.capacity * kvDim];
+        values = new float[layers][blocks(this.capacity) * kvDim * BLOCK];
     }
 
     private static int blocks(int positions) { return (positions + BLOCK - 1) / BLOCK; }
@@ -35,11 +39,23 @@ final class CpuKvCache extends org.speclab.engine.CachedPositions {
     /** Where component {@code d} of the key of {@code position} sits in a layer's keys; components d, d + 1, … are BLOCK apart. */
     static int keyIndex(int position, int d, int kvDim) { return (position / BLOCK) * kvDim * BLOCK + d * BLOCK + position % BLOCK; }
 
+    /**
+     * Where component {@code d} of the value of {@code position} sits in a layer's values: its key head's rows of
+     * {@code headDim} follow each other within a block; from the last position of a block to the first of the next,
+     * {@link #valueJump}.
+     */
+    static int valueIndex(int position, int d, int kvDim, int headDim) {
+        return (position / BLOCK) * kvDim * BLOCK + (d / headDim) * BLOCK * headDim + (position % BLOCK) * headDim + d % headDim;
+    }
+
+    /** valueIndex(p + 1, d) − valueIndex(p, d) where p + 1 starts a block (elsewhere it is headDim). */
+    static int valueJump(int kvDim, int headDim) { return kvDim * BLOCK - (BLOCK - 1) * headDim; }
+
     /** Stores the key and value of {@code position} in {@code layer}. */
     void put(int layer, int position, float[] key, float[] value) {
         float[] k = keys[layer];
         for (int d = 0, i = keyIndex(position, 0, kvDim); d < kvDim; d++, i += BLOCK) k[i] = key[d];
-        System.arraycopy(value, 0, values[layer], position * kvDim, kvDim);
+        for (int d = 0; d < kvDim; d += headDim) System.arraycopy(value, d, values[layer], valueIndex(position, d, kvDim, headDim), headDim);
     }
 
     /** Grows (doubling) so that {@code positions} fit. */
@@ -48,7 +64,7 @@ final class CpuKvCache extends org.speclab.engine.CachedPositions {
         int cap = Math.max(positions, capacity * 2);
         for (int l = 0; l < layers; l++) {
             keys[l] = Arrays.copyOf(keys[l], blocks(cap) * kvDim * BLOCK); // blocks are whole: the old ones keep their places
-            values[l] = Arrays.copyOf(values[l], cap * kvDim);
+            values[l] = Arrays.copyOf(values[l], blocks(cap) * kvDim * BLOCK);
         }
         capacity = cap;
     }

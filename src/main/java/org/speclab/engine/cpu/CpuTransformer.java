@@ -147,7 +147,7 @@ final class CpuTransformer implements Transformer {
     public ModelConfig config() { return c; }
 
     @Override
-    public KvCache newCache(int capacity) { return new CpuKvCache(c.layers(), c.kvDim(), capacity); }
+    public KvCache newCache(int capacity) { return new CpuKvCache(c.layers(), c.kvDim(), c.headDim(), capacity); }
 
     @Override
     public long weightBytes() { return weightBytes; }

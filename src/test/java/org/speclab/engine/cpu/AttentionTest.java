@@ -107,7 +107,7 @@ class AttentionTest {
             heads = kvHeads * group;
             keys = new float[LAYERS][POSITIONS][kvDim];
             values = new float[LAYERS][POSITIONS][kvDim];
-            cache = new CpuKvCache(LAYERS, kvDim * copies, 5);
+            cache = new CpuKvCache(LAYERS, kvDim * copies, hs, 5);
             float[] k = new float[kvDim * copies], v = new float[kvDim * copies];
             for (int p = 0; p < POSITIONS; p++) {
                 cache.ensureCapacity(p + 1);
