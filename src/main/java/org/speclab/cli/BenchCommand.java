@@ -65,8 +65,12 @@ final class BenchCommand implements Callable<Integer> {
             cli.out.println("| model | size | " + (gpu != null ? "device" : "threads") + " | test | t/s | GB/s |");
             cli.out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
             SplittableRandom rnd = new SplittableRandom(42);
+            int positions = depth + Math.max(prompt, gen + verify);
+            if (positions > c.contextLength()) { // as generate says it
+                cli.err.printf("speclab: warning: %d positions exceed the model's declared context length %d; going on (as llama.cpp does)%n", positions, c.contextLength());
+            }
             // the depth's positions, prefilled once; each test rolls the cache back to them (O(1)) before it runs
-            KvCache cache = prefilled(tr, rnd.ints(depth, 0, c.vocabSize()).toArray(), depth + Math.max(prompt, gen + verify));
+            KvCache cache = prefilled(tr, rnd.ints(depth, 0, c.vocabSize()).toArray(), positions);
             String at = depth > 0 ? " @ d" + depth : "";
             if (prompt > 0) {
                 int[] tokens = rnd.ints(prompt, 0, c.vocabSize()).toArray();

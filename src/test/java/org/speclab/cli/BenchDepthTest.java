@@ -19,6 +19,8 @@ class BenchDepthTest {
         assertTrue(r.out().contains("| 1 | tg8 @ d600 | "), r.out());
         assertTrue(r.out().contains("Verify of 3 positions after 608 positions: "), r.out());
         assertTrue(r.out().contains("with 1 thread ("), r.out());
+        assertEquals("speclab: warning: 611 positions exceed the model's declared context length 128; going on (as llama.cpp does)",
+                r.err().lines().filter(l -> l.startsWith("speclab:")).findFirst().orElse(""), r.err());
     }
 
     @Test
@@ -27,6 +29,7 @@ class BenchDepthTest {
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("| 2 | pp4 | ") && r.out().contains("| 2 | tg4 | "), r.out());
         assertTrue(r.out().contains("with 2 threads ("), r.out());
+        assertTrue(r.err().lines().noneMatch(l -> l.startsWith("speclab:")), r.err());
     }
 
     @Test
