@@ -70,7 +70,8 @@ final class BenchCommand implements Callable<Integer> {
                 cli.err.printf("speclab: warning: %d positions exceed the model's declared context length %d; going on (as llama.cpp does)%n", positions, c.contextLength());
             }
             // the depth's positions, prefilled once; each test rolls the cache back to them (O(1)) before it runs
-            KvCache cache = prefilled(tr, rnd.ints(depth, 0, c.vocabSize()).toArray(), positions);
+            KvCache cache = tr.newCache(Math.max(1, positions));
+            org.speclab.decode.Generator.prefill(tr, cache, rnd.ints(depth, 0, c.vocabSize()).toArray());
             String at = depth > 0 ? " @ d" + depth : "";
             if (prompt > 0) {
                 int[] tokens = rnd.ints(prompt, 0, c.vocabSize()).toArray();
@@ -144,16 +145,6 @@ final class BenchCommand implements Callable<Integer> {
         }
         return 0;
     }
-
-    /** A cache of {@code capacity} positions holding {@code context}, forwarded in chunks (a long one in a single pass would take a workspace as long). */
-    private static KvCache prefilled(Transformer tr, int[] context, int capacity) {
-        KvCache cache = tr.newCache(Math.max(1, capacity));
-        for (int p = 0; p < context.length; p += PREFILL_CHUNK)
-            tr.forward(cache, java.util.Arrays.copyOfRange(context, p, Math.min(context.length, p + PREFILL_CHUNK)), p, 1);
-        return cache;
-    }
-
-    private static final int PREFILL_CHUNK = 512;
 
     /**
      * Tokens/s, mean and sample standard deviation over the repetitions, after a warm-up of at least

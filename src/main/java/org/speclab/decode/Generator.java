@@ -82,6 +82,12 @@ public final class Generator {
         return start;
     }
 
+    /** Runs all of {@code tokens} into {@code cache} from position 0 in the same chunks, asking for no outputs (a context to measure after). */
+    public static void prefill(Transformer model, KvCache cache, int[] tokens) {
+        int start = prefill(model, cache, tokens, 0, GenerationListener.NONE);
+        if (start < tokens.length) model.forward(cache, java.util.Arrays.copyOfRange(tokens, start, tokens.length), start, 0);
+    }
+
     /**
      * Runs {@code tokens} and picks the token after the last, asking the model for no more than the
      * pick needs: the argmax when greedy, the top-k candidates when sampling top-k (a GPU then hands

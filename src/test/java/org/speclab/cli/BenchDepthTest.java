@@ -12,7 +12,7 @@ class BenchDepthTest {
 
     @Test
     void everyTestRunsAfterTheDepthAndSaysSo() throws Exception {
-        // 600 positions: more than one prefill chunk of 512, past the context of 128 the file declares
+        // 600 positions: several prefill chunks and a part one, past the context of 128 the file declares
         CliRun r = CliRun.of("bench", "-m", model(), "-p", "8", "-n", "8", "-r", "1", "-d", "600", "--verify", "3", "--threads", "1");
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("| 1 | pp8 @ d600 | "), r.out());
