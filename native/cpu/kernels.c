@@ -916,6 +916,12 @@ typedef __m512 kf_t;
 #define K_STORE _mm512_storeu_ps
 #define K_UNROLL8 _Pragma("GCC unroll 8") /* Q4_K's steps for five positions or more (AVX2's: slower unrolled, measured) */
 #define PKK 9 /* a k = 8 verify in one pass over the weights (five took two: a 9-position Q6_K verify cost 2.2 decodes instead of 3.0, one thread, measured); one group at a time (pkk_part), 18 sums in 32 registers */
+/* Q6_K's most per pass: nine in one pass became the slowest case once the passes after the first prefetched the next
+ * group (spread, above). On a 2-vCPU AMD EPYC (Zen 5), one thread, Q6_K 16,384 × 4,096 from memory: nine positions
+ * 36 ns a group of 16 rows × 32 codes in one pass, 22 in passes of five and four; 2,048 × 1,024 in the cache 25.5 -> 21;
+ * eight 24 -> 22 (four and four); six and seven in one pass as fast as in two. Q4_K's nine stay in one pass (16 ns
+ * against 18 in two, measured alike). */
+#define PKK6 7
 #else
 #define KW 8
 typedef __m256i ki_t;
@@ -947,6 +953,12 @@ typedef __m256 kf_t;
                * instead of three per pass: Q4_K, a 1,024² matrix, five positions 71 -> 57 µs, nine 114 -> 107; Q6_K (its
                * steps in pairs), 1,024 × 4,096, five 492-516 -> 434, nine 895-935 -> 735-784 (alternating runs), measured */
 #endif
+#endif
+
+#ifdef PKK6
+#define PKK_Q6 PKK6
+#else
+#define PKK_Q6 PKK
 #endif
 
 /* Q6_K's steps taken two at a time by AVX2, which adds their int16 pair sums before it widens them: no pair
@@ -1477,7 +1489,7 @@ INLINE int32_t amx_matmul(int type, const uint8_t *pw, int64_t group_bytes, int3
 void SL(sl_matmul_packed)(int32_t type, const uint8_t *pw, int64_t group_bytes, int32_t from, int32_t to, const uint8_t *act,
                           int64_t cap, int64_t n, int32_t t, float *out, int64_t out_stride) {
     float res[NPMAX * PK];
-    int most = type == 12 || type == 14 ? PKK : type == 1 ? (t > PKF ? PKF_MANY : PKF) : PKP;
+    int most = type == 12 ? PKK : type == 14 ? PKK_Q6 : type == 1 ? (t > PKF ? PKF_MANY : PKF) : PKP;
 #ifdef SL_AMX
     /* Q8_0, Q4_0, Q4_1: positions on AMX's tiles, the rest as below */
     int32_t tiled = amx_matmul(type, pw, group_bytes, from, to, act, cap, n, t, out, out_stride);
