@@ -1,6 +1,8 @@
 package org.speclab.engine.cpu;
 
 import java.util.function.IntConsumer;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import org.speclab.engine.Candidates;
 import org.speclab.engine.KvCache;
 import org.speclab.engine.LayerWeights;
@@ -47,6 +49,8 @@ final class CpuTransformer implements Transformer {
         final float[][] x, xb, q, k, v, att, hb, hb2, out;
         final float[][] scores;
         final float[] cos, sin;
+        /** Per position, the angles per value of the pairs (2i, 2i + 1): cos_i twice, and −sin_i, sin_i ({@link #rope}). */
+        final float[] pairCos, pairSin;
         final QuantizedActivations acts = new QuantizedActivations();
 
         Workspace(int batch, int positions) {
@@ -64,6 +68,8 @@ final class CpuTransformer implements Transformer {
             scores = new float[pool.size()][Attention.scoresBuffer(Math.max(1, positions))];
             cos = new float[batch * ropeFreqCount()];
             sin = new float[batch * ropeFreqCount()];
+            pairCos = new float[2 * batch * ropeFreqCount()];
+            pairSin = new float[2 * batch * ropeFreqCount()];
         }
     }
 
@@ -218,7 +224,7 @@ final class CpuTransformer implements Transformer {
         for (int l = 0; l < layers.length; l++) {
             LayerWeights<WeightMatrix, float[]> L = layers[l];
             int layer = l;
-            eachPosition(T, t -> rmsnorm1(w.xb[t], w.x[t], L.attnNorm()));
+            rmsnorms(w.xb, w.x, 0, T, L.attnNorm());
             matmuls(new WeightMatrix[] {L.wq(), L.wk(), L.wv()}, w.xb, new float[][][] {w.q, w.k, w.v}, T);
             eachPosition(T, t -> {
                 if (L.bq() != null) {
@@ -236,25 +242,21 @@ final class CpuTransformer implements Transformer {
             });
             attention(cache, l, w, T, startPos);
             matmul(L.wo(), w.att, w.out, T);
-            eachPosition(T, t -> {
-                if (L.postAttnNorm() != null) rmsnorm1(w.out[t], w.out[t], L.postAttnNorm());
-                add(w.x[t], w.out[t]);
-                rmsnorm1(w.xb[t], w.x[t], L.ffnNorm());
-            });
+            if (L.postAttnNorm() != null) rmsnorms(w.out, w.out, 0, T, L.postAttnNorm());
+            eachPosition(T, t -> add(w.x[t], w.out[t]));
+            rmsnorms(w.xb, w.x, 0, T, L.ffnNorm());
             matmuls(new WeightMatrix[] {L.gate(), L.up()}, w.xb, new float[][][] {w.hb, w.hb2}, T);
             eachPosition(T, t -> {
                 if (c.arch().activation() == Architecture.Activation.SILU) swiglu(w.hb[t], w.hb2[t], c.hiddenDim());
                 else geglu(w.hb[t], w.hb2[t], c.hiddenDim());
             });
             matmul(L.down(), w.hb, w.out, T);
-            eachPosition(T, t -> {
-                if (L.postFfnNorm() != null) rmsnorm1(w.out[t], w.out[t], L.postFfnNorm());
-                add(w.x[t], w.out[t]);
-            });
+            if (L.postFfnNorm() != null) rmsnorms(w.out, w.out, 0, T, L.postFfnNorm());
+            eachPosition(T, t -> add(w.x[t], w.out[t]));
         }
         cache.setLength(startPos + T);
         // the final norm of the output positions, into xb (free again after the last layer)
-        for (int o = 0; o < outputs; o++) rmsnorm1(w.xb[o], w.x[T - outputs + o], outputNorm);
+        rmsnorms(w.xb, w.x, T - outputs, outputs, outputNorm);
         matmul(classifier, w.xb, logits, outputs);
         if (c.finalSoftcap() > 0) for (int o = 0; o < outputs; o++) softcap(logits[o], 0, c.vocabSize(), c.finalSoftcap());
     }
@@ -307,13 +309,56 @@ final class CpuTransformer implements Transformer {
         }
     }
 
-    private void rmsnorm1(float[] out, float[] x, float[] weight) {
-        float ss = 0f;
-        for (int j = 0; j < weight.length; j++) ss += x[j] * x[j];
+    /**
+     * out[o] = RMSNorm(x[from + o]) for o &lt; count: on the workers in runs of positions for long batches (as
+     * {@link #eachPosition}), else on this thread; either way in fours ({@link #rmsnorm4}).
+     */
+    private void rmsnorms(float[][] out, float[][] x, int from, int count, float[] weight) {
+        int n = pool.size();
+        if (n == 1 || count < PARALLEL_POSITIONS) {
+            rmsnormRun(out, x, from, 0, count, weight);
+            return;
+        }
+        pool.runPieces(n, i -> rmsnormRun(out, x, from, count * i / n, count * (i + 1) / n, weight));
+    }
+
+    private void rmsnormRun(float[][] out, float[][] x, int from, int o0, int o1, float[] weight) {
+        int o = o0;
+        for (; o + 4 <= o1; o += 4) rmsnorm4(out[o], out[o + 1], out[o + 2], out[o + 3], x[from + o], x[from + o + 1], x[from + o + 2], x[from + o + 3], weight);
+        for (; o < o1; o++) rmsnorm1(out[o], x[from + o], weight);
+    }
+
+    /**
+     * {@link #rmsnorm1} of four positions at once: each sum of squares is the same left-to-right chain of additions as
+     * alone (the F32 path's bits, which are held to llama2.c's, do not change), but four chains run side by side, where
+     * one alone waits out each addition's latency (a 9-position verify pass of the 200M model: 12 × 18 norms a pass).
+     */
+    private void rmsnorm4(float[] o0, float[] o1, float[] o2, float[] o3, float[] x0, float[] x1, float[] x2, float[] x3, float[] weight) {
+        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+        for (int j = 0; j < weight.length; j++) {
+            s0 += x0[j] * x0[j];
+            s1 += x1[j] * x1[j];
+            s2 += x2[j] * x2[j];
+            s3 += x3[j] * x3[j];
+        }
+        scaleNorm(o0, x0, weight, s0);
+        scaleNorm(o1, x1, weight, s1);
+        scaleNorm(o2, x2, weight, s2);
+        scaleNorm(o3, x3, weight, s3);
+    }
+
+    /** out = weight · (x / rms) from the sum of squares ss, as rmsnorm1 finishes. */
+    private void scaleNorm(float[] out, float[] x, float[] weight, float ss) {
         ss /= weight.length;
         ss += c.rmsEps();
         ss = 1f / (float) Math.sqrt(ss);
         for (int j = 0; j < weight.length; j++) out[j] = weight[j] * (ss * x[j]);
+    }
+
+    private void rmsnorm1(float[] out, float[] x, float[] weight) {
+        float ss = 0f;
+        for (int j = 0; j < weight.length; j++) ss += x[j] * x[j];
+        scaleNorm(out, x, weight, ss);
     }
 
     private void ropeAngles(Workspace w, int t, int pos, float[] ropeFreq) {
@@ -321,8 +366,13 @@ final class CpuTransformer implements Transformer {
         int n = ropeFreqCount();
         for (int i = 0; i < n; i++) {
             float val = p * ropeFreq[i];
-            w.cos[t * n + i] = (float) Math.cos(val) * m;
-            w.sin[t * n + i] = (float) Math.sin(val) * m;
+            float cs = (float) Math.cos(val) * m, sn = (float) Math.sin(val) * m;
+            w.cos[t * n + i] = cs;
+            w.sin[t * n + i] = sn;
+            w.pairCos[2 * (t * n + i)] = cs;
+            w.pairCos[2 * (t * n + i) + 1] = cs;
+            w.pairSin[2 * (t * n + i)] = -sn;
+            w.pairSin[2 * (t * n + i) + 1] = sn;
         }
     }
 
@@ -331,12 +381,40 @@ final class CpuTransformer implements Transformer {
      * style value i with value i + ropeDim/2.
      */
     private void rope(float[] vec, int nHeads, Workspace w, int t) {
-        int hs = c.headDim(), n = ropeFreqCount();
-        boolean neox = c.arch().rope() == Architecture.RopeStyle.NEOX;
+        rope(vec, nHeads, c.headDim(), ropeFreqCount(), c.arch().rope() == Architecture.RopeStyle.NEOX, w.cos, w.sin, w.pairCos, w.pairSin, t);
+    }
+
+    /**
+     * {@link #rope(float[], int, Workspace, int)} on arrays: cos, sin hold n angles per position, pairCos, pairSin 2n
+     * (as {@link #ropeAngles} fills them). Vector lanes compute each value with the scalar form's operations: a NEOX pair
+     * (i, i + n) as v0·cos − v1·sin and v0·sin + v1·cos; a pair (2i, 2i + 1) as v0·cos + v1·(−sin) and v1·cos + v0·sin,
+     * the same roundings in another order (a − b is a + (−b), and a sum does not depend on its order), so the bits are
+     * those of the scalar loop.
+     */
+    static void rope(float[] vec, int nHeads, int hs, int n, boolean neox, float[] cos, float[] sin, float[] pairCos, float[] pairSin, int t) {
+        var F = VectorDot.F;
+        int lanes = F.length();
         for (int h = 0; h < nHeads; h++) {
-            for (int i = 0; i < n; i++) {
-                int o0 = neox ? h * hs + i : h * hs + 2 * i, o1 = neox ? o0 + n : o0 + 1;
-                float fcr = w.cos[t * n + i], fci = w.sin[t * n + i];
+            int base = h * hs, i = 0;
+            if (neox) {
+                for (; i + lanes <= n; i += lanes) {
+                    FloatVector v0 = FloatVector.fromArray(F, vec, base + i), v1 = FloatVector.fromArray(F, vec, base + n + i);
+                    FloatVector cs = FloatVector.fromArray(F, cos, t * n + i), sn = FloatVector.fromArray(F, sin, t * n + i);
+                    v0.mul(cs).sub(v1.mul(sn)).intoArray(vec, base + i);
+                    v0.mul(sn).add(v1.mul(cs)).intoArray(vec, base + n + i);
+                }
+            } else {
+                for (; 2 * i + lanes <= 2 * n; i += lanes / 2) {
+                    FloatVector v = FloatVector.fromArray(F, vec, base + 2 * i);
+                    // each pair's two values swapped: a 64-bit lane rotated by 32 bits
+                    FloatVector swapped = v.reinterpretAsLongs().lanewise(VectorOperators.ROR, 32).reinterpretAsFloats();
+                    v.mul(FloatVector.fromArray(F, pairCos, 2 * (t * n + i))).add(swapped.mul(FloatVector.fromArray(F, pairSin, 2 * (t * n + i))))
+                            .intoArray(vec, base + 2 * i);
+                }
+            }
+            for (; i < n; i++) {
+                int o0 = neox ? base + i : base + 2 * i, o1 = neox ? o0 + n : o0 + 1;
+                float fcr = cos[t * n + i], fci = sin[t * n + i];
                 float v0 = vec[o0], v1 = vec[o1];
                 vec[o0] = v0 * fcr - v1 * fci;
                 vec[o1] = v0 * fci + v1 * fcr;
