@@ -916,8 +916,8 @@ typedef __m512 kf_t;
 #define K_STORE _mm512_storeu_ps
 #define K_UNROLL8 _Pragma("GCC unroll 8") /* Q4_K's steps for five positions or more (AVX2's: slower unrolled, measured) */
 #define PKK 9 /* a k = 8 verify in one pass over the weights (five took two: a 9-position Q6_K verify cost 2.2 decodes instead of 3.0, one thread, measured); one group at a time (pkk_part), 18 sums in 32 registers */
-/* Q6_K's most per pass: nine in one pass became the slowest case once the passes after the first prefetched the next
- * group (spread, above). On a 2-vCPU AMD EPYC (Zen 5), one thread, Q6_K 16,384 × 4,096 from memory: nine positions
+/* Q6_K's most per pass: nine in one pass measured as its slowest case. On a 2-vCPU AMD EPYC (Zen 5), one thread,
+ * Q6_K 16,384 × 4,096 from memory: nine positions
  * 36 ns a group of 16 rows × 32 codes in one pass, 22 in passes of five and four; 2,048 × 1,024 in the cache 25.5 -> 21;
  * eight 24 -> 22 (four and four); six and seven in one pass as fast as in two. Q4_K's nine stay in one pass (16 ns
  * against 18 in two, measured alike). */
