@@ -921,7 +921,7 @@ typedef __m512 kf_t;
  * 36 ns a group of 16 rows × 32 codes in one pass, 22 in passes of five and four; 2,048 × 1,024 in the cache 25.5 -> 21;
  * eight 24 -> 22 (four and four); six and seven in one pass as fast as in two. Q4_K's nine stay in one pass (16 ns
  * against 18 in two, measured alike). */
-#define PKK6 7
+#define PKK_Q6 7
 #else
 #define KW 8
 typedef __m256i ki_t;
@@ -953,12 +953,7 @@ typedef __m256 kf_t;
                * instead of three per pass: Q4_K, a 1,024² matrix, five positions 71 -> 57 µs, nine 114 -> 107; Q6_K (its
                * steps in pairs), 1,024 × 4,096, five 492-516 -> 434, nine 895-935 -> 735-784 (alternating runs), measured */
 #endif
-#endif
-
-#ifdef PKK6
-#define PKK_Q6 PKK6
-#else
-#define PKK_Q6 PKK
+#define PKK_Q6 PKK /* AVX2: three or five a pass already */
 #endif
 
 /* Q6_K's steps taken two at a time by AVX2, which adds their int16 pair sums before it widens them: no pair

@@ -1,8 +1,6 @@
 package org.speclab.engine.cpu;
 
 import java.util.function.IntConsumer;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import org.speclab.engine.Candidates;
 import org.speclab.engine.KvCache;
 import org.speclab.engine.LayerWeights;
@@ -48,9 +46,8 @@ final class CpuTransformer implements Transformer {
         final int batch, positions;
         final float[][] x, xb, q, k, v, att, hb, hb2, out;
         final float[][] scores;
+        /** The RoPE angles of each position, laid out for the model's pair style (RopeRotation). */
         final float[] cos, sin;
-        /** Per position, the angles per value of the pairs (2i, 2i + 1): cos_i twice, and −sin_i, sin_i ({@link #rope}). */
-        final float[] pairCos, pairSin;
         final QuantizedActivations acts = new QuantizedActivations();
 
         Workspace(int batch, int positions) {
@@ -66,14 +63,14 @@ final class CpuTransformer implements Transformer {
             hb2 = new float[batch][c.hiddenDim()];
             out = new float[batch][c.dim()];
             scores = new float[pool.size()][Attention.scoresBuffer(Math.max(1, positions))];
-            cos = new float[batch * ropeFreqCount()];
-            sin = new float[batch * ropeFreqCount()];
-            pairCos = new float[2 * batch * ropeFreqCount()];
-            pairSin = new float[2 * batch * ropeFreqCount()];
+            cos = new float[batch * RopeRotation.floatsPerPosition(ropeFreqCount(), neox())];
+            sin = new float[cos.length];
         }
     }
 
     private int ropeFreqCount() { return c.ropeDim() / 2; }
+
+    private boolean neox() { return c.arch().rope() == Architecture.RopeStyle.NEOX; }
 
     /** A view running only the first {@code keep} layers of {@code full}, sharing its weights and workers. */
     private CpuTransformer(CpuTransformer full, int keep) {
@@ -271,14 +268,24 @@ final class CpuTransformer implements Transformer {
      * steps as on one thread, measured: the handing out costs what the second thread saves.)
      */
     private void eachPosition(int T, IntConsumer body) {
+        eachRun(T, (t0, t1) -> {
+            for (int t = t0; t < t1; t++) body.accept(t);
+        });
+    }
+
+    /** Positions [from, to) of a call, computed whole by one thread. */
+    private interface Run {
+        void over(int from, int to);
+    }
+
+    /** {@link #eachPosition}'s hand-out, a run of positions at a time: one run on this thread, or one a worker. */
+    private void eachRun(int T, Run body) {
         int n = pool.size();
         if (n == 1 || T < PARALLEL_POSITIONS) {
-            for (int t = 0; t < T; t++) body.accept(t);
+            body.over(0, T);
             return;
         }
-        pool.runPieces(n, i -> {
-            for (int t = T * i / n; t < T * (i + 1) / n; t++) body.accept(t);
-        });
+        pool.runPieces(n, i -> body.over(T * i / n, T * (i + 1) / n));
     }
 
     /** v[0..n) = cap · tanh(v / cap), Gemma 2's soft-capping of attention scores and logits. */
@@ -309,23 +316,13 @@ final class CpuTransformer implements Transformer {
         }
     }
 
-    /**
-     * out[o] = RMSNorm(x[from + o]) for o &lt; count: on the workers in runs of positions for long batches (as
-     * {@link #eachPosition}), else on this thread; either way in fours ({@link #rmsnorm4}).
-     */
+    /** out[o] = RMSNorm(x[from + o]) for o &lt; count, in runs of positions as {@link #eachPosition}, each run in fours ({@link #rmsnorm4}). */
     private void rmsnorms(float[][] out, float[][] x, int from, int count, float[] weight) {
-        int n = pool.size();
-        if (n == 1 || count < PARALLEL_POSITIONS) {
-            rmsnormRun(out, x, from, 0, count, weight);
-            return;
-        }
-        pool.runPieces(n, i -> rmsnormRun(out, x, from, count * i / n, count * (i + 1) / n, weight));
-    }
-
-    private void rmsnormRun(float[][] out, float[][] x, int from, int o0, int o1, float[] weight) {
-        int o = o0;
-        for (; o + 4 <= o1; o += 4) rmsnorm4(out[o], out[o + 1], out[o + 2], out[o + 3], x[from + o], x[from + o + 1], x[from + o + 2], x[from + o + 3], weight);
-        for (; o < o1; o++) rmsnorm1(out[o], x[from + o], weight);
+        eachRun(count, (o0, o1) -> {
+            int o = o0;
+            for (; o + 4 <= o1; o += 4) rmsnorm4(out[o], out[o + 1], out[o + 2], out[o + 3], x[from + o], x[from + o + 1], x[from + o + 2], x[from + o + 3], weight);
+            for (; o < o1; o++) rmsnorm1(out[o], x[from + o], weight);
+        });
     }
 
     /**
@@ -366,13 +363,7 @@ final class CpuTransformer implements Transformer {
         int n = ropeFreqCount();
         for (int i = 0; i < n; i++) {
             float val = p * ropeFreq[i];
-            float cs = (float) Math.cos(val) * m, sn = (float) Math.sin(val) * m;
-            w.cos[t * n + i] = cs;
-            w.sin[t * n + i] = sn;
-            w.pairCos[2 * (t * n + i)] = cs;
-            w.pairCos[2 * (t * n + i) + 1] = cs;
-            w.pairSin[2 * (t * n + i)] = -sn;
-            w.pairSin[2 * (t * n + i) + 1] = sn;
+            RopeRotation.set(w.cos, w.sin, t, n, neox(), i, (float) Math.cos(val) * m, (float) Math.sin(val) * m);
         }
     }
 
@@ -381,45 +372,7 @@ final class CpuTransformer implements Transformer {
      * style value i with value i + ropeDim/2.
      */
     private void rope(float[] vec, int nHeads, Workspace w, int t) {
-        rope(vec, nHeads, c.headDim(), ropeFreqCount(), c.arch().rope() == Architecture.RopeStyle.NEOX, w.cos, w.sin, w.pairCos, w.pairSin, t);
-    }
-
-    /**
-     * {@link #rope(float[], int, Workspace, int)} on arrays: cos, sin hold n angles per position, pairCos, pairSin 2n
-     * (as {@link #ropeAngles} fills them). Vector lanes compute each value with the scalar form's operations: a NEOX pair
-     * (i, i + n) as v0·cos − v1·sin and v0·sin + v1·cos; a pair (2i, 2i + 1) as v0·cos + v1·(−sin) and v1·cos + v0·sin,
-     * the same roundings in another order (a − b is a + (−b), and a sum does not depend on its order), so the bits are
-     * those of the scalar loop.
-     */
-    static void rope(float[] vec, int nHeads, int hs, int n, boolean neox, float[] cos, float[] sin, float[] pairCos, float[] pairSin, int t) {
-        var F = VectorDot.F;
-        int lanes = F.length();
-        for (int h = 0; h < nHeads; h++) {
-            int base = h * hs, i = 0;
-            if (neox) {
-                for (; i + lanes <= n; i += lanes) {
-                    FloatVector v0 = FloatVector.fromArray(F, vec, base + i), v1 = FloatVector.fromArray(F, vec, base + n + i);
-                    FloatVector cs = FloatVector.fromArray(F, cos, t * n + i), sn = FloatVector.fromArray(F, sin, t * n + i);
-                    v0.mul(cs).sub(v1.mul(sn)).intoArray(vec, base + i);
-                    v0.mul(sn).add(v1.mul(cs)).intoArray(vec, base + n + i);
-                }
-            } else {
-                for (; 2 * i + lanes <= 2 * n; i += lanes / 2) {
-                    FloatVector v = FloatVector.fromArray(F, vec, base + 2 * i);
-                    // each pair's two values swapped: a 64-bit lane rotated by 32 bits
-                    FloatVector swapped = v.reinterpretAsLongs().lanewise(VectorOperators.ROR, 32).reinterpretAsFloats();
-                    v.mul(FloatVector.fromArray(F, pairCos, 2 * (t * n + i))).add(swapped.mul(FloatVector.fromArray(F, pairSin, 2 * (t * n + i))))
-                            .intoArray(vec, base + 2 * i);
-                }
-            }
-            for (; i < n; i++) {
-                int o0 = neox ? base + i : base + 2 * i, o1 = neox ? o0 + n : o0 + 1;
-                float fcr = cos[t * n + i], fci = sin[t * n + i];
-                float v0 = vec[o0], v1 = vec[o1];
-                vec[o0] = v0 * fcr - v1 * fci;
-                vec[o1] = v0 * fci + v1 * fcr;
-            }
-        }
+        RopeRotation.rotate(vec, nHeads, c.headDim(), ropeFreqCount(), neox(), w.cos, w.sin, t);
     }
 
     /**

@@ -29,21 +29,19 @@ class RopeTest {
             for (int[] shape : shapes) {
                 int hs = shape[0], n = shape[1], heads = 3, positions = 3;
                 float[] cos = new float[positions * n], sin = new float[positions * n];
-                float[] pairCos = new float[2 * positions * n], pairSin = new float[2 * positions * n];
+                float[] laidCos = new float[positions * RopeRotation.floatsPerPosition(n, neox)], laidSin = new float[laidCos.length];
                 for (int i = 0; i < positions * n; i++) {
                     double a = rnd.nextDouble() * 200;
                     cos[i] = (float) Math.cos(a) * 1.1f;
                     sin[i] = (float) Math.sin(a) * 1.1f;
-                    pairCos[2 * i] = pairCos[2 * i + 1] = cos[i];
-                    pairSin[2 * i] = -sin[i];
-                    pairSin[2 * i + 1] = sin[i];
+                    RopeRotation.set(laidCos, laidSin, i / n, n, neox, i % n, cos[i], sin[i]);
                 }
                 for (int t = 0; t < positions; t++) {
                     float[] want = new float[heads * hs];
                     for (int i = 0; i < want.length; i++) want[i] = (float) rnd.nextGaussian() * (i % 7 == 0 ? 1e4f : 1f);
                     float[] got = want.clone();
                     scalar(want, heads, hs, n, neox, cos, sin, t);
-                    CpuTransformer.rope(got, heads, hs, n, neox, cos, sin, pairCos, pairSin, t);
+                    RopeRotation.rotate(got, heads, hs, n, neox, laidCos, laidSin, t);
                     for (int i = 0; i < want.length; i++) {
                         assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]),
                                 (neox ? "NEOX" : "pairs") + ", head size " + hs + ", " + n + " pairs, position " + t + ", value " + i + ": " + want[i] + " vs " + got[i]);
