@@ -41,6 +41,9 @@ final class BenchCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     EngineOptions.Threads threads;
 
+    @picocli.CommandLine.Mixin
+    EngineOptions.Cache cache;
+
     @Option(names = {"-d", "--n-depth"}, defaultValue = "0", description = "positions already in the cache when each test starts (a long conversation; default: ${DEFAULT-VALUE})")
     int depth;
 
@@ -56,7 +59,7 @@ final class BenchCommand implements Callable<Integer> {
         int t = threads.count();
         if (reps < 1 || prompt < 0 || gen < 0 || verify < 0 || depth < 0) throw new IllegalArgumentException("-r must be ≥ 1 and -p, -n, -d, --verify ≥ 0");
         Backend backend = device.backend(false, cli.err::println); // a device that is missing is an error here, not a fallback
-        try (ModelFile f = ModelFiles.open(model, null); Transformer tr = backend.load(f, t)) {
+        try (ModelFile f = ModelFiles.open(model, null); Transformer tr = backend.load(f, t, cache.type)) {
             DeviceGauges gpu = tr.gauges();
             String where = gpu != null ? tr.device() : Integer.toString(t);
             ModelConfig c = tr.config();
@@ -95,7 +98,7 @@ final class BenchCommand implements Callable<Integer> {
                     }
                 }, gen);
                 // each token reads every weight once, plus the keys and values of the positions before it
-                double kvBytes = 2.0 * c.layers() * c.kvDim() * 4 * (depth + (gen - 1) / 2.0);
+                double kvBytes = 2.0 * c.layers() * c.kvDim() * tr.cacheType().bytesPerValue() * (depth + (gen - 1) / 2.0);
                 double gbs = (tr.weightBytes() + kvBytes) * r[0] / 1e9;
                 cli.out.printf("| %s | %s | %s | tg%d%s | %.2f ± %.2f | %.2f |%n", name, size, where, gen, at, r[0], r[1], gbs);
                 cli.out.flush();

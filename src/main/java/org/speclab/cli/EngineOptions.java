@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 import org.speclab.engine.Backend;
+import org.speclab.engine.CacheType;
 import org.speclab.engine.cpu.CpuBackend;
 import org.speclab.gguf.ModelFormatException;
 import org.speclab.lab.DeviceChoice;
@@ -66,6 +67,25 @@ final class EngineOptions {
                 String problem = CpuBackend.threadCountProblem(n);
                 if (problem != null) throw new TypeConversionException(problem);
                 return (int) n;
+            }
+        }
+    }
+
+    /** {@code --kv-cache f32|f16}: how the KV cache holds keys and values, refused as the option is parsed when it is neither. */
+    static final class Cache {
+        @Option(names = "--kv-cache", paramLabel = "TYPE", converter = Kind.class, defaultValue = "f32",
+                description = "how the KV cache holds keys and values: f32 (exact to llama2.c) or f16 (half the memory and the bytes "
+                        + "attention reads at long contexts, as llama.cpp's default; CPU only) (default: ${DEFAULT-VALUE})")
+        CacheType type;
+
+        static final class Kind implements ITypeConverter<CacheType> {
+            @Override
+            public CacheType convert(String s) {
+                try {
+                    return CacheType.parse(s);
+                } catch (IllegalArgumentException e) {
+                    throw new TypeConversionException("must be f32 or f16, found '" + s + "'");
+                }
             }
         }
     }

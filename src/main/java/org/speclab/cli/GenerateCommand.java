@@ -96,6 +96,9 @@ final class GenerateCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     EngineOptions.Threads threads;
 
+    @picocli.CommandLine.Mixin
+    EngineOptions.Cache cache;
+
     @Option(names = "--json", description = "print one JSON experiment record per sample on stdout instead of the text")
     boolean json;
 
@@ -119,7 +122,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (promptsFile != null && !prompt.isEmpty()) throw new IllegalArgumentException("give -p or --prompts, not both");
         if (draft != null) EngineOptions.existing(draft);
         java.util.List<String> prompts = promptsFile != null ? PromptFile.read(promptsFile) : java.util.List.of(prompt);
-        try (LoadedModel m = LoadedModel.open(model, tokenizer, nThreads, backend)) {
+        try (LoadedModel m = LoadedModel.open(model, tokenizer, nThreads, backend, cache.type)) {
             java.util.List<int[]> tokenized = new java.util.ArrayList<>();
             int longestPrompt = 0;
             for (String p : prompts) {
@@ -138,7 +141,7 @@ final class GenerateCommand implements Callable<Integer> {
             if (ctx > declared) {
                 err.printf("speclab: warning: %d positions exceed the model's declared context length %d; going on (as llama.cpp does)%n", ctx, declared);
             }
-            LoadedModel draftModel = draft != null ? LoadedModel.open(draft, tokenizer, nThreads, backend) : null;
+            LoadedModel draftModel = draft != null ? LoadedModel.open(draft, tokenizer, nThreads, backend, cache.type) : null;
             try {
                 if (draftModel != null) LoadedModel.requireSameVocabulary(m, draftModel);
                 DrafterChoice choice = draft != null ? new DrafterChoice.DraftFile(draft) : draftNgram != null ? new DrafterChoice.NGram(draftNgram)

@@ -45,6 +45,9 @@ final class LogitsCommand implements Callable<Integer> {
     EngineOptions.Threads threads;
 
     @picocli.CommandLine.Mixin
+    EngineOptions.Cache cache;
+
+    @picocli.CommandLine.Mixin
     EngineOptions.Device device;
 
     @Override
@@ -52,7 +55,7 @@ final class LogitsCommand implements Callable<Integer> {
         Path model = this.model.path();
         int t = threads.count();
         Backend backend = device.backend(false, cli.err::println);
-        try (ModelFile f = ModelFiles.open(model, null); Transformer tr = backend.load(f, t)) {
+        try (ModelFile f = ModelFiles.open(model, null); Transformer tr = backend.load(f, t, cache.type)) {
             int vocab = tr.config().vocabSize();
             for (int i = 0; i < ids.length; i++) {
                 if (ids[i] < 0 || ids[i] >= vocab) {

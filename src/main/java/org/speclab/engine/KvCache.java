@@ -19,4 +19,7 @@ public interface KvCache {
      * chooses Phi-3's long or short RoPE factors, as llama.cpp's context size does.
      */
     default int context() { return capacity(); }
+
+    /** How keys and values are held. */
+    default CacheType type() { return CacheType.F32; }
 }

@@ -12,8 +12,11 @@ import org.speclab.model.ModelConfig;
 public interface Transformer extends AutoCloseable {
     ModelConfig config();
 
-    /** A cache for up to {@code capacity} positions; it grows if a generation runs past it. */
+    /** A cache for up to {@code capacity} positions, holding keys and values as {@link #cacheType}; it grows if a generation runs past it. */
     KvCache newCache(int capacity);
+
+    /** How this model's caches hold keys and values (chosen when it was loaded: Backend#load). */
+    default CacheType cacheType() { return CacheType.F32; }
 
     /**
      * Runs {@code tokens} at positions {@code startPos ..}; the cache is first truncated to

@@ -21,11 +21,16 @@ public record LoadedModel(ModelFile file, Tokenizer tokenizer, Transformer trans
 
     /** The same on {@code backend} (see {@link DeviceChoice}). */
     public static LoadedModel open(Path model, Path tokenizer, int threads, org.speclab.engine.Backend backend) {
+        return open(model, tokenizer, threads, backend, org.speclab.engine.CacheType.F32);
+    }
+
+    /** The same with caches that hold keys and values as {@code cache} (Backend#load). */
+    public static LoadedModel open(Path model, Path tokenizer, int threads, org.speclab.engine.Backend backend, org.speclab.engine.CacheType cache) {
         ModelFile f = ModelFiles.open(model, tokenizer);
         try {
             Tokenizer tok = Tokenizers.fromMetadata(tokenizer != null ? tokenizer : model, f.metadata());
             requireOneRowPerToken(f, tok, tokenizer);
-            Transformer t = backend.load(f, threads);
+            Transformer t = backend.load(f, threads, cache);
             return new LoadedModel(f, tok, t);
         } catch (RuntimeException e) {
             f.close();

@@ -3,6 +3,7 @@ package org.speclab.lab;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.speclab.engine.CacheType;
 import org.speclab.format.ModelFiles;
 import org.speclab.model.ModelConfig;
 import org.speclab.model.ModelFile;
@@ -17,16 +18,19 @@ public final class MemoryCheck {
     private MemoryCheck() {}
 
     /** Bytes a model needs to run with {@code context} positions: weights and a float32 key/value cache. */
-    public static long bytesToRun(Path model, Path tokenizer, int context) {
+    public static long bytesToRun(Path model, Path tokenizer, int context) { return bytesToRun(model, tokenizer, context, CacheType.F32); }
+
+    /** The same with a key/value cache of {@code cache}. */
+    public static long bytesToRun(Path model, Path tokenizer, int context, CacheType cache) {
         try (ModelFile f = ModelFiles.open(model, tokenizer)) {
             ModelConfig c = ModelConfig.from(f);
-            return f.weightBytes() + kvBytes(c, context);
+            return f.weightBytes() + kvBytes(c, context, cache);
         }
     }
 
-    /** A float32 key/value cache of {@code positions} positions (both engines keep keys and values in float32). */
-    public static long kvBytes(ModelConfig c, int positions) {
-        return 2L * c.layers() * c.kvDim() * 4L * positions;
+    /** A key/value cache of {@code positions} positions holding keys and values as {@code cache}. */
+    public static long kvBytes(ModelConfig c, int positions, CacheType cache) {
+        return 2L * c.layers() * c.kvDim() * cache.bytesPerValue() * positions;
     }
 
     /**
@@ -35,8 +39,8 @@ public final class MemoryCheck {
      * own cache of its first layers is left out. This is the {@code memory_gb} of experiment records.
      */
     public static long runBytes(org.speclab.engine.Transformer target, org.speclab.engine.Transformer draft, int positions) {
-        long b = target.weightBytes() + kvBytes(target.config(), positions);
-        if (draft != null) b += draft.weightBytes() + kvBytes(draft.config(), positions);
+        long b = target.weightBytes() + kvBytes(target.config(), positions, target.cacheType());
+        if (draft != null) b += draft.weightBytes() + kvBytes(draft.config(), positions, draft.cacheType());
         return b;
     }
 

@@ -165,6 +165,71 @@ class ForwardTest {
         }
     }
 
+    /**
+     * A float16 cache: a position's logits the same bits alone or in batches (of 33 positions: three runs of queries
+     * widening the keys together; 7; 6), at one thread and at three, for every key-head layout; and not a float32 cache's
+     * (the keys and values are rounded as they are stored; how close they stay is measured on a trained model below).
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "Q4_0"})
+    void float16CacheIsBatchInvariantAndCloseToFloat32(GgmlType type) throws Exception {
+        for (int kvHeads : new int[] {4, 1}) {
+            var shape = new RandomModels.Shape(256, 512, 2, 8, kvHeads, 300, false, type, 10000f);
+            int[] tokens = new int[46];
+            for (int i = 0; i < tokens.length; i++) tokens[i] = (i * 37 + 11) % 300;
+            float[][] reference = null;
+            for (int threads : new int[] {1, 3}) {
+                try (ModelFile f = model(shape); Transformer t = new CpuBackend().load(f, threads, CacheType.F16);
+                     Transformer exact = new CpuBackend().load(f, threads)) {
+                    assertEquals(CacheType.F16, t.cacheType());
+                    KvCache c1 = t.newCache(4);
+                    assertEquals(CacheType.F16, c1.type());
+                    float[][] single = new float[tokens.length][];
+                    for (int pos = 0; pos < tokens.length; pos++) single[pos] = t.forward(c1, new int[] {tokens[pos]}, pos, 1)[0];
+                    KvCache c2 = t.newCache(4);
+                    float[][] a = t.forward(c2, java.util.Arrays.copyOfRange(tokens, 0, 33), 0, 33);
+                    float[][] b = t.forward(c2, java.util.Arrays.copyOfRange(tokens, 33, 40), 33, 7);
+                    float[][] c = t.forward(c2, java.util.Arrays.copyOfRange(tokens, 40, 46), 40, 6);
+                    for (int pos = 0; pos < tokens.length; pos++)
+                        assertArrayEquals(single[pos], pos < 33 ? a[pos] : pos < 40 ? b[pos - 33] : c[pos - 40],
+                                type + ", " + kvHeads + " key heads, " + threads + " threads, pos " + pos + " must be bit-identical");
+                    if (reference == null) reference = single;
+                    for (int pos = 0; pos < tokens.length; pos++) assertArrayEquals(reference[pos], single[pos], "threads " + threads + ", pos " + pos);
+                    float[][] full = exact.forward(exact.newCache(tokens.length), tokens, 0, tokens.length);
+                    boolean differs = false;
+                    for (int pos = 0; pos < tokens.length; pos++) differs |= !java.util.Arrays.equals(full[pos], single[pos]);
+                    assertTrue(differs, "a float16 cache must round what it stores");
+                }
+            }
+        }
+    }
+
+    /**
+     * The trained stories260K over 256 positions of its own greedy text: with a float16 cache every position's most likely
+     * token is the float32 cache's, and each logit within 0.5% of the largest logit's size (measured: 0.11%).
+     */
+    @Test
+    void float16CacheStaysCloseToFloat32OnATrainedModel() throws Exception {
+        try (ModelFile f = ModelFiles.open(org.speclab.SharedFiles.require("models/stories260K/stories260K.gguf"), null);
+             Transformer half = new CpuBackend().load(f, 2, CacheType.F16); Transformer full = new CpuBackend().load(f, 2)) {
+            int n = 256;
+            int[] tokens = new int[n];
+            tokens[0] = 1;
+            KvCache c = full.newCache(n);
+            for (int pos = 1; pos < n; pos++) tokens[pos] = full.forwardArgmax(c, new int[] {tokens[pos - 1]}, pos - 1, 1)[0];
+            float[][] a = full.forward(full.newCache(n), tokens, 0, n), b = half.forward(half.newCache(n), tokens, 0, n);
+            double worst = 0, largest = 0;
+            for (int pos = 0; pos < n; pos++) {
+                assertEquals(Transformer.argmax(a[pos]), Transformer.argmax(b[pos]), "position " + pos);
+                for (int i = 0; i < a[pos].length; i++) {
+                    worst = Math.max(worst, Math.abs(a[pos][i] - b[pos][i]));
+                    largest = Math.max(largest, Math.abs(a[pos][i]));
+                }
+            }
+            assertTrue(worst > 0 && worst <= 5e-3 * largest, "float16 cache logits " + worst + " from float32's (largest " + largest + ")");
+        }
+    }
+
     @Test
     void truncateRollsBackRejectedPositions() throws Exception {
         var shape = new RandomModels.Shape(32, 64, 2, 4, 2, 70, true, GgmlType.F32, 10000f);

@@ -43,42 +43,111 @@ final class Attention {
                       int hs, int group, float scale, float softcap, int window) {
         float[] keys = cache.keys[layer], values = cache.values[layer];
         int kvDim = cache.kvDim;
-        int first = window > 0 ? Math.max(0, pos + 1 - window) : 0, n = pos + 1 - first, stride = n + KL;
+        int first = firstSeen(pos, window), n = pos + 1 - first, stride = n + KL;
         int kv = g * hs, v0 = CpuKvCache.valueIndex(first, kv, kvDim, hs), jump = CpuKvCache.valueJump(kvDim, hs);
         for (int j = j0; j < j1; ) {
             int qo = (g * group + j) * hs;
             if (j1 - j >= SHARED && run(group, hs) == SHARED) {
-                scores4(keys, kvDim, kv, first, q, qo, hs, n, scale, scores, stride);
+                scores4(keys, kvDim, kv, first, q, qo, hs, n, scale, scores, stride, 0);
                 for (int m = 0; m < SHARED; m++) {
                     if (softcap > 0) CpuTransformer.softcap(scores, m * stride, n, softcap);
                     softmax(scores, m * stride, n);
                 }
-                mix4(values, v0, first, jump, scores, stride, n, out, qo, hs);
+                mix4(values, v0, first, jump, scores, 0, stride, n, out, qo, hs, false);
                 j += SHARED;
             } else {
                 scores(keys, kvDim, kv, first, q, qo, hs, n, scale, scores);
                 if (softcap > 0) CpuTransformer.softcap(scores, 0, n, softcap);
                 softmax(scores, 0, n);
-                mix(values, v0, first, jump, scores, n, out, qo, hs);
+                mix(values, v0, first, jump, scores, 0, n, out, qo, hs, false);
                 j++;
             }
         }
     }
 
+    /** Floats {@link #halfHeads} needs for its scores: {@code queries} queries of {@code heads} heads, the last at {@code lastPos}. */
+    static int halfScoresBuffer(int queries, int heads, int lastPos) { return queries * heads * (lastPos + 1 + KL); }
+
+    /**
+     * {@link #heads} over a cache of float16 keys and values, for the queries q[t] at positions startPos + t, t0 ≤ t &lt; t1,
+     * into out[t]. The key head's keys are widened to floats {@code chunk} positions at a time (a multiple of
+     * CpuKvCache.BLOCK; into {@code scratch}, chunk · hs floats, laid out as a cache of one key head) and each chunk serves
+     * every query before the next is widened; then its values the same way, each output component's chain continuing
+     * from chunk to chunk. So a key is widened once for all the queries of a verify pass, and every score and output is
+     * the same chain of multiply-adds as {@link #heads} over a float32 cache holding the same values, whatever the
+     * chunk and however many queries: a position's output does not depend on the batch. {@code scores}: at least
+     * {@link #halfScoresBuffer}(t1 − t0, j1 − j0, startPos + t1 − 1) floats.
+     */
+    static void halfHeads(CpuKvCache cache, int layer, float[][] q, int startPos, int t0, int t1, float[][] out, float[] scores,
+                          float[] scratch, int chunk, int g, int j0, int j1, int hs, int group, float scale, float softcap, int window) {
+        int nh = j1 - j0, last = startPos + t1 - 1, stride = last + 1 + KL, four = run(group, hs);
+        int lo = firstSeen(startPos + t0, window), from = lo - lo % B, vJump = CpuKvCache.valueJump(hs, hs);
+        for (int c0 = from; c0 <= last; c0 += chunk) { // keys: every query's scores over the chunk
+            int c1 = Math.min(last + 1, c0 + chunk);
+            cache.headAsFloats(cache.halfKeys[layer], g, c0 / B, (c1 + B - 1) / B, scratch);
+            for (int t = t0; t < t1; t++) {
+                int pos = startPos + t, first = firstSeen(pos, window), p0 = Math.max(first, c0), p1 = Math.min(pos + 1, c1);
+                if (p0 >= p1) continue;
+                for (int j = j0; j < j1; ) {
+                    int qo = (g * group + j) * hs, so = ((t - t0) * nh + j - j0) * stride + p0 - first;
+                    if (j1 - j >= SHARED && four == SHARED) {
+                        scores4(scratch, hs, 0, p0 - c0, q[t], qo, hs, p1 - p0, scale, scores, stride, so);
+                        j += SHARED;
+                    } else {
+                        scores(scratch, hs, 0, p0 - c0, q[t], qo, hs, p1 - p0, scale, scores, so);
+                        j++;
+                    }
+                }
+            }
+        }
+        for (int t = t0; t < t1; t++) {
+            int pos = startPos + t, n = pos + 1 - firstSeen(pos, window);
+            for (int h = 0; h < nh; h++) {
+                int o = ((t - t0) * nh + h) * stride;
+                if (softcap > 0) CpuTransformer.softcap(scores, o, n, softcap);
+                softmax(scores, o, n);
+            }
+        }
+        for (int c0 = from; c0 <= last; c0 += chunk) { // values: every query's outputs over the chunk
+            int c1 = Math.min(last + 1, c0 + chunk);
+            cache.headAsFloats(cache.halfValues[layer], g, c0 / B, (c1 + B - 1) / B, scratch);
+            for (int t = t0; t < t1; t++) {
+                int pos = startPos + t, first = firstSeen(pos, window), p0 = Math.max(first, c0), p1 = Math.min(pos + 1, c1);
+                if (p0 >= p1) continue;
+                int v0 = CpuKvCache.valueIndex(p0 - c0, 0, hs, hs);
+                for (int j = j0; j < j1; ) {
+                    int qo = (g * group + j) * hs, ao = ((t - t0) * nh + j - j0) * stride + p0 - first;
+                    if (j1 - j >= SHARED && four == SHARED) {
+                        mix4(scratch, v0, p0 - c0, vJump, scores, ao, stride, p1 - p0, out[t], qo, hs, p0 > first);
+                        j += SHARED;
+                    } else {
+                        mix(scratch, v0, p0 - c0, vJump, scores, ao, p1 - p0, out[t], qo, hs, p0 > first);
+                        j++;
+                    }
+                }
+            }
+        }
+    }
+
+    /** The first position a query at {@code pos} sees. */
+    private static int firstSeen(int pos, int window) { return window > 0 ? Math.max(0, pos + 1 - window) : 0; }
+
     /**
      * Four heads at once (heads qo/hs .. qo/hs + 3, hs a multiple of LANES): out[qo + m·hs + i] = Σ_t a[m·stride + t] ·
-     * value_{first+t}[i], each value vector loaded once for the four; per head and component the same chain as {@link #mix}.
+     * value_{first+t}[i] (a from a[ao]), each value vector loaded once for the four; per head and component the same chain as {@link #mix}.
      * v0: where the key head's value row of position first starts (CpuKvCache.valueIndex), jump: CpuKvCache.valueJump.
      */
-    private static void mix4(float[] values, int v0, int first, int jump, float[] a, int stride, int n, float[] out, int qo, int hs) {
+    private static void mix4(float[] values, int v0, int first, int jump, float[] a, int ao, int stride, int n, float[] out, int qo, int hs, boolean add) {
         int i = 0;
         // two vectors of components at once: eight chains keep the multiply-adds busy, and a value row's bytes come in fewer passes
         for (; i + 2 * LANES <= hs; i += 2 * LANES) {
-            FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0, d0 = c0, d1 = c0, d2 = c0, d3 = c0;
+            FloatVector c0 = start(out, qo + i, add), c1 = start(out, qo + hs + i, add), c2 = start(out, qo + 2 * hs + i, add), c3 = start(out, qo + 3 * hs + i, add);
+            FloatVector d0 = start(out, qo + i + LANES, add), d1 = start(out, qo + hs + i + LANES, add);
+            FloatVector d2 = start(out, qo + 2 * hs + i + LANES, add), d3 = start(out, qo + 3 * hs + i + LANES, add);
             for (int t = 0, p = first, vo = v0 + i; t < n; t++, vo += (++p & (B - 1)) == 0 ? jump : hs) {
                 FloatVector v = FloatVector.fromArray(F, values, vo), w = FloatVector.fromArray(F, values, vo + LANES);
-                FloatVector b0 = FloatVector.broadcast(F, a[t]), b1 = FloatVector.broadcast(F, a[stride + t]);
-                FloatVector b2 = FloatVector.broadcast(F, a[2 * stride + t]), b3 = FloatVector.broadcast(F, a[3 * stride + t]);
+                FloatVector b0 = FloatVector.broadcast(F, a[ao + t]), b1 = FloatVector.broadcast(F, a[ao + stride + t]);
+                FloatVector b2 = FloatVector.broadcast(F, a[ao + 2 * stride + t]), b3 = FloatVector.broadcast(F, a[ao + 3 * stride + t]);
                 c0 = b0.fma(v, c0);
                 d0 = b0.fma(w, d0);
                 c1 = b1.fma(v, c1);
@@ -98,13 +167,13 @@ final class Attention {
             d3.intoArray(out, qo + 3 * hs + i + LANES);
         }
         for (; i < hs; i += LANES) {
-            FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
+            FloatVector c0 = start(out, qo + i, add), c1 = start(out, qo + hs + i, add), c2 = start(out, qo + 2 * hs + i, add), c3 = start(out, qo + 3 * hs + i, add);
             for (int t = 0, p = first, vo = v0 + i; t < n; t++, vo += (++p & (B - 1)) == 0 ? jump : hs) {
                 FloatVector v = FloatVector.fromArray(F, values, vo);
-                c0 = FloatVector.broadcast(F, a[t]).fma(v, c0);
-                c1 = FloatVector.broadcast(F, a[stride + t]).fma(v, c1);
-                c2 = FloatVector.broadcast(F, a[2 * stride + t]).fma(v, c2);
-                c3 = FloatVector.broadcast(F, a[3 * stride + t]).fma(v, c3);
+                c0 = FloatVector.broadcast(F, a[ao + t]).fma(v, c0);
+                c1 = FloatVector.broadcast(F, a[ao + stride + t]).fma(v, c1);
+                c2 = FloatVector.broadcast(F, a[ao + 2 * stride + t]).fma(v, c2);
+                c3 = FloatVector.broadcast(F, a[ao + 3 * stride + t]).fma(v, c3);
             }
             c0.intoArray(out, qo + i);
             c1.intoArray(out, qo + hs + i);
@@ -113,11 +182,15 @@ final class Attention {
         }
     }
 
+    /** Where a chain of {@link #mix} or {@link #mix4} starts: zero, or (continuing over later positions) where it stopped. */
+    private static FloatVector start(float[] out, int at, boolean add) { return add ? FloatVector.fromArray(F, out, at) : FloatVector.zero(F); }
+
     /**
-     * out[qo + i] = Σ_t a[t] · value_{first+t}[i] (v0, jump as in {@link #mix4}), each component a chain of fused
+     * out[qo + i] = Σ_t a[ao + t] · value_{first+t}[i] (v0, jump as in {@link #mix4}; with {@code add}, continuing from
+     * out[qo + i]), each component a chain of fused
      * multiply-adds over t in order, kept in a register (the chain, not the lane width, fixes the result).
      */
-    private static void mix(float[] values, int v0, int first, int jump, float[] a, int n, float[] out, int qo, int hs) {
+    private static void mix(float[] values, int v0, int first, int jump, float[] a, int ao, int n, float[] out, int qo, int hs, boolean add) {
         // the species must be a compile-time constant in each loop, or C2 boxes every vector: one loop per width
         int lanes = Math.min(LANES, Integer.lowestOneBit(hs));
         if (lanes == LANES) {
@@ -125,9 +198,9 @@ final class Attention {
             // four components' chains at once: independent chains keep the multiply-adds busy (one
             // chain alone waits out each one's latency); each chain is the same as alone
             for (; i + 4 * LANES <= hs; i += 4 * LANES) {
-                FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+                FloatVector a0 = start(out, qo + i, add), a1 = start(out, qo + i + LANES, add), a2 = start(out, qo + i + 2 * LANES, add), a3 = start(out, qo + i + 3 * LANES, add);
                 for (int t = 0, p = first, vo = v0 + i; t < n; t++, vo += (++p & (B - 1)) == 0 ? jump : hs) {
-                    FloatVector at = FloatVector.broadcast(F, a[t]);
+                    FloatVector at = FloatVector.broadcast(F, a[ao + t]);
                     a0 = at.fma(FloatVector.fromArray(F, values, vo), a0);
                     a1 = at.fma(FloatVector.fromArray(F, values, vo + LANES), a1);
                     a2 = at.fma(FloatVector.fromArray(F, values, vo + 2 * LANES), a2);
@@ -139,26 +212,26 @@ final class Attention {
                 a3.intoArray(out, qo + i + 3 * LANES);
             }
             for (; i < hs; i += LANES) {
-                FloatVector acc = FloatVector.zero(F);
-                for (int t = 0, p = first, vo = v0 + i; t < n; t++, vo += (++p & (B - 1)) == 0 ? jump : hs) acc = FloatVector.broadcast(F, a[t]).fma(FloatVector.fromArray(F, values, vo), acc);
+                FloatVector acc = start(out, qo + i, add);
+                for (int t = 0, p = first, vo = v0 + i; t < n; t++, vo += (++p & (B - 1)) == 0 ? jump : hs) acc = FloatVector.broadcast(F, a[ao + t]).fma(FloatVector.fromArray(F, values, vo), acc);
                 acc.intoArray(out, qo + i);
             }
         } else if (lanes >= 8) {
             for (int i = 0; i < hs; i += 8) {
-                FloatVector acc = FloatVector.zero(V256);
-                for (int t = 0, p = first, vo = v0 + i; t < n; t++, vo += (++p & (B - 1)) == 0 ? jump : hs) acc = FloatVector.broadcast(V256, a[t]).fma(FloatVector.fromArray(V256, values, vo), acc);
+                FloatVector acc = add ? FloatVector.fromArray(V256, out, qo + i) : FloatVector.zero(V256);
+                for (int t = 0, p = first, vo = v0 + i; t < n; t++, vo += (++p & (B - 1)) == 0 ? jump : hs) acc = FloatVector.broadcast(V256, a[ao + t]).fma(FloatVector.fromArray(V256, values, vo), acc);
                 acc.intoArray(out, qo + i);
             }
         } else if (lanes == 4) {
             for (int i = 0; i < hs; i += 4) {
-                FloatVector acc = FloatVector.zero(V128);
-                for (int t = 0, p = first, vo = v0 + i; t < n; t++, vo += (++p & (B - 1)) == 0 ? jump : hs) acc = FloatVector.broadcast(V128, a[t]).fma(FloatVector.fromArray(V128, values, vo), acc);
+                FloatVector acc = add ? FloatVector.fromArray(V128, out, qo + i) : FloatVector.zero(V128);
+                for (int t = 0, p = first, vo = v0 + i; t < n; t++, vo += (++p & (B - 1)) == 0 ? jump : hs) acc = FloatVector.broadcast(V128, a[ao + t]).fma(FloatVector.fromArray(V128, values, vo), acc);
                 acc.intoArray(out, qo + i);
             }
         } else {
             for (int i = 0; i < hs; i++) {
-                float acc = 0f;
-                for (int t = 0, p = first, vo = v0 + i; t < n; t++, vo += (++p & (B - 1)) == 0 ? jump : hs) acc = Math.fma(a[t], values[vo], acc);
+                float acc = add ? out[qo + i] : 0f;
+                for (int t = 0, p = first, vo = v0 + i; t < n; t++, vo += (++p & (B - 1)) == 0 ? jump : hs) acc = Math.fma(a[ao + t], values[vo], acc);
                 out[qo + i] = acc;
             }
         }
@@ -199,6 +272,11 @@ final class Attention {
      * a window that starts inside a run has the run's earlier positions scored too, then dropped.
      */
     static void scores(float[] keys, int kvDim, int kv, int first, float[] q, int qo, int hs, int n, float scale, float[] scores) {
+        scores(keys, kvDim, kv, first, q, qo, hs, n, scale, scores, 0);
+    }
+
+    /** {@link #scores} into scores[so ..]. */
+    private static void scores(float[] keys, int kvDim, int kv, int first, float[] q, int qo, int hs, int n, float scale, float[] scores, int so) {
         int skip = first % KL, start = first - skip, total = n + skip; // positions start .. first + n - 1 into scores[0 .. total)
         int t = 0;
         for (; t + 2 * KL <= total; t += 2 * KL) {
@@ -208,29 +286,29 @@ final class Attention {
                 a = qi.fma(FloatVector.fromArray(K, keys, ra), a);
                 b = qi.fma(FloatVector.fromArray(K, keys, rb), b);
             }
-            a.div(scale).intoArray(scores, t);
-            b.div(scale).intoArray(scores, t + KL);
+            a.div(scale).intoArray(scores, so + t);
+            b.div(scale).intoArray(scores, so + t + KL);
         }
         for (; t + KL <= total; t += KL) {
             FloatVector a = FloatVector.zero(K);
             for (int i = 0, r = CpuKvCache.keyIndex(start + t, kv, kvDim); i < hs; i++, r += B) a = FloatVector.broadcast(K, q[qo + i]).fma(FloatVector.fromArray(K, keys, r), a);
-            a.div(scale).intoArray(scores, t);
+            a.div(scale).intoArray(scores, so + t);
         }
         if (t < total) {
             // the last positions: their run lies in an allocated block (the cache holds whole blocks), so every lane
             // loads; per lane the same chain as above, and only the lanes of positions asked for are stored
             FloatVector a = FloatVector.zero(K);
             for (int i = 0, r = CpuKvCache.keyIndex(start + t, kv, kvDim); i < hs; i++, r += B) a = FloatVector.broadcast(K, q[qo + i]).fma(FloatVector.fromArray(K, keys, r), a);
-            a.div(scale).intoArray(scores, t, K.indexInRange(t, total));
+            a.div(scale).intoArray(scores, so + t, K.indexInRange(t, total));
         }
-        if (skip > 0) System.arraycopy(scores, skip, scores, 0, n);
+        if (skip > 0) System.arraycopy(scores, so + skip, scores, so, n);
     }
 
     /**
      * {@link #scores} for four heads at once (queries at qo, qo + hs, qo + 2hs, qo + 3hs; head m's scores from
      * s[m · stride], stride ≥ n + KL), each key vector loaded once for the four; per head the same chains.
      */
-    private static void scores4(float[] keys, int kvDim, int kv, int first, float[] q, int qo, int hs, int n, float scale, float[] s, int stride) {
+    private static void scores4(float[] keys, int kvDim, int kv, int first, float[] q, int qo, int hs, int n, float scale, float[] s, int stride, int so) {
         int skip = first % KL, start = first - skip, total = n + skip;
         int t = 0;
         for (; t + 2 * KL <= total; t += 2 * KL) { // two runs of positions at once: eight chains
@@ -248,14 +326,14 @@ final class Attention {
                 a3 = q3.fma(ka, a3);
                 b3 = q3.fma(kb, b3);
             }
-            a0.div(scale).intoArray(s, t);
-            b0.div(scale).intoArray(s, t + KL);
-            a1.div(scale).intoArray(s, stride + t);
-            b1.div(scale).intoArray(s, stride + t + KL);
-            a2.div(scale).intoArray(s, 2 * stride + t);
-            b2.div(scale).intoArray(s, 2 * stride + t + KL);
-            a3.div(scale).intoArray(s, 3 * stride + t);
-            b3.div(scale).intoArray(s, 3 * stride + t + KL);
+            a0.div(scale).intoArray(s, so + t);
+            b0.div(scale).intoArray(s, so + t + KL);
+            a1.div(scale).intoArray(s, so + stride + t);
+            b1.div(scale).intoArray(s, so + stride + t + KL);
+            a2.div(scale).intoArray(s, so + 2 * stride + t);
+            b2.div(scale).intoArray(s, so + 2 * stride + t + KL);
+            a3.div(scale).intoArray(s, so + 3 * stride + t);
+            b3.div(scale).intoArray(s, so + 3 * stride + t + KL);
         }
         for (; t < total; t += KL) {
             FloatVector a0 = FloatVector.zero(K), a1 = a0, a2 = a0, a3 = a0;
@@ -267,18 +345,18 @@ final class Attention {
                 a3 = FloatVector.broadcast(K, q[qo + 3 * hs + i]).fma(k, a3);
             }
             if (t + KL <= total) {
-                a0.div(scale).intoArray(s, t);
-                a1.div(scale).intoArray(s, stride + t);
-                a2.div(scale).intoArray(s, 2 * stride + t);
-                a3.div(scale).intoArray(s, 3 * stride + t);
+                a0.div(scale).intoArray(s, so + t);
+                a1.div(scale).intoArray(s, so + stride + t);
+                a2.div(scale).intoArray(s, so + 2 * stride + t);
+                a3.div(scale).intoArray(s, so + 3 * stride + t);
             } else { // the last positions' run lies in an allocated block (see scores)
                 var m = K.indexInRange(t, total);
-                a0.div(scale).intoArray(s, t, m);
-                a1.div(scale).intoArray(s, stride + t, m);
-                a2.div(scale).intoArray(s, 2 * stride + t, m);
-                a3.div(scale).intoArray(s, 3 * stride + t, m);
+                a0.div(scale).intoArray(s, so + t, m);
+                a1.div(scale).intoArray(s, so + stride + t, m);
+                a2.div(scale).intoArray(s, so + 2 * stride + t, m);
+                a3.div(scale).intoArray(s, so + 3 * stride + t, m);
             }
         }
-        if (skip > 0) for (int m = 0; m < SHARED; m++) System.arraycopy(s, m * stride + skip, s, m * stride, n);
+        if (skip > 0) for (int m = 0; m < SHARED; m++) System.arraycopy(s, so + m * stride + skip, s, so + m * stride, n);
     }
 }

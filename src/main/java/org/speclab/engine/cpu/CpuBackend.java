@@ -24,7 +24,12 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Transformer load(ModelFile model, int threads) {
-        return new CpuTransformer(model, threads, kernels);
+        return load(model, threads, org.speclab.engine.CacheType.F32);
+    }
+
+    @Override
+    public Transformer load(ModelFile model, int threads, org.speclab.engine.CacheType cache) {
+        return new CpuTransformer(model, threads, kernels, cache);
     }
 
     /** The vector width the kernels use (the preferred species unless {@code speclab.vector.bits} narrows it). */

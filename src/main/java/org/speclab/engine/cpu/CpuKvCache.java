@@ -1,6 +1,7 @@
 package org.speclab.engine.cpu;
 
 import java.util.Arrays;
+import org.speclab.engine.CacheType;
 
 /**
  * Per layer, keys and values in blocks of {@link #BLOCK} positions. A block of keys holds, for each of the
@@ -21,19 +22,37 @@ final class CpuKvCache extends org.speclab.engine.CachedPositions {
     final int layers;
     final int kvDim;
     final int headDim;
-    /** keys[layer][{@link #keyIndex}(position, d, kvDim)], values[layer][{@link #valueIndex}(position, d, kvDim, headDim)]. */
+    /** keys[layer][{@link #keyIndex}(position, d, kvDim)], values[layer][{@link #valueIndex}(position, d, kvDim, headDim)]; null in a float16 cache. */
     float[][] keys;
     float[][] values;
+    /** A float16 cache's keys and values (IEEE binary16 bits), in the same places; null in a float32 one. */
+    short[][] halfKeys;
+    short[][] halfValues;
 
-    CpuKvCache(int layers, int kvDim, int headDim, int capacity) {
+    /** A float32 cache. */
+    CpuKvCache(int layers, int kvDim, int headDim, int capacity) { this(layers, kvDim, headDim, capacity, CacheType.F32); }
+
+    CpuKvCache(int layers, int kvDim, int headDim, int capacity, CacheType type) {
         super(capacity);
         if (kvDim % headDim != 0) throw new IllegalArgumentException("key width " + kvDim + " is not a whole number of heads of " + headDim);
         this.layers = layers;
         this.kvDim = kvDim;
         this.headDim = headDim;
-        keys = new float[layers][blocks(this.capacity) * kvDim * BLOCK];
-        values = new float[layers][blocks(this.capacity) * kvDim * BLOCK];
+        int size = Math.toIntExact((long) blocks(this.capacity) * kvDim * BLOCK);
+        if (type == CacheType.F16) {
+            halfKeys = new short[layers][size];
+            halfValues = new short[layers][size];
+        } else {
+            keys = new float[layers][size];
+            values = new float[layers][size];
+        }
     }
+
+    /** Whether keys and values are held as float16 (Attention.halfHeads reads them). */
+    boolean half() { return halfKeys != null; }
+
+    @Override
+    public CacheType type() { return half() ? CacheType.F16 : CacheType.F32; }
 
     private static int blocks(int positions) { return (positions + BLOCK - 1) / BLOCK; }
 
@@ -54,6 +73,13 @@ final class CpuKvCache extends org.speclab.engine.CachedPositions {
 
     /** Stores the key and value of {@code position} in {@code layer}. */
     void put(int layer, int position, float[] key, float[] value) {
+        if (half()) {
+            short[] k = halfKeys[layer], v = halfValues[layer];
+            for (int d = 0, i = keyIndex(position, 0, kvDim); d < kvDim; d++, i += BLOCK) k[i] = Float.floatToFloat16(key[d]);
+            for (int d = 0; d < kvDim; d += headDim)
+                for (int i = 0, o = valueIndex(position, d, kvDim, headDim); i < headDim; i++) v[o + i] = Float.floatToFloat16(value[d + i]);
+            return;
+        }
         float[] k = keys[layer];
         for (int d = 0, i = keyIndex(position, 0, kvDim); d < kvDim; d++, i += BLOCK) k[i] = key[d];
         for (int d = 0; d < kvDim; d += headDim) System.arraycopy(value, d, values[layer], valueIndex(position, d, kvDim, headDim), headDim);
@@ -63,10 +89,29 @@ final class CpuKvCache extends org.speclab.engine.CachedPositions {
     void ensureCapacity(int positions) {
         if (positions <= capacity) return;
         int cap = Math.max(positions, capacity * 2);
-        for (int l = 0; l < layers; l++) {
-            keys[l] = Arrays.copyOf(keys[l], blocks(cap) * kvDim * BLOCK); // blocks are whole: the old ones keep their places
-            values[l] = Arrays.copyOf(values[l], blocks(cap) * kvDim * BLOCK);
+        int size = Math.toIntExact((long) blocks(cap) * kvDim * BLOCK);
+        for (int l = 0; l < layers; l++) { // blocks are whole: the old ones keep their places
+            if (half()) {
+                halfKeys[l] = Arrays.copyOf(halfKeys[l], size);
+                halfValues[l] = Arrays.copyOf(halfValues[l], size);
+            } else {
+                keys[l] = Arrays.copyOf(keys[l], size);
+                values[l] = Arrays.copyOf(values[l], size);
+            }
         }
         capacity = cap;
+    }
+
+    /**
+     * Key head {@code g}'s keys or values (a float16 layer's {@code halfKeys} or {@code halfValues}) of blocks b0 .. b1 − 1,
+     * widened into {@code into} from 0: laid out as a cache of one key head (kvDim = headDim), since a key head's part of a
+     * block is one run of headDim · BLOCK in both layouts. The widening is exact (HotSpot turns the loop into vcvtph2ps).
+     */
+    void headAsFloats(short[] layer, int g, int b0, int b1, float[] into) {
+        int span = headDim * BLOCK;
+        for (int b = b0; b < b1; b++) {
+            int from = (b * kvDim + g * headDim) * BLOCK, to = (b - b0) * span;
+            for (int i = 0; i < span; i++) into[to + i] = Float.float16ToFloat(layer[from + i]);
+        }
     }
 }

@@ -39,6 +39,7 @@ final class CpuTransformer implements Transformer {
     private final NativeKernels kernels;
     /** The packed copies of the weights the native kernels read (owned by the full model, closed with it), or null. */
     private final java.lang.foreign.Arena packed;
+    private final org.speclab.engine.CacheType cacheType;
     private Workspace ws;
 
     /** Activations for up to {@code batch} positions and attention over up to {@code positions}. */
@@ -46,6 +47,8 @@ final class CpuTransformer implements Transformer {
         final int batch, positions;
         final float[][] x, xb, q, k, v, att, hb, hb2, out;
         final float[][] scores;
+        /** Per worker, for a float16 cache (made on first use): Attention.halfHeads's scores and widened keys or values. */
+        final float[][] halfScores, halfScratch;
         /** The RoPE angles of each position, laid out for the model's pair style (RopeRotation). */
         final float[] cos, sin;
         final QuantizedActivations acts = new QuantizedActivations();
@@ -63,6 +66,8 @@ final class CpuTransformer implements Transformer {
             hb2 = new float[batch][c.hiddenDim()];
             out = new float[batch][c.dim()];
             scores = new float[pool.size()][Attention.scoresBuffer(Math.max(1, positions))];
+            halfScores = new float[pool.size()][];
+            halfScratch = new float[pool.size()][];
             cos = new float[batch * RopeRotation.floatsPerPosition(ropeFreqCount(), neox())];
             sin = new float[cos.length];
         }
@@ -84,6 +89,7 @@ final class CpuTransformer implements Transformer {
         this.rope = full.rope;
         this.kernels = full.kernels;
         this.packed = null;
+        this.cacheType = full.cacheType;
         long bytes = tokenEmbedding.byteSize() + (c.tiedClassifier() ? 0 : classifier.byteSize());
         for (var l : layers) for (WeightMatrix m : l.matrices()) bytes += m.byteSize();
         this.weightBytes = bytes;
@@ -96,8 +102,9 @@ final class CpuTransformer implements Transformer {
         return new CpuTransformer(this, keep);
     }
 
-    CpuTransformer(ModelFile file, int threads, NativeKernels kernels) {
+    CpuTransformer(ModelFile file, int threads, NativeKernels kernels, org.speclab.engine.CacheType cacheType) {
         this.file = file;
+        this.cacheType = cacheType;
         this.kernels = kernels;
         this.c = ModelConfig.from(file);
         this.ownsPool = true;
@@ -150,7 +157,10 @@ final class CpuTransformer implements Transformer {
     public ModelConfig config() { return c; }
 
     @Override
-    public KvCache newCache(int capacity) { return new CpuKvCache(c.layers(), c.kvDim(), c.headDim(), capacity); }
+    public KvCache newCache(int capacity) { return new CpuKvCache(c.layers(), c.kvDim(), c.headDim(), capacity, cacheType); }
+
+    @Override
+    public org.speclab.engine.CacheType cacheType() { return cacheType; }
 
     @Override
     public long weightBytes() { return weightBytes; }
@@ -386,19 +396,46 @@ final class CpuTransformer implements Transformer {
         int heads = c.heads(), kvHeads = c.kvHeads(), hs = c.headDim(), group = heads / kvHeads, window = c.windowed(layer) ? c.slidingWindow() : 0;
         long work = (long) T * heads * hs * (startPos + T);
         int n = pool.size() == 1 || work < PARALLEL_WORK / 4 ? 1 : pool.size();
-        int run = Attention.run(group, hs), runs = (group + run - 1) / run, units = kvHeads * T * runs;
-        IntConsumer share = i -> {
-            int from = (int) ((long) units * i / n), to = (int) ((long) units * (i + 1) / n);
-            float[] scores = w.scores[i];
-            for (int u = from; u < to; u++) {
-                int g = u / (T * runs), t = u / runs % T, j0 = u % runs * run;
-                Attention.heads(cache, layer, w.q[t], startPos + t, w.att[t], scores, g, j0, Math.min(group, j0 + run), hs, group,
-                        c.attentionScale(), c.attentionSoftcap(), window);
-            }
-        };
+        int run = Attention.run(group, hs), runs = (group + run - 1) / run;
+        IntConsumer share;
+        if (cache.half()) {
+            // units of (key head, up to HALF_QUERIES positions, run): each widens its key head's keys and values once for its positions
+            int spans = (T + HALF_QUERIES - 1) / HALF_QUERIES, units = kvHeads * spans * runs;
+            share = i -> {
+                int from = (int) ((long) units * i / n), to = (int) ((long) units * (i + 1) / n);
+                if (w.halfScratch[i] == null) {
+                    w.halfScratch[i] = new float[HALF_CHUNK * hs];
+                    w.halfScores[i] = new float[Attention.halfScoresBuffer(HALF_QUERIES, run, w.positions - 1)];
+                }
+                for (int u = from; u < to; u++) {
+                    int g = u / (spans * runs), t0 = u / runs % spans * HALF_QUERIES, j0 = u % runs * run;
+                    Attention.halfHeads(cache, layer, w.q, startPos, t0, Math.min(T, t0 + HALF_QUERIES), w.att, w.halfScores[i], w.halfScratch[i],
+                            HALF_CHUNK, g, j0, Math.min(group, j0 + run), hs, group, c.attentionScale(), c.attentionSoftcap(), window);
+                }
+            };
+        } else {
+            int units = kvHeads * T * runs;
+            share = i -> {
+                int from = (int) ((long) units * i / n), to = (int) ((long) units * (i + 1) / n);
+                float[] scores = w.scores[i];
+                for (int u = from; u < to; u++) {
+                    int g = u / (T * runs), t = u / runs % T, j0 = u % runs * run;
+                    Attention.heads(cache, layer, w.q[t], startPos + t, w.att[t], scores, g, j0, Math.min(group, j0 + run), hs, group,
+                            c.attentionScale(), c.attentionSoftcap(), window);
+                }
+            };
+        }
         if (n == 1) share.accept(0);
         else pool.run(share);
     }
+
+    /**
+     * A float16 cache's attention: positions widened at a time (a chunk of 128 positions of a 128-wide head is 64 KB of
+     * floats, in the core's L2), and the most queries one unit serves from each widened chunk (their scores wait there
+     * for the values: 16 queries of four heads at 4,096 positions, 1 MB).
+     */
+    static final int HALF_CHUNK = 128, HALF_QUERIES = 16;
+
 
     /**
      * g = silu(g) · u, with silu(v) = v · (1 / (1 + e^−v)) as llama2.c writes it, e^x from {@link FastExp}

@@ -3,6 +3,7 @@ package org.speclab.engine.cpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.SplittableRandom;
+import org.speclab.engine.CacheType;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -94,6 +95,45 @@ class AttentionTest {
                 }
     }
 
+    /**
+     * A float16 cache's heads, widened a chunk at a time for several queries at once, give the bits of a float32 cache holding
+     * the same values, one query at a time: chunks of one and two blocks and larger than the context, queries one to
+     * seven at a time starting anywhere, windows starting inside a block, soft-capped or not.
+     */
+    @ParameterizedTest
+    @CsvSource({"2, 2, 12", "2, 5, 16", "1, 4, 32", "3, 8, 8", "1, 7, 16"})
+    void aFloat16CacheGivesTheBitsOfAFloat32CacheHoldingTheSameValues(int kvHeads, int group, int hs) {
+        Filled half = new Filled(kvHeads, group, hs, 1, CacheType.F16, true), full = new Filled(kvHeads, group, hs, 1, CacheType.F32, true);
+        assertEquals(null, half.cache.keys);
+        int heads = kvHeads * group, run = Attention.run(group, hs);
+        float[][] q = new float[POSITIONS][];
+        for (int t = 0; t < POSITIONS; t++) q[t] = half.query(100 + t);
+        float[] want = new float[heads * hs], scores = new float[Attention.scoresBuffer(POSITIONS)];
+        for (int chunk : new int[] {16, 32, 128})
+            for (float softcap : new float[] {0f, 2f})
+                for (int window : new int[] {0, 5, 17})
+                    for (int queries : new int[] {1, 3, 7}) {
+                        int startPos = chunk == 32 ? 2 : 0;
+                        for (int t0 = 0; startPos + t0 < POSITIONS; t0 += queries) {
+                            int t1 = Math.min(POSITIONS - startPos, t0 + queries);
+                            float[][] out = new float[POSITIONS][heads * hs];
+                            float[] s = new float[Attention.halfScoresBuffer(t1 - t0, Math.max(run, group), startPos + t1 - 1)];
+                            float[] scratch = new float[chunk * hs];
+                            for (int g = 0; g < kvHeads; g++)
+                                for (int j0 = 0; j0 < group; j0 += run)
+                                    Attention.halfHeads(half.cache, 1, q, startPos, t0, t1, out, s, scratch, chunk, g, j0, Math.min(group, j0 + run), hs, group, 3f, softcap, window);
+                            for (int t = t0; t < t1; t++) {
+                                for (int g = 0; g < kvHeads; g++)
+                                    for (int j0 = 0; j0 < group; j0 += run)
+                                        Attention.heads(full.cache, 1, q[t], startPos + t, want, scores, g, j0, Math.min(group, j0 + run), hs, group, 3f, softcap, window);
+                                for (int i = 0; i < want.length; i++)
+                                    assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(out[t][i]), "chunk " + chunk + ", soft-cap " + softcap
+                                            + ", window " + window + ", queries " + t0 + ".." + (t1 - 1) + ", query at " + (startPos + t) + ", head " + i / hs + ", component " + i % hs);
+                            }
+                        }
+                    }
+    }
+
     /** A cache of random keys and values (also kept in plain arrays), each key head stored {@code copies} times in a row. */
     private static final class Filled {
         final int kvDim, heads, hs;
@@ -101,13 +141,16 @@ class AttentionTest {
         final CpuKvCache cache;
         private final SplittableRandom rnd = new SplittableRandom(11);
 
-        Filled(int kvHeads, int group, int hs, int copies) {
+        Filled(int kvHeads, int group, int hs, int copies) { this(kvHeads, group, hs, copies, CacheType.F32, false); }
+
+        /** With {@code rounded}, every key and value is a float16 value (so a float32 and a float16 cache hold the same). */
+        Filled(int kvHeads, int group, int hs, int copies, CacheType type, boolean rounded) {
             this.hs = hs;
             kvDim = kvHeads * hs;
             heads = kvHeads * group;
             keys = new float[LAYERS][POSITIONS][kvDim];
             values = new float[LAYERS][POSITIONS][kvDim];
-            cache = new CpuKvCache(LAYERS, kvDim * copies, hs, 5);
+            cache = new CpuKvCache(LAYERS, kvDim * copies, hs, 5, type);
             float[] k = new float[kvDim * copies], v = new float[kvDim * copies];
             for (int p = 0; p < POSITIONS; p++) {
                 cache.ensureCapacity(p + 1);
@@ -115,6 +158,10 @@ class AttentionTest {
                     for (int d = 0; d < kvDim; d++) {
                         keys[l][p][d] = (float) rnd.nextGaussian();
                         values[l][p][d] = (float) rnd.nextGaussian();
+                        if (rounded) {
+                            keys[l][p][d] = Float.float16ToFloat(Float.floatToFloat16(keys[l][p][d]));
+                            values[l][p][d] = Float.float16ToFloat(Float.floatToFloat16(values[l][p][d]));
+                        }
                     }
                     for (int g = 0; g < kvHeads; g++)
                         for (int c = 0; c < copies; c++) {
@@ -126,8 +173,10 @@ class AttentionTest {
             }
         }
 
-        float[] query() {
-            SplittableRandom r = new SplittableRandom(5);
+        float[] query() { return query(5); }
+
+        float[] query(int seed) {
+            SplittableRandom r = new SplittableRandom(seed);
             float[] q = new float[heads * hs];
             for (int i = 0; i < q.length; i++) q[i] = (float) r.nextGaussian();
             return q;
