@@ -65,36 +65,40 @@ final class Attention {
         }
     }
 
-    /** Floats {@link #halfHeads} needs for its scores: {@code queries} queries of {@code heads} heads, the last at {@code lastPos}. */
-    static int halfScoresBuffer(int queries, int heads, int lastPos) { return queries * heads * (lastPos + 1 + KL); }
+    /** Floats {@link #queries} needs for its scores: {@code queries} queries of {@code heads} heads, the last at {@code lastPos}. */
+    static int queriesScoresBuffer(int queries, int heads, int lastPos) { return queries * heads * (lastPos + 1 + KL); }
 
     /**
-     * {@link #heads} over a cache of float16 keys and values, for the queries q[t] at positions startPos + t, t0 ≤ t &lt; t1,
-     * into out[t]. The key head's keys are widened to floats {@code chunk} positions at a time (a multiple of
-     * CpuKvCache.BLOCK; into {@code scratch}, chunk · hs floats, laid out as a cache of one key head) and each chunk serves
-     * every query before the next is widened; then its values the same way, each output component's chain continuing
-     * from chunk to chunk. So a key is widened once for all the queries of a verify pass, and every score and output is
-     * the same chain of multiply-adds as {@link #heads} over a float32 cache holding the same values, whatever the
-     * chunk and however many queries: a position's output does not depend on the batch. {@code scores}: at least
-     * {@link #halfScoresBuffer}(t1 − t0, j1 − j0, startPos + t1 − 1) floats.
+     * {@link #heads} for the queries q[t] at positions startPos + t, t0 ≤ t &lt; t1, into out[t]: the key head's keys are read
+     * {@code chunk} positions at a time (a multiple of CpuKvCache.BLOCK) and each chunk serves every query before the
+     * next; then its values the same way, each output component's chain continuing from chunk to chunk. A float16
+     * cache's chunk is first widened to floats (into {@code scratch}, chunk · hs floats, laid out as a cache of one key
+     * head; unused for a float32 cache). So the keys and values are read (widened) once for all the queries of a verify
+     * pass, and every score and output is the same chain of multiply-adds as {@link #heads} over a float32 cache holding
+     * the same values, whatever the chunk and however many queries: a position's output does not depend on the batch.
+     * {@code scores}: at least {@link #queriesScoresBuffer}(t1 − t0, j1 − j0, startPos + t1 − 1) floats.
      */
-    static void halfHeads(CpuKvCache cache, int layer, float[][] q, int startPos, int t0, int t1, float[][] out, float[] scores,
+    static void queries(CpuKvCache cache, int layer, float[][] q, int startPos, int t0, int t1, float[][] out, float[] scores,
                           float[] scratch, int chunk, int g, int j0, int j1, int hs, int group, float scale, float softcap, int window) {
         int nh = j1 - j0, last = startPos + t1 - 1, stride = last + 1 + KL, four = run(group, hs);
-        int lo = firstSeen(startPos + t0, window), from = lo - lo % B, vJump = CpuKvCache.valueJump(hs, hs);
+        // a float16 cache is widened into scratch (laid out as a cache of one key head); a float32 one is read where it is
+        boolean half = cache.half();
+        int kvDim = half ? hs : cache.kvDim, kv = half ? 0 : g * hs;
+        int lo = firstSeen(startPos + t0, window), from = lo - lo % B, vJump = CpuKvCache.valueJump(kvDim, hs);
         for (int c0 = from; c0 <= last; c0 += chunk) { // keys: every query's scores over the chunk
-            int c1 = Math.min(last + 1, c0 + chunk);
-            cache.headAsFloats(cache.halfKeys[layer], g, c0 / B, (c1 + B - 1) / B, scratch);
+            int c1 = Math.min(last + 1, c0 + chunk), base = half ? c0 : 0;
+            float[] keys = half ? scratch : cache.keys[layer];
+            if (half) cache.headAsFloats(cache.halfKeys[layer], g, c0 / B, (c1 + B - 1) / B, scratch);
             for (int t = t0; t < t1; t++) {
                 int pos = startPos + t, first = firstSeen(pos, window), p0 = Math.max(first, c0), p1 = Math.min(pos + 1, c1);
                 if (p0 >= p1) continue;
                 for (int j = j0; j < j1; ) {
                     int qo = (g * group + j) * hs, so = ((t - t0) * nh + j - j0) * stride + p0 - first;
                     if (j1 - j >= SHARED && four == SHARED) {
-                        scores4(scratch, hs, 0, p0 - c0, q[t], qo, hs, p1 - p0, scale, scores, stride, so);
+                        scores4(keys, kvDim, kv, p0 - base, q[t], qo, hs, p1 - p0, scale, scores, stride, so);
                         j += SHARED;
                     } else {
-                        scores(scratch, hs, 0, p0 - c0, q[t], qo, hs, p1 - p0, scale, scores, so);
+                        scores(keys, kvDim, kv, p0 - base, q[t], qo, hs, p1 - p0, scale, scores, so);
                         j++;
                     }
                 }
@@ -109,19 +113,20 @@ final class Attention {
             }
         }
         for (int c0 = from; c0 <= last; c0 += chunk) { // values: every query's outputs over the chunk
-            int c1 = Math.min(last + 1, c0 + chunk);
-            cache.headAsFloats(cache.halfValues[layer], g, c0 / B, (c1 + B - 1) / B, scratch);
+            int c1 = Math.min(last + 1, c0 + chunk), base = half ? c0 : 0;
+            float[] values = half ? scratch : cache.values[layer];
+            if (half) cache.headAsFloats(cache.halfValues[layer], g, c0 / B, (c1 + B - 1) / B, scratch);
             for (int t = t0; t < t1; t++) {
                 int pos = startPos + t, first = firstSeen(pos, window), p0 = Math.max(first, c0), p1 = Math.min(pos + 1, c1);
                 if (p0 >= p1) continue;
-                int v0 = CpuKvCache.valueIndex(p0 - c0, 0, hs, hs);
+                int v0 = CpuKvCache.valueIndex(p0 - base, kv, kvDim, hs);
                 for (int j = j0; j < j1; ) {
                     int qo = (g * group + j) * hs, ao = ((t - t0) * nh + j - j0) * stride + p0 - first;
                     if (j1 - j >= SHARED && four == SHARED) {
-                        mix4(scratch, v0, p0 - c0, vJump, scores, ao, stride, p1 - p0, out[t], qo, hs, p0 > first);
+                        mix4(values, v0, p0 - base, vJump, scores, ao, stride, p1 - p0, out[t], qo, hs, p0 > first);
                         j += SHARED;
                     } else {
-                        mix(scratch, v0, p0 - c0, vJump, scores, ao, p1 - p0, out[t], qo, hs, p0 > first);
+                        mix(values, v0, p0 - base, vJump, scores, ao, p1 - p0, out[t], qo, hs, p0 > first);
                         j++;
                     }
                 }

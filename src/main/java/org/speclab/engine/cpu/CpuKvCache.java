@@ -48,7 +48,7 @@ final class CpuKvCache extends org.speclab.engine.CachedPositions {
         }
     }
 
-    /** Whether keys and values are held as float16 (Attention.halfHeads reads them). */
+    /** Whether keys and values are held as float16 (Attention.queries widens them). */
     boolean half() { return halfKeys != null; }
 
     @Override

@@ -47,8 +47,8 @@ final class CpuTransformer implements Transformer {
         final int batch, positions;
         final float[][] x, xb, q, k, v, att, hb, hb2, out;
         final float[][] scores;
-        /** Per worker, for a float16 cache (made on first use): Attention.halfHeads's scores and widened keys or values. */
-        final float[][] halfScores, halfScratch;
+        /** Per worker, for a float16 cache (made on first use): Attention.queries's scores and widened keys or values. */
+        final float[][] spanScores, widened;
         /** The RoPE angles of each position, laid out for the model's pair style (RopeRotation). */
         final float[] cos, sin;
         final QuantizedActivations acts = new QuantizedActivations();
@@ -66,8 +66,8 @@ final class CpuTransformer implements Transformer {
             hb2 = new float[batch][c.hiddenDim()];
             out = new float[batch][c.dim()];
             scores = new float[pool.size()][Attention.scoresBuffer(Math.max(1, positions))];
-            halfScores = new float[pool.size()][];
-            halfScratch = new float[pool.size()][];
+            spanScores = new float[pool.size()][];
+            widened = new float[pool.size()][];
             cos = new float[batch * RopeRotation.floatsPerPosition(ropeFreqCount(), neox())];
             sin = new float[cos.length];
         }
@@ -398,19 +398,21 @@ final class CpuTransformer implements Transformer {
         int n = pool.size() == 1 || work < PARALLEL_WORK / 4 ? 1 : pool.size();
         int run = Attention.run(group, hs), runs = (group + run - 1) / run;
         IntConsumer share;
-        if (cache.half()) {
-            // units of (key head, up to HALF_QUERIES positions, run): each widens its key head's keys and values once for its positions
-            int spans = (T + HALF_QUERIES - 1) / HALF_QUERIES, units = kvHeads * spans * runs;
+        if (cache.half() || T > 1) {
+            // units of (key head, up to SPAN_QUERIES positions, run): each reads (a float16 cache: widens) its key head's keys
+            // and values once for its positions, a chunk at a time (at 2,048 positions of the 1.48 B model a five-position
+            // pass took 41-43 ms instead of 48-51 with each position reading the keys and values again, float32 cache)
+            int spans = (T + SPAN_QUERIES - 1) / SPAN_QUERIES, units = kvHeads * spans * runs;
             share = i -> {
                 int from = (int) ((long) units * i / n), to = (int) ((long) units * (i + 1) / n);
-                if (w.halfScratch[i] == null) {
-                    w.halfScratch[i] = new float[HALF_CHUNK * hs];
-                    w.halfScores[i] = new float[Attention.halfScoresBuffer(HALF_QUERIES, run, w.positions - 1)];
+                if (w.widened[i] == null && cache.half()) w.widened[i] = new float[SPAN_CHUNK * hs];
+                if (w.spanScores[i] == null) {
+                    w.spanScores[i] = new float[Attention.spanScoresBuffer(SPAN_QUERIES, run, w.positions - 1)];
                 }
                 for (int u = from; u < to; u++) {
-                    int g = u / (spans * runs), t0 = u / runs % spans * HALF_QUERIES, j0 = u % runs * run;
-                    Attention.halfHeads(cache, layer, w.q, startPos, t0, Math.min(T, t0 + HALF_QUERIES), w.att, w.halfScores[i], w.halfScratch[i],
-                            HALF_CHUNK, g, j0, Math.min(group, j0 + run), hs, group, c.attentionScale(), c.attentionSoftcap(), window);
+                    int g = u / (spans * runs), t0 = u / runs % spans * SPAN_QUERIES, j0 = u % runs * run;
+                    Attention.queries(cache, layer, w.q, startPos, t0, Math.min(T, t0 + SPAN_QUERIES), w.att, w.spanScores[i], w.widened[i],
+                            SPAN_CHUNK, g, j0, Math.min(group, j0 + run), hs, group, c.attentionScale(), c.attentionSoftcap(), window);
                 }
             };
         } else {
@@ -430,11 +432,11 @@ final class CpuTransformer implements Transformer {
     }
 
     /**
-     * A float16 cache's attention: positions widened at a time (a chunk of 128 positions of a 128-wide head is 64 KB of
-     * floats, in the core's L2), and the most queries one unit serves from each widened chunk (their scores wait there
-     * for the values: 16 queries of four heads at 4,096 positions, 1 MB).
+     * Attention of several positions, or over a float16 cache: positions read (widened) at a time (a chunk of 128 positions
+     * of a 128-wide head is 64 KB of floats, in the core's L2), and the most queries one unit serves from each chunk (their
+     * scores wait there for the values: 16 queries of four heads at 4,096 positions, 1 MB).
      */
-    static final int HALF_CHUNK = 128, HALF_QUERIES = 16;
+    static final int SPAN_CHUNK = 128, SPAN_QUERIES = 16;
 
 
     /**

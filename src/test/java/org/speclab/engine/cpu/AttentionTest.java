@@ -96,15 +96,15 @@ class AttentionTest {
     }
 
     /**
-     * A float16 cache's heads, widened a chunk at a time for several queries at once, give the bits of a float32 cache holding
-     * the same values, one query at a time: chunks of one and two blocks and larger than the context, queries one to
-     * seven at a time starting anywhere, windows starting inside a block, soft-capped or not.
+     * Several queries at once, the keys and values read a chunk at a time (a float16 cache's widened), give the bits of a
+     * float32 cache holding the same values one query at a time: chunks of one and two blocks and larger than the
+     * context, queries one to seven at a time starting anywhere, windows starting inside a block, soft-capped or not.
      */
     @ParameterizedTest
-    @CsvSource({"2, 2, 12", "2, 5, 16", "1, 4, 32", "3, 8, 8", "1, 7, 16"})
-    void aFloat16CacheGivesTheBitsOfAFloat32CacheHoldingTheSameValues(int kvHeads, int group, int hs) {
-        Filled half = new Filled(kvHeads, group, hs, 1, CacheType.F16, true), full = new Filled(kvHeads, group, hs, 1, CacheType.F32, true);
-        assertEquals(null, half.cache.keys);
+    @CsvSource({"2, 2, 12, F16", "2, 5, 16, F16", "1, 4, 32, F16", "3, 8, 8, F16", "1, 7, 16, F16", "2, 5, 16, F32", "1, 7, 16, F32", "3, 8, 8, F32"})
+    void severalQueriesAtOnceGiveTheBitsOfOneAtATime(int kvHeads, int group, int hs, CacheType type) {
+        Filled half = new Filled(kvHeads, group, hs, 1, type, true), full = new Filled(kvHeads, group, hs, 1, CacheType.F32, true);
+        assertEquals(type == CacheType.F16, half.cache.keys == null);
         int heads = kvHeads * group, run = Attention.run(group, hs);
         float[][] q = new float[POSITIONS][];
         for (int t = 0; t < POSITIONS; t++) q[t] = half.query(100 + t);
@@ -117,11 +117,11 @@ class AttentionTest {
                         for (int t0 = 0; startPos + t0 < POSITIONS; t0 += queries) {
                             int t1 = Math.min(POSITIONS - startPos, t0 + queries);
                             float[][] out = new float[POSITIONS][heads * hs];
-                            float[] s = new float[Attention.halfScoresBuffer(t1 - t0, Math.max(run, group), startPos + t1 - 1)];
+                            float[] s = new float[Attention.queriesScoresBuffer(t1 - t0, Math.max(run, group), startPos + t1 - 1)];
                             float[] scratch = new float[chunk * hs];
                             for (int g = 0; g < kvHeads; g++)
                                 for (int j0 = 0; j0 < group; j0 += run)
-                                    Attention.halfHeads(half.cache, 1, q, startPos, t0, t1, out, s, scratch, chunk, g, j0, Math.min(group, j0 + run), hs, group, 3f, softcap, window);
+                                    Attention.queries(half.cache, 1, q, startPos, t0, t1, out, s, scratch, chunk, g, j0, Math.min(group, j0 + run), hs, group, 3f, softcap, window);
                             for (int t = t0; t < t1; t++) {
                                 for (int g = 0; g < kvHeads; g++)
                                     for (int j0 = 0; j0 < group; j0 += run)
