@@ -14,7 +14,7 @@ public interface Backend {
      * that cannot says so in one line.
      */
     default Transformer load(ModelFile model, int threads, CacheType cache) {
-        if (cache != CacheType.F32) throw new EngineException(name() + " keeps its KV cache in float32 only; run without a " + cache.label() + " cache");
+        if (cache != CacheType.F32) throw new EngineException(name() + " keeps its KV cache in float32 only (asked for " + cache.label() + ")");
         return load(model, threads);
     }
 }

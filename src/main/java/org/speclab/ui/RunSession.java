@@ -24,7 +24,13 @@ import org.speclab.lab.Spread;
 final class RunSession implements Runnable {
     /** {@code drafter}: null for the target alone; {@code repeats}: measured runs (each beside a baseline run when {@code baseline}). */
     record Settings(Path target, DrafterChoice drafter, int k, boolean adaptive, float temperature, int topK, float topP, int maxTokens,
-                    int threads, boolean baseline, int repeats, String prompt, String device, boolean chat) {}
+                    int threads, boolean baseline, int repeats, String prompt, String device, boolean chat, org.speclab.engine.CacheType cache) {
+        /** With a float32 KV cache. */
+        Settings(Path target, DrafterChoice drafter, int k, boolean adaptive, float temperature, int topK, float topP, int maxTokens,
+                 int threads, boolean baseline, int repeats, String prompt, String device, boolean chat) {
+            this(target, drafter, k, adaptive, temperature, topK, topP, maxTokens, threads, baseline, repeats, prompt, device, chat, org.speclab.engine.CacheType.F32);
+        }
+    }
 
     sealed interface Event {
         /** {@code nanos}: when the token came ({@link System#nanoTime()}), so the chart shows the generation's pace, not the screen's. */
@@ -142,8 +148,8 @@ final class RunSession implements Runnable {
         }
         DrafterChoice choice = s.drafter();
         Path draftFile = choice == null ? null : choice.file();
-        try (LoadedModel target = LoadedModel.open(s.target(), lab.tokenizerFor(s.target()), s.threads(), backend);
-             LoadedModel draft = draftFile != null ? LoadedModel.open(draftFile, lab.tokenizerFor(draftFile), 1, backend) : null) {
+        try (LoadedModel target = LoadedModel.open(s.target(), lab.tokenizerFor(s.target()), s.threads(), backend, s.cache());
+             LoadedModel draft = draftFile != null ? LoadedModel.open(draftFile, lab.tokenizerFor(draftFile), 1, backend, s.cache()) : null) {
             if (target.transformer().gauges() != null) deviceMemory = target.transformer().gauges().memoryInfo();
             int[] prompt = target.prompt(s.prompt(), s.chat(), null);
             if (draft != null) LoadedModel.requireSameVocabulary(target, draft);

@@ -48,6 +48,7 @@ final class RunView {
     @FXML private TextFlow stream;
     @FXML private Label runStatus, tps, explanation, memory, bandwidth, deviceNote, weightsPart, kvPart, restPart;
     @FXML private ComboBox<Device> device;
+    @FXML private javafx.scene.control.ChoiceBox<org.speclab.engine.CacheType> kvCache;
     @FXML private Gauge memoryGauge, bandwidthGauge;
     @FXML private BarChart<String, Number> histogram;
     @FXML private LineChart<Number, Number> speedChart;
@@ -93,6 +94,21 @@ final class RunView {
         temperature.getValueFactory().setValue((double) org.speclab.decode.Sampler.DEFAULT_TEMPERATURE);
         topK.getValueFactory().setValue(org.speclab.decode.Sampler.DEFAULT_TOP_K);
         for (Spinner<?> s : List.of(ngram, layers, k, topK, maxTokens, threads, repeats, temperature, topP)) s.setEditable(true);
+        kvCache.getItems().setAll(org.speclab.engine.CacheType.values());
+        kvCache.setValue(org.speclab.engine.CacheType.F32);
+        kvCache.setConverter(new javafx.util.StringConverter<>() {
+            @Override
+            public String toString(org.speclab.engine.CacheType t) { return t == null ? "" : lab.t("run.kvCache." + t.label()); }
+
+            @Override
+            public org.speclab.engine.CacheType fromString(String s) { return null; }
+        });
+        // CUDA keeps its cache in float32: the choice is the CPU's
+        device.valueProperty().addListener((o, was, now) -> {
+            boolean cpu = now == null || now.id().equals(CPU.id());
+            if (!cpu) kvCache.setValue(org.speclab.engine.CacheType.F32);
+            kvCache.setDisable(!cpu);
+        });
         // only the settings of the chosen drafter can be edited
         Runnable enable = () -> {
             int kind = drafter.getSelectionModel().getSelectedIndex();
@@ -174,14 +190,14 @@ final class RunView {
 
     /** What a language switch carries over to the new view: every setting, the models by file. */
     record Carried(Path target, Path draft, int drafter, int ngram, int layers, int k, boolean adaptive, double temperature, int topK,
-                   double topP, int maxTokens, int threads, boolean baseline, int repeats, String prompt, boolean chat) {}
+                   double topP, int maxTokens, int threads, boolean baseline, int repeats, String prompt, boolean chat, org.speclab.engine.CacheType kvCache) {}
 
     Carried carried() {
         return new Carried(target.getValue() == null ? null : target.getValue().path(), draftModel.getValue() == null ? null : draftModel.getValue().path(),
                 drafter.getSelectionModel().getSelectedIndex(), ngram.getValue(), layers.getValue(), k.getValue(), adaptive.isSelected(),
                 temperature.getValue(), topK.getValue(), topP.getValue(), maxTokens.getValue(), threads.getValue(), baseline.isSelected(), repeats.getValue(),
                 prompt.getText(),
-                chat.isSelected());
+                chat.isSelected(), kvCache.getValue());
     }
 
     void carry(Carried c) {
@@ -195,6 +211,7 @@ final class RunView {
         topP.getValueFactory().setValue(c.topP());
         maxTokens.getValueFactory().setValue(c.maxTokens());
         threads.getValueFactory().setValue(c.threads());
+        kvCache.setValue(c.kvCache());
         baseline.setSelected(c.baseline());
         repeats.getValueFactory().setValue(c.repeats());
         prompt.setText(c.prompt());
@@ -293,7 +310,8 @@ final class RunView {
         lab.running = files;
         RunSession.Settings s = new RunSession.Settings(t.path(), choice, k.getValue(), adaptive.isSelected(),
                 temperature.getValue().floatValue(), topK.getValue(), topP.getValue().floatValue(), maxTokens.getValue(), threads.getValue(),
-                baseline.isSelected(), repeats.getValue(), prompt.getText(), device.getValue() == null ? "cpu" : device.getValue().id(), chat.isSelected());
+                baseline.isSelected(), repeats.getValue(), prompt.getText(), device.getValue() == null ? "cpu" : device.getValue().id(), chat.isSelected(),
+                kvCache.getValue());
         RunSession run = new RunSession(s, lab, events, cancel, () -> javafx.application.Platform.runLater(this::drain));
         session = run;
         Thread th = new Thread(run, "speclab-run");

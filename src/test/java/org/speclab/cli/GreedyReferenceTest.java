@@ -53,4 +53,23 @@ class GreedyReferenceTest {
         assertEquals(bin, gguf);
         assertTrue(bin.startsWith("Once upon a time, there was a little girl named Lily. She loved to play outside in the park. One day, she saw a\nbig box".replace("\n", " ")), bin);
     }
+
+    /**
+     * A float16 KV cache (`--kv-cache f16`): the same greedy text from stories260K (its logits stay within 0.11% of the
+     * float32 cache's: ForwardTest), with a speculative draft too; the record names the cache, and a type it does not
+     * know is refused as parsed.
+     */
+    @org.junit.jupiter.api.Test
+    void aFloat16CacheGivesTheReferenceTextAndIsNamed() throws Exception {
+        String m = SharedFiles.require("models/stories260K/stories260K.gguf").toString();
+        CliRun r = CliRun.of("generate", "-m", m, "-t", "0", "-n", "256", "--threads", "2", "--kv-cache", "f16");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(SharedFiles.read("reference/stories260K-greedy.txt"), r.out());
+        CliRun spec = CliRun.of("generate", "-m", m, "-t", "0", "-n", "256", "--kv-cache", "F16", "--draft-layers", "3", "--json");
+        assertEquals(0, spec.exitCode(), spec.err());
+        assertTrue(spec.out().contains("\"device\":\"cpu (" + org.speclab.engine.cpu.CpuBackend.defaultThreads() + " threads, f16 KV cache)\""), spec.out());
+        CliRun bad = CliRun.of("bench", "-m", m, "--kv-cache", "q8_0");
+        assertEquals(2, bad.exitCode());
+        assertTrue(bad.err().startsWith("speclab: error: Invalid value for option '--kv-cache': must be f32 or f16, found 'q8_0'"), bad.err());
+    }
 }

@@ -230,6 +230,13 @@ class ForwardTest {
         }
     }
 
+    /** A device without a float16 cache refuses one in one line before it loads anything. */
+    @Test
+    void aDeviceWithoutFloat16CachesSaysSo() {
+        var e = assertThrows(EngineException.class, () -> new org.speclab.engine.cuda.CudaBackend(0, null).load(null, 1, CacheType.F16));
+        assertEquals("cuda:0 keeps its KV cache in float32 only (asked for f16)", e.getMessage());
+    }
+
     @Test
     void truncateRollsBackRejectedPositions() throws Exception {
         var shape = new RandomModels.Shape(32, 64, 2, 4, 2, 70, true, GgmlType.F32, 10000f);

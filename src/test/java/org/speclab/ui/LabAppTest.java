@@ -87,6 +87,9 @@ class LabAppTest {
     void switchingLanguageKeepsTheViewAndTheRunSettings(FxRobot robot) throws Exception {
         setUpRun(robot, m -> m.path().endsWith("stories260K/stories260K.gguf"), 2, 77);
         robot.interact(() -> robot.lookup("#prompt").queryAs(javafx.scene.control.TextArea.class).setText("Lily and Ben"));
+        ChoiceBox<org.speclab.engine.CacheType> kv = robot.lookup("#kvCache").queryAs(ChoiceBox.class);
+        assertEquals(org.speclab.engine.CacheType.F32, kv.getValue(), "exact by default");
+        robot.interact(() -> kv.setValue(org.speclab.engine.CacheType.F16));
         robot.clickOn("Language");
         robot.clickOn("简体中文");
         WaitForAsyncUtils.waitForFxEvents();
@@ -98,6 +101,9 @@ class LabAppTest {
         assertEquals(2, robot.lookup("#drafter").queryAs(ChoiceBox.class).getSelectionModel().getSelectedIndex());
         assertEquals(0.0, robot.lookup("#temperature").queryAs(Spinner.class).getValue());
         assertEquals("Lily and Ben", robot.lookup("#prompt").queryAs(javafx.scene.control.TextArea.class).getText());
+        ChoiceBox<org.speclab.engine.CacheType> kvZh = robot.lookup("#kvCache").queryAs(ChoiceBox.class);
+        assertEquals(org.speclab.engine.CacheType.F16, kvZh.getValue());
+        assertEquals("float16（内存减半）", kvZh.getConverter().toString(kvZh.getValue()));
         ComboBox<ModelEntry> target = robot.lookup("#target").queryComboBox();
         WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> target.getValue() != null && target.getValue().path().endsWith("stories260K/stories260K.gguf"));
         // and back (the menu item fired directly: TestFX's click by text can land on the first menu's stale popup)

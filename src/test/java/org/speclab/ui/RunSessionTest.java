@@ -56,6 +56,27 @@ class RunSessionTest {
         assertTrue(done.memory().weights() > 0 && done.memory().kvCache() > 0, done.memory().toString());
     }
 
+    /** A float16 cache chosen in the run view: the record names it beside the device, and the cache is half a float32 one's bytes. */
+    @Test
+    void aFloat16CacheIsRecordedAndHalvesTheCacheFigure() {
+        Path model = org.speclab.SharedFiles.require("models/stories260K/stories260K.gguf");
+        Lab lab = new Lab(Locale.ENGLISH, dir.resolve("experiments.json"), null);
+        RunSession.Event.Done[] done = new RunSession.Event.Done[2];
+        org.speclab.engine.CacheType[] types = org.speclab.engine.CacheType.values();
+        for (int i = 0; i < 2; i++) {
+            var events = new ConcurrentLinkedQueue<RunSession.Event>();
+            var s = new RunSession.Settings(model, null, 4, false, 0f, 40, 1f, 30, 2, false, 1, "Once upon a time", "cpu", false, types[i]);
+            new RunSession(s, lab, events, new AtomicBoolean(), () -> {}).run();
+            done[i] = events.stream().filter(e -> e instanceof RunSession.Event.Done).map(e -> (RunSession.Event.Done) e)
+                    .findFirst().orElseThrow(() -> new AssertionError("no Done event: " + events));
+            assertTrue(done[i].experiment() != null, done[i].status());
+        }
+        assertEquals("cpu (2 threads)", done[0].experiment().device());
+        assertEquals("cpu (2 threads, f16 KV cache)", done[1].experiment().device());
+        assertEquals(done[0].memory().kvCache(), 2 * done[1].memory().kvCache(), done[0].memory() + " / " + done[1].memory());
+        assertEquals(done[0].memory().weights(), done[1].memory().weights());
+    }
+
     @Test
     void aModelFileChangedDuringARunStopsItWithOneLineAndRecordsNothing() throws Exception {
         // a copy, so that changing it harms nothing; appending keeps every mapped page valid

@@ -166,7 +166,9 @@ final class CpuTransformer implements Transformer {
     public long weightBytes() { return weightBytes; }
 
     @Override
-    public String device() { return "cpu (" + pool.size() + (pool.size() == 1 ? " thread)" : " threads)"); }
+    public String device() {
+        return "cpu (" + pool.size() + (pool.size() == 1 ? " thread" : " threads") + (cacheType == org.speclab.engine.CacheType.F32 ? ")" : ", " + cacheType.label() + " KV cache)");
+    }
 
     @Override
     public synchronized float[][] forward(KvCache kv, int[] tokens, int startPos, int outputs) {
@@ -407,7 +409,7 @@ final class CpuTransformer implements Transformer {
                 int from = (int) ((long) units * i / n), to = (int) ((long) units * (i + 1) / n);
                 if (w.widened[i] == null && cache.half()) w.widened[i] = new float[SPAN_CHUNK * hs];
                 if (w.spanScores[i] == null) {
-                    w.spanScores[i] = new float[Attention.spanScoresBuffer(SPAN_QUERIES, run, w.positions - 1)];
+                    w.spanScores[i] = new float[Attention.queriesScoresBuffer(SPAN_QUERIES, run, w.positions - 1)];
                 }
                 for (int u = from; u < to; u++) {
                     int g = u / (spans * runs), t0 = u / runs % spans * SPAN_QUERIES, j0 = u % runs * run;
