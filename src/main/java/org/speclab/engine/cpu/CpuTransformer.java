@@ -403,8 +403,10 @@ final class CpuTransformer implements Transformer {
         if (cache.half() || T > 1) {
             // units of (key head, up to SPAN_QUERIES positions, run): each reads (a float16 cache: widens) its key head's keys
             // and values once for its positions, a chunk at a time (at 2,048 positions of the 1.48 B model a five-position
-            // pass took 41-43 ms instead of 48-51 with each position reading the keys and values again, float32 cache)
-            int spans = (T + SPAN_QUERIES - 1) / SPAN_QUERIES, units = kvHeads * spans * runs;
+            // pass took 41-43 ms instead of 48-51 with each position reading the keys and values again, float32 cache);
+            // the positions in more spans where key heads and runs alone would leave workers idle (few key heads, many threads)
+            int wanted = Math.min(T, Math.max((T + SPAN_QUERIES - 1) / SPAN_QUERIES, (n + kvHeads * runs - 1) / (kvHeads * runs)));
+            int span = (T + wanted - 1) / wanted, spans = (T + span - 1) / span, units = kvHeads * spans * runs;
             share = i -> {
                 int from = (int) ((long) units * i / n), to = (int) ((long) units * (i + 1) / n);
                 if (w.widened[i] == null && cache.half()) w.widened[i] = new float[SPAN_CHUNK * hs];
@@ -412,8 +414,8 @@ final class CpuTransformer implements Transformer {
                     w.spanScores[i] = new float[Attention.queriesScoresBuffer(SPAN_QUERIES, run, w.positions - 1)];
                 }
                 for (int u = from; u < to; u++) {
-                    int g = u / (spans * runs), t0 = u / runs % spans * SPAN_QUERIES, j0 = u % runs * run;
-                    Attention.queries(cache, layer, w.q, startPos, t0, Math.min(T, t0 + SPAN_QUERIES), w.att, w.spanScores[i], w.widened[i],
+                    int g = u / (spans * runs), t0 = u / runs % spans * span, j0 = u % runs * run;
+                    Attention.queries(cache, layer, w.q, startPos, t0, Math.min(T, t0 + span), w.att, w.spanScores[i], w.widened[i],
                             SPAN_CHUNK, g, j0, Math.min(group, j0 + run), hs, group, c.attentionScale(), c.attentionSoftcap(), window);
                 }
             };
@@ -434,11 +436,12 @@ final class CpuTransformer implements Transformer {
     }
 
     /**
-     * Attention of several positions, or over a float16 cache: positions read (widened) at a time (a chunk of 128 positions
-     * of a 128-wide head is 64 KB of floats, in the core's L2), and the most queries one unit serves from each chunk (their
-     * scores wait there for the values: 16 queries of four heads at 4,096 positions, 1 MB).
+     * Attention of several positions, or over a float16 cache: positions read (widened) at a time (64 positions of a
+     * 128-wide head are 32 KB of floats, in the core's L1; 32 to 256 measured alike at 2,048 positions of the 1.48 B
+     * model), and the most queries one unit serves from each chunk (their scores wait there for the values: 16 queries
+     * of four heads at 4,096 positions, 1 MB).
      */
-    static final int SPAN_CHUNK = 128, SPAN_QUERIES = 16;
+    static final int SPAN_CHUNK = 64, SPAN_QUERIES = 16;
 
 
     /**
