@@ -42,24 +42,22 @@ final class Attention {
     static void heads(CpuKvCache cache, int layer, float[] q, int pos, float[] out, float[] scores, int g, int j0, int j1,
                       int hs, int group, float scale, float softcap, int window) {
         float[] keys = cache.keys[layer], values = cache.values[layer];
-        int kvDim = cache.kvDim;
-        int first = firstSeen(pos, window), n = pos + 1 - first, stride = n + KL;
-        int kv = g * hs, v0 = CpuKvCache.valueIndex(first, kv, kvDim, hs), jump = CpuKvCache.valueJump(kvDim, hs);
+        int first = firstSeen(pos, window), n = pos + 1 - first, stride = n + KL, kb = cache.head(g), v0 = kb + first * hs;
         for (int j = j0; j < j1; ) {
             int qo = (g * group + j) * hs;
             if (j1 - j >= SHARED && run(group, hs) == SHARED) {
-                scores4(keys, kvDim, kv, first, q, qo, hs, n, scale, scores, stride, 0);
+                scores4(keys, kb, first, q, qo, hs, n, scale, scores, stride, 0);
                 for (int m = 0; m < SHARED; m++) {
                     if (softcap > 0) CpuTransformer.softcap(scores, m * stride, n, softcap);
                     softmax(scores, m * stride, n);
                 }
-                mix4(values, v0, first, jump, scores, 0, stride, n, out, qo, hs, false);
+                mix4(values, v0, scores, 0, stride, n, out, qo, hs, false);
                 j += SHARED;
             } else {
-                scores(keys, kvDim, kv, first, q, qo, hs, n, scale, scores);
+                scores(keys, kb, first, q, qo, hs, n, scale, scores);
                 if (softcap > 0) CpuTransformer.softcap(scores, 0, n, softcap);
                 softmax(scores, 0, n);
-                mix(values, v0, first, jump, scores, 0, n, out, qo, hs, false);
+                mix(values, v0, scores, 0, n, out, qo, hs, false);
                 j++;
             }
         }
@@ -72,8 +70,8 @@ final class Attention {
      * {@link #heads} for the queries q[t] at positions startPos + t, t0 ≤ t &lt; t1, into out[t]: the key head's keys are read
      * {@code chunk} positions at a time (a multiple of CpuKvCache.BLOCK) and each chunk serves every query before the
      * next; then its values the same way, each output component's chain continuing from chunk to chunk. A float16
-     * cache's chunk is first widened to floats (into {@code scratch}, chunk · hs floats, laid out as a cache of one key
-     * head; unused for a float32 cache). So the keys and values are read (widened) once for all the queries of a verify
+     * cache's chunk is first widened to floats (into {@code scratch}, chunk · hs floats, laid out as the head's region from
+     * the chunk's first position; unused for a float32 cache). So the keys and values are read (widened) once for all the queries of a verify
      * pass, and every score and output is the same chain of multiply-adds as {@link #heads} over a float32 cache holding
      * the same values, whatever the chunk and however many queries: a position's output does not depend on the batch.
      * {@code scores}: at least {@link #queriesScoresBuffer}(t1 − t0, j1 − j0, startPos + t1 − 1) floats.
@@ -81,24 +79,23 @@ final class Attention {
     static void queries(CpuKvCache cache, int layer, float[][] q, int startPos, int t0, int t1, float[][] out, float[] scores,
                           float[] scratch, int chunk, int g, int j0, int j1, int hs, int group, float scale, float softcap, int window) {
         int nh = j1 - j0, last = startPos + t1 - 1, stride = last + 1 + KL, four = run(group, hs);
-        // a float16 cache is widened into scratch (laid out as a cache of one key head); a float32 one is read where it is
+        // a float16 cache is widened into scratch (the head's region from the chunk's first position); a float32 one is read where it is
         boolean half = cache.half();
-        int kvDim = half ? hs : cache.kvDim, kv = half ? 0 : g * hs;
-        int lo = firstSeen(startPos + t0, window), from = lo - lo % B, vJump = CpuKvCache.valueJump(kvDim, hs);
+        int lo = firstSeen(startPos + t0, window), from = lo - lo % B;
         for (int c0 = from; c0 <= last; c0 += chunk) { // keys: every query's scores over the chunk
-            int c1 = Math.min(last + 1, c0 + chunk), base = half ? c0 : 0;
+            int c1 = Math.min(last + 1, c0 + chunk), base = half ? c0 : 0, kb = half ? 0 : cache.head(g);
             float[] keys = half ? scratch : cache.keys[layer];
-            if (half) cache.headAsFloats(cache.halfKeys[layer], g, c0 / B, (c1 + B - 1) / B, scratch);
+            if (half) cache.headAsFloats(cache.halfKeys[layer], g, c0, c1, scratch);
             for (int t = t0; t < t1; t++) {
                 int pos = startPos + t, first = firstSeen(pos, window), p0 = Math.max(first, c0), p1 = Math.min(pos + 1, c1);
                 if (p0 >= p1) continue;
                 for (int j = j0; j < j1; ) {
                     int qo = (g * group + j) * hs, so = ((t - t0) * nh + j - j0) * stride + p0 - first;
                     if (j1 - j >= SHARED && four == SHARED) {
-                        scores4(keys, kvDim, kv, p0 - base, q[t], qo, hs, p1 - p0, scale, scores, stride, so);
+                        scores4(keys, kb, p0 - base, q[t], qo, hs, p1 - p0, scale, scores, stride, so);
                         j += SHARED;
                     } else {
-                        scores(keys, kvDim, kv, p0 - base, q[t], qo, hs, p1 - p0, scale, scores, so);
+                        scores(keys, kb, p0 - base, q[t], qo, hs, p1 - p0, scale, scores, so);
                         j++;
                     }
                 }
@@ -113,20 +110,20 @@ final class Attention {
             }
         }
         for (int c0 = from; c0 <= last; c0 += chunk) { // values: every query's outputs over the chunk
-            int c1 = Math.min(last + 1, c0 + chunk), base = half ? c0 : 0;
+            int c1 = Math.min(last + 1, c0 + chunk), base = half ? c0 : 0, vb = half ? 0 : cache.head(g);
             float[] values = half ? scratch : cache.values[layer];
-            if (half) cache.headAsFloats(cache.halfValues[layer], g, c0 / B, (c1 + B - 1) / B, scratch);
+            if (half) cache.headAsFloats(cache.halfValues[layer], g, c0, c1, scratch);
             for (int t = t0; t < t1; t++) {
                 int pos = startPos + t, first = firstSeen(pos, window), p0 = Math.max(first, c0), p1 = Math.min(pos + 1, c1);
                 if (p0 >= p1) continue;
-                int v0 = CpuKvCache.valueIndex(p0 - base, kv, kvDim, hs);
+                int v0 = vb + (p0 - base) * hs;
                 for (int j = j0; j < j1; ) {
                     int qo = (g * group + j) * hs, ao = ((t - t0) * nh + j - j0) * stride + p0 - first;
                     if (j1 - j >= SHARED && four == SHARED) {
-                        mix4(values, v0, p0 - base, vJump, scores, ao, stride, p1 - p0, out[t], qo, hs, p0 > first);
+                        mix4(values, v0, scores, ao, stride, p1 - p0, out[t], qo, hs, p0 > first);
                         j += SHARED;
                     } else {
-                        mix(values, v0, p0 - base, vJump, scores, ao, p1 - p0, out[t], qo, hs, p0 > first);
+                        mix(values, v0, scores, ao, p1 - p0, out[t], qo, hs, p0 > first);
                         j++;
                     }
                 }
@@ -140,16 +137,16 @@ final class Attention {
     /**
      * Four heads at once (heads qo/hs .. qo/hs + 3, hs a multiple of LANES): out[qo + m·hs + i] = Σ_t a[m·stride + t] ·
      * value_{first+t}[i] (a from a[ao]), each value vector loaded once for the four; per head and component the same chain as {@link #mix}.
-     * v0: where the key head's value row of position first starts (CpuKvCache.valueIndex), jump: CpuKvCache.valueJump.
+     * v0: where the value row of position first starts; the rows follow each other.
      */
-    private static void mix4(float[] values, int v0, int first, int jump, float[] a, int ao, int stride, int n, float[] out, int qo, int hs, boolean add) {
+    private static void mix4(float[] values, int v0, float[] a, int ao, int stride, int n, float[] out, int qo, int hs, boolean add) {
         int i = 0;
         // two vectors of components at once: eight chains keep the multiply-adds busy, and a value row's bytes come in fewer passes
         for (; i + 2 * LANES <= hs; i += 2 * LANES) {
             FloatVector c0 = start(out, qo + i, add), c1 = start(out, qo + hs + i, add), c2 = start(out, qo + 2 * hs + i, add), c3 = start(out, qo + 3 * hs + i, add);
             FloatVector d0 = start(out, qo + i + LANES, add), d1 = start(out, qo + hs + i + LANES, add);
             FloatVector d2 = start(out, qo + 2 * hs + i + LANES, add), d3 = start(out, qo + 3 * hs + i + LANES, add);
-            for (int t = 0, p = first, vo = v0 + i; t < n; t++, vo += (++p & (B - 1)) == 0 ? jump : hs) {
+            for (int t = 0, vo = v0 + i; t < n; t++, vo += hs) {
                 FloatVector v = FloatVector.fromArray(F, values, vo), w = FloatVector.fromArray(F, values, vo + LANES);
                 FloatVector b0 = FloatVector.broadcast(F, a[ao + t]), b1 = FloatVector.broadcast(F, a[ao + stride + t]);
                 FloatVector b2 = FloatVector.broadcast(F, a[ao + 2 * stride + t]), b3 = FloatVector.broadcast(F, a[ao + 3 * stride + t]);
@@ -173,7 +170,7 @@ final class Attention {
         }
         for (; i < hs; i += LANES) {
             FloatVector c0 = start(out, qo + i, add), c1 = start(out, qo + hs + i, add), c2 = start(out, qo + 2 * hs + i, add), c3 = start(out, qo + 3 * hs + i, add);
-            for (int t = 0, p = first, vo = v0 + i; t < n; t++, vo += (++p & (B - 1)) == 0 ? jump : hs) {
+            for (int t = 0, vo = v0 + i; t < n; t++, vo += hs) {
                 FloatVector v = FloatVector.fromArray(F, values, vo);
                 c0 = FloatVector.broadcast(F, a[ao + t]).fma(v, c0);
                 c1 = FloatVector.broadcast(F, a[ao + stride + t]).fma(v, c1);
@@ -191,11 +188,11 @@ final class Attention {
     private static FloatVector start(float[] out, int at, boolean add) { return add ? FloatVector.fromArray(F, out, at) : FloatVector.zero(F); }
 
     /**
-     * out[qo + i] = Σ_t a[ao + t] · value_{first+t}[i] (v0, jump as in {@link #mix4}; with {@code add}, continuing from
+     * out[qo + i] = Σ_t a[ao + t] · value_{first+t}[i] (v0 as in {@link #mix4}; with {@code add}, continuing from
      * out[qo + i]), each component a chain of fused
      * multiply-adds over t in order, kept in a register (the chain, not the lane width, fixes the result).
      */
-    private static void mix(float[] values, int v0, int first, int jump, float[] a, int ao, int n, float[] out, int qo, int hs, boolean add) {
+    private static void mix(float[] values, int v0, float[] a, int ao, int n, float[] out, int qo, int hs, boolean add) {
         // the species must be a compile-time constant in each loop, or C2 boxes every vector: one loop per width
         int lanes = Math.min(LANES, Integer.lowestOneBit(hs));
         if (lanes == LANES) {
@@ -204,7 +201,7 @@ final class Attention {
             // chain alone waits out each one's latency); each chain is the same as alone
             for (; i + 4 * LANES <= hs; i += 4 * LANES) {
                 FloatVector a0 = start(out, qo + i, add), a1 = start(out, qo + i + LANES, add), a2 = start(out, qo + i + 2 * LANES, add), a3 = start(out, qo + i + 3 * LANES, add);
-                for (int t = 0, p = first, vo = v0 + i; t < n; t++, vo += (++p & (B - 1)) == 0 ? jump : hs) {
+                for (int t = 0, vo = v0 + i; t < n; t++, vo += hs) {
                     FloatVector at = FloatVector.broadcast(F, a[ao + t]);
                     a0 = at.fma(FloatVector.fromArray(F, values, vo), a0);
                     a1 = at.fma(FloatVector.fromArray(F, values, vo + LANES), a1);
@@ -218,25 +215,25 @@ final class Attention {
             }
             for (; i < hs; i += LANES) {
                 FloatVector acc = start(out, qo + i, add);
-                for (int t = 0, p = first, vo = v0 + i; t < n; t++, vo += (++p & (B - 1)) == 0 ? jump : hs) acc = FloatVector.broadcast(F, a[ao + t]).fma(FloatVector.fromArray(F, values, vo), acc);
+                for (int t = 0, vo = v0 + i; t < n; t++, vo += hs) acc = FloatVector.broadcast(F, a[ao + t]).fma(FloatVector.fromArray(F, values, vo), acc);
                 acc.intoArray(out, qo + i);
             }
         } else if (lanes >= 8) {
             for (int i = 0; i < hs; i += 8) {
                 FloatVector acc = add ? FloatVector.fromArray(V256, out, qo + i) : FloatVector.zero(V256);
-                for (int t = 0, p = first, vo = v0 + i; t < n; t++, vo += (++p & (B - 1)) == 0 ? jump : hs) acc = FloatVector.broadcast(V256, a[ao + t]).fma(FloatVector.fromArray(V256, values, vo), acc);
+                for (int t = 0, vo = v0 + i; t < n; t++, vo += hs) acc = FloatVector.broadcast(V256, a[ao + t]).fma(FloatVector.fromArray(V256, values, vo), acc);
                 acc.intoArray(out, qo + i);
             }
         } else if (lanes == 4) {
             for (int i = 0; i < hs; i += 4) {
                 FloatVector acc = add ? FloatVector.fromArray(V128, out, qo + i) : FloatVector.zero(V128);
-                for (int t = 0, p = first, vo = v0 + i; t < n; t++, vo += (++p & (B - 1)) == 0 ? jump : hs) acc = FloatVector.broadcast(V128, a[ao + t]).fma(FloatVector.fromArray(V128, values, vo), acc);
+                for (int t = 0, vo = v0 + i; t < n; t++, vo += hs) acc = FloatVector.broadcast(V128, a[ao + t]).fma(FloatVector.fromArray(V128, values, vo), acc);
                 acc.intoArray(out, qo + i);
             }
         } else {
             for (int i = 0; i < hs; i++) {
                 float acc = add ? out[qo + i] : 0f;
-                for (int t = 0, p = first, vo = v0 + i; t < n; t++, vo += (++p & (B - 1)) == 0 ? jump : hs) acc = Math.fma(a[ao + t], values[vo], acc);
+                for (int t = 0, vo = v0 + i; t < n; t++, vo += hs) acc = Math.fma(a[ao + t], values[vo], acc);
                 out[qo + i] = acc;
             }
         }
@@ -272,21 +269,22 @@ final class Attention {
     private static final int KL = K.length();
 
     /**
-     * scores[t] = (Σ_i q[qo + i] · key_{first+t}[kv + i]) / scale for t &lt; n, the sum a left-to-right chain of
+     * scores[t] = (Σ_i q[qo + i] · key_{first+t}[i]) / scale for t &lt; n (the keys of the key head whose region starts at
+     * {@code kb}: CpuKvCache.head), the sum a left-to-right chain of
      * fused multiply-adds. Vectors take aligned runs of KL positions, which never straddle a block of the cache;
      * a window that starts inside a run has the run's earlier positions scored too, then dropped.
      */
-    static void scores(float[] keys, int kvDim, int kv, int first, float[] q, int qo, int hs, int n, float scale, float[] scores) {
-        scores(keys, kvDim, kv, first, q, qo, hs, n, scale, scores, 0);
+    static void scores(float[] keys, int kb, int first, float[] q, int qo, int hs, int n, float scale, float[] scores) {
+        scores(keys, kb, first, q, qo, hs, n, scale, scores, 0);
     }
 
     /** {@link #scores} into scores[so ..]. */
-    private static void scores(float[] keys, int kvDim, int kv, int first, float[] q, int qo, int hs, int n, float scale, float[] scores, int so) {
+    private static void scores(float[] keys, int kb, int first, float[] q, int qo, int hs, int n, float scale, float[] scores, int so) {
         int skip = first % KL, start = first - skip, total = n + skip; // positions start .. first + n - 1 into scores[0 .. total)
         int t = 0;
         for (; t + 2 * KL <= total; t += 2 * KL) {
             FloatVector a = FloatVector.zero(K), b = a;
-            for (int i = 0, ra = CpuKvCache.keyIndex(start + t, kv, kvDim), rb = CpuKvCache.keyIndex(start + t + KL, kv, kvDim); i < hs; i++, ra += B, rb += B) {
+            for (int i = 0, ra = kb + CpuKvCache.keyOffset(start + t, hs), rb = kb + CpuKvCache.keyOffset(start + t + KL, hs); i < hs; i++, ra += B, rb += B) {
                 FloatVector qi = FloatVector.broadcast(K, q[qo + i]);
                 a = qi.fma(FloatVector.fromArray(K, keys, ra), a);
                 b = qi.fma(FloatVector.fromArray(K, keys, rb), b);
@@ -296,14 +294,14 @@ final class Attention {
         }
         for (; t + KL <= total; t += KL) {
             FloatVector a = FloatVector.zero(K);
-            for (int i = 0, r = CpuKvCache.keyIndex(start + t, kv, kvDim); i < hs; i++, r += B) a = FloatVector.broadcast(K, q[qo + i]).fma(FloatVector.fromArray(K, keys, r), a);
+            for (int i = 0, r = kb + CpuKvCache.keyOffset(start + t, hs); i < hs; i++, r += B) a = FloatVector.broadcast(K, q[qo + i]).fma(FloatVector.fromArray(K, keys, r), a);
             a.div(scale).intoArray(scores, so + t);
         }
         if (t < total) {
             // the last positions: their run lies in an allocated block (the cache holds whole blocks), so every lane
             // loads; per lane the same chain as above, and only the lanes of positions asked for are stored
             FloatVector a = FloatVector.zero(K);
-            for (int i = 0, r = CpuKvCache.keyIndex(start + t, kv, kvDim); i < hs; i++, r += B) a = FloatVector.broadcast(K, q[qo + i]).fma(FloatVector.fromArray(K, keys, r), a);
+            for (int i = 0, r = kb + CpuKvCache.keyOffset(start + t, hs); i < hs; i++, r += B) a = FloatVector.broadcast(K, q[qo + i]).fma(FloatVector.fromArray(K, keys, r), a);
             a.div(scale).intoArray(scores, so + t, K.indexInRange(t, total));
         }
         if (skip > 0) System.arraycopy(scores, so + skip, scores, so, n);
@@ -313,23 +311,23 @@ final class Attention {
      * {@link #scores} for four heads at once (queries at qo, qo + hs, qo + 2hs, qo + 3hs; head m's scores from
      * s[m · stride], stride ≥ n + KL), each key vector loaded once for the four; per head the same chains.
      */
-    private static void scores4(float[] keys, int kvDim, int kv, int first, float[] q, int qo, int hs, int n, float scale, float[] s, int stride, int so) {
+    private static void scores4(float[] keys, int kb, int first, float[] q, int qo, int hs, int n, float scale, float[] s, int stride, int so) {
         int skip = first % KL, start = first - skip, total = n + skip;
         int t = 0;
         for (; t + 2 * KL <= total; t += 2 * KL) { // two runs of positions at once: eight chains
             FloatVector a0 = FloatVector.zero(K), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-            for (int i = 0, ra = CpuKvCache.keyIndex(start + t, kv, kvDim), rb = CpuKvCache.keyIndex(start + t + KL, kv, kvDim); i < hs; i++, ra += B, rb += B) {
-                FloatVector ka = FloatVector.fromArray(K, keys, ra), kb = FloatVector.fromArray(K, keys, rb);
+            for (int i = 0, ra = kb + CpuKvCache.keyOffset(start + t, hs), rb = kb + CpuKvCache.keyOffset(start + t + KL, hs); i < hs; i++, ra += B, rb += B) {
+                FloatVector ka = FloatVector.fromArray(K, keys, ra), kn = FloatVector.fromArray(K, keys, rb);
                 FloatVector q0 = FloatVector.broadcast(K, q[qo + i]), q1 = FloatVector.broadcast(K, q[qo + hs + i]);
                 FloatVector q2 = FloatVector.broadcast(K, q[qo + 2 * hs + i]), q3 = FloatVector.broadcast(K, q[qo + 3 * hs + i]);
                 a0 = q0.fma(ka, a0);
-                b0 = q0.fma(kb, b0);
+                b0 = q0.fma(kn, b0);
                 a1 = q1.fma(ka, a1);
-                b1 = q1.fma(kb, b1);
+                b1 = q1.fma(kn, b1);
                 a2 = q2.fma(ka, a2);
-                b2 = q2.fma(kb, b2);
+                b2 = q2.fma(kn, b2);
                 a3 = q3.fma(ka, a3);
-                b3 = q3.fma(kb, b3);
+                b3 = q3.fma(kn, b3);
             }
             a0.div(scale).intoArray(s, so + t);
             b0.div(scale).intoArray(s, so + t + KL);
@@ -342,7 +340,7 @@ final class Attention {
         }
         for (; t < total; t += KL) {
             FloatVector a0 = FloatVector.zero(K), a1 = a0, a2 = a0, a3 = a0;
-            for (int i = 0, r = CpuKvCache.keyIndex(start + t, kv, kvDim); i < hs; i++, r += B) {
+            for (int i = 0, r = kb + CpuKvCache.keyOffset(start + t, hs); i < hs; i++, r += B) {
                 FloatVector k = FloatVector.fromArray(K, keys, r);
                 a0 = FloatVector.broadcast(K, q[qo + i]).fma(k, a0);
                 a1 = FloatVector.broadcast(K, q[qo + hs + i]).fma(k, a1);

@@ -29,7 +29,7 @@ class AttentionTest {
                     for (int g = 0; g < kvHeads; g++) {
                         int kv = g * hs, qo = g * group * hs, n = pos + 1 - first;
                         java.util.Arrays.fill(got, Float.NaN);
-                        Attention.scores(f.cache.keys[l], f.kvDim, kv, first, q, qo, hs, n, scale, got);
+                        Attention.scores(f.cache.keys[l], f.cache.head(g), first, q, qo, hs, n, scale, got);
                         for (int t = 0; t < n; t++) {
                             float want = 0f;
                             for (int i = 0; i < hs; i++) want = Math.fma(q[qo + i], f.keys[l][first + t][kv + i], want);
