@@ -68,6 +68,9 @@ final class SweepCommand implements Callable<Integer> {
     EngineOptions.Threads threads;
 
     @picocli.CommandLine.Mixin
+    EngineOptions.Cache cache;
+
+    @picocli.CommandLine.Mixin
     EngineOptions.Device device;
 
     @Option(names = "--seed", defaultValue = "1234", description = "sampling seed (default: ${DEFAULT-VALUE})")
@@ -99,7 +102,7 @@ final class SweepCommand implements Callable<Integer> {
         List<String> prompts = promptsFile != null ? PromptFile.read(promptsFile) : List.of(prompt);
         // CUDA asked for and missing is an error here: a sweep measures a device
         device.backend(false, cli.err::println);
-        Sweep sweep = new Sweep(targets, drafters, kList, temps, n, prompts, samples, threads.count(), seed, device.device);
+        Sweep sweep = new Sweep(targets, drafters, kList, temps, n, prompts, samples, threads.count(), seed, device.device, java.util.Map.of(), cache.type);
         List<Experiment> rows = JobProgress.run(sweep, cli.err);
         String md = ExperimentExport.markdown(rows);
         cli.out.print(md);

@@ -21,12 +21,23 @@ import org.speclab.jobs.JobFailedException;
  * instead of a crash. Drafts load on the same device as the targets.
  */
 public record Sweep(List<Path> targets, List<DrafterChoice> drafters, List<Integer> ks, List<Float> temperatures, int newTokens,
-                    List<String> prompts, int samples, int threads, long seed, String device, Map<Path, Path> tokenizers)
+                    List<String> prompts, int samples, int threads, long seed, String device, Map<Path, Path> tokenizers,
+                    org.speclab.engine.CacheType cache)
         implements Job<List<Experiment>> {
 
-    /** @param tokenizers the tokenizer file of a model (target or draft) that needs one not found beside it (a llama2.c checkpoint whose tokenizer the user chose) */
+    /**
+     * @param tokenizers the tokenizer file of a model (target or draft) that needs one not found beside it (a llama2.c checkpoint whose tokenizer the user chose)
+     * @param cache how every model's KV cache holds keys and values
+     */
     public Sweep {
         tokenizers = tokenizers == null ? Map.of() : Map.copyOf(tokenizers);
+        if (cache == null) cache = org.speclab.engine.CacheType.F32;
+    }
+
+    /** With float32 KV caches. */
+    public Sweep(List<Path> targets, List<DrafterChoice> drafters, List<Integer> ks, List<Float> temperatures, int newTokens,
+                 List<String> prompts, int samples, int threads, long seed, String device, Map<Path, Path> tokenizers) {
+        this(targets, drafters, ks, temperatures, newTokens, prompts, samples, threads, seed, device, tokenizers, org.speclab.engine.CacheType.F32);
     }
 
     /** Every model finds its own tokenizer. */
@@ -78,7 +89,7 @@ public record Sweep(List<Path> targets, List<DrafterChoice> drafters, List<Integ
             public boolean cancelled() { return ctx.cancelled(); }
         };
         for (Path target : targets) {
-            long targetBytes = MemoryCheck.bytesToRun(target, tokenizers.get(target), newTokens + 512);
+            long targetBytes = MemoryCheck.bytesToRun(target, tokenizers.get(target), newTokens + 512, cache);
             if (!MemoryCheck.fits(targetBytes)) {
                 // the seed's row 13: recorded, never a crash
                 for (float temperature : temperatures) {
@@ -90,7 +101,7 @@ public record Sweep(List<Path> targets, List<DrafterChoice> drafters, List<Integ
                 done += perTarget;
                 continue;
             }
-            try (LoadedModel m = LoadedModel.open(target, tokenizers.get(target), threads, backend)) {
+            try (LoadedModel m = LoadedModel.open(target, tokenizers.get(target), threads, backend, cache)) {
                 Transformer t = m.transformer();
                 for (String prompt : prompts) {
                     int[] ids = m.prompt(prompt, false, null);
@@ -104,13 +115,13 @@ public record Sweep(List<Path> targets, List<DrafterChoice> drafters, List<Integ
                         out.add(Protocol.record(subject(target, m, null, null, positions), alone, base, null, prompt));
                         done++;
                         for (DrafterChoice d : drafters) {
-                            long need = d.file() != null ? targetBytes + MemoryCheck.bytesToRun(d.file(), tokenizers.get(d.file()), newTokens + 512) : targetBytes;
+                            long need = d.file() != null ? targetBytes + MemoryCheck.bytesToRun(d.file(), tokenizers.get(d.file()), newTokens + 512, cache) : targetBytes;
                             if (!MemoryCheck.fits(need)) {
                                 for (int k : ks) out.add(oom(target, d, k, temperature, prompt, need));
                                 done += ks.size();
                                 continue;
                             }
-                            try (LoadedModel dm = d.file() != null ? LoadedModel.open(d.file(), tokenizers.get(d.file()), 1, backend) : null) {
+                            try (LoadedModel dm = d.file() != null ? LoadedModel.open(d.file(), tokenizers.get(d.file()), 1, backend, cache) : null) {
                                 if (dm != null) LoadedModel.requireSameVocabulary(m, dm);
                                 var who = subject(target, m, d, dm, positions);
                                 for (int k : ks) {

@@ -94,15 +94,7 @@ final class RunView {
         temperature.getValueFactory().setValue((double) org.speclab.decode.Sampler.DEFAULT_TEMPERATURE);
         topK.getValueFactory().setValue(org.speclab.decode.Sampler.DEFAULT_TOP_K);
         for (Spinner<?> s : List.of(ngram, layers, k, topK, maxTokens, threads, repeats, temperature, topP)) s.setEditable(true);
-        kvCache.getItems().setAll(org.speclab.engine.CacheType.values());
-        kvCache.setValue(org.speclab.engine.CacheType.F32);
-        kvCache.setConverter(new javafx.util.StringConverter<>() {
-            @Override
-            public String toString(org.speclab.engine.CacheType t) { return t == null ? "" : lab.t("run.kvCache." + t.label()); }
-
-            @Override
-            public org.speclab.engine.CacheType fromString(String s) { return null; }
-        });
+        cacheChoice(lab, kvCache);
         // CUDA keeps its cache in float32: the choice is the CPU's
         device.valueProperty().addListener((o, was, now) -> {
             boolean cpu = now == null || now.id().equals(CPU.id());
@@ -186,6 +178,19 @@ final class RunView {
     private static boolean randomWeights(ModelEntry m) {
         String n = m.path().getFileName().toString().toLowerCase(java.util.Locale.ROOT);
         return n.contains("random") || n.contains("synth") || n.startsWith("demo");
+    }
+
+    /** A KV cache choice (the run view's and the sweep dialog's): float32 first and chosen, each in the lab's words. */
+    static void cacheChoice(Lab lab, javafx.scene.control.ChoiceBox<org.speclab.engine.CacheType> box) {
+        box.getItems().setAll(org.speclab.engine.CacheType.values());
+        box.setValue(org.speclab.engine.CacheType.F32);
+        box.setConverter(new javafx.util.StringConverter<>() {
+            @Override
+            public String toString(org.speclab.engine.CacheType t) { return t == null ? "" : lab.t("run.kvCache." + t.label()); }
+
+            @Override
+            public org.speclab.engine.CacheType fromString(String s) { return null; }
+        });
     }
 
     /** What a language switch carries over to the new view: every setting, the models by file. */

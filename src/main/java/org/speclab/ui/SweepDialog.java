@@ -26,6 +26,7 @@ final class SweepDialog extends Dialog<Sweep> {
     @FXML private TextField sweepKs, temperatures;
     @FXML private javafx.scene.control.TextArea prompt;
     @FXML private javafx.scene.control.Label sweepError;
+    @FXML private javafx.scene.control.ChoiceBox<org.speclab.engine.CacheType> kvCache;
 
     SweepDialog(Lab lab, Window owner) {
         initOwner(owner);
@@ -35,6 +36,7 @@ final class SweepDialog extends Dialog<Sweep> {
         getDialogPane().getStylesheets().add(SweepDialog.class.getResource("lab.css").toExternalForm());
         List<ModelEntry> usable = lab.models.stream().filter(ModelEntry::runnable).filter(m -> !m.format().equals("huggingface")).toList();
         sweepTargets.getItems().setAll(usable);
+        RunView.cacheChoice(lab, kvCache);
         sweepTargets.getSelectionModel().setSelectionMode(SelectionMode.MULTIPLE);
         for (ListView<ModelEntry> list : List.of(sweepTargets, drafts)) {
             list.setCellFactory(v -> new javafx.scene.control.ListCell<>() {
@@ -91,7 +93,8 @@ final class SweepDialog extends Dialog<Sweep> {
             java.util.Map<Path, Path> tokenizers = new java.util.HashMap<>();
             for (ModelEntry m : sweepTargets.getSelectionModel().getSelectedItems()) if (m.tokenizer() != null) tokenizers.put(m.path(), m.tokenizer());
             if (model.isSelected()) for (ModelEntry m : drafts.getSelectionModel().getSelectedItems()) if (m.tokenizer() != null) tokenizers.put(m.path(), m.tokenizer());
-            return new Sweep(t, d, kList, tList, tokens.getValue(), prompts, samples.getValue(), Runtime.getRuntime().availableProcessors(), 1234, "cpu", tokenizers);
+            return new Sweep(t, d, kList, tList, tokens.getValue(), prompts, samples.getValue(), Runtime.getRuntime().availableProcessors(), 1234, "cpu", tokenizers,
+                    kvCache.getValue());
         } catch (NumberFormatException e) {
             return null;
         }

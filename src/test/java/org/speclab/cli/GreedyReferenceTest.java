@@ -56,8 +56,8 @@ class GreedyReferenceTest {
 
     /**
      * A float16 KV cache (`--kv-cache f16`): the same greedy text from stories260K (its logits stay within 0.11% of the
-     * float32 cache's: ForwardTest), with a speculative draft too; the record names the cache, and a type it does not
-     * know is refused as parsed.
+     * float32 cache's: ForwardTest), with a speculative draft too; the record and bench name the cache, and a type it
+     * does not know is refused as parsed.
      */
     @org.junit.jupiter.api.Test
     void aFloat16CacheGivesTheReferenceTextAndIsNamed() throws Exception {
@@ -68,6 +68,9 @@ class GreedyReferenceTest {
         CliRun spec = CliRun.of("generate", "-m", m, "-t", "0", "-n", "256", "--kv-cache", "F16", "--draft-layers", "3", "--json");
         assertEquals(0, spec.exitCode(), spec.err());
         assertTrue(spec.out().contains("\"device\":\"cpu (" + org.speclab.engine.cpu.CpuBackend.defaultThreads() + " threads, f16 KV cache)\""), spec.out());
+        CliRun bench = CliRun.of("bench", "-m", m, "-p", "0", "-n", "8", "-r", "1", "--verify", "0", "--kv-cache", "f16");
+        assertEquals(0, bench.exitCode(), bench.err());
+        assertTrue(bench.out().contains("KV cache: float16 (2 bytes a value)."), bench.out());
         CliRun bad = CliRun.of("bench", "-m", m, "--kv-cache", "q8_0");
         assertEquals(2, bad.exitCode());
         assertTrue(bad.err().startsWith("speclab: error: Invalid value for option '--kv-cache': must be f32 or f16, found 'q8_0'"), bad.err());

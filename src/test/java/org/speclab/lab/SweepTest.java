@@ -32,6 +32,20 @@ class SweepTest {
         assertTrue(ExperimentExport.markdown(rows).lines().count() == 2 + rows.size());
     }
 
+    /** A sweep with float16 KV caches: every row names the cache beside the device, and its memory counts half a float32 cache. */
+    @Test
+    void aSweepWithFloat16CachesSaysSo() {
+        var target = SharedFiles.require("models/stories260K/stories260K.gguf");
+        List<Experiment> half = new Sweep(List.of(target), List.of(new DrafterChoice.EarlyExitLayers(4)), List.of(2), List.of(0f), 24, List.of("Once upon a time"),
+                1, 2, 7, "cpu", java.util.Map.of(), org.speclab.engine.CacheType.F16).run(JobContext.silent());
+        List<Experiment> full = new Sweep(List.of(target), List.of(new DrafterChoice.EarlyExitLayers(4)), List.of(2), List.of(0f), 24, List.of("Once upon a time"),
+                1, 2, 7, "cpu", java.util.Map.of()).run(JobContext.silent());
+        assertEquals(2, half.size());
+        for (Experiment e : half) assertEquals("cpu (2 threads, f16 KV cache)", e.device());
+        for (Experiment e : full) assertEquals("cpu (2 threads)", e.device());
+        assertTrue(half.getFirst().memoryGb() < full.getFirst().memoryGb(), half.getFirst().memoryGb() + " vs " + full.getFirst().memoryGb());
+    }
+
     /** A llama2.c checkpoint whose tokenizer lies elsewhere (chosen in the Library) runs with it; without it, one line. */
     @Test
     void aCheckpointRunsWithTheTokenizerChosenForIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
