@@ -147,22 +147,30 @@ class ForwardTest {
     void longBatchesMatchSinglePositions(GgmlType type) throws Exception {
         // two query heads a key head, and eight on one (multi-query: runs of four heads handed to the threads)
         for (int kvHeads : new int[] {4, 1}) {
-        var shape = new RandomModels.Shape(256, 512, 2, 8, kvHeads, 300, false, type, 10000f);
-        int[] tokens = new int[46];
-        for (int i = 0; i < tokens.length; i++) tokens[i] = (i * 37 + 11) % 300;
-        try (ModelFile f = model(shape); Transformer t = new CpuBackend().load(f, 3)) {
-            KvCache c1 = t.newCache(4);
-            float[][] single = new float[tokens.length][];
-            for (int pos = 0; pos < tokens.length; pos++) single[pos] = t.forward(c1, new int[] {tokens[pos]}, pos, 1)[0];
-            KvCache c2 = t.newCache(4);
-            float[][] a = t.forward(c2, java.util.Arrays.copyOfRange(tokens, 0, 33), 0, 33);
-            float[][] b = t.forward(c2, java.util.Arrays.copyOfRange(tokens, 33, 40), 33, 7);
-            float[][] c = t.forward(c2, java.util.Arrays.copyOfRange(tokens, 40, 46), 40, 6);
-            for (int pos = 0; pos < tokens.length; pos++) {
-                assertArrayEquals(single[pos], pos < 33 ? a[pos] : pos < 40 ? b[pos - 33] : c[pos - 40], type + ", " + kvHeads + " key heads, pos " + pos + " must be bit-identical");
+            try (ModelFile f = model(new RandomModels.Shape(256, 512, 2, 8, kvHeads, 300, false, type, 10000f)); Transformer t = new CpuBackend().load(f, 3)) {
+                batchesMatchSinglePositions(t, type + ", " + kvHeads + " key heads");
             }
         }
+    }
+
+    static final int[] LONG = new int[46];
+    static {
+        for (int i = 0; i < LONG.length; i++) LONG[i] = (i * 37 + 11) % 300;
+    }
+
+    /** {@link #LONG} one position at a time, and in batches of 33, 7 and 6: the same bits. Returns the single positions' logits. */
+    private static float[][] batchesMatchSinglePositions(Transformer t, String what) {
+        KvCache c1 = t.newCache(4);
+        float[][] single = new float[LONG.length][];
+        for (int pos = 0; pos < LONG.length; pos++) single[pos] = t.forward(c1, new int[] {LONG[pos]}, pos, 1)[0];
+        KvCache c2 = t.newCache(4);
+        float[][] a = t.forward(c2, java.util.Arrays.copyOfRange(LONG, 0, 33), 0, 33);
+        float[][] b = t.forward(c2, java.util.Arrays.copyOfRange(LONG, 33, 40), 33, 7);
+        float[][] c = t.forward(c2, java.util.Arrays.copyOfRange(LONG, 40, 46), 40, 6);
+        for (int pos = 0; pos < LONG.length; pos++) {
+            assertArrayEquals(single[pos], pos < 33 ? a[pos] : pos < 40 ? b[pos - 33] : c[pos - 40], what + ", pos " + pos + " must be bit-identical");
         }
+        return single;
     }
 
     /**
@@ -175,29 +183,18 @@ class ForwardTest {
     void float16CacheIsBatchInvariantAndCloseToFloat32(GgmlType type) throws Exception {
         for (int kvHeads : new int[] {4, 1}) {
             var shape = new RandomModels.Shape(256, 512, 2, 8, kvHeads, 300, false, type, 10000f);
-            int[] tokens = new int[46];
-            for (int i = 0; i < tokens.length; i++) tokens[i] = (i * 37 + 11) % 300;
             float[][] reference = null;
             for (int threads : new int[] {1, 3}) {
                 try (ModelFile f = model(shape); Transformer t = new CpuBackend().load(f, threads, CacheType.F16);
                      Transformer exact = new CpuBackend().load(f, threads)) {
                     assertEquals(CacheType.F16, t.cacheType());
-                    KvCache c1 = t.newCache(4);
-                    assertEquals(CacheType.F16, c1.type());
-                    float[][] single = new float[tokens.length][];
-                    for (int pos = 0; pos < tokens.length; pos++) single[pos] = t.forward(c1, new int[] {tokens[pos]}, pos, 1)[0];
-                    KvCache c2 = t.newCache(4);
-                    float[][] a = t.forward(c2, java.util.Arrays.copyOfRange(tokens, 0, 33), 0, 33);
-                    float[][] b = t.forward(c2, java.util.Arrays.copyOfRange(tokens, 33, 40), 33, 7);
-                    float[][] c = t.forward(c2, java.util.Arrays.copyOfRange(tokens, 40, 46), 40, 6);
-                    for (int pos = 0; pos < tokens.length; pos++)
-                        assertArrayEquals(single[pos], pos < 33 ? a[pos] : pos < 40 ? b[pos - 33] : c[pos - 40],
-                                type + ", " + kvHeads + " key heads, " + threads + " threads, pos " + pos + " must be bit-identical");
+                    assertEquals(CacheType.F16, t.newCache(4).type());
+                    float[][] single = batchesMatchSinglePositions(t, type + ", " + kvHeads + " key heads, " + threads + " threads");
                     if (reference == null) reference = single;
-                    for (int pos = 0; pos < tokens.length; pos++) assertArrayEquals(reference[pos], single[pos], "threads " + threads + ", pos " + pos);
-                    float[][] full = exact.forward(exact.newCache(tokens.length), tokens, 0, tokens.length);
+                    for (int pos = 0; pos < LONG.length; pos++) assertArrayEquals(reference[pos], single[pos], "threads " + threads + ", pos " + pos);
+                    float[][] full = exact.forward(exact.newCache(LONG.length), LONG, 0, LONG.length);
                     boolean differs = false;
-                    for (int pos = 0; pos < tokens.length; pos++) differs |= !java.util.Arrays.equals(full[pos], single[pos]);
+                    for (int pos = 0; pos < LONG.length; pos++) differs |= !java.util.Arrays.equals(full[pos], single[pos]);
                     assertTrue(differs, "a float16 cache must round what it stores");
                 }
             }

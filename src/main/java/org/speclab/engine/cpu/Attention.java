@@ -70,37 +70,15 @@ final class Attention {
      * {@link #heads} for the queries q[t] at positions startPos + t, t0 ≤ t &lt; t1, into out[t]: the key head's keys are read
      * {@code chunk} positions at a time (a multiple of CpuKvCache.BLOCK) and each chunk serves every query before the
      * next; then its values the same way, each output component's chain continuing from chunk to chunk. A float16
-     * cache's chunk is first widened to floats (into {@code scratch}, chunk · hs floats, laid out as the head's region from
-     * the chunk's first position; unused for a float32 cache). So the keys and values are read (widened) once for all the queries of a verify
-     * pass, and every score and output is the same chain of multiply-adds as {@link #heads} over a float32 cache holding
+     * cache's chunk is first widened to floats (into {@code scratch}, chunk · hs floats; unused for a float32 cache). So
+     * the keys and values are read (widened) once for all the queries of a verify pass, and every score and output is the same chain of multiply-adds as {@link #heads} over a float32 cache holding
      * the same values, whatever the chunk and however many queries: a position's output does not depend on the batch.
      * {@code scores}: at least {@link #queriesScoresBuffer}(t1 − t0, j1 − j0, startPos + t1 − 1) floats.
      */
     static void queries(CpuKvCache cache, int layer, float[][] q, int startPos, int t0, int t1, float[][] out, float[] scores,
                           float[] scratch, int chunk, int g, int j0, int j1, int hs, int group, float scale, float softcap, int window) {
-        int nh = j1 - j0, last = startPos + t1 - 1, stride = last + 1 + KL, four = run(group, hs);
-        // a float16 cache is widened into scratch (the head's region from the chunk's first position); a float32 one is read where it is
-        boolean half = cache.half();
-        int lo = firstSeen(startPos + t0, window), from = lo - lo % B;
-        for (int c0 = from; c0 <= last; c0 += chunk) { // keys: every query's scores over the chunk
-            int c1 = Math.min(last + 1, c0 + chunk), base = half ? c0 : 0, kb = half ? 0 : cache.head(g);
-            float[] keys = half ? scratch : cache.keys[layer];
-            if (half) cache.headAsFloats(cache.halfKeys[layer], g, c0, c1, scratch);
-            for (int t = t0; t < t1; t++) {
-                int pos = startPos + t, first = firstSeen(pos, window), p0 = Math.max(first, c0), p1 = Math.min(pos + 1, c1);
-                if (p0 >= p1) continue;
-                for (int j = j0; j < j1; ) {
-                    int qo = (g * group + j) * hs, so = ((t - t0) * nh + j - j0) * stride + p0 - first;
-                    if (j1 - j >= SHARED && four == SHARED) {
-                        scores4(keys, kb, p0 - base, q[t], qo, hs, p1 - p0, scale, scores, stride, so);
-                        j += SHARED;
-                    } else {
-                        scores(keys, kb, p0 - base, q[t], qo, hs, p1 - p0, scale, scores, so);
-                        j++;
-                    }
-                }
-            }
-        }
+        int nh = j1 - j0, stride = startPos + t1 + KL;
+        pass(false, cache, layer, q, startPos, t0, t1, out, scores, scratch, chunk, g, j0, j1, hs, group, scale, window, stride);
         for (int t = t0; t < t1; t++) {
             int pos = startPos + t, n = pos + 1 - firstSeen(pos, window);
             for (int h = 0; h < nh; h++) {
@@ -109,23 +87,33 @@ final class Attention {
                 softmax(scores, o, n);
             }
         }
-        for (int c0 = from; c0 <= last; c0 += chunk) { // values: every query's outputs over the chunk
-            int c1 = Math.min(last + 1, c0 + chunk), base = half ? c0 : 0, vb = half ? 0 : cache.head(g);
-            float[] values = half ? scratch : cache.values[layer];
-            if (half) cache.headAsFloats(cache.halfValues[layer], g, c0, c1, scratch);
+        pass(true, cache, layer, q, startPos, t0, t1, out, scores, scratch, chunk, g, j0, j1, hs, group, scale, window, stride);
+    }
+
+    /**
+     * One pass of {@link #queries} over key head g's keys (every query's scores, chunk by chunk) or, with {@code values},
+     * its values (every query's outputs). A float16 cache's chunk is widened into scratch (the head's region from the
+     * chunk's first position); a float32 one is read where it is.
+     */
+    private static void pass(boolean values, CpuKvCache cache, int layer, float[][] q, int startPos, int t0, int t1, float[][] out, float[] scores,
+                             float[] scratch, int chunk, int g, int j0, int j1, int hs, int group, float scale, int window, int stride) {
+        boolean half = cache.half(), fours = run(group, hs) == SHARED;
+        int nh = j1 - j0, last = startPos + t1 - 1, lo = firstSeen(startPos + t0, window);
+        for (int c0 = lo - lo % B; c0 <= last; c0 += chunk) {
+            int c1 = Math.min(last + 1, c0 + chunk), base = half ? c0 : 0, head = half ? 0 : cache.head(g);
+            float[] from = half ? scratch : values ? cache.values[layer] : cache.keys[layer];
+            if (half) cache.headAsFloats(values ? cache.halfValues[layer] : cache.halfKeys[layer], g, c0, c1, scratch);
             for (int t = t0; t < t1; t++) {
                 int pos = startPos + t, first = firstSeen(pos, window), p0 = Math.max(first, c0), p1 = Math.min(pos + 1, c1);
                 if (p0 >= p1) continue;
-                int v0 = vb + (p0 - base) * hs;
                 for (int j = j0; j < j1; ) {
-                    int qo = (g * group + j) * hs, ao = ((t - t0) * nh + j - j0) * stride + p0 - first;
-                    if (j1 - j >= SHARED && four == SHARED) {
-                        mix4(values, v0, scores, ao, stride, p1 - p0, out[t], qo, hs, p0 > first);
-                        j += SHARED;
-                    } else {
-                        mix(values, v0, scores, ao, p1 - p0, out[t], qo, hs, p0 > first);
-                        j++;
-                    }
+                    int qo = (g * group + j) * hs, at = ((t - t0) * nh + j - j0) * stride + p0 - first;
+                    boolean four = fours && j1 - j >= SHARED;
+                    if (values && four) mix4(from, head + (p0 - base) * hs, scores, at, stride, p1 - p0, out[t], qo, hs, p0 > first);
+                    else if (values) mix(from, head + (p0 - base) * hs, scores, at, p1 - p0, out[t], qo, hs, p0 > first);
+                    else if (four) scores4(from, head, p0 - base, q[t], qo, hs, p1 - p0, scale, scores, stride, at);
+                    else scores(from, head, p0 - base, q[t], qo, hs, p1 - p0, scale, scores, at);
+                    j += four ? SHARED : 1;
                 }
             }
         }
