@@ -19,6 +19,9 @@ final class Attention {
 
     private Attention() {}
 
+    /** Whether the four-head kernels may keep sixteen chains: 512-bit vectors, so AVX-512's 32 registers (AVX2 has 16). */
+    private static final boolean WIDE = LANES >= 16;
+
     /** Query heads that read each key and value once together, where a key head serves that many or more (grouped-query attention). */
     static final int SHARED = 4;
 
@@ -129,6 +132,54 @@ final class Attention {
      */
     private static void mix4(float[] values, int v0, float[] a, int ao, int stride, int n, float[] out, int qo, int hs, boolean add) {
         int i = 0;
+        // where 32 vector registers hold them (AVX-512), four vectors of components at once: sixteen chains, a row in fewer passes
+        for (; WIDE && i + 4 * LANES <= hs; i += 4 * LANES) {
+            FloatVector c0 = start(out, qo + i, add), c1 = start(out, qo + hs + i, add), c2 = start(out, qo + 2 * hs + i, add), c3 = start(out, qo + 3 * hs + i, add);
+            FloatVector d0 = start(out, qo + i + LANES, add), d1 = start(out, qo + hs + i + LANES, add);
+            FloatVector d2 = start(out, qo + 2 * hs + i + LANES, add), d3 = start(out, qo + 3 * hs + i + LANES, add);
+            FloatVector e0 = start(out, qo + i + 2 * LANES, add), e1 = start(out, qo + hs + i + 2 * LANES, add);
+            FloatVector e2 = start(out, qo + 2 * hs + i + 2 * LANES, add), e3 = start(out, qo + 3 * hs + i + 2 * LANES, add);
+            FloatVector f0 = start(out, qo + i + 3 * LANES, add), f1 = start(out, qo + hs + i + 3 * LANES, add);
+            FloatVector f2 = start(out, qo + 2 * hs + i + 3 * LANES, add), f3 = start(out, qo + 3 * hs + i + 3 * LANES, add);
+            for (int t = 0, vo = v0 + i; t < n; t++, vo += hs) {
+                FloatVector v = FloatVector.fromArray(F, values, vo), w = FloatVector.fromArray(F, values, vo + LANES);
+                FloatVector x = FloatVector.fromArray(F, values, vo + 2 * LANES), y = FloatVector.fromArray(F, values, vo + 3 * LANES);
+                FloatVector b0 = FloatVector.broadcast(F, a[ao + t]), b1 = FloatVector.broadcast(F, a[ao + stride + t]);
+                FloatVector b2 = FloatVector.broadcast(F, a[ao + 2 * stride + t]), b3 = FloatVector.broadcast(F, a[ao + 3 * stride + t]);
+                c0 = b0.fma(v, c0);
+                d0 = b0.fma(w, d0);
+                e0 = b0.fma(x, e0);
+                f0 = b0.fma(y, f0);
+                c1 = b1.fma(v, c1);
+                d1 = b1.fma(w, d1);
+                e1 = b1.fma(x, e1);
+                f1 = b1.fma(y, f1);
+                c2 = b2.fma(v, c2);
+                d2 = b2.fma(w, d2);
+                e2 = b2.fma(x, e2);
+                f2 = b2.fma(y, f2);
+                c3 = b3.fma(v, c3);
+                d3 = b3.fma(w, d3);
+                e3 = b3.fma(x, e3);
+                f3 = b3.fma(y, f3);
+            }
+            c0.intoArray(out, qo + i);
+            d0.intoArray(out, qo + i + LANES);
+            e0.intoArray(out, qo + i + 2 * LANES);
+            f0.intoArray(out, qo + i + 3 * LANES);
+            c1.intoArray(out, qo + hs + i);
+            d1.intoArray(out, qo + hs + i + LANES);
+            e1.intoArray(out, qo + hs + i + 2 * LANES);
+            f1.intoArray(out, qo + hs + i + 3 * LANES);
+            c2.intoArray(out, qo + 2 * hs + i);
+            d2.intoArray(out, qo + 2 * hs + i + LANES);
+            e2.intoArray(out, qo + 2 * hs + i + 2 * LANES);
+            f2.intoArray(out, qo + 2 * hs + i + 3 * LANES);
+            c3.intoArray(out, qo + 3 * hs + i);
+            d3.intoArray(out, qo + 3 * hs + i + LANES);
+            e3.intoArray(out, qo + 3 * hs + i + 2 * LANES);
+            f3.intoArray(out, qo + 3 * hs + i + 3 * LANES);
+        }
         // two vectors of components at once: eight chains keep the multiply-adds busy, and a value row's bytes come in fewer passes
         for (; i + 2 * LANES <= hs; i += 2 * LANES) {
             FloatVector c0 = start(out, qo + i, add), c1 = start(out, qo + hs + i, add), c2 = start(out, qo + 2 * hs + i, add), c3 = start(out, qo + 3 * hs + i, add);
@@ -344,6 +395,51 @@ final class Attention {
     private static void scores4(float[] keys, int kb, int first, float[] q, int qo, int hs, int n, float scale, float[] s, int stride, int so) {
         int skip = first % KL, start = first - skip, total = n + skip;
         int t = 0;
+        // where 32 vector registers hold them (AVX-512), four runs of positions at once: sixteen chains
+        for (; WIDE && t + 4 * KL <= total; t += 4 * KL) {
+            FloatVector a0 = FloatVector.zero(K), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0, d0 = a0, d1 = a0, d2 = a0, d3 = a0;
+            int ra = kb + CpuKvCache.keyOffset(start + t, hs), rb = kb + CpuKvCache.keyOffset(start + t + KL, hs);
+            int rc = kb + CpuKvCache.keyOffset(start + t + 2 * KL, hs), rd = kb + CpuKvCache.keyOffset(start + t + 3 * KL, hs);
+            for (int i = 0; i < hs; i++, ra += B, rb += B, rc += B, rd += B) {
+                FloatVector ka = FloatVector.fromArray(K, keys, ra), kn = FloatVector.fromArray(K, keys, rb);
+                FloatVector kc = FloatVector.fromArray(K, keys, rc), kd = FloatVector.fromArray(K, keys, rd);
+                FloatVector q0 = FloatVector.broadcast(K, q[qo + i]), q1 = FloatVector.broadcast(K, q[qo + hs + i]);
+                FloatVector q2 = FloatVector.broadcast(K, q[qo + 2 * hs + i]), q3 = FloatVector.broadcast(K, q[qo + 3 * hs + i]);
+                a0 = q0.fma(ka, a0);
+                b0 = q0.fma(kn, b0);
+                c0 = q0.fma(kc, c0);
+                d0 = q0.fma(kd, d0);
+                a1 = q1.fma(ka, a1);
+                b1 = q1.fma(kn, b1);
+                c1 = q1.fma(kc, c1);
+                d1 = q1.fma(kd, d1);
+                a2 = q2.fma(ka, a2);
+                b2 = q2.fma(kn, b2);
+                c2 = q2.fma(kc, c2);
+                d2 = q2.fma(kd, d2);
+                a3 = q3.fma(ka, a3);
+                b3 = q3.fma(kn, b3);
+                c3 = q3.fma(kc, c3);
+                d3 = q3.fma(kd, d3);
+            }
+            a0.div(scale).intoArray(s, so + t);
+            b0.div(scale).intoArray(s, so + t + KL);
+            c0.div(scale).intoArray(s, so + t + 2 * KL);
+            d0.div(scale).intoArray(s, so + t + 3 * KL);
+            a1.div(scale).intoArray(s, so + stride + t);
+            b1.div(scale).intoArray(s, so + stride + t + KL);
+            c1.div(scale).intoArray(s, so + stride + t + 2 * KL);
+            d1.div(scale).intoArray(s, so + stride + t + 3 * KL);
+            a2.div(scale).intoArray(s, so + 2 * stride + t);
+            b2.div(scale).intoArray(s, so + 2 * stride + t + KL);
+            c2.div(scale).intoArray(s, so + 2 * stride + t + 2 * KL);
+            d2.div(scale).intoArray(s, so + 2 * stride + t + 3 * KL);
+            a3.div(scale).intoArray(s, so + 3 * stride + t);
+            b3.div(scale).intoArray(s, so + 3 * stride + t + KL);
+            c3.div(scale).intoArray(s, so + 3 * stride + t + 2 * KL);
+            d3.div(scale).intoArray(s, so + 3 * stride + t + 3 * KL);
+        }
         for (; t + 2 * KL <= total; t += 2 * KL) { // two runs of positions at once: eight chains
             FloatVector a0 = FloatVector.zero(K), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
             for (int i = 0, ra = kb + CpuKvCache.keyOffset(start + t, hs), rb = kb + CpuKvCache.keyOffset(start + t + KL, hs); i < hs; i++, ra += B, rb += B) {

@@ -41,7 +41,7 @@ class AttentionTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"2, 2, 12", "2, 5, 16", "1, 4, 32", "3, 8, 8", "2, 1, 128"})
+    @CsvSource({"2, 2, 12", "2, 5, 16", "1, 4, 32", "3, 8, 8", "2, 1, 128", "1, 4, 64"})
     void headsAttendOverTheirWindowOnly(int kvHeads, int group, int hs) {
         Filled f = new Filled(kvHeads, group, hs, 1);
         int heads = kvHeads * group;
@@ -77,7 +77,7 @@ class AttentionTest {
 
     /** Heads sharing a key head give the bits they give each with a copy of it (one head at a time), soft-capped or not. */
     @ParameterizedTest
-    @CsvSource({"2, 5, 16", "1, 4, 32", "3, 8, 8", "1, 4, 12"})
+    @CsvSource({"2, 5, 16", "1, 4, 32", "3, 8, 8", "1, 4, 12", "1, 4, 64"})
     void sharedKeyHeadsGiveTheBitsOfOneHeadAtATime(int kvHeads, int group, int hs) {
         Filled shared = new Filled(kvHeads, group, hs, 1), own = new Filled(kvHeads, group, hs, group);
         int heads = kvHeads * group;
@@ -102,7 +102,7 @@ class AttentionTest {
      */
     @ParameterizedTest
     @CsvSource({"2, 2, 12, F16", "2, 5, 16, F16", "1, 4, 32, F16", "3, 8, 8, F16", "1, 7, 16, F16", "2, 5, 16, F32", "1, 7, 16, F32", "3, 8, 8, F32",
-            "2, 1, 128, F16", "1, 2, 128, F32"})
+            "2, 1, 128, F16", "1, 2, 128, F32", "1, 4, 64, F16"})
     void severalQueriesAtOnceGiveTheBitsOfOneAtATime(int kvHeads, int group, int hs, CacheType type) {
         Filled half = new Filled(kvHeads, group, hs, 1, type, true), full = new Filled(kvHeads, group, hs, 1, CacheType.F32, true);
         assertEquals(type == CacheType.F16, half.cache.keys == null);
