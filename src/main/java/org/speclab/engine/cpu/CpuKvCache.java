@@ -1,6 +1,5 @@
 package org.speclab.engine.cpu;
 
-import java.util.Arrays;
 import org.speclab.engine.CacheType;
 
 /**
@@ -15,8 +14,8 @@ import org.speclab.engine.CacheType;
  * block's {@code kvDim · BLOCK} further, so a key head read as pieces of 8 KB (4 KB in float16): a 1.48 B
  * Llama-2-7B-shaped model's decode step at 2,048 positions spent 10.4 ms in attention with a float32 cache and 10.0 with
  * a float16 one, in head regions 10.0 and 7.7 (a five-position pass 14.9 and 15.5 against 13.4 and 13.0; medians of
- * eight runs, two threads; the 200M model's float16 decode step 1.60 against 1.06 ms). Transposed over the whole capacity, one row per component,
- * storing a position wrote its {@code kvDim} key components {@code capacity} floats apart: a different page for each
+ * eight runs, two threads; the 200M model's float16 decode step 1.60 against 1.06 ms). Transposed over the whole
+ * capacity, one row per component, storing a position wrote its {@code kvDim} key components {@code capacity} floats apart: a different page for each
  * from a capacity of 1,024: on a Llama-2-7B-shaped layer one store took 120 µs at 4,096 positions, in blocks of 16,
  * 13.5 µs; measured.)
  */

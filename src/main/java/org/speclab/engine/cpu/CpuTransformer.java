@@ -47,7 +47,7 @@ final class CpuTransformer implements Transformer {
         final int batch, positions;
         final float[][] x, xb, q, k, v, att, hb, hb2, out;
         final float[][] scores;
-        /** Per worker, for a float16 cache (made on first use): Attention.queries's scores and widened keys or values. */
+        /** Per worker, made on first use: Attention.queries's scores (passes of several positions, a float16 cache) and a float16 cache's widened keys or values. */
         final float[][] spanScores, widened;
         /** The RoPE angles of each position, laid out for the model's pair style (RopeRotation). */
         final float[] cos, sin;
