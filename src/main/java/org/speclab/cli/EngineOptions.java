@@ -84,7 +84,7 @@ final class EngineOptions {
                 try {
                     return CacheType.parse(s);
                 } catch (IllegalArgumentException e) {
-                    throw new TypeConversionException("must be f32 or f16, found '" + s + "'");
+                    throw new TypeConversionException(e.getMessage());
                 }
             }
         }

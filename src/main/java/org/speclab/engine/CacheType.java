@@ -20,9 +20,9 @@ public enum CacheType {
     /** As users write it: f32, f16. */
     public String label() { return name().toLowerCase(Locale.ROOT); }
 
-    /** f32 or f16 (any case); otherwise one line naming what was given and what is accepted. */
+    /** f32 or f16 (any case); otherwise the words that follow an option's name ("must be f32 or f16, found 'x'"). */
     public static CacheType parse(String s) {
         for (CacheType t : values()) if (t.label().equalsIgnoreCase(s.trim())) return t;
-        throw new IllegalArgumentException("KV cache type must be f32 or f16, found '" + s + "'");
+        throw new IllegalArgumentException("must be f32 or f16, found '" + s + "'");
     }
 }

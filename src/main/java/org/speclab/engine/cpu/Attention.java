@@ -25,58 +25,29 @@ final class Attention {
     /** Query heads that read each key and value once together, where a key head serves that many or more (grouped-query attention). */
     static final int SHARED = 4;
 
-    /** Floats the scores buffer of {@link #heads} needs for a query at {@code pos}. */
-    static int scoresBuffer(int pos) { return SHARED * (pos + 1 + CpuKvCache.BLOCK); }
-
     /**
      * Query heads that go through a key head's keys and values together: {@link #SHARED} where a key head serves that
      * many and the head size is whole vectors, else one. A caller handing out heads to workers gives each whole runs.
      */
     static int run(int group, int hs) { return group >= SHARED && hs % LANES == 0 ? SHARED : 1; }
 
-    /**
-     * Query heads {@code g·group + j} for {@code j0 ≤ j < j1} (of key head {@code g}) of query {@code q} at position
-     * {@code pos}: out[h·hs ..] = softmax(q·K / scale)·V (scale: √hs for most families). {@code softcap} > 0 caps each
-     * score s as softcap·tanh(s/softcap); {@code window} > 0 lets the query see only the last {@code window} positions
-     * (itself included). {@code scores} holds at least {@link #scoresBuffer}(pos) floats. Heads go four at a time through
-     * each key and value where four are asked for and {@link #run} allows it (read once for the four: at long contexts
-     * attention reads more than it computes); each head's scores and outputs are the same chains of multiply-adds either way.
-     */
-    static void heads(CpuKvCache cache, int layer, float[] q, int pos, float[] out, float[] scores, int g, int j0, int j1,
-                      int hs, int group, float scale, float softcap, int window) {
-        float[] keys = cache.keys[layer], values = cache.values[layer];
-        int first = firstSeen(pos, window), n = pos + 1 - first, stride = n + KL, kb = cache.head(g), v0 = kb + first * hs;
-        for (int j = j0; j < j1; ) {
-            int qo = (g * group + j) * hs;
-            if (j1 - j >= SHARED && run(group, hs) == SHARED) {
-                scores4(keys, kb, first, q, qo, hs, n, scale, scores, stride, 0);
-                for (int m = 0; m < SHARED; m++) {
-                    if (softcap > 0) CpuTransformer.softcap(scores, m * stride, n, softcap);
-                    softmax(scores, m * stride, n);
-                }
-                mix4(values, v0, scores, 0, stride, n, out, qo, hs, false);
-                j += SHARED;
-            } else {
-                scores(keys, kb, first, q, qo, hs, n, scale, scores);
-                if (softcap > 0) CpuTransformer.softcap(scores, 0, n, softcap);
-                softmax(scores, 0, n);
-                mix(values, v0, scores, 0, n, out, qo, hs, false);
-                j++;
-            }
-        }
-    }
-
     /** Floats {@link #queries} needs for its scores: {@code queries} queries of {@code heads} heads, the last at {@code lastPos}. */
     static int queriesScoresBuffer(int queries, int heads, int lastPos) { return queries * heads * (lastPos + 1 + KL); }
 
     /**
-     * {@link #heads} for the queries q[t] at positions startPos + t, t0 ≤ t &lt; t1, into out[t]: the key head's keys are read
-     * {@code chunk} positions at a time (a multiple of CpuKvCache.BLOCK) and each chunk serves every query before the
-     * next; then its values the same way, each output component's chain continuing from chunk to chunk. A float16
-     * cache's chunk is first widened to floats (into {@code scratch}, chunk · hs floats; unused for a float32 cache). So
-     * the keys and values are read (widened) once for all the queries of a verify pass, and every score and output is the same chain of multiply-adds as {@link #heads} over a float32 cache holding
-     * the same values, whatever the chunk and however many queries: a position's output does not depend on the batch.
-     * {@code scores}: at least {@link #queriesScoresBuffer}(t1 − t0, j1 − j0, startPos + t1 − 1) floats.
+     * Query heads {@code g·group + j} for {@code j0 ≤ j < j1} (of key head {@code g}) of the queries q[t] at positions
+     * startPos + t, t0 ≤ t &lt; t1: out[t][h·hs ..] = softmax(q·K / scale)·V (scale: √hs for most families). {@code softcap}
+     * &gt; 0 caps each score s as softcap·tanh(s/softcap); {@code window} &gt; 0 lets a query see only the last {@code window}
+     * positions (itself included). Heads go four at a time through each key and value where four are asked for and
+     * {@link #run} allows it (read once for the four: at long contexts attention reads more than it computes).
+     * <p>
+     * The key head's keys are read {@code chunk} positions at a time (a multiple of CpuKvCache.BLOCK) and each chunk
+     * serves every query before the next; then its values the same way, each output component's chain continuing from
+     * chunk to chunk. A float16 cache's chunk is first widened to floats (into {@code scratch}, chunk · hs floats; unused
+     * for a float32 cache). So the keys and values are read (widened) once for all the queries of a verify pass, and each
+     * score and output component is one chain of fused multiply-adds over a float32 cache holding the same values, whatever
+     * the chunk, the number of queries or the heads taken together: a position's output does not depend on the batch or
+     * on which thread computes it. {@code scores}: at least {@link #queriesScoresBuffer}(t1 − t0, j1 − j0, startPos + t1 − 1) floats.
      */
     static void queries(CpuKvCache cache, int layer, float[][] q, int startPos, int t0, int t1, float[][] out, float[] scores,
                           float[] scratch, int chunk, int g, int j0, int j1, int hs, int group, float scale, float softcap, int window) {

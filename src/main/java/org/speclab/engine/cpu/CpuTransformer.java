@@ -46,8 +46,7 @@ final class CpuTransformer implements Transformer {
     private final class Workspace {
         final int batch, positions;
         final float[][] x, xb, q, k, v, att, hb, hb2, out;
-        final float[][] scores;
-        /** Per worker, made on first use: Attention.queries's scores (passes of several positions, a float16 cache) and a float16 cache's widened keys or values. */
+        /** Per worker, made on first use: Attention.queries's scores, and a float16 cache's widened keys or values. */
         final float[][] spanScores, widened;
         /** The RoPE angles of each position, laid out for the model's pair style (RopeRotation). */
         final float[] cos, sin;
@@ -65,7 +64,6 @@ final class CpuTransformer implements Transformer {
             hb = new float[batch][c.hiddenDim()];
             hb2 = new float[batch][c.hiddenDim()];
             out = new float[batch][c.dim()];
-            scores = new float[pool.size()][Attention.scoresBuffer(Math.max(1, positions))];
             spanScores = new float[pool.size()][];
             widened = new float[pool.size()][];
             cos = new float[batch * RopeRotation.floatsPerPosition(ropeFreqCount(), neox())];
@@ -388,61 +386,45 @@ final class CpuTransformer implements Transformer {
     }
 
     /**
-     * Every head of every position of the call; split across the workers by (key head, position, run of that key head's
-     * query heads: Attention.run) when there is enough of it, each computed whole by one thread. Key head by key head: the
-     * positions of a verify pass or a prefill chunk read a key head's keys and values one after another, while they are
-     * still in the core's cache; runs rather than whole key heads, so a model with few key heads (multi-query) still
-     * keeps every worker busy.
+     * Every head of every position of the call; split across the workers by (key head, span of positions, run of that
+     * key head's query heads: Attention.run) when there is enough of it, each computed whole by one thread (so the same
+     * bits at any thread count). Runs and spans rather than whole key heads, so a model with few key heads (multi-query)
+     * still keeps every worker busy.
      */
     private void attention(CpuKvCache cache, int layer, Workspace w, int T, int startPos) {
         int heads = c.heads(), kvHeads = c.kvHeads(), hs = c.headDim(), group = heads / kvHeads, window = c.windowed(layer) ? c.slidingWindow() : 0;
         long work = (long) T * heads * hs * (startPos + T);
         int n = pool.size() == 1 || work < PARALLEL_WORK / 4 ? 1 : pool.size();
         int run = Attention.run(group, hs), runs = (group + run - 1) / run;
-        IntConsumer share;
-        if (cache.half() || T > 1) {
-            // units of (key head, up to SPAN_QUERIES positions, run): each reads (a float16 cache: widens) its key head's keys
-            // and values once for its positions, a chunk at a time (at 2,048 positions of the 1.48 B model a five-position
-            // pass took 41-43 ms instead of 48-51 with each position reading the keys and values again, float32 cache);
-            // the positions in more spans where key heads and runs alone would leave workers idle (few key heads, many threads)
-            int wanted = Math.min(T, Math.max((T + SPAN_QUERIES - 1) / SPAN_QUERIES, (n + kvHeads * runs - 1) / (kvHeads * runs)));
-            int span = (T + wanted - 1) / wanted, spans = (T + span - 1) / span, units = kvHeads * spans * runs;
-            share = i -> {
-                int from = (int) ((long) units * i / n), to = (int) ((long) units * (i + 1) / n);
-                if (w.widened[i] == null && cache.half()) w.widened[i] = new float[SPAN_CHUNK * hs];
-                if (w.spanScores[i] == null) {
-                    w.spanScores[i] = new float[Attention.queriesScoresBuffer(SPAN_QUERIES, run, w.positions - 1)];
-                }
-                for (int u = from; u < to; u++) {
-                    int g = u / (spans * runs), t0 = u / runs % spans * span, j0 = u % runs * run;
-                    Attention.queries(cache, layer, w.q, startPos, t0, Math.min(T, t0 + span), w.att, w.spanScores[i], w.widened[i],
-                            SPAN_CHUNK, g, j0, Math.min(group, j0 + run), hs, group, c.attentionScale(), c.attentionSoftcap(), window);
-                }
-            };
-        } else {
-            int units = kvHeads * T * runs;
-            share = i -> {
-                int from = (int) ((long) units * i / n), to = (int) ((long) units * (i + 1) / n);
-                float[] scores = w.scores[i];
-                for (int u = from; u < to; u++) {
-                    int g = u / (T * runs), t = u / runs % T, j0 = u % runs * run;
-                    Attention.heads(cache, layer, w.q[t], startPos + t, w.att[t], scores, g, j0, Math.min(group, j0 + run), hs, group,
-                            c.attentionScale(), c.attentionSoftcap(), window);
-                }
-            };
-        }
+        // units of (key head, up to SPAN_QUERIES positions, run): each reads (a float16 cache: widens) its key head's keys
+        // and values once for its positions, a chunk at a time (at 2,048 positions of the 1.48 B model a five-position
+        // pass took 41-43 ms instead of 48-51 with each position reading the keys and values again, float32 cache);
+        // the positions in more spans where key heads and runs alone would leave workers idle (few key heads, many threads)
+        int wanted = Math.min(T, Math.max((T + SPAN_QUERIES - 1) / SPAN_QUERIES, (n + kvHeads * runs - 1) / (kvHeads * runs)));
+        int span = (T + wanted - 1) / wanted, spans = (T + span - 1) / span, units = kvHeads * spans * runs;
+        // one position over a float32 cache has nothing to share a chunk with: the whole range is one chunk
+        int B = CpuKvCache.BLOCK, chunk = cache.half() || T > 1 ? SPAN_CHUNK : (startPos + T + B - 1) / B * B;
+        IntConsumer share = i -> {
+            int from = (int) ((long) units * i / n), to = (int) ((long) units * (i + 1) / n);
+            if (w.widened[i] == null && cache.half()) w.widened[i] = new float[SPAN_CHUNK * hs];
+            if (w.spanScores[i] == null) w.spanScores[i] = new float[Attention.queriesScoresBuffer(SPAN_QUERIES, run, w.positions - 1)];
+            for (int u = from; u < to; u++) {
+                int g = u / (spans * runs), t0 = u / runs % spans * span, j0 = u % runs * run;
+                Attention.queries(cache, layer, w.q, startPos, t0, Math.min(T, t0 + span), w.att, w.spanScores[i], w.widened[i],
+                        chunk, g, j0, Math.min(group, j0 + run), hs, group, c.attentionScale(), c.attentionSoftcap(), window);
+            }
+        };
         if (n == 1) share.accept(0);
         else pool.run(share);
     }
 
     /**
-     * Attention of several positions, or over a float16 cache: positions read (widened) at a time (64 positions of a
+     * Attention: positions read (widened) at a time (64 positions of a
      * 128-wide head are 32 KB of floats, in the core's L1; 32 to 256 measured alike at 2,048 positions of the 1.48 B
      * model), and the most queries one unit serves from each chunk (their scores wait there for the values: 16 queries
      * of four heads at 4,096 positions, 1 MB).
      */
     static final int SPAN_CHUNK = 64, SPAN_QUERIES = 16;
-
 
     /**
      * g = silu(g) · u, with silu(v) = v · (1 / (1 + e^−v)) as llama2.c writes it, e^x from {@link FastExp}

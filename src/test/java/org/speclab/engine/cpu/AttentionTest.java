@@ -50,9 +50,8 @@ class AttentionTest {
         int run = Attention.run(group, hs);
         for (int window : new int[] {0, 1, 3, 16, 17, 40}) {
             for (int pos = 0; pos < POSITIONS; pos++) {
-                float[] scores = new float[Attention.scoresBuffer(pos)]; // no larger than a query at pos is promised
                 for (int g = 0; g < kvHeads; g++)
-                    for (int j0 = 0; j0 < group; j0 += run) Attention.heads(f.cache, 1, q, pos, out, scores, g, j0, Math.min(group, j0 + run), hs, group, scale, 0f, window);
+                    for (int j0 = 0; j0 < group; j0 += run) heads(f.cache, 1, q, pos, out, g, j0, Math.min(group, j0 + run), hs, group, scale, 0f, window);
                 int first = window > 0 ? Math.max(0, pos + 1 - window) : 0;
                 for (int h = 0; h < heads; h++) {
                     int kv = (h / group) * hs;
@@ -86,9 +85,8 @@ class AttentionTest {
         for (float softcap : new float[] {0f, 2f})
             for (int window : new int[] {0, 5, 16})
                 for (int pos = 0; pos < POSITIONS; pos++) {
-                    float[] scores = new float[Attention.scoresBuffer(pos)];
-                    for (int g = 0; g < kvHeads; g++) Attention.heads(shared.cache, 0, q, pos, a, scores, g, 0, group, hs, group, 3f, softcap, window);
-                    for (int h = 0; h < heads; h++) Attention.heads(own.cache, 0, q, pos, b, scores, h, 0, 1, hs, 1, 3f, softcap, window);
+                    for (int g = 0; g < kvHeads; g++) heads(shared.cache, 0, q, pos, a, g, 0, group, hs, group, 3f, softcap, window);
+                    for (int h = 0; h < heads; h++) heads(own.cache, 0, q, pos, b, h, 0, 1, hs, 1, 3f, softcap, window);
                     for (int i = 0; i < a.length; i++)
                         assertEquals(Float.floatToRawIntBits(b[i]), Float.floatToRawIntBits(a[i]),
                                 "soft-cap " + softcap + ", window " + window + ", query at " + pos + ", head " + i / hs + ", component " + i % hs);
@@ -109,7 +107,7 @@ class AttentionTest {
         int heads = kvHeads * group, run = Attention.run(group, hs);
         float[][] q = new float[POSITIONS][];
         for (int t = 0; t < POSITIONS; t++) q[t] = half.query(100 + t);
-        float[] want = new float[heads * hs], scores = new float[Attention.scoresBuffer(POSITIONS)];
+        float[] want = new float[heads * hs];
         for (int chunk : new int[] {16, 32, 128})
             for (float softcap : new float[] {0f, 2f})
                 for (int window : new int[] {0, 5, 17})
@@ -126,13 +124,25 @@ class AttentionTest {
                             for (int t = t0; t < t1; t++) {
                                 for (int g = 0; g < kvHeads; g++)
                                     for (int j0 = 0; j0 < group; j0 += run)
-                                        Attention.heads(full.cache, 1, q[t], startPos + t, want, scores, g, j0, Math.min(group, j0 + run), hs, group, 3f, softcap, window);
+                                        heads(full.cache, 1, q[t], startPos + t, want, g, j0, Math.min(group, j0 + run), hs, group, 3f, softcap, window);
                                 for (int i = 0; i < want.length; i++)
                                     assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(out[t][i]), "chunk " + chunk + ", soft-cap " + softcap
                                             + ", window " + window + ", queries " + t0 + ".." + (t1 - 1) + ", query at " + (startPos + t) + ", head " + i / hs + ", component " + i % hs);
                             }
                         }
                     }
+    }
+
+    /**
+     * One query at {@code pos} through Attention.queries with the whole range one chunk, as a decode step over a float32
+     * cache runs: the reference the chunked, several-query form is held to. Its scores buffer is just the size promised.
+     */
+    private static void heads(CpuKvCache cache, int layer, float[] q, int pos, float[] out, int g, int j0, int j1, int hs, int group,
+                              float scale, float softcap, int window) {
+        int chunk = (pos + CpuKvCache.BLOCK) / CpuKvCache.BLOCK * CpuKvCache.BLOCK;
+        float[] scores = new float[Attention.queriesScoresBuffer(1, j1 - j0, pos)];
+        Attention.queries(cache, layer, new float[][] {q}, pos, 0, 1, new float[][] {out}, scores, cache.half() ? new float[chunk * hs] : null,
+                chunk, g, j0, j1, hs, group, scale, softcap, window);
     }
 
     /** A cache of random keys and values (also kept in plain arrays), each key head stored {@code copies} times in a row. */
