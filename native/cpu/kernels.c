@@ -773,6 +773,34 @@ INLINE int32_t pk_start(int type, const act_t *a, int p, int64_t b) {
     return type == 8 ? a->c128[p * a->nb + b] : type == 2 ? a->c8[p * a->nb + b] : 0;
 }
 
+/* Block b's activations for every position of a pass, reached from one pointer each and the strides between
+ * positions, which the compiler is made to forget at every block: it then forms each position's address from them
+ * where it reads it, instead of keeping one pointer a position across the blocks (nine positions' pointers did
+ * not fit the general registers and went to the stack, and back, every block: Q4_0's nine-position pass over a
+ * matrix in L3 took 15.5 ns a group instead of 13.7-14.0, one thread, measured). */
+typedef struct {
+    const int8_t *q;
+    const float *d;
+    const int32_t *c;
+    int64_t n, nb;
+} blk_t;
+
+INLINE blk_t block_at(int type, const act_t *a, int64_t b, int forget) {
+    blk_t k = {a->qs + 32 * b, a->d + b, (type == 8 ? a->c128 : a->c8) + b, a->n, a->nb};
+    if (forget) __asm__("" : "+r"(k.n), "+r"(k.nb));
+    return k;
+}
+
+INLINE int32_t bx4(const blk_t *k, int p, int j) {
+    int32_t v;
+    memcpy(&v, k->q + p * k->n + 4 * j, 4);
+    return v;
+}
+
+/* the start of position p's sum (pk_start) and its scale */
+INLINE int32_t bstart(int type, const blk_t *k, int p) { return type == 3 ? 0 : k->c[p * k->nb]; }
+INLINE float bd(const blk_t *k, int p) { return k->d[p * k->nb]; }
+
 #ifdef SL_VNNI
 /* res[p][r] for the 16 rows of a group (gw: its packed blocks), np positions. Two sum chains per
  * position for up to five positions (the latency of eight dependent vpdpbusd), one for more (registers). */
@@ -784,8 +812,9 @@ INLINE void pk_group(int type, const uint8_t *gw, const act_t *a, int np, float 
     for (int64_t b = 0; b < a->nb; b++) {
         const uint8_t *blk = gw + ub * b;
         pf_ahead(gw, ub, a->nb, a, 0, 1, b, 1);
+        const blk_t k = block_at(type, a, b, np > 5); /* five positions' pointers fit the registers */
         __m512i s0[NPMAX], s1[NPMAX];
-        for (int p = 0; p < np; p++) s0[p] = _mm512_set1_epi32(pk_start(type, a, p, b));
+        for (int p = 0; p < np; p++) s0[p] = _mm512_set1_epi32(bstart(type, &k, p));
         if (two) for (int p = 0; p < np; p++) s1[p] = _mm512_setzero_si512();
 #pragma GCC unroll 4 /* rolled, GCC moved nine accumulators between registers every step: Q4_0's 9-position pass 45 -> 37 µs on a matrix in L2, measured */
         for (int j = 0; j < 4; j++) {
@@ -799,17 +828,17 @@ INLINE void pk_group(int type, const uint8_t *gw, const act_t *a, int np, float 
                 hi = _mm512_and_si512(_mm512_srli_epi16(raw, 4), m4);
             }
             for (int p = 0; p < np; p++) {
-                s0[p] = _mm512_dpbusd_epi32(s0[p], lo, _mm512_set1_epi32(x4(a, p, b, j)));
-                if (two) s1[p] = _mm512_dpbusd_epi32(s1[p], hi, _mm512_set1_epi32(x4(a, p, b, j + 4)));
-                else s0[p] = _mm512_dpbusd_epi32(s0[p], hi, _mm512_set1_epi32(x4(a, p, b, j + 4)));
+                s0[p] = _mm512_dpbusd_epi32(s0[p], lo, _mm512_set1_epi32(bx4(&k, p, j)));
+                if (two) s1[p] = _mm512_dpbusd_epi32(s1[p], hi, _mm512_set1_epi32(bx4(&k, p, j + 4)));
+                else s0[p] = _mm512_dpbusd_epi32(s0[p], hi, _mm512_set1_epi32(bx4(&k, p, j + 4)));
             }
         }
         __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) blk));
         __m512 mw = type == 3 ? _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) (blk + 32))) : dw;
         for (int p = 0; p < np; p++) {
             __m512i sum = two ? _mm512_add_epi32(s0[p], s1[p]) : s0[p];
-            acc[p] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(dw, _mm512_set1_ps(a->d[p * a->nb + b])), acc[p]);
-            if (type == 3) acc[p] = _mm512_fmadd_ps(mw, _mm512_set1_ps(a->ms[p * a->nb + b]), acc[p]);
+            acc[p] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(dw, _mm512_set1_ps(bd(&k, p))), acc[p]);
+            if (type == 3) acc[p] = _mm512_fmadd_ps(mw, _mm512_set1_ps(a->ms[p * k.nb + b]), acc[p]);
         }
     }
     for (int p = 0; p < np; p++) _mm512_storeu_ps(res + 16 * p, acc[p]);
@@ -828,13 +857,14 @@ INLINE void pk_half(int type, const uint8_t *gw, const act_t *a, int np, int h, 
         /* Q8_0's decode step streams (spread over both halves, 1.48 B model at AVX2, two threads: 16.4 -> 15.5
          * tokens/s, while Q4_0's rose 26.6 -> 28.6, measured) */
         pf_ahead(gw, ub, a->nb, a, h, 2, b, !VNNI256 && !(type == 8 && a->sweeps == 1));
+        const blk_t k = block_at(type, a, b, 1); /* AVX2: five positions' pointers already spilled (Q4_0, one thread, in L3: five 3-4% faster) */
         __m256i s[NPMAX];
-        for (int p = 0; p < np; p++) s[p] = _mm256_set1_epi32(type == 2 ? pk_start(type, a, p, b) : 0);
+        for (int p = 0; p < np; p++) s[p] = _mm256_set1_epi32(type == 2 ? bstart(type, &k, p) : 0);
         if (type == 8) {
-            for (int k = 0; k < 8; k++) {
-                __m256i wk = _mm256_xor_si256(load(blk + head + 64 * k + 32 * h), bias), ak = _mm256_abs_epi8(wk);
+            for (int step = 0; step < 8; step++) {
+                __m256i wk = _mm256_xor_si256(load(blk + head + 64 * step + 32 * h), bias), ak = _mm256_abs_epi8(wk);
                 for (int p = 0; p < np; p++) {
-                    __m256i xs = _mm256_sign_epi8(_mm256_set1_epi32(x4(a, p, b, k)), wk);
+                    __m256i xs = _mm256_sign_epi8(_mm256_set1_epi32(bx4(&k, p, step)), wk);
                     s[p] = DOT256(s[p], ak, xs);
                     KEEP(s[p]);
                 }
@@ -850,10 +880,10 @@ INLINE void pk_half(int type, const uint8_t *gw, const act_t *a, int np, int h, 
                 __m256i lo = _mm256_and_si256(raw, m4), hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);
                 for (int p = 0; p < np; p++) {
 #ifdef SL_AVXVNNI
-                    s[p] = DOT256(DOT256(s[p], lo, _mm256_set1_epi32(x4(a, p, b, j))), hi, _mm256_set1_epi32(x4(a, p, b, j + 4)));
+                    s[p] = DOT256(DOT256(s[p], lo, _mm256_set1_epi32(bx4(&k, p, j))), hi, _mm256_set1_epi32(bx4(&k, p, j + 4)));
 #else
-                    s16[p] = _mm256_add_epi16(s16[p], _mm256_maddubs_epi16(lo, _mm256_set1_epi32(x4(a, p, b, j))));
-                    s16[p] = _mm256_add_epi16(s16[p], _mm256_maddubs_epi16(hi, _mm256_set1_epi32(x4(a, p, b, j + 4))));
+                    s16[p] = _mm256_add_epi16(s16[p], _mm256_maddubs_epi16(lo, _mm256_set1_epi32(bx4(&k, p, j))));
+                    s16[p] = _mm256_add_epi16(s16[p], _mm256_maddubs_epi16(hi, _mm256_set1_epi32(bx4(&k, p, j + 4))));
                     KEEP(s16[p]);
 #endif
                 }
@@ -865,8 +895,8 @@ INLINE void pk_half(int type, const uint8_t *gw, const act_t *a, int np, int h, 
         __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) (blk + 16 * h)));
         __m256 mw = type == 3 ? _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) (blk + 32 + 16 * h))) : dw;
         for (int p = 0; p < np; p++) {
-            acc[p] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[p]), _mm256_mul_ps(dw, _mm256_set1_ps(a->d[p * a->nb + b])), acc[p]);
-            if (type == 3) acc[p] = _mm256_fmadd_ps(mw, _mm256_set1_ps(a->ms[p * a->nb + b]), acc[p]);
+            acc[p] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[p]), _mm256_mul_ps(dw, _mm256_set1_ps(bd(&k, p))), acc[p]);
+            if (type == 3) acc[p] = _mm256_fmadd_ps(mw, _mm256_set1_ps(a->ms[p * k.nb + b]), acc[p]);
         }
     }
     for (int p = 0; p < np; p++) _mm256_storeu_ps(res + 16 * p + 8 * h, acc[p]);
