@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.speclab.SharedFiles;
+import org.speclab.TempDirs;
 import org.speclab.format.ModelFiles;
 import org.speclab.format.TokenizerFiles;
 import org.speclab.gguf.ModelFormatException;
@@ -68,8 +69,7 @@ enum FileReaders {
 
     private static synchronized Path seedFolder() throws IOException {
         if (seeds == null) {
-            seeds = Files.createTempDirectory("speclab-seeds");
-            seeds.toFile().deleteOnExit();
+            seeds = TempDirs.create("speclab-seeds");
         }
         return seeds;
     }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.speclab.TempDirs;
 
 /**
  * The coverage-guided fuzz target (Jazzer, libFuzzer's engine) for one file reader, chosen by the
@@ -22,8 +23,7 @@ public final class ReaderFuzzTarget {
     public static void fuzzerInitialize() {
         reader = FileReaders.byId(System.getProperty("speclab.fuzz.reader", "gguf"));
         try {
-            Path dir = Files.createTempDirectory("speclab-fuzz-" + reader.id);
-            dir.toFile().deleteOnExit();
+            Path dir = TempDirs.create("speclab-fuzz-" + reader.id);
             file = reader.target(dir);
             // read the real file once, so that loading (and instrumenting) the reader's classes is not
             // charged to the first input's time limit

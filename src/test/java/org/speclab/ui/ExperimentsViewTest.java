@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.speclab.lab.TestRuns.run;
 
-import java.nio.file.Files;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -30,6 +29,7 @@ import javafx.stage.Stage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.speclab.TempDirs;
 import org.speclab.lab.Experiment;
 import org.speclab.lab.RepeatedRuns;
 import org.testfx.api.FxRobot;
@@ -47,7 +47,7 @@ class ExperimentsViewTest {
 
     @Start
     void start(Stage stage) throws Exception {
-        lab = new Lab(Locale.ENGLISH, Files.createTempDirectory("speclab-exp").resolve("experiments.json"), null);
+        lab = new Lab(Locale.ENGLISH, TempDirs.create("speclab-exp").resolve("experiments.json"), null);
         view = show(stage, lab);
     }
 
@@ -197,7 +197,7 @@ class ExperimentsViewTest {
         assertTrue(axisTip(robot).startsWith("k: "));
 
         Map<String, String> en = legendColours(robot); // before the Chinese window opens: lookups search every window
-        Lab zh = new Lab(Locale.SIMPLIFIED_CHINESE, Files.createTempDirectory("speclab-exp").resolve("experiments.json"), null);
+        Lab zh = new Lab(Locale.SIMPLIFIED_CHINESE, TempDirs.create("speclab-exp").resolve("experiments.json"), null);
         Stage[] stage = new Stage[1];
         robot.interact(() -> {
             stage[0] = new Stage();

@@ -17,6 +17,7 @@ import javafx.stage.Stage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.speclab.SharedFiles;
+import org.speclab.TempDirs;
 import org.speclab.library.ModelEntry;
 import org.testfx.api.FxRobot;
 import org.testfx.framework.junit5.ApplicationExtension;
@@ -29,14 +30,14 @@ class LabAppChineseTest {
     @Start
     void start(Stage stage) throws Exception {
         // a copy: the quantize job below writes beside its model, and ../shared is only read
-        Path folder = Files.createTempDirectory("speclab-zh");
+        Path folder = TempDirs.create("speclab-zh");
         for (String m : new String[] {"stories260K/stories260K.gguf", "stories260K/stories260K-F16.gguf", "stories260K-draft/stories260K-L3.gguf"}) {
             Path src = SharedFiles.require("models/" + m);
             Files.copy(src, folder.resolve(src.getFileName()));
         }
         LabApp.initialFolder = folder;
         LabApp.fileDialogs = LabAppTest.saveIn(folder);
-        LabApp.experimentsFile = Files.createTempDirectory("speclab-ui").resolve("experiments.json");
+        LabApp.experimentsFile = TempDirs.create("speclab-ui").resolve("experiments.json");
         LabApp.locale = Locale.SIMPLIFIED_CHINESE;
         new LabApp().start(stage);
     }

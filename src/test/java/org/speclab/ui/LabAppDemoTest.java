@@ -11,6 +11,7 @@ import javafx.scene.control.TableView;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.speclab.TempDirs;
 import org.speclab.library.ModelEntry;
 import org.testfx.api.FxRobot;
 import org.testfx.framework.junit5.ApplicationExtension;
@@ -24,10 +25,10 @@ class LabAppDemoTest {
 
     @Start
     void start(Stage stage) throws Exception {
-        folder = Files.createTempDirectory("speclab-empty").resolve("models");
+        folder = TempDirs.create("speclab-empty").resolve("models");
         LabApp.initialFolder = folder;
         LabApp.fileDialogs = LabAppTest.saveIn(folder);
-        LabApp.experimentsFile = Files.createTempDirectory("speclab-ui").resolve("experiments.json");
+        LabApp.experimentsFile = TempDirs.create("speclab-ui").resolve("experiments.json");
         LabApp.locale = Locale.ENGLISH;
         new LabApp().start(stage);
     }

@@ -15,6 +15,7 @@ import javafx.scene.control.TableView;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.speclab.TempDirs;
 import org.speclab.engine.RandomModels;
 import org.speclab.gguf.GgmlType;
 import org.speclab.library.ModelEntry;
@@ -33,8 +34,8 @@ class LabAppFoldersTest {
     @Start
     void start(Stage stage) throws Exception {
         this.stage = stage;
-        LabApp.initialFolder = Files.createTempDirectory("speclab-lib");
-        LabApp.experimentsFile = Files.createTempDirectory("speclab-ws").resolve("experiments.json");
+        LabApp.initialFolder = TempDirs.create("speclab-lib");
+        LabApp.experimentsFile = TempDirs.create("speclab-ws").resolve("experiments.json");
         LabApp.locale = Locale.ENGLISH;
         new LabApp().start(stage);
     }
@@ -45,7 +46,7 @@ class LabAppFoldersTest {
 
     @Test
     void aFolderIsAddedWatchedAndRemoved(FxRobot robot) throws Exception {
-        Path extra = Files.createTempDirectory("speclab-extra");
+        Path extra = TempDirs.create("speclab-extra");
         Path a = RandomModels.write(extra.resolve("tiny-a.gguf"), TINY, 1);
         TableView<ModelEntry> models = robot.lookup("#models").queryTableView();
         ListView<Path> folders = robot.lookup("#folders").queryListView();
@@ -81,7 +82,7 @@ class LabAppFoldersTest {
 
     @Test
     void windowLanguageAndFoldersSurviveARestart(FxRobot robot) throws Exception {
-        Path extra = Files.createTempDirectory("speclab-extra");
+        Path extra = TempDirs.create("speclab-extra");
         robot.clickOn("#folderPath").write(extra.toString());
         robot.clickOn("#addFolder");
         MenuBar menus = robot.lookup(".menu-bar").queryAs(MenuBar.class);

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.speclab.SharedFiles;
+import org.speclab.TempDirs;
 import org.speclab.library.ModelEntry;
 import org.speclab.library.ModelLibrary;
 import org.testfx.api.FxRobot;
@@ -53,7 +54,7 @@ class LabAppLibraryTest {
     @Start
     void start(Stage stage) throws Exception {
         LabApp.initialFolder = SharedFiles.require("models");
-        workspace = Files.createTempDirectory("speclab-lib");
+        workspace = TempDirs.create("speclab-lib");
         LabApp.experimentsFile = workspace.resolve("experiments.json");
         LabApp.locale = Locale.ENGLISH;
         LabApp.fileDialogs = new FileDialogs() {
@@ -146,7 +147,7 @@ class LabAppLibraryTest {
     @Test
     void aQuantizedCopyGoesWhereTheUserSaysAndItsJobShowsItsQuality(FxRobot robot) throws Exception {
         TableView<ModelEntry> table = models(robot);
-        Path elsewhere = Files.createTempDirectory("speclab-chosen");
+        Path elsewhere = TempDirs.create("speclab-chosen");
         saveAnswer = elsewhere.resolve("small-q8");
         ModelEntry source = entry(table, "stories260K/stories260K.gguf");
         robot.interact(() -> table.getSelectionModel().select(source));

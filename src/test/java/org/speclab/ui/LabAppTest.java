@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.speclab.SharedFiles;
+import org.speclab.TempDirs;
 import org.speclab.decode.TokenKind;
 import org.speclab.lab.Experiment;
 import org.speclab.library.ModelEntry;
@@ -42,9 +43,9 @@ class LabAppTest {
     @Start
     void start(Stage stage) throws Exception {
         LabApp.initialFolder = SharedFiles.require("models");
-        LabApp.experimentsFile = Files.createTempDirectory("speclab-ui").resolve("experiments.json");
+        LabApp.experimentsFile = TempDirs.create("speclab-ui").resolve("experiments.json");
         LabApp.locale = Locale.ENGLISH;
-        LabApp.fileDialogs = saveIn(Files.createTempDirectory("speclab-saved"));
+        LabApp.fileDialogs = saveIn(TempDirs.create("speclab-saved"));
         new LabApp().start(stage);
     }
 
@@ -243,7 +244,7 @@ class LabAppTest {
         screenshot(chart, "experiments.png");
 
         // exports: CSV with the seed's columns, Markdown as a table in the same order, one row per run
-        Path dir = Files.createTempDirectory("speclab-export");
+        Path dir = TempDirs.create("speclab-export");
         var dialog = ExperimentsView.saveAs;
         java.util.List<java.io.File> startedIn = new java.util.ArrayList<>();
         ExperimentsView.saveAs = (owner, chooser) -> {

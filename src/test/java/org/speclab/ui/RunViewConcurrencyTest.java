@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.speclab.SharedFiles;
+import org.speclab.TempDirs;
 import org.speclab.lab.Experiment;
 import org.speclab.library.ModelEntry;
 import org.testfx.api.FxRobot;
@@ -46,14 +47,14 @@ class RunViewConcurrencyTest {
 
     @Start
     void start(Stage stage) throws Exception {
-        Path work = Files.createTempDirectory("speclab-concurrency");
+        Path work = TempDirs.create("speclab-concurrency");
         folder = Files.createDirectories(work.resolve("models"));
         target = Files.copy(SharedFiles.require("models/stories260K/stories260K.gguf"), folder.resolve("stories260K.gguf"));
         draft = Files.copy(SharedFiles.require("models/stories-draft-distilled/draft.gguf"), folder.resolve("draft.gguf"));
         LabApp.initialFolder = folder;
         LabApp.experimentsFile = work.resolve("experiments.json");
         LabApp.locale = Locale.ENGLISH;
-        LabApp.fileDialogs = LabAppTest.saveIn(Files.createTempDirectory("speclab-saved"));
+        LabApp.fileDialogs = LabAppTest.saveIn(TempDirs.create("speclab-saved"));
         new LabApp().start(stage);
     }
 

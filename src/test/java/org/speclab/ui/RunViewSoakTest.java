@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.speclab.SharedFiles;
+import org.speclab.TempDirs;
 import org.speclab.lab.Experiment;
 import org.speclab.library.ModelEntry;
 import org.testfx.api.FxRobot;
@@ -50,9 +51,9 @@ class RunViewSoakTest {
     @Start
     void start(Stage stage) throws Exception {
         LabApp.initialFolder = SharedFiles.require("models");
-        LabApp.experimentsFile = Files.createTempDirectory("speclab-soak").resolve("experiments.json");
+        LabApp.experimentsFile = TempDirs.create("speclab-soak").resolve("experiments.json");
         LabApp.locale = Locale.ENGLISH;
-        LabApp.fileDialogs = LabAppTest.saveIn(Files.createTempDirectory("speclab-saved"));
+        LabApp.fileDialogs = LabAppTest.saveIn(TempDirs.create("speclab-saved"));
         new LabApp().start(stage);
     }
 
