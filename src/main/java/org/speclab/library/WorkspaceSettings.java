@@ -14,14 +14,15 @@ import java.util.TreeMap;
 
 /**
  * What the lab remembers between starts, as {@code settings.json} in the workspace (~/.speclab):
- * the library folders, the window's place and size, the language, the folder last exported to, and
- * the tokenizer chosen for each model that carries none (by the model's absolute path). A null field
+ * the library folders, the window's place and size, the language, the folder last exported to,
+ * the tokenizer chosen for each model that carries none (by the model's absolute path), and the Run
+ * view's target and settings of the last run started. A null field
  * means "never set":
  * the lab then uses its default (for folders: {@link ModelLibrary#defaultFolders()}).
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record WorkspaceSettings(List<String> folders, Window window, String language, String exportFolder, Map<String, String> tokenizers,
-                                String lastTarget) {
+                                String lastTarget, Run run) {
     /** The window's last bounds, in screen coordinates. */
     public record Window(double x, double y, double width, double height, boolean maximized) {
         /** Whether these bounds can be put back: finite, and at least 200 × 150. */
@@ -31,7 +32,22 @@ public record WorkspaceSettings(List<String> folders, Window window, String lang
         }
     }
 
-    public static final WorkspaceSettings NONE = new WorkspaceSettings(null, null, null, null, null, null);
+    /**
+     * The Run view's settings of the last run started (its target is {@link #lastTarget}): the drafter (0 none, 1 a
+     * draft model, 2 n-gram lookup, 3 early exit) and each one's setting, sampling, length, threads, the baseline and
+     * repeats, the prompt, chat, and the KV cache ("f32", "f16"). Null fields were never set; values out of a
+     * control's range are brought into it by the view.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Run(Integer drafter, String draft, Integer ngram, Integer layers, Integer k, Boolean adaptive, Double temperature, Integer topK,
+                      Double topP, Integer maxTokens, Integer threads, Boolean baseline, Integer repeats, String prompt, Boolean chat, String kvCache) {
+        /** The draft model's file, or null. */
+        public Path draftPath() {
+            return path(draft);
+        }
+    }
+
+    public static final WorkspaceSettings NONE = new WorkspaceSettings(null, null, null, null, null, null, null);
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -53,31 +69,36 @@ public record WorkspaceSettings(List<String> folders, Window window, String lang
     }
 
     public WorkspaceSettings withFolders(List<Path> f) {
-        return new WorkspaceSettings(f.stream().map(Path::toString).toList(), window, language, exportFolder, tokenizers, lastTarget);
+        return new WorkspaceSettings(f.stream().map(Path::toString).toList(), window, language, exportFolder, tokenizers, lastTarget, run);
     }
 
     public WorkspaceSettings withWindow(Window w) {
-        return new WorkspaceSettings(folders, w, language, exportFolder, tokenizers, lastTarget);
+        return new WorkspaceSettings(folders, w, language, exportFolder, tokenizers, lastTarget, run);
     }
 
     public WorkspaceSettings withLanguage(String l) {
-        return new WorkspaceSettings(folders, window, l, exportFolder, tokenizers, lastTarget);
+        return new WorkspaceSettings(folders, window, l, exportFolder, tokenizers, lastTarget, run);
     }
 
     public WorkspaceSettings withExportFolder(Path f) {
-        return new WorkspaceSettings(folders, window, language, f.toString(), tokenizers, lastTarget);
+        return new WorkspaceSettings(folders, window, language, f.toString(), tokenizers, lastTarget, run);
     }
 
     /** Remembers {@code tokenizer} as the vocabulary {@code model} runs with. */
     public WorkspaceSettings withTokenizer(Path model, Path tokenizer) {
         Map<String, String> t = new TreeMap<>(tokenizers == null ? Map.of() : tokenizers);
         t.put(key(model), tokenizer.toAbsolutePath().normalize().toString());
-        return new WorkspaceSettings(folders, window, language, exportFolder, t, lastTarget);
+        return new WorkspaceSettings(folders, window, language, exportFolder, t, lastTarget, run);
     }
 
     /** Remembers the target of the last run started, the Run view's default next time. */
     public WorkspaceSettings withLastTarget(Path model) {
-        return new WorkspaceSettings(folders, window, language, exportFolder, tokenizers, key(model));
+        return new WorkspaceSettings(folders, window, language, exportFolder, tokenizers, key(model), run);
+    }
+
+    /** Remembers the Run view's settings of the run being started. */
+    public WorkspaceSettings withRun(Run r) {
+        return new WorkspaceSettings(folders, window, language, exportFolder, tokenizers, lastTarget, r);
     }
 
     /** The target of the last run started, or null. */

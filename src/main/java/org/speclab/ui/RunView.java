@@ -134,6 +134,7 @@ final class RunView {
         beat.play();
         lab.models.addListener((javafx.collections.ListChangeListener<ModelEntry>) c -> refreshModels());
         refreshModels();
+        restore(lab.settings.get().run());
     }
 
     BorderPane root() { return root; }
@@ -226,6 +227,60 @@ final class RunView {
         if (!chat.isDisabled()) chat.setSelected(c.chat());
     }
 
+    /** The settings to remember for the next start of the lab (the target is remembered on its own). */
+    org.speclab.library.WorkspaceSettings.Run remembered() {
+        Carried c = carried();
+        return new org.speclab.library.WorkspaceSettings.Run(c.drafter(), c.draft() == null ? null : c.draft().toAbsolutePath().normalize().toString(),
+                c.ngram(), c.layers(), c.k(), c.adaptive(), c.temperature(), c.topK(), c.topP(), c.maxTokens(), c.threads(), c.baseline(), c.repeats(),
+                c.prompt(), c.chat(), c.kvCache() == null ? null : c.kvCache().label());
+    }
+
+    /**
+     * The settings of the last run before the lab was closed, each where it was set and makes sense: an unknown drafter
+     * or cache type is left at the default, numbers are brought into their control's range, a draft model no longer in
+     * the library is not picked.
+     */
+    void restore(org.speclab.library.WorkspaceSettings.Run r) {
+        if (r == null) return;
+        if (r.drafter() != null && r.drafter() >= 0 && r.drafter() < drafter.getItems().size()) drafter.getSelectionModel().select(r.drafter());
+        setInt(ngram, r.ngram());
+        setInt(layers, r.layers());
+        setInt(k, r.k());
+        if (r.adaptive() != null) adaptive.setSelected(r.adaptive());
+        setDouble(temperature, r.temperature());
+        setInt(topK, r.topK());
+        setDouble(topP, r.topP());
+        setInt(maxTokens, r.maxTokens());
+        setInt(threads, r.threads());
+        if (r.baseline() != null) baseline.setSelected(r.baseline());
+        setInt(repeats, r.repeats());
+        if (r.prompt() != null) prompt.setText(r.prompt());
+        if (r.kvCache() != null && !kvCache.isDisabled()) {
+            try {
+                kvCache.setValue(org.speclab.engine.CacheType.parse(r.kvCache()));
+            } catch (IllegalArgumentException e) {
+                // an edited file: the default stays
+            }
+        }
+        if (r.draftPath() != null) {
+            pendingDraft = r.draftPath();
+            refreshModels();
+        }
+        if (r.chat() != null && !chat.isDisabled()) chat.setSelected(r.chat());
+    }
+
+    private static void setInt(Spinner<Integer> s, Integer v) {
+        if (v == null) return;
+        var f = (javafx.scene.control.SpinnerValueFactory.IntegerSpinnerValueFactory) s.getValueFactory();
+        f.setValue(Math.max(f.getMin(), Math.min(f.getMax(), v)));
+    }
+
+    private static void setDouble(Spinner<Double> s, Double v) {
+        if (v == null || !Double.isFinite(v)) return;
+        var f = (javafx.scene.control.SpinnerValueFactory.DoubleSpinnerValueFactory) s.getValueFactory();
+        f.setValue(Math.max(f.getMin(), Math.min(f.getMax(), v)));
+    }
+
     /** A device the picker offers; {@code why} says why one cannot be chosen. */
     record Device(String id, String label, String why) {
         boolean usable() { return why == null; }
@@ -311,7 +366,8 @@ final class RunView {
         startNanos = System.nanoTime();
         start.setDisable(true);
         stop.setDisable(false);
-        lab.remember.accept(w -> w.withLastTarget(t.path()));
+        org.speclab.library.WorkspaceSettings.Run remembered = remembered();
+        lab.remember.accept(w -> w.withLastTarget(t.path()).withRun(remembered));
         lab.running = files;
         RunSession.Settings s = new RunSession.Settings(t.path(), choice, k.getValue(), adaptive.isSelected(),
                 temperature.getValue().floatValue(), topK.getValue(), topP.getValue().floatValue(), maxTokens.getValue(), threads.getValue(),

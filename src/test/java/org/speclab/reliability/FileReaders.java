@@ -102,7 +102,9 @@ enum FileReaders {
             case SETTINGS_JSON -> org.speclab.library.WorkspaceSettings.NONE.withFolders(List.of(Path.of("/models"), Path.of("/data/hf")))
                     .withWindow(new org.speclab.library.WorkspaceSettings.Window(10, 20, 1280, 800, false)).withLanguage("zh-CN")
                     .withExportFolder(Path.of("/tmp")).withTokenizer(Path.of("/models/m.bin"), Path.of("/models/tok512.bin"))
-                    .withLastTarget(Path.of("/models/m.gguf")).save(f);
+                    .withLastTarget(Path.of("/models/m.gguf"))
+                    .withRun(new org.speclab.library.WorkspaceSettings.Run(1, "/models/draft.gguf", 3, 2, 4, false, 0.8, 200, 1.0, 200, 2, true, 3,
+                            "Once upon a time", false, "f16")).save(f);
             case EXPERIMENTS_JSON -> new org.speclab.lab.ExperimentStore(f).save(List.of(
                     new org.speclab.lab.Experiment(null, null, null, "stories260K", "F32", "cpu (2 threads)", 1, "Once upon a time", 3000, 0.01,
                             3.0, null, 200, 3, 0, "0.1.0", null, null, null, null, null, 1, 7, 40, 1, 200, "length", null),
@@ -164,6 +166,7 @@ enum FileReaders {
                 var s = org.speclab.library.WorkspaceSettings.load(p).value();
                 s.folderPaths();
                 s.lastTargetPath();
+                if (s.run() != null) s.run().draftPath();
                 s.exportFolderPath();
                 s.tokenizerFor(Path.of("/models/m.bin"));
                 if (s.window() != null) s.window().usable();
