@@ -47,15 +47,27 @@ class RunViewConcurrencyTest {
 
     @Start
     void start(Stage stage) throws Exception {
-        Path work = TempDirs.create("speclab-concurrency");
-        folder = Files.createDirectories(work.resolve("models"));
-        target = Files.copy(SharedFiles.require("models/stories260K/stories260K.gguf"), folder.resolve("stories260K.gguf"));
-        draft = Files.copy(SharedFiles.require("models/stories-draft-distilled/draft.gguf"), folder.resolve("draft.gguf"));
+        Path[] models = startOnCopies(stage, TempDirs.create("speclab-concurrency"));
+        target = models[0];
+        draft = models[1];
+        folder = target.getParent();
+    }
+
+    /**
+     * The lab started in English on a library folder, {@code work}/models, of copies of stories260K and its distilled
+     * draft (so deleting them harms nothing), its records and settings in {@code work}: the target's and the draft's
+     * copies.
+     */
+    static Path[] startOnCopies(Stage stage, Path work) throws Exception {
+        Path folder = Files.createDirectories(work.resolve("models"));
+        Path target = Files.copy(SharedFiles.require("models/stories260K/stories260K.gguf"), folder.resolve("stories260K.gguf"));
+        Path draft = Files.copy(SharedFiles.require("models/stories-draft-distilled/draft.gguf"), folder.resolve("draft.gguf"));
         LabApp.initialFolder = folder;
         LabApp.experimentsFile = work.resolve("experiments.json");
         LabApp.locale = Locale.ENGLISH;
         LabApp.fileDialogs = LabAppTest.saveIn(TempDirs.create("speclab-saved"));
         new LabApp().start(stage);
+        return new Path[] {target, draft};
     }
 
     /** The probe of the test under way: let go after it, so that a failed test leaves no run waiting. */

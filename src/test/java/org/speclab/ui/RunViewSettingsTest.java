@@ -3,9 +3,7 @@ package org.speclab.ui;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import javafx.scene.Scene;
 import javafx.scene.control.CheckBox;
@@ -20,7 +18,6 @@ import javafx.stage.Stage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.speclab.SharedFiles;
 import org.speclab.TempDirs;
 import org.speclab.engine.CacheType;
 import org.speclab.library.ModelEntry;
@@ -34,21 +31,16 @@ import org.testfx.util.WaitForAsyncUtils;
 @ExtendWith(ApplicationExtension.class)
 @Timeout(value = 3, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class RunViewSettingsTest {
-    Path work, folder, target, draft;
+    Path work, target, draft;
     Stage stage;
 
     @Start
     void start(Stage stage) throws Exception {
         this.stage = stage;
         work = TempDirs.create("speclab-run-settings");
-        folder = Files.createDirectories(work.resolve("models"));
-        target = Files.copy(SharedFiles.require("models/stories260K/stories260K.gguf"), folder.resolve("stories260K.gguf"));
-        draft = Files.copy(SharedFiles.require("models/stories-draft-distilled/draft.gguf"), folder.resolve("draft.gguf"));
-        LabApp.initialFolder = folder;
-        LabApp.experimentsFile = work.resolve("experiments.json");
-        LabApp.locale = Locale.ENGLISH;
-        LabApp.fileDialogs = LabAppTest.saveIn(TempDirs.create("speclab-saved"));
-        new LabApp().start(stage);
+        Path[] models = RunViewConcurrencyTest.startOnCopies(stage, work);
+        target = models[0];
+        draft = models[1];
     }
 
     @Test
