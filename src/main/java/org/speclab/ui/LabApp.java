@@ -132,10 +132,11 @@ public final class LabApp extends Application {
     private void switchTo(Locale l) {
         update(s -> s.withLanguage(l.toLanguageTag()));
         int tab = tabs.getSelectionModel().getSelectedIndex();
-        RunView.Carried settings = run.carried();
+        org.speclab.library.WorkspaceSettings.Run settings = run.remembered();
+        Path target = run.targetPath();
         show(l);
         tabs.getSelectionModel().select(tab);
-        run.carry(settings);
+        run.restore(settings, target);
     }
 
     /** Help → the built-in guide: how speculation works and what each figure in the views means. */

@@ -134,7 +134,7 @@ final class RunView {
         beat.play();
         lab.models.addListener((javafx.collections.ListChangeListener<ModelEntry>) c -> refreshModels());
         refreshModels();
-        restore(lab.settings.get().run());
+        restore(lab.settings.get().run(), null);
     }
 
     BorderPane root() { return root; }
@@ -194,54 +194,35 @@ final class RunView {
         });
     }
 
-    /** What a language switch carries over to the new view: every setting, the models by file. */
-    record Carried(Path target, Path draft, int drafter, int ngram, int layers, int k, boolean adaptive, double temperature, int topK,
-                   double topP, int maxTokens, int threads, boolean baseline, int repeats, String prompt, boolean chat, org.speclab.engine.CacheType kvCache) {}
-
-    Carried carried() {
-        return new Carried(target.getValue() == null ? null : target.getValue().path(), draftModel.getValue() == null ? null : draftModel.getValue().path(),
-                drafter.getSelectionModel().getSelectedIndex(), ngram.getValue(), layers.getValue(), k.getValue(), adaptive.isSelected(),
-                temperature.getValue(), topK.getValue(), topP.getValue(), maxTokens.getValue(), threads.getValue(), baseline.isSelected(), repeats.getValue(),
-                prompt.getText(),
-                chat.isSelected(), kvCache.getValue());
-    }
-
-    void carry(Carried c) {
-        drafter.getSelectionModel().select(c.drafter());
-        ngram.getValueFactory().setValue(c.ngram());
-        layers.getValueFactory().setValue(c.layers());
-        k.getValueFactory().setValue(c.k());
-        adaptive.setSelected(c.adaptive());
-        temperature.getValueFactory().setValue(c.temperature());
-        topK.getValueFactory().setValue(c.topK());
-        topP.getValueFactory().setValue(c.topP());
-        maxTokens.getValueFactory().setValue(c.maxTokens());
-        threads.getValueFactory().setValue(c.threads());
-        kvCache.setValue(c.kvCache());
-        baseline.setSelected(c.baseline());
-        repeats.getValueFactory().setValue(c.repeats());
-        prompt.setText(c.prompt());
-        pendingTarget = c.target();
-        pendingDraft = c.draft();
-        refreshModels();
-        if (!chat.isDisabled()) chat.setSelected(c.chat());
-    }
-
-    /** The settings to remember for the next start of the lab (the target is remembered on its own). */
+    /**
+     * Every setting but the target and the device, as the lab remembers them for its next start (after a run) and as a
+     * language switch hands them to the view rebuilt in the new language ({@link #restore}).
+     */
     org.speclab.library.WorkspaceSettings.Run remembered() {
-        Carried c = carried();
-        return new org.speclab.library.WorkspaceSettings.Run(c.drafter(), c.draft() == null ? null : c.draft().toAbsolutePath().normalize().toString(),
-                c.ngram(), c.layers(), c.k(), c.adaptive(), c.temperature(), c.topK(), c.topP(), c.maxTokens(), c.threads(), c.baseline(), c.repeats(),
-                c.prompt(), c.chat(), c.kvCache() == null ? null : c.kvCache().label());
+        ModelEntry d = draftModel.getValue();
+        return new org.speclab.library.WorkspaceSettings.Run(drafter.getSelectionModel().getSelectedIndex(),
+                d == null ? null : d.path().toString(), ngram.getValue(), layers.getValue(), k.getValue(),
+                adaptive.isSelected(), temperature.getValue(), topK.getValue(), topP.getValue(), maxTokens.getValue(), threads.getValue(),
+                baseline.isSelected(), repeats.getValue(), prompt.getText(), chat.isSelected(), kvCache.getValue() == null ? null : kvCache.getValue().label());
+    }
+
+    /** The chosen target's file, or null. */
+    Path targetPath() {
+        return target.getValue() == null ? null : target.getValue().path();
     }
 
     /**
-     * The settings of the last run before the lab was closed, each where it was set and makes sense: an unknown drafter
-     * or cache type is left at the default, numbers are brought into their control's range, a draft model no longer in
-     * the library is not picked.
+     * Settings {@link #remembered} (by this view before a language switch, or before the lab was last closed), each where
+     * it was set and makes sense: an unknown drafter or cache type is left at the default, numbers are brought into their
+     * control's range, a draft model is picked once the library lists it (none: none picked); and {@code target}, where
+     * not null, likewise.
      */
-    void restore(org.speclab.library.WorkspaceSettings.Run r) {
-        if (r == null) return;
+    void restore(org.speclab.library.WorkspaceSettings.Run r, Path target) {
+        if (target != null) pendingTarget = target;
+        if (r == null) {
+            refreshModels();
+            return;
+        }
         if (r.drafter() != null && r.drafter() >= 0 && r.drafter() < drafter.getItems().size()) drafter.getSelectionModel().select(r.drafter());
         setInt(ngram, r.ngram());
         setInt(layers, r.layers());
@@ -262,10 +243,9 @@ final class RunView {
                 // an edited file: the default stays
             }
         }
-        if (r.draftPath() != null) {
-            pendingDraft = r.draftPath();
-            refreshModels();
-        }
+        pendingDraft = r.draftPath();
+        if (pendingDraft == null) draftModel.setValue(null);
+        refreshModels();
         if (r.chat() != null && !chat.isDisabled()) chat.setSelected(r.chat());
     }
 
