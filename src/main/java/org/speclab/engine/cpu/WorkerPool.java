@@ -1,7 +1,7 @@
 package org.speclab.engine.cpu;
 
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
@@ -37,29 +37,36 @@ final class WorkerPool implements AutoCloseable {
      * with each thread's pieces consecutive, measured).
      */
     private static final class Job {
+        /**
+         * Longs between two lanes' counters (128 bytes): on one cache line, every piece a thread took from its own
+         * lane pulled the line from the other core, a cross-core round trip per piece (hundreds of ns where the
+         * two vCPUs sit on different core complexes).
+         */
+        private static final int PAD = 16;
         final IntConsumer piece;
-        final int count;
-        /** Per lane: the next piece from the front (high 32 bits) and the end of what is left (low 32 bits). */
-        final AtomicLong[] lanes;
+        final int count, lanes;
+        /** Per lane k, at PAD · (k + 1): the next piece from the front (high 32 bits) and the end of what is left (low 32 bits). */
+        final AtomicLongArray next;
         final AtomicInteger joined = new AtomicInteger(), done = new AtomicInteger();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
 
         Job(IntConsumer piece, int count, int threads) {
             this.piece = piece;
             this.count = count;
-            int n = Math.min(threads, count);
-            lanes = new AtomicLong[n];
-            for (int k = 0; k < n; k++) lanes[k] = new AtomicLong((long) (count * k / n) << 32 | (count * (k + 1) / n));
+            lanes = Math.min(threads, count);
+            next = new AtomicLongArray(PAD * (lanes + 2));
+            for (int k = 0; k < lanes; k++) next.set(PAD * (k + 1), (long) (count * k / lanes) << 32 | (count * (k + 1) / lanes));
         }
 
-        /** The lane's next piece from the front (back: its last), or -1 when none is left. */
-        private int take(AtomicLong lane, boolean back) {
+        /** Lane k's next piece from the front (back: its last), or -1 when none is left. */
+        private int take(int k, boolean back) {
+            int at = PAD * (k + 1);
             for (long v; ; ) {
-                v = lane.get();
+                v = next.get(at);
                 int front = (int) (v >>> 32), end = (int) v;
                 if (front >= end) return -1;
-                long next = back ? (long) front << 32 | (end - 1) : (long) (front + 1) << 32 | end;
-                if (lane.compareAndSet(v, next)) return back ? end - 1 : front;
+                long after = back ? (long) front << 32 | (end - 1) : (long) (front + 1) << 32 | end;
+                if (next.compareAndSet(at, v, after)) return back ? end - 1 : front;
             }
         }
 
@@ -68,18 +75,21 @@ final class WorkerPool implements AutoCloseable {
                 piece.accept(i);
             } catch (Throwable t) {
                 failure.compareAndSet(null, t);
-            } finally {
-                done.incrementAndGet();
             }
         }
 
+        /**
+         * This thread's share: its own lane from the front, then the others' from the back. The pieces it ran are
+         * counted once, at the end (a shared count raised after every piece moved between the cores each time).
+         */
         void work() {
-            int own = joined.getAndIncrement(), n = lanes.length;
-            if (own < n) for (int i; (i = take(lanes[own], false)) >= 0; ) run(i);
-            for (int k = 1; k <= n; k++) {
-                AtomicLong lane = lanes[(own + k) % n];
-                for (int i; (i = take(lane, true)) >= 0; ) run(i);
+            int own = joined.getAndIncrement(), ran = 0;
+            if (own < lanes) for (int i; (i = take(own, false)) >= 0; ran++) run(i);
+            for (int k = 1; k <= lanes; k++) {
+                int lane = (own + k) % lanes;
+                for (int i; (i = take(lane, true)) >= 0; ran++) run(i);
             }
+            if (ran > 0) done.addAndGet(ran);
         }
     }
 
