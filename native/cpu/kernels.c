@@ -1134,39 +1134,29 @@ INLINE void pkk_group(int type, const uint8_t *gw, const act_t *a, int np, float
  * EPYC with AVX-512: 135 -> 159-164 tokens/s, 200M model 1,153 -> 1,435; groups of 5 and 7 alike, 8 and 9 as slow as 9). */
 #define PKF_MANY (PKF > 6 ? 6 : PKF)
 
-/* Halves h0 .. h0 + nh - 1 of the group (AVX2's eight rows each; AVX-512's one whole group) times np positions. */
-INLINE void pkf_part(const uint8_t *gw, const float *x, int64_t n, int np, int h0, int nh, const act_t *a, float *res) {
-    kf_t c[2][NPMAX][4];
-    for (int h = 0; h < nh; h++) for (int p = 0; p < np; p++) for (int q = 0; q < 4; q++) c[h][p][q] = K_ZEROPS();
+INLINE void pkf_part(const uint8_t *gw, const float *x, int64_t n, int np, int h, const act_t *a, float *res) {
+    const int f = 16 * (KW == 8) * h;
+    kf_t c[NPMAX][4];
+    for (int p = 0; p < np; p++) for (int q = 0; q < 4; q++) c[p][q] = K_ZEROPS();
     for (int64_t u = 0; u < n / 4; u++) {
         const uint8_t *unit = gw + 128 * u;
-        if ((u & 1) == 0) for (int h = 0; h < nh; h++) pf_ahead(gw, 256, n / 8, a, h0 + h, 16 / KW, u / 2, 1);
+        if ((u & 1) == 0) pf_ahead(gw, 256, n / 8, a, h, 16 / KW, u / 2, 1);
         /* one weight vector at a time, each serving every position before the next is converted: AVX2's three
          * positions' 12 chains, 4 weight vectors and a broadcast did not fit 16 registers (a weight went to the
          * stack and back every unit). One thread, 2,048 x 1,024 in the cache, ns a group of 16 rows x 32 columns
          * and position, AVX2: five positions 14.2 -> 12.4, nine 14.5 -> 11.8, 64 14.3 -> 12.0; AVX-512 nine
          * 6.0 -> 5.6, others unchanged. Each chain's operations and their order are as before. */
         for (int q = 0; q < 4; q++) {
-            for (int h = 0; h < nh; h++) {
-                const kf_t w = K_PH(unit + 32 * q + 16 * (KW == 8) * (h0 + h));
-                for (int p = 0; p < np; p++) c[h][p][q] = K_FMADD(w, K_SETPS(x[p * n + 4 * u + q]), c[h][p][q]);
-            }
+            const kf_t w = K_PH(unit + 32 * q + f);
+            for (int p = 0; p < np; p++) c[p][q] = K_FMADD(w, K_SETPS(x[p * n + 4 * u + q]), c[p][q]);
         }
     }
-    for (int h = 0; h < nh; h++)
-        for (int p = 0; p < np; p++)
-            K_STORE(res + 16 * p + KW * (h0 + h), K_ADD(K_ADD(c[h][p][0], c[h][p][1]), K_ADD(c[h][p][2], c[h][p][3])));
+    for (int p = 0; p < np; p++) K_STORE(res + 16 * p + KW * h, K_ADD(K_ADD(c[p][0], c[p][1]), K_ADD(c[p][2], c[p][3])));
 }
 
-/* AVX2's one position takes both halves in one pass: its four chains alone wait on the multiply-add's latency
- * (four cycles), eight keep both units busy. */
 INLINE void pkf_group(const uint8_t *gw, const float *x, int64_t n, int np, const act_t *a, float *res) {
-    if (KW == 8 && np == 1) {
-        pkf_part(gw, x, n, 1, 0, 2, a, res);
-    } else {
-        pkf_part(gw, x, n, np, 0, 1, a, res);
-        if (KW == 8) pkf_part(gw, x, n, np, 1, 1, a, res);
-    }
+    pkf_part(gw, x, n, np, 0, a, res);
+    if (KW == 8) pkf_part(gw, x, n, np, 1, a, res);
 }
 
 
