@@ -1141,11 +1141,11 @@ INLINE void pkf_part(const uint8_t *gw, const float *x, int64_t n, int np, int h
     for (int64_t u = 0; u < n / 4; u++) {
         const uint8_t *unit = gw + 128 * u;
         if ((u & 1) == 0) pf_ahead(gw, 256, n / 8, a, h, 16 / KW, u / 2, 1);
-        /* one weight vector at a time, each serving every position before the next is converted: AVX2's three
-         * positions' 12 chains, 4 weight vectors and a broadcast did not fit 16 registers (a weight went to the
-         * stack and back every unit). One thread, 2,048 x 1,024 in the cache, ns a group of 16 rows x 32 columns
-         * and position, AVX2: five positions 14.2 -> 12.4, nine 14.5 -> 11.8, 64 14.3 -> 12.0; AVX-512 nine
-         * 6.0 -> 5.6, others unchanged. Each chain's operations and their order are as before. */
+        /* one weight vector at a time, each serving every position before the next is converted. One thread,
+         * 2,048 x 1,024 in the cache, ns a group of 16 rows x 32 columns and position: AVX-512 nine positions
+         * 6.0 -> 5.6, others unchanged; AVX2 (whose three positions' 12 chains, 4 weight vectors and a broadcast
+         * had not fit 16 registers) five 14.2 -> 12.4, nine 14.5 -> 11.8, though F16 is packed at 512 bits only
+         * (NativeKernels.packs). Each chain's operations and their order are as before. */
         for (int q = 0; q < 4; q++) {
             const kf_t w = K_PH(unit + 32 * q + f);
             for (int p = 0; p < np; p++) c[p][q] = K_FMADD(w, K_SETPS(x[p * n + 4 * u + q]), c[p][q]);
