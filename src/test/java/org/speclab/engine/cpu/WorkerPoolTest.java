@@ -30,6 +30,30 @@ class WorkerPoolTest {
     }
 
     /**
+     * A call returns only once every piece has finished, not merely started: each thread counts what it ran at the end
+     * of its share, and the caller waits for that count. Pieces here finish late (a sleep) and mark it last.
+     */
+    @Test
+    void aCallReturnsOnlyAfterEveryPieceHasFinished() {
+        for (int size : new int[] {2, 3}) {
+            try (WorkerPool pool = new WorkerPool(size)) {
+                for (int count : new int[] {2, 5, 16}) {
+                    AtomicIntegerArray finished = new AtomicIntegerArray(count);
+                    pool.runPieces(count, i -> {
+                        try {
+                            Thread.sleep(i % 3 == 0 ? 20 : 2);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        finished.set(i, 1);
+                    });
+                    for (int i = 0; i < count; i++) assertEquals(1, finished.get(i), "piece " + i + " of " + count + " had not finished, " + size + " threads");
+                }
+            }
+        }
+    }
+
+    /**
      * With both threads at work (no piece starts before both have joined), each runs consecutive pieces from the
      * front of its lane: the first pieces a thread runs count up one by one. Handed out in turn, a thread ran
      * every other piece.
