@@ -204,12 +204,8 @@ INLINE __m256i load(const void *p) { return _mm256_loadu_si256((const __m256i *)
 
 static void transpose_act(uint8_t *buf, int64_t cap, int64_t n, int64_t g0, int64_t g1);
 
-/* Positions p0 .. p1 of the buffer (the whole layout below: cap values, n per position): their blocks and,
- * where the buffer has the transposed copy and the caller asks for it (transpose: only the row kernels of
- * Q8_0, Q4_0 and Q5_0 read it, never the packed ones; filling it took longer than quantizing), their groups
- * of eight, so p0 and p1 are multiples of eight or p1 the last position. Parts of one buffer can be
- * quantized by several threads at once. */
-void SL(sl_quantize_part)(const float *x, int64_t cap, int64_t n, uint8_t *buf, int64_t p0, int64_t p1, int32_t transpose) {
+/* Block b of the buffer (block b of x: position b / (n / 32), its block b % (n / 32)): values, scale and sums. */
+INLINE void quantize_block(const float *x, int64_t cap, uint8_t *buf, int64_t b) {
     const __m256 signless = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
     int64_t nb = cap / 32;
     int8_t *qs = (int8_t *) buf;
@@ -218,38 +214,52 @@ void SL(sl_quantize_part)(const float *x, int64_t cap, int64_t n, uint8_t *buf, 
     int32_t *s32 = (int32_t *) (buf + 2 * cap + 4 * nb), *h0 = (int32_t *) (buf + 2 * cap + 12 * nb), *h1 = (int32_t *) (buf + 2 * cap + 16 * nb);
     int32_t *c8 = (int32_t *) (buf + 2 * cap + 20 * nb), *c128 = (int32_t *) (buf + 2 * cap + 24 * nb);
     int32_t *c32h0 = (int32_t *) (buf + 2 * cap + 28 * nb), *c32h1 = (int32_t *) (buf + 2 * cap + 32 * nb);
-    for (int64_t b = p0 * (n / 32); b < p1 * (n / 32); b++) {
-        const float *xb = x + 32 * b;
-        __m256 v[4];
-        __m256 m = _mm256_setzero_ps();
-        for (int i = 0; i < 4; i++) {
-            v[i] = _mm256_loadu_ps(xb + 8 * i);
-            m = _mm256_max_ps(m, _mm256_and_ps(v[i], signless));
-        }
-        __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
-        m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
-        m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
-        float amax = _mm_cvtss_f32(m4);
-        float id = amax > 0 ? 127.0f / amax : 0.0f;
-        d[b] = amax / 127.0f;
-        __m256i q[4];
-        for (int i = 0; i < 4; i++) q[i] = _mm256_cvtps_epi32(_mm256_mul_ps(v[i], _mm256_set1_ps(id))); /* round to nearest even */
-        int32_t half0 = isum(_mm256_add_epi32(q[0], q[1])), half1 = isum(_mm256_add_epi32(q[2], q[3]));
-        s32[b] = half0 + half1;
-        ms[b] = d[b] * (float) s32[b];
-        h0[b] = half0;
-        h1[b] = half1;
-        c8[b] = -8 * s32[b];
-        c128[b] = -128 * s32[b];
-        c32h0[b] = -32 * half0;
-        c32h1[b] = -32 * half1;
-        __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
-        /* the packs interleave 128-bit lanes: put the 32 bytes back in order */
-        bytes = _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
-        _mm256_storeu_si256((__m256i *) (qs + 32 * b), bytes);
-        _mm256_storeu_si256((__m256i *) (xu + 32 * b), _mm256_xor_si256(bytes, _mm256_set1_epi8((char) 0x80)));
+    const float *xb = x + 32 * b;
+    __m256 v[4];
+    __m256 m = _mm256_setzero_ps();
+    for (int i = 0; i < 4; i++) {
+        v[i] = _mm256_loadu_ps(xb + 8 * i);
+        m = _mm256_max_ps(m, _mm256_and_ps(v[i], signless));
     }
+    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+    float amax = _mm_cvtss_f32(m4);
+    float id = amax > 0 ? 127.0f / amax : 0.0f;
+    d[b] = amax / 127.0f;
+    __m256i q[4];
+    for (int i = 0; i < 4; i++) q[i] = _mm256_cvtps_epi32(_mm256_mul_ps(v[i], _mm256_set1_ps(id))); /* round to nearest even */
+    int32_t half0 = isum(_mm256_add_epi32(q[0], q[1])), half1 = isum(_mm256_add_epi32(q[2], q[3]));
+    s32[b] = half0 + half1;
+    ms[b] = d[b] * (float) s32[b];
+    h0[b] = half0;
+    h1[b] = half1;
+    c8[b] = -8 * s32[b];
+    c128[b] = -128 * s32[b];
+    c32h0[b] = -32 * half0;
+    c32h1[b] = -32 * half1;
+    __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+    /* the packs interleave 128-bit lanes: put the 32 bytes back in order */
+    bytes = _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    _mm256_storeu_si256((__m256i *) (qs + 32 * b), bytes);
+    _mm256_storeu_si256((__m256i *) (xu + 32 * b), _mm256_xor_si256(bytes, _mm256_set1_epi8((char) 0x80)));
+}
+
+/* Positions p0 .. p1 of the buffer (the whole layout below: cap values, n per position): their blocks and,
+ * where the buffer has the transposed copy and the caller asks for it (transpose: only the row kernels of
+ * Q8_0, Q4_0 and Q5_0 read it, never the packed ones; filling it took longer than quantizing), their groups
+ * of eight, so p0 and p1 are multiples of eight or p1 the last position. Parts of one buffer can be
+ * quantized by several threads at once. */
+void SL(sl_quantize_part)(const float *x, int64_t cap, int64_t n, uint8_t *buf, int64_t p0, int64_t p1, int32_t transpose) {
+    for (int64_t b = p0 * (n / 32); b < p1 * (n / 32); b++) quantize_block(x, cap, buf, b);
     if (transpose && cap / n >= TMIN) transpose_act(buf, cap, n, p0 / 8, (p1 + 7) / 8);
+}
+
+/* Blocks c0 .. c1 of each of positions p0 .. p1 (the same values as sl_quantize_part gives them), no transposed copy:
+ * the thread that computed a range of a product's values quantizes them for the next product. */
+void SL(sl_quantize_blocks)(const float *x, int64_t cap, int64_t n, uint8_t *buf, int64_t p0, int64_t p1, int64_t c0, int64_t c1) {
+    for (int64_t p = p0; p < p1; p++)
+        for (int64_t c = c0; c < c1; c++) quantize_block(x, cap, buf, p * (n / 32) + c);
 }
 
 /* Bytes the activation buffer needs for cap values, n per position (see the layout above). */

@@ -51,6 +51,8 @@ final class CpuTransformer implements Transformer {
         /** The RoPE angles of each position, laid out for the model's pair style (RopeRotation). */
         final float[] cos, sin;
         final QuantizedActivations acts = new QuantizedActivations();
+        /** The down projection's input where the FFN runs fused ({@link #fusedFfn}): written and quantized by the threads of the gate and up products. */
+        final QuantizedActivations hidden = new QuantizedActivations();
 
         Workspace(int batch, int positions) {
             this.batch = batch;
@@ -252,12 +254,16 @@ final class CpuTransformer implements Transformer {
             if (L.postAttnNorm() != null) rmsnorms(w.out, w.out, 0, T, L.postAttnNorm());
             eachPosition(T, t -> add(w.x[t], w.out[t]));
             rmsnorms(w.xb, w.x, 0, T, L.ffnNorm());
-            matmuls(new WeightMatrix[] {L.gate(), L.up()}, w.xb, new float[][][] {w.hb, w.hb2}, T);
-            eachPosition(T, t -> {
-                if (c.arch().activation() == Architecture.Activation.SILU) swiglu(w.hb[t], w.hb2[t], c.hiddenDim());
-                else geglu(w.hb[t], w.hb2[t], c.hiddenDim());
-            });
-            matmul(L.down(), w.hb, w.out, T);
+            if (fusesFfn(L, T)) {
+                fusedFfn(L, w, T);
+            } else {
+                matmuls(new WeightMatrix[] {L.gate(), L.up()}, w.xb, new float[][][] {w.hb, w.hb2}, T);
+                eachPosition(T, t -> {
+                    if (c.arch().activation() == Architecture.Activation.SILU) swiglu(w.hb[t], w.hb2[t], c.hiddenDim());
+                    else geglu(w.hb[t], w.hb2[t], c.hiddenDim());
+                });
+                matmul(L.down(), w.hb, w.out, T);
+            }
             if (L.postFfnNorm() != null) rmsnorms(w.out, w.out, 0, T, L.postFfnNorm());
             eachPosition(T, t -> add(w.x[t], w.out[t]));
         }
@@ -320,10 +326,12 @@ final class CpuTransformer implements Transformer {
 
     /** g = gelu(g) · u with GELU's tanh form, 0.5·v·(1 + tanh(√(2/π)·(v + 0.044715·v³))), as llama.cpp computes it. */
     static void geglu(float[] g, float[] u, int n) {
-        for (int i = 0; i < n; i++) {
-            float v = g[i];
-            g[i] = 0.5f * v * (1f + (float) Math.tanh(0.7978845608028654f * v * (1f + 0.044715f * v * v))) * u[i];
-        }
+        for (int i = 0; i < n; i++) g[i] = gelu(g[i], u[i]);
+    }
+
+    /** gelu(v) · u, {@link #geglu}'s arithmetic for one element. */
+    private static float gelu(float v, float u) {
+        return 0.5f * v * (1f + (float) Math.tanh(0.7978845608028654f * v * (1f + 0.044715f * v * v))) * u;
     }
 
     /** out[o] = RMSNorm(x[from + o]) for o &lt; count, in runs of positions as {@link #eachPosition}, each run in fours ({@link #rmsnorm4}). */
@@ -442,6 +450,77 @@ final class CpuTransformer implements Transformer {
         for (; i < n; i++) g[i] = g[i] * (1.0f / (1.0f + FastExp.exp(-g[i]))) * u[i];
     }
 
+    /** Whether passes run the FFN fused where they can ({@link #fusesFfn}); tests turn it off to compare the two ways. */
+    static volatile boolean fuseFfn = true;
+
+    /**
+     * Whether layer L's FFN runs fused for a call of T positions: short calls (decode, verify) whose three matrices are
+     * all on the native kernels, their shapes agreeing and the hidden width whole blocks of 32. Not where the down
+     * projection has rows on the row kernels and eight positions or more: those read a transposed copy of the
+     * activations, which the fused FFN does not make. Long calls (prefill) keep the unfused way, whose per-position
+     * steps and quantization run on the workers already.
+     */
+    private boolean fusesFfn(LayerWeights<WeightMatrix, float[]> L, int T) {
+        if (!fuseFfn || T >= PARALLEL_POSITIONS) return false;
+        if (!(L.gate() instanceof WeightMatrix.Native g) || !(L.up() instanceof WeightMatrix.Native u) || !(L.down() instanceof WeightMatrix.Native d)) return false;
+        int hidden = g.rows();
+        if (u.rows() != hidden || g.cols() != u.cols() || d.cols() != hidden || hidden % 32 != 0) return false;
+        return !(T >= 8 && d.codec().type() != org.speclab.gguf.GgmlType.F16 && d.packedRows() < d.rows());
+    }
+
+    /** Whether a call of T positions runs the first layer's FFN fused (tests). */
+    boolean fusesFfn(int T) { return fusesFfn(layers[0], T); }
+
+    /**
+     * The FFN of layer L, x = w.xb, into w.out: out = down · act(gate · x) ⊙ (up · x). Each piece takes a range of the
+     * hidden rows, multiplies its rows of gate and up, applies the activation to its range of every position and
+     * quantizes it for the down projection, so the hidden values stay with the thread that computed them: unfused,
+     * both products' results (two floats per hidden row and position) went back to the calling thread, which applied
+     * the activation and quantized alone, and the other thread read the quantized copy again. The values and their
+     * bytes are the same either way (the same operations on each element, the same quantization of each block).
+     */
+    private void fusedFfn(LayerWeights<WeightMatrix, float[]> L, Workspace w, int T) {
+        WeightMatrix.Native gate = (WeightMatrix.Native) L.gate(), up = (WeightMatrix.Native) L.up(), down = (WeightMatrix.Native) L.down();
+        int hidden = gate.rows();
+        QuantizedActivations a = w.acts, h = w.hidden;
+        boolean quantizeIn = gate.codec().type() != org.speclab.gguf.GgmlType.F16 || up.codec().type() != org.speclab.gguf.GgmlType.F16;
+        a.prepare(gate.kernels(), w.xb, T, gate.cols(), quantizeIn, pool, gate.packedRows() < hidden || up.packedRows() < hidden);
+        h.begin(down.kernels(), T, hidden, down.codec().type() != org.speclab.gguf.GgmlType.F16);
+        java.lang.foreign.MemorySegment o = a.out(2L * T * hidden), gates = o, ups = o.asSlice(4L * T * hidden), values = h.values();
+        boolean silu = c.arch().activation() == Architecture.Activation.SILU;
+        int n = pool.size() == 1 || 2L * hidden * gate.cols() * T < PARALLEL_WORK ? 1 : pool.size();
+        // whole blocks of 32 (each piece quantizes its own), whole groups of 16 rows (the packed kernels' unit)
+        int chunk = n == 1 ? hidden : Math.max(32, (hidden / (8 * n) + 31) / 32 * 32);
+        pool.runPieces((hidden + chunk - 1) / chunk, piece -> {
+            int r0 = piece * chunk, r1 = Math.min(hidden, r0 + chunk);
+            a.multiply(gate, r0, r1, T, gates);
+            a.multiply(up, r0, r1, T, ups);
+            for (int t = 0; t < T; t++) {
+                long at = (long) t * hidden;
+                if (silu) swiglu(gates, ups, values, at + r0, at + r1);
+                else for (long i = at + r0; i < at + r1; i++) values.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, gelu(gates.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i), ups.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i)));
+            }
+            h.quantizeBlocks(r0 / 32, r1 / 32);
+        });
+        products(h, new WeightMatrix.Native[] {down}, new float[][][] {w.out}, T);
+    }
+
+    /** {@link #swiglu} of floats [from, to) of off-heap g and u into out: per element the same operations, so the same bits. */
+    static void swiglu(java.lang.foreign.MemorySegment g, java.lang.foreign.MemorySegment u, java.lang.foreign.MemorySegment out, long from, long to) {
+        var F = VectorDot.F;
+        var order = java.nio.ByteOrder.nativeOrder();
+        long i = from;
+        for (; i + F.length() <= to; i += F.length()) {
+            jdk.incubator.vector.FloatVector v = jdk.incubator.vector.FloatVector.fromMemorySegment(F, g, 4 * i, order);
+            jdk.incubator.vector.FloatVector one = v.broadcast(1f);
+            v.mul(one.div(one.add(FastExp.exp(v.neg())))).mul(jdk.incubator.vector.FloatVector.fromMemorySegment(F, u, 4 * i, order)).intoMemorySegment(out, 4 * i, order);
+        }
+        for (; i < to; i++) {
+            float x = g.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i);
+            out.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, x * (1.0f / (1.0f + FastExp.exp(-x))) * u.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i));
+        }
+    }
+
     private static void add(float[] x, float[] d) {
         for (int i = 0; i < x.length; i++) x[i] += d[i];
     }
@@ -492,6 +571,11 @@ final class CpuTransformer implements Transformer {
             rowKernels |= w.packedRows() < w.rows();
         }
         a.prepare(mats[0].kernels(), x, T, mats[0].cols(), quantize, pool, rowKernels);
+        products(a, mats, outs, T);
+    }
+
+    /** {@link #nativeMatmul}'s products, of activations {@code a} already prepared. */
+    private void products(QuantizedActivations a, WeightMatrix.Native[] mats, float[][][] outs, int T) {
         int m = mats.length;
         int[] start = new int[m + 1];
         long work = 0;

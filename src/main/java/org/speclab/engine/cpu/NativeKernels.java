@@ -32,7 +32,7 @@ final class NativeKernels {
     private static final boolean PACK = !"off".equals(System.getProperty("speclab.native.pack"));
     private static final Loaded LOADED = load();
 
-    private record Handles(MethodHandle quantizePart, MethodHandle matmul, MethodHandle actBytes, MethodHandle pack, MethodHandle packedBytes,
+    private record Handles(MethodHandle quantizePart, MethodHandle quantizeBlocks, MethodHandle matmul, MethodHandle actBytes, MethodHandle pack, MethodHandle packedBytes,
                            MethodHandle matmulPacked, int best, int levels) {}
 
     private record Loaded(Handles handles, NativeKernels kernels, String status) {}
@@ -181,6 +181,25 @@ final class NativeKernels {
     }
 
     /**
+     * As {@link #quantize}, blocks {@code c0 ≤ c < c1} (of 32 values) of each position {@code p0 ≤ p < p1}, the same
+     * bytes as quantizing the whole positions gives them, and never the transposed copy: a thread that computed a
+     * range of every position's values quantizes that range itself, while another quantizes the rest.
+     */
+    void quantizeBlocks(MemorySegment x, long values, long n, MemorySegment act, long actBytes, int p0, int p1, int c0, int c1) {
+        if (p0 < 0 || p1 > values / n || p0 > p1 || c0 < 0 || c1 > n / 32 || c0 > c1) {
+            throw new IllegalArgumentException("blocks " + c0 + ".." + c1 + " of positions " + p0 + ".." + p1 + " are outside " + values / n + " positions of " + n / 32 + " blocks");
+        }
+        try {
+            h.quantizeBlocks.invokeExact(level, address(x, 4 * values), values, n, address(act, actBytes), (long) p0, (long) p1, (long) c0, (long) c1);
+        } catch (Throwable e) {
+            throw new IllegalStateException("native quantize failed", e);
+        } finally {
+            java.lang.ref.Reference.reachabilityFence(x);
+            java.lang.ref.Reference.reachabilityFence(act);
+        }
+    }
+
+    /**
      * out[p · outStride + r] = row r · position p, for rows {@code from ≤ r < to} and the first
      * {@code t} positions of {@code act} (which holds {@code values} quantized values, {@code n} per position).
      */
@@ -237,6 +256,9 @@ final class NativeKernels {
             MethodHandle quantizePart = linker.downcallHandle(lib.find("sl_quantize_part").orElseThrow(), FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
                     ValueLayout.JAVA_INT), Linker.Option.critical(false));
+            MethodHandle quantizeBlocks = linker.downcallHandle(lib.find("sl_quantize_blocks").orElseThrow(), FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG), Linker.Option.critical(false));
             MethodHandle matmul = linker.downcallHandle(lib.find("sl_matmul").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
@@ -251,7 +273,7 @@ final class NativeKernels {
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
             int levels = (int) linker.downcallHandle(lib.find("sl_levels").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT)).invokeExact();
-            Handles h = new Handles(quantizePart, matmul, actBytes, pack, packedBytes, matmulPacked, best, levels);
+            Handles h = new Handles(quantizePart, quantizeBlocks, matmul, actBytes, pack, packedBytes, matmulPacked, best, levels);
             if (best < 1) return new Loaded(h, null, "Java Vector API kernels (this CPU has neither AVX2 nor AVX-512 VNNI)");
             // -Dspeclab.native.isa=avx2 (or avxvnni, avx512, where the CPU has it): an AVX2 desktop's kernels on an AVX-512 machine, or AVX-512 without AMX, to measure them
             String isa = System.getProperty("speclab.native.isa", "");

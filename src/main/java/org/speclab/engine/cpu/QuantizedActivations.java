@@ -69,6 +69,33 @@ final class QuantizedActivations {
         this.values = values;
     }
 
+    /**
+     * Makes room for {@code t} positions of {@code n} floats without filling them: the threads of the product before
+     * write each its range of every position's values into {@link #values} and, where {@code quantize} asks,
+     * quantize it there ({@link #quantizeBlocks}). No transposed copy is made, so rows on the row kernels may take
+     * these only for fewer than eight positions (multiply refuses otherwise).
+     */
+    void begin(NativeKernels kernels, int t, int n, boolean quantize) {
+        long values = (long) t * n;
+        if (this.x.byteSize() < 4 * values) this.x = allocate.apply(4 * values);
+        if (values != this.values || n != this.n) actBytes = kernels.activationBytes(values, n);
+        if (act.byteSize() < actBytes) act = allocate.apply(actBytes);
+        this.quantized = quantize;
+        this.transposed = false;
+        this.kernels = kernels;
+        this.n = n;
+        this.t = t;
+        this.values = values;
+    }
+
+    /** The float values of the positions {@link #begin} made room for: position p's value i at float p · n + i. */
+    MemorySegment values() { return x; }
+
+    /** Quantizes blocks {@code c0 ≤ c < c1} (of 32) of every position, once their floats are in {@link #values}; a no-op where begin asked for none. */
+    void quantizeBlocks(int c0, int c1) {
+        if (quantized) kernels.quantizeBlocks(x, values, n, act, actBytes, 0, t, c0, c1);
+    }
+
     /** A float buffer of at least {@code floats} values for the products' results. */
     MemorySegment out(long floats) {
         if (out.byteSize() < 4 * floats) out = Arena.ofAuto().allocate(4 * floats, 64);

@@ -231,6 +231,32 @@ class NativeKernelsTest {
         assertEquals(named.size(), nativeTypes().count(), "every native type is a row of the table");
     }
 
+    /**
+     * Ranges of blocks quantized apart (as the fused FFN's threads do, each its own rows of every position) give the
+     * same bytes as whole positions quantized at once: values, scales and every sum the kernels start from.
+     */
+    @Test
+    void quantizingRangesOfBlocksGivesTheBytesOfWholePositions() {
+        NativeKernels k = kernels();
+        int n = 352, t = 5; // 11 blocks a position
+        long values = (long) t * n, bytes = k.activationBytes(values, n);
+        MemorySegment x = Arena.ofAuto().allocate(4 * values, 64);
+        Random r = new Random(5);
+        for (long i = 0; i < values; i++) x.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) r.nextGaussian() * (1 + i % 5));
+        MemorySegment whole = Arena.ofAuto().allocate(bytes, 64), parts = Arena.ofAuto().allocate(bytes, 64);
+        k.quantize(x, values, n, whole, bytes, 0, t, false);
+        parts.fill((byte) 0x5A); // anything a range missed shows
+        k.quantizeBlocks(x, values, n, parts, bytes, 0, t, 0, 3);
+        k.quantizeBlocks(x, values, n, parts, bytes, 0, t, 3, 4);
+        k.quantizeBlocks(x, values, n, parts, bytes, 0, 2, 4, 11);
+        k.quantizeBlocks(x, values, n, parts, bytes, 2, t, 4, 11);
+        assertArrayEquals(whole.toArray(ValueLayout.JAVA_BYTE), parts.toArray(ValueLayout.JAVA_BYTE));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> k.quantizeBlocks(x, values, n, parts, bytes, 0, t, 4, 12));
+        assertTrue(e.getMessage().contains("4..12"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> k.quantizeBlocks(x, values, n, parts, bytes, 0, 6, 0, 1));
+    }
+
     /** Parts of a quantization are whole groups of eight positions (the transposed copy's unit), or end at the last. */
     @Test
     void quantizingPartsOfABatchTakesWholeGroupsOfEight() {
