@@ -75,19 +75,20 @@ final class CpuKvCache extends org.speclab.engine.CachedPositions {
 
     /** Stores the key and value of {@code position} in {@code layer}. */
     void put(int layer, int position, float[] key, float[] value) {
-        int kOff = keyOffset(position, headDim), vOff = position * headDim;
-        for (int g = 0, d = 0; g < kvDim / headDim; g++) {
-            int h = head(g);
-            if (half()) {
-                short[] k = halfKeys[layer], v = halfValues[layer];
-                for (int i = 0, at = h + kOff; i < headDim; i++, at += BLOCK) k[at] = Float.floatToFloat16(key[d + i]);
-                for (int i = 0; i < headDim; i++) v[h + vOff + i] = Float.floatToFloat16(value[d + i]);
-            } else {
-                float[] k = keys[layer];
-                for (int i = 0, at = h + kOff; i < headDim; i++, at += BLOCK) k[at] = key[d + i];
-                System.arraycopy(value, d, values[layer], h + vOff, headDim);
-            }
-            d += headDim;
+        for (int g = 0; g < kvDim / headDim; g++) put(layer, position, g, key, value);
+    }
+
+    /** Stores key head {@code g}'s part (values g · headDim ..) of the key and value of {@code position} in {@code layer}. */
+    void put(int layer, int position, int g, float[] key, float[] value) {
+        int kOff = keyOffset(position, headDim), vOff = position * headDim, h = head(g), d = g * headDim;
+        if (half()) {
+            short[] k = halfKeys[layer], v = halfValues[layer];
+            for (int i = 0, at = h + kOff; i < headDim; i++, at += BLOCK) k[at] = Float.floatToFloat16(key[d + i]);
+            for (int i = 0; i < headDim; i++) v[h + vOff + i] = Float.floatToFloat16(value[d + i]);
+        } else {
+            float[] k = keys[layer];
+            for (int i = 0, at = h + kOff; i < headDim; i++, at += BLOCK) k[at] = key[d + i];
+            System.arraycopy(value, d, values[layer], h + vOff, headDim);
         }
     }
 

@@ -53,6 +53,8 @@ final class CpuTransformer implements Transformer {
         final QuantizedActivations acts = new QuantizedActivations();
         /** The down projection's input where the FFN runs fused ({@link #fusedFfn}): written and quantized by the threads of the gate and up products. */
         final QuantizedActivations hidden = new QuantizedActivations();
+        /** The output projection's input where the attention block runs fused ({@link #fusedAttention}). */
+        final QuantizedActivations heads = new QuantizedActivations();
 
         Workspace(int batch, int positions) {
             this.batch = batch;
@@ -234,23 +236,27 @@ final class CpuTransformer implements Transformer {
             LayerWeights<WeightMatrix, float[]> L = layers[l];
             int layer = l;
             rmsnorms(w.xb, w.x, 0, T, L.attnNorm());
-            matmuls(new WeightMatrix[] {L.wq(), L.wk(), L.wv()}, w.xb, new float[][][] {w.q, w.k, w.v}, T);
-            eachPosition(T, t -> {
-                if (L.bq() != null) {
-                    add(w.q[t], L.bq());
-                    add(w.k[t], L.bk());
-                    add(w.v[t], L.bv());
-                }
-                if (L.qNorm() != null) {
-                    headNorm(w.q[t], c.heads(), L.qNorm());
-                    headNorm(w.k[t], c.kvHeads(), L.kNorm());
-                }
-                rope(w.q[t], c.heads(), w, t);
-                rope(w.k[t], c.kvHeads(), w, t);
-                cache.put(layer, startPos + t, w.k[t], w.v[t]);
-            });
-            attention(cache, l, w, T, startPos);
-            matmul(L.wo(), w.att, w.out, T);
+            if (fusesAttention(L, T)) {
+                fusedAttention(L, layer, cache, w, T, startPos);
+            } else {
+                matmuls(new WeightMatrix[] {L.wq(), L.wk(), L.wv()}, w.xb, new float[][][] {w.q, w.k, w.v}, T);
+                eachPosition(T, t -> {
+                    if (L.bq() != null) {
+                        add(w.q[t], L.bq());
+                        add(w.k[t], L.bk());
+                        add(w.v[t], L.bv());
+                    }
+                    if (L.qNorm() != null) {
+                        headNorm(w.q[t], c.heads(), L.qNorm());
+                        headNorm(w.k[t], c.kvHeads(), L.kNorm());
+                    }
+                    rope(w.q[t], c.heads(), w, t);
+                    rope(w.k[t], c.kvHeads(), w, t);
+                    cache.put(layer, startPos + t, w.k[t], w.v[t]);
+                });
+                attention(cache, l, w, T, startPos);
+                matmul(L.wo(), w.att, w.out, T);
+            }
             if (L.postAttnNorm() != null) rmsnorms(w.out, w.out, 0, T, L.postAttnNorm());
             eachPosition(T, t -> add(w.x[t], w.out[t]));
             rmsnorms(w.xb, w.x, 0, T, L.ffnNorm());
@@ -315,8 +321,13 @@ final class CpuTransformer implements Transformer {
 
     /** Qwen 3: an RMSNorm over each head's values, with one weight vector shared by the heads. */
     private void headNorm(float[] vec, int nHeads, float[] weight) {
+        headNorm(vec, 0, nHeads, weight);
+    }
+
+    /** {@link #headNorm} of heads h0 ≤ h &lt; h1 only. */
+    private void headNorm(float[] vec, int h0, int h1, float[] weight) {
         int hs = weight.length;
-        for (int h = 0; h < nHeads; h++) {
+        for (int h = h0; h < h1; h++) {
             float ss = 0f;
             for (int j = 0; j < hs; j++) ss += vec[h * hs + j] * vec[h * hs + j];
             ss = 1f / (float) Math.sqrt(ss / hs + c.rmsEps());
@@ -468,8 +479,100 @@ final class CpuTransformer implements Transformer {
         return !(T >= 8 && d.codec().type() != org.speclab.gguf.GgmlType.F16 && d.packedRows() < d.rows());
     }
 
+    /** Whether passes run the attention block fused where they can ({@link #fusesAttention}); tests turn it off to compare. */
+    static volatile boolean fuseAttention = true;
+
+    /**
+     * Whether layer L's attention block runs fused for a call of T positions: short calls (decode, verify) whose q, k,
+     * v and output matrices are all on the native kernels, with heads of whole groups of 16 rows, each key head's
+     * query heads whole blocks of 32 values, and key heads that share out evenly among the threads (or many of them).
+     * Not where the output matrix has rows on the row kernels and eight positions or more (see {@link #fusesFfn}).
+     */
+    private boolean fusesAttention(LayerWeights<WeightMatrix, float[]> L, int T) {
+        if (!fuseAttention || T >= PARALLEL_POSITIONS) return false;
+        if (!(L.wq() instanceof WeightMatrix.Native q) || !(L.wk() instanceof WeightMatrix.Native k) || !(L.wv() instanceof WeightMatrix.Native v)
+                || !(L.wo() instanceof WeightMatrix.Native o)) return false;
+        int hs = c.headDim(), kv = c.kvHeads(), group = c.heads() / kv, n = pool.size();
+        if (hs % 16 != 0 || group * hs % 32 != 0 || c.heads() % kv != 0) return false;
+        if (q.rows() != c.qDim() || k.rows() != c.kvDim() || v.rows() != c.kvDim() || o.cols() != c.qDim() || q.cols() != k.cols() || q.cols() != v.cols()) return false;
+        if (n > 1 && kv % n != 0 && kv < 4 * n) return false;
+        return !(T >= 8 && o.codec().type() != org.speclab.gguf.GgmlType.F16 && o.packedRows() < o.rows());
+    }
+
+    /** Per thread, the fused attention's scores and a float16 cache's widened keys or values ({@link Attention#queries}). */
+    private static final ThreadLocal<float[][]> ATTENTION_SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+
+    /**
+     * Layer {@code layer}'s attention block, x = w.xb, into w.out: q, k and v, their biases, norms and RoPE, the cache,
+     * attention and the output projection. Each piece takes one key head: its rows of q, k and v for every position,
+     * then everything that key head's positions need, through attention to quantizing its query heads' outputs for
+     * the output projection, so a head's values stay with the thread that computed them (unfused, q, k and v went back
+     * to the calling thread for RoPE and the cache, out again for attention, and back to be quantized). Each value goes
+     * through the same operations either way, so the bits are the same.
+     */
+    private void fusedAttention(LayerWeights<WeightMatrix, float[]> L, int layer, CpuKvCache cache, Workspace w, int T, int startPos) {
+        WeightMatrix.Native wq = (WeightMatrix.Native) L.wq(), wk = (WeightMatrix.Native) L.wk(), wv = (WeightMatrix.Native) L.wv(), wo = (WeightMatrix.Native) L.wo();
+        int hs = c.headDim(), kvHeads = c.kvHeads(), group = c.heads() / kvHeads, qDim = c.qDim(), kvDim = c.kvDim();
+        QuantizedActivations a = w.acts, h = w.heads;
+        org.speclab.gguf.GgmlType f16 = org.speclab.gguf.GgmlType.F16;
+        boolean quantizeIn = wq.codec().type() != f16 || wk.codec().type() != f16 || wv.codec().type() != f16;
+        boolean rowKernels = wq.packedRows() < wq.rows() || wk.packedRows() < wk.rows() || wv.packedRows() < wv.rows();
+        a.prepare(wq.kernels(), w.xb, T, wq.cols(), quantizeIn, pool, rowKernels);
+        h.begin(wo.kernels(), T, qDim, wo.codec().type() != f16);
+        java.lang.foreign.MemorySegment o = a.out((long) T * (qDim + 2L * kvDim)), qs = o, ks = o.asSlice(4L * T * qDim), vs = o.asSlice(4L * T * (qDim + kvDim));
+        java.lang.foreign.MemorySegment values = h.values();
+        var F32 = java.lang.foreign.ValueLayout.JAVA_FLOAT;
+        int window = c.windowed(layer) ? c.slidingWindow() : 0, run = Attention.run(group, hs);
+        int B = CpuKvCache.BLOCK, chunk = cache.half() || T > 1 ? SPAN_CHUNK : (startPos + T + B - 1) / B * B;
+        IntConsumer piece = g -> {
+            int q0 = g * group * hs, q1 = q0 + group * hs, k0 = g * hs, k1 = k0 + hs;
+            a.multiply(wq, q0, q1, T, qs);
+            a.multiply(wk, k0, k1, T, ks);
+            a.multiply(wv, k0, k1, T, vs);
+            for (int t = 0; t < T; t++) {
+                float[] q = w.q[t], k = w.k[t], v = w.v[t];
+                java.lang.foreign.MemorySegment.copy(qs, F32, 4L * ((long) t * qDim + q0), q, q0, q1 - q0);
+                java.lang.foreign.MemorySegment.copy(ks, F32, 4L * ((long) t * kvDim + k0), k, k0, hs);
+                java.lang.foreign.MemorySegment.copy(vs, F32, 4L * ((long) t * kvDim + k0), v, k0, hs);
+                if (L.bq() != null) {
+                    add(q, L.bq(), q0, q1);
+                    add(k, L.bk(), k0, k1);
+                    add(v, L.bv(), k0, k1);
+                }
+                if (L.qNorm() != null) {
+                    headNorm(q, g * group, (g + 1) * group, L.qNorm());
+                    headNorm(k, g, g + 1, L.kNorm());
+                }
+                RopeRotation.rotate(q, g * group, (g + 1) * group, hs, ropeFreqCount(), neox(), w.cos, w.sin, t);
+                RopeRotation.rotate(k, g, g + 1, hs, ropeFreqCount(), neox(), w.cos, w.sin, t);
+                cache.put(layer, startPos + t, g, k, v);
+            }
+            float[][] scratch = ATTENTION_SCRATCH.get();
+            int scores = Attention.queriesScoresBuffer(SPAN_QUERIES, run, startPos + T - 1);
+            if (scratch[0].length < scores) scratch[0] = new float[scores];
+            if (cache.half() && scratch[1].length < SPAN_CHUNK * hs) scratch[1] = new float[SPAN_CHUNK * hs];
+            for (int t0 = 0; t0 < T; t0 += SPAN_QUERIES) {
+                for (int j0 = 0; j0 < group; j0 += run) {
+                    Attention.queries(cache, layer, w.q, startPos, t0, Math.min(T, t0 + SPAN_QUERIES), w.att, scratch[0], scratch[1], chunk, g, j0,
+                            Math.min(group, j0 + run), hs, group, c.attentionScale(), c.attentionSoftcap(), window);
+                }
+            }
+            for (int t = 0; t < T; t++) java.lang.foreign.MemorySegment.copy(w.att[t], q0, values, F32, 4L * ((long) t * qDim + q0), q1 - q0);
+            h.quantizeBlocks(q0 / 32, q1 / 32);
+        };
+        if (pool.size() == 1 || (long) T * (qDim + 2L * kvDim) * wq.cols() < PARALLEL_WORK) {
+            for (int g = 0; g < kvHeads; g++) piece.accept(g);
+        } else {
+            pool.runPieces(kvHeads, piece);
+        }
+        products(h, new WeightMatrix.Native[] {wo}, new float[][][] {w.out}, T);
+    }
+
     /** Whether a call of T positions runs the first layer's FFN fused (tests). */
     boolean fusesFfn(int T) { return fusesFfn(layers[0], T); }
+
+    /** Whether a call of T positions runs the first layer's attention block fused (tests). */
+    boolean fusesAttention(int T) { return fusesAttention(layers[0], T); }
 
     /**
      * The FFN of layer L, x = w.xb, into w.out: out = down · act(gate · x) ⊙ (up · x). Each piece takes a range of the
@@ -523,6 +626,11 @@ final class CpuTransformer implements Transformer {
 
     private static void add(float[] x, float[] d) {
         for (int i = 0; i < x.length; i++) x[i] += d[i];
+    }
+
+    /** x[i] += d[i] for from ≤ i &lt; to. */
+    private static void add(float[] x, float[] d, int from, int to) {
+        for (int i = from; i < to; i++) x[i] += d[i];
     }
 
     /** out[t][r] = W[r] · x[t] for t < T: rows split across workers, each row read once for all t. */

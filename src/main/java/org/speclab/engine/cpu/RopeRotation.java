@@ -36,9 +36,14 @@ final class RopeRotation {
      * not depend on its order), so lanes and the scalar tail give the same bits.
      */
     static void rotate(float[] vec, int nHeads, int hs, int n, boolean neox, float[] cos, float[] sin, int t) {
+        rotate(vec, 0, nHeads, hs, n, neox, cos, sin, t);
+    }
+
+    /** {@link #rotate} of heads h0 ≤ h &lt; h1 only, each the same bits as when all heads are rotated. */
+    static void rotate(float[] vec, int h0, int h1, int hs, int n, boolean neox, float[] cos, float[] sin, int t) {
         var F = VectorDot.F;
         int lanes = F.length();
-        for (int h = 0; h < nHeads; h++) {
+        for (int h = h0; h < h1; h++) {
             int base = h * hs, i = 0;
             if (neox) {
                 for (; i + lanes <= n; i += lanes) {

@@ -1,0 +1,105 @@
+package org.speclab.engine.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.speclab.SharedFiles;
+import org.speclab.engine.CacheType;
+import org.speclab.engine.KvCache;
+import org.speclab.engine.RandomModels;
+import org.speclab.engine.Transformer;
+import org.speclab.format.ModelFiles;
+import org.speclab.gguf.GgmlType;
+import org.speclab.model.ModelFile;
+
+/**
+ * The fused blocks of short passes against the unfused way, the same logits bit for bit, for decode steps and verify
+ * passes, at one thread and at two: the FFN (each thread multiplies its rows of gate and up, applies the activation
+ * and quantizes them for the down projection) and the attention block (each thread takes a key head through q, k, v,
+ * RoPE, the cache, attention and the quantization of its heads' outputs), each alone and both.
+ */
+class FusedPassesTest {
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void fuseAgain() {
+        CpuTransformer.fuseFfn = true;
+        CpuTransformer.fuseAttention = true;
+    }
+
+    private static final int[] TOKENS = {1, 17, 5, 42, 9, 33, 2, 60, 7, 101, 250, 3, 77, 18, 199, 64, 12};
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K", "Q5_0"})
+    void fusedAndUnfusedGiveTheSameBits(GgmlType type) throws Exception {
+        NativeKernelsTest.kernels(); // the native kernels, or skipped where they cannot load
+        // hidden 768: 24 blocks, so two threads' pieces end inside the gate and up rows; Q5_0 (unpacked rows) takes the
+        // row kernels, which a nine-position pass leaves unfused (they read a transposed copy the fused blocks do not make)
+        int hidden = type.blockSize == 256 ? 512 : 768;
+        // eight heads of 32 on four key heads (two a key head), and on two (four: Attention's runs of four)
+        for (int kvHeads : new int[] {4, 2}) {
+            var shape = new RandomModels.Shape(256, hidden, 2, 8, kvHeads, 300, false, type, 10000f);
+            Path file = RandomModels.write(dir.resolve(type + "-" + kvHeads + ".gguf"), shape, 11);
+            for (int threads : new int[] {1, 2}) {
+                for (CacheType cacheType : CacheType.values()) {
+                    try (ModelFile f = ModelFiles.open(file, null); Transformer t = new CpuBackend().load(f, threads, cacheType)) {
+                        String what = type + ", " + kvHeads + " key heads, threads " + threads + ", " + cacheType + " cache";
+                        CpuTransformer cpu = (CpuTransformer) t;
+                        assertEquals(true, cpu.fusesFfn(1) && cpu.fusesAttention(1), what + ": a decode step runs fused");
+                        assertEquals(type != GgmlType.Q5_0, cpu.fusesFfn(9) && cpu.fusesAttention(9), what + ": a nine-position pass");
+                        assertSameBits(t, what);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The reference pack's families (../shared/reference/arch): Qwen 2's q, k and v biases, Gemma 2's GELU, soft-capping
+     * and sliding window, Phi 3's fused q, k, v and gate, up tensors, on the native kernels at two threads.
+     */
+    @Test
+    void everyFamilyOfTheReferencePackGivesTheSameBits() throws Exception {
+        NativeKernelsTest.kernels();
+        for (String stem : new String[] {"llama-Q4_K_M", "qwen2-Q4_0", "qwen2-Q6_K", "phi3-F16", "gemma2-F16"}) {
+            try (ModelFile f = ModelFiles.open(SharedFiles.require("reference/arch/" + stem + ".gguf"), null); Transformer t = new CpuBackend().load(f, 2)) {
+                assertEquals(true, ((CpuTransformer) t).fusesAttention(9) && ((CpuTransformer) t).fusesFfn(9), stem + " runs a nine-position pass fused");
+                assertSameBits(t, stem);
+            }
+        }
+    }
+
+    /** Fused (both blocks, each alone) against unfused: the same logits. */
+    private static void assertSameBits(Transformer t, String what) {
+        CpuTransformer.fuseFfn = false;
+        CpuTransformer.fuseAttention = false;
+        float[][][] unfused = passes(t);
+        for (int mode = 1; mode <= 3; mode++) {
+            CpuTransformer.fuseFfn = (mode & 1) != 0;
+            CpuTransformer.fuseAttention = (mode & 2) != 0;
+            float[][][] fused = passes(t);
+            for (int i = 0; i < fused.length; i++) {
+                for (int p = 0; p < fused[i].length; p++) {
+                    assertArrayEquals(unfused[i][p], fused[i][p], what + ", FFN " + (mode & 1) + " attention " + (mode >> 1) + ", pass " + i + ", position " + p + " must be bit-identical");
+                }
+            }
+        }
+    }
+
+    /** Three decode steps, then passes of 5 and 9 positions (verify passes of k = 4 and k = 8). */
+    private static float[][][] passes(Transformer t) {
+        KvCache kv = t.newCache(TOKENS.length);
+        float[][][] out = new float[5][][];
+        for (int p = 0; p < 3; p++) out[p] = t.forward(kv, new int[] {TOKENS[p]}, p, 1);
+        out[3] = t.forward(kv, java.util.Arrays.copyOfRange(TOKENS, 3, 8), 3, 5);
+        out[4] = t.forward(kv, java.util.Arrays.copyOfRange(TOKENS, 8, 17), 8, 9);
+        return out;
+    }
+}
