@@ -20,8 +20,8 @@ import org.speclab.model.ModelFile;
 
 /**
  * The fused blocks of short passes against the unfused way, the same logits bit for bit, for decode steps and verify
- * passes, at one thread and at two: the FFN (each thread multiplies its rows of gate and up, applies the activation
- * and quantizes them for the down projection) and the attention block (each thread takes a key head through q, k, v,
+ * passes, at one thread and at two: the FFN of verify passes (each thread multiplies its rows of gate and up, applies
+ * the activation and quantizes them for the down projection) and the attention block (each thread takes a key head through q, k, v,
  * RoPE, the cache, attention and the quantization of its heads' outputs), each alone and both.
  */
 class FusedPassesTest {
@@ -52,7 +52,8 @@ class FusedPassesTest {
                     try (ModelFile f = ModelFiles.open(file, null); Transformer t = new CpuBackend().load(f, threads, cacheType)) {
                         String what = type + ", " + kvHeads + " key heads, threads " + threads + ", " + cacheType + " cache";
                         CpuTransformer cpu = (CpuTransformer) t;
-                        assertEquals(true, cpu.fusesFfn(1) && cpu.fusesAttention(1), what + ": a decode step runs fused");
+                        assertEquals(true, !cpu.fusesFfn(1) && cpu.fusesAttention(1), what + ": a decode step runs attention fused, the FFN not");
+                        assertEquals(true, cpu.fusesFfn(5) && cpu.fusesAttention(5), what + ": a five-position pass runs fused");
                         assertEquals(type != GgmlType.Q5_0, cpu.fusesFfn(9) && cpu.fusesAttention(9), what + ": a nine-position pass");
                         assertSameBits(t, what);
                     }
