@@ -23,7 +23,7 @@ import org.speclab.model.Tensor;
  */
 final class CpuTransformer implements Transformer {
     /** Below this many multiply-adds a matrix product runs on the calling thread: dispatch would cost more. */
-    private static final long PARALLEL_WORK = 1 << 17;
+    static final long PARALLEL_WORK = 1 << 17;
 
     private final ModelFile file;
     private final ModelConfig c;
@@ -41,9 +41,11 @@ final class CpuTransformer implements Transformer {
     private final java.lang.foreign.Arena packed;
     private final org.speclab.engine.CacheType cacheType;
     private Workspace ws;
+    /** Short passes' attention and FFN blocks, each key head or range of hidden rows kept on one thread. */
+    private final FusedBlocks fused = new FusedBlocks(this);
 
     /** Activations for up to {@code batch} positions and attention over up to {@code positions}. */
-    private final class Workspace {
+    final class Workspace {
         final int batch, positions;
         final float[][] x, xb, q, k, v, att, hb, hb2, out;
         /** Per worker, made on first use: Attention.queries's scores, and a float16 cache's widened keys or values. */
@@ -51,9 +53,9 @@ final class CpuTransformer implements Transformer {
         /** The RoPE angles of each position, laid out for the model's pair style (RopeRotation). */
         final float[] cos, sin;
         final QuantizedActivations acts = new QuantizedActivations();
-        /** The down projection's input where the FFN runs fused ({@link #fusedFfn}): written and quantized by the threads of the gate and up products. */
+        /** The down projection's input where the FFN runs fused ({@link FusedBlocks#ffn}): written and quantized by the threads of the gate and up products. */
         final QuantizedActivations hidden = new QuantizedActivations();
-        /** The output projection's input where the attention block runs fused ({@link #fusedAttention}). */
+        /** The output projection's input where the attention block runs fused ({@link FusedBlocks#attention}). */
         final QuantizedActivations heads = new QuantizedActivations();
 
         Workspace(int batch, int positions) {
@@ -236,32 +238,19 @@ final class CpuTransformer implements Transformer {
             LayerWeights<WeightMatrix, float[]> L = layers[l];
             int layer = l;
             rmsnorms(w.xb, w.x, 0, T, L.attnNorm());
-            if (fusesAttention(L, T)) {
-                fusedAttention(L, layer, cache, w, T, startPos);
+            if (fused.fusesAttention(L, T)) {
+                fused.attention(L, layer, cache, w, T, startPos);
             } else {
                 matmuls(new WeightMatrix[] {L.wq(), L.wk(), L.wv()}, w.xb, new float[][][] {w.q, w.k, w.v}, T);
-                eachPosition(T, t -> {
-                    if (L.bq() != null) {
-                        add(w.q[t], L.bq());
-                        add(w.k[t], L.bk());
-                        add(w.v[t], L.bv());
-                    }
-                    if (L.qNorm() != null) {
-                        headNorm(w.q[t], c.heads(), L.qNorm());
-                        headNorm(w.k[t], c.kvHeads(), L.kNorm());
-                    }
-                    rope(w.q[t], c.heads(), w, t);
-                    rope(w.k[t], c.kvHeads(), w, t);
-                    cache.put(layer, startPos + t, w.k[t], w.v[t]);
-                });
+                eachPosition(T, t -> keyHeads(L, w, cache, layer, startPos, t, 0, c.kvHeads()));
                 attention(cache, l, w, T, startPos);
                 matmul(L.wo(), w.att, w.out, T);
             }
             if (L.postAttnNorm() != null) rmsnorms(w.out, w.out, 0, T, L.postAttnNorm());
             eachPosition(T, t -> add(w.x[t], w.out[t]));
             rmsnorms(w.xb, w.x, 0, T, L.ffnNorm());
-            if (fusesFfn(L, T)) {
-                fusedFfn(L, w, T);
+            if (fused.fusesFfn(L, T)) {
+                fused.ffn(L, w, T);
             } else {
                 matmuls(new WeightMatrix[] {L.gate(), L.up()}, w.xb, new float[][][] {w.hb, w.hb2}, T);
                 eachPosition(T, t -> {
@@ -319,12 +308,7 @@ final class CpuTransformer implements Transformer {
         for (int i = 0; i < v.length; i++) v[i] *= s;
     }
 
-    /** Qwen 3: an RMSNorm over each head's values, with one weight vector shared by the heads. */
-    private void headNorm(float[] vec, int nHeads, float[] weight) {
-        headNorm(vec, 0, nHeads, weight);
-    }
-
-    /** {@link #headNorm} of heads h0 ≤ h &lt; h1 only. */
+    /** Qwen 3: an RMSNorm over each of heads h0 ≤ h &lt; h1's values, with one weight vector shared by the heads. */
     private void headNorm(float[] vec, int h0, int h1, float[] weight) {
         int hs = weight.length;
         for (int h = h0; h < h1; h++) {
@@ -341,7 +325,7 @@ final class CpuTransformer implements Transformer {
     }
 
     /** gelu(v) · u, {@link #geglu}'s arithmetic for one element. */
-    private static float gelu(float v, float u) {
+    static float gelu(float v, float u) {
         return 0.5f * v * (1f + (float) Math.tanh(0.7978845608028654f * v * (1f + 0.044715f * v * v))) * u;
     }
 
@@ -397,11 +381,26 @@ final class CpuTransformer implements Transformer {
     }
 
     /**
-     * Rotates pairs of each head's first ropeDim values: consecutive ones (2i, 2i+1), or for the NEOX
-     * style value i with value i + ropeDim/2.
+     * Key heads g0 ≤ g &lt; g1 of position t and their query heads, as the q, k and v products left them: the biases,
+     * the per-head norms and RoPE (each head's first ropeDim values in pairs: consecutive ones (2i, 2i+1), or for the NEOX
+     * style value i with value i + ropeDim/2), then the key and value into the cache. Each head the same bits whichever
+     * heads a call takes together.
      */
-    private void rope(float[] vec, int nHeads, Workspace w, int t) {
-        RopeRotation.rotate(vec, nHeads, c.headDim(), ropeFreqCount(), neox(), w.cos, w.sin, t);
+    void keyHeads(LayerWeights<WeightMatrix, float[]> L, Workspace w, CpuKvCache cache, int layer, int startPos, int t, int g0, int g1) {
+        int hs = c.headDim(), group = c.heads() / c.kvHeads();
+        float[] q = w.q[t], k = w.k[t], v = w.v[t];
+        if (L.bq() != null) {
+            add(q, L.bq(), g0 * group * hs, g1 * group * hs);
+            add(k, L.bk(), g0 * hs, g1 * hs);
+            add(v, L.bv(), g0 * hs, g1 * hs);
+        }
+        if (L.qNorm() != null) {
+            headNorm(q, g0 * group, g1 * group, L.qNorm());
+            headNorm(k, g0, g1, L.kNorm());
+        }
+        RopeRotation.rotate(q, g0 * group, g1 * group, hs, ropeFreqCount(), neox(), w.cos, w.sin, t);
+        RopeRotation.rotate(k, g0, g1, hs, ropeFreqCount(), neox(), w.cos, w.sin, t);
+        for (int g = g0; g < g1; g++) cache.put(layer, startPos + t, g, k, v);
     }
 
     /**
@@ -422,7 +421,7 @@ final class CpuTransformer implements Transformer {
         int wanted = Math.min(T, Math.max((T + SPAN_QUERIES - 1) / SPAN_QUERIES, (n + kvHeads * runs - 1) / (kvHeads * runs)));
         int span = (T + wanted - 1) / wanted, spans = (T + span - 1) / span, units = kvHeads * spans * runs;
         // one position over a float32 cache has nothing to share a chunk with: the whole range is one chunk
-        int B = CpuKvCache.BLOCK, chunk = cache.half() || T > 1 ? SPAN_CHUNK : (startPos + T + B - 1) / B * B;
+        int chunk = attentionChunk(cache, T, startPos);
         IntConsumer share = i -> {
             int from = (int) ((long) units * i / n), to = (int) ((long) units * (i + 1) / n);
             if (w.widened[i] == null && cache.half()) w.widened[i] = new float[SPAN_CHUNK * hs];
@@ -445,6 +444,12 @@ final class CpuTransformer implements Transformer {
      */
     static final int SPAN_CHUNK = 64, SPAN_QUERIES = 16;
 
+    /** Positions of keys and values a pass reads at a time (Attention.queries): one position over a float32 cache has nothing to share a chunk with, so the whole range. */
+    static int attentionChunk(CpuKvCache cache, int T, int startPos) {
+        int B = CpuKvCache.BLOCK;
+        return cache.half() || T > 1 ? SPAN_CHUNK : (startPos + T + B - 1) / B * B;
+    }
+
     /**
      * g = silu(g) · u, with silu(v) = v · (1 / (1 + e^−v)) as llama2.c writes it, e^x from {@link FastExp}
      * in vector lanes (Math.exp, called hidden-dim times per layer and position, cost a decode step
@@ -461,171 +466,13 @@ final class CpuTransformer implements Transformer {
         for (; i < n; i++) g[i] = g[i] * (1.0f / (1.0f + FastExp.exp(-g[i]))) * u[i];
     }
 
-    /** Whether passes run the FFN fused where they can ({@link #fusesFfn}); tests turn it off to compare the two ways. */
-    static volatile boolean fuseFfn = true;
-
-    /**
-     * Whether layer L's FFN runs fused for a call of T positions: short calls of two positions or more (verify passes)
-     * whose three matrices are all on the native kernels, their shapes agreeing and the hidden width whole blocks of 32.
-     * Not decode steps: there each piece reads its rows of gate, then of up, two streams of weights from memory where
-     * the unfused way reads one, and each start of a stream waits for memory before the kernels' prefetch runs ahead
-     * (a 1.48 B Q4_0 model's decode step read 0-2% slower fused, alternating in one process). Not where the down
-     * projection has rows on the row kernels and eight positions or more: those read a transposed copy of the
-     * activations, which the fused FFN does not make. Long calls (prefill) keep the unfused way, whose per-position
-     * steps and quantization run on the workers already.
-     */
-    private boolean fusesFfn(LayerWeights<WeightMatrix, float[]> L, int T) {
-        if (!fuseFfn || T < 2 || T >= PARALLEL_POSITIONS) return false;
-        if (!(L.gate() instanceof WeightMatrix.Native g) || !(L.up() instanceof WeightMatrix.Native u) || !(L.down() instanceof WeightMatrix.Native d)) return false;
-        int hidden = g.rows();
-        if (u.rows() != hidden || g.cols() != u.cols() || d.cols() != hidden || hidden % 32 != 0) return false;
-        return !(T >= 8 && d.codec().type() != org.speclab.gguf.GgmlType.F16 && d.packedRows() < d.rows());
-    }
-
-    /** Whether passes run the attention block fused where they can ({@link #fusesAttention}); tests turn it off to compare. */
-    static volatile boolean fuseAttention = true;
-
-    /**
-     * Whether layer L's attention block runs fused for a call of T positions: short calls (decode, verify) whose q, k,
-     * v and output matrices are all on the native kernels, with heads of whole groups of 16 rows, each key head's
-     * query heads whole blocks of 32 values, and key heads that share out evenly among the threads (or many of them).
-     * Not where the output matrix has rows on the row kernels and eight positions or more (see {@link #fusesFfn}).
-     */
-    private boolean fusesAttention(LayerWeights<WeightMatrix, float[]> L, int T) {
-        if (!fuseAttention || T >= PARALLEL_POSITIONS) return false;
-        if (!(L.wq() instanceof WeightMatrix.Native q) || !(L.wk() instanceof WeightMatrix.Native k) || !(L.wv() instanceof WeightMatrix.Native v)
-                || !(L.wo() instanceof WeightMatrix.Native o)) return false;
-        int hs = c.headDim(), kv = c.kvHeads(), group = c.heads() / kv, n = pool.size();
-        if (hs % 16 != 0 || group * hs % 32 != 0 || c.heads() % kv != 0) return false;
-        if (q.rows() != c.qDim() || k.rows() != c.kvDim() || v.rows() != c.kvDim() || o.cols() != c.qDim() || q.cols() != k.cols() || q.cols() != v.cols()) return false;
-        if (n > 1 && kv % n != 0 && kv < 4 * n) return false;
-        return !(T >= 8 && o.codec().type() != org.speclab.gguf.GgmlType.F16 && o.packedRows() < o.rows());
-    }
-
-    /** Per thread, the fused attention's scores and a float16 cache's widened keys or values ({@link Attention#queries}). */
-    private static final ThreadLocal<float[][]> ATTENTION_SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
-
-    /**
-     * Layer {@code layer}'s attention block, x = w.xb, into w.out: q, k and v, their biases, norms and RoPE, the cache,
-     * attention and the output projection. Each piece takes one key head: its rows of q, k and v for every position,
-     * then everything that key head's positions need, through attention to quantizing its query heads' outputs for
-     * the output projection, so a head's values stay with the thread that computed them (unfused, q, k and v went back
-     * to the calling thread for RoPE and the cache, out again for attention, and back to be quantized). Each value goes
-     * through the same operations either way, so the bits are the same.
-     */
-    private void fusedAttention(LayerWeights<WeightMatrix, float[]> L, int layer, CpuKvCache cache, Workspace w, int T, int startPos) {
-        WeightMatrix.Native wq = (WeightMatrix.Native) L.wq(), wk = (WeightMatrix.Native) L.wk(), wv = (WeightMatrix.Native) L.wv(), wo = (WeightMatrix.Native) L.wo();
-        int hs = c.headDim(), kvHeads = c.kvHeads(), group = c.heads() / kvHeads, qDim = c.qDim(), kvDim = c.kvDim();
-        QuantizedActivations a = w.acts, h = w.heads;
-        org.speclab.gguf.GgmlType f16 = org.speclab.gguf.GgmlType.F16;
-        boolean quantizeIn = wq.codec().type() != f16 || wk.codec().type() != f16 || wv.codec().type() != f16;
-        boolean rowKernels = wq.packedRows() < wq.rows() || wk.packedRows() < wk.rows() || wv.packedRows() < wv.rows();
-        a.prepare(wq.kernels(), w.xb, T, wq.cols(), quantizeIn, pool, rowKernels);
-        h.begin(wo.kernels(), T, qDim, wo.codec().type() != f16);
-        java.lang.foreign.MemorySegment o = a.out((long) T * (qDim + 2L * kvDim)), qs = o, ks = o.asSlice(4L * T * qDim), vs = o.asSlice(4L * T * (qDim + kvDim));
-        java.lang.foreign.MemorySegment values = h.values();
-        var F32 = java.lang.foreign.ValueLayout.JAVA_FLOAT;
-        int window = c.windowed(layer) ? c.slidingWindow() : 0, run = Attention.run(group, hs);
-        int B = CpuKvCache.BLOCK, chunk = cache.half() || T > 1 ? SPAN_CHUNK : (startPos + T + B - 1) / B * B;
-        IntConsumer piece = g -> {
-            int q0 = g * group * hs, q1 = q0 + group * hs, k0 = g * hs, k1 = k0 + hs;
-            a.multiply(wq, q0, q1, T, qs);
-            a.multiply(wk, k0, k1, T, ks);
-            a.multiply(wv, k0, k1, T, vs);
-            for (int t = 0; t < T; t++) {
-                float[] q = w.q[t], k = w.k[t], v = w.v[t];
-                java.lang.foreign.MemorySegment.copy(qs, F32, 4L * ((long) t * qDim + q0), q, q0, q1 - q0);
-                java.lang.foreign.MemorySegment.copy(ks, F32, 4L * ((long) t * kvDim + k0), k, k0, hs);
-                java.lang.foreign.MemorySegment.copy(vs, F32, 4L * ((long) t * kvDim + k0), v, k0, hs);
-                if (L.bq() != null) {
-                    add(q, L.bq(), q0, q1);
-                    add(k, L.bk(), k0, k1);
-                    add(v, L.bv(), k0, k1);
-                }
-                if (L.qNorm() != null) {
-                    headNorm(q, g * group, (g + 1) * group, L.qNorm());
-                    headNorm(k, g, g + 1, L.kNorm());
-                }
-                RopeRotation.rotate(q, g * group, (g + 1) * group, hs, ropeFreqCount(), neox(), w.cos, w.sin, t);
-                RopeRotation.rotate(k, g, g + 1, hs, ropeFreqCount(), neox(), w.cos, w.sin, t);
-                cache.put(layer, startPos + t, g, k, v);
-            }
-            float[][] scratch = ATTENTION_SCRATCH.get();
-            int scores = Attention.queriesScoresBuffer(SPAN_QUERIES, run, startPos + T - 1);
-            if (scratch[0].length < scores) scratch[0] = new float[scores];
-            if (cache.half() && scratch[1].length < SPAN_CHUNK * hs) scratch[1] = new float[SPAN_CHUNK * hs];
-            for (int t0 = 0; t0 < T; t0 += SPAN_QUERIES) {
-                for (int j0 = 0; j0 < group; j0 += run) {
-                    Attention.queries(cache, layer, w.q, startPos, t0, Math.min(T, t0 + SPAN_QUERIES), w.att, scratch[0], scratch[1], chunk, g, j0,
-                            Math.min(group, j0 + run), hs, group, c.attentionScale(), c.attentionSoftcap(), window);
-                }
-            }
-            for (int t = 0; t < T; t++) java.lang.foreign.MemorySegment.copy(w.att[t], q0, values, F32, 4L * ((long) t * qDim + q0), q1 - q0);
-            h.quantizeBlocks(q0 / 32, q1 / 32);
-        };
-        if (pool.size() == 1 || (long) T * (qDim + 2L * kvDim) * wq.cols() < PARALLEL_WORK) {
-            for (int g = 0; g < kvHeads; g++) piece.accept(g);
-        } else {
-            pool.runPieces(kvHeads, piece);
-        }
-        products(h, new WeightMatrix.Native[] {wo}, new float[][][] {w.out}, T);
-    }
-
     /** Whether a call of T positions runs the first layer's FFN fused (tests). */
-    boolean fusesFfn(int T) { return fusesFfn(layers[0], T); }
+    boolean fusesFfn(int T) { return fused.fusesFfn(layers[0], T); }
 
     /** Whether a call of T positions runs the first layer's attention block fused (tests). */
-    boolean fusesAttention(int T) { return fusesAttention(layers[0], T); }
+    boolean fusesAttention(int T) { return fused.fusesAttention(layers[0], T); }
 
-    /**
-     * The FFN of layer L, x = w.xb, into w.out: out = down · act(gate · x) ⊙ (up · x). Each piece takes a range of the
-     * hidden rows, multiplies its rows of gate and up, applies the activation to its range of every position and
-     * quantizes it for the down projection, so the hidden values stay with the thread that computed them: unfused,
-     * both products' results (two floats per hidden row and position) went back to the calling thread, which applied
-     * the activation and quantized alone, and the other thread read the quantized copy again. The values and their
-     * bytes are the same either way (the same operations on each element, the same quantization of each block).
-     */
-    private void fusedFfn(LayerWeights<WeightMatrix, float[]> L, Workspace w, int T) {
-        WeightMatrix.Native gate = (WeightMatrix.Native) L.gate(), up = (WeightMatrix.Native) L.up(), down = (WeightMatrix.Native) L.down();
-        int hidden = gate.rows();
-        QuantizedActivations a = w.acts, h = w.hidden;
-        boolean quantizeIn = gate.codec().type() != org.speclab.gguf.GgmlType.F16 || up.codec().type() != org.speclab.gguf.GgmlType.F16;
-        a.prepare(gate.kernels(), w.xb, T, gate.cols(), quantizeIn, pool, gate.packedRows() < hidden || up.packedRows() < hidden);
-        h.begin(down.kernels(), T, hidden, down.codec().type() != org.speclab.gguf.GgmlType.F16);
-        java.lang.foreign.MemorySegment o = a.out(2L * T * hidden), gates = o, ups = o.asSlice(4L * T * hidden), values = h.values();
-        boolean silu = c.arch().activation() == Architecture.Activation.SILU;
-        int n = pool.size() == 1 || 2L * hidden * gate.cols() * T < PARALLEL_WORK ? 1 : pool.size();
-        // whole blocks of 32 (each piece quantizes its own), whole groups of 16 rows (the packed kernels' unit)
-        int chunk = n == 1 ? hidden : Math.max(32, (hidden / (8 * n) + 31) / 32 * 32);
-        pool.runPieces((hidden + chunk - 1) / chunk, piece -> {
-            int r0 = piece * chunk, r1 = Math.min(hidden, r0 + chunk);
-            a.multiply(gate, r0, r1, T, gates);
-            a.multiply(up, r0, r1, T, ups);
-            for (int t = 0; t < T; t++) {
-                long at = (long) t * hidden;
-                if (silu) swiglu(gates, ups, values, at + r0, at + r1);
-                else for (long i = at + r0; i < at + r1; i++) values.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, gelu(gates.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i), ups.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i)));
-            }
-            h.quantizeBlocks(r0 / 32, r1 / 32);
-        });
-        products(h, new WeightMatrix.Native[] {down}, new float[][][] {w.out}, T);
-    }
-
-    /** {@link #swiglu} of floats [from, to) of off-heap g and u into out: per element the same operations, so the same bits. */
-    static void swiglu(java.lang.foreign.MemorySegment g, java.lang.foreign.MemorySegment u, java.lang.foreign.MemorySegment out, long from, long to) {
-        var F = VectorDot.F;
-        var order = java.nio.ByteOrder.nativeOrder();
-        long i = from;
-        for (; i + F.length() <= to; i += F.length()) {
-            jdk.incubator.vector.FloatVector v = jdk.incubator.vector.FloatVector.fromMemorySegment(F, g, 4 * i, order);
-            jdk.incubator.vector.FloatVector one = v.broadcast(1f);
-            v.mul(one.div(one.add(FastExp.exp(v.neg())))).mul(jdk.incubator.vector.FloatVector.fromMemorySegment(F, u, 4 * i, order)).intoMemorySegment(out, 4 * i, order);
-        }
-        for (; i < to; i++) {
-            float x = g.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i);
-            out.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, x * (1.0f / (1.0f + FastExp.exp(-x))) * u.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i));
-        }
-    }
+    WorkerPool pool() { return pool; }
 
     private static void add(float[] x, float[] d) {
         for (int i = 0; i < x.length; i++) x[i] += d[i];
@@ -644,12 +491,12 @@ final class CpuTransformer implements Transformer {
         }
         int rows = w.rows();
         if (pool.size() == 1 || (long) rows * w.cols() * T < PARALLEL_WORK) {
-            matmulRows(w, x, out, T, 0, rows);
+            JavaRowProducts.matmulRows(w, x, out, T, 0, rows);
             return;
         }
         // a few pieces per thread, so that a worker the OS starts late still takes its share
         int n = Math.min(rows, 4 * pool.size());
-        pool.runPieces(n, i -> matmulRows(w, x, out, T, (int) ((long) rows * i / n), (int) ((long) rows * (i + 1) / n)));
+        pool.runPieces(n, i -> JavaRowProducts.matmulRows(w, x, out, T, (int) ((long) rows * i / n), (int) ((long) rows * (i + 1) / n)));
     }
 
     /**
@@ -674,19 +521,34 @@ final class CpuTransformer implements Transformer {
      * the rest); each row is still computed whole by one thread, times every position in one call.
      */
     private void nativeMatmul(WeightMatrix.Native[] mats, float[][] x, float[][][] outs, int T) {
-        QuantizedActivations a = ws.acts;
-        boolean quantize = false;
-        boolean rowKernels = false; // rows off the packed kernels (unpacked types, a last part group)
+        products(input(mats, x, T), mats, outs, T);
+    }
+
+    /**
+     * The workspace's activations holding x[0 .. T) for products of {@code mats} (all as wide), quantized where any of
+     * them takes quantized ones, with the transposed copy where any has rows off the packed kernels (unpacked types, a
+     * last part group).
+     */
+    QuantizedActivations input(WeightMatrix.Native[] mats, float[][] x, int T) {
+        boolean quantize = false, rowKernels = false;
         for (WeightMatrix.Native w : mats) {
             quantize |= w.codec().type() != org.speclab.gguf.GgmlType.F16;
             rowKernels |= w.packedRows() < w.rows();
         }
-        a.prepare(mats[0].kernels(), x, T, mats[0].cols(), quantize, pool, rowKernels);
-        products(a, mats, outs, T);
+        ws.acts.prepare(mats[0].kernels(), x, T, mats[0].cols(), quantize, pool, rowKernels);
+        return ws.acts;
+    }
+
+    /**
+     * Rows per piece of a product of {@code total} rows on {@code threads} threads: about eight pieces a thread, so
+     * a worker the OS delays does not hold up the rest, in whole units of {@code unit} rows; all of them on one thread.
+     */
+    static int chunkRows(int total, int threads, int unit) {
+        return threads == 1 ? total : Math.max(unit, (total / (8 * threads) + unit - 1) / unit * unit);
     }
 
     /** {@link #nativeMatmul}'s products, of activations {@code a} already prepared. */
-    private void products(QuantizedActivations a, WeightMatrix.Native[] mats, float[][][] outs, int T) {
+    void products(QuantizedActivations a, WeightMatrix.Native[] mats, float[][][] outs, int T) {
         int m = mats.length;
         int[] start = new int[m + 1];
         long work = 0;
@@ -698,7 +560,7 @@ final class CpuTransformer implements Transformer {
         java.lang.foreign.MemorySegment o = a.out((long) T * total);
         int n = pool.size() == 1 || work < PARALLEL_WORK ? 1 : pool.size();
         // whole groups of 16 rows, the packed kernels' unit (a group split between chunks would be computed twice)
-        int chunk = n == 1 ? total : Math.max(16, (total / (8 * n) + 15) / 16 * 16);
+        int chunk = chunkRows(total, n, 16);
         IntConsumer piece = c -> {
             int from = c * chunk, to = Math.min(total, from + chunk);
             // the chunk may span matrices: each part goes to its own matrix's rows
@@ -715,60 +577,6 @@ final class CpuTransformer implements Transformer {
             }
         };
         pool.runPieces((total + chunk - 1) / chunk, piece);
-    }
-
-    private static final ThreadLocal<float[][]> ROW = ThreadLocal.withInitial(() -> new float[2][0]);
-
-    /**
-     * One position: the fused kernel. Several: the batched kernel forms each weight vector once per
-     * group of positions (a last lone position takes the fused kernel, which gives the same bits,
-     * rather than a group's worth of wasted work); long batches of types whose weights are dear to form (F16), and
-     * types without a batched kernel, dequantize each row once into a buffer and multiply it with
-     * every position's vector — the same weights in the same lanes, so the same bits.
-     */
-    static void matmulRows(WeightMatrix w, float[][] x, float[][] out, int T, int from, int to) {
-        if (T == 1) {
-            for (int r = from; r < to; r++) out[0][r] = w.dot(r, x[0]);
-        } else if (w.batchable() && T < w.dequantizeOnceFrom()) {
-            batchedPath(w, x, out, T, from, to);
-        } else {
-            dequantizedPath(w, x, out, T, from, to);
-        }
-    }
-
-    /** Short batches (verify): the kernels form each weight once per group of four (or five) positions. */
-    private static void batchedPath(WeightMatrix w, float[][] x, float[][] out, int T, int from, int to) {
-        int group = w.batchGroup();
-        int whole = T % group == 1 ? T - 1 : T;
-        for (int r = from; r < to; r++) {
-            w.dotBatch(r, x, whole, out);
-            if (whole < T) out[T - 1][r] = w.dot(r, x[T - 1]);
-        }
-    }
-
-    /** Long batches (prefill) and types without batched kernels: each row dequantized once for all positions. */
-    private static void dequantizedPath(WeightMatrix w, float[][] x, float[][] out, int T, int from, int to) {
-        float[][] holder = ROW.get();
-        if (holder[0].length < w.cols()) holder[0] = new float[w.cols()];
-        if (holder[1].length < w.cols()) holder[1] = new float[w.cols()];
-        float[] row = holder[0], next = holder[1];
-        int r = from;
-        if (w.cols() % VectorDot.LANES == 0) {
-            for (; r + 1 < to; r += 2) { // rows in pairs: each activation vector loaded serves two rows
-                w.row(r, row);
-                w.row(r + 1, next);
-                VectorDot.denseBatch2(row, next, x, T, w.cols(), out, r);
-            }
-            if (r < to) {
-                w.row(r, row);
-                VectorDot.denseBatch(row, x, T, w.cols(), out, r);
-            }
-            return;
-        }
-        for (; r < to; r++) {
-            w.row(r, row);
-            for (int t = 0; t < T; t++) out[t][r] = VectorDot.dense(row, x[t], 0, w.cols());
-        }
     }
 
     @Override

@@ -30,8 +30,8 @@ class FusedPassesTest {
 
     @AfterEach
     void fuseAgain() {
-        CpuTransformer.fuseFfn = true;
-        CpuTransformer.fuseAttention = true;
+        FusedBlocks.fuseFfn = true;
+        FusedBlocks.fuseAttention = true;
     }
 
     private static final int[] TOKENS = {1, 17, 5, 42, 9, 33, 2, 60, 7, 101, 250, 3, 77, 18, 199, 64, 12};
@@ -79,12 +79,12 @@ class FusedPassesTest {
 
     /** Fused (both blocks, each alone) against unfused: the same logits. */
     private static void assertSameBits(Transformer t, String what) {
-        CpuTransformer.fuseFfn = false;
-        CpuTransformer.fuseAttention = false;
+        FusedBlocks.fuseFfn = false;
+        FusedBlocks.fuseAttention = false;
         float[][][] unfused = passes(t);
         for (int mode = 1; mode <= 3; mode++) {
-            CpuTransformer.fuseFfn = (mode & 1) != 0;
-            CpuTransformer.fuseAttention = (mode & 2) != 0;
+            FusedBlocks.fuseFfn = (mode & 1) != 0;
+            FusedBlocks.fuseAttention = (mode & 2) != 0;
             float[][][] fused = passes(t);
             for (int i = 0; i < fused.length; i++) {
                 for (int p = 0; p < fused[i].length; p++) {

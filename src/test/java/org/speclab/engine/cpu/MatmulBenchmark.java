@@ -93,7 +93,7 @@ public class MatmulBenchmark {
             acts.multiply(nw, 0, N, positions, nativeOut);
             return nativeOut.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, 0);
         }
-        CpuTransformer.matmulRows(w, x, out, positions, 0, N);
+        JavaRowProducts.matmulRows(w, x, out, positions, 0, N);
         return out[0][0];
     }
 }
