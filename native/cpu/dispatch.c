@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #define DECLARE(isa)                                                                                   \
-    void sl_quantize_part_##isa(const float *, int64_t, int64_t, uint8_t *, int64_t, int64_t, int32_t); \
-    void sl_quantize_blocks_##isa(const float *, int64_t, int64_t, uint8_t *, int64_t, int64_t, int64_t, int64_t); \
+    void sl_quantize_part_##isa(const float *, int64_t, int64_t, uint8_t *, int64_t, int64_t, int32_t, int32_t); \
+    void sl_quantize_blocks_##isa(const float *, int64_t, int64_t, uint8_t *, int64_t, int64_t, int64_t, int64_t, int32_t); \
     int64_t sl_act_bytes_##isa(int64_t, int64_t);                     \
     void sl_matmul_f16_##isa(const uint8_t *, int64_t, int32_t, int32_t, const uint8_t *, int64_t, \
                              int64_t, int32_t, float *, int64_t);                                    \
@@ -85,21 +85,23 @@ int64_t sl_act_bytes(int64_t cap, int64_t n) { return sl_act_bytes_avx2(cap, n);
 /* Quantizes positions p0 .. p1 of x[0 .. cap) (positions of n values one after another, n a whole number of blocks)
  * into act, laid out for all cap values; p0 and p1 multiples of eight, or p1 the last position, so that threads
  * can share the work. transpose: also the transposed copy that sl_matmul's Q8_0, Q4_0 and Q5_0 kernels read for
- * eight positions or more (sl_matmul_packed never reads it). */
-void sl_quantize_part(int32_t level, const float *x, int64_t cap, int64_t n, uint8_t *act, int64_t p0, int64_t p1, int32_t transpose) {
-    if (level == 4) sl_quantize_part_amx(x, cap, n, act, p0, p1, transpose);
-    else if (level == 2) sl_quantize_part_vnni(x, cap, n, act, p0, p1, transpose);
-    else if (level == 3) sl_quantize_part_avxvnni(x, cap, n, act, p0, p1, transpose);
-    else sl_quantize_part_avx2(x, cap, n, act, p0, p1, transpose);
+ * eight positions or more (sl_matmul_packed never reads it). span: blocks per scale, 1, or 8 for products on packed
+ * Q4_K or Q6_K rows (n a multiple of 256). */
+void sl_quantize_part(int32_t level, const float *x, int64_t cap, int64_t n, uint8_t *act, int64_t p0, int64_t p1, int32_t transpose, int32_t span) {
+    if (level == 4) sl_quantize_part_amx(x, cap, n, act, p0, p1, transpose, span);
+    else if (level == 2) sl_quantize_part_vnni(x, cap, n, act, p0, p1, transpose, span);
+    else if (level == 3) sl_quantize_part_avxvnni(x, cap, n, act, p0, p1, transpose, span);
+    else sl_quantize_part_avx2(x, cap, n, act, p0, p1, transpose, span);
 }
 
 /* Blocks c0 .. c1 (of n / 32) of each of positions p0 .. p1 of x, quantized into act as sl_quantize_part would (no
- * transposed copy): threads that each computed a range of a product's values quantize their own blocks. */
-void sl_quantize_blocks(int32_t level, const float *x, int64_t cap, int64_t n, uint8_t *act, int64_t p0, int64_t p1, int64_t c0, int64_t c1) {
-    if (level == 4) sl_quantize_blocks_amx(x, cap, n, act, p0, p1, c0, c1);
-    else if (level == 2) sl_quantize_blocks_vnni(x, cap, n, act, p0, p1, c0, c1);
-    else if (level == 3) sl_quantize_blocks_avxvnni(x, cap, n, act, p0, p1, c0, c1);
-    else sl_quantize_blocks_avx2(x, cap, n, act, p0, p1, c0, c1);
+ * transposed copy): threads that each computed a range of a product's values quantize their own blocks (c0, c1
+ * multiples of span). */
+void sl_quantize_blocks(int32_t level, const float *x, int64_t cap, int64_t n, uint8_t *act, int64_t p0, int64_t p1, int64_t c0, int64_t c1, int32_t span) {
+    if (level == 4) sl_quantize_blocks_amx(x, cap, n, act, p0, p1, c0, c1, span);
+    else if (level == 2) sl_quantize_blocks_vnni(x, cap, n, act, p0, p1, c0, c1, span);
+    else if (level == 3) sl_quantize_blocks_avxvnni(x, cap, n, act, p0, p1, c0, c1, span);
+    else sl_quantize_blocks_avx2(x, cap, n, act, p0, p1, c0, c1, span);
 }
 
 /* ggml type ids: F16 1, Q4_0 2, Q4_1 3, Q5_0 6, Q8_0 8, Q4_K 12, Q5_K 13, Q6_K 14. Returns 0, or -1 for a type without kernels. */

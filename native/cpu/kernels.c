@@ -204,9 +204,21 @@ INLINE __m256i load(const void *p) { return _mm256_loadu_si256((const __m256i *)
 
 static void transpose_act(uint8_t *buf, int64_t cap, int64_t n, int64_t g0, int64_t g1);
 
-/* Block b of the buffer (block b of x: position b / (n / 32), its block b % (n / 32)): values, scale and sums. */
-INLINE void quantize_block(const float *x, int64_t cap, uint8_t *buf, int64_t b) {
+/* The largest magnitude of the 32 · span values from block b of x. */
+INLINE float blocks_amax(const float *x, int64_t b, int span) {
     const __m256 signless = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    const float *xb = x + 32 * b;
+    __m256 m = _mm256_setzero_ps();
+    for (int i = 0; i < 4 * span; i++) m = _mm256_max_ps(m, _mm256_and_ps(_mm256_loadu_ps(xb + 8 * i), signless));
+    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+    return _mm_cvtss_f32(m4);
+}
+
+/* Block b of the buffer (block b of x: position b / (n / 32), its block b % (n / 32)): values, scale and sums, the
+ * scale amax / 127 (amax: the largest magnitude of the block, or of the span of blocks it belongs to). */
+INLINE void quantize_block(const float *x, int64_t cap, uint8_t *buf, int64_t b, float amax) {
     int64_t nb = cap / 32;
     int8_t *qs = (int8_t *) buf;
     uint8_t *xu = buf + cap;
@@ -216,15 +228,7 @@ INLINE void quantize_block(const float *x, int64_t cap, uint8_t *buf, int64_t b)
     int32_t *c32h0 = (int32_t *) (buf + 2 * cap + 28 * nb), *c32h1 = (int32_t *) (buf + 2 * cap + 32 * nb);
     const float *xb = x + 32 * b;
     __m256 v[4];
-    __m256 m = _mm256_setzero_ps();
-    for (int i = 0; i < 4; i++) {
-        v[i] = _mm256_loadu_ps(xb + 8 * i);
-        m = _mm256_max_ps(m, _mm256_and_ps(v[i], signless));
-    }
-    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
-    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
-    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
-    float amax = _mm_cvtss_f32(m4);
+    for (int i = 0; i < 4; i++) v[i] = _mm256_loadu_ps(xb + 8 * i);
     float id = amax > 0 ? 127.0f / amax : 0.0f;
     d[b] = amax / 127.0f;
     __m256i q[4];
@@ -249,17 +253,26 @@ INLINE void quantize_block(const float *x, int64_t cap, uint8_t *buf, int64_t b)
  * where the buffer has the transposed copy and the caller asks for it (transpose: only the row kernels of
  * Q8_0, Q4_0 and Q5_0 read it, never the packed ones; filling it took longer than quantizing), their groups
  * of eight, so p0 and p1 are multiples of eight or p1 the last position. Parts of one buffer can be
- * quantized by several threads at once. */
-void SL(sl_quantize_part)(const float *x, int64_t cap, int64_t n, uint8_t *buf, int64_t p0, int64_t p1, int32_t transpose) {
-    for (int64_t b = p0 * (n / 32); b < p1 * (n / 32); b++) quantize_block(x, cap, buf, b);
+ * quantized by several threads at once. span: the blocks that share one scale, 1 or 8 (a super-block of 256 values,
+ * which the packed Q4_K and Q6_K kernels need: they apply one activation scale per super-block, as llama.cpp's Q8_K;
+ * the other kernels read each block's scale and take either). */
+void SL(sl_quantize_part)(const float *x, int64_t cap, int64_t n, uint8_t *buf, int64_t p0, int64_t p1, int32_t transpose, int32_t span) {
+    for (int64_t b = p0 * (n / 32); b < p1 * (n / 32); b += span) {
+        float amax = blocks_amax(x, b, span);
+        for (int j = 0; j < span; j++) quantize_block(x, cap, buf, b + j, amax);
+    }
     if (transpose && cap / n >= TMIN) transpose_act(buf, cap, n, p0 / 8, (p1 + 7) / 8);
 }
 
 /* Blocks c0 .. c1 of each of positions p0 .. p1 (the same values as sl_quantize_part gives them), no transposed copy:
- * the thread that computed a range of a product's values quantizes them for the next product. */
-void SL(sl_quantize_blocks)(const float *x, int64_t cap, int64_t n, uint8_t *buf, int64_t p0, int64_t p1, int64_t c0, int64_t c1) {
+ * the thread that computed a range of a product's values quantizes them for the next product (c0 and c1 multiples of
+ * span). */
+void SL(sl_quantize_blocks)(const float *x, int64_t cap, int64_t n, uint8_t *buf, int64_t p0, int64_t p1, int64_t c0, int64_t c1, int32_t span) {
     for (int64_t p = p0; p < p1; p++)
-        for (int64_t c = c0; c < c1; c++) quantize_block(x, cap, buf, p * (n / 32) + c);
+        for (int64_t c = c0; c < c1; c += span) {
+            float amax = blocks_amax(x, p * (n / 32) + c, span);
+            for (int j = 0; j < span; j++) quantize_block(x, cap, buf, p * (n / 32) + c + j, amax);
+        }
 }
 
 /* Bytes the activation buffer needs for cap values, n per position (see the layout above). */
@@ -928,6 +941,15 @@ INLINE void pk_group(int type, const uint8_t *gw, const act_t *a, int np, float 
  *         units: unit 8q + k, row r, byte e: the top two bits of groups 4q .. 4q+3 (code 4k + e), two bits each
  *                                                                                 = 3360 bytes (16 × 210)
  * A group g of 32 codes meets activation block 8·sb + g; Q6_K's scales cover 16 codes (steps 0..3 and 4..7).
+ * Q6_K's activations come with one scale per super-block (quantized with span 8, as llama.cpp's Q8_K), so each row's
+ * sum over a super-block is an integer, S = Σ sc · Σ (q − 32)·x over its sixteen half groups (|S| < 16 · 128 · 16 ·
+ * 32 · 127 < 2^31), and each position takes one float step per super-block, acc += float(S) · (d · dx), where it took
+ * three per half group (convert, scale product, multiply-add). One thread, a 2,048 × 1,024 matrix in the cache, ns a
+ * group of 16 rows × 32 codes and position (2-vCPU AMD EPYC, Zen 5; alternating runs): AVX-512 one position 6.2-6.3
+ * -> 5.9-6.0, five 2.20-2.23 -> 2.06-2.08, nine 2.18-2.25 -> 1.99-2.01; AVX2 five 6.06-6.36 -> 5.48-5.52, nine
+ * 6.31-6.37 -> 5.47-5.50, one 10.0 -> 10.1-10.8. The same for Q4_K (its min term as a float sum per super-block) gained
+ * 0-7% at 512 bits and lost 3-5% at AVX2 for five and nine positions: Q4_K keeps a float step per group, and reads
+ * the per-block scales, which span 8 makes equal where Q4_K shares its input with Q6_K.
  * The kernels are written once for both widths: 16 rows per AVX-512 vector, or two halves of 8 rows
  * in AVX2 vectors; each row's lane sees the same integer sums and float operations in the same order.
  */
@@ -954,6 +976,11 @@ typedef __m512 kf_t;
 #define K_U8(p) _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *) (p))))
 #define K_I8(p) _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *) (p))))
 #define K_STORE _mm512_storeu_ps
+#define K_LOADPS _mm512_loadu_ps
+#define KI_ADD _mm512_add_epi32
+#define KI_MULLO _mm512_mullo_epi32
+#define KI_U8(p) _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *) (p)))
+#define KI_I8(p) _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *) (p)))
 #define K_UNROLL8 _Pragma("GCC unroll 8") /* Q4_K's steps for five positions or more (AVX2's: slower unrolled, measured) */
 #define PKK 9 /* a k = 8 verify in one pass over the weights (five took two: a 9-position Q6_K verify cost 2.2 decodes instead of 3.0, one thread, measured); one group at a time (pkk_part), 18 sums in 32 registers */
 /* Q6_K's most per pass: nine in one pass measured as its slowest case. On a 2-vCPU AMD EPYC (Zen 5), one thread,
@@ -985,6 +1012,11 @@ typedef __m256 kf_t;
 #define K_U8(p) _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *) (p))))
 #define K_I8(p) _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *) (p))))
 #define K_STORE _mm256_storeu_ps
+#define K_LOADPS _mm256_loadu_ps
+#define KI_ADD _mm256_add_epi32
+#define KI_MULLO _mm256_mullo_epi32
+#define KI_U8(p) _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *) (p)))
+#define KI_I8(p) _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *) (p)))
 #define K_UNROLL8
 #if VNNI256
 #define PKK 3
@@ -1025,16 +1057,15 @@ INLINE void q4k_step(const uint8_t *units, int u, int g0, int G, int k, const ac
     }
 }
 
-/* Rows h·KW .. h·KW + KW of a packed K-quant group times np positions (h: 0, or 0 and 1 for AVX2's halves). */
-INLINE void pkk_part(int type, const uint8_t *gw, const act_t *a, int np, int h, float *res) {
-    const int sbb = pkk_sb_bytes(type), u = 32 * (KW == 8) * h, f = 16 * (KW == 8) * h, c = 8 * (KW == 8) * h;
-    const ki_t m4 = K_SET8(0x0F), m30 = K_SET8(0x30);
+/* Rows h·KW .. h·KW + KW of a packed Q4_K group times np positions (h: 0, or 0 and 1 for AVX2's halves). */
+INLINE void pkk_q4_part(const uint8_t *gw, const act_t *a, int np, int h, float *res) {
+    const int sbb = pkk_sb_bytes(12), u = 32 * (KW == 8) * h, f = 16 * (KW == 8) * h, c = 8 * (KW == 8) * h;
     /* Groups of 32 codes per pass over their steps: both groups a step's bytes hold while the registers take
      * the sums of both (G = 2), else one at a time. With both at once a nine-position pass spilled and its
      * accumulators moved between registers every step (a 9-position Q6_K pass on a matrix in L2 took 103 µs
      * instead of 71, Q4_K 63 instead of 50, one thread, measured); with one at a time a single position unpacks
      * each step's bytes twice (Q4_K's decode step ~5% slower). */
-    const int G = np <= (type == 14 && SUM16 ? 2 : 4) ? 2 : 1; /* AVX2's Q6_K: two (its two steps' codes take registers too) */
+    const int G = np <= 4 ? 2 : 1;
     int64_t nsb = a->n / 256;
     kf_t acc[NPMAX];
     for (int p = 0; p < np; p++) acc[p] = K_ZEROPS();
@@ -1042,7 +1073,7 @@ INLINE void pkk_part(int type, const uint8_t *gw, const act_t *a, int np, int h,
         const uint8_t *blk = gw + sbb * sb;
         pf_ahead(gw, sbb, nsb, a, h, 16 / KW, sb, !VNNI256);
         kf_t d = K_PH(blk + f);
-        if (type == 12) {
+        {
             kf_t dmin = K_PH(blk + 32 + f);
             const uint8_t *units = blk + 320;
             for (int g0 = 0; g0 < 8; g0 += G) {
@@ -1067,7 +1098,30 @@ INLINE void pkk_part(int type, const uint8_t *gw, const act_t *a, int np, int h,
                     }
                 }
             }
-        } else {
+        }
+    }
+    for (int p = 0; p < np; p++) K_STORE(res + 16 * p + KW * h, acc[p]);
+}
+
+/* The same for Q6_K, whose activations share one scale per super-block (above): each position's integer sum S over
+ * the super-block, Σ sc · Σ (q − 32)·x over its sixteen half groups, then one float step. */
+INLINE void pkk_q6_part(const uint8_t *gw, const act_t *a, int np, int h, float *res) {
+    const int sbb = pkk_sb_bytes(14), u = 32 * (KW == 8) * h, f = 16 * (KW == 8) * h, c = 8 * (KW == 8) * h;
+    const ki_t m4 = K_SET8(0x0F), m30 = K_SET8(0x30);
+    /* groups per pass as Q4_K's; AVX2: two only for one or two positions (its two steps' codes take registers too) */
+    const int G = np <= (SUM16 ? 2 : 4) ? 2 : 1;
+    int64_t nsb = a->n / 256;
+    /* the float sums stay in res, touched once per super-block: in registers beside S and the group sums, nine
+     * positions spilled */
+    float *acc = res + KW * h;
+    for (int p = 0; p < np; p++) K_STORE(acc + 16 * p, K_ZEROPS());
+    for (int64_t sb = 0; sb < nsb; sb++) {
+        const uint8_t *blk = gw + sbb * sb;
+        pf_ahead(gw, sbb, nsb, a, h, 16 / KW, sb, !VNNI256);
+        kf_t d = K_PH(blk + f);
+        ki_t S[NPMAX];
+        for (int p = 0; p < np; p++) S[p] = K_SET32(0);
+        {
             const uint8_t *low = blk + 288, *high = blk + 2336;
             for (int i = 0; i < 4; i++) {
 #pragma GCC unroll 2
@@ -1110,22 +1164,23 @@ INLINE void pkk_part(int type, const uint8_t *gw, const act_t *a, int np, int h,
                             }
                         }
                         for (int e = 0; e < G; e++) {
-                            int g = 2 * i + e0 + e;
-                            kf_t ds = K_MUL(d, K_I8(blk + 32 + 16 * (2 * g + half) + c)); /* the scale of these 16 codes */
-                            for (int p = 0; p < np; p++)
-                                acc[p] = K_FMADD(K_CVT(s[e][p]), K_MUL(ds, K_SETPS(a->d[p * a->nb + 8 * sb + g])), acc[p]);
+                            ki_t sc = KI_I8(blk + 32 + 16 * (2 * (2 * i + e0 + e) + half) + c); /* the scale of these 16 codes */
+                            for (int p = 0; p < np; p++) S[p] = KI_ADD(S[p], KI_MULLO(s[e][p], sc));
                         }
                     }
                 }
             }
+            for (int p = 0; p < np; p++)
+                K_STORE(acc + 16 * p, K_FMADD(K_CVT(S[p]), K_MUL(d, K_SETPS(a->d[p * a->nb + 8 * sb])), K_LOADPS(acc + 16 * p)));
         }
     }
-    for (int p = 0; p < np; p++) K_STORE(res + 16 * p + KW * h, acc[p]);
 }
 
 INLINE void pkk_group(int type, const uint8_t *gw, const act_t *a, int np, float *res) {
-    pkk_part(type, gw, a, np, 0, res);
-    if (KW == 8) pkk_part(type, gw, a, np, 1, res);
+    for (int h = 0; h < 16 / KW; h++) {
+        if (type == 12) pkk_q4_part(gw, a, np, h, res);
+        else pkk_q6_part(gw, a, np, h, res);
+    }
 }
 
 

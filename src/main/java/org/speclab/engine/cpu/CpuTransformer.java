@@ -535,7 +535,7 @@ final class CpuTransformer implements Transformer {
             quantize |= w.codec().type() != org.speclab.gguf.GgmlType.F16;
             rowKernels |= w.packedRows() < w.rows();
         }
-        ws.acts.prepare(mats[0].kernels(), x, T, mats[0].cols(), quantize, pool, rowKernels);
+        ws.acts.prepare(mats[0].kernels(), x, T, mats[0].cols(), quantize, pool, rowKernels, QuantizedActivations.span(mats));
         return ws.acts;
     }
 

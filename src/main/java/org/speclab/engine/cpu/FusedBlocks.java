@@ -62,7 +62,11 @@ final class FusedBlocks {
         ModelConfig c = t.config();
         int hs = c.headDim(), kvHeads = c.kvHeads(), group = c.heads() / kvHeads, qDim = c.qDim(), kvDim = c.kvDim();
         QuantizedActivations a = t.input(new WeightMatrix.Native[] {wq, wk, wv}, w.xb, T), h = w.heads;
-        h.begin(wo.kernels(), T, qDim, wo.codec().type() != GgmlType.F16);
+        int scaleSpan = QuantizedActivations.span(wo);
+        h.begin(wo.kernels(), T, qDim, wo.codec().type() != GgmlType.F16, scaleSpan);
+        // each piece quantizes its query heads' outputs where they are whole spans of blocks sharing a scale, else the
+        // calling thread quantizes all of them after the pieces (packed Q6_K output rows with fewer than 256 values a key head)
+        boolean ownSpans = group * hs % (32 * scaleSpan) == 0;
         MemorySegment o = a.out((long) T * (qDim + 2L * kvDim)), qs = o, ks = o.asSlice(4L * T * qDim), vs = o.asSlice(4L * T * (qDim + kvDim));
         MemorySegment values = h.values();
         int window = c.windowed(layer) ? c.slidingWindow() : 0, run = Attention.run(group, hs), chunk = CpuTransformer.attentionChunk(cache, T, startPos);
@@ -89,7 +93,7 @@ final class FusedBlocks {
                 }
             }
             for (int p = 0; p < T; p++) MemorySegment.copy(w.att[p], q0, values, F32, 4L * ((long) p * qDim + q0), q1 - q0);
-            h.quantizeBlocks(q0 / 32, q1 / 32);
+            if (ownSpans) h.quantizeBlocks(q0 / 32, q1 / 32);
         };
         WorkerPool pool = t.pool();
         if (pool.size() == 1 || (long) T * (qDim + 2L * kvDim) * wq.cols() < CpuTransformer.PARALLEL_WORK) {
@@ -97,6 +101,7 @@ final class FusedBlocks {
         } else {
             pool.runPieces(kvHeads, piece);
         }
+        if (!ownSpans) h.quantizeBlocks(0, qDim / 32);
         t.products(h, new WeightMatrix.Native[] {wo}, new float[][][] {w.out}, T);
     }
 
@@ -114,7 +119,7 @@ final class FusedBlocks {
         if (!fuseFfn || T < 2 || T >= CpuTransformer.PARALLEL_POSITIONS) return false;
         if (!(L.gate() instanceof WeightMatrix.Native g) || !(L.up() instanceof WeightMatrix.Native u) || !(L.down() instanceof WeightMatrix.Native d)) return false;
         int hidden = g.rows();
-        if (u.rows() != hidden || g.cols() != u.cols() || d.cols() != hidden || hidden % 32 != 0) return false;
+        if (u.rows() != hidden || g.cols() != u.cols() || d.cols() != hidden || hidden % (32 * QuantizedActivations.span(d)) != 0) return false;
         return !(T >= 8 && d.codec().type() != GgmlType.F16 && d.packedRows() < d.rows());
     }
 
@@ -128,11 +133,12 @@ final class FusedBlocks {
         WeightMatrix.Native gate = (WeightMatrix.Native) L.gate(), up = (WeightMatrix.Native) L.up(), down = (WeightMatrix.Native) L.down();
         int hidden = gate.rows();
         QuantizedActivations a = t.input(new WeightMatrix.Native[] {gate, up}, w.xb, T), h = w.hidden;
-        h.begin(down.kernels(), T, hidden, down.codec().type() != GgmlType.F16);
+        int span = QuantizedActivations.span(down);
+        h.begin(down.kernels(), T, hidden, down.codec().type() != GgmlType.F16, span);
         MemorySegment o = a.out(2L * T * hidden), gates = o, ups = o.asSlice(4L * T * hidden), values = h.values();
         boolean silu = t.config().arch().activation() == Architecture.Activation.SILU;
         int n = t.pool().size() == 1 || 2L * hidden * gate.cols() * T < CpuTransformer.PARALLEL_WORK ? 1 : t.pool().size();
-        int chunk = CpuTransformer.chunkRows(hidden, n, 32); // whole blocks of 32: each piece quantizes its own
+        int chunk = CpuTransformer.chunkRows(hidden, n, 32 * span); // whole blocks of 32 (spans of them): each piece quantizes its own
         t.pool().runPieces((hidden + chunk - 1) / chunk, piece -> {
             int r0 = piece * chunk, r1 = Math.min(hidden, r0 + chunk);
             a.multiply(gate, r0, r1, T, gates);

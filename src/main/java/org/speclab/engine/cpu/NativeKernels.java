@@ -157,21 +157,23 @@ final class NativeKernels {
      * {@link #activationBytes} gave for this shape.
      */
     void quantize(MemorySegment x, long values, long n, MemorySegment act, long actBytes) {
-        quantize(x, values, n, act, actBytes, 0, (int) (values / n), true);
+        quantize(x, values, n, act, actBytes, 0, (int) (values / n), true, 1);
     }
 
     /**
      * As {@link #quantize}, positions {@code p0 ≤ p < p1} only ({@code p0} and {@code p1} multiples of eight,
      * or {@code p1} the last position): several threads can quantize parts of one buffer at once.
      * {@code transposed}: also the transposed copy, which only {@link #matmul} reads (eight positions or
-     * more of Q8_0, Q4_0 or Q5_0); products that all run on packed rows do without it.
+     * more of Q8_0, Q4_0 or Q5_0); products that all run on packed rows do without it. {@code span}: the blocks of 32
+     * that share one scale, 1, or 8 where a product runs packed Q6_K rows ({@link QuantizedActivations#span}).
      */
-    void quantize(MemorySegment x, long values, long n, MemorySegment act, long actBytes, int p0, int p1, boolean transposed) {
+    void quantize(MemorySegment x, long values, long n, MemorySegment act, long actBytes, int p0, int p1, boolean transposed, int span) {
         if (p0 % 8 != 0 || (p1 % 8 != 0 && p1 != values / n) || p0 < 0 || p1 > values / n) {
             throw new IllegalArgumentException("positions " + p0 + ".." + p1 + " of " + values / n + " are not whole groups of eight");
         }
+        checkSpan(span, n);
         try {
-            h.quantizePart.invokeExact(level, address(x, 4 * values), values, n, address(act, actBytes), (long) p0, (long) p1, transposed ? 1 : 0);
+            h.quantizePart.invokeExact(level, address(x, 4 * values), values, n, address(act, actBytes), (long) p0, (long) p1, transposed ? 1 : 0, span);
         } catch (Throwable e) {
             throw new IllegalStateException("native quantize failed", e);
         } finally {
@@ -180,17 +182,24 @@ final class NativeKernels {
         }
     }
 
+    private static void checkSpan(int span, long n) {
+        if ((span != 1 && span != 8) || n % (32L * span) != 0) throw new IllegalArgumentException("a scale per " + span + " blocks of 32 does not divide rows of " + n + " values");
+    }
+
     /**
      * As {@link #quantize}, blocks {@code c0 ≤ c < c1} (of 32 values) of each position {@code p0 ≤ p < p1}, the same
      * bytes as quantizing the whole positions gives them, and never the transposed copy: a thread that computed a
-     * range of every position's values quantizes that range itself, while another quantizes the rest.
+     * range of every position's values quantizes that range itself, while another quantizes the rest ({@code c0} and
+     * {@code c1} multiples of {@code span}, whose blocks share one scale).
      */
-    void quantizeBlocks(MemorySegment x, long values, long n, MemorySegment act, long actBytes, int p0, int p1, int c0, int c1) {
+    void quantizeBlocks(MemorySegment x, long values, long n, MemorySegment act, long actBytes, int p0, int p1, int c0, int c1, int span) {
         if (p0 < 0 || p1 > values / n || p0 > p1 || c0 < 0 || c1 > n / 32 || c0 > c1) {
             throw new IllegalArgumentException("blocks " + c0 + ".." + c1 + " of positions " + p0 + ".." + p1 + " are outside " + values / n + " positions of " + n / 32 + " blocks");
         }
+        checkSpan(span, n);
+        if (c0 % span != 0 || c1 % span != 0) throw new IllegalArgumentException("blocks " + c0 + ".." + c1 + " split a span of " + span + " blocks that share one scale");
         try {
-            h.quantizeBlocks.invokeExact(level, address(x, 4 * values), values, n, address(act, actBytes), (long) p0, (long) p1, (long) c0, (long) c1);
+            h.quantizeBlocks.invokeExact(level, address(x, 4 * values), values, n, address(act, actBytes), (long) p0, (long) p1, (long) c0, (long) c1, span);
         } catch (Throwable e) {
             throw new IllegalStateException("native quantize failed", e);
         } finally {
@@ -255,10 +264,10 @@ final class NativeKernels {
             int best = (int) levelFn.invokeExact();
             MethodHandle quantizePart = linker.downcallHandle(lib.find("sl_quantize_part").orElseThrow(), FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
-                    ValueLayout.JAVA_INT), Linker.Option.critical(false));
+                    ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), Linker.Option.critical(false));
             MethodHandle quantizeBlocks = linker.downcallHandle(lib.find("sl_quantize_blocks").orElseThrow(), FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
-                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG), Linker.Option.critical(false));
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT), Linker.Option.critical(false));
             MethodHandle matmul = linker.downcallHandle(lib.find("sl_matmul").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,

@@ -16,6 +16,8 @@ final class QuantizedActivations {
     private int t;
     private NativeKernels kernels;
     private boolean quantized;
+    /** Blocks of 32 that share one scale ({@link #span}). */
+    private int span = 1;
     /** Whether the quantization made the transposed copy the row kernels read for eight positions or more. */
     private boolean transposed;
     /** Where the input buffers come from (a test puts them against an unreadable page, so a kernel reading past its positions faults). */
@@ -32,11 +34,18 @@ final class QuantizedActivations {
     }
 
     /**
-     * Takes x[0 .. t) (each {@code n} floats) and, where {@code quantize} asks (any product but F16's),
-     * quantizes them ({@code n} a multiple of 32).
+     * Blocks of 32 values per activation scale for products with {@code mats}: 8 (a super-block of 256) where any of
+     * them has packed Q6_K rows, whose kernel applies one activation scale per super-block (as llama.cpp's Q8_K;
+     * native/cpu/kernels.c), else 1. The other kernels read each block's scale and take either.
      */
-    void prepare(NativeKernels kernels, float[][] x, int t, int n, boolean quantize) {
-        prepare(kernels, x, t, n, quantize, null, true);
+    static int span(WeightMatrix.Native... mats) {
+        for (WeightMatrix.Native w : mats) if (w.codec().type() == org.speclab.gguf.GgmlType.Q6_K && w.packedRows() > 0) return 8;
+        return 1;
+    }
+
+    /** Takes x[0 .. t) (each as wide as {@code w}) and quantizes them for products with {@code w} where it takes quantized ones. */
+    void prepare(WeightMatrix.Native w, float[][] x, int t) {
+        prepare(w.kernels(), x, t, w.cols(), w.codec().type() != org.speclab.gguf.GgmlType.F16, null, true, span(w));
     }
 
     /**
@@ -44,8 +53,9 @@ final class QuantizedActivations {
      * groups of eight positions (each position's values are the same whichever thread quantizes them).
      * {@code rowKernels}: whether any product of these activations runs rows that are not packed (the
      * row kernels, which read a transposed copy for eight positions or more; making it is skipped otherwise).
+     * {@code span}: blocks per scale ({@link #span} of the products' matrices).
      */
-    void prepare(NativeKernels kernels, float[][] x, int t, int n, boolean quantize, WorkerPool pool, boolean rowKernels) {
+    void prepare(NativeKernels kernels, float[][] x, int t, int n, boolean quantize, WorkerPool pool, boolean rowKernels, int span) {
         long values = (long) t * n;
         if (this.x.byteSize() < 4 * values) this.x = allocate.apply(4 * values);
         // the buffer's layout depends on the shape only: asked of the library when the shape changes
@@ -57,11 +67,12 @@ final class QuantizedActivations {
             int groups = (t + PART - 1) / PART;
             int p0 = PART * (int) ((long) groups * i / parts), p1 = Math.min(t, PART * (int) ((long) groups * (i + 1) / parts));
             for (int p = p0; p < p1; p++) MemorySegment.copy(x[p], 0, this.x, ValueLayout.JAVA_FLOAT, 4L * p * n, n);
-            if (quantize) kernels.quantize(this.x, values, n, act, actBytes, p0, p1, rowKernels);
+            if (quantize) kernels.quantize(this.x, values, n, act, actBytes, p0, p1, rowKernels, span);
         };
         if (parts == 1) part.accept(0);
         else pool.runPieces(parts, part);
         this.quantized = quantize;
+        this.span = span;
         this.transposed = quantize && rowKernels;
         this.kernels = kernels;
         this.n = n;
@@ -73,14 +84,16 @@ final class QuantizedActivations {
      * Makes room for {@code t} positions of {@code n} floats without filling them: the threads of the product before
      * write each its range of every position's values into {@link #values} and, where {@code quantize} asks,
      * quantize it there ({@link #quantizeBlocks}). No transposed copy is made, so rows on the row kernels may take
-     * these only for fewer than eight positions (multiply refuses otherwise).
+     * these only for fewer than eight positions (multiply refuses otherwise). {@code span}: as {@link #prepare}'s; the
+     * ranges given to {@link #quantizeBlocks} are then whole spans.
      */
-    void begin(NativeKernels kernels, int t, int n, boolean quantize) {
+    void begin(NativeKernels kernels, int t, int n, boolean quantize, int span) {
         long values = (long) t * n;
         if (this.x.byteSize() < 4 * values) this.x = allocate.apply(4 * values);
         if (values != this.values || n != this.n) actBytes = kernels.activationBytes(values, n);
         if (act.byteSize() < actBytes) act = allocate.apply(actBytes);
         this.quantized = quantize;
+        this.span = span;
         this.transposed = false;
         this.kernels = kernels;
         this.n = n;
@@ -93,7 +106,7 @@ final class QuantizedActivations {
 
     /** Quantizes blocks {@code c0 ≤ c < c1} (of 32) of every position, once their floats are in {@link #values}; a no-op where begin asked for none. */
     void quantizeBlocks(int c0, int c1) {
-        if (quantized) kernels.quantizeBlocks(x, values, n, act, actBytes, 0, t, c0, c1);
+        if (quantized) kernels.quantizeBlocks(x, values, n, act, actBytes, 0, t, c0, c1, span);
     }
 
     /** A float buffer of at least {@code floats} values for the products' results. */
@@ -108,6 +121,7 @@ final class QuantizedActivations {
         boolean f16 = w.codec().type() == org.speclab.gguf.GgmlType.F16;
         if (!f16 && !quantized) throw new IllegalStateException(w.codec().type() + " needs quantized activations");
         int packed = Math.min(to, w.packedRows());
+        if (from < packed && span(w) > span) throw new IllegalStateException("packed " + w.codec().type() + " rows need activations with a scale per " + span(w) + " blocks, and these have one per " + span);
         if (from < packed) kernels.matmulPacked(w.codec().type(), w.packed(), w.rowBytes(), from, packed, f16 ? x : act, values, n, positions, out, w.rows());
         if (Math.max(from, packed) < to) {
             if (!f16 && positions >= 8 && !transposed) throw new IllegalStateException("rows " + Math.max(from, packed) + ".." + to + " of a " + w.codec().type() + " matrix run on the row kernels, which for " + positions + " positions may read the transposed activations, and these were prepared without them");

@@ -380,7 +380,7 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
         @Override
         public float dot(int row, float[] x) {
             QuantizedActivations a = new QuantizedActivations();
-            a.prepare(kernels, new float[][] {x}, 1, cols, codec.type() != GgmlType.F16);
+            a.prepare(this, new float[][] {x}, 1);
             java.lang.foreign.MemorySegment out = a.out(rows);
             a.multiply(this, row, row + 1, 1, out);
             return out.getAtIndex(ValueLayout.JAVA_FLOAT, row);

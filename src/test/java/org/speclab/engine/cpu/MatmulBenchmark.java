@@ -89,7 +89,7 @@ public class MatmulBenchmark {
     @Benchmark
     public float product() {
         if (w instanceof WeightMatrix.Native nw) {
-            acts.prepare(nw.kernels(), x, positions, N, nw.codec().type() != GgmlType.F16);
+            acts.prepare(nw, x, positions);
             acts.multiply(nw, 0, N, positions, nativeOut);
             return nativeOut.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, 0);
         }

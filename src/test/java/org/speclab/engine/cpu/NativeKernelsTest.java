@@ -56,13 +56,17 @@ class NativeKernelsTest {
         return new WeightMatrix.Native(data, rows, cols, codec, k);
     }
 
-    /** Blocks of 32 integers times a power of two, each block reaching ±127: quantized to 8 bits exactly. */
-    private static float[] exactActivations(int n, Random r) {
+    /**
+     * Spans of 32 · span integers times a power of two, each span reaching ±127: quantized to 8 bits exactly where each
+     * span of blocks shares a scale ({@link QuantizedActivations#span}).
+     */
+    private static float[] exactActivations(int n, Random r, int span) {
         float[] x = new float[n];
-        for (int b = 0; b < n / 32; b++) {
+        int len = 32 * span;
+        for (int b = 0; b < n / len; b++) {
             float scale = (float) Math.scalb(1.0, -3 - r.nextInt(6));
-            for (int i = 0; i < 32; i++) x[32 * b + i] = (r.nextInt(255) - 127) * scale;
-            x[32 * b + r.nextInt(32)] = (r.nextBoolean() ? 127 : -127) * scale;
+            for (int i = 0; i < len; i++) x[len * b + i] = (r.nextInt(255) - 127) * scale;
+            x[len * b + r.nextInt(len)] = (r.nextBoolean() ? 127 : -127) * scale;
         }
         return x;
     }
@@ -73,7 +77,7 @@ class NativeKernelsTest {
 
     /** The same through {@code a} (whose buffers a test may place). */
     private static float[][] products(WeightMatrix.Native w, float[][] x, int t, int from, int to, QuantizedActivations a) {
-        a.prepare(w.kernels(), x, t, w.cols(), w.codec().type() != GgmlType.F16);
+        a.prepare(w, x, t);
         MemorySegment out = a.out((long) t * w.rows());
         a.multiply(w, from, to, t, out);
         float[][] result = new float[t][to - from];
@@ -89,7 +93,7 @@ class NativeKernelsTest {
         WeightMatrix.Native w = matrix(k, type, rows, cols, 1);
         Random r = new Random(2);
         float[][] x = new float[3][];
-        for (int p = 0; p < x.length; p++) x[p] = exactActivations(cols, r);
+        for (int p = 0; p < x.length; p++) x[p] = exactActivations(cols, r, QuantizedActivations.span(w));
         float[][] got = products(w, x, x.length, 0, rows);
         float[] row = new float[cols];
         for (int i = 0; i < rows; i++) {
@@ -211,9 +215,16 @@ class NativeKernelsTest {
         Random r = new Random(10);
         float[][] x = new float[5][cols];
         for (float[] v : x) for (int j = 0; j < cols; j++) v[j] = (float) r.nextGaussian();
-        float[][] a = products(packed, x, 5, 0, rows), b = products(plain, x, 5, 0, rows);
+        // both on the activations packed rows take (Q6_K: a scale per super-block, which the row kernels read per block)
+        QuantizedActivations acts = new QuantizedActivations();
+        acts.prepare(k, x, 5, cols, true, null, true, QuantizedActivations.span(packed));
+        MemorySegment out = acts.out(5L * rows);
+        acts.multiply(packed, 0, rows, 5, out);
+        float[] a = out.toArray(ValueLayout.JAVA_FLOAT);
+        acts.multiply(plain, 0, rows, 5, out);
+        float[] b = out.toArray(ValueLayout.JAVA_FLOAT);
         // the same integers per block, the float sums in another order
-        for (int p = 0; p < 5; p++) for (int i = 0; i < rows; i++) assertEquals(b[p][i], a[p][i], 1e-4f * (1 + Math.abs(b[p][i])), type + " row " + i);
+        for (int p = 0; p < 5; p++) for (int i = 0; i < rows; i++) assertEquals(b[p * rows + i], a[p * rows + i], 1e-4f * (1 + Math.abs(b[p * rows + i])), type + " row " + i);
     }
 
     /** The types {@link NativeKernels#handles} names are the cases of sl_matmul in native/cpu/dispatch.c, each a row of the type table. */
@@ -244,17 +255,72 @@ class NativeKernelsTest {
         Random r = new Random(5);
         for (long i = 0; i < values; i++) x.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) r.nextGaussian() * (1 + i % 5));
         MemorySegment whole = Arena.ofAuto().allocate(bytes, 64), parts = Arena.ofAuto().allocate(bytes, 64);
-        k.quantize(x, values, n, whole, bytes, 0, t, false);
+        k.quantize(x, values, n, whole, bytes, 0, t, false, 1);
         parts.fill((byte) 0x5A); // anything a range missed shows
-        k.quantizeBlocks(x, values, n, parts, bytes, 0, t, 0, 3);
-        k.quantizeBlocks(x, values, n, parts, bytes, 0, t, 3, 4);
-        k.quantizeBlocks(x, values, n, parts, bytes, 0, 2, 4, 11);
-        k.quantizeBlocks(x, values, n, parts, bytes, 2, t, 4, 11);
+        k.quantizeBlocks(x, values, n, parts, bytes, 0, t, 0, 3, 1);
+        k.quantizeBlocks(x, values, n, parts, bytes, 0, t, 3, 4, 1);
+        k.quantizeBlocks(x, values, n, parts, bytes, 0, 2, 4, 11, 1);
+        k.quantizeBlocks(x, values, n, parts, bytes, 2, t, 4, 11, 1);
         assertArrayEquals(whole.toArray(ValueLayout.JAVA_BYTE), parts.toArray(ValueLayout.JAVA_BYTE));
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> k.quantizeBlocks(x, values, n, parts, bytes, 0, t, 4, 12));
+                () -> k.quantizeBlocks(x, values, n, parts, bytes, 0, t, 4, 12, 1));
         assertTrue(e.getMessage().contains("4..12"), e.getMessage());
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> k.quantizeBlocks(x, values, n, parts, bytes, 0, 6, 0, 1));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> k.quantizeBlocks(x, values, n, parts, bytes, 0, 6, 0, 1, 1));
+    }
+
+    /**
+     * With a scale per span of eight blocks (packed Q6_K's activations), each block of a super-block of 256 values
+     * carries the super-block's scale, the largest magnitude over its 256 values / 127, and its values are rounded
+     * with it; whole spans quantized apart give the bytes of whole positions, and ranges that split a span, or rows
+     * that are not whole spans, are refused.
+     */
+    @Test
+    void aSpanOfEightBlocksSharesOneScale() {
+        NativeKernels k = kernels();
+        int n = 512, t = 3; // two super-blocks a position
+        long values = (long) t * n, bytes = k.activationBytes(values, n);
+        MemorySegment x = Arena.ofAuto().allocate(4 * values, 64);
+        Random r = new Random(8);
+        for (long i = 0; i < values; i++) x.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (r.nextGaussian() * (1 + i % 300)));
+        MemorySegment whole = Arena.ofAuto().allocate(bytes, 64), parts = Arena.ofAuto().allocate(bytes, 64);
+        k.quantize(x, values, n, whole, bytes, 0, t, false, 8);
+        for (int sb = 0; sb < values / 256; sb++) {
+            float amax = 0;
+            for (int i = 0; i < 256; i++) amax = Math.max(amax, Math.abs(x.getAtIndex(ValueLayout.JAVA_FLOAT, 256L * sb + i)));
+            float d = amax / 127f;
+            for (int b = 8 * sb; b < 8 * sb + 8; b++) {
+                // the block scales follow the int8 values and their unsigned copy (kernels.c's layout)
+                assertEquals(d, whole.getAtIndex(ValueLayout.JAVA_FLOAT, (2 * values) / 4 + b), "super-block " + sb + ", block " + b);
+                for (int i = 0; i < 32; i++) {
+                    long at = 32L * b + i;
+                    assertEquals(Math.round(x.getAtIndex(ValueLayout.JAVA_FLOAT, at) * (127f / amax)), whole.get(ValueLayout.JAVA_BYTE, at), 1, "value " + at);
+                }
+            }
+        }
+        parts.fill((byte) 0x5A);
+        k.quantizeBlocks(x, values, n, parts, bytes, 0, t, 8, 16, 8);
+        k.quantizeBlocks(x, values, n, parts, bytes, 0, t, 0, 8, 8);
+        assertArrayEquals(whole.toArray(ValueLayout.JAVA_BYTE), parts.toArray(ValueLayout.JAVA_BYTE));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> k.quantizeBlocks(x, values, n, parts, bytes, 0, t, 4, 16, 8));
+        assertTrue(e.getMessage().contains("4..16"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> k.quantize(x, 3L * 352, 352, parts, bytes, 0, 3, false, 8));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> k.quantize(x, values, n, parts, bytes, 0, t, false, 4));
+    }
+
+    /** Packed Q6_K rows refuse activations with a scale per block, which their kernel would misread. */
+    @Test
+    void packedQ6KRowsRefuseActivationsWithAScalePerBlock() {
+        NativeKernels k = kernels();
+        WeightMatrix.Native w = matrix(k, GgmlType.Q6_K, 16, 256, 9);
+        Assumptions.assumeTrue(w.packedRows() > 0, "Q6_K packs here");
+        float[][] x = {new float[256]};
+        QuantizedActivations a = new QuantizedActivations();
+        a.prepare(k, x, 1, 256, true, null, true, 1);
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> a.multiply(w, 0, 16, 1, a.out(16)));
+        assertTrue(e.getMessage().contains("scale per 8 blocks"), e.getMessage());
+        assertEquals(8, QuantizedActivations.span(w));
+        assertEquals(1, QuantizedActivations.span(matrix(k, GgmlType.Q4_K, 16, 256, 9)));
     }
 
     /** Parts of a quantization are whole groups of eight positions (the transposed copy's unit), or end at the last. */
@@ -264,12 +330,12 @@ class NativeKernelsTest {
         int n = 64, t = 20;
         long bytes = k.activationBytes((long) t * n, n);
         MemorySegment x = Arena.ofAuto().allocate(4L * t * n, 64), act = Arena.ofAuto().allocate(bytes, 64);
-        k.quantize(x, (long) t * n, n, act, bytes, 8, 20, true); // from a group's start to the last position
+        k.quantize(x, (long) t * n, n, act, bytes, 8, 20, true, 1); // from a group's start to the last position
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> k.quantize(x, (long) t * n, n, act, bytes, 3, 16, true));
+                () -> k.quantize(x, (long) t * n, n, act, bytes, 3, 16, true, 1));
         assertTrue(e.getMessage().contains("3..16 of 20"), e.getMessage());
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> k.quantize(x, (long) t * n, n, act, bytes, 8, 12, true));
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> k.quantize(x, (long) t * n, n, act, bytes, 16, 24, true));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> k.quantize(x, (long) t * n, n, act, bytes, 8, 12, true, 1));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> k.quantize(x, (long) t * n, n, act, bytes, 16, 24, true, 1));
     }
 
     /**
@@ -289,7 +355,7 @@ class NativeKernelsTest {
         for (float[] v : x) for (int j = 0; j < cols; j++) v[j] = (float) r.nextGaussian();
         float[][] full = products(w, x, t, 0, rows);
         QuantizedActivations a = new QuantizedActivations();
-        a.prepare(k, x, t, cols, true, null, false);
+        a.prepare(k, x, t, cols, true, null, false, QuantizedActivations.span(w));
         MemorySegment out = a.out((long) t * rows);
         int packed = w.packedRows();
         if (packed > 0) {
