@@ -254,8 +254,8 @@ INLINE void quantize_block(const float *x, int64_t cap, uint8_t *buf, int64_t b,
  * Q8_0, Q4_0 and Q5_0 read it, never the packed ones; filling it took longer than quantizing), their groups
  * of eight, so p0 and p1 are multiples of eight or p1 the last position. Parts of one buffer can be
  * quantized by several threads at once. span: the blocks that share one scale, 1 or 8 (a super-block of 256 values,
- * which the packed Q4_K and Q6_K kernels need: they apply one activation scale per super-block, as llama.cpp's Q8_K;
- * the other kernels read each block's scale and take either). */
+ * which the packed Q6_K kernel needs: it applies one activation scale per super-block, as llama.cpp's Q8_K; the
+ * other kernels read each block's scale and take either). */
 void SL(sl_quantize_part)(const float *x, int64_t cap, int64_t n, uint8_t *buf, int64_t p0, int64_t p1, int32_t transpose, int32_t span) {
     for (int64_t b = p0 * (n / 32); b < p1 * (n / 32); b += span) {
         float amax = blocks_amax(x, b, span);
@@ -979,7 +979,6 @@ typedef __m512 kf_t;
 #define K_LOADPS _mm512_loadu_ps
 #define KI_ADD _mm512_add_epi32
 #define KI_MULLO _mm512_mullo_epi32
-#define KI_U8(p) _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *) (p)))
 #define KI_I8(p) _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *) (p)))
 #define K_UNROLL8 _Pragma("GCC unroll 8") /* Q4_K's steps for five positions or more (AVX2's: slower unrolled, measured) */
 #define PKK 9 /* a k = 8 verify in one pass over the weights (five took two: a 9-position Q6_K verify cost 2.2 decodes instead of 3.0, one thread, measured); one group at a time (pkk_part), 18 sums in 32 registers */
@@ -1015,7 +1014,6 @@ typedef __m256 kf_t;
 #define K_LOADPS _mm256_loadu_ps
 #define KI_ADD _mm256_add_epi32
 #define KI_MULLO _mm256_mullo_epi32
-#define KI_U8(p) _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *) (p)))
 #define KI_I8(p) _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *) (p)))
 #define K_UNROLL8
 #if VNNI256

@@ -43,14 +43,18 @@ class FusedPassesTest {
         // hidden 768: 24 blocks, so two threads' pieces end inside the gate and up rows; Q5_0 (unpacked rows) takes the
         // row kernels, which a nine-position pass leaves unfused (they read a transposed copy the fused blocks do not make)
         int hidden = type.blockSize == 256 ? 512 : 768;
-        // eight heads of 32 on four key heads (two a key head), and on two (four: Attention's runs of four)
-        for (int kvHeads : new int[] {4, 2}) {
-            var shape = new RandomModels.Shape(256, hidden, 2, 8, kvHeads, 300, false, type, 10000f);
-            Path file = RandomModels.write(dir.resolve(type + "-" + kvHeads + ".gguf"), shape, 11);
+        // eight heads of 32 on four key heads (two a key head), and on two (four: Attention's runs of four); Q6_K also eight
+        // heads of 64 on two key heads, whose 256 output values a key head are a whole span of blocks sharing one scale
+        // (QuantizedActivations.span), so each piece quantizes its own, where with fewer the calling thread does
+        int[][] shapes = type == GgmlType.Q6_K ? new int[][] {{256, 4}, {256, 2}, {512, 2}} : new int[][] {{256, 4}, {256, 2}};
+        for (int[] dimAndKvHeads : shapes) {
+            int dim = dimAndKvHeads[0], kvHeads = dimAndKvHeads[1];
+            var shape = new RandomModels.Shape(dim, hidden, 2, 8, kvHeads, 300, false, type, 10000f);
+            Path file = RandomModels.write(dir.resolve(type + "-" + dim + "-" + kvHeads + ".gguf"), shape, 11);
             for (int threads : new int[] {1, 2}) {
                 for (CacheType cacheType : CacheType.values()) {
                     try (ModelFile f = ModelFiles.open(file, null); Transformer t = new CpuBackend().load(f, threads, cacheType)) {
-                        String what = type + ", " + kvHeads + " key heads, threads " + threads + ", " + cacheType + " cache";
+                        String what = type + ", dim " + dim + ", " + kvHeads + " key heads, threads " + threads + ", " + cacheType + " cache";
                         CpuTransformer cpu = (CpuTransformer) t;
                         assertEquals(true, !cpu.fusesFfn(1) && cpu.fusesAttention(1), what + ": a decode step runs attention fused, the FFN not");
                         assertEquals(true, cpu.fusesFfn(5) && cpu.fusesAttention(5), what + ": a five-position pass runs fused");
