@@ -1071,29 +1071,27 @@ INLINE void pkk_q4_part(const uint8_t *gw, const act_t *a, int np, int h, float 
         const uint8_t *blk = gw + sbb * sb;
         pf_ahead(gw, sbb, nsb, a, h, 16 / KW, sb, !VNNI256);
         kf_t d = K_PH(blk + f);
-        {
-            kf_t dmin = K_PH(blk + 32 + f);
-            const uint8_t *units = blk + 320;
-            for (int g0 = 0; g0 < 8; g0 += G) {
-                ki_t s[2][NPMAX];
-                for (int e = 0; e < G; e++) for (int p = 0; p < np; p++) s[e][p] = K_SET32(0);
-                if (G == 1) {
-                    K_UNROLL8
-                    for (int k = 0; k < 8; k++) q4k_step(units, u, g0, 1, k, a, np, sb, s);
-                } else {
-                    for (int k = 0; k < 8; k++) q4k_step(units, u, g0, 2, k, a, np, sb, s); /* decode: measured faster rolled */
-                }
+        kf_t dmin = K_PH(blk + 32 + f);
+        const uint8_t *units = blk + 320;
+        for (int g0 = 0; g0 < 8; g0 += G) {
+            ki_t s[2][NPMAX];
+            for (int e = 0; e < G; e++) for (int p = 0; p < np; p++) s[e][p] = K_SET32(0);
+            if (G == 1) {
+                K_UNROLL8
+                for (int k = 0; k < 8; k++) q4k_step(units, u, g0, 1, k, a, np, sb, s);
+            } else {
+                for (int k = 0; k < 8; k++) q4k_step(units, u, g0, 2, k, a, np, sb, s); /* decode: measured faster rolled */
+            }
 #if SUM16
-                for (int e = 0; e < G; e++) for (int p = 0; p < np; p++) s[e][p] = _mm256_madd_epi16(s[e][p], _mm256_set1_epi16(1));
+            for (int e = 0; e < G; e++) for (int p = 0; p < np; p++) s[e][p] = _mm256_madd_epi16(s[e][p], _mm256_set1_epi16(1));
 #endif
-                for (int e = 0; e < G; e++) {
-                    int g = g0 + e;
-                    kf_t ds = K_MUL(d, K_U8(blk + 64 + 16 * g + c)), dm = K_MUL(dmin, K_U8(blk + 192 + 16 * g + c));
-                    for (int p = 0; p < np; p++) {
-                        int64_t q = p * a->nb + 8 * sb + g;
-                        acc[p] = K_FMADD(K_CVT(s[e][p]), K_MUL(ds, K_SETPS(a->d[q])), acc[p]);
-                        acc[p] = K_FNMADD(dm, K_SETPS(a->ms[q]), acc[p]);
-                    }
+            for (int e = 0; e < G; e++) {
+                int g = g0 + e;
+                kf_t ds = K_MUL(d, K_U8(blk + 64 + 16 * g + c)), dm = K_MUL(dmin, K_U8(blk + 192 + 16 * g + c));
+                for (int p = 0; p < np; p++) {
+                    int64_t q = p * a->nb + 8 * sb + g;
+                    acc[p] = K_FMADD(K_CVT(s[e][p]), K_MUL(ds, K_SETPS(a->d[q])), acc[p]);
+                    acc[p] = K_FNMADD(dm, K_SETPS(a->ms[q]), acc[p]);
                 }
             }
         }
@@ -1119,58 +1117,56 @@ INLINE void pkk_q6_part(const uint8_t *gw, const act_t *a, int np, int h, float 
         kf_t d = K_PH(blk + f);
         ki_t S[NPMAX];
         for (int p = 0; p < np; p++) S[p] = K_SET32(0);
-        {
-            const uint8_t *low = blk + 288, *high = blk + 2336;
-            for (int i = 0; i < 4; i++) {
+        const uint8_t *low = blk + 288, *high = blk + 2336;
+        for (int i = 0; i < 4; i++) {
 #pragma GCC unroll 2
-                for (int half = 0; half < 2; half++) {
+            for (int half = 0; half < 2; half++) {
 #pragma GCC unroll 2
-                    for (int e0 = 0; e0 < 2; e0 += G) {
-                        const int32_t *cx = half ? a->c32h1 : a->c32h0;
-                        ki_t s[2][NPMAX];
-                        /* Σ (q − 32)·x: start at −32 · Σ x over the 16 codes */
-                        for (int e = 0; e < G; e++)
-                            for (int p = 0; p < np; p++) s[e][p] = K_SET32(cx[p * a->nb + 8 * sb + 2 * i + e0 + e]);
+                for (int e0 = 0; e0 < 2; e0 += G) {
+                    const int32_t *cx = half ? a->c32h1 : a->c32h0;
+                    ki_t s[2][NPMAX];
+                    /* Σ (q − 32)·x: start at −32 · Σ x over the 16 codes */
+                    for (int e = 0; e < G; e++)
+                        for (int p = 0; p < np; p++) s[e][p] = K_SET32(cx[p * a->nb + 8 * sb + 2 * i + e0 + e]);
 #pragma GCC unroll 4
-                        for (int kk = 0; kk < 4; kk += Q6STEPS) {
-                            const int k = 4 * half + kk;
-                            ki_t lraw[Q6STEPS], hraw[Q6STEPS];
-                            for (int q = 0; q < Q6STEPS; q++) {
-                                lraw[q] = K_LOAD(low + 64 * (8 * i + k + q) + u);
-                                hraw[q] = K_LOAD(high + 64 * (8 * (i >> 1) + k + q) + u);
-                            }
-                            for (int e = 0; e < G; e++) {
-                                /* group g = 2i + e: the low four bits of its codes (low or high nibbles), and field t
-                                 * (bits 2t, 2t + 1) of the high units of quad i / 2 moved to bits 4, 5 */
-                                int g = 2 * i + e0 + e, t = 2 * (i & 1) + e0 + e;
-                                ki_t cv[Q6STEPS];
-                                for (int q = 0; q < Q6STEPS; q++) {
-                                    ki_t lo = g & 1 ? K_AND(K_SRL16(lraw[q], 4), m4) : K_AND(lraw[q], m4);
-                                    ki_t hb = t == 0 ? K_SLL16(hraw[q], 4) : t == 1 ? K_SLL16(hraw[q], 2) : t == 2 ? hraw[q] : K_SRL16(hraw[q], 2);
-                                    cv[q] = K_OR(lo, K_AND(hb, m30));
-                                }
-                                for (int p = 0; p < np; p++) {
-#if SUM16 /* int16 pair sums over two steps (6-bit codes: at most 2 · 2 · 63 · 128 = 32,256), widened once */
-                                    ki_t uu = _mm256_add_epi16(_mm256_maddubs_epi16(cv[0], K_SET32(x4(a, p, 8 * sb + g, k))),
-                                                               _mm256_maddubs_epi16(cv[1], K_SET32(x4(a, p, 8 * sb + g, k + 1))));
-                                    s[e][p] = _mm256_add_epi32(s[e][p], _mm256_madd_epi16(uu, _mm256_set1_epi16(1)));
-                                    KEEP(s[e][p]);
-#else
-                                    s[e][p] = K_DOT(s[e][p], cv[0], K_SET32(x4(a, p, 8 * sb + g, k)));
-#endif
-                                }
-                            }
+                    for (int kk = 0; kk < 4; kk += Q6STEPS) {
+                        const int k = 4 * half + kk;
+                        ki_t lraw[Q6STEPS], hraw[Q6STEPS];
+                        for (int q = 0; q < Q6STEPS; q++) {
+                            lraw[q] = K_LOAD(low + 64 * (8 * i + k + q) + u);
+                            hraw[q] = K_LOAD(high + 64 * (8 * (i >> 1) + k + q) + u);
                         }
                         for (int e = 0; e < G; e++) {
-                            ki_t sc = KI_I8(blk + 32 + 16 * (2 * (2 * i + e0 + e) + half) + c); /* the scale of these 16 codes */
-                            for (int p = 0; p < np; p++) S[p] = KI_ADD(S[p], KI_MULLO(s[e][p], sc));
+                            /* group g = 2i + e: the low four bits of its codes (low or high nibbles), and field t
+                             * (bits 2t, 2t + 1) of the high units of quad i / 2 moved to bits 4, 5 */
+                            int g = 2 * i + e0 + e, t = 2 * (i & 1) + e0 + e;
+                            ki_t cv[Q6STEPS];
+                            for (int q = 0; q < Q6STEPS; q++) {
+                                ki_t lo = g & 1 ? K_AND(K_SRL16(lraw[q], 4), m4) : K_AND(lraw[q], m4);
+                                ki_t hb = t == 0 ? K_SLL16(hraw[q], 4) : t == 1 ? K_SLL16(hraw[q], 2) : t == 2 ? hraw[q] : K_SRL16(hraw[q], 2);
+                                cv[q] = K_OR(lo, K_AND(hb, m30));
+                            }
+                            for (int p = 0; p < np; p++) {
+#if SUM16 /* int16 pair sums over two steps (6-bit codes: at most 2 · 2 · 63 · 128 = 32,256), widened once */
+                                ki_t uu = _mm256_add_epi16(_mm256_maddubs_epi16(cv[0], K_SET32(x4(a, p, 8 * sb + g, k))),
+                                                           _mm256_maddubs_epi16(cv[1], K_SET32(x4(a, p, 8 * sb + g, k + 1))));
+                                s[e][p] = _mm256_add_epi32(s[e][p], _mm256_madd_epi16(uu, _mm256_set1_epi16(1)));
+                                KEEP(s[e][p]);
+#else
+                                s[e][p] = K_DOT(s[e][p], cv[0], K_SET32(x4(a, p, 8 * sb + g, k)));
+#endif
+                            }
                         }
+                    }
+                    for (int e = 0; e < G; e++) {
+                        ki_t sc = KI_I8(blk + 32 + 16 * (2 * (2 * i + e0 + e) + half) + c); /* the scale of these 16 codes */
+                        for (int p = 0; p < np; p++) S[p] = KI_ADD(S[p], KI_MULLO(s[e][p], sc));
                     }
                 }
             }
-            for (int p = 0; p < np; p++)
-                K_STORE(acc + 16 * p, K_FMADD(K_CVT(S[p]), K_MUL(d, K_SETPS(a->d[p * a->nb + 8 * sb])), K_LOADPS(acc + 16 * p)));
         }
+        for (int p = 0; p < np; p++)
+            K_STORE(acc + 16 * p, K_FMADD(K_CVT(S[p]), K_MUL(d, K_SETPS(a->d[p * a->nb + 8 * sb])), K_LOADPS(acc + 16 * p)));
     }
 }
 
