@@ -35,12 +35,13 @@ public record WorkspaceSettings(List<String> folders, Window window, String lang
     /**
      * The Run view's settings of the last run started (its target is {@link #lastTarget}): the drafter (0 none, 1 a
      * draft model, 2 n-gram lookup, 3 early exit) and each one's setting, sampling, length, threads, the baseline and
-     * repeats, the prompt, chat, and the KV cache ("f32", "f16"). Null fields were never set; values out of a
-     * control's range are brought into it by the view.
+     * repeats, the prompt, chat, the KV cache ("f32", "f16") and the device ("cpu", "cuda:0", …; picked again only where
+     * the lab finds it). Null fields were never set; values out of a control's range are brought into it by the view.
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Run(Integer drafter, String draft, Integer ngram, Integer layers, Integer k, Boolean adaptive, Double temperature, Integer topK,
-                      Double topP, Integer maxTokens, Integer threads, Boolean baseline, Integer repeats, String prompt, Boolean chat, String kvCache) {
+                      Double topP, Integer maxTokens, Integer threads, Boolean baseline, Integer repeats, String prompt, Boolean chat, String kvCache,
+                      String device) {
         /** The draft model's file, or null. */
         public Path draftPath() {
             return path(draft);

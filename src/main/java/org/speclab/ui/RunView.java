@@ -195,15 +195,16 @@ final class RunView {
     }
 
     /**
-     * Every setting but the target and the device, as the lab remembers them for its next start (after a run) and as a
-     * language switch hands them to the view rebuilt in the new language ({@link #restore}).
+     * Every setting but the target, as the lab remembers them for its next start (after a run) and as a language switch
+     * hands them to the view rebuilt in the new language ({@link #restore}).
      */
     org.speclab.library.WorkspaceSettings.Run remembered() {
         ModelEntry d = draftModel.getValue();
         return new org.speclab.library.WorkspaceSettings.Run(drafter.getSelectionModel().getSelectedIndex(),
                 d == null ? null : d.path().toString(), ngram.getValue(), layers.getValue(), k.getValue(),
                 adaptive.isSelected(), temperature.getValue(), topK.getValue(), topP.getValue(), maxTokens.getValue(), threads.getValue(),
-                baseline.isSelected(), repeats.getValue(), prompt.getText(), chat.isSelected(), kvCache.getValue() == null ? null : kvCache.getValue().label());
+                baseline.isSelected(), repeats.getValue(), prompt.getText(), chat.isSelected(), kvCache.getValue() == null ? null : kvCache.getValue().label(),
+                device.getValue() == null ? null : device.getValue().id());
     }
 
     /** The chosen target's file, or null. */
@@ -214,8 +215,8 @@ final class RunView {
     /**
      * Settings {@link #remembered} (by this view before a language switch, or before the lab was last closed), each where
      * it was set and makes sense: an unknown drafter or cache type is left at the default, numbers are brought into their
-     * control's range, a draft model is picked once the library lists it (none: none picked); and {@code target}, where
-     * not null, likewise.
+     * control's range, a draft model is picked once the library lists it (none: none picked), a GPU once the probe finds
+     * it (not found: the CPU, and the device note says so); and {@code target}, where not null, likewise.
      */
     void restore(org.speclab.library.WorkspaceSettings.Run r, Path target) {
         if (target != null) pendingTarget = target;
@@ -245,6 +246,8 @@ final class RunView {
         }
         pendingDraft = r.draftPath();
         if (pendingDraft == null) draftModel.setValue(null);
+        pendingDevice = r.device();
+        if (probeNote != null) pickDevice();
         refreshModels();
         if (r.chat() != null && !chat.isDisabled()) chat.setSelected(r.chat());
     }
@@ -271,6 +274,26 @@ final class RunView {
 
     static final Device CPU = new Device("cpu", "CPU", null);
 
+    /** Finds the CUDA devices (tests replace it: no GPU here). */
+    static volatile java.util.function.Supplier<org.speclab.engine.cuda.CudaProbe.Result> cudaProbe = org.speclab.engine.cuda.CudaProbe::probe;
+
+    /** The device of the settings restored, until the probe has answered; the probe's note once it has (null before). */
+    private String pendingDevice, probeNote;
+
+    /**
+     * After the probe: the device restored where the probe found it and it can be chosen, else the CPU, the note then
+     * saying the remembered one is not there (a GPU taken out, a driver gone). Only once per restore.
+     */
+    private void pickDevice() {
+        String wanted = pendingDevice;
+        pendingDevice = null;
+        Device d = wanted == null ? null : device.getItems().stream().filter(x -> x.id().equals(wanted) && x.usable()).findFirst().orElse(null);
+        device.setValue(d == null ? CPU : d);
+        String note = wanted != null && d == null && !wanted.equals(CPU.id()) ? probeNote + " " + lab.t("run.device.lastGone", wanted) : probeNote;
+        deviceNote.setText(note);
+        device.setTooltip(new javafx.scene.control.Tooltip(note));
+    }
+
     /**
      * The picker starts with the CPU; CUDA devices are added once probed, off the JavaFX thread
      * (loading the driver library can take a moment). Where CUDA is missing, the note gives the
@@ -290,7 +313,7 @@ final class RunView {
         });
         deviceNote.setText(lab.t("run.device.probing"));
         Thread probe = new Thread(() -> {
-            var cuda = org.speclab.engine.cuda.CudaProbe.probe();
+            var cuda = cudaProbe.get();
             List<Device> found = new ArrayList<>(List.of(CPU));
             String note;
             if (cuda.available()) {
@@ -301,9 +324,8 @@ final class RunView {
             }
             javafx.application.Platform.runLater(() -> {
                 device.getItems().setAll(found);
-                device.setValue(CPU);
-                deviceNote.setText(note);
-                device.setTooltip(new javafx.scene.control.Tooltip(note));
+                probeNote = note;
+                pickDevice();
             });
         }, "cuda-probe");
         probe.setDaemon(true);

@@ -104,7 +104,7 @@ enum FileReaders {
                     .withExportFolder(Path.of("/tmp")).withTokenizer(Path.of("/models/m.bin"), Path.of("/models/tok512.bin"))
                     .withLastTarget(Path.of("/models/m.gguf"))
                     .withRun(new org.speclab.library.WorkspaceSettings.Run(1, "/models/draft.gguf", 3, 2, 4, false, 0.8, 200, 1.0, 200, 2, true, 3,
-                            "Once upon a time", false, "f16")).save(f);
+                            "Once upon a time", false, "f16", "cuda:0")).save(f);
             case EXPERIMENTS_JSON -> new org.speclab.lab.ExperimentStore(f).save(List.of(
                     new org.speclab.lab.Experiment(null, null, null, "stories260K", "F32", "cpu (2 threads)", 1, "Once upon a time", 3000, 0.01,
                             3.0, null, 200, 3, 0, "0.1.0", null, null, null, null, null, 1, 7, 40, 1, 200, "length", null),

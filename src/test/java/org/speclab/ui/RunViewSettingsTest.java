@@ -66,6 +66,7 @@ class RunViewSettingsTest {
         Label status = robot.lookup("#runStatus").queryAs(Label.class);
         WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> status.getText().startsWith("Finished"));
         robot.interact(stage::hide);
+        assertEquals("cpu", WorkspaceSettings.load(WorkspaceSettings.file(work)).value().run().device(), "the device is kept with the rest");
 
         Stage restarted = restart();
         Scene again = restarted.getScene();
@@ -96,7 +97,7 @@ class RunViewSettingsTest {
     void oddValuesInAnEditedFileAreBroughtIntoRangeOrLeftAtTheDefault(FxRobot robot) throws Exception {
         robot.interact(stage::hide);
         WorkspaceSettings.NONE.withRun(new WorkspaceSettings.Run(7, work.resolve("gone.gguf").toString(), -3, null, 999, null, Double.NaN, null,
-                5.0, null, 0, null, null, "a prompt", true, "f8")).save(WorkspaceSettings.file(work));
+                5.0, null, 0, null, null, "a prompt", true, "f8", "tpu:9")).save(WorkspaceSettings.file(work));
         Scene again = restart().getScene();
         assertEquals(0, ((ChoiceBox<String>) again.lookup("#drafter")).getSelectionModel().getSelectedIndex(), "no drafter 7: the default");
         assertEquals(16, ((Spinner<Integer>) again.lookup("#k")).getValue(), "k 999: its spinner's largest");
@@ -106,7 +107,51 @@ class RunViewSettingsTest {
         assertEquals(CacheType.F32, ((ChoiceBox<CacheType>) again.lookup("#kvCache")).getValue(), "an unknown cache type: the default");
         assertEquals("a prompt", ((TextArea) again.lookup("#prompt")).getText());
         assertEquals(null, ((ComboBox<ModelEntry>) again.lookup("#draftModel")).getValue(), "a draft model no longer there is not picked");
+        ComboBox<RunView.Device> device = (ComboBox<RunView.Device>) again.lookup("#device");
+        Label note = (Label) again.lookup("#deviceNote");
+        WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> note.getText().contains("tpu:9"));
+        assertEquals("cpu", device.getValue().id(), "an unknown device: the CPU");
         robot.interact(() -> again.getWindow().hide());
+    }
+
+    /**
+     * The last run's GPU is picked again where the probe finds it (so its runs do not quietly move to the CPU after a
+     * restart), and where it is gone the CPU is, with the device note saying so, in either language.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void theLastRunsDeviceComesBackWhereItIsFound(FxRobot robot) throws Exception {
+        robot.interact(stage::hide);
+        var two = new org.speclab.engine.cuda.CudaProbe.Result(true, java.util.List.of("cuda:0  Card A, 24.0 GiB, compute 8.9, driver CUDA 13.0",
+                "cuda:1  Card B, 80.0 GiB, compute 9.0, driver CUDA 13.0"), null);
+        var none = new org.speclab.engine.cuda.CudaProbe.Result(false, java.util.List.of(), "libcuda.so.1 not found (no NVIDIA driver installed)");
+        try {
+            WorkspaceSettings.NONE.withRun(new WorkspaceSettings.Run(0, null, null, null, null, null, null, null, null, null, null, null, null,
+                    null, null, null, "cuda:1")).save(WorkspaceSettings.file(work));
+            RunView.cudaProbe = () -> two;
+            Stage found = restart();
+            ComboBox<RunView.Device> device = (ComboBox<RunView.Device>) found.getScene().lookup("#device");
+            WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> device.getItems().size() == 3);
+            assertEquals("cuda:1", device.getValue().id());
+            assertTrue(((ChoiceBox<CacheType>) found.getScene().lookup("#kvCache")).isDisabled(), "CUDA's cache is float32: no choice");
+            assertTrue(!((Label) found.getScene().lookup("#deviceNote")).getText().contains("cuda:1"), "found: nothing to say");
+            // a language switch keeps it (the rebuilt view probes again)
+            robot.interact(() -> ((javafx.scene.control.MenuBar) found.getScene().lookup(".menu-bar")).getMenus().getFirst().getItems().get(1).fire());
+            ComboBox<RunView.Device> zhDevice = (ComboBox<RunView.Device>) found.getScene().lookup("#device");
+            WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> zhDevice.getItems().size() == 3 && zhDevice.getValue().id().equals("cuda:1"));
+            robot.interact(found::hide);
+
+            RunView.cudaProbe = () -> none;
+            Stage gone = restart();
+            ComboBox<RunView.Device> device2 = (ComboBox<RunView.Device>) gone.getScene().lookup("#device");
+            Label note = (Label) gone.getScene().lookup("#deviceNote");
+            WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> note.getText().contains("cuda:1"));
+            assertEquals("cpu", device2.getValue().id());
+            assertTrue(note.getText().contains("上次运行所用的设备 cuda:1 现在不可用") || note.getText().contains("The device of the last run, cuda:1, is not here"), note.getText());
+            robot.interact(gone::hide);
+        } finally {
+            RunView.cudaProbe = org.speclab.engine.cuda.CudaProbe::probe;
+        }
     }
 
     /** The lab started again on the same workspace and library folder, as a user starts it. */
