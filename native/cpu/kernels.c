@@ -1218,6 +1218,44 @@ INLINE void pkf_group(const uint8_t *gw, const float *x, int64_t n, int np, cons
     if (KW == 8) pkf_part(gw, x, n, np, 1, a, res);
 }
 
+#ifdef SL_VNNI
+#define PKF_PAIR 3 /* prefill's positions per pass over two groups: 24 chains, two weight vectors and a broadcast */
+
+/* Prefill over two groups at once (gw and gw + gb), np ≤ PKF_PAIR positions: pkf_part's four chains per row and
+ * position and its operations in its order, so the same bits, but each broadcast x_j serves 32 rows where it served 16.
+ * The first pass over the pair (fetch) streams: the second group PF_DIST ahead, the next pair's first group at the
+ * offset it reads; the later passes read the pair from the cache. res[(g · np + p) · 16 + r]. One thread, a
+ * 2,048 × 4,096 matrix in L3, ns a group of 16 rows × 32 columns for 64 positions (AMD EPYC, Zen 5, alternating
+ * runs): passes of six over one group 300-312, of three over two groups 269-271. */
+INLINE void pkf_pair(const uint8_t *gw, int64_t gb, const float *x, int64_t n, const int np, int fetch, float *res) {
+    __m512 c[2][PKF_PAIR][4];
+    for (int g = 0; g < 2; g++)
+        for (int p = 0; p < np; p++)
+            for (int q = 0; q < 4; q++) c[g][p][q] = _mm512_setzero_ps();
+    for (int64_t u = 0; u < n / 4; u++) {
+        const uint8_t *unit = gw + 128 * u;
+        if (fetch && (u & 1) == 0)
+            for (int j = 0; j < 256; j += 64) {
+                _mm_prefetch((const char *) unit + gb + PF_DIST + j, PF_HINT);
+                _mm_prefetch((const char *) unit + 2 * gb + j, PF_HINT);
+            }
+        for (int q = 0; q < 4; q++) {
+            const __m512 w0 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) (unit + 32 * q)));
+            const __m512 w1 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) (unit + gb + 32 * q)));
+            for (int p = 0; p < np; p++) {
+                const __m512 xv = _mm512_set1_ps(x[p * n + 4 * u + q]);
+                c[0][p][q] = _mm512_fmadd_ps(w0, xv, c[0][p][q]);
+                c[1][p][q] = _mm512_fmadd_ps(w1, xv, c[1][p][q]);
+            }
+        }
+    }
+    for (int g = 0; g < 2; g++)
+        for (int p = 0; p < np; p++)
+            _mm512_storeu_ps(res + 16 * (g * np + p), _mm512_add_ps(_mm512_add_ps(c[g][p][0], c[g][p][1]), _mm512_add_ps(c[g][p][2], c[g][p][3])));
+}
+
+#endif
+
 
 
 #ifdef SL_AMX
@@ -1573,9 +1611,50 @@ INLINE int32_t amx_matmul(int type, const uint8_t *pw, int64_t group_bytes, int3
 
 /* Rows from ≤ r < to of the packed groups (r < 16 · groups, each group_bytes long: sl_packed_bytes of 16
  * rows): each group computed whole, the rows asked for stored. */
+#ifdef SL_VNNI
+/* Rows [from, to) of packed F16 groups (gb bytes each) times t > PKF positions (prefill), out as sl_matmul_packed's:
+ * two groups at a time where both hold rows of the range, else one (pkf_group, passes of PKF_MANY). Out of line, so
+ * the other types' loop compiles as before. */
+__attribute__((noinline)) static void pkf_prefill(const uint8_t *pw, int64_t gb, int32_t from, int32_t to, const uint8_t *act, int64_t cap,
+                                                  int64_t n, int32_t t, float *out, int64_t out_stride) {
+    float res[2 * NPMAX * PK];
+    for (int32_t g = from / PK; PK * g < to;) {
+        const uint8_t *gw = pw + gb * g;
+        const int ng = PK * (g + 1) < to ? 2 : 1;
+        const int most = ng == 2 ? PKF_PAIR : PKF_MANY, sweeps = (t + most - 1) / most;
+        for (int32_t p0 = 0, np, sweep = 0; p0 < t; p0 += np, sweep++) {
+            const float *xf = (const float *) act + p0 * n;
+            np = group_size_of(t - p0, most);
+            if (ng == 2) {
+                if (np == PKF_PAIR) pkf_pair(gw, gb, xf, n, PKF_PAIR, sweep == 0, res);
+                else if (np == 2) pkf_pair(gw, gb, xf, n, 2, sweep == 0, res);
+                else pkf_pair(gw, gb, xf, n, 1, sweep == 0, res);
+            } else {
+                act_t a = act_at(act, cap, n, p0);
+                a.sweep = sweep;
+                a.sweeps = sweeps;
+                NP_SWITCH(PKF_AT)
+            }
+            for (int h = 0; h < ng; h++) {
+                int32_t r0 = PK * (g + h) > from ? PK * (g + h) : from, r1 = PK * (g + h + 1) < to ? PK * (g + h + 1) : to;
+                for (int p = 0; p < np; p++)
+                    for (int32_t r = r0; r < r1; r++) out[(p0 + p) * out_stride + r] = res[PK * (h * np + p) + r - PK * (g + h)];
+            }
+        }
+        g += ng;
+    }
+}
+#endif
+
 void SL(sl_matmul_packed)(int32_t type, const uint8_t *pw, int64_t group_bytes, int32_t from, int32_t to, const uint8_t *act,
                           int64_t cap, int64_t n, int32_t t, float *out, int64_t out_stride) {
     float res[NPMAX * PK];
+#ifdef SL_VNNI
+    if (type == 1 && t > PKF) { /* prefill; F16 never goes to AMX's tiles */
+        pkf_prefill(pw, group_bytes, from, to, act, cap, n, t, out, out_stride);
+        return;
+    }
+#endif
     int most = type == 12 ? PKK : type == 14 ? PKK_Q6 : type == 1 ? (t > PKF ? PKF_MANY : PKF) : PKP;
 #ifdef SL_AMX
     /* Q8_0, Q4_0, Q4_1: positions on AMX's tiles, the rest as below */

@@ -145,12 +145,15 @@ class NativeKernelsTest {
             float[][] batch = products(w, x, t, 0, rows);
             for (int p = 0; p < t; p++) assertArrayEquals(alone[p], batch[p], type + ": position " + p + " of a batch of " + t);
         }
-        // parts of packed groups, a part across the packed rows' end, the unpacked rows alone
-        for (int[] range : new int[][] {{4, 9}, {13, 35}, {30, 45}, {32, 45}, {40, 41}}) {
-            float[][] part = products(w, x, 5, range[0], range[1]);
-            for (int p = 0; p < 5; p++) {
-                for (int i = range[0]; i < range[1]; i++) {
-                    assertEquals(alone[p][i], part[p][i - range[0]], 0f, type + ": rows " + range[0] + ".." + range[1] + ", row " + i);
+        // parts of packed groups, a part across the packed rows' end, the unpacked rows alone; five positions (a verify
+        // pass) and twelve (prefill: F16 takes its packed groups two at a time there, or one where a range has one)
+        for (int t : new int[] {5, 12}) {
+            for (int[] range : new int[][] {{4, 9}, {13, 35}, {16, 45}, {30, 45}, {32, 45}, {40, 41}}) {
+                float[][] part = products(w, x, t, range[0], range[1]);
+                for (int p = 0; p < t; p++) {
+                    for (int i = range[0]; i < range[1]; i++) {
+                        assertEquals(alone[p][i], part[p][i - range[0]], 0f, type + ": " + t + " positions, rows " + range[0] + ".." + range[1] + ", row " + i);
+                    }
                 }
             }
         }
