@@ -1188,9 +1188,10 @@ INLINE void pkk_group(int type, const uint8_t *gw, const act_t *a, int np, float
 #else
 #define PKF 3 /* sixteen vector registers: 4 chains × 3 positions */
 #endif
-/* Positions per pass for F16 calls of more than PKF (prefill): the weights come from the cache after the first pass,
- * so no chain need spill. Six: 24 chains and 4 weight vectors in 32 registers (1.48 B model, pp64, two threads, an AMD
- * EPYC with AVX-512: 135 -> 159-164 tokens/s, 200M model 1,153 -> 1,435; groups of 5 and 7 alike, 8 and 9 as slow as 9). */
+/* Positions per pass for F16 calls of more than PKF (prefill) over a group alone (AVX-512 takes two groups at a time
+ * where a range has them: pkf_pair): the weights come from the cache after the first pass, so no chain need spill. Six:
+ * 24 chains and 4 weight vectors in 32 registers (1.48 B model, pp64, two threads, an AMD EPYC with AVX-512: 135 ->
+ * 159-164 tokens/s, 200M model 1,153 -> 1,435; groups of 5 and 7 alike, 8 and 9 as slow as 9). */
 #define PKF_MANY (PKF > 6 ? 6 : PKF)
 
 INLINE void pkf_part(const uint8_t *gw, const float *x, int64_t n, int np, int h, const act_t *a, float *res) {
@@ -1224,9 +1225,10 @@ INLINE void pkf_group(const uint8_t *gw, const float *x, int64_t n, int np, cons
 /* Prefill over two groups at once (gw and gw + gb), np ≤ PKF_PAIR positions: pkf_part's four chains per row and
  * position and its operations in its order, so the same bits, but each broadcast x_j serves 32 rows where it served 16.
  * The first pass over the pair (fetch) streams: the second group PF_DIST ahead, the next pair's first group at the
- * offset it reads; the later passes read the pair from the cache. res[(g · np + p) · 16 + r]. One thread, a
- * 2,048 × 4,096 matrix in L3, ns a group of 16 rows × 32 columns for 64 positions (AMD EPYC, Zen 5, alternating
- * runs): passes of six over one group 300-312, of three over two groups 269-271. */
+ * offset it reads (a prefetch never faults, past the matrix's end included); the later passes read the pair from the
+ * cache. res[(g · np + p) · 16 + r]. One thread, ns a group of 16 rows × 32 columns and position at 64 positions (AMD
+ * EPYC, Zen 5, alternating builds), passes of six over one group -> of three over two: a 2,048 × 4,096 matrix in L3
+ * 303-307 -> 259-262, from memory 313 -> 274-276; 2,048 × 1,024 299-309 -> 264-266. */
 INLINE void pkf_pair(const uint8_t *gw, int64_t gb, const float *x, int64_t n, const int np, int fetch, float *res) {
     __m512 c[2][PKF_PAIR][4];
     for (int g = 0; g < 2; g++)
@@ -1253,9 +1255,7 @@ INLINE void pkf_pair(const uint8_t *gw, int64_t gb, const float *x, int64_t n, c
         for (int p = 0; p < np; p++)
             _mm512_storeu_ps(res + 16 * (g * np + p), _mm512_add_ps(_mm512_add_ps(c[g][p][0], c[g][p][1]), _mm512_add_ps(c[g][p][2], c[g][p][3])));
 }
-
 #endif
-
 
 
 #ifdef SL_AMX
@@ -1609,8 +1609,6 @@ INLINE int32_t amx_matmul(int type, const uint8_t *pw, int64_t group_bytes, int3
 #define PKK12_AT(k) pkk_group(12, gw, &a, k, res)
 #define PKK14_AT(k) pkk_group(14, gw, &a, k, res)
 
-/* Rows from ≤ r < to of the packed groups (r < 16 · groups, each group_bytes long: sl_packed_bytes of 16
- * rows): each group computed whole, the rows asked for stored. */
 #ifdef SL_VNNI
 /* Rows [from, to) of packed F16 groups (gb bytes each) times t > PKF positions (prefill), out as sl_matmul_packed's:
  * two groups at a time where both hold rows of the range, else one (pkf_group, passes of PKF_MANY). Out of line, so
@@ -1646,6 +1644,8 @@ __attribute__((noinline)) static void pkf_prefill(const uint8_t *pw, int64_t gb,
 }
 #endif
 
+/* Rows from ≤ r < to of the packed groups (r < 16 · groups, each group_bytes long: sl_packed_bytes of 16
+ * rows): each group computed whole, the rows asked for stored. */
 void SL(sl_matmul_packed)(int32_t type, const uint8_t *pw, int64_t group_bytes, int32_t from, int32_t to, const uint8_t *act,
                           int64_t cap, int64_t n, int32_t t, float *out, int64_t out_stride) {
     float res[NPMAX * PK];
