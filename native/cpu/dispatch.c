@@ -86,7 +86,7 @@ int64_t sl_act_bytes(int64_t cap, int64_t n) { return sl_act_bytes_avx2(cap, n);
  * into act, laid out for all cap values; p0 and p1 multiples of eight, or p1 the last position, so that threads
  * can share the work. transpose: also the transposed copy that sl_matmul's Q8_0, Q4_0 and Q5_0 kernels read for
  * eight positions or more (sl_matmul_packed never reads it). span: blocks per scale, 1, or 8 for products on packed
- * Q4_K or Q6_K rows (n a multiple of 256). */
+ * Q6_K rows (n a multiple of 256). */
 void sl_quantize_part(int32_t level, const float *x, int64_t cap, int64_t n, uint8_t *act, int64_t p0, int64_t p1, int32_t transpose, int32_t span) {
     if (level == 4) sl_quantize_part_amx(x, cap, n, act, p0, p1, transpose, span);
     else if (level == 2) sl_quantize_part_vnni(x, cap, n, act, p0, p1, transpose, span);
