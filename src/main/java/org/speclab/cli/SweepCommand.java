@@ -23,8 +23,9 @@ import picocli.CommandLine.ParentCommand;
  * varied: speculate_k 1, 4, 5, 6, 8, 200 new tokens, greedy, plus the n-gram and early-exit drafters.
  */
 @Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run a grid of speculative-decoding experiments and print the table (gpt-fast's columns, then α, c,",
-                "predicted and measured speedup). A cell whose models do not fit in free memory is recorded as oom."})
+        description = {"Run a grid of speculative-decoding experiments and print their table.",
+                "Its columns: gpt-fast's, then α, c, predicted and measured speedup. A cell whose models do not fit in free "
+                        + "memory is recorded as oom."})
 final class SweepCommand implements Callable<Integer> {
     @ParentCommand
     Cli cli;

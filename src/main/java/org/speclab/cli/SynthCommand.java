@@ -10,9 +10,9 @@ import picocli.CommandLine.Option;
 
 /** {@code speclab synth --preset 200m -o FILE.gguf [--type f16|q8_0|…]}, or {@code synth --widen MODEL --factor R [--ffn-factor F]}. */
 @Command(name = "synth", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Write a random-weight Llama of a real shape, to measure hardware without downloading a model;",
-                "or, with --widen, a wider copy of a trained model that computes the same function (a memory-bound stand-in",
-                "that keeps its drafts' agreement).",
+        description = {"Write a random-weight Llama of a real shape, or a widened copy of a trained model.",
+                "The random one measures hardware without downloading a model; --widen writes a wider copy of a trained model "
+                        + "that computes the same function (a memory-bound stand-in that keeps its drafts' agreement).",
                 "Presets: 200m (dim 1024, 12 layers, 16/4 heads, ffn 2816), llama2-7b, llama2-13b, llama2-70b, codellama-34b."})
 final class SynthCommand implements Callable<Integer> {
     @picocli.CommandLine.ParentCommand
@@ -21,11 +21,11 @@ final class SynthCommand implements Callable<Integer> {
     @Option(names = "--preset", description = "a named shape")
     String preset;
 
-    @Option(names = "--dim") Integer dim;
-    @Option(names = "--layers") Integer layers;
-    @Option(names = "--heads") Integer heads;
-    @Option(names = "--kv-heads") Integer kvHeads;
-    @Option(names = "--ffn") Integer ffn;
+    @Option(names = "--dim", description = "residual width (the sizes not given are the preset's, else 200m's)") Integer dim;
+    @Option(names = "--layers", description = "transformer layers") Integer layers;
+    @Option(names = "--heads", description = "attention heads (a divisor of --dim)") Integer heads;
+    @Option(names = "--kv-heads", description = "key/value heads (a divisor of --heads)") Integer kvHeads;
+    @Option(names = "--ffn", description = "feed-forward width") Integer ffn;
     @Option(names = "--vocab-size", description = "embedding rows (default: the --vocab file's tokens, else the preset's)") Integer vocabSize;
 
     @Option(names = "--vocab", description = "take the vocabulary from this tokenizer or model file (tokenizer.model, tokenizer.json, GGUF, …)")
@@ -43,14 +43,14 @@ final class SynthCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     EngineOptions.TokenizerFile tokenizer; // --widen: the vocabulary of a llama2.c checkpoint
 
-    @Option(names = {"-o", "--output"}, required = true)
+    @Option(names = {"-o", "--output"}, required = true, description = "the GGUF file to write")
     Path output;
 
     @Option(names = "--type", defaultValue = "f16", completionCandidates = TypeChoices.Synth.class, converter = TypeChoices.SynthConverter.class,
             description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
     GgmlType type;
 
-    @Option(names = "--seed", defaultValue = "1")
+    @Option(names = "--seed", defaultValue = "1", description = "seed of the random weights (default: ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--force", description = "replace the output if it exists")

@@ -37,6 +37,45 @@ class CliTest {
         }
     }
 
+    /** The top-level help lists each command with the first line of its description: a whole sentence, not a line cut mid-phrase. */
+    @Test
+    void theCommandListGivesEachCommandAWholeSentence() {
+        String top = CliRun.of("--help").out();
+        String list = top.substring(top.indexOf("Commands:") + "Commands:".length());
+        // "  name  summary", wrapped onto lines indented further
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^  (\\w+)\\s+(.*(?:\\R {4,}.*)*)").matcher(list);
+        int commands = 0;
+        while (m.find()) {
+            commands++;
+            String summary = m.group(2).replaceAll("\\s+", " ").strip();
+            assertTrue(summary.endsWith("."), m.group(1) + "'s summary ends mid-sentence: " + summary);
+        }
+        assertTrue(commands >= 10, list);
+    }
+
+    /** Every option of every command says what it is for in the command's help. */
+    @Test
+    void everyOptionIsDescribed() {
+        String top = CliRun.of("--help").out();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^  (\\w+) ").matcher(top.substring(top.indexOf("Commands:")));
+        java.util.regex.Pattern option = java.util.regex.Pattern.compile("^ +(-\\w, )?--[\\w-]+(=\\S+)?( +(.*))?$");
+        int commands = 0;
+        while (m.find()) {
+            String cmd = m.group(1);
+            if (cmd.equals("help")) continue;
+            commands++;
+            String[] lines = CliRun.of(cmd, "--help").out().split("\\R");
+            for (int i = 0; i < lines.length; i++) {
+                java.util.regex.Matcher o = option.matcher(lines[i]);
+                if (!o.matches() || o.group(4) != null) continue;
+                // a long option's description may start on the next line, indented further
+                boolean next = i + 1 < lines.length && lines[i + 1].startsWith(" ".repeat(20)) && !option.matcher(lines[i + 1]).matches();
+                assertTrue(next, cmd + "'s option has no description: " + lines[i].strip());
+            }
+        }
+        assertTrue(commands >= 10, top);
+    }
+
     @Test
     void infoShowsTheShape() {
         CliRun r = CliRun.of("info", SharedFiles.require("models/stories260K/stories260K.gguf").toString());
