@@ -76,8 +76,8 @@
 #define TMIN 8
 
 /* Bytes per block of 32 values in the per-position part of the activation buffer after the values (d, s32,
- * ms, h0, h1, c8, c128, c32h0, c32h1: four bytes each); the transposed part follows. */
-#define ACT_BLOCK 36
+ * ms, h0, h1, c8, c128, c32h0, c32h1, hp: four bytes each); the transposed part follows. */
+#define ACT_BLOCK 40
 
 /*
  * The activations of T positions of n values each (N = T·n, NB = N / 32 blocks), in one buffer:
@@ -87,6 +87,7 @@
  *   c8, c128 int32[NB]  −8 · s32 and −128 · s32 (the packed kernels start each block's sum at these)
  *   c32h0, c32h1 int32[NB]  −32 · h0 and −32 · h1 (packed Q6_K's starts, per half block: broadcast from memory
  *                       rather than made in a general register and moved to a vector on a port the products need)
+ *   hp  int32[NB]    h0 and h1 as two int16 (low, high): AVX2's packed Q6_K takes all its starts as pairs (|h| ≤ 2,032)
  * and, where a call has eight positions or more, the same values transposed for the kernels that
  * hold eight positions in the lanes of a vector (tkernels below): per group of eight positions
  * (the last padded), block and 4-byte step k, 32 bytes = four values of each position:
@@ -226,6 +227,7 @@ INLINE void quantize_block(const float *x, int64_t cap, uint8_t *buf, int64_t b,
     int32_t *s32 = (int32_t *) (buf + 2 * cap + 4 * nb), *h0 = (int32_t *) (buf + 2 * cap + 12 * nb), *h1 = (int32_t *) (buf + 2 * cap + 16 * nb);
     int32_t *c8 = (int32_t *) (buf + 2 * cap + 20 * nb), *c128 = (int32_t *) (buf + 2 * cap + 24 * nb);
     int32_t *c32h0 = (int32_t *) (buf + 2 * cap + 28 * nb), *c32h1 = (int32_t *) (buf + 2 * cap + 32 * nb);
+    int32_t *hp = (int32_t *) (buf + 2 * cap + 36 * nb);
     const float *xb = x + 32 * b;
     __m256 v[4];
     for (int i = 0; i < 4; i++) v[i] = _mm256_loadu_ps(xb + 8 * i);
@@ -242,6 +244,7 @@ INLINE void quantize_block(const float *x, int64_t cap, uint8_t *buf, int64_t b,
     c128[b] = -128 * s32[b];
     c32h0[b] = -32 * half0;
     c32h1[b] = -32 * half1;
+    hp[b] = (int32_t) ((uint32_t) (uint16_t) half0 | (uint32_t) (uint16_t) half1 << 16);
     __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
     /* the packs interleave 128-bit lanes: put the 32 bytes back in order */
     bytes = _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
@@ -1023,15 +1026,13 @@ typedef __m256 kf_t;
                * instead of three per pass: Q4_K, a 1,024² matrix, five positions 71 -> 57 µs, nine 114 -> 107; Q6_K (its
                * steps in pairs), 1,024 × 4,096, five 492-516 -> 434, nine 895-935 -> 735-784 (alternating runs), measured */
 #endif
-#define PKK_Q6 PKK /* AVX2: three or five a pass already */
-#endif
-
-/* Q6_K's steps taken two at a time by AVX2, which adds their int16 pair sums before it widens them: no pair
- * sums wait in registers from one step to the next, so a pass holds five positions instead of three */
 #if SUM16
-#define Q6STEPS 2
+#define PKK_Q6 9 /* plain AVX2's Q6_K (pkk_q6_part_avx2) holds one sum a position: a k = 8 verify in one pass (one thread, 1,024²
+                  * in L2, ns a group of 16 rows × 32 codes and position: nine positions 4.96 in passes of five and four,
+                  * 4.32 in one; seven 5.25 -> 4.54; five unchanged; measured) */
 #else
-#define Q6STEPS 1
+#define PKK_Q6 PKK /* AVX-VNNI: three or five a pass already */
+#endif
 #endif
 
 INLINE int pkk_sb_bytes(int type) { return type == 12 ? 2368 : 3360; }
@@ -1099,13 +1100,14 @@ INLINE void pkk_q4_part(const uint8_t *gw, const act_t *a, int np, int h, float 
     for (int p = 0; p < np; p++) K_STORE(res + 16 * p + KW * h, acc[p]);
 }
 
+#if !SUM16
 /* The same for Q6_K, whose activations share one scale per super-block (above): each position's integer sum S over
- * the super-block, Σ sc · Σ (q − 32)·x over its sixteen half groups, then one float step. */
+ * the super-block, Σ sc · Σ (q − 32)·x over its sixteen half groups, then one float step (AVX-512 VNNI and AVX-VNNI;
+ * plain AVX2 below). */
 INLINE void pkk_q6_part(const uint8_t *gw, const act_t *a, int np, int h, float *res) {
     const int sbb = pkk_sb_bytes(14), u = 32 * (KW == 8) * h, f = 16 * (KW == 8) * h, c = 8 * (KW == 8) * h;
     const ki_t m4 = K_SET8(0x0F), m30 = K_SET8(0x30);
-    /* groups per pass as Q4_K's; AVX2: two only for one or two positions (its two steps' codes take registers too) */
-    const int G = np <= (SUM16 ? 2 : 4) ? 2 : 1;
+    const int G = np <= 4 ? 2 : 1; /* groups per pass as Q4_K's */
     int64_t nsb = a->n / 256;
     /* the float sums stay in res, touched once per super-block: in registers beside S and the group sums, nine
      * positions spilled */
@@ -1129,33 +1131,17 @@ INLINE void pkk_q6_part(const uint8_t *gw, const act_t *a, int np, int h, float 
                     for (int e = 0; e < G; e++)
                         for (int p = 0; p < np; p++) s[e][p] = K_SET32(cx[p * a->nb + 8 * sb + 2 * i + e0 + e]);
 #pragma GCC unroll 4
-                    for (int kk = 0; kk < 4; kk += Q6STEPS) {
+                    for (int kk = 0; kk < 4; kk++) {
                         const int k = 4 * half + kk;
-                        ki_t lraw[Q6STEPS], hraw[Q6STEPS];
-                        for (int q = 0; q < Q6STEPS; q++) {
-                            lraw[q] = K_LOAD(low + 64 * (8 * i + k + q) + u);
-                            hraw[q] = K_LOAD(high + 64 * (8 * (i >> 1) + k + q) + u);
-                        }
+                        ki_t lraw = K_LOAD(low + 64 * (8 * i + k) + u), hraw = K_LOAD(high + 64 * (8 * (i >> 1) + k) + u);
                         for (int e = 0; e < G; e++) {
                             /* group g = 2i + e: the low four bits of its codes (low or high nibbles), and field t
                              * (bits 2t, 2t + 1) of the high units of quad i / 2 moved to bits 4, 5 */
                             int g = 2 * i + e0 + e, t = 2 * (i & 1) + e0 + e;
-                            ki_t cv[Q6STEPS];
-                            for (int q = 0; q < Q6STEPS; q++) {
-                                ki_t lo = g & 1 ? K_AND(K_SRL16(lraw[q], 4), m4) : K_AND(lraw[q], m4);
-                                ki_t hb = t == 0 ? K_SLL16(hraw[q], 4) : t == 1 ? K_SLL16(hraw[q], 2) : t == 2 ? hraw[q] : K_SRL16(hraw[q], 2);
-                                cv[q] = K_OR(lo, K_AND(hb, m30));
-                            }
-                            for (int p = 0; p < np; p++) {
-#if SUM16 /* int16 pair sums over two steps (6-bit codes: at most 2 · 2 · 63 · 128 = 32,256), widened once */
-                                ki_t uu = _mm256_add_epi16(_mm256_maddubs_epi16(cv[0], K_SET32(x4(a, p, 8 * sb + g, k))),
-                                                           _mm256_maddubs_epi16(cv[1], K_SET32(x4(a, p, 8 * sb + g, k + 1))));
-                                s[e][p] = _mm256_add_epi32(s[e][p], _mm256_madd_epi16(uu, _mm256_set1_epi16(1)));
-                                KEEP(s[e][p]);
-#else
-                                s[e][p] = K_DOT(s[e][p], cv[0], K_SET32(x4(a, p, 8 * sb + g, k)));
-#endif
-                            }
+                            ki_t lo = g & 1 ? K_AND(K_SRL16(lraw, 4), m4) : K_AND(lraw, m4);
+                            ki_t hb = t == 0 ? K_SLL16(hraw, 4) : t == 1 ? K_SLL16(hraw, 2) : t == 2 ? hraw : K_SRL16(hraw, 2);
+                            ki_t cv = K_OR(lo, K_AND(hb, m30));
+                            for (int p = 0; p < np; p++) s[e][p] = K_DOT(s[e][p], cv, K_SET32(x4(a, p, 8 * sb + g, k)));
                         }
                     }
                     for (int e = 0; e < G; e++) {
@@ -1169,11 +1155,85 @@ INLINE void pkk_q6_part(const uint8_t *gw, const act_t *a, int np, int h, float 
             K_STORE(acc + 16 * p, K_FMADD(K_CVT(S[p]), K_MUL(d, K_SETPS(a->d[p * a->nb + 8 * sb])), K_LOADPS(acc + 16 * p)));
     }
 }
+#else
+/* Plain AVX2's Q6_K: the same integer S per row, position and super-block, gathered another way. Every two steps' int16
+ * pair sums of a half group (6-bit codes: at most 2 · 2 · 63 · 128 = 32,256) go into S at once, multiplied by the half group's scale (madd with each row's scale in both
+ * int16 halves of its lane), and the starts −32 · Σ x of all sixteen half groups come as eight madds of the scales'
+ * pairs (half groups 2g and 2g + 1, times −32: at most 4,096) times block g's (Σ x of half 0, of half 1) (hp). No sum
+ * per half group waits in a register beside S, and no vpmulld per half group and position: where pkk_q6_part held
+ * both for five positions, they spilled. Exact: |S| stays below 2^31 at every step (each madd of a pair sum ≤ 2 · 128 ·
+ * 32,256, 32 of them, and the starts ≤ 16 · 4,096 · 2,032). */
+INLINE void pkk_q6_part_avx2(const uint8_t *gw, const act_t *a, int np, int h, float *res) {
+    const int sbb = pkk_sb_bytes(14), u = 32 * h, f = 16 * h, c = 8 * h;
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m30 = _mm256_set1_epi8(0x30);
+    int64_t nsb = a->n / 256;
+    float *acc = res + 8 * h;
+    for (int p = 0; p < np; p++) _mm256_storeu_ps(acc + 16 * p, _mm256_setzero_ps());
+    for (int64_t sb = 0; sb < nsb; sb++) {
+        const uint8_t *blk = gw + sbb * sb;
+        pf_ahead(gw, sbb, nsb, a, h, 2, sb, 1);
+        const int8_t *scb = (const int8_t *) blk + 32 + c; /* half group j's scales of these eight rows: scb + 16 · j */
+        const int32_t *hp = a->c32h1 + (a->c32h1 - a->c32h0); /* the array after c32h1, as far on as c32h1 from c32h0 (act_at) */
+        __m256i S[NPMAX];
+        for (int p = 0; p < np; p++) S[p] = _mm256_setzero_si256();
+        for (int g = 0; g < 8; g++) {
+            __m128i s0 = _mm_loadl_epi64((const __m128i *) (scb + 16 * (2 * g))), s1 = _mm_loadl_epi64((const __m128i *) (scb + 16 * (2 * g + 1)));
+            __m256i pair = _mm256_mullo_epi16(_mm256_cvtepi8_epi16(_mm_unpacklo_epi8(s0, s1)), _mm256_set1_epi16(-32));
+            for (int p = 0; p < np; p++) S[p] = _mm256_add_epi32(S[p], _mm256_madd_epi16(pair, _mm256_set1_epi32(hp[p * a->nb + 8 * sb + g])));
+        }
+        const uint8_t *low = blk + 288, *high = blk + 2336;
+        for (int i = 0; i < 4; i++) {
+            for (int half = 0; half < 2; half++) {
+#pragma GCC unroll 2
+                for (int e = 0; e < 2; e++) {
+                    /* group g = 2i + e: the low four bits of its codes (low or high nibbles), and field t (bits 2t, 2t + 1)
+                     * of the high units of quad i / 2 moved to bits 4, 5 */
+                    const int g = 2 * i + e, t = 2 * (i & 1) + e;
+                    __m128i sc8 = _mm_loadl_epi64((const __m128i *) (scb + 16 * (2 * g + half)));
+                    const __m256i scd = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(sc8, sc8));
+                    /* block 8 sb + g of every position, from one pointer and the stride between positions, which the
+                     * compiler forgets here: it then forms each position's address where it reads it (block_at) */
+                    const int8_t *xq = a->qs + 32 * (8 * sb + g);
+                    int64_t xn = a->n;
+                    __asm__("" : "+r"(xn));
+#pragma GCC unroll 2
+                    for (int kk = 0; kk < 4; kk += 2) {
+                        const int k = 4 * half + kk;
+                        __m256i cv[2];
+                        for (int q = 0; q < 2; q++) {
+                            __m256i lraw = load(low + 64 * (8 * i + k + q) + u), hraw = load(high + 64 * (8 * (i >> 1) + k + q) + u);
+                            __m256i lo = g & 1 ? _mm256_and_si256(_mm256_srli_epi16(lraw, 4), m4) : _mm256_and_si256(lraw, m4);
+                            __m256i hb = t == 0 ? _mm256_slli_epi16(hraw, 4) : t == 1 ? _mm256_slli_epi16(hraw, 2) : t == 2 ? hraw : _mm256_srli_epi16(hraw, 2);
+                            cv[q] = _mm256_or_si256(lo, _mm256_and_si256(hb, m30));
+                        }
+                        for (int p = 0; p < np; p++) {
+                            int32_t x0, x1;
+                            memcpy(&x0, xq + p * xn + 4 * k, 4);
+                            memcpy(&x1, xq + p * xn + 4 * k + 4, 4);
+                            __m256i uu = _mm256_add_epi16(_mm256_maddubs_epi16(cv[0], _mm256_set1_epi32(x0)),
+                                                          _mm256_maddubs_epi16(cv[1], _mm256_set1_epi32(x1)));
+                            S[p] = _mm256_add_epi32(S[p], _mm256_madd_epi16(uu, scd));
+                            KEEP(S[p]);
+                        }
+                    }
+                }
+            }
+        }
+        __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) (blk + f)));
+        for (int p = 0; p < np; p++)
+            _mm256_storeu_ps(acc + 16 * p, _mm256_fmadd_ps(_mm256_cvtepi32_ps(S[p]), _mm256_mul_ps(d, _mm256_set1_ps(a->d[p * a->nb + 8 * sb])), _mm256_loadu_ps(acc + 16 * p)));
+    }
+}
+#endif
 
 INLINE void pkk_group(int type, const uint8_t *gw, const act_t *a, int np, float *res) {
     for (int h = 0; h < 16 / KW; h++) {
         if (type == 12) pkk_q4_part(gw, a, np, h, res);
+#if SUM16
+        else pkk_q6_part_avx2(gw, a, np, h, res);
+#else
         else pkk_q6_part(gw, a, np, h, res);
+#endif
     }
 }
 
