@@ -132,6 +132,8 @@ class RunViewSettingsTest {
             Stage found = restart();
             ComboBox<RunView.Device> device = (ComboBox<RunView.Device>) found.getScene().lookup("#device");
             WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> device.getItems().size() == 3);
+            // the probe's answer fills the list and then picks, in one step on the JavaFX thread: let that step end
+            WaitForAsyncUtils.waitForFxEvents();
             assertEquals("cuda:1", device.getValue().id());
             assertTrue(((ChoiceBox<CacheType>) found.getScene().lookup("#kvCache")).isDisabled(), "CUDA's cache is float32: no choice");
             assertTrue(!((Label) found.getScene().lookup("#deviceNote")).getText().contains("cuda:1"), "found: nothing to say");
