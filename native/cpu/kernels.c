@@ -1024,14 +1024,15 @@ typedef __m256 kf_t;
 #else
 #define PKK 5 /* sixteen vector registers, two a position (a group's sums, the float accumulator): one thread, AVX2, five
                * instead of three per pass: Q4_K, a 1,024² matrix, five positions 71 -> 57 µs, nine 114 -> 107; Q6_K (its
-               * steps in pairs), 1,024 × 4,096, five 492-516 -> 434, nine 895-935 -> 735-784 (alternating runs), measured */
+               * steps in pairs), 1,024 × 4,096, five 492-516 -> 434, nine 895-935 -> 735-784 (alternating runs), measured
+               * (Q6_K's count has been PKK_Q6 since) */
 #endif
 #if SUM16
 #define PKK_Q6 9 /* plain AVX2's Q6_K (pkk_q6_part_avx2) holds one sum a position: a k = 8 verify in one pass (one thread, 1,024²
                   * in L2, ns a group of 16 rows × 32 codes and position: nine positions 4.96 in passes of five and four,
                   * 4.32 in one; seven 5.25 -> 4.54; five unchanged; measured) */
 #else
-#define PKK_Q6 PKK /* AVX-VNNI: three or five a pass already */
+#define PKK_Q6 PKK /* AVX-VNNI: three, as its Q4_K */
 #endif
 #endif
 
@@ -1156,13 +1157,13 @@ INLINE void pkk_q6_part(const uint8_t *gw, const act_t *a, int np, int h, float 
     }
 }
 #else
-/* Plain AVX2's Q6_K: the same integer S per row, position and super-block, gathered another way. Every two steps' int16
- * pair sums of a half group (6-bit codes: at most 2 · 2 · 63 · 128 = 32,256) go into S at once, multiplied by the half group's scale (madd with each row's scale in both
- * int16 halves of its lane), and the starts −32 · Σ x of all sixteen half groups come as eight madds of the scales'
- * pairs (half groups 2g and 2g + 1, times −32: at most 4,096) times block g's (Σ x of half 0, of half 1) (hp). No sum
- * per half group waits in a register beside S, and no vpmulld per half group and position: where pkk_q6_part held
- * both for five positions, they spilled. Exact: |S| stays below 2^31 at every step (each madd of a pair sum ≤ 2 · 128 ·
- * 32,256, 32 of them, and the starts ≤ 16 · 4,096 · 2,032). */
+/* Plain AVX2's Q6_K: the same integer S per row, position and super-block, gathered another way. Every two steps'
+ * int16 pair sums of a half group (6-bit codes: at most 2 · 2 · 63 · 128 = 32,256) go into S at once, multiplied by
+ * the half group's scale (madd with each row's scale in both int16 halves of its lane), and the starts −32 · Σ x of all
+ * sixteen half groups come as eight madds of the scales' pairs (half groups 2g and 2g + 1, times −32: at most 4,096)
+ * times block g's (Σ x of half 0, of half 1) (hp). No sum per half group waits in a register beside S, and no vpmulld
+ * per half group and position: where pkk_q6_part held both for five positions, they spilled. Exact: |S| stays below
+ * 2^31 at every step (each madd of a pair sum ≤ 2 · 128 · 32,256, 32 of them, and the starts ≤ 16 · 4,096 · 2,032). */
 INLINE void pkk_q6_part_avx2(const uint8_t *gw, const act_t *a, int np, int h, float *res) {
     const int sbb = pkk_sb_bytes(14), u = 32 * h, f = 16 * h, c = 8 * h;
     const __m256i m4 = _mm256_set1_epi8(0x0F), m30 = _mm256_set1_epi8(0x30);
@@ -1173,7 +1174,9 @@ INLINE void pkk_q6_part_avx2(const uint8_t *gw, const act_t *a, int np, int h, f
         const uint8_t *blk = gw + sbb * sb;
         pf_ahead(gw, sbb, nsb, a, h, 2, sb, 1);
         const int8_t *scb = (const int8_t *) blk + 32 + c; /* half group j's scales of these eight rows: scb + 16 · j */
-        const int32_t *hp = a->c32h1 + (a->c32h1 - a->c32h0); /* the array after c32h1, as far on as c32h1 from c32h0 (act_at) */
+        /* hp, the array after c32h1: as far past it as c32h1 is past c32h0 (act_at's layout), so act_t takes no field for
+         * it (one more made AVX2's Q4_K kernel ~4% slower for one position in L2, measured) */
+        const int32_t *hp = a->c32h1 + (a->c32h1 - a->c32h0);
         __m256i S[NPMAX];
         for (int p = 0; p < np; p++) S[p] = _mm256_setzero_si256();
         for (int g = 0; g < 8; g++) {
