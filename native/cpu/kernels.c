@@ -1111,6 +1111,14 @@ INLINE void pkk_q4_part(const uint8_t *gw, const act_t *a, int np, int h, float 
     for (int p = 0; p < np; p++) K_STORE(res + 16 * p + KW * h, acc[p]);
 }
 
+/* Q6_K's codes of group g (a quad's low or high nibbles of the low unit lraw) with field t of the high unit hraw (bits
+ * 2t, 2t + 1 of each byte) moved to bits 4, 5: the 6-bit codes of one step, unsigned. */
+INLINE ki_t q6_codes(ki_t lraw, ki_t hraw, int g, int t, ki_t m4, ki_t m30) {
+    ki_t lo = g & 1 ? K_AND(K_SRL16(lraw, 4), m4) : K_AND(lraw, m4);
+    ki_t hb = t == 0 ? K_SLL16(hraw, 4) : t == 1 ? K_SLL16(hraw, 2) : t == 2 ? hraw : K_SRL16(hraw, 2);
+    return K_OR(lo, K_AND(hb, m30));
+}
+
 #if !SUM16
 /* The same for Q6_K, whose activations share one scale per super-block (above): each position's integer sum S over
  * the super-block, Σ sc · Σ (q − 32)·x over its sixteen half groups, then one float step (AVX-512 VNNI and AVX-VNNI;
@@ -1146,12 +1154,8 @@ INLINE void pkk_q6_part(const uint8_t *gw, const act_t *a, int np, int h, float 
                         const int k = 4 * half + kk;
                         ki_t lraw = K_LOAD(low + 64 * (8 * i + k) + u), hraw = K_LOAD(high + 64 * (8 * (i >> 1) + k) + u);
                         for (int e = 0; e < G; e++) {
-                            /* group g = 2i + e: the low four bits of its codes (low or high nibbles), and field t
-                             * (bits 2t, 2t + 1) of the high units of quad i / 2 moved to bits 4, 5 */
-                            int g = 2 * i + e0 + e, t = 2 * (i & 1) + e0 + e;
-                            ki_t lo = g & 1 ? K_AND(K_SRL16(lraw, 4), m4) : K_AND(lraw, m4);
-                            ki_t hb = t == 0 ? K_SLL16(hraw, 4) : t == 1 ? K_SLL16(hraw, 2) : t == 2 ? hraw : K_SRL16(hraw, 2);
-                            ki_t cv = K_OR(lo, K_AND(hb, m30));
+                            int g = 2 * i + e0 + e; /* field t = 2 (i mod 2) + e0 + e of quad i / 2's high units */
+                            ki_t cv = q6_codes(lraw, hraw, g, 2 * (i & 1) + e0 + e, m4, m30);
                             for (int p = 0; p < np; p++) s[e][p] = K_DOT(s[e][p], cv, K_SET32(x4(a, p, 8 * sb + g, k)));
                         }
                     }
@@ -1199,9 +1203,7 @@ INLINE void pkk_q6_part_avx2(const uint8_t *gw, const act_t *a, int np, int h, f
             for (int half = 0; half < 2; half++) {
 #pragma GCC unroll 2
                 for (int e = 0; e < 2; e++) {
-                    /* group g = 2i + e: the low four bits of its codes (low or high nibbles), and field t (bits 2t, 2t + 1)
-                     * of the high units of quad i / 2 moved to bits 4, 5 */
-                    const int g = 2 * i + e, t = 2 * (i & 1) + e;
+                    const int g = 2 * i + e, t = 2 * (i & 1) + e; /* group g, field t of quad i / 2's high units */
                     __m128i sc8 = _mm_loadl_epi64((const __m128i *) (scb + 16 * (2 * g + half)));
                     const __m256i scd = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(sc8, sc8));
                     /* block 8 sb + g of every position, from one pointer and the stride between positions, which the
@@ -1213,12 +1215,8 @@ INLINE void pkk_q6_part_avx2(const uint8_t *gw, const act_t *a, int np, int h, f
                     for (int kk = 0; kk < 4; kk += 2) {
                         const int k = 4 * half + kk;
                         __m256i cv[2];
-                        for (int q = 0; q < 2; q++) {
-                            __m256i lraw = load(low + 64 * (8 * i + k + q) + u), hraw = load(high + 64 * (8 * (i >> 1) + k + q) + u);
-                            __m256i lo = g & 1 ? _mm256_and_si256(_mm256_srli_epi16(lraw, 4), m4) : _mm256_and_si256(lraw, m4);
-                            __m256i hb = t == 0 ? _mm256_slli_epi16(hraw, 4) : t == 1 ? _mm256_slli_epi16(hraw, 2) : t == 2 ? hraw : _mm256_srli_epi16(hraw, 2);
-                            cv[q] = _mm256_or_si256(lo, _mm256_and_si256(hb, m30));
-                        }
+                        for (int q = 0; q < 2; q++)
+                            cv[q] = q6_codes(load(low + 64 * (8 * i + k + q) + u), load(high + 64 * (8 * (i >> 1) + k + q) + u), g, t, m4, m30);
                         for (int p = 0; p < np; p++) {
                             int32_t x0, x1;
                             memcpy(&x0, xq + p * xn + 4 * k, 4);
