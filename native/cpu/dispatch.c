@@ -128,18 +128,19 @@ int sl_matmul(int32_t level, int32_t type, const uint8_t *w, int64_t row_bytes, 
 
 /*
  * Packed weights (kernels.c, "sixteen rows in the lanes"): F16 (1, rows a multiple of four columns),
- * Q8_0 (8), Q4_0 (2), Q4_1 (3), Q4_K (12) and Q6_K (14) matrices of at least 16 rows.
+ * Q8_0 (8), Q4_0 (2), Q4_1 (3), Q4_K (12), Q5_K (13) and Q6_K (14) matrices of at least 16 rows.
  * sl_packed_bytes: the bytes the first rows / 16 · 16 rows take packed (−1 for another type: the one
  * list of what packs); sl_pack writes them from w (rows of row_bytes, one after another) into dst;
  * returns 0, or -1 for another type.
  */
-static int64_t sb_bytes(int32_t type) { return type == 12 ? 2368 : type == 14 ? 3360 : 0; }
+/* the packed bytes of 16 rows × one K-quant super-block, and a row's bytes of one (ggml's block size) */
+static int64_t sb_bytes(int32_t type) { return type == 12 ? 2368 : type == 13 ? 2880 : type == 14 ? 3360 : 0; }
+static int64_t k_block(int32_t type) { return type == 12 ? 144 : type == 13 ? 176 : 210; }
 
 int64_t sl_packed_bytes(int32_t type, int64_t row_bytes, int32_t rows) {
     int64_t groups = rows / 16;
     if (type == 8 || type == 2 || type == 3 || (type == 1 && row_bytes % 8 == 0)) return groups * 16 * row_bytes;
-    if (type == 12) return groups * (row_bytes / 144) * sb_bytes(type);
-    if (type == 14) return groups * (row_bytes / 210) * sb_bytes(type);
+    if (type == 12 || type == 13 || type == 14) return groups * (row_bytes / k_block(type)) * sb_bytes(type);
     return -1;
 }
 
@@ -164,19 +165,21 @@ static int code_q6_k(const uint8_t *blk, int c) {
 }
 
 static void pack_k(int32_t type, const uint8_t *w, int64_t row_bytes, int32_t rows, uint8_t *dst) {
-    int bs = type == 12 ? 144 : 210;
-    int64_t nsb = row_bytes / bs, sbb = sb_bytes(type);
+    int64_t bs = k_block(type), nsb = row_bytes / bs, sbb = sb_bytes(type);
     for (int32_t g = 0; g + 16 <= rows; g += 16) {
         for (int64_t sb = 0; sb < nsb; sb++) {
             uint8_t *ud = dst + (g / 16) * nsb * sbb + sb * sbb;
             for (int r = 0; r < 16; r++) {
                 const uint8_t *blk = w + row_bytes * (g + r) + bs * sb;
-                if (type == 12) {
+                if (type == 12 || type == 13) { /* Q5_K: Q4_K's with qh[32] before qs */
+                    const uint8_t *qs = blk + (type == 13 ? 48 : 16);
                     memcpy(ud + 2 * r, blk, 2);           /* d */
                     memcpy(ud + 32 + 2 * r, blk + 2, 2);  /* dmin */
                     for (int j = 0; j < 8; j++) scale_min_k4(j, blk + 4, ud + 64 + 16 * j + r, ud + 192 + 16 * j + r);
                     for (int i = 0; i < 4; i++)
-                        for (int k = 0; k < 8; k++) memcpy(ud + 320 + 64 * (8 * i + k) + 4 * r, blk + 16 + 32 * i + 4 * k, 4);
+                        for (int k = 0; k < 8; k++) memcpy(ud + 320 + 64 * (8 * i + k) + 4 * r, qs + 32 * i + 4 * k, 4);
+                    /* Q5_K's high units: unit k, row r: qh[4k .. 4k + 3] (bit g of qh[l]: group g's code l) */
+                    if (type == 13) for (int k = 0; k < 8; k++) memcpy(ud + 2368 + 64 * k + 4 * r, blk + 16 + 4 * k, 4);
                 } else {
                     memcpy(ud + 2 * r, blk + 208, 2);     /* d */
                     for (int j = 0; j < 16; j++) ud[32 + 16 * j + r] = blk[192 + j];
@@ -216,7 +219,7 @@ int sl_pack(int32_t type, const uint8_t *w, int64_t row_bytes, int32_t rows, uin
         }
         return 0;
     }
-    if (type == 12 || type == 14) {
+    if (type == 12 || type == 13 || type == 14) {
         pack_k(type, w, row_bytes, rows, dst);
         return 0;
     }

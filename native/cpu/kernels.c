@@ -946,10 +946,12 @@ INLINE void pk_group(int type, const uint8_t *gw, const act_t *a, int np, float 
 
 
 /* ---------------------------------------------------------------- K-quants, sixteen rows in the lanes
- * Q4_K and Q6_K packed per group of 16 rows and super-block of 256 (sl_pack in dispatch.c):
+ * Q4_K, Q5_K and Q6_K packed per group of 16 rows and super-block of 256 (sl_pack in dispatch.c):
  *   Q4_K  d[16] f16, dmin[16] f16, sc[8][16] u8, m[8][16] u8 (6-bit scales and mins unpacked), then
  *         32 units of 64 bytes: unit 8i + k, row r: its packed bytes 32i + 4k .. +4 (low nibbles:
  *         group 2i's codes 4k..4k+3; high nibbles: group 2i+1's)                 = 2368 bytes (16 × 144 + 64)
+ *   Q5_K  Q4_K's (the codes' low four bits), then 8 high units: unit k, row r, byte e: bit g is the fifth bit of
+ *         group g's code 4k + e (ggml's qh[4k + e])                               = 2880 bytes (16 × 176 + 64)
  *   Q6_K  d[16] f16, sc[16][16] i8, then 32 low units as Q4_K's (the codes' low four bits), then 16 high
  *         units: unit 8q + k, row r, byte e: the top two bits of groups 4q .. 4q+3 (code 4k + e), two bits each
  *                                                                                 = 3360 bytes (16 × 210)
@@ -1046,18 +1048,31 @@ typedef __m256 kf_t;
 #endif
 #endif
 
-INLINE int pkk_sb_bytes(int type) { return type == 12 ? 2368 : 3360; }
+INLINE int pkk_sb_bytes(int type) { return type == 12 ? 2368 : type == 13 ? 2880 : 3360; }
+
+/* Q5_K's fifth bit of group g's codes (bit g of each byte of a high unit) moved to bit 4. */
+INLINE ki_t q5_high(ki_t hraw, int g) {
+    const ki_t mg = K_SET8(1 << g);
+#ifdef SL_VNNI
+    return _mm512_maskz_mov_epi8(_mm512_test_epi8_mask(hraw, mg), K_SET8(0x10));
+#else
+    return K_AND(_mm256_cmpeq_epi8(K_AND(hraw, mg), mg), K_SET8(0x10));
+#endif
+}
 
 /* Step k (4 codes of each row) of Q4_K groups g0 .. g0 + G − 1 (a unit's low nibbles: group 2i, high: 2i + 1)
- * into the sums s[e][p] of np positions. */
-INLINE void q4k_step(const uint8_t *units, int u, int g0, int G, int k, const act_t *a, int np, int64_t sb, ki_t s[2][NPMAX]) {
+ * into the sums s[e][p] of np positions; Q5_K (type 13): the same with each code's fifth bit from the step's
+ * high unit. */
+INLINE void q4k_step(int type, const uint8_t *units, int u, int g0, int G, int k, const act_t *a, int np, int64_t sb, ki_t s[2][NPMAX]) {
     const ki_t m4 = K_SET8(0x0F);
     ki_t raw = K_LOAD(units + 64 * (8 * (g0 >> 1) + k) + u);
+    ki_t hraw = type == 13 ? K_LOAD(units + 2048 + 64 * k + u) : raw;
     for (int e = 0; e < G; e++) {
         int g = g0 + e;
         ki_t v = g & 1 ? K_AND(K_SRL16(raw, 4), m4) : K_AND(raw, m4);
+        if (type == 13) v = K_OR(v, q5_high(hraw, g));
         for (int p = 0; p < np; p++) {
-#if SUM16 /* int16 pair sums over the group's eight steps, widened once after them */
+#if SUM16 /* int16 pair sums over the group's eight steps (Q5_K's four), widened once after them */
             s[e][p] = _mm256_add_epi16(s[e][p], _mm256_maddubs_epi16(v, K_SET32(x4(a, p, 8 * sb + g, k))));
             KEEP(s[e][p]); /* Q4_K: five and nine positions ~5% faster, measured */
 #else
@@ -1067,9 +1082,11 @@ INLINE void q4k_step(const uint8_t *units, int u, int g0, int G, int k, const ac
     }
 }
 
-/* Rows h·KW .. h·KW + KW of a packed Q4_K group times np positions (h: 0, or 0 and 1 for AVX2's halves). */
-INLINE void pkk_q4_part(const uint8_t *gw, const act_t *a, int np, int h, float *res) {
-    const int sbb = pkk_sb_bytes(12), u = 32 * (KW == 8) * h, f = 16 * (KW == 8) * h, c = 8 * (KW == 8) * h;
+/* Rows h·KW .. h·KW + KW of a packed Q4_K or Q5_K (type 13) group times np positions (h: 0, or 0 and 1 for AVX2's
+ * halves). Q5_K's codes reach 31, so on plain AVX2 its int16 pair sums take four steps at most (4 · 2 · 31 · 128 =
+ * 31,744), and the two halves of a group are widened apart and added as int32: the same integers. */
+INLINE void pkk_q4_part(int type, const uint8_t *gw, const act_t *a, int np, int h, float *res) {
+    const int sbb = pkk_sb_bytes(type), u = 32 * (KW == 8) * h, f = 16 * (KW == 8) * h, c = 8 * (KW == 8) * h;
     /* Groups of 32 codes per pass over their steps: both groups a step's bytes hold while the registers take
      * the sums of both (G = 2), else one at a time. With both at once a nine-position pass spilled and its
      * accumulators moved between registers every step (a 9-position Q6_K pass on a matrix in L2 took 103 µs
@@ -1088,14 +1105,26 @@ INLINE void pkk_q4_part(const uint8_t *gw, const act_t *a, int np, int h, float 
         for (int g0 = 0; g0 < 8; g0 += G) {
             ki_t s[2][NPMAX];
             for (int e = 0; e < G; e++) for (int p = 0; p < np; p++) s[e][p] = K_SET32(0);
+#if SUM16
+            if (type == 13) {
+                ki_t w[2][NPMAX]; /* the first four steps' sums, widened */
+                for (int k = 0; k < 4; k++) q4k_step(type, units, u, g0, G, k, a, np, sb, s);
+                for (int e = 0; e < G; e++) for (int p = 0; p < np; p++) {
+                    w[e][p] = _mm256_madd_epi16(s[e][p], _mm256_set1_epi16(1));
+                    s[e][p] = K_SET32(0);
+                }
+                for (int k = 4; k < 8; k++) q4k_step(type, units, u, g0, G, k, a, np, sb, s);
+                for (int e = 0; e < G; e++) for (int p = 0; p < np; p++) s[e][p] = _mm256_add_epi32(w[e][p], _mm256_madd_epi16(s[e][p], _mm256_set1_epi16(1)));
+            } else
+#endif
             if (G == 1) {
                 K_UNROLL8
-                for (int k = 0; k < 8; k++) q4k_step(units, u, g0, 1, k, a, np, sb, s);
+                for (int k = 0; k < 8; k++) q4k_step(type, units, u, g0, 1, k, a, np, sb, s);
             } else {
-                for (int k = 0; k < 8; k++) q4k_step(units, u, g0, 2, k, a, np, sb, s); /* decode: measured faster rolled */
+                for (int k = 0; k < 8; k++) q4k_step(type, units, u, g0, 2, k, a, np, sb, s); /* decode: measured faster rolled */
             }
 #if SUM16
-            for (int e = 0; e < G; e++) for (int p = 0; p < np; p++) s[e][p] = _mm256_madd_epi16(s[e][p], _mm256_set1_epi16(1));
+            if (type != 13) for (int e = 0; e < G; e++) for (int p = 0; p < np; p++) s[e][p] = _mm256_madd_epi16(s[e][p], _mm256_set1_epi16(1));
 #endif
             for (int e = 0; e < G; e++) {
                 int g = g0 + e;
@@ -1239,7 +1268,8 @@ INLINE void pkk_q6_part_avx2(const uint8_t *gw, const act_t *a, int np, int h, f
 
 INLINE void pkk_group(int type, const uint8_t *gw, const act_t *a, int np, float *res) {
     for (int h = 0; h < 16 / KW; h++) {
-        if (type == 12) pkk_q4_part(gw, a, np, h, res);
+        if (type == 12) pkk_q4_part(12, gw, a, np, h, res);
+        else if (type == 13) pkk_q4_part(13, gw, a, np, h, res);
 #if SUM16
         else pkk_q6_part_avx2(gw, a, np, h, res);
 #else
@@ -1678,6 +1708,7 @@ INLINE int32_t amx_matmul(int type, const uint8_t *pw, int64_t group_bytes, int3
 #define PK2_AT(k) pk_group(2, gw, &a, k, res)
 #define PK3_AT(k) pk_group(3, gw, &a, k, res)
 #define PKK12_AT(k) pkk_group(12, gw, &a, k, res)
+#define PKK13_AT(k) pkk_group(13, gw, &a, k, res)
 #define PKK14_AT(k) pkk_group(14, gw, &a, k, res)
 
 #ifdef SL_VNNI
@@ -1726,7 +1757,7 @@ void SL(sl_matmul_packed)(int32_t type, const uint8_t *pw, int64_t group_bytes, 
         return;
     }
 #endif
-    int most = type == 12 ? PKK : type == 14 ? PKK_Q6 : type == 1 ? (t > PKF ? PKF_MANY : PKF) : PKP;
+    int most = type == 12 || type == 13 ? PKK : type == 14 ? PKK_Q6 : type == 1 ? (t > PKF ? PKF_MANY : PKF) : PKP;
 #ifdef SL_AMX
     /* Q8_0, Q4_0, Q4_1: positions on AMX's tiles, the rest as below */
     int32_t tiled = amx_matmul(type, pw, group_bytes, from, to, act, cap, n, t, out, out_stride);
@@ -1744,7 +1775,8 @@ void SL(sl_matmul_packed)(int32_t type, const uint8_t *pw, int64_t group_bytes, 
             const float *xf = (const float *) act + p0 * n; /* F16: the float activations */
             np = group_size_of(t - p0, most);
             if (type == 1) { NP_SWITCH(PKF_AT) } else if (type == 8) { NP_SWITCH(PK8_AT) } else if (type == 2) { NP_SWITCH(PK2_AT) }
-            else if (type == 3) { NP_SWITCH(PK3_AT) } else if (type == 12) { NP_SWITCH(PKK12_AT) } else { NP_SWITCH(PKK14_AT) }
+            else if (type == 3) { NP_SWITCH(PK3_AT) } else if (type == 12) { NP_SWITCH(PKK12_AT) } else if (type == 13) { NP_SWITCH(PKK13_AT) }
+            else { NP_SWITCH(PKK14_AT) }
             for (int p = 0; p < np; p++)
                 for (int32_t r = r0; r < r1; r++) out[(p0 + p) * out_stride + r] = res[PK * p + r - PK * g];
         }

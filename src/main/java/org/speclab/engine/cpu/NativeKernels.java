@@ -91,7 +91,7 @@ final class NativeKernels {
     private static boolean packs(GgmlType type, int level) {
         return PACK && switch (type) {
             case F16 -> level == AVX512_VNNI || level == AMX;
-            case Q8_0, Q4_0, Q4_1, Q4_K, Q6_K -> true;
+            case Q8_0, Q4_0, Q4_1, Q4_K, Q5_K, Q6_K -> true;
             default -> false;
         };
     }

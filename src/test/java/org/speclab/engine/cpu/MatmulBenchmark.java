@@ -36,7 +36,7 @@ import org.speclab.quant.BlockCodec;
 public class MatmulBenchmark {
     private static final int N = 2048;
 
-    @Param({"F16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
+    @Param({"F16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q5_K", "Q6_K"})
     public String type;
 
     @Param({"packed", "native", "java"})

@@ -49,6 +49,11 @@ class NativeKernelsTest {
         Random r = new Random(seed);
         float[] w = new float[rows * cols];
         for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian() * (1 + i % 7) * 0.1f;
+        return matrix(k, type, rows, cols, w);
+    }
+
+    /** The rows of {@code w} quantized to {@code type}. */
+    private static WeightMatrix.Native matrix(NativeKernels k, GgmlType type, int rows, int cols, float[] w) {
         BlockCodec codec = BlockCodec.of(type);
         long rowBytes = type.byteSize(cols);
         MemorySegment data = Arena.ofAuto().allocate(rowBytes * rows, 64);
@@ -99,6 +104,35 @@ class NativeKernelsTest {
         for (int i = 0; i < rows; i++) {
             w.row(i, row); // the codec's dequantization: ggml's reference
             for (int p = 0; p < x.length; p++) assertProduct(row, x[p], got[p][i], 2e-6, type + " row " + i + " position " + p);
+        }
+    }
+
+    /**
+     * The largest codes times the largest activations, all of one sign, on every instruction set this CPU has: the sums
+     * plain AVX2 keeps in int16 (a K-quant group's steps, Q5_K's four at a time) stay below their limit.
+     */
+    @ParameterizedTest
+    @MethodSource("nativeTypes")
+    void theLargestCodesTimesTheLargestActivationsStayExact(GgmlType type) {
+        int cols = cols(type), rows = 32; // two packed groups where the type packs
+        float[] w = new float[rows * cols];
+        for (int i = 0; i < rows; i++) java.util.Arrays.fill(w, i * cols, (i + 1) * cols, i % 2 == 0 ? 1f : -1f);
+        float[][] x = new float[2][cols];
+        java.util.Arrays.fill(x[0], 1f);
+        java.util.Arrays.fill(x[1], -1f);
+        float[] row = new float[cols];
+        for (NativeKernels k : java.util.Arrays.asList(kernels(), NativeKernels.avx512(), NativeKernels.avxVnni(), NativeKernels.avx2())) {
+            if (k == null) continue;
+            WeightMatrix.Native m = matrix(k, type, rows, cols, w);
+            for (int t : new int[] {1, 2, 5, 9}) {
+                float[][] in = new float[t][];
+                for (int p = 0; p < t; p++) in[p] = x[p % 2];
+                float[][] got = products(m, in, t, 0, rows);
+                for (int i = 0; i < rows; i++) {
+                    m.row(i, row);
+                    for (int p = 0; p < t; p++) assertProduct(row, in[p], got[p][i], 2e-6, type + " on " + k.instructionSet() + ", row " + i + ", position " + p + " of " + t);
+                }
+            }
         }
     }
 
@@ -243,6 +277,23 @@ class NativeKernelsTest {
         assertEquals(cases, named, "sl_matmul's cases against NativeKernels.handles");
         for (GgmlType t : nativeTypes().toList()) assertTrue(WeightType.of(t) != null, t + " has native kernels but no row in the type table");
         assertEquals(named.size(), nativeTypes().count(), "every native type is a row of the table");
+    }
+
+    /** The types Java repacks are those sl_packed_bytes in native/cpu/dispatch.c sizes (F16: at AVX-512 only, by choice). */
+    @Test
+    void theJavaSideAndTheCSidePackTheSameTypes() {
+        NativeKernels k = kernels();
+        for (GgmlType t : nativeTypes().toList()) {
+            if (t == GgmlType.F16) continue;
+            long rowBytes = t.byteSize(cols(t));
+            boolean c;
+            try {
+                c = k.packedBytes(t, rowBytes, 16) > 0;
+            } catch (IllegalStateException e) {
+                c = false;
+            }
+            assertEquals(c, k.packs(t), t + ": packed on the C side, against NativeKernels.packs");
+        }
     }
 
     /**
