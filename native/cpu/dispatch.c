@@ -24,6 +24,8 @@
                               int64_t, int32_t, float *, int64_t);                   \
     void sl_matmul_q5_0_##isa(const uint8_t *, int64_t, int32_t, int32_t, const uint8_t *, int64_t, \
                               int64_t, int32_t, float *, int64_t);                   \
+    void sl_matmul_q5_1_##isa(const uint8_t *, int64_t, int32_t, int32_t, const uint8_t *, int64_t, \
+                              int64_t, int32_t, float *, int64_t);                   \
     void sl_matmul_q5_k_##isa(const uint8_t *, int64_t, int32_t, int32_t, const uint8_t *, int64_t, \
                               int64_t, int32_t, float *, int64_t);                   \
     void sl_matmul_q4_k_##isa(const uint8_t *, int64_t, int32_t, int32_t, const uint8_t *, int64_t, \
@@ -104,7 +106,7 @@ void sl_quantize_blocks(int32_t level, const float *x, int64_t cap, int64_t n, u
     else sl_quantize_blocks_avx2(x, cap, n, act, p0, p1, c0, c1, span);
 }
 
-/* ggml type ids: F16 1, Q4_0 2, Q4_1 3, Q5_0 6, Q8_0 8, Q4_K 12, Q5_K 13, Q6_K 14. Returns 0, or -1 for a type without kernels. */
+/* ggml type ids: F16 1, Q4_0 2, Q4_1 3, Q5_0 6, Q5_1 7, Q8_0 8, Q4_K 12, Q5_K 13, Q6_K 14. Returns 0, or -1 for a type without kernels. */
 /* out[p · out_stride + r] = row r · position p for from ≤ r < to and p < t; act holds cap values, n per position. */
 int sl_matmul(int32_t level, int32_t type, const uint8_t *w, int64_t row_bytes, int32_t from, int32_t to, const uint8_t *act,
               int64_t cap, int64_t n, int32_t t, float *out, int64_t out_stride) {
@@ -115,6 +117,7 @@ int sl_matmul(int32_t level, int32_t type, const uint8_t *w, int64_t row_bytes, 
         case 2: f = PICK(sl_matmul_q4_0); break;
         case 3: f = PICK(sl_matmul_q4_1); break;
         case 6: f = PICK(sl_matmul_q5_0); break;
+        case 7: f = PICK(sl_matmul_q5_1); break;
         case 8: f = PICK(sl_matmul_q8_0); break;
         case 12: f = PICK(sl_matmul_q4_k); break;
         case 13: f = PICK(sl_matmul_q5_k); break;
@@ -128,7 +131,7 @@ int sl_matmul(int32_t level, int32_t type, const uint8_t *w, int64_t row_bytes, 
 
 /*
  * Packed weights (kernels.c, "sixteen rows in the lanes"): F16 (1, rows a multiple of four columns),
- * Q8_0 (8), Q4_0 (2), Q4_1 (3), Q4_K (12), Q5_K (13) and Q6_K (14) matrices of at least 16 rows.
+ * Q8_0 (8), Q4_0 (2), Q4_1 (3), Q5_0 (6), Q5_1 (7), Q4_K (12), Q5_K (13) and Q6_K (14) matrices of at least 16 rows.
  * sl_packed_bytes: the bytes the first rows / 16 · 16 rows take packed (−1 for another type: the one
  * list of what packs); sl_pack writes them from w (rows of row_bytes, one after another) into dst;
  * returns 0, or -1 for another type.
@@ -139,7 +142,7 @@ static int64_t k_block(int32_t type) { return type == 12 ? 144 : type == 13 ? 17
 
 int64_t sl_packed_bytes(int32_t type, int64_t row_bytes, int32_t rows) {
     int64_t groups = rows / 16;
-    if (type == 8 || type == 2 || type == 3 || (type == 1 && row_bytes % 8 == 0)) return groups * 16 * row_bytes;
+    if (type == 8 || type == 2 || type == 3 || type == 6 || type == 7 || (type == 1 && row_bytes % 8 == 0)) return groups * 16 * row_bytes;
     if (type == 12 || type == 13 || type == 14) return groups * (row_bytes / k_block(type)) * sb_bytes(type);
     return -1;
 }
@@ -223,8 +226,9 @@ int sl_pack(int32_t type, const uint8_t *w, int64_t row_bytes, int32_t rows, uin
         pack_k(type, w, row_bytes, rows, dst);
         return 0;
     }
-    int bs = type == 8 ? 34 : type == 2 ? 18 : 20;
-    int head = type == 3 ? 4 : 2, scales = type == 3 ? 64 : 32;
+    /* a block's bytes, where its codes start, and where a packed block's units start */
+    int bs = type == 8 ? 34 : type == 2 ? 18 : type == 3 ? 20 : type == 6 ? 22 : 24;
+    int head = type == 3 ? 4 : type == 6 ? 6 : type == 7 ? 8 : 2, scales = type == 3 || type == 7 ? 64 : 32;
     int64_t nb = row_bytes / bs;
     for (int32_t g = 0; g + 16 <= rows; g += 16) {
         uint8_t *gd = dst + row_bytes * g;
@@ -234,9 +238,18 @@ int sl_pack(int32_t type, const uint8_t *w, int64_t row_bytes, int32_t rows, uin
                 const uint8_t *blk = w + row_bytes * (g + r) + bs * b;
                 ud[2 * r] = blk[0];
                 ud[2 * r + 1] = blk[1];
-                if (type == 3) {
+                if (type == 3 || type == 7) {
                     ud[32 + 2 * r] = blk[2];
                     ud[32 + 2 * r + 1] = blk[3];
+                }
+                if (type == 6 || type == 7) { /* the high unit: byte e, bit j: qh bit 4j + e; bit 4 + j: qh bit 16 + 4j + e */
+                    uint32_t qh;
+                    memcpy(&qh, blk + head - 4, 4);
+                    for (int e = 0; e < 4; e++) {
+                        int v = 0;
+                        for (int j = 0; j < 4; j++) v |= (int) ((qh >> (4 * j + e)) & 1) << j | (int) ((qh >> (16 + 4 * j + e)) & 1) << (4 + j);
+                        ud[scales + 256 + 4 * r + e] = (uint8_t) v;
+                    }
                 }
                 int units = type == 8 ? 8 : 4;
                 for (int k = 0; k < units; k++) {

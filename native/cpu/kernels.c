@@ -445,15 +445,22 @@ INLINE void row_q4_0(const uint8_t *w, const act_t *a, int np, float *res) { row
 
 INLINE void row_q5_0(const uint8_t *w, const act_t *a, int np, float *res) { row_x_0(w, a, np, res, 1); }
 
-/* Q4_1: {f16 d; f16 m; u8 qs[16]}, w = nibble·d + m: Σ w·x = d·dx·Σ q·x + m·(dx·Σ x) */
-INLINE void row_q4_1(const uint8_t *w, const act_t *a, int np, float *res) {
+/* Q4_1: {f16 d; f16 m; u8 qs[16]}, w = nibble·d + m: Σ w·x = d·dx·Σ q·x + m·(dx·Σ x); Q5_1 ({f16 d; f16 m;
+ * u8 qh[4]; u8 qs[16]}): the same with each code's fifth bit from qh, as Q5_0's. */
+INLINE __m256i codes_1(const uint8_t *blk, int five) {
+    if (!five) return nibbles32(blk + 4);
+    return _mm256_or_si256(nibbles32(blk + 8), _mm256_and_si256(bits32(blk + 4), _mm256_set1_epi8(0x10)));
+}
+
+INLINE void row_x_1(const uint8_t *w, const act_t *a, int np, float *res, int five) {
+    const int bs = five ? 24 : 20;
     int64_t nb = a->nb, b = 0;
     __m256 acc[MAXP] = ZERO4, mins[MAXP] = ZERO4;
     float tail[MAXP] = {0, 0, 0, 0, 0};
     for (; b + 8 <= nb; b += 8) {
         __m256i q[8];
-        for (int i = 0; i < 8; i++) q[i] = nibbles32(w + 20 * (b + i) + 4);
-        __m256 dw = f16x8(w + 20 * b, 20), mw = f16x8(w + 20 * b + 2, 20);
+        for (int i = 0; i < 8; i++) q[i] = codes_1(w + bs * (b + i), five);
+        __m256 dw = f16x8(w + bs * b, bs), mw = f16x8(w + bs * b + 2, bs);
         for (int p = 0; p < np; p++) {
             __m256i l[8];
             for (int i = 0; i < 8; i++) l[i] = dot_u8s8(_mm256_setzero_si256(), q[i], load(X(p, b + i)));
@@ -462,8 +469,8 @@ INLINE void row_q4_1(const uint8_t *w, const act_t *a, int np, float *res) {
         }
     }
     for (; b < nb; b++) {
-        __m256i q = nibbles32(w + 20 * b + 4);
-        float dw = f16(w + 20 * b), mw = f16(w + 20 * b + 2);
+        __m256i q = codes_1(w + bs * b, five);
+        float dw = f16(w + bs * b), mw = f16(w + bs * b + 2);
         for (int p = 0; p < np; p++) {
             tail[p] += (float) isum(dot_u8s8(_mm256_setzero_si256(), q, load(X(p, b)))) * (dw * a->d[p * nb + b]);
             tail[p] += mw * a->ms[p * nb + b];
@@ -471,6 +478,10 @@ INLINE void row_q4_1(const uint8_t *w, const act_t *a, int np, float *res) {
     }
     for (int p = 0; p < np; p++) res[p] = (hsum(acc[p]) + hsum(mins[p])) + tail[p];
 }
+
+INLINE void row_q4_1(const uint8_t *w, const act_t *a, int np, float *res) { row_x_1(w, a, np, res, 0); }
+
+INLINE void row_q5_1(const uint8_t *w, const act_t *a, int np, float *res) { row_x_1(w, a, np, res, 1); }
 
 /* The eight 6-bit scales and mins of a Q4_K super-block (ggml packs them in 12 bytes: bytes 0..3 hold
  * scales 0..3 and the top bits of scales 4..7, bytes 4..7 mins 0..3 and the top bits of mins 4..7,
@@ -754,7 +765,9 @@ INLINE void rowt_q8_0(const uint8_t *w, const tact_t *a, int64_t n, float *res) 
  *   Q8_0  block of a group: d[16] f16, then 8 units of 64 bytes: unit k, row r: its weights 4k..4k+3 + 128 (unsigned)
  *   Q4_0  d[16] f16, then 4 units: unit j, row r: its packed bytes 4j..4j+3 (low nibbles: weights 4j.., high: 16+4j..)
  *   Q4_1  d[16] f16, m[16] f16, then Q4_0's 4 units
- * A group is exactly as large as its 16 rows in the original (34, 18 and 20 bytes per block and row).
+ *   Q5_0, Q5_1  as Q4_0 and Q4_1 (the codes' low four bits), then a high unit: row r, byte e: bit j the fifth bit of
+ *         weight 4j + e, bit 4 + j that of weight 16 + 4j + e (ggml's qh bits 4j + e and 16 + 4j + e)
+ * A group is exactly as large as its 16 rows in the original (34, 18, 20, 22 and 24 bytes per block and row).
  *
  * Per row and position: the block's exact integer sum (Σ code·x, less the code offset times Σ x),
  * converted to float and multiply-added with the block's scale product, block after block, in one lane:
@@ -763,8 +776,10 @@ INLINE void rowt_q8_0(const uint8_t *w, const tact_t *a, int64_t n, float *res) 
 
 #define PK 16
 
-INLINE int pk_unit_bytes(int type) { return type == 8 ? 544 : type == 2 ? 288 : 320; }
-INLINE int pk_head(int type) { return type == 3 ? 64 : 32; }
+INLINE int pk_unit_bytes(int type) { return type == 8 ? 544 : type == 2 ? 288 : type == 3 ? 320 : type == 6 ? 352 : 384; }
+INLINE int pk_head(int type) { return type == 3 || type == 7 ? 64 : 32; }
+INLINE int pk_five(int type) { return type == 6 || type == 7; } /* Q5_0, Q5_1: codes of five bits, a high unit after the four */
+INLINE int pk_min(int type) { return type == 3 || type == 7; } /* Q4_1, Q5_1: w = code·d + m */
 
 INLINE int32_t x4(const act_t *a, int p, int64_t b, int k) {
     int32_t v;
@@ -804,9 +819,9 @@ INLINE void pf_ahead(const uint8_t *gw, int64_t unit, int64_t units, const act_t
 }
 
 /* Per position and block, the integer sum starts at −o·Σ x (o: the codes' offset, 128 for Q8_0's biased
- * weights, 8 for Q4_0, none for Q4_1), so the dot products land on the signed sum directly. */
+ * weights, 8 for Q4_0, 16 for Q5_0, none for Q4_1 and Q5_1), so the dot products land on the signed sum directly. */
 INLINE int32_t pk_start(int type, const act_t *a, int p, int64_t b) {
-    return type == 8 ? a->c128[p * a->nb + b] : type == 2 ? a->c8[p * a->nb + b] : 0;
+    return type == 8 ? a->c128[p * a->nb + b] : type == 2 ? a->c8[p * a->nb + b] : type == 6 ? 2 * a->c8[p * a->nb + b] : 0;
 }
 
 /* Block b's activations for every position of a pass, reached from one pointer each and the strides between
@@ -834,7 +849,7 @@ INLINE int32_t bx4(const blk_t *k, int p, int j) {
 }
 
 /* the start of position p's sum (pk_start) and its scale */
-INLINE int32_t bstart(int type, const blk_t *k, int p) { return type == 3 ? 0 : k->c[p * k->nb]; }
+INLINE int32_t bstart(int type, const blk_t *k, int p) { return pk_min(type) ? 0 : type == 6 ? 2 * k->c[p * k->nb] : k->c[p * k->nb]; }
 INLINE float bd(const blk_t *k, int p) { return k->d[p * k->nb]; }
 
 #ifdef SL_VNNI
@@ -862,6 +877,11 @@ INLINE void pk_group(int type, const uint8_t *gw, const act_t *a, int np, float 
                 __m512i raw = _mm512_loadu_si512(blk + head + 64 * j);
                 lo = _mm512_and_si512(raw, m4);
                 hi = _mm512_and_si512(_mm512_srli_epi16(raw, 4), m4);
+                if (pk_five(type)) { /* the fifth bits: bit j of each byte of the high unit for lo, bit 4 + j for hi */
+                    const __m512i hraw = _mm512_loadu_si512(blk + head + 256), m16 = _mm512_set1_epi8(0x10);
+                    lo = _mm512_or_si512(lo, _mm512_maskz_mov_epi8(_mm512_test_epi8_mask(hraw, _mm512_set1_epi8((char) (1 << j))), m16));
+                    hi = _mm512_or_si512(hi, _mm512_maskz_mov_epi8(_mm512_test_epi8_mask(hraw, _mm512_set1_epi8((char) (16 << j))), m16));
+                }
             }
             for (int p = 0; p < np; p++) {
                 s0[p] = _mm512_dpbusd_epi32(s0[p], lo, _mm512_set1_epi32(bx4(&k, p, j)));
@@ -870,11 +890,11 @@ INLINE void pk_group(int type, const uint8_t *gw, const act_t *a, int np, float 
             }
         }
         __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) blk));
-        __m512 mw = type == 3 ? _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) (blk + 32))) : dw;
+        __m512 mw = pk_min(type) ? _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) (blk + 32))) : dw;
         for (int p = 0; p < np; p++) {
             __m512i sum = two ? _mm512_add_epi32(s0[p], s1[p]) : s0[p];
             acc[p] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(dw, _mm512_set1_ps(bd(&k, p))), acc[p]);
-            if (type == 3) acc[p] = _mm512_fmadd_ps(mw, _mm512_set1_ps(a->ms[p * k.nb + b]), acc[p]);
+            if (pk_min(type)) acc[p] = _mm512_fmadd_ps(mw, _mm512_set1_ps(a->ms[p * k.nb + b]), acc[p]);
         }
     }
     for (int p = 0; p < np; p++) _mm512_storeu_ps(res + 16 * p, acc[p]);
@@ -895,7 +915,7 @@ INLINE void pk_half(int type, const uint8_t *gw, const act_t *a, int np, int h, 
         pf_ahead(gw, ub, a->nb, a, h, 2, b, !VNNI256 && !(type == 8 && a->sweeps == 1));
         const blk_t k = block_at(type, a, b, 1); /* AVX2: five positions' pointers already spilled (Q4_0, one thread, in L3: five 3-4% faster) */
         __m256i s[NPMAX];
-        for (int p = 0; p < np; p++) s[p] = _mm256_set1_epi32(type == 2 ? bstart(type, &k, p) : 0);
+        for (int p = 0; p < np; p++) s[p] = _mm256_set1_epi32(type == 2 || type == 6 ? bstart(type, &k, p) : 0);
         if (type == 8) {
             for (int step = 0; step < 8; step++) {
                 __m256i wk = _mm256_xor_si256(load(blk + head + 64 * step + 32 * h), bias), ak = _mm256_abs_epi8(wk);
@@ -907,13 +927,20 @@ INLINE void pk_half(int type, const uint8_t *gw, const act_t *a, int np, int h, 
             }
         } else {
 #if SUM16
-            /* the block's eight int16 pair sums added in int16, then widened once: the same integers as a madd per step */
+            /* the block's eight int16 pair sums added in int16, then widened once: the same integers as a madd per step
+             * (Q5_0's and Q5_1's codes reach 31: widened after four, 4 · 2 · 31 · 128 = 31,744) */
             __m256i s16[NPMAX];
             for (int p = 0; p < np; p++) s16[p] = _mm256_setzero_si256();
 #endif
             for (int j = 0; j < 4; j++) {
                 __m256i raw = load(blk + head + 64 * j + 32 * h);
                 __m256i lo = _mm256_and_si256(raw, m4), hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);
+                if (pk_five(type)) { /* the fifth bits: bit j of each byte of the high unit for lo, bit 4 + j for hi */
+                    const __m256i hraw = load(blk + head + 256 + 32 * h), m16 = _mm256_set1_epi8(0x10);
+                    const __m256i bl = _mm256_set1_epi8((char) (1 << j)), bh = _mm256_set1_epi8((char) (16 << j));
+                    lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(hraw, bl), bl), m16));
+                    hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(hraw, bh), bh), m16));
+                }
                 for (int p = 0; p < np; p++) {
 #ifdef SL_AVXVNNI
                     s[p] = DOT256(DOT256(s[p], lo, _mm256_set1_epi32(bx4(&k, p, j))), hi, _mm256_set1_epi32(bx4(&k, p, j + 4)));
@@ -923,16 +950,23 @@ INLINE void pk_half(int type, const uint8_t *gw, const act_t *a, int np, int h, 
                     KEEP(s16[p]);
 #endif
                 }
+#if SUM16
+                if (pk_five(type) && j == 1)
+                    for (int p = 0; p < np; p++) {
+                        s[p] = _mm256_add_epi32(s[p], _mm256_madd_epi16(s16[p], ones));
+                        s16[p] = _mm256_setzero_si256();
+                    }
+#endif
             }
 #if SUM16
             for (int p = 0; p < np; p++) s[p] = _mm256_add_epi32(s[p], _mm256_madd_epi16(s16[p], ones));
 #endif
         }
         __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) (blk + 16 * h)));
-        __m256 mw = type == 3 ? _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) (blk + 32 + 16 * h))) : dw;
+        __m256 mw = pk_min(type) ? _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) (blk + 32 + 16 * h))) : dw;
         for (int p = 0; p < np; p++) {
             acc[p] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[p]), _mm256_mul_ps(dw, _mm256_set1_ps(bd(&k, p))), acc[p]);
-            if (type == 3) acc[p] = _mm256_fmadd_ps(mw, _mm256_set1_ps(a->ms[p * k.nb + b]), acc[p]);
+            if (pk_min(type)) acc[p] = _mm256_fmadd_ps(mw, _mm256_set1_ps(a->ms[p * k.nb + b]), acc[p]);
         }
     }
     for (int p = 0; p < np; p++) _mm256_storeu_ps(res + 16 * p + 8 * h, acc[p]);
@@ -1707,6 +1741,8 @@ INLINE int32_t amx_matmul(int type, const uint8_t *pw, int64_t group_bytes, int3
 #define PK8_AT(k) pk_group(8, gw, &a, k, res)
 #define PK2_AT(k) pk_group(2, gw, &a, k, res)
 #define PK3_AT(k) pk_group(3, gw, &a, k, res)
+#define PK6_AT(k) pk_group(6, gw, &a, k, res)
+#define PK7_AT(k) pk_group(7, gw, &a, k, res)
 #define PKK12_AT(k) pkk_group(12, gw, &a, k, res)
 #define PKK13_AT(k) pkk_group(13, gw, &a, k, res)
 #define PKK14_AT(k) pkk_group(14, gw, &a, k, res)
@@ -1775,7 +1811,8 @@ void SL(sl_matmul_packed)(int32_t type, const uint8_t *pw, int64_t group_bytes, 
             const float *xf = (const float *) act + p0 * n; /* F16: the float activations */
             np = group_size_of(t - p0, most);
             if (type == 1) { NP_SWITCH(PKF_AT) } else if (type == 8) { NP_SWITCH(PK8_AT) } else if (type == 2) { NP_SWITCH(PK2_AT) }
-            else if (type == 3) { NP_SWITCH(PK3_AT) } else if (type == 12) { NP_SWITCH(PKK12_AT) } else if (type == 13) { NP_SWITCH(PKK13_AT) }
+            else if (type == 3) { NP_SWITCH(PK3_AT) } else if (type == 6) { NP_SWITCH(PK6_AT) } else if (type == 7) { NP_SWITCH(PK7_AT) }
+            else if (type == 12) { NP_SWITCH(PKK12_AT) } else if (type == 13) { NP_SWITCH(PKK13_AT) }
             else { NP_SWITCH(PKK14_AT) }
             for (int p = 0; p < np; p++)
                 for (int32_t r = r0; r < r1; r++) out[(p0 + p) * out_stride + r] = res[PK * p + r - PK * g];
@@ -1837,6 +1874,7 @@ void SL(sl_matmul_packed)(int32_t type, const uint8_t *pw, int64_t group_bytes, 
 MATMUL_T(q8_0, row_q8_0, rowt_q8_0)
 MATMUL_T(q4_0, row_q4_0, rowt_q4_0)
 MATMUL(q4_1, row_q4_1)
+MATMUL(q5_1, row_q5_1)
 MATMUL_T(q5_0, row_q5_0, rowt_q5_0)
 MATMUL(q5_k, row_q5_k)
 MATMUL(q4_k, row_q4_k)

@@ -30,6 +30,8 @@ final class NativeKernels {
     private static final String RESOURCE = "/native/linux-x86_64/libspeclabcpu.so";
     /** {@code -Dspeclab.native.pack=off}: every matrix on the row kernels (to measure what packing gains); before LOADED, whose status names the packed types. */
     private static final boolean PACK = !"off".equals(System.getProperty("speclab.native.pack"));
+    /** Whether matrices loaded from now on are packed: {@code PACK}, or off where a test loads a model unpacked. */
+    static volatile boolean packing = PACK;
     private static final Loaded LOADED = load();
 
     private record Handles(MethodHandle quantizePart, MethodHandle quantizeBlocks, MethodHandle matmul, MethodHandle actBytes, MethodHandle pack, MethodHandle packedBytes,
@@ -75,7 +77,7 @@ final class NativeKernels {
     static boolean handles(GgmlType type, long cols) {
         return switch (type) {
             case F16 -> cols % 8 == 0;
-            case Q8_0, Q4_0, Q4_1, Q5_0, Q4_K, Q5_K, Q6_K -> cols % type.blockSize == 0;
+            case Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K -> cols % type.blockSize == 0;
             default -> false;
         };
     }
@@ -89,9 +91,9 @@ final class NativeKernels {
     boolean packs(GgmlType type) { return packs(type, level); }
 
     private static boolean packs(GgmlType type, int level) {
-        return PACK && switch (type) {
+        return packing && switch (type) {
             case F16 -> level == AVX512_VNNI || level == AMX;
-            case Q8_0, Q4_0, Q4_1, Q4_K, Q5_K, Q6_K -> true;
+            case Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K -> true;
             default -> false;
         };
     }

@@ -116,7 +116,9 @@ class NativeKernelsTest {
     void theLargestCodesTimesTheLargestActivationsStayExact(GgmlType type) {
         int cols = cols(type), rows = 32; // two packed groups where the type packs
         float[] w = new float[rows * cols];
-        for (int i = 0; i < rows; i++) java.util.Arrays.fill(w, i * cols, (i + 1) * cols, i % 2 == 0 ? 1f : -1f);
+        // each block of 32: one weight of −1 and 31 of 0.99 (or all negated), so that every quantizer (offset, minimum or
+        // symmetric) gives the 31 their largest code
+        for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) w[i * cols + j] = (j % 32 == 0 ? -1f : 0.99f) * (i % 2 == 0 ? 1 : -1);
         float[][] x = new float[2][cols];
         java.util.Arrays.fill(x[0], 1f);
         java.util.Arrays.fill(x[1], -1f);
