@@ -279,7 +279,7 @@ class ForwardTest {
 
     /** Every type's vector kernel against its scalar reference, and the batched (dequantized-row) path against the fused one. */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
     void kernelsAgreeWithTheirScalarReference(GgmlType type) throws Exception {
         var shape = new RandomModels.Shape(256, 512, 1, 4, 2, 64, false, type, 10000f);
         try (ModelFile f = model(shape)) {
@@ -293,6 +293,8 @@ class ForwardTest {
                 assertEquals(ref, fused, 1e-4f * (1 + Math.abs(ref)), type + " row " + rIdx);
                 w.row(rIdx, row);
                 assertEquals(fused, org.speclab.engine.cpu.KernelProbe.dense(row, x), 0f, type + " row " + rIdx + ": batched path must be bit-identical");
+                // the row in floats: each weight as the codec (ggml's dequantization) gives it
+                for (int j = 0; j < row.length; j++) assertEquals(w.get((long) rIdx * w.cols() + j), row[j], 0f, type + " row " + rIdx + ", weight " + j);
             }
         }
     }

@@ -116,6 +116,67 @@ final class RowForms {
         }
     }
 
+    /** Lane l of a 128-bit byte vector: which byte of the four fifth-bit bytes holds its bit (l / 8), and which bit (l % 8). */
+    private static final jdk.incubator.vector.VectorShuffle<Byte> LOW_BYTES = jdk.incubator.vector.VectorShuffle.fromValues(B16,
+            0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1), HIGH_BYTES = jdk.incubator.vector.VectorShuffle.fromValues(B16,
+            2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+    private static final ByteVector BIT_OF_LANE = ByteVector.fromArray(B16, new byte[] {0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7}, 0);
+
+    /**
+     * Q5_0's and Q5_1's fifth bits (32 bits from {@code qh}, bit j for weight j) as 0 or 16 per lane: weights 0..15
+     * ({@code high} false) or 16..31. Reads 16 bytes from {@code qh}, inside the block (its 16 code bytes follow).
+     */
+    private static ByteVector fifthBits(MemorySegment w, long qh, boolean high) {
+        ByteVector bytes = ByteVector.fromMemorySegment(B16, w, qh, LE).rearrange(high ? HIGH_BYTES : LOW_BYTES);
+        return bytes.lanewise(VectorOperators.LSHR, BIT_OF_LANE).and((byte) 1).lanewise(VectorOperators.LSHL, 4);
+    }
+
+    /** Q5_0 blocks {f16 d; u8 qh[4]; u8 qs[16]}: w = (q − 16)·d, q's fifth bit from qh, as ggml's dequantization. */
+    static void q5_0Row(MemorySegment w, long off, float[] out, int n) {
+        for (int b = 0, j = 0; j < n; b++, j += 32) {
+            long bo = off + 22L * b;
+            float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo));
+            ByteVector qs = ByteVector.fromMemorySegment(B16, w, bo + 6, LE);
+            unit(qs.and((byte) 0x0F).or(fifthBits(w, bo + 2, false)).sub((byte) 16), d, 0f, out, j);
+            unit(qs.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).or(fifthBits(w, bo + 2, true)).sub((byte) 16), d, 0f, out, j + 16);
+        }
+    }
+
+    /** Q5_1 blocks {f16 d; f16 m; u8 qh[4]; u8 qs[16]}: w = q·d + m. */
+    static void q5_1Row(MemorySegment w, long off, float[] out, int n) {
+        for (int b = 0, j = 0; j < n; b++, j += 32) {
+            long bo = off + 24L * b;
+            float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo)), m = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo + 2));
+            ByteVector qs = ByteVector.fromMemorySegment(B16, w, bo + 8, LE);
+            unit(qs.and((byte) 0x0F).or(fifthBits(w, bo + 4, false)), d, -m, out, j);
+            unit(qs.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).or(fifthBits(w, bo + 4, true)), d, -m, out, j + 16);
+        }
+    }
+
+    /** Q5_K super-blocks {f16 d; f16 dmin; u8 scales[12]; u8 qh[32]; u8 qs[128]}: Q4_K's w = d1·q − m1, bit g of qh[l] the fifth bit of group g's weight l. */
+    static void q5_kRow(MemorySegment w, long off, float[] out, int n) {
+        int[] sm = SCALE_MIN.get();
+        for (int b = 0, j = 0; j < n; b++, j += 256) {
+            long bo = off + 176L * b;
+            float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo)), dmin = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo + 2));
+            ByteVector ha = ByteVector.fromMemorySegment(B16, w, bo + 16, LE), hb = ByteVector.fromMemorySegment(B16, w, bo + 32, LE);
+            for (int g = 0; g < 8; g++) {
+                scaleMinK4(w, bo + 4, g, sm);
+                float d1 = d * sm[0], m1 = dmin * sm[1];
+                long q = bo + 48 + 32L * (g >> 1);
+                ByteVector qa = ByteVector.fromMemorySegment(B16, w, q, LE), qb = ByteVector.fromMemorySegment(B16, w, q + 16, LE);
+                if ((g & 1) == 1) {
+                    qa = qa.lanewise(VectorOperators.LSHR, 4);
+                    qb = qb.lanewise(VectorOperators.LSHR, 4);
+                }
+                ByteVector fa = ha.lanewise(VectorOperators.LSHR, g).and((byte) 1).lanewise(VectorOperators.LSHL, 4);
+                ByteVector fb = hb.lanewise(VectorOperators.LSHR, g).and((byte) 1).lanewise(VectorOperators.LSHL, 4);
+                unit(qa.and((byte) 0x0F).or(fa), d1, m1, out, j + 32 * g);
+                unit(qb.and((byte) 0x0F).or(fb), d1, m1, out, j + 32 * g + 16);
+            }
+        }
+    }
+
     /** An F16 row in floats ({@code n} a multiple of the lane count). */
     static void f16Row(MemorySegment w, long off, float[] out, int n) {
         for (int j = 0; j < n; j += LANES) halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * j, LE)).intoArray(out, j);

@@ -102,6 +102,9 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
             case Q4_K -> VectorDot.LANES == 16 ? new KQuant(d, rows, cols, BlockCodec.of(t.type())) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::q4_kRow));
             case Q6_K -> VectorDot.LANES == 16 ? new KQuant(d, rows, cols, BlockCodec.of(t.type())) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::q6_kRow));
             case Q4_1 -> VectorDot.LANES == 16 ? new Q4_1(d, rows, cols) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::q4_1Row));
+            case Q5_0 -> new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::q5_0Row));
+            case Q5_1 -> new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::q5_1Row));
+            case Q5_K -> new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::q5_kRow));
             // every other type SpecLab reads: each row dequantized by its codec, then the dense kernels
             default -> {
                 WeightType w = WeightType.of(t.type());
