@@ -28,6 +28,12 @@ public sealed interface BlockCodec permits F32Codec, F16Codec, BF16Codec, Q8_0Co
     void dequantize(MemorySegment src, long srcOff, float[] dst, int dstOff, int n);
 
     /** The codec of {@code t} ({@link WeightType}'s row); a type SpecLab does not read is refused with the list of those it does. */
+    /** IQ4_NL's and IQ4_XS's sixteen levels (ggml's kvalues_iq4nl), the value of 4-bit code {@code code}. */
+    static int iq4Level(int code) { return ReadOnlyCodecs.IQ4_LEVELS[code]; }
+
+    /** Q3_K's sixteen 6-bit scales (minus 32) from the 12 bytes at {@code off}, as ggml unpacks them. */
+    static void q3kScales(MemorySegment s, long off, int[] out) { ReadOnlyCodecs.Q3_K.scales(s, off, out); }
+
     static BlockCodec of(GgmlType t) {
         return WeightType.require(t).codec;
     }

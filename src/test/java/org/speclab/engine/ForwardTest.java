@@ -279,7 +279,7 @@ class ForwardTest {
 
     /** Every type's vector kernel against its scalar reference, and the batched (dequantized-row) path against the fused one. */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void kernelsAgreeWithTheirScalarReference(GgmlType type) throws Exception {
         var shape = new RandomModels.Shape(256, 512, 1, 4, 2, 64, false, type, 10000f);
         try (ModelFile f = model(shape)) {
@@ -296,6 +296,26 @@ class ForwardTest {
                 // the row in floats: each weight as the codec (ggml's dequantization) gives it
                 for (int j = 0; j < row.length; j++) assertEquals(w.get((long) rIdx * w.cols() + j), row[j], 0f, type + " row " + rIdx + ", weight " + j);
             }
+        }
+    }
+
+    /** The types SpecLab reads but does not write, from llama.cpp's files: each row in floats is the codec's, weight for weight. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"IQ4_NL", "IQ4_XS"})
+    void readOnlyTypesRowsAreTheCodecs(String type) throws Exception {
+        try (ModelFile f = ModelFiles.open(org.speclab.SharedFiles.require("reference/arch/llama-" + type + ".gguf"), null)) {
+            int checked = 0;
+            for (var t : f.tensors().values()) {
+                if (t.type() != GgmlType.valueOf(type)) continue;
+                var w = org.speclab.engine.cpu.KernelProbe.matrix(t);
+                float[] row = new float[w.cols()];
+                for (int r = 0; r < w.rows(); r += 37) {
+                    w.row(r, row);
+                    for (int j = 0; j < row.length; j++) assertEquals(w.get((long) r * w.cols() + j), row[j], 0f, t.name() + " row " + r + ", weight " + j);
+                }
+                checked++;
+            }
+            assertTrue(checked > 0, "no " + type + " tensor in the file");
         }
     }
 

@@ -177,6 +177,85 @@ final class RowForms {
         }
     }
 
+    /** IQ4_NL's and IQ4_XS's levels in the lanes of a 128-bit byte vector: a vector of 4-bit codes selects from it. */
+    private static final ByteVector IQ4 = iq4Levels();
+
+    private static ByteVector iq4Levels() {
+        byte[] levels = new byte[16];
+        for (int i = 0; i < 16; i++) levels[i] = (byte) org.speclab.quant.BlockCodec.iq4Level(i);
+        return ByteVector.fromArray(B16, levels, 0);
+    }
+
+    /** IQ4_NL blocks {f16 d; u8 qs[16]} (Q4_0's nibble order): w = d·level[q]. */
+    static void iq4_nlRow(MemorySegment w, long off, float[] out, int n) {
+        for (int b = 0, j = 0; j < n; b++, j += 32) {
+            long bo = off + 18L * b;
+            float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo));
+            ByteVector qs = ByteVector.fromMemorySegment(B16, w, bo + 2, LE);
+            unit(qs.and((byte) 0x0F).selectFrom(IQ4), d, 0f, out, j);
+            unit(qs.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).selectFrom(IQ4), d, 0f, out, j + 16);
+        }
+    }
+
+    /** IQ4_XS super-blocks {f16 d; u16 scales_h; u8 scales_l[4]; u8 qs[128]}: group g of 32, w = (d·(ls − 32))·level[q]. */
+    static void iq4_xsRow(MemorySegment w, long off, float[] out, int n) {
+        for (int b = 0, j = 0; j < n; b++, j += 256) {
+            long bo = off + 136L * b;
+            float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo));
+            int high = w.get(WeightMatrix.SHORT, bo + 2) & 0xffff;
+            for (int g = 0; g < 8; g++) {
+                int ls = ((w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, bo + 4 + g / 2) >>> (4 * (g % 2))) & 0xF) | (((high >>> (2 * g)) & 3) << 4);
+                float dl = d * (ls - 32);
+                ByteVector qs = ByteVector.fromMemorySegment(B16, w, bo + 8 + 16L * g, LE);
+                unit(qs.and((byte) 0x0F).selectFrom(IQ4), dl, 0f, out, j + 32 * g);
+                unit(qs.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).selectFrom(IQ4), dl, 0f, out, j + 32 * g + 16);
+            }
+        }
+    }
+
+    /** Q2_K super-blocks {u8 scales[16]; u8 qs[64]; f16 d; f16 dmin}: sixteen groups of 16, w = (d·sc)·q − dmin·m. */
+    static void q2_kRow(MemorySegment w, long off, float[] out, int n) {
+        for (int b = 0, j = 0; j < n; b++, j += 256) {
+            long bo = off + 84L * b;
+            float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo + 80)), min = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo + 82));
+            int is = 0, k = j;
+            for (int half = 0; half < 2; half++) {
+                long q = bo + 16 + 32L * half;
+                for (int shift = 0; shift < 8; shift += 2) {
+                    for (int part = 0; part < 2; part++, k += 16) {
+                        int sc = w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, bo + is++) & 0xff;
+                        ByteVector qs = ByteVector.fromMemorySegment(B16, w, q + 16L * part, LE);
+                        unit(qs.lanewise(VectorOperators.LSHR, shift).and((byte) 3), d * (sc & 0xF), min * (sc >>> 4), out, k);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Q3_K super-blocks {u8 hmask[32]; u8 qs[64]; u8 scales[12]; f16 d}: sixteen groups of 16, w = (d·sc)·(q − 4·[high bit clear]). */
+    static void q3_kRow(MemorySegment w, long off, float[] out, int n) {
+        int[] sc = Q3_SCALES.get();
+        for (int b = 0, j = 0; j < n; b++, j += 256) {
+            long bo = off + 110L * b;
+            float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo + 108));
+            org.speclab.quant.BlockCodec.q3kScales(w, bo + 96, sc);
+            ByteVector h0 = ByteVector.fromMemorySegment(B16, w, bo, LE), h1 = ByteVector.fromMemorySegment(B16, w, bo + 16, LE);
+            int is = 0, k = j, m = 1;
+            for (int half = 0; half < 2; half++) {
+                long q = bo + 32 + 32L * half;
+                for (int shift = 0; shift < 8; shift += 2, m <<= 1) {
+                    for (int part = 0; part < 2; part++, k += 16) {
+                        ByteVector low = ByteVector.fromMemorySegment(B16, w, q + 16L * part, LE).lanewise(VectorOperators.LSHR, shift).and((byte) 3);
+                        ByteVector hm = (part == 0 ? h0 : h1).and((byte) m);
+                        unit(low.sub((byte) 4, hm.compare(VectorOperators.EQ, (byte) 0)), d * sc[is++], 0f, out, k);
+                    }
+                }
+            }
+        }
+    }
+
+    private static final ThreadLocal<int[]> Q3_SCALES = ThreadLocal.withInitial(() -> new int[16]);
+
     /** An F16 row in floats ({@code n} a multiple of the lane count). */
     static void f16Row(MemorySegment w, long off, float[] out, int n) {
         for (int j = 0; j < n; j += LANES) halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * j, LE)).intoArray(out, j);

@@ -105,6 +105,10 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
             case Q5_0 -> new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::q5_0Row));
             case Q5_1 -> new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::q5_1Row));
             case Q5_K -> new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::q5_kRow));
+            case Q2_K -> new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::q2_kRow));
+            case Q3_K -> new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::q3_kRow));
+            case IQ4_NL -> new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::iq4_nlRow));
+            case IQ4_XS -> new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::iq4_xsRow));
             // every other type SpecLab reads: each row dequantized by its codec, then the dense kernels
             default -> {
                 WeightType w = WeightType.of(t.type());
