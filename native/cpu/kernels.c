@@ -357,15 +357,47 @@ INLINE int group_size(int32_t left) { return group_size_of(left, MAXP); }
 #define X(p, b) ((const void *) (a->qs + (p) * a->n + 32 * (b)))
 #define XU(p, b) ((const void *) (a->xu + (p) * a->n + 32 * (b)))
 
-/* Q8_0: {f16 d; int8 q[32]} */
-INLINE void row_q8_0(const uint8_t *w, const act_t *a, int np, float *res) {
+/* ggml's kvalues_iq4nl: the sixteen levels of IQ4_NL's and IQ4_XS's 4-bit codes */
+static const int8_t IQ4_LEVELS[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+
+/* Blocks of 32 signed byte weights (kind 0: Q8_0 {f16 d; int8 q[32]}), or of 4-bit codes that pick them from
+ * IQ4_LEVELS (1: IQ4_NL {f16 d; u8 qs[16]}, Q4_0's nibble order; 2: IQ4_XS super-blocks of eight such blocks
+ * {f16 d; u16 scales_h; u8 scales_l[4]; u8 qs[128]}, block g's scale d · (ls_g − 32) with a 6-bit ls_g). */
+INLINE __m256i s8_block(const uint8_t *w, int kind, int64_t b) {
+    if (kind == 0) return load(w + 34 * b + 2);
+    const __m256i levels = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *) IQ4_LEVELS));
+    return _mm256_shuffle_epi8(levels, nibbles32(kind == 1 ? w + 18 * b + 2 : w + 136 * (b / 8) + 8 + 16 * (b % 8)));
+}
+
+/* IQ4_XS: block g's 6-bit scale of the super-block at sb, less 32 */
+INLINE int iq4xs_ls(const uint8_t *sb, int g) {
+    return (((sb[4 + g / 2] >> (4 * (g % 2))) & 0xF) | (((u16(sb + 2) >> (2 * g)) & 3) << 4)) - 32;
+}
+
+/* the scales of blocks b .. b + 7 (b a multiple of eight), and of block b alone */
+INLINE __m256 s8_scales8(const uint8_t *w, int kind, int64_t b) {
+    if (kind == 0) return f16x8(w + 34 * b, 34);
+    if (kind == 1) return f16x8(w + 18 * b, 18);
+    const uint8_t *sb = w + 136 * (b / 8);
+    __m256i ls = _mm256_setr_epi32(iq4xs_ls(sb, 0), iq4xs_ls(sb, 1), iq4xs_ls(sb, 2), iq4xs_ls(sb, 3), iq4xs_ls(sb, 4), iq4xs_ls(sb, 5),
+                                   iq4xs_ls(sb, 6), iq4xs_ls(sb, 7));
+    return _mm256_mul_ps(_mm256_set1_ps(f16(sb)), _mm256_cvtepi32_ps(ls));
+}
+
+INLINE float s8_scale(const uint8_t *w, int kind, int64_t b) {
+    if (kind == 0) return f16(w + 34 * b);
+    if (kind == 1) return f16(w + 18 * b);
+    return f16(w + 136 * (b / 8)) * (float) iq4xs_ls(w + 136 * (b / 8), (int) (b % 8));
+}
+
+INLINE void row_s8(const uint8_t *w, const act_t *a, int np, float *res, int kind) {
     int64_t nb = a->nb, b = 0;
     __m256 acc[MAXP] = ZERO4;
     float tail[MAXP] = {0, 0, 0, 0, 0};
     for (; b + 8 <= nb; b += 8) {
         __m256i q[8], ws[8];
         for (int i = 0; i < 8; i++) {
-            q[i] = load(w + 34 * (b + i) + 2);
+            q[i] = s8_block(w, kind, b + i);
 #ifdef SL_VNNI
             ws[i] = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8(1), q[i]);
 #endif
@@ -376,7 +408,7 @@ INLINE void row_q8_0(const uint8_t *w, const act_t *a, int np, float *res) {
         (void) ws;
         __m256i wsum128 = _mm256_setzero_si256();
 #endif
-        __m256 dw = f16x8(w + 34 * b, 34);
+        __m256 dw = s8_scales8(w, kind, b);
         for (int p = 0; p < np; p++) {
             __m256i l[8];
             for (int i = 0; i < 8; i++) l[i] = dot_s8s8(q[i], load(X(p, b + i)), load(XU(p, b + i)));
@@ -385,8 +417,8 @@ INLINE void row_q8_0(const uint8_t *w, const act_t *a, int np, float *res) {
         }
     }
     for (; b < nb; b++) {
-        __m256i q = load(w + 34 * b + 2);
-        float dw = f16(w + 34 * b);
+        __m256i q = s8_block(w, kind, b);
+        float dw = s8_scale(w, kind, b);
         for (int p = 0; p < np; p++) {
             __m256i l = dot_u8s8(_mm256_setzero_si256(), _mm256_sign_epi8(q, q), _mm256_sign_epi8(load(X(p, b)), q));
             tail[p] += (float) isum(l) * (dw * a->d[p * nb + b]);
@@ -394,6 +426,12 @@ INLINE void row_q8_0(const uint8_t *w, const act_t *a, int np, float *res) {
     }
     for (int p = 0; p < np; p++) res[p] = hsum(acc[p]) + tail[p];
 }
+
+INLINE void row_q8_0(const uint8_t *w, const act_t *a, int np, float *res) { row_s8(w, a, np, res, 0); }
+
+INLINE void row_iq4_nl(const uint8_t *w, const act_t *a, int np, float *res) { row_s8(w, a, np, res, 1); }
+
+INLINE void row_iq4_xs(const uint8_t *w, const act_t *a, int np, float *res) { row_s8(w, a, np, res, 2); }
 
 /* Q4_0 {f16 d; u8 qs[16]} and Q5_0 {f16 d; u8 qh[4]; u8 qs[16]}: codes q of 4 or 5 bits (Q5_0's fifth bit
  * of weight j is bit j of qh), w = (q − o)·d with o = 8 or 16: Σ (q − o)·x = Σ q·x − o·Σ x */
@@ -1879,5 +1917,7 @@ MATMUL_T(q5_0, row_q5_0, rowt_q5_0)
 MATMUL(q5_k, row_q5_k)
 MATMUL(q4_k, row_q4_k)
 MATMUL(q6_k, row_q6_k)
+MATMUL(iq4_nl, row_iq4_nl)
+MATMUL(iq4_xs, row_iq4_xs)
 
 int64_t SL(sl_act_bytes)(int64_t cap, int64_t n) { return act_bytes(cap, n); }

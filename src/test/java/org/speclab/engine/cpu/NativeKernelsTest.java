@@ -57,8 +57,60 @@ class NativeKernelsTest {
         BlockCodec codec = BlockCodec.of(type);
         long rowBytes = type.byteSize(cols);
         MemorySegment data = Arena.ofAuto().allocate(rowBytes * rows, 64);
-        for (int row = 0; row < rows; row++) codec.quantize(w, row * cols, cols, data, row * rowBytes);
+        for (int row = 0; row < rows; row++) {
+            if (codec.writes()) codec.quantize(w, row * cols, cols, data, row * rowBytes);
+            else iq4(type, w, row * cols, cols, data, row * rowBytes);
+        }
         return new WeightMatrix.Native(data, rows, cols, codec, k);
+    }
+
+    /**
+     * IQ4_NL and IQ4_XS, which SpecLab reads but does not write: each weight the nearest level times its block's scale
+     * (IQ4_XS: the super-block's d with each block's 6-bit scale, from 1 to 31), valid bytes for the kernels to multiply.
+     */
+    private static void iq4(GgmlType type, float[] x, int off, int n, MemorySegment dst, long at) {
+        for (int sb = 0; sb < n / type.blockSize; sb++) {
+            int base = off + sb * type.blockSize, blocks = type.blockSize / 32;
+            long o = at + (long) sb * type.typeSize;
+            float dsb = 0;
+            float[] amax = new float[blocks];
+            for (int g = 0; g < blocks; g++) for (int j = 0; j < 32; j++) amax[g] = Math.max(amax[g], Math.abs(x[base + 32 * g + j]));
+            for (float a : amax) dsb = Math.max(dsb, a / 127 / 31);
+            if (type == GgmlType.IQ4_XS) {
+                dst.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, o, Float.floatToFloat16(dsb));
+                dsb = Float.float16ToFloat(Float.floatToFloat16(dsb));
+            }
+            int high = 0;
+            for (int g = 0; g < blocks; g++) {
+                float d;
+                long q;
+                if (type == GgmlType.IQ4_XS) {
+                    int ls = dsb == 0 ? 1 : Math.max(1, Math.min(31, Math.round(amax[g] / 127 / dsb)));
+                    high |= ((ls + 32) >> 4) << (2 * g);
+                    int lo = (ls + 32) & 0xF;
+                    byte old = dst.get(ValueLayout.JAVA_BYTE, o + 4 + g / 2);
+                    dst.set(ValueLayout.JAVA_BYTE, o + 4 + g / 2, (byte) (g % 2 == 0 ? (old & 0xF0) | lo : (old & 0x0F) | lo << 4));
+                    d = dsb * ls;
+                    q = o + 8 + 16L * g;
+                } else {
+                    short h = Float.floatToFloat16(amax[g] / 127);
+                    dst.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, o, h);
+                    d = Float.float16ToFloat(h);
+                    q = o + 2;
+                }
+                for (int j = 0; j < 16; j++) {
+                    int lo = nearestLevel(x[base + 32 * g + j], d), hi = nearestLevel(x[base + 32 * g + j + 16], d);
+                    dst.set(ValueLayout.JAVA_BYTE, q + j, (byte) (lo | hi << 4));
+                }
+            }
+            if (type == GgmlType.IQ4_XS) dst.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, o + 2, (short) high);
+        }
+    }
+
+    private static int nearestLevel(float x, float d) {
+        int best = 0;
+        for (int c = 1; c < 16; c++) if (Math.abs(BlockCodec.iq4Level(c) * d - x) < Math.abs(BlockCodec.iq4Level(best) * d - x)) best = c;
+        return best;
     }
 
     /**
