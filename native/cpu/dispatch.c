@@ -137,7 +137,8 @@ int sl_matmul(int32_t level, int32_t type, const uint8_t *w, int64_t row_bytes, 
 
 /*
  * Packed weights (kernels.c, "sixteen rows in the lanes"): F16 (1, rows a multiple of four columns),
- * Q8_0 (8), Q4_0 (2), Q4_1 (3), Q5_0 (6), Q5_1 (7), Q4_K (12), Q5_K (13) and Q6_K (14) matrices of at least 16 rows.
+ * Q8_0 (8), Q4_0 (2), Q4_1 (3), Q5_0 (6), Q5_1 (7), Q4_K (12), Q5_K (13), Q6_K (14), IQ4_NL (20) and IQ4_XS (23) matrices of at
+ * least 16 rows.
  * sl_packed_bytes: the bytes the first rows / 16 · 16 rows take packed (−1 for another type: the one
  * list of what packs); sl_pack writes them from w (rows of row_bytes, one after another) into dst;
  * returns 0, or -1 for another type.
@@ -148,7 +149,8 @@ static int64_t k_block(int32_t type) { return type == 12 ? 144 : type == 13 ? 17
 
 int64_t sl_packed_bytes(int32_t type, int64_t row_bytes, int32_t rows) {
     int64_t groups = rows / 16;
-    if (type == 8 || type == 2 || type == 3 || type == 6 || type == 7 || (type == 1 && row_bytes % 8 == 0)) return groups * 16 * row_bytes;
+    if (type == 8 || type == 2 || type == 3 || type == 6 || type == 7 || type == 20 || (type == 1 && row_bytes % 8 == 0)) return groups * 16 * row_bytes;
+    if (type == 23) return groups * (row_bytes / 136) * 2208;
     if (type == 12 || type == 13 || type == 14) return groups * (row_bytes / k_block(type)) * sb_bytes(type);
     return -1;
 }
@@ -232,8 +234,27 @@ int sl_pack(int32_t type, const uint8_t *w, int64_t row_bytes, int32_t rows, uin
         pack_k(type, w, row_bytes, rows, dst);
         return 0;
     }
+    if (type == 23) { /* IQ4_XS: per super-block d[16], (ls − 32)[8][16], then each block's four units as IQ4_NL's */
+        int64_t nsb = row_bytes / 136;
+        for (int32_t g = 0; g + 16 <= rows; g += 16)
+            for (int64_t sb = 0; sb < nsb; sb++) {
+                uint8_t *ud = dst + ((int64_t) (g / 16) * nsb + sb) * 2208;
+                for (int r = 0; r < 16; r++) {
+                    const uint8_t *blk = w + row_bytes * (g + r) + 136 * sb;
+                    uint16_t high;
+                    memcpy(&high, blk + 2, 2);
+                    memcpy(ud + 2 * r, blk, 2);
+                    for (int b = 0; b < 8; b++) {
+                        int ls = ((blk[4 + b / 2] >> (4 * (b % 2))) & 0xF) | (((high >> (2 * b)) & 3) << 4);
+                        ud[32 + 16 * b + r] = (uint8_t) (int8_t) (ls - 32);
+                        for (int k = 0; k < 4; k++) memcpy(ud + 160 + 256 * b + 64 * k + 4 * r, blk + 8 + 16 * b + 4 * k, 4);
+                    }
+                }
+            }
+        return 0;
+    }
     /* a block's bytes, where its codes start, and where a packed block's units start */
-    int bs = type == 8 ? 34 : type == 2 ? 18 : type == 3 ? 20 : type == 6 ? 22 : 24;
+    int bs = type == 8 ? 34 : type == 2 || type == 20 ? 18 : type == 3 ? 20 : type == 6 ? 22 : 24;
     int head = type == 3 ? 4 : type == 6 ? 6 : type == 7 ? 8 : 2, scales = type == 3 || type == 7 ? 64 : 32;
     int64_t nb = row_bytes / bs;
     for (int32_t g = 0; g + 16 <= rows; g += 16) {

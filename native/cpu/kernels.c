@@ -805,7 +805,10 @@ INLINE void rowt_q8_0(const uint8_t *w, const tact_t *a, int64_t n, float *res) 
  *   Q4_1  d[16] f16, m[16] f16, then Q4_0's 4 units
  *   Q5_0, Q5_1  as Q4_0 and Q4_1 (the codes' low four bits), then a high unit: row r, byte e: bit j the fifth bit of
  *         weight 4j + e, bit 4 + j that of weight 16 + 4j + e (ggml's qh bits 4j + e and 16 + 4j + e)
- * A group is exactly as large as its 16 rows in the original (34, 18, 20, 22 and 24 bytes per block and row).
+ *   IQ4_NL  Q4_0's layout (its codes pick ggml's levels, + 128 as Q8_0's stored weights for VNNI's unsigned operand)
+ *   IQ4_XS  per super-block of 256: d[16] f16, (ls − 32)[8][16] i8, then block g's 4 units as IQ4_NL's (IQ4XS_SB bytes)
+ * A group is exactly as large as its 16 rows in the original (34, 18, 20, 22 and 24 bytes per block and row; IQ4_XS
+ * 138 per 256 weights against 136).
  *
  * Per row and position: the block's exact integer sum (Σ code·x, less the code offset times Σ x),
  * converted to float and multiply-added with the block's scale product, block after block, in one lane:
@@ -814,10 +817,17 @@ INLINE void rowt_q8_0(const uint8_t *w, const tact_t *a, int64_t n, float *res) 
 
 #define PK 16
 
-INLINE int pk_unit_bytes(int type) { return type == 8 ? 544 : type == 2 ? 288 : type == 3 ? 320 : type == 6 ? 352 : 384; }
+INLINE int pk_unit_bytes(int type) { return type == 8 ? 544 : type == 2 || type == 20 ? 288 : type == 3 ? 320 : type == 6 ? 352 : type == 23 ? 276 : 384; }
 INLINE int pk_head(int type) { return type == 3 || type == 7 ? 64 : 32; }
 INLINE int pk_five(int type) { return type == 6 || type == 7; } /* Q5_0, Q5_1: codes of five bits, a high unit after the four */
 INLINE int pk_min(int type) { return type == 3 || type == 7; } /* Q4_1, Q5_1: w = code·d + m */
+INLINE int pk_iq4(int type) { return type == 20 || type == 23; } /* IQ4_NL, IQ4_XS: codes that pick signed levels */
+#define IQ4XS_SB 2208 /* a packed IQ4_XS super-block of 16 rows: d[16] f16, (ls − 32)[8][16] i8, eight blocks of four units */
+
+/* where block b's units start */
+INLINE const uint8_t *pk_units(int type, const uint8_t *gw, int64_t b) {
+    return type == 23 ? gw + IQ4XS_SB * (b / 8) + 160 + 256 * (b % 8) : gw + pk_unit_bytes(type) * b + pk_head(type);
+}
 
 INLINE int32_t x4(const act_t *a, int p, int64_t b, int k) {
     int32_t v;
@@ -875,7 +885,7 @@ typedef struct {
 } blk_t;
 
 INLINE blk_t block_at(int type, const act_t *a, int64_t b, int forget) {
-    blk_t k = {a->qs + 32 * b, a->d + b, (type == 8 ? a->c128 : a->c8) + b, a->n, a->nb};
+    blk_t k = {a->qs + 32 * b, a->d + b, (type == 8 || pk_iq4(type) ? a->c128 : a->c8) + b, a->n, a->nb};
     if (forget) __asm__("" : "+r"(k.n), "+r"(k.nb));
     return k;
 }
@@ -899,7 +909,7 @@ INLINE void pk_group(int type, const uint8_t *gw, const act_t *a, int np, float 
     __m512 acc[NPMAX];
     for (int p = 0; p < np; p++) acc[p] = _mm512_setzero_ps();
     for (int64_t b = 0; b < a->nb; b++) {
-        const uint8_t *blk = gw + ub * b;
+        const uint8_t *blk = gw + ub * b, *units = pk_units(type, gw, b);
         pf_ahead(gw, ub, a->nb, a, 0, 1, b, 1);
         const blk_t k = block_at(type, a, b, np > 5); /* five positions' pointers fit the registers */
         __m512i s0[NPMAX], s1[NPMAX];
@@ -911,6 +921,11 @@ INLINE void pk_group(int type, const uint8_t *gw, const act_t *a, int np, float 
             if (type == 8) {
                 lo = _mm512_loadu_si512(blk + head + 64 * j);
                 hi = _mm512_loadu_si512(blk + head + 64 * (j + 4));
+            } else if (pk_iq4(type)) { /* the levels + 128, unsigned as Q8_0's stored weights: the sum starts at −128·Σ x */
+                const __m512i biased = _mm512_broadcast_i32x4(_mm_xor_si128(_mm_loadu_si128((const __m128i *) IQ4_LEVELS), _mm_set1_epi8((char) 0x80)));
+                __m512i raw = _mm512_loadu_si512(units + 64 * j);
+                lo = _mm512_shuffle_epi8(biased, _mm512_and_si512(raw, m4));
+                hi = _mm512_shuffle_epi8(biased, _mm512_and_si512(_mm512_srli_epi16(raw, 4), m4));
             } else {
                 __m512i raw = _mm512_loadu_si512(blk + head + 64 * j);
                 lo = _mm512_and_si512(raw, m4);
@@ -927,7 +942,9 @@ INLINE void pk_group(int type, const uint8_t *gw, const act_t *a, int np, float 
                 else s0[p] = _mm512_dpbusd_epi32(s0[p], hi, _mm512_set1_epi32(bx4(&k, p, j + 4)));
             }
         }
-        __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) blk));
+        __m512 dw = type == 23 ? _mm512_mul_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) (gw + IQ4XS_SB * (b / 8)))),
+                                               _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *) (gw + IQ4XS_SB * (b / 8) + 32 + 16 * (b % 8))))))
+                               : _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) blk));
         __m512 mw = pk_min(type) ? _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) (blk + 32))) : dw;
         for (int p = 0; p < np; p++) {
             __m512i sum = two ? _mm512_add_epi32(s0[p], s1[p]) : s0[p];
@@ -947,14 +964,26 @@ INLINE void pk_half(int type, const uint8_t *gw, const act_t *a, int np, int h, 
     __m256 acc[NPMAX];
     for (int p = 0; p < np; p++) acc[p] = _mm256_setzero_ps();
     for (int64_t b = 0; b < a->nb; b++) {
-        const uint8_t *blk = gw + ub * b;
+        const uint8_t *blk = gw + ub * b, *units = pk_units(type, gw, b);
         /* Q8_0's decode step streams (spread over both halves, 1.48 B model at AVX2, two threads: 16.4 -> 15.5
          * tokens/s, while Q4_0's rose 26.6 -> 28.6, measured) */
         pf_ahead(gw, ub, a->nb, a, h, 2, b, !VNNI256 && !(type == 8 && a->sweeps == 1));
         const blk_t k = block_at(type, a, b, 1); /* AVX2: five positions' pointers already spilled (Q4_0, one thread, in L3: five 3-4% faster) */
         __m256i s[NPMAX];
         for (int p = 0; p < np; p++) s[p] = _mm256_set1_epi32(type == 2 || type == 6 ? bstart(type, &k, p) : 0);
-        if (type == 8) {
+        if (pk_iq4(type)) { /* signed levels: their signs moved to x, as Q8_0's */
+            const __m256i levels = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *) IQ4_LEVELS));
+            for (int j = 0; j < 4; j++) {
+                __m256i raw = load(units + 64 * j + 32 * h);
+                __m256i wl = _mm256_shuffle_epi8(levels, _mm256_and_si256(raw, m4)), wh = _mm256_shuffle_epi8(levels, _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4));
+                __m256i al = _mm256_abs_epi8(wl), ah = _mm256_abs_epi8(wh);
+                for (int p = 0; p < np; p++) {
+                    s[p] = DOT256(s[p], al, _mm256_sign_epi8(_mm256_set1_epi32(bx4(&k, p, j)), wl));
+                    s[p] = DOT256(s[p], ah, _mm256_sign_epi8(_mm256_set1_epi32(bx4(&k, p, j + 4)), wh));
+                    KEEP(s[p]);
+                }
+            }
+        } else if (type == 8) {
             for (int step = 0; step < 8; step++) {
                 __m256i wk = _mm256_xor_si256(load(blk + head + 64 * step + 32 * h), bias), ak = _mm256_abs_epi8(wk);
                 for (int p = 0; p < np; p++) {
@@ -1000,7 +1029,9 @@ INLINE void pk_half(int type, const uint8_t *gw, const act_t *a, int np, int h, 
             for (int p = 0; p < np; p++) s[p] = _mm256_add_epi32(s[p], _mm256_madd_epi16(s16[p], ones));
 #endif
         }
-        __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) (blk + 16 * h)));
+        __m256 dw = type == 23 ? _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) (gw + IQ4XS_SB * (b / 8) + 16 * h))),
+                                               _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *) (gw + IQ4XS_SB * (b / 8) + 32 + 16 * (b % 8) + 8 * h)))))
+                               : _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) (blk + 16 * h)));
         __m256 mw = pk_min(type) ? _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) (blk + 32 + 16 * h))) : dw;
         for (int p = 0; p < np; p++) {
             acc[p] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[p]), _mm256_mul_ps(dw, _mm256_set1_ps(bd(&k, p))), acc[p]);
@@ -1781,6 +1812,8 @@ INLINE int32_t amx_matmul(int type, const uint8_t *pw, int64_t group_bytes, int3
 #define PK3_AT(k) pk_group(3, gw, &a, k, res)
 #define PK6_AT(k) pk_group(6, gw, &a, k, res)
 #define PK7_AT(k) pk_group(7, gw, &a, k, res)
+#define PK20_AT(k) pk_group(20, gw, &a, k, res)
+#define PK23_AT(k) pk_group(23, gw, &a, k, res)
 #define PKK12_AT(k) pkk_group(12, gw, &a, k, res)
 #define PKK13_AT(k) pkk_group(13, gw, &a, k, res)
 #define PKK14_AT(k) pkk_group(14, gw, &a, k, res)
@@ -1850,6 +1883,7 @@ void SL(sl_matmul_packed)(int32_t type, const uint8_t *pw, int64_t group_bytes, 
             np = group_size_of(t - p0, most);
             if (type == 1) { NP_SWITCH(PKF_AT) } else if (type == 8) { NP_SWITCH(PK8_AT) } else if (type == 2) { NP_SWITCH(PK2_AT) }
             else if (type == 3) { NP_SWITCH(PK3_AT) } else if (type == 6) { NP_SWITCH(PK6_AT) } else if (type == 7) { NP_SWITCH(PK7_AT) }
+            else if (type == 20) { NP_SWITCH(PK20_AT) } else if (type == 23) { NP_SWITCH(PK23_AT) }
             else if (type == 12) { NP_SWITCH(PKK12_AT) } else if (type == 13) { NP_SWITCH(PKK13_AT) }
             else { NP_SWITCH(PKK14_AT) }
             for (int p = 0; p < np; p++)

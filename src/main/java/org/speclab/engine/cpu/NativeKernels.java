@@ -93,7 +93,7 @@ final class NativeKernels {
     private static boolean packs(GgmlType type, int level) {
         return packing && switch (type) {
             case F16 -> level == AVX512_VNNI || level == AMX;
-            case Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K -> true;
+            case Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS -> true;
             default -> false;
         };
     }
