@@ -28,22 +28,35 @@ final class RowForms {
      * One Q4_K row dequantized into {@code out} with {@link VectorDot#q4_k}'s arithmetic (w = d1·q − m1), so
      * {@link VectorDot#dense} over it gives the fused kernel's bits: the batched path forms each row once for all positions.
      */
-    static void q4_kRow(MemorySegment w, long off, float[] out, int n) {
+    static void q4_kRow(MemorySegment w, long off, float[] out, int n) { kRow(w, off, out, n, false); }
+
+    /** Q5_K super-blocks {f16 d; f16 dmin; u8 scales[12]; u8 qh[32]; u8 qs[128]}: Q4_K's w = d1·q − m1, bit g of qh[l] the fifth bit of group g's weight l. */
+    static void q5_kRow(MemorySegment w, long off, float[] out, int n) { kRow(w, off, out, n, true); }
+
+    /** Q4_K's rows, or ({@code five}) Q5_K's: the same groups with each code's fifth bit from qh. */
+    private static void kRow(MemorySegment w, long off, float[] out, int n, boolean five) {
         int[] sm = SCALE_MIN.get();
         for (int b = 0, j = 0; j < n; b++, j += 256) {
-            long bo = off + 144L * b;
+            long bo = off + (five ? 176L : 144L) * b;
             float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo)), dmin = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo + 2));
+            ByteVector ha = five ? ByteVector.fromMemorySegment(B16, w, bo + 16, LE) : null, hb = five ? ByteVector.fromMemorySegment(B16, w, bo + 32, LE) : null;
             for (int g = 0; g < 8; g++) {
                 scaleMinK4(w, bo + 4, g, sm);
                 float d1 = d * sm[0], m1 = dmin * sm[1];
-                long q = bo + 16 + 32L * (g >> 1);
+                long q = bo + (five ? 48 : 16) + 32L * (g >> 1);
                 ByteVector qa = ByteVector.fromMemorySegment(B16, w, q, LE), qb = ByteVector.fromMemorySegment(B16, w, q + 16, LE);
                 if ((g & 1) == 1) {
                     qa = qa.lanewise(VectorOperators.LSHR, 4);
                     qb = qb.lanewise(VectorOperators.LSHR, 4);
                 }
-                unit(qa.and((byte) 0x0F), d1, m1, out, j + 32 * g);
-                unit(qb.and((byte) 0x0F), d1, m1, out, j + 32 * g + 16);
+                qa = qa.and((byte) 0x0F);
+                qb = qb.and((byte) 0x0F);
+                if (five) {
+                    qa = qa.or(ha.lanewise(VectorOperators.LSHR, g).and((byte) 1).lanewise(VectorOperators.LSHL, 4));
+                    qb = qb.or(hb.lanewise(VectorOperators.LSHR, g).and((byte) 1).lanewise(VectorOperators.LSHL, 4));
+                }
+                unit(qa, d1, m1, out, j + 32 * g);
+                unit(qb, d1, m1, out, j + 32 * g + 16);
             }
         }
     }
@@ -150,30 +163,6 @@ final class RowForms {
             ByteVector qs = ByteVector.fromMemorySegment(B16, w, bo + 8, LE);
             unit(qs.and((byte) 0x0F).or(fifthBits(w, bo + 4, false)), d, -m, out, j);
             unit(qs.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).or(fifthBits(w, bo + 4, true)), d, -m, out, j + 16);
-        }
-    }
-
-    /** Q5_K super-blocks {f16 d; f16 dmin; u8 scales[12]; u8 qh[32]; u8 qs[128]}: Q4_K's w = d1·q − m1, bit g of qh[l] the fifth bit of group g's weight l. */
-    static void q5_kRow(MemorySegment w, long off, float[] out, int n) {
-        int[] sm = SCALE_MIN.get();
-        for (int b = 0, j = 0; j < n; b++, j += 256) {
-            long bo = off + 176L * b;
-            float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo)), dmin = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo + 2));
-            ByteVector ha = ByteVector.fromMemorySegment(B16, w, bo + 16, LE), hb = ByteVector.fromMemorySegment(B16, w, bo + 32, LE);
-            for (int g = 0; g < 8; g++) {
-                scaleMinK4(w, bo + 4, g, sm);
-                float d1 = d * sm[0], m1 = dmin * sm[1];
-                long q = bo + 48 + 32L * (g >> 1);
-                ByteVector qa = ByteVector.fromMemorySegment(B16, w, q, LE), qb = ByteVector.fromMemorySegment(B16, w, q + 16, LE);
-                if ((g & 1) == 1) {
-                    qa = qa.lanewise(VectorOperators.LSHR, 4);
-                    qb = qb.lanewise(VectorOperators.LSHR, 4);
-                }
-                ByteVector fa = ha.lanewise(VectorOperators.LSHR, g).and((byte) 1).lanewise(VectorOperators.LSHL, 4);
-                ByteVector fb = hb.lanewise(VectorOperators.LSHR, g).and((byte) 1).lanewise(VectorOperators.LSHL, 4);
-                unit(qa.and((byte) 0x0F).or(fa), d1, m1, out, j + 32 * g);
-                unit(qb.and((byte) 0x0F).or(fb), d1, m1, out, j + 32 * g + 16);
-            }
         }
     }
 
