@@ -291,8 +291,9 @@ final class NativeKernels {
             int level = isa.equals("avx2") ? AVX2 : isa.equals("avxvnni") && (levels & (1 << AVX_VNNI)) != 0 ? AVX_VNNI
                     : isa.equals("avx512") && (levels & (1 << AVX512_VNNI)) != 0 ? AVX512_VNNI : best;
             NativeKernels k = new NativeKernels(h, level);
-            return new Loaded(h, k, "native " + k.instructionSet() + " kernels for " + typeList(t -> handles(t, 256))
-                    + " (" + typeList(t -> k.packs(t)) + " repacked with 16 rows side by side)");
+            String all = typeList(t -> handles(t, 256)), packed = typeList(t -> k.packs(t));
+            return new Loaded(h, k, "native " + k.instructionSet() + " kernels for " + all
+                    + (packed.equals(all) ? " (each repacked with 16 rows side by side)" : packed.isEmpty() ? "" : " (" + packed + " repacked with 16 rows side by side)"));
         } catch (Throwable e) {
             return new Loaded(null, null, "Java Vector API kernels (native kernels did not load: " + e.getMessage() + ")");
         }

@@ -333,6 +333,18 @@ class NativeKernelsTest {
         assertEquals(named.size(), nativeTypes().count(), "every native type is a row of the table");
     }
 
+    /** What {@code devices} and {@code bench} print: the instruction set, every type on the native kernels, and which are packed. */
+    @Test
+    void theStatusNamesTheKernelsAndWhatIsPacked() {
+        NativeKernels k = kernels();
+        String status = NativeKernels.status();
+        assertTrue(status.contains(k.instructionSet()), status);
+        for (GgmlType t : nativeTypes().toList()) assertTrue(status.contains(t.name()), t + " in: " + status);
+        boolean all = nativeTypes().allMatch(k::packs);
+        assertEquals(all, status.contains("(each repacked with 16 rows side by side)"), status);
+        assertEquals(!all, status.contains(" repacked with 16 rows side by side") && !status.contains("each repacked"), status);
+    }
+
     /** The types Java repacks are those sl_packed_bytes in native/cpu/dispatch.c sizes (F16: at AVX-512 only, by choice). */
     @Test
     void theJavaSideAndTheCSidePackTheSameTypes() {
