@@ -26,6 +26,10 @@
                               int64_t, int32_t, float *, int64_t);                   \
     void sl_matmul_q5_1_##isa(const uint8_t *, int64_t, int32_t, int32_t, const uint8_t *, int64_t, \
                               int64_t, int32_t, float *, int64_t);                   \
+    void sl_matmul_q2_k_##isa(const uint8_t *, int64_t, int32_t, int32_t, const uint8_t *, int64_t, \
+                              int64_t, int32_t, float *, int64_t);                   \
+    void sl_matmul_q3_k_##isa(const uint8_t *, int64_t, int32_t, int32_t, const uint8_t *, int64_t, \
+                              int64_t, int32_t, float *, int64_t);                   \
     void sl_matmul_iq4_nl_##isa(const uint8_t *, int64_t, int32_t, int32_t, const uint8_t *, int64_t, \
                                 int64_t, int32_t, float *, int64_t);                 \
     void sl_matmul_iq4_xs_##isa(const uint8_t *, int64_t, int32_t, int32_t, const uint8_t *, int64_t, \
@@ -110,7 +114,7 @@ void sl_quantize_blocks(int32_t level, const float *x, int64_t cap, int64_t n, u
     else sl_quantize_blocks_avx2(x, cap, n, act, p0, p1, c0, c1, span);
 }
 
-/* ggml type ids: F16 1, Q4_0 2, Q4_1 3, Q5_0 6, Q5_1 7, Q8_0 8, Q4_K 12, Q5_K 13, Q6_K 14, IQ4_NL 20, IQ4_XS 23. Returns 0, or -1 for a type without kernels. */
+/* ggml type ids: F16 1, Q4_0 2, Q4_1 3, Q5_0 6, Q5_1 7, Q8_0 8, Q2_K 10, Q3_K 11, Q4_K 12, Q5_K 13, Q6_K 14, IQ4_NL 20, IQ4_XS 23. Returns 0, or -1 for a type without kernels. */
 /* out[p · out_stride + r] = row r · position p for from ≤ r < to and p < t; act holds cap values, n per position. */
 int sl_matmul(int32_t level, int32_t type, const uint8_t *w, int64_t row_bytes, int32_t from, int32_t to, const uint8_t *act,
               int64_t cap, int64_t n, int32_t t, float *out, int64_t out_stride) {
@@ -123,6 +127,8 @@ int sl_matmul(int32_t level, int32_t type, const uint8_t *w, int64_t row_bytes, 
         case 6: f = PICK(sl_matmul_q5_0); break;
         case 7: f = PICK(sl_matmul_q5_1); break;
         case 8: f = PICK(sl_matmul_q8_0); break;
+        case 10: f = PICK(sl_matmul_q2_k); break;
+        case 11: f = PICK(sl_matmul_q3_k); break;
         case 12: f = PICK(sl_matmul_q4_k); break;
         case 13: f = PICK(sl_matmul_q5_k); break;
         case 14: f = PICK(sl_matmul_q6_k); break;

@@ -591,25 +591,64 @@ INLINE void row_q5_k(const uint8_t *w, const act_t *a, int np, float *res) {
     for (int p = 0; p < np; p++) res[p] = hsum(acc[p]) - hsum(mins[p]);
 }
 
-/* Q6_K: super-blocks of 256 {u8 ql[128]; u8 qh[64]; int8 scales[16]; f16 d}; w = d·sc·(q − 32) with
- * q = 4 low bits from ql and 2 high bits from qh; each half of 128 is four groups of 32 built from
- * ql[0..32), ql[32..64) (low and high nibbles) and qh[0..32) (bit pairs 0, 2, 4, 6); a scale per 16. */
-INLINE void row_q6_k(const uint8_t *w, const act_t *a, int np, float *res) {
+/* K-quants with a scale per 16 weights, kind 0: Q6_K, super-blocks of 256 {u8 ql[128]; u8 qh[64]; int8 scales[16];
+ * f16 d}; w = d·sc·(q − 32) with q = 4 low bits from ql and 2 high bits from qh; each half of 128 is four groups of 32
+ * built from ql[0..32), ql[32..64) (low and high nibbles) and qh[0..32) (bit pairs 0, 2, 4, 6).
+ * Kind 1: Q3_K {u8 hmask[32]; u8 qs[64]; u8 scales[12]; f16 d}, w = d·sc·(q − 4), q's low two bits from qs (each half
+ * of 128: qs[0..32) bit pairs 0, 2, 4, 6), its third bit block k's bit k of hmask[0..32), 6-bit scales (minus 32).
+ * Kind 2: Q2_K {u8 scales[16]; u8 qs[64]; f16 d; f16 dmin}, w = d·sc·q − dmin·m, Q3_K's two bits, a 4-bit scale and min
+ * per byte. Σ w·x per block = Σ over its two halves of sc·Σ q·x less the offset's (or the min's) share of Σ x. */
+INLINE void q3k_scales(const uint8_t *p, int8_t *out) {
+    uint32_t a0, a1, tmp, aux[4];
+    memcpy(&a0, p, 4);
+    memcpy(&a1, p + 4, 4);
+    memcpy(&tmp, p + 8, 4);
+    const uint32_t m1 = 0x03030303u, m2 = 0x0f0f0f0fu;
+    aux[0] = (a0 & m2) | ((tmp & m1) << 4);
+    aux[1] = (a1 & m2) | (((tmp >> 2) & m1) << 4);
+    aux[2] = ((a0 >> 4) & m2) | (((tmp >> 4) & m1) << 4);
+    aux[3] = ((a1 >> 4) & m2) | (((tmp >> 6) & m1) << 4);
+    for (int i = 0; i < 16; i++) out[i] = (int8_t) ((int) ((aux[i / 4] >> (8 * (i % 4))) & 0xFF) - 32);
+}
+
+INLINE void row_sc16(const uint8_t *w, const act_t *a, int np, float *res, int kind) {
+    const int bs = kind == 0 ? 210 : kind == 1 ? 110 : 84;
     int64_t nb = a->nb, nsb = a->n / 256;
     const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(0x03);
-    __m256 acc[MAXP] = ZERO4;
+    __m256 acc[MAXP] = ZERO4, mins[MAXP] = ZERO4;
     for (int64_t sb = 0; sb < nsb; sb++) {
-        const uint8_t *blk = w + 210 * sb;
-        const int8_t *sc = (const int8_t *) (blk + 192);
-        __m256 d = _mm256_set1_ps(f16(blk + 208));
+        const uint8_t *blk = w + bs * sb;
+        int8_t sc[16], mn[16];
+        if (kind == 0) memcpy(sc, blk + 192, 16);
+        else if (kind == 1) q3k_scales(blk + 96, sc);
+        else for (int i = 0; i < 16; i++) {
+            sc[i] = (int8_t) (blk[i] & 0xF);
+            mn[i] = (int8_t) (blk[i] >> 4);
+        }
+        __m256 d = _mm256_set1_ps(f16(blk + (kind == 0 ? 208 : kind == 1 ? 108 : 80)));
         __m256i g[8];
         for (int half = 0; half < 2; half++) {
-            const uint8_t *ql = blk + 64 * half, *qh = blk + 128 + 32 * half;
-            __m256i q0 = load(ql), q1 = load(ql + 32), h = load(qh);
-            g[4 * half + 0] = _mm256_or_si256(_mm256_and_si256(q0, m4), _mm256_slli_epi16(_mm256_and_si256(h, m3), 4));
-            g[4 * half + 1] = _mm256_or_si256(_mm256_and_si256(q1, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2), m3), 4));
-            g[4 * half + 2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q0, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 4), m3), 4));
-            g[4 * half + 3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q1, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 6), m3), 4));
+            if (kind == 0) {
+                const uint8_t *ql = blk + 64 * half, *qh = blk + 128 + 32 * half;
+                __m256i q0 = load(ql), q1 = load(ql + 32), h = load(qh);
+                g[4 * half + 0] = _mm256_or_si256(_mm256_and_si256(q0, m4), _mm256_slli_epi16(_mm256_and_si256(h, m3), 4));
+                g[4 * half + 1] = _mm256_or_si256(_mm256_and_si256(q1, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2), m3), 4));
+                g[4 * half + 2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q0, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 4), m3), 4));
+                g[4 * half + 3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q1, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 6), m3), 4));
+            } else {
+                __m256i q = load(blk + (kind == 1 ? 32 : 16) + 32 * half);
+                g[4 * half + 0] = _mm256_and_si256(q, m3);
+                g[4 * half + 1] = _mm256_and_si256(_mm256_srli_epi16(q, 2), m3);
+                g[4 * half + 2] = _mm256_and_si256(_mm256_srli_epi16(q, 4), m3);
+                g[4 * half + 3] = _mm256_and_si256(_mm256_srli_epi16(q, 6), m3);
+            }
+        }
+        if (kind == 1) { /* the third bit: block k's is bit k of hmask's bytes */
+            const __m256i h = load(blk), four = _mm256_set1_epi8(4);
+            for (int k = 0; k < 8; k++) {
+                const __m256i bit = _mm256_set1_epi8((char) (1 << k));
+                g[k] = _mm256_or_si256(g[k], _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(h, bit), bit), four));
+            }
         }
         /* scale pairs as int16 lanes (eight for each half of a block) for madd, and even/odd scales as int32 */
         __m128i sc16 = _mm_loadu_si128((const __m128i *) sc);
@@ -620,21 +659,36 @@ INLINE void row_q6_k(const uint8_t *w, const act_t *a, int np, float *res) {
             /* int16 lanes 0..7 (weights 0..15 of block k) the first scale, 8..15 the second */
             scw[k] = _mm256_shuffle_epi8(_mm256_permutevar8x32_epi32(s16, _mm256_set1_epi32(k)), spread);
         }
-        __m256i even = _mm256_cvtepi8_epi32(_mm_shuffle_epi8(sc16, _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1, -1, -1)));
-        __m256i odd = _mm256_cvtepi8_epi32(_mm_shuffle_epi8(sc16, _mm_setr_epi8(1, 3, 5, 7, 9, 11, 13, 15, -1, -1, -1, -1, -1, -1, -1, -1)));
+        const __m128i evens = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1, -1, -1), odds = _mm_setr_epi8(1, 3, 5, 7, 9, 11, 13, 15, -1, -1, -1, -1, -1, -1, -1, -1);
+        /* Q6_K, Q3_K: the offset's scales (sc); Q2_K: the mins */
+        __m128i off16 = kind == 2 ? _mm_loadu_si128((const __m128i *) mn) : sc16;
+        __m256i even = _mm256_cvtepi8_epi32(_mm_shuffle_epi8(off16, evens)), odd = _mm256_cvtepi8_epi32(_mm_shuffle_epi8(off16, odds));
+        __m256 dm = kind == 2 ? _mm256_set1_ps(f16(blk + 82)) : d;
         int64_t b = 8 * sb;
         for (int p = 0; p < np; p++) {
             __m256i l[8];
             /* Σ sc·q·x per block (maddubs: u8·s8 pairs; madd: times the half's scale, pairs added) */
             for (int i = 0; i < 8; i++) l[i] = _mm256_madd_epi16(_mm256_maddubs_epi16(g[i], load(X(p, b + i))), scw[i]);
-            /* − 32·(sc_even·Σx of first halves + sc_odd·Σx of second halves), per block */
+            /* the offset o (32, 4) times sc_even·Σx of first halves + sc_odd·Σx of second halves, per block; Q2_K: the mins' */
             __m256i off = _mm256_add_epi32(_mm256_mullo_epi32(even, load(a->h0 + p * nb + b)), _mm256_mullo_epi32(odd, load(a->h1 + p * nb + b)));
-            __m256i sums = _mm256_sub_epi32(sum8(l), _mm256_slli_epi32(off, 5));
-            acc[p] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), _mm256_mul_ps(d, _mm256_loadu_ps(a->d + p * nb + b)), acc[p]);
+            __m256 dx = _mm256_loadu_ps(a->d + p * nb + b);
+            if (kind == 2) {
+                acc[p] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum8(l)), _mm256_mul_ps(d, dx), acc[p]);
+                mins[p] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(off), _mm256_mul_ps(dm, dx), mins[p]);
+            } else {
+                __m256i sums = _mm256_sub_epi32(sum8(l), _mm256_slli_epi32(off, kind == 0 ? 5 : 2));
+                acc[p] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), _mm256_mul_ps(d, dx), acc[p]);
+            }
         }
     }
-    for (int p = 0; p < np; p++) res[p] = hsum(acc[p]);
+    for (int p = 0; p < np; p++) res[p] = kind == 2 ? hsum(acc[p]) - hsum(mins[p]) : hsum(acc[p]);
 }
+
+INLINE void row_q6_k(const uint8_t *w, const act_t *a, int np, float *res) { row_sc16(w, a, np, res, 0); }
+
+INLINE void row_q3_k(const uint8_t *w, const act_t *a, int np, float *res) { row_sc16(w, a, np, res, 1); }
+
+INLINE void row_q2_k(const uint8_t *w, const act_t *a, int np, float *res) { row_sc16(w, a, np, res, 2); }
 
 /* F16 rows times float32 activations (no quantization: the weights are converted, F16C's vcvtph2ps,
  * and multiplied in float32). A tile of R rows × P positions: each step of eight weights converts
@@ -1951,6 +2005,8 @@ MATMUL_T(q5_0, row_q5_0, rowt_q5_0)
 MATMUL(q5_k, row_q5_k)
 MATMUL(q4_k, row_q4_k)
 MATMUL(q6_k, row_q6_k)
+MATMUL(q2_k, row_q2_k)
+MATMUL(q3_k, row_q3_k)
 MATMUL(iq4_nl, row_iq4_nl)
 MATMUL(iq4_xs, row_iq4_xs)
 

@@ -77,7 +77,7 @@ final class NativeKernels {
     static boolean handles(GgmlType type, long cols) {
         return switch (type) {
             case F16 -> cols % 8 == 0;
-            case Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS -> cols % type.blockSize == 0;
+            case Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS -> cols % type.blockSize == 0;
             default -> false;
         };
     }
