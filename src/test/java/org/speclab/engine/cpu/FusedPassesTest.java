@@ -49,11 +49,12 @@ class FusedPassesTest {
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q6_K"})
     void unpackedRowsLeaveANinePositionPassUnfused(GgmlType type) throws Exception {
+        boolean was = NativeKernels.packing;
         NativeKernels.packing = false;
         try {
             check(type);
         } finally {
-            NativeKernels.packing = true;
+            NativeKernels.packing = was;
         }
     }
 
