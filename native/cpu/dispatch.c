@@ -149,15 +149,14 @@ int sl_matmul(int32_t level, int32_t type, const uint8_t *w, int64_t row_bytes, 
  * list of what packs); sl_pack writes them from w (rows of row_bytes, one after another) into dst;
  * returns 0, or -1 for another type.
  */
-/* the packed bytes of 16 rows × one K-quant super-block, and a row's bytes of one (ggml's block size) */
-static int64_t sb_bytes(int32_t type) { return type == 12 ? 2368 : type == 13 ? 2880 : type == 14 ? 3360 : 0; }
-static int64_t k_block(int32_t type) { return type == 12 ? 144 : type == 13 ? 176 : 210; }
+/* the packed bytes of 16 rows × one super-block of 256 (Q4_K, Q5_K, Q6_K, IQ4_XS), and a row's bytes of one (ggml's block size) */
+static int64_t sb_bytes(int32_t type) { return type == 12 ? 2368 : type == 13 ? 2880 : type == 14 ? 3360 : type == 23 ? 2208 : 0; }
+static int64_t k_block(int32_t type) { return type == 12 ? 144 : type == 13 ? 176 : type == 14 ? 210 : 136; }
 
 int64_t sl_packed_bytes(int32_t type, int64_t row_bytes, int32_t rows) {
     int64_t groups = rows / 16;
     if (type == 8 || type == 2 || type == 3 || type == 6 || type == 7 || type == 20 || (type == 1 && row_bytes % 8 == 0)) return groups * 16 * row_bytes;
-    if (type == 23) return groups * (row_bytes / 136) * 2208;
-    if (type == 12 || type == 13 || type == 14) return groups * (row_bytes / k_block(type)) * sb_bytes(type);
+    if (type == 12 || type == 13 || type == 14 || type == 23) return groups * (row_bytes / k_block(type)) * sb_bytes(type);
     return -1;
 }
 
@@ -241,12 +240,12 @@ int sl_pack(int32_t type, const uint8_t *w, int64_t row_bytes, int32_t rows, uin
         return 0;
     }
     if (type == 23) { /* IQ4_XS: per super-block d[16], (ls − 32)[8][16], then each block's four units as IQ4_NL's */
-        int64_t nsb = row_bytes / 136;
+        int64_t bs = k_block(type), nsb = row_bytes / bs, sbb = sb_bytes(type);
         for (int32_t g = 0; g + 16 <= rows; g += 16)
             for (int64_t sb = 0; sb < nsb; sb++) {
-                uint8_t *ud = dst + ((int64_t) (g / 16) * nsb + sb) * 2208;
+                uint8_t *ud = dst + ((int64_t) (g / 16) * nsb + sb) * sbb;
                 for (int r = 0; r < 16; r++) {
-                    const uint8_t *blk = w + row_bytes * (g + r) + 136 * sb;
+                    const uint8_t *blk = w + row_bytes * (g + r) + bs * sb;
                     uint16_t high;
                     memcpy(&high, blk + 2, 2);
                     memcpy(ud + 2 * r, blk, 2);

@@ -31,6 +31,9 @@ public sealed interface BlockCodec permits F32Codec, F16Codec, BF16Codec, Q8_0Co
     /** IQ4_NL's and IQ4_XS's sixteen levels (ggml's kvalues_iq4nl), the value of 4-bit code {@code code}. */
     static int iq4Level(int code) { return ReadOnlyCodecs.IQ4_LEVELS[code]; }
 
+    /** IQ4_XS: block g's 6-bit scale (minus 32) of the super-block at {@code off}, as ggml unpacks it. */
+    static int iq4xsScale(MemorySegment s, long off, int g) { return ReadOnlyCodecs.IQ4_XS.scale(s, off, g); }
+
     /** Q3_K's sixteen 6-bit scales (minus 32) from the 12 bytes at {@code off}, as ggml unpacks them. */
     static void q3kScales(MemorySegment s, long off, int[] out) { ReadOnlyCodecs.Q3_K.scales(s, off, out); }
 

@@ -256,16 +256,20 @@ final class ReadOnlyCodecs {
         @Override
         public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) { throw refuse(type()); }
 
+        /** Block g's 6-bit scale (minus 32) of the super-block at {@code o}: its low four bits in scales_l, the high two in scales_h. */
+        static int scale(MemorySegment src, long o, int g) {
+            int high = src.get(BlockCodec.SHORT, o + 2) & 0xffff;
+            return (((u(src, o + 4 + g / 2) >>> (4 * (g % 2))) & 0xF) | (((high >>> (2 * g)) & 3) << 4)) - 32;
+        }
+
         @Override
         public void dequantize(MemorySegment src, long srcOff, float[] y, int off, int n) {
             int k = off;
             for (int b = 0; b < n / 256; b++) {
                 long o = srcOff + 136L * b;
                 float d = BlockCodec.half(src, o);
-                int high = src.get(BlockCodec.SHORT, o + 2) & 0xffff;
                 for (int g = 0; g < 8; g++) {
-                    int ls = ((u(src, o + 4 + g / 2) >>> (4 * (g % 2))) & 0xF) | (((high >>> (2 * g)) & 3) << 4);
-                    float dl = d * (ls - 32);
+                    float dl = d * scale(src, o, g);
                     long q = o + 8 + 16L * g;
                     for (int j = 0; j < 16; j++) y[k + j] = dl * IQ4_LEVELS[u(src, q + j) & 0xF];
                     for (int j = 0; j < 16; j++) y[k + 16 + j] = dl * IQ4_LEVELS[u(src, q + j) >>> 4];

@@ -191,10 +191,8 @@ final class RowForms {
         for (int b = 0, j = 0; j < n; b++, j += 256) {
             long bo = off + 136L * b;
             float d = Float.float16ToFloat(w.get(WeightMatrix.SHORT, bo));
-            int high = w.get(WeightMatrix.SHORT, bo + 2) & 0xffff;
             for (int g = 0; g < 8; g++) {
-                int ls = ((w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, bo + 4 + g / 2) >>> (4 * (g % 2))) & 0xF) | (((high >>> (2 * g)) & 3) << 4);
-                float dl = d * (ls - 32);
+                float dl = d * org.speclab.quant.BlockCodec.iq4xsScale(w, bo, g);
                 ByteVector qs = ByteVector.fromMemorySegment(B16, w, bo + 8 + 16L * g, LE);
                 unit(qs.and((byte) 0x0F).selectFrom(IQ4), dl, 0f, out, j + 32 * g);
                 unit(qs.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).selectFrom(IQ4), dl, 0f, out, j + 32 * g + 16);
