@@ -96,7 +96,7 @@ int64_t sl_act_bytes(int64_t cap, int64_t n) { return sl_act_bytes_avx2(cap, n);
  * into act, laid out for all cap values; p0 and p1 multiples of eight, or p1 the last position, so that threads
  * can share the work. transpose: also the transposed copy that sl_matmul's Q8_0, Q4_0 and Q5_0 kernels read for
  * eight positions or more (sl_matmul_packed never reads it). span: blocks per scale, 1, or 8 for products on packed
- * Q6_K rows (n a multiple of 256). */
+ * Q6_K, Q3_K or Q2_K rows (n a multiple of 256). */
 void sl_quantize_part(int32_t level, const float *x, int64_t cap, int64_t n, uint8_t *act, int64_t p0, int64_t p1, int32_t transpose, int32_t span) {
     if (level == 4) sl_quantize_part_amx(x, cap, n, act, p0, p1, transpose, span);
     else if (level == 2) sl_quantize_part_vnni(x, cap, n, act, p0, p1, transpose, span);
@@ -143,20 +143,24 @@ int sl_matmul(int32_t level, int32_t type, const uint8_t *w, int64_t row_bytes, 
 
 /*
  * Packed weights (kernels.c, "sixteen rows in the lanes"): F16 (1, rows a multiple of four columns),
- * Q8_0 (8), Q4_0 (2), Q4_1 (3), Q5_0 (6), Q5_1 (7), Q4_K (12), Q5_K (13), Q6_K (14), IQ4_NL (20) and IQ4_XS (23) matrices of at
+ * Q8_0 (8), Q4_0 (2), Q4_1 (3), Q5_0 (6), Q5_1 (7), Q2_K (10), Q3_K (11), Q4_K (12), Q5_K (13), Q6_K (14), IQ4_NL (20) and IQ4_XS (23)
+ * matrices of at
  * least 16 rows.
  * sl_packed_bytes: the bytes the first rows / 16 · 16 rows take packed (−1 for another type: the one
  * list of what packs); sl_pack writes them from w (rows of row_bytes, one after another) into dst;
  * returns 0, or -1 for another type.
  */
-/* the packed bytes of 16 rows × one super-block of 256 (Q4_K, Q5_K, Q6_K, IQ4_XS), and a row's bytes of one (ggml's block size) */
-static int64_t sb_bytes(int32_t type) { return type == 12 ? 2368 : type == 13 ? 2880 : type == 14 ? 3360 : type == 23 ? 2208 : 0; }
-static int64_t k_block(int32_t type) { return type == 12 ? 144 : type == 13 ? 176 : type == 14 ? 210 : 136; }
+/* the packed bytes of 16 rows × one super-block of 256 (the K types, IQ4_XS), and a row's bytes of one (ggml's block size) */
+static int64_t sb_bytes(int32_t type) {
+    return type == 12 ? 2368 : type == 13 ? 2880 : type == 14 ? 3360 : type == 23 ? 2208 : type == 11 ? 1824 : type == 10 ? 1344 : 0;
+}
+static int64_t k_block(int32_t type) { return type == 12 ? 144 : type == 13 ? 176 : type == 14 ? 210 : type == 11 ? 110 : type == 10 ? 84 : 136; }
+static int k_type(int32_t type) { return type == 10 || type == 11 || type == 12 || type == 13 || type == 14 || type == 23; }
 
 int64_t sl_packed_bytes(int32_t type, int64_t row_bytes, int32_t rows) {
     int64_t groups = rows / 16;
     if (type == 8 || type == 2 || type == 3 || type == 6 || type == 7 || type == 20 || (type == 1 && row_bytes % 8 == 0)) return groups * 16 * row_bytes;
-    if (type == 12 || type == 13 || type == 14 || type == 23) return groups * (row_bytes / k_block(type)) * sb_bytes(type);
+    if (k_type(type)) return groups * (row_bytes / k_block(type)) * sb_bytes(type);
     return -1;
 }
 
@@ -168,6 +172,14 @@ static void scale_min_k4(int j, const uint8_t *q, uint8_t *sc, uint8_t *m) {
     } else {
         *sc = (uint8_t) ((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
         *m = (uint8_t) ((q[j + 4] >> 4) | ((q[j] >> 6) << 4));
+    }
+}
+
+/* Q3_K's sixteen 6-bit scales (ggml's 12 bytes) less 32 */
+static void q3k_scales(const uint8_t *p, int8_t *out) {
+    for (int j = 0; j < 16; j++) {
+        int low = j < 8 ? p[j] & 0xF : p[j - 8] >> 4, high = (p[8 + j % 4] >> (2 * (j / 4))) & 3;
+        out[j] = (int8_t) ((low | high << 4) - 32);
     }
 }
 
@@ -187,7 +199,22 @@ static void pack_k(int32_t type, const uint8_t *w, int64_t row_bytes, int32_t ro
             uint8_t *ud = dst + (g / 16) * nsb * sbb + sb * sbb;
             for (int r = 0; r < 16; r++) {
                 const uint8_t *blk = w + row_bytes * (g + r) + bs * sb;
-                if (type == 12 || type == 13) { /* Q5_K: Q4_K's with qh[32] before qs */
+                if (type == 10 || type == 11) { /* Q2_K {scales[16], qs[64], d, dmin}; Q3_K {hmask[32], qs[64], scales[12], d} */
+                    int q3 = type == 11;
+                    memcpy(ud + 2 * r, blk + (q3 ? 108 : 80), 2); /* d */
+                    if (q3) {
+                        int8_t sc[16];
+                        q3k_scales(blk + 96, sc);
+                        for (int j = 0; j < 16; j++) ud[32 + 16 * j + r] = (uint8_t) sc[j];
+                    } else {
+                        memcpy(ud + 32 + 2 * r, blk + 82, 2); /* dmin */
+                        for (int j = 0; j < 16; j++) ud[64 + 16 * j + r] = blk[j];
+                    }
+                    /* low unit 8q + k: qs[32q + 4k .. +4] as they are; Q3_K's high unit k: hmask[4k .. +4] */
+                    for (int q = 0; q < 2; q++)
+                        for (int k = 0; k < 8; k++) memcpy(ud + (q3 ? 288 : 320) + 64 * (8 * q + k) + 4 * r, blk + (q3 ? 32 : 16) + 32 * q + 4 * k, 4);
+                    if (q3) for (int k = 0; k < 8; k++) memcpy(ud + 1312 + 64 * k + 4 * r, blk + 4 * k, 4);
+                } else if (type == 12 || type == 13) { /* Q5_K: Q4_K's with qh[32] before qs */
                     const uint8_t *qs = blk + (type == 13 ? 48 : 16);
                     memcpy(ud + 2 * r, blk, 2);           /* d */
                     memcpy(ud + 32 + 2 * r, blk + 2, 2);  /* dmin */
@@ -235,7 +262,7 @@ int sl_pack(int32_t type, const uint8_t *w, int64_t row_bytes, int32_t rows, uin
         }
         return 0;
     }
-    if (type == 12 || type == 13 || type == 14) {
+    if (k_type(type) && type != 23) {
         pack_k(type, w, row_bytes, rows, dst);
         return 0;
     }

@@ -87,7 +87,8 @@
  *   c8, c128 int32[NB]  −8 · s32 and −128 · s32 (the packed kernels start each block's sum at these)
  *   c32h0, c32h1 int32[NB]  −32 · h0 and −32 · h1 (packed Q6_K's starts, per half block: broadcast from memory
  *                       rather than made in a general register and moved to a vector on a port the products need)
- *   hp  int32[NB]    h0 and h1 as two int16 (low, high): AVX2's packed Q6_K takes all its starts as pairs (|h| ≤ 2,032)
+ *   hp  int32[NB]    h0 and h1 as two int16 (low, high): AVX2's packed Q6_K, and packed Q3_K and Q2_K, take their
+ *                    starts or mins as pairs (|h| ≤ 2,032)
  * and, where a call has eight positions or more, the same values transposed for the kernels that
  * hold eight positions in the lanes of a vector (tkernels below): per group of eight positions
  * (the last padded), block and 4-byte step k, 32 bytes = four values of each position:
@@ -257,7 +258,7 @@ INLINE void quantize_block(const float *x, int64_t cap, uint8_t *buf, int64_t b,
  * Q8_0, Q4_0 and Q5_0 read it, never the packed ones; filling it took longer than quantizing), their groups
  * of eight, so p0 and p1 are multiples of eight or p1 the last position. Parts of one buffer can be
  * quantized by several threads at once. span: the blocks that share one scale, 1 or 8 (a super-block of 256 values,
- * which the packed Q6_K kernel needs: it applies one activation scale per super-block, as llama.cpp's Q8_K; the
+ * which the packed Q6_K, Q3_K and Q2_K kernels need: they apply one activation scale per super-block, as llama.cpp's Q8_K; the
  * other kernels read each block's scale and take either). */
 void SL(sl_quantize_part)(const float *x, int64_t cap, int64_t n, uint8_t *buf, int64_t p0, int64_t p1, int32_t transpose, int32_t span) {
     for (int64_t b = p0 * (n / 32); b < p1 * (n / 32); b += span) {
@@ -1103,7 +1104,7 @@ INLINE void pk_group(int type, const uint8_t *gw, const act_t *a, int np, float 
 
 
 /* ---------------------------------------------------------------- K-quants, sixteen rows in the lanes
- * Q4_K, Q5_K and Q6_K packed per group of 16 rows and super-block of 256 (sl_pack in dispatch.c):
+ * Q2_K, Q3_K, Q4_K, Q5_K and Q6_K packed per group of 16 rows and super-block of 256 (sl_pack in dispatch.c):
  *   Q4_K  d[16] f16, dmin[16] f16, sc[8][16] u8, m[8][16] u8 (6-bit scales and mins unpacked), then
  *         32 units of 64 bytes: unit 8i + k, row r: its packed bytes 32i + 4k .. +4 (low nibbles:
  *         group 2i's codes 4k..4k+3; high nibbles: group 2i+1's)                 = 2368 bytes (16 × 144 + 64)
@@ -1112,6 +1113,11 @@ INLINE void pk_group(int type, const uint8_t *gw, const act_t *a, int np, float 
  *   Q6_K  d[16] f16, sc[16][16] i8, then 32 low units as Q4_K's (the codes' low four bits), then 16 high
  *         units: unit 8q + k, row r, byte e: the top two bits of groups 4q .. 4q+3 (code 4k + e), two bits each
  *                                                                                 = 3360 bytes (16 × 210)
+ *   Q3_K  d[16] f16, (sc − 32)[16][16] i8, then 16 low units: unit 8q + k, row r: ggml's qs[32q + 4k .. +4] (bits 2t,
+ *         2t + 1 of byte e: group 4q + t's code 4k + e, its two low bits), then 8 high units as Q5_K's (bit g: the
+ *         third bit)                                                              = 1824 bytes (16 × 110 + 64)
+ *   Q2_K  d[16] f16, dmin[16] f16, ggml's scale bytes [16][16] (scale | min << 4), then 16 low units as Q3_K's
+ *                                                                                 = 1344 bytes (16 × 84)
  * A group g of 32 codes meets activation block 8·sb + g; Q6_K's scales cover 16 codes (steps 0..3 and 4..7).
  * Q6_K's activations come with one scale per super-block (quantized with span 8, as llama.cpp's Q8_K), so each row's
  * sum over a super-block is an integer, S = Σ sc · Σ (q − 32)·x over its sixteen half groups (|S| < 16 · 128 · 16 ·
@@ -1150,6 +1156,7 @@ typedef __m512 kf_t;
 #define K_STORE _mm512_storeu_ps
 #define K_LOADPS _mm512_loadu_ps
 #define KI_ADD _mm512_add_epi32
+#define K_MADD16 _mm512_madd_epi16
 #define KI_MULLO _mm512_mullo_epi32
 #define KI_I8(p) _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *) (p)))
 #define K_UNROLL8 _Pragma("GCC unroll 8") /* Q4_K's steps for five positions or more (AVX2's: slower unrolled, measured) */
@@ -1185,6 +1192,7 @@ typedef __m256 kf_t;
 #define K_STORE _mm256_storeu_ps
 #define K_LOADPS _mm256_loadu_ps
 #define KI_ADD _mm256_add_epi32
+#define K_MADD16 _mm256_madd_epi16
 #define KI_MULLO _mm256_mullo_epi32
 #define KI_I8(p) _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *) (p)))
 #define K_UNROLL8
@@ -1205,17 +1213,29 @@ typedef __m256 kf_t;
 #endif
 #endif
 
-INLINE int pkk_sb_bytes(int type) { return type == 12 ? 2368 : type == 13 ? 2880 : 3360; }
+/* Q3_K's and Q2_K's most per pass (pkk_lo2_part). One thread, a 1,024 × 4,096 Q3_K matrix in L3, ns a group of 16
+ * rows × 32 codes and position (AMD EPYC, Zen 5): AVX-512 nine in one pass 3.0, in passes of five and four 2.4, seven
+ * in one 2.7, in four and three 2.4; AVX-VNNI five 5.7 in passes of three and two, 5.0 in one; plain AVX2 (one sum a
+ * position, as its Q6_K) nine 4.8-4.9 in one pass, 5.1-5.2 in five and four, seven 4.7 against 5.7. */
+#if SUM16
+#define PKK_LO2 9
+#else
+#define PKK_LO2 5
+#endif
 
-/* Q5_K's fifth bit of group g's codes (bit g of each byte of a high unit) moved to bit 4. */
-INLINE ki_t q5_high(ki_t hraw, int g) {
+INLINE int pkk_sb_bytes(int type) { return type == 12 ? 2368 : type == 13 ? 2880 : type == 14 ? 3360 : type == 11 ? 1824 : 1344; }
+
+/* The top bit of group g's codes (bit g of each byte of a high unit: Q5_K's fifth, Q3_K's third) as the byte value v. */
+INLINE ki_t high_bit(ki_t hraw, int g, char v) {
     const ki_t mg = K_SET8(1 << g);
 #ifdef SL_VNNI
-    return _mm512_maskz_mov_epi8(_mm512_test_epi8_mask(hraw, mg), K_SET8(0x10));
+    return _mm512_maskz_mov_epi8(_mm512_test_epi8_mask(hraw, mg), K_SET8(v));
 #else
-    return K_AND(_mm256_cmpeq_epi8(K_AND(hraw, mg), mg), K_SET8(0x10));
+    return K_AND(_mm256_cmpeq_epi8(K_AND(hraw, mg), mg), K_SET8(v));
 #endif
 }
+
+INLINE ki_t q5_high(ki_t hraw, int g) { return high_bit(hraw, g, 0x10); }
 
 /* Step k (4 codes of each row) of Q4_K groups g0 .. g0 + G − 1 (a unit's low nibbles: group 2i, high: 2i + 1)
  * into the sums s[e][p] of np positions; Q5_K (type 13): the same with each code's fifth bit from the step's
@@ -1423,10 +1443,128 @@ INLINE void pkk_q6_part_avx2(const uint8_t *gw, const act_t *a, int np, int h, f
 }
 #endif
 
+/* Q3_K (type 11) and Q2_K (10) packed: the codes' two low bits are ggml's qs bytes as they are, unit 8q + k, row r,
+ * byte e holding in bits 2t, 2t + 1 group 4q + t's code 4k + e; Q3_K's third bits in high units as Q5_K's fifth. One
+ * scale per half group (Q3_K's as sc − 32; Q2_K's byte as ggml's, the scale in its low nibble, the min in its high),
+ * and activations with one scale per super-block, as Q6_K's. Per row, position and super-block, with h_j = Σ x over
+ * half group j:
+ *   Q3_K  S = Σ_j sc_j · Σ c·x − 4 · Σ_j sc_j · h_j;                  acc += float(S) · (d · dx)
+ *   Q2_K  S = Σ_j sc_j · Σ c·x,  M = Σ_j m_j · h_j;  acc −= float(M) · (dmin · dx), then acc += float(S) · (d · dx)
+ * The offset's or the mins' share comes first, eight madds of int16 pairs (−4 · sc or m of half groups 2g and 2g + 1)
+ * times block g's two halves' Σ x (hp, as plain AVX2's Q6_K takes its starts); each half group's Σ c·x is then a chain
+ * of four vpdpbusd times its scale (vpmulld), or on plain AVX2 int16 pair sums of two steps madd'ed with the scale, as
+ * Q6_K's. Exact: |S| ≤ 16 · 32 · 16 · 7 · 128 + 16 · 128 · 2,032 < 2^31. */
+
+/* −4 · sc (Q3_K) or m (Q2_K) of half groups 2g and 2g + 1 of these rows (scb: half group j's scale bytes at 16 j) as
+ * two int16 in each row's 32-bit lane */
+INLINE ki_t lo2_pairs(int type, const uint8_t *scb, int g) {
+    const __m128i nib = _mm_set1_epi8(0x0F);
+#ifdef SL_VNNI
+    __m128i s0 = _mm_loadu_si128((const __m128i *) (scb + 32 * g)), s1 = _mm_loadu_si128((const __m128i *) (scb + 32 * g + 16));
+    if (type == 10) {
+        s0 = _mm_and_si128(_mm_srli_epi16(s0, 4), nib);
+        s1 = _mm_and_si128(_mm_srli_epi16(s1, 4), nib);
+    }
+    __m512i v = _mm512_cvtepi8_epi16(_mm256_set_m128i(_mm_unpackhi_epi8(s0, s1), _mm_unpacklo_epi8(s0, s1)));
+    return type == 11 ? _mm512_mullo_epi16(v, _mm512_set1_epi16(-4)) : v;
+#else
+    __m128i s0 = _mm_loadl_epi64((const __m128i *) (scb + 32 * g)), s1 = _mm_loadl_epi64((const __m128i *) (scb + 32 * g + 16));
+    if (type == 10) {
+        s0 = _mm_and_si128(_mm_srli_epi16(s0, 4), nib);
+        s1 = _mm_and_si128(_mm_srli_epi16(s1, 4), nib);
+    }
+    __m256i v = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(s0, s1));
+    return type == 11 ? _mm256_mullo_epi16(v, _mm256_set1_epi16(-4)) : v;
+#endif
+}
+
+/* Step k's codes of group g = 4q + t (t a constant where this inlines), unsigned: Q2_K 0..3, Q3_K 0..7 */
+INLINE ki_t lo2_codes(int type, const uint8_t *low, const uint8_t *high, int u, int q, int t, int k, ki_t m3) {
+    ki_t raw = K_LOAD(low + 64 * (8 * q + k) + u);
+    ki_t v = K_AND(t == 0 ? raw : t == 1 ? K_SRL16(raw, 2) : t == 2 ? K_SRL16(raw, 4) : K_SRL16(raw, 6), m3);
+    if (type == 11) v = K_OR(v, high_bit(K_LOAD(high + 64 * k + u), 4 * q + t, 0x04));
+    return v;
+}
+
+INLINE void pkk_lo2_part(int type, const uint8_t *gw, const act_t *a, int np, int h, float *res) {
+    const int sbb = pkk_sb_bytes(type), u = 32 * (KW == 8) * h, f = 16 * (KW == 8) * h, c = 8 * (KW == 8) * h;
+    const ki_t m3 = K_SET8(0x03);
+    int64_t nsb = a->n / 256;
+    float *acc = res + KW * h; /* the float sums in res, touched once per super-block, as Q6_K's */
+    const int32_t *hp = a->c32h1 + (a->c32h1 - a->c32h0); /* see pkk_q6_part_avx2 */
+    for (int p = 0; p < np; p++) K_STORE(acc + 16 * p, K_ZEROPS());
+    for (int64_t sb = 0; sb < nsb; sb++) {
+        const uint8_t *blk = gw + sbb * sb;
+        pf_ahead(gw, sbb, nsb, a, h, 16 / KW, sb, !VNNI256);
+        const uint8_t *scb = blk + (type == 11 ? 32 : 64) + c;
+        const uint8_t *low = blk + (type == 11 ? 288 : 320), *high = blk + 1312;
+        ki_t S[NPMAX];
+        for (int p = 0; p < np; p++) S[p] = K_SET32(0);
+        for (int g = 0; g < 8; g++) {
+            const ki_t pair = lo2_pairs(type, scb, g);
+            for (int p = 0; p < np; p++) S[p] = KI_ADD(S[p], K_MADD16(pair, K_SET32(hp[p * a->nb + 8 * sb + g])));
+        }
+        if (type == 10) { /* the mins' share now; S starts again for the scales' */
+            const kf_t dmin = K_PH(blk + 32 + f);
+            for (int p = 0; p < np; p++) {
+                K_STORE(acc + 16 * p, K_FNMADD(K_CVT(S[p]), K_MUL(dmin, K_SETPS(a->d[p * a->nb + 8 * sb])), K_LOADPS(acc + 16 * p)));
+                S[p] = K_SET32(0);
+            }
+        }
+        for (int q = 0; q < 2; q++) {
+#pragma GCC unroll 4
+            for (int t = 0; t < 4; t++) {
+                const int g = 4 * q + t;
+#pragma GCC unroll 2
+                for (int half = 0; half < 2; half++) {
+                    const uint8_t *sc = scb + 16 * (2 * g + half);
+#if SUM16
+                    __m128i sc8 = _mm_loadl_epi64((const __m128i *) sc);
+                    if (type == 10) sc8 = _mm_and_si128(sc8, _mm_set1_epi8(0x0F));
+                    const __m256i scd = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(sc8, sc8));
+                    const int8_t *xq = a->qs + 32 * (8 * sb + g); /* as pkk_q6_part_avx2's */
+                    int64_t xn = a->n;
+                    __asm__("" : "+r"(xn));
+#pragma GCC unroll 2
+                    for (int kk = 0; kk < 4; kk += 2) {
+                        const int k = 4 * half + kk;
+                        const __m256i c0 = lo2_codes(type, low, high, u, q, t, k, m3), c1 = lo2_codes(type, low, high, u, q, t, k + 1, m3);
+                        for (int p = 0; p < np; p++) {
+                            int32_t x0, x1;
+                            memcpy(&x0, xq + p * xn + 4 * k, 4);
+                            memcpy(&x1, xq + p * xn + 4 * k + 4, 4);
+                            __m256i uu = _mm256_add_epi16(_mm256_maddubs_epi16(c0, _mm256_set1_epi32(x0)), _mm256_maddubs_epi16(c1, _mm256_set1_epi32(x1)));
+                            S[p] = _mm256_add_epi32(S[p], _mm256_madd_epi16(uu, scd));
+                            KEEP(S[p]);
+                        }
+                    }
+#else
+                    ki_t s[NPMAX];
+                    for (int p = 0; p < np; p++) s[p] = K_SET32(0);
+#pragma GCC unroll 4
+                    for (int kk = 0; kk < 4; kk++) {
+                        const int k = 4 * half + kk;
+                        const ki_t cv = lo2_codes(type, low, high, u, q, t, k, m3);
+                        for (int p = 0; p < np; p++) s[p] = K_DOT(s[p], cv, K_SET32(x4(a, p, 8 * sb + g, k)));
+                    }
+                    const ki_t scv = type == 11 ? KI_I8(sc) : K_AND(KI_I8(sc), K_SET32(0x0F));
+                    for (int p = 0; p < np; p++) S[p] = KI_ADD(S[p], KI_MULLO(s[p], scv));
+#endif
+                }
+            }
+        }
+        const kf_t d = K_PH(blk + f);
+        for (int p = 0; p < np; p++)
+            K_STORE(acc + 16 * p, K_FMADD(K_CVT(S[p]), K_MUL(d, K_SETPS(a->d[p * a->nb + 8 * sb])), K_LOADPS(acc + 16 * p)));
+    }
+}
+
 INLINE void pkk_group(int type, const uint8_t *gw, const act_t *a, int np, float *res) {
     for (int h = 0; h < 16 / KW; h++) {
         if (type == 12) pkk_q4_part(12, gw, a, np, h, res);
         else if (type == 13) pkk_q4_part(13, gw, a, np, h, res);
+        else if (type == 11) pkk_lo2_part(11, gw, a, np, h, res);
+        else if (type == 10) pkk_lo2_part(10, gw, a, np, h, res);
 #if SUM16
         else pkk_q6_part_avx2(gw, a, np, h, res);
 #else
@@ -1871,6 +2009,8 @@ INLINE int32_t amx_matmul(int type, const uint8_t *pw, int64_t group_bytes, int3
 #define PKK12_AT(k) pkk_group(12, gw, &a, k, res)
 #define PKK13_AT(k) pkk_group(13, gw, &a, k, res)
 #define PKK14_AT(k) pkk_group(14, gw, &a, k, res)
+#define PKK11_AT(k) pkk_group(11, gw, &a, k, res)
+#define PKK10_AT(k) pkk_group(10, gw, &a, k, res)
 
 #ifdef SL_VNNI
 /* Rows [from, to) of packed F16 groups (gb bytes each) times t > PKF positions (prefill), out as sl_matmul_packed's:
@@ -1918,7 +2058,7 @@ void SL(sl_matmul_packed)(int32_t type, const uint8_t *pw, int64_t group_bytes, 
         return;
     }
 #endif
-    int most = type == 12 || type == 13 ? PKK : type == 14 ? PKK_Q6 : type == 1 ? (t > PKF ? PKF_MANY : PKF) : PKP;
+    int most = type == 12 || type == 13 ? PKK : type == 14 ? PKK_Q6 : type == 10 || type == 11 ? PKK_LO2 : type == 1 ? (t > PKF ? PKF_MANY : PKF) : PKP;
 #ifdef SL_AMX
     /* Q8_0, Q4_0, Q4_1: positions on AMX's tiles, the rest as below */
     int32_t tiled = amx_matmul(type, pw, group_bytes, from, to, act, cap, n, t, out, out_stride);
@@ -1939,6 +2079,7 @@ void SL(sl_matmul_packed)(int32_t type, const uint8_t *pw, int64_t group_bytes, 
             else if (type == 3) { NP_SWITCH(PK3_AT) } else if (type == 6) { NP_SWITCH(PK6_AT) } else if (type == 7) { NP_SWITCH(PK7_AT) }
             else if (type == 20) { NP_SWITCH(PK20_AT) } else if (type == 23) { NP_SWITCH(PK23_AT) }
             else if (type == 12) { NP_SWITCH(PKK12_AT) } else if (type == 13) { NP_SWITCH(PKK13_AT) }
+            else if (type == 11) { NP_SWITCH(PKK11_AT) } else if (type == 10) { NP_SWITCH(PKK10_AT) }
             else { NP_SWITCH(PKK14_AT) }
             for (int p = 0; p < np; p++)
                 for (int32_t r = r0; r < r1; r++) out[(p0 + p) * out_stride + r] = res[PK * p + r - PK * g];

@@ -65,7 +65,7 @@ final class FusedBlocks {
         int scaleSpan = QuantizedActivations.span(wo);
         h.begin(wo.kernels(), T, qDim, wo.codec().type() != GgmlType.F16, scaleSpan);
         // each piece quantizes its query heads' outputs where they are whole spans of blocks sharing a scale, else the
-        // calling thread quantizes all of them after the pieces (packed Q6_K output rows with fewer than 256 values a key head)
+        // calling thread quantizes all of them after the pieces (packed Q6_K, Q3_K or Q2_K output rows with fewer than 256 values a key head)
         boolean ownSpans = group * hs % (32 * scaleSpan) == 0;
         MemorySegment o = a.out((long) T * (qDim + 2L * kvDim)), qs = o, ks = o.asSlice(4L * T * qDim), vs = o.asSlice(4L * T * (qDim + kvDim));
         MemorySegment values = h.values();

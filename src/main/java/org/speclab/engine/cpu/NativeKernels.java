@@ -93,7 +93,7 @@ final class NativeKernels {
     private static boolean packs(GgmlType type, int level) {
         return packing && switch (type) {
             case F16 -> level == AVX512_VNNI || level == AMX;
-            case Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS -> true;
+            case Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS -> true;
             default -> false;
         };
     }
@@ -167,7 +167,7 @@ final class NativeKernels {
      * or {@code p1} the last position): several threads can quantize parts of one buffer at once.
      * {@code transposed}: also the transposed copy, which only {@link #matmul} reads (eight positions or
      * more of Q8_0, Q4_0 or Q5_0); products that all run on packed rows do without it. {@code span}: the blocks of 32
-     * that share one scale, 1, or 8 where a product runs packed Q6_K rows ({@link QuantizedActivations#span}).
+     * that share one scale, 1, or 8 where a product runs packed Q6_K, Q3_K or Q2_K rows ({@link QuantizedActivations#span}).
      */
     void quantize(MemorySegment x, long values, long n, MemorySegment act, long actBytes, int p0, int p1, boolean transposed, int span) {
         if (p0 % 8 != 0 || (p1 % 8 != 0 && p1 != values / n) || p0 < 0 || p1 > values / n) {

@@ -35,12 +35,20 @@ final class QuantizedActivations {
 
     /**
      * Blocks of 32 values per activation scale for products with {@code mats}: 8 (a super-block of 256) where any of
-     * them has packed Q6_K rows, whose kernel applies one activation scale per super-block (as llama.cpp's Q8_K;
-     * native/cpu/kernels.c), else 1. The other kernels read each block's scale and take either.
+     * them has packed Q6_K, Q3_K or Q2_K rows, whose kernels apply one activation scale per super-block (as llama.cpp's
+     * Q8_K; native/cpu/kernels.c), else 1. The other kernels read each block's scale and take either.
      */
     static int span(WeightMatrix.Native... mats) {
-        for (WeightMatrix.Native w : mats) if (w.codec().type() == org.speclab.gguf.GgmlType.Q6_K && w.packedRows() > 0) return 8;
+        for (WeightMatrix.Native w : mats) if (superBlockScale(w.codec().type()) && w.packedRows() > 0) return 8;
         return 1;
+    }
+
+    /** The types whose packed kernels take one activation scale per super-block. */
+    static boolean superBlockScale(org.speclab.gguf.GgmlType type) {
+        return switch (type) {
+            case Q6_K, Q3_K, Q2_K -> true;
+            default -> false;
+        };
     }
 
     /** Takes x[0 .. t) (each as wide as {@code w}) and quantizes them for products with {@code w} where it takes quantized ones. */
