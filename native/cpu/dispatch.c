@@ -10,6 +10,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "blocks.h" /* q3k_scales, iq4xs_ls */
+
 #define DECLARE(isa)                                                                                   \
     void sl_quantize_part_##isa(const float *, int64_t, int64_t, uint8_t *, int64_t, int64_t, int32_t, int32_t); \
     void sl_quantize_blocks_##isa(const float *, int64_t, int64_t, uint8_t *, int64_t, int64_t, int64_t, int64_t, int32_t); \
@@ -175,14 +177,6 @@ static void scale_min_k4(int j, const uint8_t *q, uint8_t *sc, uint8_t *m) {
     }
 }
 
-/* Q3_K's sixteen 6-bit scales (ggml's 12 bytes) less 32 */
-static void q3k_scales(const uint8_t *p, int8_t *out) {
-    for (int j = 0; j < 16; j++) {
-        int low = j < 8 ? p[j] & 0xF : p[j - 8] >> 4, high = (p[8 + j % 4] >> (2 * (j / 4))) & 3;
-        out[j] = (int8_t) ((low | high << 4) - 32);
-    }
-}
-
 /* Code c (0..255) of a Q6_K super-block, 0..63 (ggml's layout: halves of 128, quarters of 32) */
 static int code_q6_k(const uint8_t *blk, int c) {
     int n = c / 128, quarter = (c % 128) / 32, l = c % 32;
@@ -273,12 +267,9 @@ int sl_pack(int32_t type, const uint8_t *w, int64_t row_bytes, int32_t rows, uin
                 uint8_t *ud = dst + ((int64_t) (g / 16) * nsb + sb) * sbb;
                 for (int r = 0; r < 16; r++) {
                     const uint8_t *blk = w + row_bytes * (g + r) + bs * sb;
-                    uint16_t high;
-                    memcpy(&high, blk + 2, 2);
                     memcpy(ud + 2 * r, blk, 2);
                     for (int b = 0; b < 8; b++) {
-                        int ls = ((blk[4 + b / 2] >> (4 * (b % 2))) & 0xF) | (((high >> (2 * b)) & 3) << 4);
-                        ud[32 + 16 * b + r] = (uint8_t) (int8_t) (ls - 32);
+                        ud[32 + 16 * b + r] = (uint8_t) (int8_t) iq4xs_ls(blk, b);
                         for (int k = 0; k < 4; k++) memcpy(ud + 160 + 256 * b + 64 * k + 4 * r, blk + 8 + 16 * b + 4 * k, 4);
                     }
                 }

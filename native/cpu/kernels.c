@@ -22,6 +22,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "blocks.h" /* q3k_scales, iq4xs_ls */
+
 #if defined(SL_AMX)
 #define SL(name) name##_amx
 #elif defined(SL_VNNI)
@@ -370,11 +372,6 @@ INLINE __m256i s8_block(const uint8_t *w, int kind, int64_t b) {
     return _mm256_shuffle_epi8(levels, nibbles32(kind == 1 ? w + 18 * b + 2 : w + 136 * (b / 8) + 8 + 16 * (b % 8)));
 }
 
-/* IQ4_XS: block g's 6-bit scale of the super-block at sb, less 32 */
-INLINE int iq4xs_ls(const uint8_t *sb, int g) {
-    return (((sb[4 + g / 2] >> (4 * (g % 2))) & 0xF) | (((u16(sb + 2) >> (2 * g)) & 3) << 4)) - 32;
-}
-
 /* the scales of blocks b .. b + 7 (b a multiple of eight), and of block b alone */
 INLINE __m256 s8_scales8(const uint8_t *w, int kind, int64_t b) {
     if (kind == 0) return f16x8(w + 34 * b, 34);
@@ -599,18 +596,6 @@ INLINE void row_q5_k(const uint8_t *w, const act_t *a, int np, float *res) {
  * of 128: qs[0..32) bit pairs 0, 2, 4, 6), its third bit block k's bit k of hmask[0..32), 6-bit scales (minus 32).
  * Kind 2: Q2_K {u8 scales[16]; u8 qs[64]; f16 d; f16 dmin}, w = d·sc·q − dmin·m, Q3_K's two bits, a 4-bit scale and min
  * per byte. Σ w·x per block = Σ over its two halves of sc·Σ q·x less the offset's (or the min's) share of Σ x. */
-INLINE void q3k_scales(const uint8_t *p, int8_t *out) {
-    uint32_t a0, a1, tmp, aux[4];
-    memcpy(&a0, p, 4);
-    memcpy(&a1, p + 4, 4);
-    memcpy(&tmp, p + 8, 4);
-    const uint32_t m1 = 0x03030303u, m2 = 0x0f0f0f0fu;
-    aux[0] = (a0 & m2) | ((tmp & m1) << 4);
-    aux[1] = (a1 & m2) | (((tmp >> 2) & m1) << 4);
-    aux[2] = ((a0 >> 4) & m2) | (((tmp >> 4) & m1) << 4);
-    aux[3] = ((a1 >> 4) & m2) | (((tmp >> 6) & m1) << 4);
-    for (int i = 0; i < 16; i++) out[i] = (int8_t) ((int) ((aux[i / 4] >> (8 * (i % 4))) & 0xFF) - 32);
-}
 
 INLINE void row_sc16(const uint8_t *w, const act_t *a, int np, float *res, int kind) {
     const int bs = kind == 0 ? 210 : kind == 1 ? 110 : 84;
