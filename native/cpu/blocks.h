@@ -1,5 +1,6 @@
 /*
- * Facts of ggml's block layouts that both kernels.c (the row kernels) and dispatch.c (the packer) read, written once.
+ * Facts of ggml's block layouts, and of the packed layouts, that both kernels.c (the kernels) and dispatch.c (the packer)
+ * read, written once.
  */
 #ifndef SL_BLOCKS_H
 #define SL_BLOCKS_H
@@ -27,6 +28,12 @@ static inline int iq4xs_ls(const uint8_t *sb, int g) {
     uint16_t high;
     memcpy(&high, sb + 2, 2);
     return (((sb[4 + g / 2] >> (4 * (g % 2))) & 0xF) | (((high >> (2 * g)) & 3) << 4)) - 32;
+}
+
+/* The bytes of 16 rows × one super-block of 256 as sl_pack writes them (kernels.c describes each layout): Q2_K (10),
+ * Q3_K (11), Q4_K (12), Q5_K (13), Q6_K (14), IQ4_XS (23); 0 for the other types */
+static inline int packed_sb_bytes(int type) {
+    return type == 10 ? 1344 : type == 11 ? 1824 : type == 12 ? 2368 : type == 13 ? 2880 : type == 14 ? 3360 : type == 23 ? 2208 : 0;
 }
 
 #endif

@@ -10,7 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "blocks.h" /* q3k_scales, iq4xs_ls */
+#include "blocks.h" /* q3k_scales, iq4xs_ls, packed_sb_bytes */
 
 #define DECLARE(isa)                                                                                   \
     void sl_quantize_part_##isa(const float *, int64_t, int64_t, uint8_t *, int64_t, int64_t, int32_t, int32_t); \
@@ -145,24 +145,20 @@ int sl_matmul(int32_t level, int32_t type, const uint8_t *w, int64_t row_bytes, 
 
 /*
  * Packed weights (kernels.c, "sixteen rows in the lanes"): F16 (1, rows a multiple of four columns),
- * Q8_0 (8), Q4_0 (2), Q4_1 (3), Q5_0 (6), Q5_1 (7), Q2_K (10), Q3_K (11), Q4_K (12), Q5_K (13), Q6_K (14), IQ4_NL (20) and IQ4_XS (23)
- * matrices of at
- * least 16 rows.
+ * Q8_0 (8), Q4_0 (2), Q4_1 (3), Q5_0 (6), Q5_1 (7), Q2_K (10), Q3_K (11), Q4_K (12), Q5_K (13), Q6_K (14), IQ4_NL (20) and
+ * IQ4_XS (23) matrices of at least 16 rows.
  * sl_packed_bytes: the bytes the first rows / 16 · 16 rows take packed (−1 for another type: the one
  * list of what packs); sl_pack writes them from w (rows of row_bytes, one after another) into dst;
  * returns 0, or -1 for another type.
  */
-/* the packed bytes of 16 rows × one super-block of 256 (the K types, IQ4_XS), and a row's bytes of one (ggml's block size) */
-static int64_t sb_bytes(int32_t type) {
-    return type == 12 ? 2368 : type == 13 ? 2880 : type == 14 ? 3360 : type == 23 ? 2208 : type == 11 ? 1824 : type == 10 ? 1344 : 0;
-}
+/* a row's bytes of one super-block of 256 (ggml's block size) of the types packed per super-block (packed_sb_bytes) */
 static int64_t k_block(int32_t type) { return type == 12 ? 144 : type == 13 ? 176 : type == 14 ? 210 : type == 11 ? 110 : type == 10 ? 84 : 136; }
-static int k_type(int32_t type) { return type == 10 || type == 11 || type == 12 || type == 13 || type == 14 || type == 23; }
+static int k_type(int32_t type) { return packed_sb_bytes(type) > 0; }
 
 int64_t sl_packed_bytes(int32_t type, int64_t row_bytes, int32_t rows) {
     int64_t groups = rows / 16;
     if (type == 8 || type == 2 || type == 3 || type == 6 || type == 7 || type == 20 || (type == 1 && row_bytes % 8 == 0)) return groups * 16 * row_bytes;
-    if (k_type(type)) return groups * (row_bytes / k_block(type)) * sb_bytes(type);
+    if (k_type(type)) return groups * (row_bytes / k_block(type)) * packed_sb_bytes(type);
     return -1;
 }
 
@@ -187,7 +183,7 @@ static int code_q6_k(const uint8_t *blk, int c) {
 }
 
 static void pack_k(int32_t type, const uint8_t *w, int64_t row_bytes, int32_t rows, uint8_t *dst) {
-    int64_t bs = k_block(type), nsb = row_bytes / bs, sbb = sb_bytes(type);
+    int64_t bs = k_block(type), nsb = row_bytes / bs, sbb = packed_sb_bytes(type);
     for (int32_t g = 0; g + 16 <= rows; g += 16) {
         for (int64_t sb = 0; sb < nsb; sb++) {
             uint8_t *ud = dst + (g / 16) * nsb * sbb + sb * sbb;
@@ -261,7 +257,7 @@ int sl_pack(int32_t type, const uint8_t *w, int64_t row_bytes, int32_t rows, uin
         return 0;
     }
     if (type == 23) { /* IQ4_XS: per super-block d[16], (ls − 32)[8][16], then each block's four units as IQ4_NL's */
-        int64_t bs = k_block(type), nsb = row_bytes / bs, sbb = sb_bytes(type);
+        int64_t bs = k_block(type), nsb = row_bytes / bs, sbb = packed_sb_bytes(type);
         for (int32_t g = 0; g + 16 <= rows; g += 16)
             for (int64_t sb = 0; sb < nsb; sb++) {
                 uint8_t *ud = dst + ((int64_t) (g / 16) * nsb + sb) * sbb;

@@ -22,7 +22,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "blocks.h" /* q3k_scales, iq4xs_ls */
+#include "blocks.h" /* q3k_scales, iq4xs_ls, packed_sb_bytes */
 
 #if defined(SL_AMX)
 #define SL(name) name##_amx
@@ -862,7 +862,7 @@ INLINE int pk_head(int type) { return type == 3 || type == 7 ? 64 : 32; }
 INLINE int pk_five(int type) { return type == 6 || type == 7; } /* Q5_0, Q5_1: codes of five bits, a high unit after the four */
 INLINE int pk_min(int type) { return type == 3 || type == 7; } /* Q4_1, Q5_1: w = code·d + m */
 INLINE int pk_iq4(int type) { return type == 20 || type == 23; } /* IQ4_NL, IQ4_XS: codes that pick signed levels */
-#define IQ4XS_SB 2208 /* a packed IQ4_XS super-block of 16 rows: d[16] f16, (ls − 32)[8][16] i8, eight blocks of four units */
+#define IQ4XS_SB packed_sb_bytes(23) /* a packed IQ4_XS super-block of 16 rows: d[16] f16, (ls − 32)[8][16] i8, eight blocks of four units */
 
 /* where block b's units start */
 INLINE const uint8_t *pk_units(int type, const uint8_t *gw, int64_t b) {
@@ -1208,8 +1208,6 @@ typedef __m256 kf_t;
 #define PKK_LO2 5
 #endif
 
-INLINE int pkk_sb_bytes(int type) { return type == 12 ? 2368 : type == 13 ? 2880 : type == 14 ? 3360 : type == 11 ? 1824 : 1344; }
-
 /* The top bit of group g's codes (bit g of each byte of a high unit: Q5_K's fifth, Q3_K's third) as the byte value v. */
 INLINE ki_t high_bit(ki_t hraw, int g, char v) {
     const ki_t mg = K_SET8(1 << g);
@@ -1248,7 +1246,7 @@ INLINE void q4k_step(int type, const uint8_t *units, int u, int g0, int G, int k
  * halves). Q5_K's codes reach 31, so on plain AVX2 its int16 pair sums take four steps at most (4 · 2 · 31 · 128 =
  * 31,744), and the two halves of a group are widened apart and added as int32: the same integers. */
 INLINE void pkk_q4_part(int type, const uint8_t *gw, const act_t *a, int np, int h, float *res) {
-    const int sbb = pkk_sb_bytes(type), u = 32 * (KW == 8) * h, f = 16 * (KW == 8) * h, c = 8 * (KW == 8) * h;
+    const int sbb = packed_sb_bytes(type), u = 32 * (KW == 8) * h, f = 16 * (KW == 8) * h, c = 8 * (KW == 8) * h;
     /* Groups of 32 codes per pass over their steps: both groups a step's bytes hold while the registers take
      * the sums of both (G = 2), else one at a time. With both at once a nine-position pass spilled and its
      * accumulators moved between registers every step (a 9-position Q6_K pass on a matrix in L2 took 103 µs
@@ -1315,7 +1313,7 @@ INLINE ki_t q6_codes(ki_t lraw, ki_t hraw, int g, int t, ki_t m4, ki_t m30) {
  * the super-block, Σ sc · Σ (q − 32)·x over its sixteen half groups, then one float step (AVX-512 VNNI and AVX-VNNI;
  * plain AVX2 below). */
 INLINE void pkk_q6_part(const uint8_t *gw, const act_t *a, int np, int h, float *res) {
-    const int sbb = pkk_sb_bytes(14), u = 32 * (KW == 8) * h, f = 16 * (KW == 8) * h, c = 8 * (KW == 8) * h;
+    const int sbb = packed_sb_bytes(14), u = 32 * (KW == 8) * h, f = 16 * (KW == 8) * h, c = 8 * (KW == 8) * h;
     const ki_t m4 = K_SET8(0x0F), m30 = K_SET8(0x30);
     const int G = np <= 4 ? 2 : 1; /* groups per pass as Q4_K's */
     int64_t nsb = a->n / 256;
@@ -1370,7 +1368,7 @@ INLINE void pkk_q6_part(const uint8_t *gw, const act_t *a, int np, int h, float 
  * per half group and position: where pkk_q6_part held both for five positions, they spilled. Exact: |S| stays below
  * 2^31 at every step (each madd of a pair sum ≤ 2 · 128 · 32,256, 32 of them, and the starts ≤ 16 · 4,096 · 2,032). */
 INLINE void pkk_q6_part_avx2(const uint8_t *gw, const act_t *a, int np, int h, float *res) {
-    const int sbb = pkk_sb_bytes(14), u = 32 * h, f = 16 * h, c = 8 * h;
+    const int sbb = packed_sb_bytes(14), u = 32 * h, f = 16 * h, c = 8 * h;
     const __m256i m4 = _mm256_set1_epi8(0x0F), m30 = _mm256_set1_epi8(0x30);
     int64_t nsb = a->n / 256;
     float *acc = res + 8 * h;
@@ -1472,7 +1470,7 @@ INLINE ki_t lo2_codes(int type, const uint8_t *low, const uint8_t *high, int u, 
 }
 
 INLINE void pkk_lo2_part(int type, const uint8_t *gw, const act_t *a, int np, int h, float *res) {
-    const int sbb = pkk_sb_bytes(type), u = 32 * (KW == 8) * h, f = 16 * (KW == 8) * h, c = 8 * (KW == 8) * h;
+    const int sbb = packed_sb_bytes(type), u = 32 * (KW == 8) * h, f = 16 * (KW == 8) * h, c = 8 * (KW == 8) * h;
     const ki_t m3 = K_SET8(0x03);
     int64_t nsb = a->n / 256;
     float *acc = res + KW * h; /* the float sums in res, touched once per super-block, as Q6_K's */
@@ -1789,8 +1787,8 @@ INLINE void amx_few_prepare(int type, const uint8_t *gw, int64_t group_bytes, in
     if (type == 12) { /* super-block b / 8, group b % 8 of 32 codes: the low or high nibbles of its quad's 8 units */
         const __m512i m4 = _mm512_set1_epi8(0x0F);
         for (int g = 0; g < ng; g++) {
-            const uint8_t *sblk = gw + g * group_bytes + pkk_sb_bytes(12) * (b >> 3), *units = sblk + 320 + 512 * ((b & 7) >> 1);
-            if ((b & 7) == 0) for (int i = 0; i < pkk_sb_bytes(12); i += 64) _mm_prefetch((const char *) sblk + PF_DIST + i, PF_HINT);
+            const uint8_t *sblk = gw + g * group_bytes + packed_sb_bytes(12) * (b >> 3), *units = sblk + 320 + 512 * ((b & 7) >> 1);
+            if ((b & 7) == 0) for (int i = 0; i < packed_sb_bytes(12); i += 64) _mm_prefetch((const char *) sblk + PF_DIST + i, PF_HINT);
             for (int k = 0; k < 8; k++) {
                 __m512i raw = _mm512_loadu_si512(units + 64 * k);
                 _mm512_store_si512(wb[g] + 64 * k, _mm512_and_si512(b & 1 ? _mm512_srli_epi16(raw, 4) : raw, m4));
@@ -1851,7 +1849,7 @@ INLINE void amx_few_floats(int type, const uint8_t *gw, int64_t group_bytes, int
                            int32_t (*sums)[AMX_M * 16], __m512 (*acc)[NPMAX]) {
     if (type == 12) { /* pkk_part's: the group's scale and min products, then per position its two steps */
         for (int g = 0; g < ng; g++) {
-            const uint8_t *sblk = gw + g * group_bytes + pkk_sb_bytes(12) * (b >> 3);
+            const uint8_t *sblk = gw + g * group_bytes + packed_sb_bytes(12) * (b >> 3);
             const int e = b & 7;
             __m512 ds = K_MUL(K_PH(sblk), K_U8(sblk + 64 + 16 * e)), dm = K_MUL(K_PH(sblk + 32), K_U8(sblk + 192 + 16 * e));
             for (int i = 0; i < m; i++) {

@@ -428,19 +428,25 @@ class NativeKernelsTest {
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> k.quantize(x, values, n, parts, bytes, 0, t, false, 4));
     }
 
-    /** Packed Q6_K rows refuse activations with a scale per block, which their kernel would misread. */
-    @Test
-    void packedQ6KRowsRefuseActivationsWithAScalePerBlock() {
+    /**
+     * Packed Q6_K, Q3_K and Q2_K rows refuse activations with a scale per block, which their kernels would misread; with
+     * the others' packed rows, or unpacked rows of these, the activations keep a scale per block.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = GgmlType.class, names = {"Q6_K", "Q3_K", "Q2_K"})
+    void packedRowsWithAScalePerSuperBlockRefuseActivationsWithAScalePerBlock(GgmlType type) {
         NativeKernels k = kernels();
-        WeightMatrix.Native w = matrix(k, GgmlType.Q6_K, 16, 256, 9);
-        Assumptions.assumeTrue(w.packedRows() > 0, "Q6_K packs here");
+        WeightMatrix.Native w = matrix(k, type, 16, 256, 9);
+        Assumptions.assumeTrue(w.packedRows() > 0, type + " packs here");
         float[][] x = {new float[256]};
         QuantizedActivations a = new QuantizedActivations();
         a.prepare(k, x, 1, 256, true, null, true, 1);
         IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> a.multiply(w, 0, 16, 1, a.out(16)));
         assertTrue(e.getMessage().contains("scale per 8 blocks"), e.getMessage());
         assertEquals(8, QuantizedActivations.span(w));
+        assertEquals(8, QuantizedActivations.span(matrix(k, GgmlType.Q4_K, 16, 256, 9), w), "one such matrix among others sets the span");
         assertEquals(1, QuantizedActivations.span(matrix(k, GgmlType.Q4_K, 16, 256, 9)));
+        assertEquals(1, QuantizedActivations.span(new WeightMatrix.Native(w.data(), 16, 256, w.codec(), k, (MemorySegment) null)), "unpacked " + type);
     }
 
     /** Parts of a quantization are whole groups of eight positions (the transposed copy's unit), or end at the last. */
