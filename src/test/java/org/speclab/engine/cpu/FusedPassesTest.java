@@ -37,7 +37,7 @@ class FusedPassesTest {
     private static final int[] TOKENS = {1, 17, 5, 42, 9, 33, 2, 60, 7, 101, 250, 3, 77, 18, 199, 64, 12};
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"F16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void fusedAndUnfusedGiveTheSameBits(GgmlType type) throws Exception {
         check(type);
     }
@@ -63,10 +63,11 @@ class FusedPassesTest {
         boolean packed = NativeKernels.packing;
         // hidden 768: 24 blocks, so two threads' pieces end inside the gate and up rows
         int hidden = type.blockSize == 256 ? 512 : 768;
-        // eight heads of 32 on four key heads (two a key head), and on two (four: Attention's runs of four); Q6_K also eight
-        // heads of 64 on two key heads, whose 256 output values a key head are a whole span of blocks sharing one scale
-        // (QuantizedActivations.span), so each piece quantizes its own, where with fewer the calling thread does
-        int[][] shapes = type == GgmlType.Q6_K && packed ? new int[][] {{256, 4}, {256, 2}, {512, 2}} : new int[][] {{256, 4}, {256, 2}};
+        // eight heads of 32 on four key heads (two a key head), and on two (four: Attention's runs of four); packed Q6_K, Q3_K
+        // and Q2_K also eight heads of 64 on two key heads, whose 256 output values a key head are a whole span of blocks
+        // sharing one scale (QuantizedActivations.span), so each piece quantizes its own, where with fewer the calling
+        // thread does
+        int[][] shapes = QuantizedActivations.superBlockScale(type) && packed ? new int[][] {{256, 4}, {256, 2}, {512, 2}} : new int[][] {{256, 4}, {256, 2}};
         for (int[] dimAndKvHeads : shapes) {
             int dim = dimAndKvHeads[0], kvHeads = dimAndKvHeads[1];
             var shape = new RandomModels.Shape(dim, hidden, 2, 8, kvHeads, 300, false, type, 10000f);
