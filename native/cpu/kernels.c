@@ -1436,7 +1436,7 @@ INLINE void pkk_q6_part_avx2(const uint8_t *gw, const act_t *a, int np, int h, f
  * The offset's or the mins' share comes first, eight madds of int16 pairs (−4 · sc or m of half groups 2g and 2g + 1)
  * times block g's two halves' Σ x (hp, as plain AVX2's Q6_K takes its starts); each half group's Σ c·x is then a chain
  * of four vpdpbusd times its scale (vpmulld), or on plain AVX2 int16 pair sums of two steps madd'ed with the scale, as
- * Q6_K's. Exact: |S| ≤ 16 · 32 · 16 · 7 · 128 + 16 · 128 · 2,032 < 2^31. */
+ * Q6_K's (two steps' int16 sums at most 2 · 2 · 7 · 128 = 3,584). Exact: |S| ≤ 16 · 32 · 16 · 7 · 128 + 16 · 128 · 2,032 < 2^31. */
 
 /* −4 · sc (Q3_K) or m (Q2_K) of half groups 2g and 2g + 1 of these rows (scb: half group j's scale bytes at 16 j) as
  * two int16 in each row's 32-bit lane */
