@@ -128,6 +128,10 @@ INLINE act_t act_at(const uint8_t *buf, int64_t cap, int64_t n, int64_t p0) {
     return a;
 }
 
+/* hp, the array after c32h1: as far past it as c32h1 is past c32h0 (act_at's layout), so act_t takes no field for it
+ * (one more made AVX2's Q4_K kernel ~4% slower for one position in L2, measured) */
+INLINE const int32_t *act_hp(const act_t *a) { return a->c32h1 + (a->c32h1 - a->c32h0); }
+
 INLINE float f16(const uint8_t *p) {
     uint16_t h;
     memcpy(&h, p, 2);
@@ -1142,6 +1146,8 @@ typedef __m512 kf_t;
 #define K_LOADPS _mm512_loadu_ps
 #define KI_ADD _mm512_add_epi32
 #define K_MADD16 _mm512_madd_epi16
+#define K_MULLO16 _mm512_mullo_epi16
+#define K_SET16 _mm512_set1_epi16
 #define KI_MULLO _mm512_mullo_epi32
 #define KI_I8(p) _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *) (p)))
 #define K_UNROLL8 _Pragma("GCC unroll 8") /* Q4_K's steps for five positions or more (AVX2's: slower unrolled, measured) */
@@ -1178,6 +1184,8 @@ typedef __m256 kf_t;
 #define K_LOADPS _mm256_loadu_ps
 #define KI_ADD _mm256_add_epi32
 #define K_MADD16 _mm256_madd_epi16
+#define K_MULLO16 _mm256_mullo_epi16
+#define K_SET16 _mm256_set1_epi16
 #define KI_MULLO _mm256_mullo_epi32
 #define KI_I8(p) _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *) (p)))
 #define K_UNROLL8
@@ -1377,9 +1385,7 @@ INLINE void pkk_q6_part_avx2(const uint8_t *gw, const act_t *a, int np, int h, f
         const uint8_t *blk = gw + sbb * sb;
         pf_ahead(gw, sbb, nsb, a, h, 2, sb, 1);
         const int8_t *scb = (const int8_t *) blk + 32 + c; /* half group j's scales of these eight rows: scb + 16 · j */
-        /* hp, the array after c32h1: as far past it as c32h1 is past c32h0 (act_at's layout), so act_t takes no field for
-         * it (one more made AVX2's Q4_K kernel ~4% slower for one position in L2, measured) */
-        const int32_t *hp = a->c32h1 + (a->c32h1 - a->c32h0);
+        const int32_t *hp = act_hp(a);
         __m256i S[NPMAX];
         for (int p = 0; p < np; p++) S[p] = _mm256_setzero_si256();
         for (int g = 0; g < 8; g++) {
@@ -1438,27 +1444,20 @@ INLINE void pkk_q6_part_avx2(const uint8_t *gw, const act_t *a, int np, int h, f
  * of four vpdpbusd times its scale (vpmulld), or on plain AVX2 int16 pair sums of two steps madd'ed with the scale, as
  * Q6_K's (two steps' int16 sums at most 2 · 2 · 7 · 128 = 3,584). Exact: |S| ≤ 16 · 32 · 16 · 7 · 128 + 16 · 128 · 2,032 < 2^31. */
 
+/* the bytes of the offset's share: Q3_K's scales as they are, Q2_K's mins (the high nibbles) */
+INLINE __m128i lo2_offset_bytes(int type, __m128i s) { return type == 10 ? _mm_and_si128(_mm_srli_epi16(s, 4), _mm_set1_epi8(0x0F)) : s; }
+
 /* −4 · sc (Q3_K) or m (Q2_K) of half groups 2g and 2g + 1 of these rows (scb: half group j's scale bytes at 16 j) as
  * two int16 in each row's 32-bit lane */
 INLINE ki_t lo2_pairs(int type, const uint8_t *scb, int g) {
-    const __m128i nib = _mm_set1_epi8(0x0F);
 #ifdef SL_VNNI
-    __m128i s0 = _mm_loadu_si128((const __m128i *) (scb + 32 * g)), s1 = _mm_loadu_si128((const __m128i *) (scb + 32 * g + 16));
-    if (type == 10) {
-        s0 = _mm_and_si128(_mm_srli_epi16(s0, 4), nib);
-        s1 = _mm_and_si128(_mm_srli_epi16(s1, 4), nib);
-    }
-    __m512i v = _mm512_cvtepi8_epi16(_mm256_set_m128i(_mm_unpackhi_epi8(s0, s1), _mm_unpacklo_epi8(s0, s1)));
-    return type == 11 ? _mm512_mullo_epi16(v, _mm512_set1_epi16(-4)) : v;
+    __m128i s0 = lo2_offset_bytes(type, _mm_loadu_si128((const __m128i *) (scb + 32 * g))), s1 = lo2_offset_bytes(type, _mm_loadu_si128((const __m128i *) (scb + 32 * g + 16)));
+    ki_t v = _mm512_cvtepi8_epi16(_mm256_set_m128i(_mm_unpackhi_epi8(s0, s1), _mm_unpacklo_epi8(s0, s1)));
 #else
-    __m128i s0 = _mm_loadl_epi64((const __m128i *) (scb + 32 * g)), s1 = _mm_loadl_epi64((const __m128i *) (scb + 32 * g + 16));
-    if (type == 10) {
-        s0 = _mm_and_si128(_mm_srli_epi16(s0, 4), nib);
-        s1 = _mm_and_si128(_mm_srli_epi16(s1, 4), nib);
-    }
-    __m256i v = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(s0, s1));
-    return type == 11 ? _mm256_mullo_epi16(v, _mm256_set1_epi16(-4)) : v;
+    __m128i s0 = lo2_offset_bytes(type, _mm_loadl_epi64((const __m128i *) (scb + 32 * g))), s1 = lo2_offset_bytes(type, _mm_loadl_epi64((const __m128i *) (scb + 32 * g + 16)));
+    ki_t v = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(s0, s1));
 #endif
+    return type == 11 ? K_MULLO16(v, K_SET16(-4)) : v;
 }
 
 /* Step k's codes of group g = 4q + t (t a constant where this inlines), unsigned: Q2_K 0..3, Q3_K 0..7 */
@@ -1474,7 +1473,7 @@ INLINE void pkk_lo2_part(int type, const uint8_t *gw, const act_t *a, int np, in
     const ki_t m3 = K_SET8(0x03);
     int64_t nsb = a->n / 256;
     float *acc = res + KW * h; /* the float sums in res, touched once per super-block, as Q6_K's */
-    const int32_t *hp = a->c32h1 + (a->c32h1 - a->c32h0); /* see pkk_q6_part_avx2 */
+    const int32_t *hp = act_hp(a);
     for (int p = 0; p < np; p++) K_STORE(acc + 16 * p, K_ZEROPS());
     for (int64_t sb = 0; sb < nsb; sb++) {
         const uint8_t *blk = gw + sbb * sb;
