@@ -27,7 +27,6 @@ public sealed interface BlockCodec permits F32Codec, F16Codec, BF16Codec, Q8_0Co
     /** Dequantizes n elements (a multiple of the block size) stored at byte offset srcOff into dst[dstOff..]. */
     void dequantize(MemorySegment src, long srcOff, float[] dst, int dstOff, int n);
 
-    /** The codec of {@code t} ({@link WeightType}'s row); a type SpecLab does not read is refused with the list of those it does. */
     /** IQ4_NL's and IQ4_XS's sixteen levels (ggml's kvalues_iq4nl), the value of 4-bit code {@code code}. */
     static int iq4Level(int code) { return ReadOnlyCodecs.IQ4_LEVELS[code]; }
 
@@ -37,6 +36,7 @@ public sealed interface BlockCodec permits F32Codec, F16Codec, BF16Codec, Q8_0Co
     /** Q3_K's sixteen 6-bit scales (minus 32) from the 12 bytes at {@code off}, as ggml unpacks them. */
     static void q3kScales(MemorySegment s, long off, int[] out) { ReadOnlyCodecs.Q3_K.scales(s, off, out); }
 
+    /** The codec of {@code t} ({@link WeightType}'s row); a type SpecLab does not read is refused with the list of those it does. */
     static BlockCodec of(GgmlType t) {
         return WeightType.require(t).codec;
     }

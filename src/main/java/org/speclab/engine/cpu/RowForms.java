@@ -24,6 +24,25 @@ import jdk.incubator.vector.VectorOperators;
 final class RowForms {
     private RowForms() {}
 
+    /** The row form of a block type, or null for a type without one (F32, F16, BF16 take the dense kernels directly). */
+    static WeightMatrix.RowForm of(org.speclab.gguf.GgmlType type) {
+        return switch (type) {
+            case Q8_0 -> RowForms::q8_0Row;
+            case Q4_0 -> RowForms::q4_0Row;
+            case Q4_1 -> RowForms::q4_1Row;
+            case Q5_0 -> RowForms::q5_0Row;
+            case Q5_1 -> RowForms::q5_1Row;
+            case Q2_K -> RowForms::q2_kRow;
+            case Q3_K -> RowForms::q3_kRow;
+            case Q4_K -> RowForms::q4_kRow;
+            case Q5_K -> RowForms::q5_kRow;
+            case Q6_K -> RowForms::q6_kRow;
+            case IQ4_NL -> RowForms::iq4_nlRow;
+            case IQ4_XS -> RowForms::iq4_xsRow;
+            default -> null;
+        };
+    }
+
     /**
      * One Q4_K row dequantized into {@code out} with {@link VectorDot#q4_k}'s arithmetic (w = d1·q − m1), so
      * {@link VectorDot#dense} over it gives the fused kernel's bits: the batched path forms each row once for all positions.

@@ -92,23 +92,13 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
             case F32 -> new F32(d, rows, cols);
             case F16 -> new F16(d, rows, cols);
             case BF16 -> new BF16(d, rows, cols);
-            // the block kernels are written for 512-bit vectors; other widths dequantize through the codec
             // fused block kernels on 512-bit vectors; Q8_0's also at 256 and 128 bits, Q4_0's at 128 (where each
             // measured faster than its row form; a fused 256-bit Q4_0 did not); the rest dequantize rows in vector lanes
-            case Q8_0 -> VectorDot.LANES == 16 || VectorDot.LANES == 8 || VectorDot.LANES == 4 ? new Q8_0(d, rows, cols)
-                    : new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::q8_0Row));
-            case Q4_0 -> VectorDot.LANES == 16 || VectorDot.LANES == 4 ? new Q4_0(d, rows, cols)
-                    : new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::q4_0Row));
-            case Q4_K -> VectorDot.LANES == 16 ? new KQuant(d, rows, cols, BlockCodec.of(t.type())) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::q4_kRow));
-            case Q6_K -> VectorDot.LANES == 16 ? new KQuant(d, rows, cols, BlockCodec.of(t.type())) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::q6_kRow));
-            case Q4_1 -> VectorDot.LANES == 16 ? new Q4_1(d, rows, cols) : new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::q4_1Row));
-            case Q5_0 -> new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::q5_0Row));
-            case Q5_1 -> new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::q5_1Row));
-            case Q5_K -> new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::q5_kRow));
-            case Q2_K -> new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::q2_kRow));
-            case Q3_K -> new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::q3_kRow));
-            case IQ4_NL -> new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::iq4_nlRow));
-            case IQ4_XS -> new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t, RowForms::iq4_xsRow));
+            case Q8_0 -> VectorDot.LANES == 16 || VectorDot.LANES == 8 || VectorDot.LANES == 4 ? new Q8_0(d, rows, cols) : quantized(d, rows, cols, t);
+            case Q4_0 -> VectorDot.LANES == 16 || VectorDot.LANES == 4 ? new Q4_0(d, rows, cols) : quantized(d, rows, cols, t);
+            case Q4_K, Q6_K -> VectorDot.LANES == 16 ? new KQuant(d, rows, cols, BlockCodec.of(t.type())) : quantized(d, rows, cols, t);
+            case Q4_1 -> VectorDot.LANES == 16 ? new Q4_1(d, rows, cols) : quantized(d, rows, cols, t);
+            case Q5_0, Q5_1, Q5_K, Q2_K, Q3_K, IQ4_NL, IQ4_XS -> quantized(d, rows, cols, t);
             // every other type SpecLab reads: each row dequantized by its codec, then the dense kernels
             default -> {
                 WeightType w = WeightType.of(t.type());
@@ -302,10 +292,15 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
      * The vector row form up to 16 lanes (it widens 16-byte units); wider vectors (1024- or 2048-bit
      * SVE) take the codec's scalar dequantization.
      */
-    private static RowForm rowForm(Tensor t, RowForm vector) {
-        if (VectorDot.LANES <= 16) return vector;
+    private static RowForm rowForm(Tensor t) {
+        if (VectorDot.LANES <= 16) return RowForms.of(t.type());
         BlockCodec codec = BlockCodec.of(t.type());
         return (w, off, out, n) -> codec.dequantize(w, off, out, 0, n);
+    }
+
+    /** A block type's rows dequantized per row ({@link #rowForm}), then the dense kernels. */
+    private static Quantized quantized(MemorySegment d, int rows, int cols, Tensor t) {
+        return new Quantized(d, rows, cols, BlockCodec.of(t.type()), rowForm(t));
     }
 
     /**
