@@ -1995,15 +1995,66 @@ INLINE int32_t amx_matmul(int type, const uint8_t *pw, int64_t group_bytes, int3
 #define PKK10_AT(k) pkk_group(10, gw, &a, k, res)
 
 #ifdef SL_VNNI
+/* Whether F16 prefill takes two groups a pass (pkf_pair: each broadcast serves 32 rows) or one (passes of PKF_MANY
+ * positions: each converted weight vector serves six positions). Both make the same bits; which is faster depends on
+ * the core: on Zen 5 (512-bit units) pairs gained 15% (pkf_pair's note); on Zen 4 (AVX-512 on 256-bit halves, where a
+ * 512-bit conversion takes an FMA's slot) they lose: one thread, a 1,024² matrix in L2, 64 positions, ns a group of
+ * 16 rows × 32 columns and position, pairs 12.4-12.5, one group 8.8. So it is measured once per process
+ * (pkf_choose), or set (sl_f16_pairs). */
+static int pkf_pairs = -1;
+
+/* Cycles (the time-stamp counter) of the fastest of three runs of either way over two groups of 512 columns and
+ * twelve positions, in L1 and L2. */
+static uint64_t pkf_time(int pair, const uint8_t *gw, int64_t gb, const float *x, int64_t n, float *res) {
+    uint64_t best = UINT64_MAX;
+    for (int run = 0; run < 3; run++) {
+        uint64_t t0 = __rdtsc();
+        for (int p0 = 0; p0 < 12; p0 += pair ? PKF_PAIR : PKF_MANY) {
+            if (pair) pkf_pair(gw, gb, x + p0 * n, n, PKF_PAIR, 0, res);
+            else {
+                act_t a = {0};
+                a.sweeps = 1;
+                for (int g = 0; g < 2; g++) pkf_group(gw + g * gb, x + p0 * n, n, PKF_MANY, &a, res);
+            }
+        }
+        uint64_t d = __rdtsc() - t0;
+        if (d < best) best = d;
+    }
+    return best;
+}
+
+static int pkf_choose(void) {
+    enum { N = 512 };
+    static _Alignas(64) uint8_t w[2 * 32 * N];
+    static float x[12 * N], res[2 * NPMAX * PK];
+    for (int i = 0; i < 2 * 16 * N; i++) memcpy(w + 2 * i, &(uint16_t) {(uint16_t) (0x3800 + (i & 0xff))}, 2);
+    for (int i = 0; i < 12 * N; i++) x[i] = (float) (i % 7) * 0.25f;
+    uint64_t pair = UINT64_MAX, one = UINT64_MAX;
+    for (int trial = 0; trial < 4; trial++) { /* alternately, so that a busy moment hits both */
+        uint64_t p = pkf_time(1, w, 32 * N, x, N, res), o = pkf_time(0, w, 32 * N, x, N, res);
+        if (p < pair) pair = p;
+        if (o < one) one = o;
+    }
+    int choice = pair < one;
+    __atomic_store_n(&pkf_pairs, choice, __ATOMIC_RELAXED);
+    return choice;
+}
+
+int SL(sl_f16_pairs)(int32_t mode) {
+    if (mode >= 0) __atomic_store_n(&pkf_pairs, mode != 0, __ATOMIC_RELAXED);
+    int c = __atomic_load_n(&pkf_pairs, __ATOMIC_RELAXED);
+    return c >= 0 ? c : pkf_choose();
+}
+
 /* Rows [from, to) of packed F16 groups (gb bytes each) times t > PKF positions (prefill), out as sl_matmul_packed's:
- * two groups at a time where both hold rows of the range, else one (pkf_group, passes of PKF_MANY). Out of line, so
- * the other types' loop compiles as before. */
-__attribute__((noinline)) static void pkf_prefill(const uint8_t *pw, int64_t gb, int32_t from, int32_t to, const uint8_t *act, int64_t cap,
-                                                  int64_t n, int32_t t, float *out, int64_t out_stride) {
+ * two groups at a time where both hold rows of the range and pairs are the faster way here (pkf_pairs), else one
+ * (pkf_group, passes of PKF_MANY). Out of line, so the other types' loop compiles as before. */
+INLINE void pkf_prefill(const int pairs, const uint8_t *pw, int64_t gb, int32_t from, int32_t to, const uint8_t *act, int64_t cap,
+                        int64_t n, int32_t t, float *out, int64_t out_stride) {
     float res[2 * NPMAX * PK];
     for (int32_t g = from / PK; PK * g < to;) {
         const uint8_t *gw = pw + gb * g;
-        const int ng = PK * (g + 1) < to ? 2 : 1;
+        const int ng = pairs && PK * (g + 1) < to ? 2 : 1;
         const int most = ng == 2 ? PKF_PAIR : PKF_MANY, sweeps = (t + most - 1) / most;
         for (int32_t p0 = 0, np, sweep = 0; p0 < t; p0 += np, sweep++) {
             const float *xf = (const float *) act + p0 * n;
@@ -2027,6 +2078,17 @@ __attribute__((noinline)) static void pkf_prefill(const uint8_t *pw, int64_t gb,
         g += ng;
     }
 }
+
+/* pkf_prefill compiled once for each way (one way's copy ran 4% slower where the other could be taken, measured). */
+__attribute__((noinline)) static void pkf_prefill_pairs(const uint8_t *pw, int64_t gb, int32_t from, int32_t to, const uint8_t *act, int64_t cap,
+                                                        int64_t n, int32_t t, float *out, int64_t out_stride) {
+    pkf_prefill(1, pw, gb, from, to, act, cap, n, t, out, out_stride);
+}
+
+__attribute__((noinline)) static void pkf_prefill_one(const uint8_t *pw, int64_t gb, int32_t from, int32_t to, const uint8_t *act, int64_t cap,
+                                                      int64_t n, int32_t t, float *out, int64_t out_stride) {
+    pkf_prefill(0, pw, gb, from, to, act, cap, n, t, out, out_stride);
+}
 #endif
 
 /* Rows from ≤ r < to of the packed groups (r < 16 · groups, each group_bytes long: sl_packed_bytes of 16
@@ -2036,7 +2098,8 @@ void SL(sl_matmul_packed)(int32_t type, const uint8_t *pw, int64_t group_bytes, 
     float res[NPMAX * PK];
 #ifdef SL_VNNI
     if (type == 1 && t > PKF) { /* prefill; F16 never goes to AMX's tiles */
-        pkf_prefill(pw, group_bytes, from, to, act, cap, n, t, out, out_stride);
+        if (SL(sl_f16_pairs)(-1)) pkf_prefill_pairs(pw, group_bytes, from, to, act, cap, n, t, out, out_stride);
+        else pkf_prefill_one(pw, group_bytes, from, to, act, cap, n, t, out, out_stride);
         return;
     }
 #endif
@@ -2134,3 +2197,7 @@ MATMUL(iq4_nl, row_iq4_nl)
 MATMUL(iq4_xs, row_iq4_xs)
 
 int64_t SL(sl_act_bytes)(int64_t cap, int64_t n) { return act_bytes(cap, n); }
+
+#ifndef SL_VNNI
+int SL(sl_f16_pairs)(int32_t mode) { (void) mode; return 0; } /* F16 prefill pairs are AVX-512's */
+#endif

@@ -248,6 +248,41 @@ class NativeKernelsTest {
     }
 
     /**
+     * Packed F16 prefill takes its groups two at a time or one at a time, whichever the library measured faster on
+     * this core: both ways give every position the bits it has alone, for whole matrices and parts of groups.
+     */
+    @Test
+    void packedF16PrefillGivesTheSameBitsEitherWay() {
+        NativeKernels k = kernels();
+        Assumptions.assumeTrue(k.packs(GgmlType.F16), "F16 is packed at AVX-512 only");
+        int cols = 256, rows = 45;
+        WeightMatrix.Native w = matrix(k, GgmlType.F16, rows, cols, 21);
+        Random r = new Random(22);
+        float[][] x = new float[20][cols];
+        for (float[] v : x) for (int j = 0; j < cols; j++) v[j] = (float) r.nextGaussian();
+        float[][] alone = new float[x.length][];
+        for (int p = 0; p < x.length; p++) alone[p] = products(w, new float[][] {x[p]}, 1, 0, rows)[0];
+        boolean measured = k.f16PrefillPairs(null);
+        try {
+            for (boolean pairs : new boolean[] {false, true}) {
+                assertEquals(pairs, k.f16PrefillPairs(pairs));
+                for (int t : new int[] {10, 13, 20}) {
+                    for (int[] range : new int[][] {{0, 45}, {4, 40}, {16, 45}, {13, 35}}) {
+                        float[][] part = products(w, x, t, range[0], range[1]);
+                        for (int p = 0; p < t; p++) {
+                            for (int i = range[0]; i < range[1]; i++) {
+                                assertEquals(alone[p][i], part[p][i - range[0]], 0f, (pairs ? "pairs" : "one group") + ", " + t + " positions, rows " + range[0] + ".." + range[1] + ", row " + i);
+                            }
+                        }
+                    }
+                }
+            }
+        } finally {
+            k.f16PrefillPairs(measured);
+        }
+    }
+
+    /**
      * A kernel reads only the positions it was given: the activations end against a page that cannot be
      * read, so a pass that computed more positions than the call holds (a switch case serving nine where
      * three were asked) faults instead of reading someone else's memory. Every count 1..17, every type.
