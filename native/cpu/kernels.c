@@ -20,6 +20,7 @@
  */
 #include <immintrin.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "blocks.h" /* q3k_scales, iq4xs_ls, packed_sb_bytes */
@@ -2003,18 +2004,24 @@ INLINE int32_t amx_matmul(int type, const uint8_t *pw, int64_t group_bytes, int3
  * (pkf_choose), or set (sl_f16_pairs). */
 static int pkf_pairs = -1;
 
-/* Cycles (the time-stamp counter) of the fastest of three runs of either way over two groups of 512 columns and
- * twelve positions, in L1 and L2. */
+/* Cycles (the time-stamp counter) of the fastest of three runs of either way over two groups of 1,024 columns and
+ * twelve positions. */
 static uint64_t pkf_time(int pair, const uint8_t *gw, int64_t gb, const float *x, int64_t n, float *res) {
     uint64_t best = UINT64_MAX;
     for (int run = 0; run < 3; run++) {
         uint64_t t0 = __rdtsc();
         for (int p0 = 0; p0 < 12; p0 += pair ? PKF_PAIR : PKF_MANY) {
-            if (pair) pkf_pair(gw, gb, x + p0 * n, n, PKF_PAIR, 0, res);
-            else {
+            /* after each call, a barrier that may read res: no call's sums are dead, so none is optimized away */
+            if (pair) {
+                pkf_pair(gw, gb, x + p0 * n, n, PKF_PAIR, 0, res);
+                __asm__ volatile("" : : "r"(res) : "memory");
+            } else {
                 act_t a = {0};
                 a.sweeps = 1;
-                for (int g = 0; g < 2; g++) pkf_group(gw + g * gb, x + p0 * n, n, PKF_MANY, &a, res);
+                for (int g = 0; g < 2; g++) {
+                    pkf_group(gw + g * gb, x + p0 * n, n, PKF_MANY, &a, res);
+                    __asm__ volatile("" : : "r"(res) : "memory");
+                }
             }
         }
         uint64_t d = __rdtsc() - t0;
@@ -2024,9 +2031,17 @@ static uint64_t pkf_time(int pair, const uint8_t *gw, int64_t gb, const float *x
 }
 
 static int pkf_choose(void) {
-    enum { N = 512 };
-    static _Alignas(64) uint8_t w[2 * 32 * N];
-    static float x[12 * N], res[2 * NPMAX * PK];
+    enum { N = 1024 };
+    /* weights and activations past L1 (64 + 48 KB), as a prefill's groups are, read again from L2 by each pass (in
+     * L1, Zen 4 ran the pairs faster); each thread that asks before an answer is stored measures in its own buffers
+     * and stores its own answer, either of which gives the same bits */
+    uint8_t *w = aligned_alloc(64, 2 * 32 * N);
+    float *x = aligned_alloc(64, 4 * 12 * N), res[2 * NPMAX * PK];
+    if (!w || !x) {
+        free(w);
+        free(x);
+        return 0;
+    }
     for (int i = 0; i < 2 * 16 * N; i++) memcpy(w + 2 * i, &(uint16_t) {(uint16_t) (0x3800 + (i & 0xff))}, 2);
     for (int i = 0; i < 12 * N; i++) x[i] = (float) (i % 7) * 0.25f;
     uint64_t pair = UINT64_MAX, one = UINT64_MAX;
@@ -2035,6 +2050,8 @@ static int pkf_choose(void) {
         if (p < pair) pair = p;
         if (o < one) one = o;
     }
+    free(w);
+    free(x);
     int choice = pair < one;
     __atomic_store_n(&pkf_pairs, choice, __ATOMIC_RELAXED);
     return choice;
