@@ -2065,7 +2065,7 @@ int SL(sl_f16_pairs)(int32_t mode) {
 
 /* Rows [from, to) of packed F16 groups (gb bytes each) times t > PKF positions (prefill), out as sl_matmul_packed's:
  * two groups at a time where both hold rows of the range and pairs are the faster way here (pkf_pairs), else one
- * (pkf_group, passes of PKF_MANY). Out of line, so the other types' loop compiles as before. */
+ * (pkf_group, passes of PKF_MANY). */
 INLINE void pkf_prefill(const int pairs, const uint8_t *pw, int64_t gb, int32_t from, int32_t to, const uint8_t *act, int64_t cap,
                         int64_t n, int32_t t, float *out, int64_t out_stride) {
     float res[2 * NPMAX * PK];
@@ -2096,7 +2096,8 @@ INLINE void pkf_prefill(const int pairs, const uint8_t *pw, int64_t gb, int32_t 
     }
 }
 
-/* pkf_prefill compiled once for each way (one way's copy ran 4% slower where the other could be taken, measured). */
+/* pkf_prefill compiled once for each way (one way's copy ran 4% slower where the other could be taken, measured), out
+ * of line, so the other types' loop compiles as before. */
 __attribute__((noinline)) static void pkf_prefill_pairs(const uint8_t *pw, int64_t gb, int32_t from, int32_t to, const uint8_t *act, int64_t cap,
                                                         int64_t n, int32_t t, float *out, int64_t out_stride) {
     pkf_prefill(1, pw, gb, from, to, act, cap, n, t, out, out_stride);
