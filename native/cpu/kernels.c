@@ -1321,6 +1321,33 @@ INLINE ki_t q6_codes(ki_t lraw, ki_t hraw, int g, int t, ki_t m4, ki_t m30) {
 /* The same for Q6_K, whose activations share one scale per super-block (above): each position's integer sum S over
  * the super-block, Σ sc · Σ (q − 32)·x over its sixteen half groups, then one float step (AVX-512 VNNI and AVX-VNNI;
  * plain AVX2 below). */
+/* pkk_q6_part's step: half `half` (eight steps) of quad i's groups for np positions, added into S */
+INLINE void q6_half(const uint8_t *blk, const uint8_t *low, const uint8_t *high, const act_t *a, int np, int G, int64_t sb, int i,
+                    int half, int u, int c, ki_t m4, ki_t m30, ki_t *S) {
+#pragma GCC unroll 2
+    for (int e0 = 0; e0 < 2; e0 += G) {
+        const int32_t *cx = half ? a->c32h1 : a->c32h0;
+        ki_t s[2][NPMAX];
+        /* Σ (q − 32)·x: start at −32 · Σ x over the 16 codes */
+        for (int e = 0; e < G; e++)
+            for (int p = 0; p < np; p++) s[e][p] = K_SET32(cx[p * a->nb + 8 * sb + 2 * i + e0 + e]);
+#pragma GCC unroll 4
+        for (int kk = 0; kk < 4; kk++) {
+            const int k = 4 * half + kk;
+            ki_t lraw = K_LOAD(low + 64 * (8 * i + k) + u), hraw = K_LOAD(high + 64 * (8 * (i >> 1) + k) + u);
+            for (int e = 0; e < G; e++) {
+                int g = 2 * i + e0 + e; /* field t = 2 (i mod 2) + e0 + e of quad i / 2's high units */
+                ki_t cv = q6_codes(lraw, hraw, g, 2 * (i & 1) + e0 + e, m4, m30);
+                for (int p = 0; p < np; p++) s[e][p] = K_DOT(s[e][p], cv, K_SET32(x4(a, p, 8 * sb + g, k)));
+            }
+        }
+        for (int e = 0; e < G; e++) {
+            ki_t sc = KI_I8(blk + 32 + 16 * (2 * (2 * i + e0 + e) + half) + c); /* the scale of these 16 codes */
+            for (int p = 0; p < np; p++) S[p] = KI_ADD(S[p], KI_MULLO(s[e][p], sc));
+        }
+    }
+}
+
 INLINE void pkk_q6_part(const uint8_t *gw, const act_t *a, int np, int h, float *res) {
     const int sbb = packed_sb_bytes(14), u = 32 * (KW == 8) * h, f = 16 * (KW == 8) * h, c = 8 * (KW == 8) * h;
     const ki_t m4 = K_SET8(0x0F), m30 = K_SET8(0x30);
@@ -1337,32 +1364,27 @@ INLINE void pkk_q6_part(const uint8_t *gw, const act_t *a, int np, int h, float 
         ki_t S[NPMAX];
         for (int p = 0; p < np; p++) S[p] = K_SET32(0);
         const uint8_t *low = blk + 288, *high = blk + 2336;
-        for (int i = 0; i < 4; i++) {
-#pragma GCC unroll 2
-            for (int half = 0; half < 2; half++) {
-#pragma GCC unroll 2
-                for (int e0 = 0; e0 < 2; e0 += G) {
-                    const int32_t *cx = half ? a->c32h1 : a->c32h0;
-                    ki_t s[2][NPMAX];
-                    /* Σ (q − 32)·x: start at −32 · Σ x over the 16 codes */
-                    for (int e = 0; e < G; e++)
-                        for (int p = 0; p < np; p++) s[e][p] = K_SET32(cx[p * a->nb + 8 * sb + 2 * i + e0 + e]);
+        /* How far the steps unroll, by positions: five or more (one group a pass) every loop rolled, four the quads
+         * rolled, up to three all unrolled. One thread, a 2,816 × 1,024 matrix from L3, median of 16 runs (each a fresh
+         * process: this kernel's speed moves by up to a third with where its code and data land), ns a group of 16 rows
+         * × 32 codes and position (AMD EPYC, Zen 4): five positions 5.35 -> 3.84, nine (five and four) 4.96 -> 3.73,
+         * three and four unchanged (4.6, 4.0), 64 unchanged (4.4); where everything unrolled, five and nine lost
+         * most of their time to the front end (no counters here to say which part). */
+        if (G == 1) {
+#pragma GCC unroll 1
+            for (int i = 0; i < 4; i++)
+#pragma GCC unroll 1
+                for (int half = 0; half < 2; half++) q6_half(blk, low, high, a, np, G, sb, i, half, u, c, m4, m30, S);
+        } else if (np <= 3) {
 #pragma GCC unroll 4
-                    for (int kk = 0; kk < 4; kk++) {
-                        const int k = 4 * half + kk;
-                        ki_t lraw = K_LOAD(low + 64 * (8 * i + k) + u), hraw = K_LOAD(high + 64 * (8 * (i >> 1) + k) + u);
-                        for (int e = 0; e < G; e++) {
-                            int g = 2 * i + e0 + e; /* field t = 2 (i mod 2) + e0 + e of quad i / 2's high units */
-                            ki_t cv = q6_codes(lraw, hraw, g, 2 * (i & 1) + e0 + e, m4, m30);
-                            for (int p = 0; p < np; p++) s[e][p] = K_DOT(s[e][p], cv, K_SET32(x4(a, p, 8 * sb + g, k)));
-                        }
-                    }
-                    for (int e = 0; e < G; e++) {
-                        ki_t sc = KI_I8(blk + 32 + 16 * (2 * (2 * i + e0 + e) + half) + c); /* the scale of these 16 codes */
-                        for (int p = 0; p < np; p++) S[p] = KI_ADD(S[p], KI_MULLO(s[e][p], sc));
-                    }
-                }
-            }
+            for (int i = 0; i < 4; i++)
+#pragma GCC unroll 2
+                for (int half = 0; half < 2; half++) q6_half(blk, low, high, a, np, G, sb, i, half, u, c, m4, m30, S);
+        } else {
+#pragma GCC unroll 1
+            for (int i = 0; i < 4; i++)
+#pragma GCC unroll 2
+                for (int half = 0; half < 2; half++) q6_half(blk, low, high, a, np, G, sb, i, half, u, c, m4, m30, S);
         }
         for (int p = 0; p < np; p++)
             K_STORE(acc + 16 * p, K_FMADD(K_CVT(S[p]), K_MUL(d, K_SETPS(a->d[p * a->nb + 8 * sb])), K_LOADPS(acc + 16 * p)));
@@ -1396,6 +1418,10 @@ INLINE void pkk_q6_part_avx2(const uint8_t *gw, const act_t *a, int np, int h, f
         }
         const uint8_t *low = blk + 288, *high = blk + 2336;
         for (int i = 0; i < 4; i++) {
+            /* both halves unrolled: five positions had compiled into a rolled loop with its counter in memory (one
+             * thread, 2,816 × 1,024 from L3, Zen 4: five 10.7 -> 7.5 ns a group-pos; one to nine and 64 as fast or
+             * faster) */
+#pragma GCC unroll 2
             for (int half = 0; half < 2; half++) {
 #pragma GCC unroll 2
                 for (int e = 0; e < 2; e++) {
