@@ -32,6 +32,18 @@ class BenchDepthTest {
         assertTrue(r.err().lines().noneMatch(l -> l.startsWith("speclab:")), r.err());
     }
 
+    /** An F16 model's Kernels line says which way F16 prefill took where the native kernels pack F16 (AVX-512), else nothing of it. */
+    @Test
+    void theKernelsLineSaysHowF16PrefillRan() throws Exception {
+        CliRun r = CliRun.of("bench", "-m", SharedFiles.require("models/stories260K/stories260K-F16.gguf").toString(), "-p", "16", "-n", "2", "-r", "1", "--verify", "0", "--threads", "2");
+        assertEquals(0, r.exitCode(), r.err());
+        String line = r.out().lines().filter(l -> l.startsWith("Kernels: ")).findFirst().orElse("");
+        boolean packsF16 = org.speclab.engine.cpu.CpuBackend.kernelStatus().startsWith("native AVX-512");
+        assertEquals(packsF16, line.matches(".*; F16 prefill: (one group|two groups) of 16 rows a pass \\(timed faster on this core\\)\\.$"), line);
+        CliRun q = CliRun.of("bench", "-m", model(), "-p", "16", "-n", "2", "-r", "1", "--verify", "0", "--threads", "2");
+        assertTrue(q.out().lines().filter(l -> l.startsWith("Kernels: ")).noneMatch(l -> l.contains("F16 prefill")), q.out());
+    }
+
     @Test
     void aNegativeDepthIsRefused() throws Exception {
         CliRun r = CliRun.of("bench", "-m", model(), "-d", "-1");

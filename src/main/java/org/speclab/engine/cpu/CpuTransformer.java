@@ -209,12 +209,24 @@ final class CpuTransformer implements Transformer {
         return scratch;
     }
 
-    /** Which kernels the weights run on: native integer kernels (and their instruction set) or the Java ones. */
+    /**
+     * Which kernels the weights run on: native integer kernels (and their instruction set) or the Java ones, and where
+     * this model has packed F16 rows on AVX-512, which of the two ways of F16 prefill this core took.
+     */
     @Override
     public String kernels() {
-        return kernels == null ? "Java Vector API " + VectorDot.bits() + "-bit kernels"
-                : "native " + kernels.instructionSet() + " kernels (" + NativeKernels.typeList(t -> NativeKernels.handles(t, 256)) + "), Java Vector API "
-                        + VectorDot.bits() + "-bit (" + NativeKernels.typeList(t -> !NativeKernels.handles(t, 256)) + ")";
+        if (kernels == null) return "Java Vector API " + VectorDot.bits() + "-bit kernels";
+        String way = hasPackedF16() ? kernels.f16PrefillWay() : null;
+        return "native " + kernels.instructionSet() + " kernels (" + NativeKernels.typeList(t -> NativeKernels.handles(t, 256)) + "), Java Vector API "
+                + VectorDot.bits() + "-bit (" + NativeKernels.typeList(t -> !NativeKernels.handles(t, 256)) + ")" + (way == null ? "" : "; F16 prefill: " + way);
+    }
+
+    /** Whether any matrix of this model (the classifier included) has rows repacked for the native F16 kernels. */
+    private boolean hasPackedF16() {
+        java.util.function.Predicate<WeightMatrix> f16 = m -> m instanceof WeightMatrix.Native n && n.codec().type() == org.speclab.gguf.GgmlType.F16 && n.packedRows() > 0;
+        if (f16.test(classifier)) return true;
+        for (var l : layers) for (WeightMatrix m : l.matrices()) if (f16.test(m)) return true;
+        return false;
     }
 
     /** The forward pass; logits of the last {@code outputs} positions into {@code logits[0 .. outputs)}. */

@@ -157,6 +157,15 @@ final class NativeKernels {
         }
     }
 
+    /**
+     * How this core runs packed F16 prefill, in words for {@code bench} and the lab ({@link #f16PrefillPairs} asked,
+     * so the first call times both ways); null below AVX-512, where there is one way.
+     */
+    String f16PrefillWay() {
+        if (level != AVX512_VNNI && level != AMX) return null;
+        return f16PrefillPairs(null) ? "two groups of 16 rows a pass (timed faster on this core)" : "one group of 16 rows a pass (timed faster on this core)";
+    }
+
     /** Bytes of activation buffer that {@code values} quantized values, {@code n} per position, take (scales, sums, transposed copy). */
     long activationBytes(long values, long n) {
         try {

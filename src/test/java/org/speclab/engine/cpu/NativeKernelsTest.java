@@ -2,6 +2,7 @@ package org.speclab.engine.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
@@ -277,6 +278,25 @@ class NativeKernelsTest {
                     }
                 }
             }
+        } finally {
+            k.f16PrefillPairs(measured);
+        }
+    }
+
+    /** What bench and the lab say of F16 prefill follows the way the library takes; below AVX-512 (no packed F16) nothing. */
+    @Test
+    void theF16PrefillWayIsSaidAsTaken() {
+        NativeKernels k = kernels();
+        if (!k.packs(GgmlType.F16)) {
+            assertNull(k.f16PrefillWay(), k.instructionSet());
+            return;
+        }
+        boolean measured = k.f16PrefillPairs(null);
+        try {
+            k.f16PrefillPairs(true);
+            assertTrue(k.f16PrefillWay().startsWith("two groups of 16 rows a pass"), k.f16PrefillWay());
+            k.f16PrefillPairs(false);
+            assertTrue(k.f16PrefillWay().startsWith("one group of 16 rows a pass"), k.f16PrefillWay());
         } finally {
             k.f16PrefillPairs(measured);
         }
