@@ -1318,9 +1318,6 @@ INLINE ki_t q6_codes(ki_t lraw, ki_t hraw, int g, int t, ki_t m4, ki_t m30) {
 }
 
 #if !SUM16
-/* The same for Q6_K, whose activations share one scale per super-block (above): each position's integer sum S over
- * the super-block, Σ sc · Σ (q − 32)·x over its sixteen half groups, then one float step (AVX-512 VNNI and AVX-VNNI;
- * plain AVX2 below). */
 /* pkk_q6_part's step: half `half` (eight steps) of quad i's groups for np positions, added into S */
 INLINE void q6_half(const uint8_t *blk, const uint8_t *low, const uint8_t *high, const act_t *a, int np, int G, int64_t sb, int i,
                     int half, int u, int c, ki_t m4, ki_t m30, ki_t *S) {
@@ -1348,6 +1345,9 @@ INLINE void q6_half(const uint8_t *blk, const uint8_t *low, const uint8_t *high,
     }
 }
 
+/* The same for Q6_K, whose activations share one scale per super-block (above): each position's integer sum S over
+ * the super-block, Σ sc · Σ (q − 32)·x over its sixteen half groups, then one float step (AVX-512 VNNI and AVX-VNNI;
+ * plain AVX2 below). */
 INLINE void pkk_q6_part(const uint8_t *gw, const act_t *a, int np, int h, float *res) {
     const int sbb = packed_sb_bytes(14), u = 32 * (KW == 8) * h, f = 16 * (KW == 8) * h, c = 8 * (KW == 8) * h;
     const ki_t m4 = K_SET8(0x0F), m30 = K_SET8(0x30);
@@ -1368,8 +1368,8 @@ INLINE void pkk_q6_part(const uint8_t *gw, const act_t *a, int np, int h, float 
          * rolled, up to three all unrolled. One thread, a 2,816 × 1,024 matrix from L3, median of 16 runs (each a fresh
          * process: this kernel's speed moves by up to a third with where its code and data land), ns a group of 16 rows
          * × 32 codes and position (AMD EPYC, Zen 4): five positions 5.35 -> 3.84, nine (five and four) 4.96 -> 3.73,
-         * three and four unchanged (4.6, 4.0), 64 unchanged (4.4); where everything unrolled, five and nine lost
-         * most of their time to the front end (no counters here to say which part). */
+         * three and four unchanged (4.6, 4.0), 64 unchanged (4.4). Why the unrolled form ran slower there is not known
+         * (this VM has no counters); its speed also moved the most with where its code lay. */
         if (G == 1) {
 #pragma GCC unroll 1
             for (int i = 0; i < 4; i++)
@@ -1420,7 +1420,7 @@ INLINE void pkk_q6_part_avx2(const uint8_t *gw, const act_t *a, int np, int h, f
         for (int i = 0; i < 4; i++) {
             /* both halves unrolled: five positions had compiled into a rolled loop with its counter in memory (one
              * thread, 2,816 × 1,024 from L3, Zen 4: five 10.7 -> 7.5 ns a group-pos; one to nine and 64 as fast or
-             * faster) */
+             * faster but six, 6.7 -> 7.0) */
 #pragma GCC unroll 2
             for (int half = 0; half < 2; half++) {
 #pragma GCC unroll 2
