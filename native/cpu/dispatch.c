@@ -17,6 +17,7 @@
     void sl_quantize_blocks_##isa(const float *, int64_t, int64_t, uint8_t *, int64_t, int64_t, int64_t, int64_t, int32_t); \
     int64_t sl_act_bytes_##isa(int64_t, int64_t);                     \
     int sl_f16_pairs_##isa(int32_t);                                   \
+    int sl_f16_split9_##isa(int32_t);                                  \
     void sl_matmul_f16_##isa(const uint8_t *, int64_t, int32_t, int32_t, const uint8_t *, int64_t, \
                              int64_t, int32_t, float *, int64_t);                                    \
     void sl_matmul_q8_0_##isa(const uint8_t *, int64_t, int32_t, int32_t, const uint8_t *, int64_t, \
@@ -315,6 +316,12 @@ int sl_pack(int32_t type, const uint8_t *w, int64_t row_bytes, int32_t rows, uin
  * asks (the first ask measures both ways on this core), 0 or 1 sets it (tests, to run both). */
 int sl_f16_pairs(int32_t level, int32_t mode) {
     return level == 4 ? sl_f16_pairs_amx(mode) : level == 2 ? sl_f16_pairs_vnni(mode) : level == 3 ? sl_f16_pairs_avxvnni(mode) : sl_f16_pairs_avx2(mode);
+}
+
+/* Whether nine positions of a packed F16 product run as five and four (1) or in one pass (0) at this level: the same
+ * bits either way. mode -1 asks (the first ask measures both on this core), 0 or 1 sets it (tests, to run both). */
+int sl_f16_split9(int32_t level, int32_t mode) {
+    return level == 4 ? sl_f16_split9_amx(mode) : level == 2 ? sl_f16_split9_vnni(mode) : level == 3 ? sl_f16_split9_avxvnni(mode) : sl_f16_split9_avx2(mode);
 }
 
 /* out[p · out_stride + r] = packed row r · position p for from ≤ r < to (r below the packed rows) and p < t. */

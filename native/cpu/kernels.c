@@ -1589,9 +1589,14 @@ INLINE void pkk_group(int type, const uint8_t *gw, const act_t *a, int np, float
  * (columns j mod 4) of multiply-adds with the position's value x_j broadcast, added at the end as
  * (c0 + c1) + (c2 + c3): the same operations for any number of positions, rows or instruction set. */
 #ifdef SL_VNNI
-#define PKF 9 /* as PKK: 36 chains spill a few to L1, which costs less than a second pass over the weights (1.4 decodes for 9 positions instead of 1.7, measured) */
+#define PKF 9 /* as PKK: 36 chains spill a few to L1, which cost less than a second pass over the weights on the machine
+               * where this was first measured (1.4 decodes for 9 positions instead of 1.7); whether nine take one pass
+               * or five and four is measured per core (sl_f16_split9) */
+#define F16_MOST(t) ((t) == 9 && SL(sl_f16_split9)(-1) ? 5 : PKF)
+int SL(sl_f16_split9)(int32_t mode);
 #else
 #define PKF 3 /* sixteen vector registers: 4 chains × 3 positions */
+#define F16_MOST(t) PKF
 #endif
 /* Positions per pass for F16 calls of more than PKF (prefill) over a group alone (AVX-512 takes two groups at a time
  * where a range has them: pkf_pair): the weights come from the cache after the first pass, so no chain need spill. Six:
@@ -2089,6 +2094,73 @@ int SL(sl_f16_pairs)(int32_t mode) {
     return c >= 0 ? c : pkf_choose();
 }
 
+/* Nine positions (a k = 8 verify) over a packed F16 group in one pass, or in passes of five and four: the same bits
+ * either way (each position's chains are its own). One pass keeps 36 chains and spills some; two convert each weight
+ * twice (from L1). Which costs less depends on the core: the AVX-512 machine where nine positions first shared a pass
+ * ran them in one at 1.4 decode steps against 1.7 in two; Zen 4 runs five and four faster (one thread, a 2,816 × 1,024
+ * matrix, ns a group of 16 rows × 32 columns and position: in L3 9.62 against 8.80, from memory 11.3 against 10.2;
+ * the 200M model's nine-position pass 15.8-16.3 ms against 16.6-19.2). So it is measured once per process, as the
+ * prefill pairs are (pkf_choose9), or set (sl_f16_split9). */
+static int pkf_split = -1;
+
+/* Cycles of the fastest of three runs of either way over two groups of 1,024 columns. */
+static uint64_t pkf_time9(int split, const uint8_t *gw, int64_t gb, const float *x, int64_t n, float *res) {
+    uint64_t best = UINT64_MAX;
+    act_t a = {0};
+    a.sweeps = split ? 2 : 1;
+    for (int run = 0; run < 3; run++) {
+        uint64_t t0 = __rdtsc();
+        for (int g = 0; g < 2; g++) {
+            /* after each call, a barrier that may read res: no call's sums are dead (as pkf_time's) */
+            if (split) {
+                a.sweep = 0;
+                pkf_group(gw + g * gb, x, n, 5, &a, res);
+                __asm__ volatile("" : : "r"(res) : "memory");
+                a.sweep = 1;
+                pkf_group(gw + g * gb, x + 5 * n, n, 4, &a, res);
+            } else {
+                a.sweep = 0;
+                pkf_group(gw + g * gb, x, n, 9, &a, res);
+            }
+            __asm__ volatile("" : : "r"(res) : "memory");
+        }
+        uint64_t d = __rdtsc() - t0;
+        if (d < best) best = d;
+    }
+    return best;
+}
+
+static int pkf_choose9(void) {
+    enum { N = 1024 };
+    /* as pkf_choose's: past L1, in the asking thread's own buffers */
+    uint8_t *w = aligned_alloc(64, 2 * 32 * N);
+    float *x = aligned_alloc(64, 4 * 9 * N), res[NPMAX * PK];
+    if (!w || !x) {
+        free(w);
+        free(x);
+        return 0;
+    }
+    for (int i = 0; i < 2 * 16 * N; i++) memcpy(w + 2 * i, &(uint16_t) {(uint16_t) (0x3800 + (i & 0xff))}, 2);
+    for (int i = 0; i < 9 * N; i++) x[i] = (float) (i % 7) * 0.25f;
+    uint64_t two = UINT64_MAX, one = UINT64_MAX;
+    for (int trial = 0; trial < 4; trial++) { /* alternately, so that a busy moment hits both */
+        uint64_t s = pkf_time9(1, w, 32 * N, x, N, res), o = pkf_time9(0, w, 32 * N, x, N, res);
+        if (s < two) two = s;
+        if (o < one) one = o;
+    }
+    free(w);
+    free(x);
+    int choice = two < one;
+    __atomic_store_n(&pkf_split, choice, __ATOMIC_RELAXED);
+    return choice;
+}
+
+int SL(sl_f16_split9)(int32_t mode) {
+    if (mode >= 0) __atomic_store_n(&pkf_split, mode != 0, __ATOMIC_RELAXED);
+    int c = __atomic_load_n(&pkf_split, __ATOMIC_RELAXED);
+    return c >= 0 ? c : pkf_choose9();
+}
+
 /* Rows [from, to) of packed F16 groups (gb bytes each) times t > PKF positions (prefill), out as sl_matmul_packed's:
  * two groups at a time where both hold rows of the range and pairs are the faster way here (pkf_pairs), else one
  * (pkf_group, passes of PKF_MANY). */
@@ -2147,7 +2219,7 @@ void SL(sl_matmul_packed)(int32_t type, const uint8_t *pw, int64_t group_bytes, 
         return;
     }
 #endif
-    int most = type == 12 || type == 13 ? PKK : type == 14 ? PKK_Q6 : type == 10 || type == 11 ? PKK_LO2 : type == 1 ? (t > PKF ? PKF_MANY : PKF) : PKP;
+    int most = type == 12 || type == 13 ? PKK : type == 14 ? PKK_Q6 : type == 10 || type == 11 ? PKK_LO2 : type == 1 ? (t > PKF ? PKF_MANY : F16_MOST(t)) : PKP;
 #ifdef SL_AMX
     /* Q8_0, Q4_0, Q4_1: positions on AMX's tiles, the rest as below */
     int32_t tiled = amx_matmul(type, pw, group_bytes, from, to, act, cap, n, t, out, out_stride);
@@ -2244,4 +2316,5 @@ int64_t SL(sl_act_bytes)(int64_t cap, int64_t n) { return act_bytes(cap, n); }
 
 #ifndef SL_VNNI
 int SL(sl_f16_pairs)(int32_t mode) { (void) mode; return 0; } /* F16 prefill pairs are AVX-512's */
+int SL(sl_f16_split9)(int32_t mode) { (void) mode; return 0; } /* as are nine positions in one pass (PKF) */
 #endif

@@ -35,7 +35,7 @@ final class NativeKernels {
     private static final Loaded LOADED = load();
 
     private record Handles(MethodHandle quantizePart, MethodHandle quantizeBlocks, MethodHandle matmul, MethodHandle actBytes, MethodHandle pack, MethodHandle packedBytes,
-                           MethodHandle matmulPacked, MethodHandle f16Pairs, int best, int levels) {}
+                           MethodHandle matmulPacked, MethodHandle f16Pairs, MethodHandle f16Split9, int best, int levels) {}
 
     private record Loaded(Handles handles, NativeKernels kernels, String status) {}
 
@@ -154,6 +154,20 @@ final class NativeKernels {
             return (int) h.f16Pairs.invokeExact(level, set == null ? -1 : set ? 1 : 0) != 0;
         } catch (Throwable e) {
             throw new IllegalStateException("native sl_f16_pairs failed", e);
+        }
+    }
+
+    /**
+     * Whether nine positions of a packed F16 product (a k = 8 verify) run as passes of five and four (true) or in one
+     * pass. The same bits either way; which is faster depends on the core, so the library measures both the first time
+     * it is asked ({@code sl_f16_split9} in native/cpu/kernels.c). {@code set}: null asks, true or false sets it (tests
+     * run both). Always false below AVX-512.
+     */
+    boolean f16NineInTwoPasses(Boolean set) {
+        try {
+            return (int) h.f16Split9.invokeExact(level, set == null ? -1 : set ? 1 : 0) != 0;
+        } catch (Throwable e) {
+            throw new IllegalStateException("native sl_f16_split9 failed", e);
         }
     }
 
@@ -308,8 +322,10 @@ final class NativeKernels {
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
             MethodHandle f16Pairs = linker.downcallHandle(lib.find("sl_f16_pairs").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+            MethodHandle f16Split9 = linker.downcallHandle(lib.find("sl_f16_split9").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
             int levels = (int) linker.downcallHandle(lib.find("sl_levels").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT)).invokeExact();
-            Handles h = new Handles(quantizePart, quantizeBlocks, matmul, actBytes, pack, packedBytes, matmulPacked, f16Pairs, best, levels);
+            Handles h = new Handles(quantizePart, quantizeBlocks, matmul, actBytes, pack, packedBytes, matmulPacked, f16Pairs, f16Split9, best, levels);
             if (best < 1) return new Loaded(h, null, "Java Vector API kernels (this CPU has neither AVX2 nor AVX-512 VNNI)");
             // -Dspeclab.native.isa=avx2 (or avxvnni, avx512, where the CPU has it): an AVX2 desktop's kernels on an AVX-512 machine, or AVX-512 without AMX, to measure them
             String isa = System.getProperty("speclab.native.isa", "");

@@ -283,6 +283,37 @@ class NativeKernelsTest {
         }
     }
 
+    /** Nine F16 positions in one pass or in passes of five and four: each position's bits as alone, either way. */
+    @Test
+    void packedF16NinePositionsGiveTheSameBitsEitherWay() {
+        NativeKernels k = kernels();
+        if (!k.packs(GgmlType.F16)) {
+            assertEquals(false, k.f16NineInTwoPasses(true), "below AVX-512 there is one way");
+            return;
+        }
+        int cols = 320, rows = 45;
+        WeightMatrix.Native w = matrix(k, GgmlType.F16, rows, cols, 23);
+        Random r = new Random(24);
+        float[][] x = new float[9][cols];
+        for (float[] v : x) for (int j = 0; j < cols; j++) v[j] = (float) r.nextGaussian();
+        float[][] alone = new float[x.length][];
+        for (int p = 0; p < x.length; p++) alone[p] = products(w, new float[][] {x[p]}, 1, 0, rows)[0];
+        boolean measured = k.f16NineInTwoPasses(null);
+        try {
+            for (boolean two : new boolean[] {false, true}) {
+                assertEquals(two, k.f16NineInTwoPasses(two));
+                for (int[] range : new int[][] {{0, 45}, {4, 40}, {16, 45}}) {
+                    float[][] part = products(w, x, 9, range[0], range[1]);
+                    for (int p = 0; p < 9; p++)
+                        for (int i = range[0]; i < range[1]; i++)
+                            assertEquals(alone[p][i], part[p][i - range[0]], 0f, (two ? "five and four" : "one pass") + ", rows " + range[0] + ".." + range[1] + ", position " + p + ", row " + i);
+                }
+            }
+        } finally {
+            k.f16NineInTwoPasses(measured);
+        }
+    }
+
     /** What bench and the lab say of F16 prefill follows the way the library takes; below AVX-512 (no packed F16) nothing. */
     @Test
     void theF16PrefillWayIsSaidAsTaken() {
