@@ -2061,11 +2061,15 @@ static uint64_t pkf_time(int pair, const uint8_t *gw, int64_t gb, const float *x
     return best;
 }
 
-static int pkf_choose(void) {
+/* Which of two ways is faster on this core: nine = 0 F16 prefill's pairs against one group (pkf_time), 1 nine positions
+ * in passes of five and four against one pass (pkf_time9, below); 1 where the first is. Each alternately, so that a
+ * busy moment hits both, over weights and activations past L1 (64 + 48 KB), as a product's groups are, read again from
+ * L2 by each pass (in L1, Zen 4 ran the pairs faster); each thread that asks before an answer is stored measures in its
+ * own buffers and stores its own answer, either of which gives the same bits. */
+static uint64_t pkf_time9(int split, const uint8_t *gw, int64_t gb, const float *x, int64_t n, float *res);
+
+static int pkf_race(int nine) {
     enum { N = 1024 };
-    /* weights and activations past L1 (64 + 48 KB), as a prefill's groups are, read again from L2 by each pass (in
-     * L1, Zen 4 ran the pairs faster); each thread that asks before an answer is stored measures in its own buffers
-     * and stores its own answer, either of which gives the same bits */
     uint8_t *w = aligned_alloc(64, 2 * 32 * N);
     float *x = aligned_alloc(64, 4 * 12 * N), res[2 * NPMAX * PK];
     if (!w || !x) {
@@ -2075,15 +2079,20 @@ static int pkf_choose(void) {
     }
     for (int i = 0; i < 2 * 16 * N; i++) memcpy(w + 2 * i, &(uint16_t) {(uint16_t) (0x3800 + (i & 0xff))}, 2);
     for (int i = 0; i < 12 * N; i++) x[i] = (float) (i % 7) * 0.25f;
-    uint64_t pair = UINT64_MAX, one = UINT64_MAX;
-    for (int trial = 0; trial < 4; trial++) { /* alternately, so that a busy moment hits both */
-        uint64_t p = pkf_time(1, w, 32 * N, x, N, res), o = pkf_time(0, w, 32 * N, x, N, res);
-        if (p < pair) pair = p;
-        if (o < one) one = o;
+    uint64_t first = UINT64_MAX, second = UINT64_MAX;
+    for (int trial = 0; trial < 4; trial++) {
+        uint64_t f = nine ? pkf_time9(1, w, 32 * N, x, N, res) : pkf_time(1, w, 32 * N, x, N, res);
+        uint64_t o = nine ? pkf_time9(0, w, 32 * N, x, N, res) : pkf_time(0, w, 32 * N, x, N, res);
+        if (f < first) first = f;
+        if (o < second) second = o;
     }
     free(w);
     free(x);
-    int choice = pair < one;
+    return first < second;
+}
+
+static int pkf_choose(void) {
+    int choice = pkf_race(0);
     __atomic_store_n(&pkf_pairs, choice, __ATOMIC_RELAXED);
     return choice;
 }
@@ -2131,26 +2140,7 @@ static uint64_t pkf_time9(int split, const uint8_t *gw, int64_t gb, const float 
 }
 
 static int pkf_choose9(void) {
-    enum { N = 1024 };
-    /* as pkf_choose's: past L1, in the asking thread's own buffers */
-    uint8_t *w = aligned_alloc(64, 2 * 32 * N);
-    float *x = aligned_alloc(64, 4 * 9 * N), res[NPMAX * PK];
-    if (!w || !x) {
-        free(w);
-        free(x);
-        return 0;
-    }
-    for (int i = 0; i < 2 * 16 * N; i++) memcpy(w + 2 * i, &(uint16_t) {(uint16_t) (0x3800 + (i & 0xff))}, 2);
-    for (int i = 0; i < 9 * N; i++) x[i] = (float) (i % 7) * 0.25f;
-    uint64_t two = UINT64_MAX, one = UINT64_MAX;
-    for (int trial = 0; trial < 4; trial++) { /* alternately, so that a busy moment hits both */
-        uint64_t s = pkf_time9(1, w, 32 * N, x, N, res), o = pkf_time9(0, w, 32 * N, x, N, res);
-        if (s < two) two = s;
-        if (o < one) one = o;
-    }
-    free(w);
-    free(x);
-    int choice = two < one;
+    int choice = pkf_race(1);
     __atomic_store_n(&pkf_split, choice, __ATOMIC_RELAXED);
     return choice;
 }

@@ -256,30 +256,38 @@ class NativeKernelsTest {
     void packedF16PrefillGivesTheSameBitsEitherWay() {
         NativeKernels k = kernels();
         Assumptions.assumeTrue(k.packs(GgmlType.F16), "F16 is packed at AVX-512 only");
-        int cols = 256, rows = 45;
-        WeightMatrix.Native w = matrix(k, GgmlType.F16, rows, cols, 21);
-        Random r = new Random(22);
-        float[][] x = new float[20][cols];
+        sameBitsEitherWay(k, k::f16PrefillPairs, new String[] {"one group", "pairs"}, 256, 21, new int[] {10, 13, 20}, new int[][] {{0, 45}, {4, 40}, {16, 45}, {13, 35}});
+    }
+
+    /**
+     * For each way {@code way} sets (false, true; restored after), products of a 45-row F16 matrix over each count of
+     * positions in {@code ts} and each row range give every position the bits it has alone.
+     */
+    private void sameBitsEitherWay(NativeKernels k, java.util.function.Function<Boolean, Boolean> way, String[] names, int cols, int seed, int[] ts, int[][] ranges) {
+        int rows = 45, most = java.util.Arrays.stream(ts).max().orElseThrow();
+        WeightMatrix.Native w = matrix(k, GgmlType.F16, rows, cols, seed);
+        Random r = new Random(seed + 1);
+        float[][] x = new float[most][cols];
         for (float[] v : x) for (int j = 0; j < cols; j++) v[j] = (float) r.nextGaussian();
         float[][] alone = new float[x.length][];
         for (int p = 0; p < x.length; p++) alone[p] = products(w, new float[][] {x[p]}, 1, 0, rows)[0];
-        boolean measured = k.f16PrefillPairs(null);
+        boolean measured = way.apply(null);
         try {
-            for (boolean pairs : new boolean[] {false, true}) {
-                assertEquals(pairs, k.f16PrefillPairs(pairs));
-                for (int t : new int[] {10, 13, 20}) {
-                    for (int[] range : new int[][] {{0, 45}, {4, 40}, {16, 45}, {13, 35}}) {
+            for (boolean second : new boolean[] {false, true}) {
+                assertEquals(second, way.apply(second));
+                for (int t : ts) {
+                    for (int[] range : ranges) {
                         float[][] part = products(w, x, t, range[0], range[1]);
                         for (int p = 0; p < t; p++) {
                             for (int i = range[0]; i < range[1]; i++) {
-                                assertEquals(alone[p][i], part[p][i - range[0]], 0f, (pairs ? "pairs" : "one group") + ", " + t + " positions, rows " + range[0] + ".." + range[1] + ", row " + i);
+                                assertEquals(alone[p][i], part[p][i - range[0]], 0f, names[second ? 1 : 0] + ", " + t + " positions, rows " + range[0] + ".." + range[1] + ", row " + i);
                             }
                         }
                     }
                 }
             }
         } finally {
-            k.f16PrefillPairs(measured);
+            way.apply(measured);
         }
     }
 
@@ -291,27 +299,7 @@ class NativeKernelsTest {
             assertEquals(false, k.f16NineInTwoPasses(true), "below AVX-512 there is one way");
             return;
         }
-        int cols = 320, rows = 45;
-        WeightMatrix.Native w = matrix(k, GgmlType.F16, rows, cols, 23);
-        Random r = new Random(24);
-        float[][] x = new float[9][cols];
-        for (float[] v : x) for (int j = 0; j < cols; j++) v[j] = (float) r.nextGaussian();
-        float[][] alone = new float[x.length][];
-        for (int p = 0; p < x.length; p++) alone[p] = products(w, new float[][] {x[p]}, 1, 0, rows)[0];
-        boolean measured = k.f16NineInTwoPasses(null);
-        try {
-            for (boolean two : new boolean[] {false, true}) {
-                assertEquals(two, k.f16NineInTwoPasses(two));
-                for (int[] range : new int[][] {{0, 45}, {4, 40}, {16, 45}}) {
-                    float[][] part = products(w, x, 9, range[0], range[1]);
-                    for (int p = 0; p < 9; p++)
-                        for (int i = range[0]; i < range[1]; i++)
-                            assertEquals(alone[p][i], part[p][i - range[0]], 0f, (two ? "five and four" : "one pass") + ", rows " + range[0] + ".." + range[1] + ", position " + p + ", row " + i);
-                }
-            }
-        } finally {
-            k.f16NineInTwoPasses(measured);
-        }
+        sameBitsEitherWay(k, k::f16NineInTwoPasses, new String[] {"one pass", "five and four"}, 320, 23, new int[] {9}, new int[][] {{0, 45}, {4, 40}, {16, 45}});
     }
 
     /** What bench and the lab say of F16 prefill follows the way the library takes; below AVX-512 (no packed F16) nothing. */
