@@ -294,37 +294,52 @@ final class NativeKernels {
         if (off.equals("off") || off.equals("0") || off.equals("false")) {
             return new Loaded(null, null, "Java Vector API kernels (native kernels turned off)");
         }
+        Path path;
         try {
-            Path path = library();
-            if (path == null) return new Loaded(null, null, "Java Vector API kernels (no native kernels were built for this system)");
+            path = library();
+        } catch (Throwable e) {
+            return new Loaded(null, null, "Java Vector API kernels (native kernels did not load: " + e.getMessage() + ")");
+        }
+        if (path == null) return new Loaded(null, null, "Java Vector API kernels (no native kernels were built for this system)");
+        return loadFrom(path);
+    }
+
+    /** The status {@link #status} gives where the library is {@code path}: which kernels run, or why the Java ones do. */
+    static String statusOf(Path path) { return loadFrom(path).status(); }
+
+    private static Loaded loadFrom(Path path) {
+        try {
             SymbolLookup lib = SymbolLookup.libraryLookup(path, Arena.global());
+            // a library from another build lacks what this jar calls: said by name, not as a bare "No value present"
+            java.util.function.Function<String, MemorySegment> sym = name -> lib.find(name).orElseThrow(
+                    () -> new IllegalStateException(path + " has no " + name + " (a library from another build of SpecLab?)"));
             Linker linker = Linker.nativeLinker();
-            MethodHandle levelFn = linker.downcallHandle(lib.find("sl_level").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT));
+            MethodHandle levelFn = linker.downcallHandle(sym.apply("sl_level"), FunctionDescriptor.of(ValueLayout.JAVA_INT));
             int best = (int) levelFn.invokeExact();
-            MethodHandle quantizePart = linker.downcallHandle(lib.find("sl_quantize_part").orElseThrow(), FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT,
+            MethodHandle quantizePart = linker.downcallHandle(sym.apply("sl_quantize_part"), FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
                     ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), Linker.Option.critical(false));
-            MethodHandle quantizeBlocks = linker.downcallHandle(lib.find("sl_quantize_blocks").orElseThrow(), FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT,
+            MethodHandle quantizeBlocks = linker.downcallHandle(sym.apply("sl_quantize_blocks"), FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT), Linker.Option.critical(false));
-            MethodHandle matmul = linker.downcallHandle(lib.find("sl_matmul").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            MethodHandle matmul = linker.downcallHandle(sym.apply("sl_matmul"), FunctionDescriptor.of(ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
-            MethodHandle actBytes = linker.downcallHandle(lib.find("sl_act_bytes").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
-            MethodHandle pack = linker.downcallHandle(lib.find("sl_pack").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            MethodHandle actBytes = linker.downcallHandle(sym.apply("sl_act_bytes"), FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
+            MethodHandle pack = linker.downcallHandle(sym.apply("sl_pack"), FunctionDescriptor.of(ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
-            MethodHandle packedBytes = linker.downcallHandle(lib.find("sl_packed_bytes").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+            MethodHandle packedBytes = linker.downcallHandle(sym.apply("sl_packed_bytes"), FunctionDescriptor.of(ValueLayout.JAVA_LONG,
                     ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT), Linker.Option.critical(false));
-            MethodHandle matmulPacked = linker.downcallHandle(lib.find("sl_matmul_packed").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            MethodHandle matmulPacked = linker.downcallHandle(sym.apply("sl_matmul_packed"), FunctionDescriptor.of(ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
-            MethodHandle f16Pairs = linker.downcallHandle(lib.find("sl_f16_pairs").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            MethodHandle f16Pairs = linker.downcallHandle(sym.apply("sl_f16_pairs"), FunctionDescriptor.of(ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-            MethodHandle f16Split9 = linker.downcallHandle(lib.find("sl_f16_split9").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            MethodHandle f16Split9 = linker.downcallHandle(sym.apply("sl_f16_split9"), FunctionDescriptor.of(ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-            int levels = (int) linker.downcallHandle(lib.find("sl_levels").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT)).invokeExact();
+            int levels = (int) linker.downcallHandle(sym.apply("sl_levels"), FunctionDescriptor.of(ValueLayout.JAVA_INT)).invokeExact();
             Handles h = new Handles(quantizePart, quantizeBlocks, matmul, actBytes, pack, packedBytes, matmulPacked, f16Pairs, f16Split9, best, levels);
             if (best < 1) return new Loaded(h, null, "Java Vector API kernels (this CPU has neither AVX2 nor AVX-512 VNNI)");
             // -Dspeclab.native.isa=avx2 (or avxvnni, avx512, where the CPU has it): an AVX2 desktop's kernels on an AVX-512 machine, or AVX-512 without AMX, to measure them

@@ -302,6 +302,15 @@ class NativeKernelsTest {
         sameBitsEitherWay(k, k::f16NineInTwoPasses, new String[] {"one pass", "five and four"}, 320, 23, new int[] {9}, new int[][] {{0, 45}, {4, 40}, {16, 45}});
     }
 
+    /** A library that lacks a function this jar calls (another build's, or none of ours) is named with the function. */
+    @Test
+    void aLibraryFromAnotherBuildIsNamedWithWhatItLacks() {
+        java.nio.file.Path libm = java.nio.file.Path.of("/lib/x86_64-linux-gnu/libm.so.6");
+        Assumptions.assumeTrue(java.nio.file.Files.isRegularFile(libm), "a shared library without our functions: " + libm);
+        assertEquals("Java Vector API kernels (native kernels did not load: " + libm + " has no sl_level (a library from another build of SpecLab?))",
+                NativeKernels.statusOf(libm));
+    }
+
     /** What bench and the lab say of F16 prefill follows the way the library takes; below AVX-512 (no packed F16) nothing. */
     @Test
     void theF16PrefillWayIsSaidAsTaken() {
