@@ -2032,7 +2032,7 @@ INLINE int32_t amx_matmul(int type, const uint8_t *pw, int64_t group_bytes, int3
  * the core: on Zen 5 (512-bit units) pairs gained 15% (pkf_pair's note); on Zen 4 (AVX-512 on 256-bit halves, where a
  * 512-bit conversion takes an FMA's slot) they lose: one thread, a 1,024² matrix in L2, 64 positions, ns a group of
  * 16 rows × 32 columns and position, pairs 12.4-12.5, one group 8.8. So it is measured once per process
- * (pkf_choose), or set (sl_f16_pairs). */
+ * (pkf_race), or set (sl_f16_pairs). */
 static int pkf_pairs = -1;
 
 /* Cycles (the time-stamp counter) of the fastest of three runs of either way over two groups of 1,024 columns and
@@ -2091,17 +2091,19 @@ static int pkf_race(int nine) {
     return first < second;
 }
 
-static int pkf_choose(void) {
-    int choice = pkf_race(0);
-    __atomic_store_n(&pkf_pairs, choice, __ATOMIC_RELAXED);
-    return choice;
+/* A choice kept in *slot (-1 not yet made): mode 0 or 1 sets it, -1 asks, and the first ask races the two ways
+ * (pkf_race(nine)). */
+static int pkf_way(int *slot, int nine, int32_t mode) {
+    if (mode >= 0) __atomic_store_n(slot, mode != 0, __ATOMIC_RELAXED);
+    int c = __atomic_load_n(slot, __ATOMIC_RELAXED);
+    if (c < 0) {
+        c = pkf_race(nine);
+        __atomic_store_n(slot, c, __ATOMIC_RELAXED);
+    }
+    return c;
 }
 
-int SL(sl_f16_pairs)(int32_t mode) {
-    if (mode >= 0) __atomic_store_n(&pkf_pairs, mode != 0, __ATOMIC_RELAXED);
-    int c = __atomic_load_n(&pkf_pairs, __ATOMIC_RELAXED);
-    return c >= 0 ? c : pkf_choose();
-}
+int SL(sl_f16_pairs)(int32_t mode) { return pkf_way(&pkf_pairs, 0, mode); }
 
 /* Nine positions (a k = 8 verify) over a packed F16 group in one pass, or in passes of five and four: the same bits
  * either way (each position's chains are its own). One pass keeps 36 chains and spills some; two convert each weight
@@ -2109,7 +2111,7 @@ int SL(sl_f16_pairs)(int32_t mode) {
  * ran them in one at 1.4 decode steps against 1.7 in two; Zen 4 runs five and four faster (one thread, a 2,816 × 1,024
  * matrix, ns a group of 16 rows × 32 columns and position: in L3 9.62 against 8.80, from memory 11.3 against 10.2;
  * the 200M model's nine-position pass 15.8-16.3 ms against 16.6-19.2). So it is measured once per process, as the
- * prefill pairs are (pkf_choose9), or set (sl_f16_split9). */
+ * prefill pairs are (pkf_race), or set (sl_f16_split9). */
 static int pkf_split = -1;
 
 /* Cycles of the fastest of three runs of either way over two groups of 1,024 columns. */
@@ -2139,17 +2141,7 @@ static uint64_t pkf_time9(int split, const uint8_t *gw, int64_t gb, const float 
     return best;
 }
 
-static int pkf_choose9(void) {
-    int choice = pkf_race(1);
-    __atomic_store_n(&pkf_split, choice, __ATOMIC_RELAXED);
-    return choice;
-}
-
-int SL(sl_f16_split9)(int32_t mode) {
-    if (mode >= 0) __atomic_store_n(&pkf_split, mode != 0, __ATOMIC_RELAXED);
-    int c = __atomic_load_n(&pkf_split, __ATOMIC_RELAXED);
-    return c >= 0 ? c : pkf_choose9();
-}
+int SL(sl_f16_split9)(int32_t mode) { return pkf_way(&pkf_split, 1, mode); }
 
 /* Rows [from, to) of packed F16 groups (gb bytes each) times t > PKF positions (prefill), out as sl_matmul_packed's:
  * two groups at a time where both hold rows of the range and pairs are the faster way here (pkf_pairs), else one

@@ -32,16 +32,16 @@ class BenchDepthTest {
         assertTrue(r.err().lines().noneMatch(l -> l.startsWith("speclab:")), r.err());
     }
 
-    /** An F16 model's Kernels line says which way F16 prefill took where the native kernels pack F16 (AVX-512), else nothing of it. */
+    /** An F16 model's Kernels line says which ways F16 prefill and nine-position passes took where the native kernels pack F16 (AVX-512), else nothing of it. */
     @Test
     void theKernelsLineSaysHowF16PrefillRan() throws Exception {
         CliRun r = CliRun.of("bench", "-m", SharedFiles.require("models/stories260K/stories260K-F16.gguf").toString(), "-p", "16", "-n", "2", "-r", "1", "--verify", "0", "--threads", "2");
         assertEquals(0, r.exitCode(), r.err());
         String line = r.out().lines().filter(l -> l.startsWith("Kernels: ")).findFirst().orElse("");
         boolean packsF16 = org.speclab.engine.cpu.CpuBackend.kernelStatus().startsWith("native AVX-512");
-        assertEquals(packsF16, line.matches(".*; F16 prefill: (one group|two groups) of 16 rows a pass \\(timed faster on this core\\)\\.$"), line);
+        assertEquals(packsF16, line.matches(".*; F16: prefill (one group|two groups) of 16 rows a pass, nine positions in (one pass|passes of five and four) \\(each way timed faster on this core\\)\\.$"), line);
         CliRun q = CliRun.of("bench", "-m", model(), "-p", "16", "-n", "2", "-r", "1", "--verify", "0", "--threads", "2");
-        assertTrue(q.out().lines().filter(l -> l.startsWith("Kernels: ")).noneMatch(l -> l.contains("F16 prefill")), q.out());
+        assertTrue(q.out().lines().filter(l -> l.startsWith("Kernels: ")).noneMatch(l -> l.contains("; F16:")), q.out());
     }
 
     @Test

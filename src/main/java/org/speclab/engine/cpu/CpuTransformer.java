@@ -211,14 +211,14 @@ final class CpuTransformer implements Transformer {
 
     /**
      * Which kernels the weights run on: native integer kernels (and their instruction set) or the Java ones, and where
-     * this model has packed F16 rows on AVX-512, which of the two ways of F16 prefill this core took.
+     * this model has packed F16 rows on AVX-512, which ways of F16 prefill and of nine-position passes this core took.
      */
     @Override
     public String kernels() {
         if (kernels == null) return "Java Vector API " + VectorDot.bits() + "-bit kernels";
         String way = hasPackedF16() ? kernels.f16PrefillWay() : null;
         return "native " + kernels.instructionSet() + " kernels (" + NativeKernels.typeList(t -> NativeKernels.handles(t, 256)) + "), Java Vector API "
-                + VectorDot.bits() + "-bit (" + NativeKernels.typeList(t -> !NativeKernels.handles(t, 256)) + ")" + (way == null ? "" : "; F16 prefill: " + way);
+                + VectorDot.bits() + "-bit (" + NativeKernels.typeList(t -> !NativeKernels.handles(t, 256)) + ")" + (way == null ? "" : "; F16: prefill " + way);
     }
 
     /** Whether any matrix of this model (the classifier included) has rows repacked for the native F16 kernels. */

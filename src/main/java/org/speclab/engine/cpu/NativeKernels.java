@@ -172,12 +172,14 @@ final class NativeKernels {
     }
 
     /**
-     * How this core runs packed F16 prefill, in words for {@code bench} and the lab ({@link #f16PrefillPairs} asked,
-     * so the first call times both ways); null below AVX-512, where there is one way.
+     * How this core runs packed F16 products, in words for {@code bench}: prefill's groups a pass and a nine-position
+     * verify's passes ({@link #f16PrefillPairs} and {@link #f16NineInTwoPasses} asked, so the first call times both
+     * ways of each); null below AVX-512, where there is one way.
      */
     String f16PrefillWay() {
         if (level != AVX512_VNNI && level != AMX) return null;
-        return f16PrefillPairs(null) ? "two groups of 16 rows a pass (timed faster on this core)" : "one group of 16 rows a pass (timed faster on this core)";
+        return (f16PrefillPairs(null) ? "two groups of 16 rows a pass" : "one group of 16 rows a pass") + ", nine positions "
+                + (f16NineInTwoPasses(null) ? "in passes of five and four" : "in one pass") + " (each way timed faster on this core)";
     }
 
     /** Bytes of activation buffer that {@code values} quantized values, {@code n} per position, take (scales, sums, transposed copy). */

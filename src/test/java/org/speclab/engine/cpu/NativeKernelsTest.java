@@ -311,7 +311,7 @@ class NativeKernelsTest {
                 NativeKernels.statusOf(libm));
     }
 
-    /** What bench and the lab say of F16 prefill follows the way the library takes; below AVX-512 (no packed F16) nothing. */
+    /** What bench says of F16 prefill and nine-position passes follows the ways the library takes; below AVX-512 (no packed F16) nothing. */
     @Test
     void theF16PrefillWayIsSaidAsTaken() {
         NativeKernels k = kernels();
@@ -319,14 +319,17 @@ class NativeKernelsTest {
             assertNull(k.f16PrefillWay(), k.instructionSet());
             return;
         }
-        boolean measured = k.f16PrefillPairs(null);
+        boolean pairs = k.f16PrefillPairs(null), two = k.f16NineInTwoPasses(null);
         try {
             k.f16PrefillPairs(true);
-            assertTrue(k.f16PrefillWay().startsWith("two groups of 16 rows a pass"), k.f16PrefillWay());
+            k.f16NineInTwoPasses(false);
+            assertEquals("two groups of 16 rows a pass, nine positions in one pass (each way timed faster on this core)", k.f16PrefillWay());
             k.f16PrefillPairs(false);
-            assertTrue(k.f16PrefillWay().startsWith("one group of 16 rows a pass"), k.f16PrefillWay());
+            k.f16NineInTwoPasses(true);
+            assertEquals("one group of 16 rows a pass, nine positions in passes of five and four (each way timed faster on this core)", k.f16PrefillWay());
         } finally {
-            k.f16PrefillPairs(measured);
+            k.f16PrefillPairs(pairs);
+            k.f16NineInTwoPasses(two);
         }
     }
 
