@@ -7,6 +7,7 @@
 #include <cpuid.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -332,4 +333,30 @@ int sl_matmul_packed(int32_t level, int32_t type, const uint8_t *pw, int64_t row
     if (level == 4 && !amx_usable()) level = 2; /* never a tile instruction before Linux allowed them */
     PICK(sl_matmul_packed)(type, pw, group_bytes, from, to, act, cap, n, t, out, out_stride);
     return 0;
+}
+
+/* Memory for packed weights: bytes (a multiple of 2 MiB) mapped fresh, 2 MiB aligned, and offered to the kernel for
+ * transparent huge pages before anything touches them, so the packing fills it in 2 MiB pages where the system allows
+ * (THP "madvise" or "always"). A pass over several positions reads its weights more slowly than memory could give
+ * them when every 4 KiB page is a TLB entry of its own: one thread, a 2,816 x 1,024 Q4_K matrix times nine positions,
+ * 40 copies (65 MB): 4.3 ns a group-pos in 4 KiB pages, 3.6 in 2 MiB ones, 3.5 from L3, measured. *advised is set
+ * to 1 where the kernel took the advice. NULL where the mapping fails (the caller allocates elsewhere). */
+void *sl_huge_alloc(int64_t bytes, int32_t *advised) {
+    const int64_t huge = 2 << 20;
+    *advised = 0;
+    if (bytes <= 0 || bytes % huge) return NULL;
+    uint8_t *m = mmap(NULL, bytes + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) return NULL;
+    uint8_t *p = (uint8_t *) (((uintptr_t) m + huge - 1) & ~(uintptr_t) (huge - 1));
+    if (p > m) munmap(m, p - m); /* the unaligned head and tail back to the system */
+    if (p + bytes < m + bytes + huge) munmap(p + bytes, m + bytes + huge - (p + bytes));
+#ifdef MADV_HUGEPAGE
+    *advised = madvise(p, bytes, MADV_HUGEPAGE) == 0;
+#endif
+    return p;
+}
+
+/* Unmaps what sl_huge_alloc(bytes) gave. */
+void sl_huge_free(void *p, int64_t bytes) {
+    if (p) munmap(p, bytes);
 }

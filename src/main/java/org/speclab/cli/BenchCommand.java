@@ -107,6 +107,8 @@ final class BenchCommand implements Callable<Integer> {
                     cli.out.printf("%nDecode read %.2f GB/s; this machine reads %.2f GB/s with %s (%.0f%% of it).%n", gbs, peak, t == 1 ? "1 thread" : t + " threads", 100 * gbs / peak);
                     if (gbs > peak) cli.out.println("Decode read faster than the measured memory bandwidth: the weights fit in the CPU caches.");
                     cli.out.println("Kernels: " + tr.kernels() + ".");
+                    String pages = tr.weightPages();
+                    if (pages != null) cli.out.println("Weights: " + pages + ".");
                     cli.out.println("KV cache: " + (tr.cacheType() == org.speclab.engine.CacheType.F16 ? "float16 (2 bytes a value)." : "float32 (4 bytes a value)."));
                 } else {
                     // the kernels' own time (CUDA events) apart from the host's, and the device's copy rate as the ceiling

@@ -123,6 +123,9 @@ public interface Transformer extends AutoCloseable {
     /** Which kernels its weights run on, e.g. "native AVX2 integer kernels …" (bench prints it). */
     default String kernels() { return device(); }
 
+    /** Where the engine keeps weight copies of its own (the CPU's packed copies), the pages they lie in; null where it keeps none. */
+    default String weightPages() { return null; }
+
     /** The device's own figures (memory, copy rate, step time) where it runs on one; null on the CPU. */
     default DeviceGauges gauges() { return null; }
 

@@ -42,6 +42,9 @@ class BenchDepthTest {
         assertEquals(packsF16, line.matches(".*; F16: prefill (one group|two groups) of 16 rows a pass, nine positions in (one pass|passes of five and four) \\(each way timed faster on this core\\)\\.$"), line);
         CliRun q = CliRun.of("bench", "-m", model(), "-p", "16", "-n", "2", "-r", "1", "--verify", "0", "--threads", "2");
         assertTrue(q.out().lines().filter(l -> l.startsWith("Kernels: ")).noneMatch(l -> l.contains("; F16:")), q.out());
+        // the packed copies and the pages they lie in (none for an F32 model; on the native kernels for an F16 one at AVX-512)
+        assertTrue(q.out().lines().noneMatch(l -> l.startsWith("Weights: ")), q.out());
+        assertEquals(packsF16, r.out().lines().anyMatch(l -> l.matches("Weights: packed weights [0-9.]+ MiB.*\\.")), r.out());
     }
 
     @Test

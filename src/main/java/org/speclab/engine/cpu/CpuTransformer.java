@@ -113,7 +113,7 @@ final class CpuTransformer implements Transformer {
         this.c = ModelConfig.from(file);
         this.ownsPool = true;
         this.pool = new WorkerPool(Math.max(1, threads)); // first: a refused thread count leaves nothing open
-        this.packed = kernels == null ? null : java.lang.foreign.Arena.ofShared();
+        this.packed = kernels == null ? null : new PackedArena(kernels);
         try {
             tokenEmbedding = matrix(file.tensor("token_embd.weight"));
             classifier = c.tiedClassifier() ? tokenEmbedding : matrix(file.tensor("output.weight"));
@@ -220,6 +220,9 @@ final class CpuTransformer implements Transformer {
         return "native " + kernels.instructionSet() + " kernels (" + NativeKernels.typeList(t -> NativeKernels.handles(t, 256)) + "), Java Vector API "
                 + VectorDot.bits() + "-bit (" + NativeKernels.typeList(t -> !NativeKernels.handles(t, 256)) + ")" + (way == null ? "" : "; F16: prefill " + way);
     }
+
+    @Override
+    public String weightPages() { return packed instanceof PackedArena a && a.placed() > 0 ? a.pages() : null; }
 
     /** Whether any matrix of this model (the classifier included) has rows repacked for the native F16 kernels. */
     private boolean hasPackedF16() {

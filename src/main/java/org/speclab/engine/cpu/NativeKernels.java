@@ -35,7 +35,8 @@ final class NativeKernels {
     private static final Loaded LOADED = load();
 
     private record Handles(MethodHandle quantizePart, MethodHandle quantizeBlocks, MethodHandle matmul, MethodHandle actBytes, MethodHandle pack, MethodHandle packedBytes,
-                           MethodHandle matmulPacked, MethodHandle f16Pairs, MethodHandle f16Split9, int best, int levels) {}
+                           MethodHandle matmulPacked, MethodHandle f16Pairs, MethodHandle f16Split9, MethodHandle hugeAlloc, MethodHandle hugeFree,
+                           int best, int levels) {}
 
     private record Loaded(Handles handles, NativeKernels kernels, String status) {}
 
@@ -103,6 +104,35 @@ final class NativeKernels {
 
     String instructionSet() {
         return level == AMX ? "AVX-512 VNNI + AMX" : level == AVX512_VNNI ? "AVX-512 VNNI" : level == AVX_VNNI ? "AVX-VNNI" : "AVX2";
+    }
+
+    /** Bytes of a huge page, the unit {@link #hugeChunk} maps. */
+    static final long HUGE_PAGE = 2L << 20;
+
+    /**
+     * {@code bytes} (a multiple of {@link #HUGE_PAGE}) of fresh zeroed memory, 2 MiB aligned and offered to the
+     * operating system for transparent huge pages before anything touches it ({@code sl_huge_alloc}), unmapped when
+     * {@code arena} closes; null where the mapping fails. {@code advised[0]} says whether the system took the advice.
+     */
+    MemorySegment hugeChunk(long bytes, Arena arena, boolean[] advised) {
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment flag = tmp.allocate(ValueLayout.JAVA_INT);
+            MemorySegment p = (MemorySegment) h.hugeAlloc.invokeExact(bytes, flag);
+            advised[0] = flag.get(ValueLayout.JAVA_INT, 0) != 0;
+            if (p.address() == 0) return null;
+            MethodHandle free = h.hugeFree;
+            return p.reinterpret(bytes, arena, s -> {
+                try {
+                    free.invokeExact(s, bytes);
+                } catch (Throwable e) {
+                    throw new IllegalStateException("native sl_huge_free failed", e);
+                }
+            });
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("native sl_huge_alloc failed", e);
+        }
     }
 
     /** Bytes that the first {@code rows / 16 · 16} rows of a matrix of a type {@link #packs} takes fill when packed. */
@@ -341,8 +371,12 @@ final class NativeKernels {
                     ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
             MethodHandle f16Split9 = linker.downcallHandle(sym.apply("sl_f16_split9"), FunctionDescriptor.of(ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+            MethodHandle hugeAlloc = linker.downcallHandle(sym.apply("sl_huge_alloc"), FunctionDescriptor.of(ValueLayout.ADDRESS,
+                    ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
+            MethodHandle hugeFree = linker.downcallHandle(sym.apply("sl_huge_free"), FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
             int levels = (int) linker.downcallHandle(sym.apply("sl_levels"), FunctionDescriptor.of(ValueLayout.JAVA_INT)).invokeExact();
-            Handles h = new Handles(quantizePart, quantizeBlocks, matmul, actBytes, pack, packedBytes, matmulPacked, f16Pairs, f16Split9, best, levels);
+            Handles h = new Handles(quantizePart, quantizeBlocks, matmul, actBytes, pack, packedBytes, matmulPacked, f16Pairs, f16Split9,
+                    hugeAlloc, hugeFree, best, levels);
             if (best < 1) return new Loaded(h, null, "Java Vector API kernels (this CPU has neither AVX2 nor AVX-512 VNNI)");
             // -Dspeclab.native.isa=avx2 (or avxvnni, avx512, where the CPU has it): an AVX2 desktop's kernels on an AVX-512 machine, or AVX-512 without AMX, to measure them
             String isa = System.getProperty("speclab.native.isa", "");
