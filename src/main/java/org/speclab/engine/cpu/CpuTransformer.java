@@ -215,7 +215,10 @@ final class CpuTransformer implements Transformer {
      */
     @Override
     public String kernels() {
-        if (kernels == null) return "Java Vector API " + VectorDot.bits() + "-bit kernels";
+        if (kernels == null) { // and why, where the native ones are not there to choose (status: "Java Vector API kernels (why)")
+            String why = NativeKernels.get() == null ? NativeKernels.status().replaceFirst("^Java Vector API kernels", "") : "";
+            return "Java Vector API " + VectorDot.bits() + "-bit kernels" + why;
+        }
         String way = hasPackedF16() ? kernels.f16PrefillWay() : null;
         return "native " + kernels.instructionSet() + " kernels (" + NativeKernels.typeList(t -> NativeKernels.handles(t, 256)) + "), Java Vector API "
                 + VectorDot.bits() + "-bit (" + NativeKernels.typeList(t -> !NativeKernels.handles(t, 256)) + ")" + (way == null ? "" : "; F16: prefill " + way);
