@@ -26,6 +26,8 @@ final class PackedArena implements Arena {
     static final long CHUNK = 32L << 20;
     /** {@code -Dspeclab.native.hugepages=off}: the packed copies in plain memory (to measure what the huge pages gain). */
     private static final boolean HUGE = !"off".equals(System.getProperty("speclab.native.hugepages"));
+    /** Whether this arena maps chunks for huge pages ({@code HUGE}, or as a test asks). */
+    private final boolean huge;
 
     private final Arena arena = Arena.ofShared();
     private final NativeKernels kernels;
@@ -34,19 +36,25 @@ final class PackedArena implements Arena {
     private long used;
     private long mapped, placed, advisedBytes;
 
-    PackedArena(NativeKernels kernels) { this.kernels = kernels; }
+    PackedArena(NativeKernels kernels) { this(kernels, HUGE); }
+
+    PackedArena(NativeKernels kernels, boolean huge) {
+        this.kernels = kernels;
+        this.huge = huge;
+    }
 
     @Override
     public synchronized MemorySegment allocate(long byteSize, long byteAlignment) {
         if (byteSize < 0 || byteAlignment <= 0 || Long.bitCount(byteAlignment) != 1 || byteAlignment > NativeKernels.HUGE_PAGE)
             throw new IllegalArgumentException("size " + byteSize + ", alignment " + byteAlignment);
-        if (!HUGE) return arena.allocate(byteSize, byteAlignment);
+        placed += byteSize;
+        if (!huge) return arena.allocate(byteSize, byteAlignment);
         long at = chunk == null ? 0 : (used + byteAlignment - 1) & -byteAlignment;
         if (chunk == null || at + byteSize > chunk.byteSize()) {
             long bytes = Math.max(CHUNK, (byteSize + NativeKernels.HUGE_PAGE - 1) / NativeKernels.HUGE_PAGE * NativeKernels.HUGE_PAGE);
             boolean[] advised = {false};
             MemorySegment c = kernels.hugeChunk(bytes, arena, advised);
-            if (c == null) return arena.allocate(byteSize, byteAlignment); // no mapping: plain memory, the chunk kept
+            if (c == null) return arena.allocate(byteSize, byteAlignment); // no mapping: plain memory, the last chunk kept
             chunk = c;
             chunks.add(new long[] {c.address(), bytes});
             mapped += bytes;
@@ -54,14 +62,13 @@ final class PackedArena implements Arena {
             at = 0;
         }
         used = at + byteSize;
-        placed += byteSize;
         return chunk.asSlice(at, byteSize);
     }
 
     /** Bytes mapped for huge pages, and of them the bytes the system took the advice for. */
     synchronized long[] mappedAndAdvised() { return new long[] {mapped, advisedBytes}; }
 
-    /** Bytes of packed weights placed in the chunks. */
+    /** Bytes of packed weights this arena gave out (in its chunks, or in plain memory where none could be mapped). */
     synchronized long placed() { return placed; }
 
     /** The chunks as {address, bytes}. */
@@ -73,7 +80,7 @@ final class PackedArena implements Arena {
      */
     String pages() {
         long[] ma = mappedAndAdvised();
-        return pages(placed(), ma[0], HUGE && ma[0] > 0 ? hugeBacked(smaps(), chunks()) : 0, HUGE ? thpMode() : null, HUGE);
+        return pages(placed(), ma[0], huge && ma[0] > 0 ? hugeBacked(smaps(), chunks()) : 0, huge ? thpMode() : null, huge);
     }
 
     /**

@@ -59,6 +59,18 @@ class PackedArenaTest {
     }
 
     @Test
+    void turnedOffItGivesPlainMemoryAndSaysSo() {
+        try (PackedArena a = new PackedArena(NativeKernelsTest.kernels(), false)) {
+            MemorySegment s = a.allocate(3 * MIB, 64);
+            s.fill((byte) 1);
+            assertEquals(0, s.address() % 64);
+            assertEquals(3 * MIB, a.placed());
+            assertTrue(a.chunks().isEmpty());
+            assertEquals("packed weights 3.0 MiB in the system's default pages (-Dspeclab.native.hugepages=off)", a.pages());
+        }
+    }
+
+    @Test
     void hugePagesAreCountedInTheChunksMappingsOnly() {
         String smaps = """
                 7f0000000000-7f0002000000 rw-p 00000000 00:00 0
