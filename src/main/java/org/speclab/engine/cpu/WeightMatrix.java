@@ -79,7 +79,7 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
 
     /**
      * The native integer kernels where {@code kernels} is given and handles the type (packed copies in
-     * {@code arena}, which the caller closes with the model), else the Java ones.
+     * {@code arena}, which the caller closes with the model; none where it is null), else the Java ones.
      */
     static WeightMatrix of(Tensor t, NativeKernels kernels, java.lang.foreign.Arena arena) {
         long[] s = t.shape();
@@ -355,7 +355,7 @@ public sealed interface WeightMatrix permits WeightMatrix.F32, WeightMatrix.F16,
 
         private static MemorySegment pack(MemorySegment data, int rows, int cols, BlockCodec codec, NativeKernels kernels, java.lang.foreign.Arena arena) {
             int groups = rows / NativeKernels.PACK_ROWS;
-            if (!kernels.packs(codec.type()) || groups == 0) return null;
+            if (arena == null || !kernels.packs(codec.type()) || groups == 0) return null; // no arena: rows read one at a time only
             long rowBytes = codec.type().byteSize(cols);
             MemorySegment packed = arena.allocate(kernels.packedBytes(codec.type(), rowBytes, rows), 64);
             kernels.pack(codec.type(), data, rowBytes, rows, packed);

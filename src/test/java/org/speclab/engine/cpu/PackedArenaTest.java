@@ -58,6 +58,24 @@ class PackedArenaTest {
         assertThrows(IllegalStateException.class, () -> big.get(ValueLayout.JAVA_BYTE, 0));
     }
 
+    /** A model with a classifier of its own reads its embedding a row at a time: every matrix but the embedding is packed. */
+    @Test
+    void anUntiedEmbeddingHasNoPackedCopy() {
+        NativeKernels k = NativeKernelsTest.kernels();
+        try (org.speclab.model.ModelFile f = org.speclab.format.ModelFiles.open(org.speclab.SharedFiles.require("reference/arch/llama-Q4_0.gguf"), null);
+             CpuTransformer t = new CpuTransformer(f, 1, k, org.speclab.engine.CacheType.F32)) {
+            assertTrue(f.optionalTensor("output.weight") != null, "the reference file has a classifier of its own");
+            long expected = 0;
+            for (var e : f.tensors().entrySet()) {
+                var info = e.getValue().info();
+                if (e.getKey().equals("token_embd.weight") || info.shape().length < 2 || !k.packs(info.type()) || info.rows() < NativeKernels.PACK_ROWS) continue;
+                expected += k.packedBytes(info.type(), info.type().byteSize(info.shape()[0]), Math.toIntExact(info.rows()));
+            }
+            assertTrue(expected > 0);
+            assertEquals(expected, t.packedBytes());
+        }
+    }
+
     @Test
     void turnedOffItGivesPlainMemoryAndSaysSo() {
         try (PackedArena a = new PackedArena(NativeKernelsTest.kernels(), false)) {
