@@ -96,7 +96,7 @@ final class PackedArena implements Arena {
         if (huge >= placed) return "packed weights " + size + ", all in 2 MiB pages, " + huge / NativeKernels.HUGE_PAGE + " of them" + thp;
         if (huge > 0) return String.format(Locale.ROOT, "packed weights %s, %.1f MiB of it in 2 MiB pages, the rest in 4 KiB pages%s", size, huge / 1048576.0, thp);
         return "packed weights " + size + " in 4 KiB pages: " + ("never".equals(mode)
-                ? "transparent huge pages are off on this system (never in " + THP + "); madvise or always would give a verify pass its weights faster"
+                ? "transparent huge pages are off on this system (never in " + THP + "); madvise or always would let SpecLab place them in 2 MiB pages"
                 : "the system gave no 2 MiB pages" + thp);
     }
 

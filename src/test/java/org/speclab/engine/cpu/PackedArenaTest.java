@@ -112,7 +112,7 @@ class PackedArenaTest {
         assertEquals("packed weights 120.0 MiB, 60.0 MiB of it in 2 MiB pages, the rest in 4 KiB pages (transparent huge pages: always)",
                 PackedArena.pages(120 * MIB, 128 * MIB, 60 * MIB, "always", true));
         assertEquals("packed weights 120.0 MiB in 4 KiB pages: transparent huge pages are off on this system (never in "
-                + "/sys/kernel/mm/transparent_hugepage/enabled); madvise or always would give a verify pass its weights faster",
+                + "/sys/kernel/mm/transparent_hugepage/enabled); madvise or always would let SpecLab place them in 2 MiB pages",
                 PackedArena.pages(120 * MIB, 128 * MIB, 0, "never", true));
         assertEquals("packed weights 120.0 MiB in 4 KiB pages: the system gave no 2 MiB pages (transparent huge pages: madvise)",
                 PackedArena.pages(120 * MIB, 128 * MIB, 0, "madvise", true));
