@@ -57,7 +57,7 @@ final class Attention {
             int pos = startPos + t, n = pos + 1 - firstSeen(pos, window);
             for (int h = 0; h < nh; h++) {
                 int o = ((t - t0) * nh + h) * stride;
-                if (softcap > 0) CpuTransformer.softcap(scores, o, n, softcap);
+                if (softcap > 0) Activations.softcap(scores, o, n, softcap);
                 softmax(scores, o, n);
             }
         }

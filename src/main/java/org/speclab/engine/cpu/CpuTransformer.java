@@ -277,8 +277,8 @@ final class CpuTransformer implements Transformer {
             } else {
                 matmuls(new WeightMatrix[] {L.gate(), L.up()}, w.xb, new float[][][] {w.hb, w.hb2}, T);
                 eachPosition(T, t -> {
-                    if (c.arch().activation() == Architecture.Activation.SILU) swiglu(w.hb[t], w.hb2[t], c.hiddenDim());
-                    else geglu(w.hb[t], w.hb2[t], c.hiddenDim());
+                    if (c.arch().activation() == Architecture.Activation.SILU) Activations.swiglu(w.hb[t], w.hb2[t], c.hiddenDim());
+                    else Activations.geglu(w.hb[t], w.hb2[t], c.hiddenDim());
                 });
                 matmul(L.down(), w.hb, w.out, T);
             }
@@ -289,7 +289,7 @@ final class CpuTransformer implements Transformer {
         // the final norm of the output positions, into xb (free again after the last layer)
         rmsnorms(w.xb, w.x, T - outputs, outputs, outputNorm);
         matmul(classifier, w.xb, logits, outputs);
-        if (c.finalSoftcap() > 0) for (int o = 0; o < outputs; o++) softcap(logits[o], 0, c.vocabSize(), c.finalSoftcap());
+        if (c.finalSoftcap() > 0) for (int o = 0; o < outputs; o++) Activations.softcap(logits[o], 0, c.vocabSize(), c.finalSoftcap());
     }
 
     /** Positions in a call from which the per-position steps (norms, RoPE, activations, their quantization) are shared among the workers. */
@@ -322,11 +322,6 @@ final class CpuTransformer implements Transformer {
         pool.runPieces(n, i -> body.over(T * i / n, T * (i + 1) / n));
     }
 
-    /** v[0..n) = cap · tanh(v / cap), Gemma 2's soft-capping of attention scores and logits. */
-    static void softcap(float[] v, int from, int n, float cap) {
-        for (int i = from; i < from + n; i++) v[i] = cap * (float) Math.tanh(v[i] / cap);
-    }
-
     private static void scale(float[] v, float s) {
         for (int i = 0; i < v.length; i++) v[i] *= s;
     }
@@ -340,16 +335,6 @@ final class CpuTransformer implements Transformer {
             ss = 1f / (float) Math.sqrt(ss / hs + c.rmsEps());
             for (int j = 0; j < hs; j++) vec[h * hs + j] = weight[j] * (ss * vec[h * hs + j]);
         }
-    }
-
-    /** g = gelu(g) · u with GELU's tanh form, 0.5·v·(1 + tanh(√(2/π)·(v + 0.044715·v³))), as llama.cpp computes it. */
-    static void geglu(float[] g, float[] u, int n) {
-        for (int i = 0; i < n; i++) g[i] = gelu(g[i], u[i]);
-    }
-
-    /** gelu(v) · u, {@link #geglu}'s arithmetic for one element. */
-    static float gelu(float v, float u) {
-        return 0.5f * v * (1f + (float) Math.tanh(0.7978845608028654f * v * (1f + 0.044715f * v * v))) * u;
     }
 
     /** out[o] = RMSNorm(x[from + o]) for o &lt; count, in runs of positions as {@link #eachPosition}, each run in fours ({@link #rmsnorm4}). */
@@ -471,22 +456,6 @@ final class CpuTransformer implements Transformer {
     static int attentionChunk(CpuKvCache cache, int T, int startPos) {
         int B = CpuKvCache.BLOCK;
         return cache.half() || T > 1 ? SPAN_CHUNK : (startPos + T + B - 1) / B * B;
-    }
-
-    /**
-     * g = silu(g) · u, with silu(v) = v · (1 / (1 + e^−v)) as llama2.c writes it, e^x from {@link FastExp}
-     * in vector lanes (Math.exp, called hidden-dim times per layer and position, cost a decode step
-     * about a tenth of its time); lanes and the scalar tail agree bit for bit.
-     */
-    static void swiglu(float[] g, float[] u, int n) {
-        var F = VectorDot.F;
-        int i = 0;
-        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
-            jdk.incubator.vector.FloatVector v = jdk.incubator.vector.FloatVector.fromArray(F, g, i);
-            jdk.incubator.vector.FloatVector one = v.broadcast(1f);
-            v.mul(one.div(one.add(FastExp.exp(v.neg())))).mul(jdk.incubator.vector.FloatVector.fromArray(F, u, i)).intoArray(g, i);
-        }
-        for (; i < n; i++) g[i] = g[i] * (1.0f / (1.0f + FastExp.exp(-g[i]))) * u[i];
     }
 
     /** Whether a call of T positions runs the first layer's FFN fused (tests). */

@@ -146,14 +146,14 @@ final class FusedBlocks {
             for (int p = 0; p < T; p++) {
                 long at = (long) p * hidden;
                 if (silu) swiglu(gates, ups, values, at + r0, at + r1);
-                else for (long i = at + r0; i < at + r1; i++) values.setAtIndex(F32, i, CpuTransformer.gelu(gates.getAtIndex(F32, i), ups.getAtIndex(F32, i)));
+                else for (long i = at + r0; i < at + r1; i++) values.setAtIndex(F32, i, Activations.gelu(gates.getAtIndex(F32, i), ups.getAtIndex(F32, i)));
             }
             h.quantizeBlocks(r0 / 32, r1 / 32);
         });
         t.products(h, new WeightMatrix.Native[] {down}, new float[][][] {w.out}, T);
     }
 
-    /** {@link CpuTransformer#swiglu} of floats [from, to) of off-heap g and u into out: per element the same operations, so the same bits. */
+    /** {@link Activations#swiglu} of floats [from, to) of off-heap g and u into out: per element the same operations, so the same bits. */
     static void swiglu(MemorySegment g, MemorySegment u, MemorySegment out, long from, long to) {
         var F = VectorDot.F;
         var order = java.nio.ByteOrder.nativeOrder();
