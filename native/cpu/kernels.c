@@ -213,21 +213,27 @@ INLINE __m256i load(const void *p) { return _mm256_loadu_si256((const __m256i *)
 
 static void transpose_act(uint8_t *buf, int64_t cap, int64_t n, int64_t g0, int64_t g1);
 
-/* The largest magnitude of the 32 · span values from block b of x. */
-INLINE float blocks_amax(const float *x, int64_t b, int span) {
-    const __m256 signless = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
-    const float *xb = x + 32 * b;
-    __m256 m = _mm256_setzero_ps();
-    for (int i = 0; i < 4 * span; i++) m = _mm256_max_ps(m, _mm256_and_ps(_mm256_loadu_ps(xb + 8 * i), signless));
+/* The largest magnitude of eight lanes. */
+INLINE float hmax8(__m256 m) {
     __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
     m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
     m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
     return _mm_cvtss_f32(m4);
 }
 
-/* Block b of the buffer (block b of x: position b / (n / 32), its block b % (n / 32)): values, scale and sums, the
- * scale amax / 127 (amax: the largest magnitude of the block, or of the span of blocks it belongs to). */
-INLINE void quantize_block(const float *x, int64_t cap, uint8_t *buf, int64_t b, float amax) {
+/* The largest magnitude of the 32 · span values from block b of x. */
+INLINE float blocks_amax(const float *x, int64_t b, int span) {
+    const __m256 signless = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    const float *xb = x + 32 * b;
+    __m256 m = _mm256_setzero_ps();
+    for (int i = 0; i < 4 * span; i++) m = _mm256_max_ps(m, _mm256_and_ps(_mm256_loadu_ps(xb + 8 * i), signless));
+    return hmax8(m);
+}
+
+/* Block b of the buffer (block b of x: position b / (n / 32), its block b % (n / 32)) from its 32 values v: values,
+ * scale and sums, the scale amax / 127 (amax: the largest magnitude of the block, or of the span of blocks it belongs
+ * to). The sums come from the biased bytes (sad: eight at a time), the values being within ±127. */
+INLINE void quantize_values(const __m256 *v, int64_t cap, uint8_t *buf, int64_t b, float amax) {
     int64_t nb = cap / 32;
     int8_t *qs = (int8_t *) buf;
     uint8_t *xu = buf + cap;
@@ -236,28 +242,115 @@ INLINE void quantize_block(const float *x, int64_t cap, uint8_t *buf, int64_t b,
     int32_t *c8 = (int32_t *) (buf + 2 * cap + 20 * nb), *c128 = (int32_t *) (buf + 2 * cap + 24 * nb);
     int32_t *c32h0 = (int32_t *) (buf + 2 * cap + 28 * nb), *c32h1 = (int32_t *) (buf + 2 * cap + 32 * nb);
     int32_t *hp = (int32_t *) (buf + 2 * cap + 36 * nb);
-    const float *xb = x + 32 * b;
-    __m256 v[4];
-    for (int i = 0; i < 4; i++) v[i] = _mm256_loadu_ps(xb + 8 * i);
-    float id = amax > 0 ? 127.0f / amax : 0.0f;
-    d[b] = amax / 127.0f;
+    float id = amax > 0 ? 127.0f / amax : 0.0f, db = amax / 127.0f;
     __m256i q[4];
     for (int i = 0; i < 4; i++) q[i] = _mm256_cvtps_epi32(_mm256_mul_ps(v[i], _mm256_set1_ps(id))); /* round to nearest even */
-    int32_t half0 = isum(_mm256_add_epi32(q[0], q[1])), half1 = isum(_mm256_add_epi32(q[2], q[3]));
-    s32[b] = half0 + half1;
-    ms[b] = d[b] * (float) s32[b];
-    h0[b] = half0;
-    h1[b] = half1;
-    c8[b] = -8 * s32[b];
-    c128[b] = -128 * s32[b];
-    c32h0[b] = -32 * half0;
-    c32h1[b] = -32 * half1;
-    hp[b] = (int32_t) ((uint32_t) (uint16_t) half0 | (uint32_t) (uint16_t) half1 << 16);
     __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
     /* the packs interleave 128-bit lanes: put the 32 bytes back in order */
     bytes = _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    __m256i ub = _mm256_xor_si256(bytes, _mm256_set1_epi8((char) 0x80));
     _mm256_storeu_si256((__m256i *) (qs + 32 * b), bytes);
-    _mm256_storeu_si256((__m256i *) (xu + 32 * b), _mm256_xor_si256(bytes, _mm256_set1_epi8((char) 0x80)));
+    _mm256_storeu_si256((__m256i *) (xu + 32 * b), ub);
+    __m256i sad = _mm256_sad_epu8(ub, _mm256_setzero_si256()); /* Σ (q + 128) of bytes 0-7, 8-15, 16-23, 24-31 */
+    __m128i lo = _mm256_castsi256_si128(sad), hi = _mm256_extracti128_si256(sad, 1);
+    __m128i hs = _mm_add_epi64(_mm_unpacklo_epi64(lo, hi), _mm_unpackhi_epi64(lo, hi));
+    int32_t half0 = _mm_cvtsi128_si32(hs) - 16 * 128, half1 = _mm_extract_epi32(hs, 2) - 16 * 128;
+    d[b] = db;
+    s32[b] = half0 + half1;
+    ms[b] = db * (float) (half0 + half1);
+    h0[b] = half0;
+    h1[b] = half1;
+    c8[b] = -8 * (half0 + half1);
+    c128[b] = -128 * (half0 + half1);
+    c32h0[b] = -32 * half0;
+    c32h1[b] = -32 * half1;
+    hp[b] = (int32_t) ((uint32_t) (uint16_t) half0 | (uint32_t) (uint16_t) half1 << 16);
+}
+
+INLINE void quantize_block(const float *x, int64_t cap, uint8_t *buf, int64_t b, float amax) {
+    __m256 v[4];
+    for (int i = 0; i < 4; i++) v[i] = _mm256_loadu_ps(x + 32 * b + 8 * i);
+    quantize_values(v, cap, buf, b, amax);
+}
+
+/* Lane i: the largest lane of m[i] (exact: max in any order). */
+INLINE __m256 hmax8x8(const __m256 *m) {
+    __m256 a[4], b[2];
+    for (int i = 0; i < 4; i++) a[i] = _mm256_max_ps(_mm256_shuffle_ps(m[2 * i], m[2 * i + 1], 0x88), _mm256_shuffle_ps(m[2 * i], m[2 * i + 1], 0xDD));
+    for (int i = 0; i < 2; i++) b[i] = _mm256_max_ps(_mm256_shuffle_ps(a[2 * i], a[2 * i + 1], 0x88), _mm256_shuffle_ps(a[2 * i], a[2 * i + 1], 0xDD));
+    return _mm256_max_ps(_mm256_permute2f128_ps(b[0], b[1], 0x20), _mm256_permute2f128_ps(b[0], b[1], 0x31));
+}
+
+/* Eight blocks b .. b + 7 of x, block j scaled by lane j of amax: the values block by block as quantize_values, the
+ * scales and sums eight at a time (one division each, one store per array, where block by block took ten scalar
+ * stores and two divisions a block). */
+INLINE void quantize8(const float *x, int64_t cap, uint8_t *buf, int64_t b, __m256 amax) {
+    int64_t nb = cap / 32;
+    int8_t *qs = (int8_t *) buf;
+    uint8_t *xu = buf + cap;
+    __m256 ids = _mm256_and_ps(_mm256_div_ps(_mm256_set1_ps(127.0f), amax), _mm256_cmp_ps(amax, _mm256_setzero_ps(), _CMP_GT_OQ));
+    __m256 db = _mm256_div_ps(amax, _mm256_set1_ps(127.0f));
+    float id[8];
+    _mm256_storeu_ps(id, ids);
+    __m256i y[4];
+    for (int j = 0; j < 8; j++) {
+        const float *xb = x + 32 * (b + j);
+        __m256 s = _mm256_broadcast_ss(id + j);
+        __m256i q[4];
+        for (int i = 0; i < 4; i++) q[i] = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(xb + 8 * i), s)); /* round to nearest even */
+        __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+        bytes = _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+        __m256i ub = _mm256_xor_si256(bytes, _mm256_set1_epi8((char) 0x80));
+        _mm256_storeu_si256((__m256i *) (qs + 32 * (b + j)), bytes);
+        _mm256_storeu_si256((__m256i *) (xu + 32 * (b + j)), ub);
+        __m256i sad = _mm256_sad_epu8(ub, _mm256_setzero_si256()); /* Σ (q + 128) of bytes 0-7, 8-15 | 16-23, 24-31 (int64) */
+        if (j % 2 == 0) y[j / 2] = sad;
+        else y[j / 2] = _mm256_or_si256(y[j / 2], _mm256_slli_epi64(sad, 32)); /* int32: block j-1's, block j's, ... */
+    }
+    /* per 128-bit lane, the first two groups' sums added (half 0: low lane; half 1: high lane), blocks j-1 and j */
+    for (int k = 0; k < 4; k++) y[k] = _mm256_add_epi32(y[k], _mm256_shuffle_epi32(y[k], 0x4E));
+    __m256i w0 = _mm256_unpacklo_epi64(y[0], y[1]), w1 = _mm256_unpacklo_epi64(y[2], y[3]);
+    __m256i bias = _mm256_set1_epi32(16 * 128);
+    __m256i h0 = _mm256_sub_epi32(_mm256_permute2x128_si256(w0, w1, 0x20), bias);
+    __m256i h1 = _mm256_sub_epi32(_mm256_permute2x128_si256(w0, w1, 0x31), bias);
+    __m256i s32 = _mm256_add_epi32(h0, h1), zero = _mm256_setzero_si256();
+    uint8_t *side = buf + 2 * cap;
+#define SIDE(k) ((__m256i *) (side + (k) * 4 * nb + 4 * b))
+    _mm256_storeu_ps((float *) SIDE(0), db);
+    _mm256_storeu_si256(SIDE(1), s32);
+    _mm256_storeu_ps((float *) SIDE(2), _mm256_mul_ps(db, _mm256_cvtepi32_ps(s32)));
+    _mm256_storeu_si256(SIDE(3), h0);
+    _mm256_storeu_si256(SIDE(4), h1);
+    _mm256_storeu_si256(SIDE(5), _mm256_sub_epi32(zero, _mm256_slli_epi32(s32, 3)));
+    _mm256_storeu_si256(SIDE(6), _mm256_sub_epi32(zero, _mm256_slli_epi32(s32, 7)));
+    _mm256_storeu_si256(SIDE(7), _mm256_sub_epi32(zero, _mm256_slli_epi32(h0, 5)));
+    _mm256_storeu_si256(SIDE(8), _mm256_sub_epi32(zero, _mm256_slli_epi32(h1, 5)));
+    _mm256_storeu_si256(SIDE(9), _mm256_or_si256(_mm256_and_si256(h0, _mm256_set1_epi32(0xFFFF)), _mm256_slli_epi32(h1, 16)));
+#undef SIDE
+}
+
+/* Blocks b0 .. b1 of x, each with its own scale (span 1), or spans of eight blocks sharing one. */
+INLINE void quantize_range(const float *x, int64_t cap, uint8_t *buf, int64_t b0, int64_t b1, int span) {
+    const __m256 signless = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    int64_t b = b0;
+    if (span == 1) {
+        for (; b + 8 <= b1; b += 8) {
+            __m256 m[8];
+            for (int j = 0; j < 8; j++) {
+                const float *xb = x + 32 * (b + j);
+                m[j] = _mm256_max_ps(_mm256_max_ps(_mm256_and_ps(_mm256_loadu_ps(xb), signless), _mm256_and_ps(_mm256_loadu_ps(xb + 8), signless)),
+                                     _mm256_max_ps(_mm256_and_ps(_mm256_loadu_ps(xb + 16), signless), _mm256_and_ps(_mm256_loadu_ps(xb + 24), signless)));
+            }
+            quantize8(x, cap, buf, b, hmax8x8(m));
+        }
+        for (; b < b1; b++) quantize_block(x, cap, buf, b, blocks_amax(x, b, 1));
+        return;
+    }
+    for (; b < b1; b += span) {
+        float amax = blocks_amax(x, b, span);
+        if (span == 8) quantize8(x, cap, buf, b, _mm256_set1_ps(amax));
+        else for (int j = 0; j < span; j++) quantize_block(x, cap, buf, b + j, amax);
+    }
 }
 
 /* Positions p0 .. p1 of the buffer (the whole layout below: cap values, n per position): their blocks and,
@@ -268,10 +361,7 @@ INLINE void quantize_block(const float *x, int64_t cap, uint8_t *buf, int64_t b,
  * which the packed Q6_K, Q3_K and Q2_K kernels need: they apply one activation scale per super-block, as llama.cpp's Q8_K; the
  * other kernels read each block's scale and take either). */
 void SL(sl_quantize_part)(const float *x, int64_t cap, int64_t n, uint8_t *buf, int64_t p0, int64_t p1, int32_t transpose, int32_t span) {
-    for (int64_t b = p0 * (n / 32); b < p1 * (n / 32); b += span) {
-        float amax = blocks_amax(x, b, span);
-        for (int j = 0; j < span; j++) quantize_block(x, cap, buf, b + j, amax);
-    }
+    quantize_range(x, cap, buf, p0 * (n / 32), p1 * (n / 32), span);
     if (transpose && cap / n >= TMIN) transpose_act(buf, cap, n, p0 / 8, (p1 + 7) / 8);
 }
 
@@ -279,11 +369,7 @@ void SL(sl_quantize_part)(const float *x, int64_t cap, int64_t n, uint8_t *buf, 
  * the thread that computed a range of a product's values quantizes them for the next product (c0 and c1 multiples of
  * span). */
 void SL(sl_quantize_blocks)(const float *x, int64_t cap, int64_t n, uint8_t *buf, int64_t p0, int64_t p1, int64_t c0, int64_t c1, int32_t span) {
-    for (int64_t p = p0; p < p1; p++)
-        for (int64_t c = c0; c < c1; c += span) {
-            float amax = blocks_amax(x, p * (n / 32) + c, span);
-            for (int j = 0; j < span; j++) quantize_block(x, cap, buf, p * (n / 32) + c + j, amax);
-        }
+    for (int64_t p = p0; p < p1; p++) quantize_range(x, cap, buf, p * (n / 32) + c0, p * (n / 32) + c1, span);
 }
 
 /* Bytes the activation buffer needs for cap values, n per position (see the layout above). */

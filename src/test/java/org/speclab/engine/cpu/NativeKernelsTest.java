@@ -475,6 +475,58 @@ class NativeKernelsTest {
     }
 
     /**
+     * Every block of a quantized buffer, checked against its values here: the int8 values (x · 127 / amax rounded to
+     * nearest even), their unsigned copy, the scale and each sum and start the kernels read (kernels.c's layout: d, s32,
+     * ms, h0, h1, c8, c128, c32h0, c32h1, hp after the values). Positions of 11 blocks (eight at a time, then the rest, the
+     * eights running across positions), ranges starting anywhere, and spans of eight blocks sharing a scale.
+     */
+    @Test
+    void everyBlockHoldsItsScaleValuesAndSums() {
+        NativeKernels k = kernels();
+        for (int span : new int[] {1, 8}) {
+            int n = span == 1 ? 352 : 512, t = 3;
+            long values = (long) t * n, bytes = k.activationBytes(values, n);
+            MemorySegment x = Arena.ofAuto().allocate(4 * values, 64);
+            Random r = new Random(17 + span);
+            for (long i = 0; i < values; i++) x.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) r.nextGaussian() * (1 + i % 7) * (i % 101 == 0 ? 40 : 1));
+            for (int b = 0; b < 32; b++) x.setAtIndex(ValueLayout.JAVA_FLOAT, 64L + b, 0f); // a block of zeros: scale 0
+            MemorySegment whole = Arena.ofAuto().allocate(bytes, 64), ranges = Arena.ofAuto().allocate(bytes, 64);
+            k.quantize(x, values, n, whole, bytes, 0, t, false, span);
+            ranges.fill((byte) 0x5A);
+            int nb = n / 32, cut = span == 1 ? 3 : 8;
+            k.quantizeBlocks(x, values, n, ranges, bytes, 0, t, 0, cut, span);
+            k.quantizeBlocks(x, values, n, ranges, bytes, 0, t, cut, nb, span);
+            for (MemorySegment a : new MemorySegment[] {whole, ranges}) checkBlocks(x, a, values, span, a == whole ? "whole positions" : "ranges");
+        }
+    }
+
+    private static void checkBlocks(MemorySegment x, MemorySegment a, long values, int span, String how) {
+        long nb = values / 32, side = 2 * values;
+        for (long b = 0; b < nb; b++) {
+            long s0 = b / span * span;
+            float amax = 0;
+            for (long i = 32 * s0; i < 32 * (s0 + span); i++) amax = Math.max(amax, Math.abs(x.getAtIndex(ValueLayout.JAVA_FLOAT, i)));
+            float id = amax > 0 ? 127f / amax : 0f, d = amax / 127f;
+            int h0 = 0, h1 = 0;
+            for (int i = 0; i < 32; i++) {
+                long at = 32 * b + i;
+                int q = (int) Math.rint(x.getAtIndex(ValueLayout.JAVA_FLOAT, at) * id);
+                assertEquals(q, a.get(ValueLayout.JAVA_BYTE, at), how + ", span " + span + ": value " + at);
+                assertEquals(q + 128, Byte.toUnsignedInt(a.get(ValueLayout.JAVA_BYTE, values + at)), how + ": unsigned value " + at);
+                if (i < 16) h0 += q;
+                else h1 += q;
+            }
+            int s = h0 + h1;
+            String at = how + ", span " + span + ", block " + b;
+            assertEquals(d, a.get(ValueLayout.JAVA_FLOAT, side + 4 * b), at + ": d");
+            int[] expected = {s, Float.floatToRawIntBits(d * s), h0, h1, -8 * s, -128 * s, -32 * h0, -32 * h1, (h0 & 0xFFFF) | h1 << 16};
+            String[] names = {"s32", "ms", "h0", "h1", "c8", "c128", "c32h0", "c32h1", "hp"};
+            for (int f = 0; f < expected.length; f++)
+                assertEquals(expected[f], a.get(ValueLayout.JAVA_INT, side + 4 * nb * (f + 1) + 4 * b), at + ": " + names[f]);
+        }
+    }
+
+    /**
      * With a scale per span of eight blocks (packed Q6_K's activations), each block of a super-block of 256 values
      * carries the super-block's scale, the largest magnitude over its 256 values / 127, and its values are rounded
      * with it; whole spans quantized apart give the bytes of whole positions, and ranges that split a span, or rows
