@@ -138,7 +138,7 @@ final class FusedBlocks {
         MemorySegment o = a.out(2L * T * hidden), gates = o, ups = o.asSlice(4L * T * hidden), values = h.values();
         boolean silu = t.config().arch().activation() == Architecture.Activation.SILU;
         int n = t.pool().size() == 1 || 2L * hidden * gate.cols() * T < CpuTransformer.PARALLEL_WORK ? 1 : t.pool().size();
-        int chunk = CpuTransformer.chunkRows(hidden, n, 32 * scaleSpan); // whole blocks of 32 (spans of them): each piece quantizes its own
+        int chunk = CpuTransformer.chunkRows(hidden, n, 32 * scaleSpan, T); // whole blocks of 32 (spans of them): each piece quantizes its own
         t.pool().runPieces((hidden + chunk - 1) / chunk, piece -> {
             int r0 = piece * chunk, r1 = Math.min(hidden, r0 + chunk);
             a.multiply(gate, r0, r1, T, gates);
