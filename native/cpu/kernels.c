@@ -82,6 +82,12 @@
  * ms, h0, h1, c8, c128, c32h0, c32h1, hp: four bytes each); the transposed part follows. */
 #define ACT_BLOCK 40
 
+/* The per-position arrays after the values, in the order the layout below lists them: array k of a buffer of cap
+ * values starts at ACT_SIDE(buf, cap, k), four bytes a block. */
+enum { A_D, A_S32, A_MS, A_H0, A_H1, A_C8, A_C128, A_C32H0, A_C32H1, A_HP };
+#define ACT_SIDE(buf, cap, k) ((buf) + 2 * (cap) + 4 * (k) * ((cap) / 32))
+_Static_assert(ACT_BLOCK == 4 * (A_HP + 1), "ACT_BLOCK: four bytes a block in each per-position array");
+
 /*
  * The activations of T positions of n values each (N = T·n, NB = N / 32 blocks), in one buffer:
  *   qs  int8[N]      the values                      xu  uint8[N]  qs + 128 (VNNI's unsigned operand)
@@ -109,19 +115,18 @@ typedef struct {
 } act_t;
 
 INLINE act_t act_at(const uint8_t *buf, int64_t cap, int64_t n, int64_t p0) {
-    int64_t nb = cap / 32;
     act_t a;
     a.qs = (const int8_t *) buf + p0 * n;
     a.xu = buf + cap + p0 * n;
-    a.d = (const float *) (buf + 2 * cap) + p0 * (n / 32);
-    a.s32 = (const int32_t *) (buf + 2 * cap + 4 * nb) + p0 * (n / 32);
-    a.ms = (const float *) (buf + 2 * cap + 8 * nb) + p0 * (n / 32);
-    a.h0 = (const int32_t *) (buf + 2 * cap + 12 * nb) + p0 * (n / 32);
-    a.h1 = (const int32_t *) (buf + 2 * cap + 16 * nb) + p0 * (n / 32);
-    a.c8 = (const int32_t *) (buf + 2 * cap + 20 * nb) + p0 * (n / 32);
-    a.c128 = (const int32_t *) (buf + 2 * cap + 24 * nb) + p0 * (n / 32);
-    a.c32h0 = (const int32_t *) (buf + 2 * cap + 28 * nb) + p0 * (n / 32);
-    a.c32h1 = (const int32_t *) (buf + 2 * cap + 32 * nb) + p0 * (n / 32);
+    a.d = (const float *) ACT_SIDE(buf, cap, A_D) + p0 * (n / 32);
+    a.s32 = (const int32_t *) ACT_SIDE(buf, cap, A_S32) + p0 * (n / 32);
+    a.ms = (const float *) ACT_SIDE(buf, cap, A_MS) + p0 * (n / 32);
+    a.h0 = (const int32_t *) ACT_SIDE(buf, cap, A_H0) + p0 * (n / 32);
+    a.h1 = (const int32_t *) ACT_SIDE(buf, cap, A_H1) + p0 * (n / 32);
+    a.c8 = (const int32_t *) ACT_SIDE(buf, cap, A_C8) + p0 * (n / 32);
+    a.c128 = (const int32_t *) ACT_SIDE(buf, cap, A_C128) + p0 * (n / 32);
+    a.c32h0 = (const int32_t *) ACT_SIDE(buf, cap, A_C32H0) + p0 * (n / 32);
+    a.c32h1 = (const int32_t *) ACT_SIDE(buf, cap, A_C32H1) + p0 * (n / 32);
     a.n = n;
     a.nb = n / 32;
     a.sweep = 0;
@@ -234,14 +239,13 @@ INLINE float blocks_amax(const float *x, int64_t b, int span) {
  * scale and sums, the scale amax / 127 (amax: the largest magnitude of the block, or of the span of blocks it belongs
  * to). The sums come from the biased bytes (sad: eight at a time), the values being within ±127. */
 INLINE void quantize_values(const __m256 *v, int64_t cap, uint8_t *buf, int64_t b, float amax) {
-    int64_t nb = cap / 32;
     int8_t *qs = (int8_t *) buf;
     uint8_t *xu = buf + cap;
-    float *d = (float *) (buf + 2 * cap), *ms = (float *) (buf + 2 * cap + 8 * nb);
-    int32_t *s32 = (int32_t *) (buf + 2 * cap + 4 * nb), *h0 = (int32_t *) (buf + 2 * cap + 12 * nb), *h1 = (int32_t *) (buf + 2 * cap + 16 * nb);
-    int32_t *c8 = (int32_t *) (buf + 2 * cap + 20 * nb), *c128 = (int32_t *) (buf + 2 * cap + 24 * nb);
-    int32_t *c32h0 = (int32_t *) (buf + 2 * cap + 28 * nb), *c32h1 = (int32_t *) (buf + 2 * cap + 32 * nb);
-    int32_t *hp = (int32_t *) (buf + 2 * cap + 36 * nb);
+    float *d = (float *) ACT_SIDE(buf, cap, A_D), *ms = (float *) ACT_SIDE(buf, cap, A_MS);
+    int32_t *s32 = (int32_t *) ACT_SIDE(buf, cap, A_S32), *h0 = (int32_t *) ACT_SIDE(buf, cap, A_H0), *h1 = (int32_t *) ACT_SIDE(buf, cap, A_H1);
+    int32_t *c8 = (int32_t *) ACT_SIDE(buf, cap, A_C8), *c128 = (int32_t *) ACT_SIDE(buf, cap, A_C128);
+    int32_t *c32h0 = (int32_t *) ACT_SIDE(buf, cap, A_C32H0), *c32h1 = (int32_t *) ACT_SIDE(buf, cap, A_C32H1);
+    int32_t *hp = (int32_t *) ACT_SIDE(buf, cap, A_HP);
     float id = amax > 0 ? 127.0f / amax : 0.0f, db = amax / 127.0f;
     __m256i q[4];
     for (int i = 0; i < 4; i++) q[i] = _mm256_cvtps_epi32(_mm256_mul_ps(v[i], _mm256_set1_ps(id))); /* round to nearest even */
@@ -285,7 +289,6 @@ INLINE __m256 hmax8x8(const __m256 *m) {
  * scales and sums eight at a time (one division each, one store per array, where block by block took ten scalar
  * stores and two divisions a block). */
 INLINE void quantize8(const float *x, int64_t cap, uint8_t *buf, int64_t b, __m256 amax) {
-    int64_t nb = cap / 32;
     int8_t *qs = (int8_t *) buf;
     uint8_t *xu = buf + cap;
     __m256 ids = _mm256_and_ps(_mm256_div_ps(_mm256_set1_ps(127.0f), amax), _mm256_cmp_ps(amax, _mm256_setzero_ps(), _CMP_GT_OQ));
@@ -314,18 +317,17 @@ INLINE void quantize8(const float *x, int64_t cap, uint8_t *buf, int64_t b, __m2
     __m256i h0 = _mm256_sub_epi32(_mm256_permute2x128_si256(w0, w1, 0x20), bias);
     __m256i h1 = _mm256_sub_epi32(_mm256_permute2x128_si256(w0, w1, 0x31), bias);
     __m256i s32 = _mm256_add_epi32(h0, h1), zero = _mm256_setzero_si256();
-    uint8_t *side = buf + 2 * cap;
-#define SIDE(k) ((__m256i *) (side + (k) * 4 * nb + 4 * b))
-    _mm256_storeu_ps((float *) SIDE(0), db);
-    _mm256_storeu_si256(SIDE(1), s32);
-    _mm256_storeu_ps((float *) SIDE(2), _mm256_mul_ps(db, _mm256_cvtepi32_ps(s32)));
-    _mm256_storeu_si256(SIDE(3), h0);
-    _mm256_storeu_si256(SIDE(4), h1);
-    _mm256_storeu_si256(SIDE(5), _mm256_sub_epi32(zero, _mm256_slli_epi32(s32, 3)));
-    _mm256_storeu_si256(SIDE(6), _mm256_sub_epi32(zero, _mm256_slli_epi32(s32, 7)));
-    _mm256_storeu_si256(SIDE(7), _mm256_sub_epi32(zero, _mm256_slli_epi32(h0, 5)));
-    _mm256_storeu_si256(SIDE(8), _mm256_sub_epi32(zero, _mm256_slli_epi32(h1, 5)));
-    _mm256_storeu_si256(SIDE(9), _mm256_or_si256(_mm256_and_si256(h0, _mm256_set1_epi32(0xFFFF)), _mm256_slli_epi32(h1, 16)));
+#define SIDE(k) ((__m256i *) (ACT_SIDE(buf, cap, k) + 4 * b))
+    _mm256_storeu_ps((float *) SIDE(A_D), db);
+    _mm256_storeu_si256(SIDE(A_S32), s32);
+    _mm256_storeu_ps((float *) SIDE(A_MS), _mm256_mul_ps(db, _mm256_cvtepi32_ps(s32)));
+    _mm256_storeu_si256(SIDE(A_H0), h0);
+    _mm256_storeu_si256(SIDE(A_H1), h1);
+    _mm256_storeu_si256(SIDE(A_C8), _mm256_sub_epi32(zero, _mm256_slli_epi32(s32, 3)));
+    _mm256_storeu_si256(SIDE(A_C128), _mm256_sub_epi32(zero, _mm256_slli_epi32(s32, 7)));
+    _mm256_storeu_si256(SIDE(A_C32H0), _mm256_sub_epi32(zero, _mm256_slli_epi32(h0, 5)));
+    _mm256_storeu_si256(SIDE(A_C32H1), _mm256_sub_epi32(zero, _mm256_slli_epi32(h1, 5)));
+    _mm256_storeu_si256(SIDE(A_HP), _mm256_or_si256(_mm256_and_si256(h0, _mm256_set1_epi32(0xFFFF)), _mm256_slli_epi32(h1, 16)));
 #undef SIDE
 }
 
@@ -401,8 +403,8 @@ INLINE tact_t tact_at(const uint8_t *buf, int64_t cap, int64_t n, int64_t g) {
 static void transpose_act(uint8_t *buf, int64_t cap, int64_t n, int64_t g0, int64_t g1) {
     int64_t t = cap / n, t8 = (t + 7) / 8 * 8, nb = n / 32, bnb = cap / 32;
     const uint8_t *qs = buf, *xu = buf + cap;
-    const float *d = (const float *) (buf + 2 * cap);
-    const int32_t *s32 = (const int32_t *) (buf + 2 * cap + 4 * bnb);
+    const float *d = (const float *) ACT_SIDE(buf, cap, A_D);
+    const int32_t *s32 = (const int32_t *) ACT_SIDE(buf, cap, A_S32);
     uint8_t *base = buf + 2 * cap + ACT_BLOCK * bnb;
     uint32_t *xt = (uint32_t *) base, *xut = (uint32_t *) (base + t8 * n);
     float *dt = (float *) (base + 2 * t8 * n);
